@@ -1,0 +1,43 @@
+"""The ``coach`` app: one typer app, each command group registered from its own module."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from agent.cli import chat
+from agent.errors import CoachError
+
+app = typer.Typer(
+    name="coach",
+    help="coachloop: an AI personal trainer that plans, coaches, adapts and remembers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """coachloop: an AI personal trainer that plans, coaches, adapts and remembers."""
+
+
+chat.register(app)
+
+
+def run() -> None:
+    """Console-script entry point: errors become one line and exit code 1, usage errors 2."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except CoachError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence against tracebacks
+        logging.getLogger("coach").debug("unexpected error", exc_info=True)
+        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(1)

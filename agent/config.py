@@ -1,0 +1,61 @@
+"""Where the coach keeps its data and which model it talks to, from flags or environment."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from agent.errors import ConfigurationError
+
+APP_NAME = "coachloop"
+
+
+def user_data_dir() -> Path:
+    """The per-user data directory, following each platform's convention."""
+    override = os.environ.get("COACH_DATA_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / APP_NAME
+    if os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / APP_NAME
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / APP_NAME
+
+
+def resolve_db_path(explicit: str | None = None) -> str:
+    """The database to use: ``--db``, else ``COACH_DB``, else a file in the data directory.
+
+    Args:
+        explicit: The value of a ``--db`` flag, if one was given.
+
+    Returns:
+        A filesystem path, or ``":memory:"``.
+
+    Raises:
+        ConfigurationError: The parent folder cannot be created.
+    """
+    chosen = explicit or os.environ.get("COACH_DB")
+    if chosen:
+        if chosen == ":memory:":
+            return chosen
+        path = Path(chosen).expanduser()
+    else:
+        path = user_data_dir() / "coach.db"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot create the folder for the database {path}: {exc}"
+        ) from exc
+    return str(path)
+
+
+def default_model_name() -> str:
+    """``COACH_BACKEND`` if set, else ``openai`` when a key is configured, else ``offline``."""
+    backend = os.environ.get("COACH_BACKEND")
+    if backend:
+        return backend
+    return "openai" if os.environ.get("OPENAI_API_KEY") else "offline"

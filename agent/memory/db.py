@@ -1,0 +1,103 @@
+"""Opening the database: WAL, a busy timeout, foreign keys, and the named migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from agent.errors import StorageError
+from agent.memory.migrations import MIGRATIONS
+
+BUSY_TIMEOUT_MS = 15_000
+"""How long a writer waits for another process's write lock before giving up.
+
+Generous because a turn holds the lock for milliseconds and many processes may share
+one file; a person waiting a second is better than a lost message."""
+
+
+def connect(path: str = ":memory:") -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate the coach's database.
+
+    Args:
+        path: A file path, or ``":memory:"`` for a private in-memory database.
+
+    Returns:
+        A ready ``sqlite_utils.Database``.
+
+    Raises:
+        StorageError: The file cannot be opened or migrated.
+    """
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if path != ":memory:":
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"cannot open the database {path}: {exc}") from exc
+    return db
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply every migration not yet recorded, each in its own transaction.
+
+    Returns:
+        The names of the migrations applied by this call.
+    """
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    applied: list[str] = []
+    for migration in MIGRATIONS:
+        with transaction(db):
+            # Re-checked inside the write lock so two processes starting at once do not
+            # both apply the same step.
+            done = db.execute(
+                "SELECT 1 FROM _migrations WHERE name = ?", [migration.name]
+            ).fetchone()
+            if done:
+                continue
+            migration.apply(db)
+            db.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                [migration.name, datetime.now(UTC).isoformat()],
+            )
+            applied.append(migration.name)
+    return applied
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction; nested use becomes a savepoint inside the outer one.
+
+    ``BEGIN IMMEDIATE`` takes the write lock up front, so concurrent writers queue on the
+    busy timeout instead of failing later when a read lock cannot be upgraded.
+
+    Raises:
+        StorageError: The database stayed locked past the busy timeout, or failed.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise StorageError(f"the database is busy, try again in a moment ({exc})") from exc
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    try:
+        db.conn.execute("COMMIT")
+    except sqlite3.DatabaseError as exc:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise StorageError(f"could not save to the database: {exc}") from exc

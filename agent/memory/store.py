@@ -1,0 +1,249 @@
+"""Basic reads and writes of users, profiles, conversations and messages.
+
+Every function takes the user's id and touches only that user's rows: isolation is a
+property of these signatures, not of the callers' care.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+from pydantic import BaseModel, Field
+
+from agent.memory.db import transaction
+
+
+def iso(moment: datetime) -> str:
+    """A timestamp as stored: ISO 8601, seconds precision."""
+    return moment.isoformat(timespec="seconds")
+
+
+class Profile(BaseModel):
+    """What the coach knows about a person's training situation."""
+
+    goal: str | None = Field(default=None, description="Training goal, e.g. strength.")
+    level: str | None = Field(default=None, description="beginner | intermediate | advanced.")
+    equipment: list[str] | None = Field(default=None, description="Equipment vocabulary words.")
+    days_per_week: int | None = Field(default=None, description="Training days per week.")
+    session_minutes: int | None = Field(default=None, description="Usual session length.")
+    age: int | None = Field(default=None, description="Age in years, if offered.")
+    units: str = Field(default="kg", description="Preferred load unit: kg or lb.")
+    extra: dict[str, Any] = Field(default_factory=dict, description="Other intake answers.")
+
+    def missing(self) -> list[str]:
+        """Intake fields still unknown, in the order the coach asks about them."""
+        order = ["goal", "level", "equipment", "days_per_week", "session_minutes"]
+        return [name for name in order if getattr(self, name) is None]
+
+
+def pseudonym_for(name: str) -> str:
+    """A stable pseudonymous id; what a remote model sees instead of the name."""
+    salt = secrets.token_hex(4)
+    return "u_" + hashlib.sha256(f"{salt}:{name}".encode()).hexdigest()[:12]
+
+
+def ensure_user(db: sqlite_utils.Database, name: str, now: datetime) -> int:
+    """The id of the user called ``name``, created on first use."""
+    row = db.execute("SELECT id FROM users WHERE name = ?", [name]).fetchone()
+    if row:
+        return int(row[0])
+    with transaction(db):
+        row = db.execute("SELECT id FROM users WHERE name = ?", [name]).fetchone()
+        if row:
+            return int(row[0])
+        cursor = db.execute(
+            "INSERT INTO users (name, pseudonym, created_at) VALUES (?, ?, ?)",
+            [name, pseudonym_for(name), iso(now)],
+        )
+        return int(cursor.lastrowid or 0)
+
+
+def find_user(db: sqlite_utils.Database, name: str) -> int | None:
+    """The id of the user called ``name``, or None."""
+    row = db.execute("SELECT id FROM users WHERE name = ?", [name]).fetchone()
+    return int(row[0]) if row else None
+
+
+def user_pseudonym(db: sqlite_utils.Database, user_id: int) -> str:
+    """The pseudonymous id of a user."""
+    row = db.execute("SELECT pseudonym FROM users WHERE id = ?", [user_id]).fetchone()
+    return str(row[0]) if row else f"u_{user_id}"
+
+
+def get_profile(db: sqlite_utils.Database, user_id: int) -> Profile:
+    """The stored profile, or an empty one."""
+    row = db.execute(
+        "SELECT goal, level, equipment, days_per_week, session_minutes, age, units, extra "
+        "FROM profiles WHERE user_id = ?",
+        [user_id],
+    ).fetchone()
+    if not row:
+        return Profile()
+    return Profile(
+        goal=row[0],
+        level=row[1],
+        equipment=json.loads(row[2]) if row[2] is not None else None,
+        days_per_week=row[3],
+        session_minutes=row[4],
+        age=row[5],
+        units=row[6] or "kg",
+        extra=json.loads(row[7] or "{}"),
+    )
+
+
+def save_profile(db: sqlite_utils.Database, user_id: int, profile: Profile, now: datetime) -> None:
+    """Write the whole profile (callers merge changes first)."""
+    with transaction(db):
+        db.execute(
+            "INSERT INTO profiles (user_id, goal, level, equipment, days_per_week, "
+            "session_minutes, age, units, extra, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(user_id) DO UPDATE SET goal=excluded.goal, level=excluded.level, "
+            "equipment=excluded.equipment, days_per_week=excluded.days_per_week, "
+            "session_minutes=excluded.session_minutes, age=excluded.age, units=excluded.units, "
+            "extra=excluded.extra, updated_at=excluded.updated_at",
+            [
+                user_id,
+                profile.goal,
+                profile.level,
+                json.dumps(profile.equipment) if profile.equipment is not None else None,
+                profile.days_per_week,
+                profile.session_minutes,
+                profile.age,
+                profile.units,
+                json.dumps(profile.extra, sort_keys=True),
+                iso(now),
+            ],
+        )
+
+
+def start_conversation(
+    db: sqlite_utils.Database, user_id: int, now: datetime, channel: str = "cli"
+) -> int:
+    """Open a new conversation for the user and return its id."""
+    with transaction(db):
+        cursor = db.execute(
+            "INSERT INTO conversations (user_id, channel, started_at) VALUES (?, ?, ?)",
+            [user_id, channel, iso(now)],
+        )
+        return int(cursor.lastrowid or 0)
+
+
+def latest_conversation(db: sqlite_utils.Database, user_id: int) -> int | None:
+    """The user's most recent conversation id, if any."""
+    row = db.execute(
+        "SELECT id FROM conversations WHERE user_id = ? ORDER BY id DESC LIMIT 1", [user_id]
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def add_message(
+    db: sqlite_utils.Database,
+    *,
+    user_id: int,
+    conversation_id: int,
+    role: str,
+    content: str | None,
+    now: datetime,
+    turn_id: int | None = None,
+    tool_calls: list[dict[str, Any]] | None = None,
+    tool_call_id: str | None = None,
+    name: str | None = None,
+) -> int:
+    """Append one message to a conversation (inside the caller's transaction if any)."""
+    with transaction(db):
+        cursor = db.execute(
+            "INSERT INTO messages (conversation_id, user_id, turn_id, role, content, tool_calls, "
+            "tool_call_id, name, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                conversation_id,
+                user_id,
+                turn_id,
+                role,
+                content,
+                json.dumps(tool_calls) if tool_calls else None,
+                tool_call_id,
+                name,
+                iso(now),
+            ],
+        )
+        return int(cursor.lastrowid or 0)
+
+
+def conversation_messages(
+    db: sqlite_utils.Database, user_id: int, conversation_id: int, limit: int = 40
+) -> list[dict[str, Any]]:
+    """The last ``limit`` messages of a conversation in the OpenAI chat shape, oldest first.
+
+    Only messages of completed turns are returned (plus a pending turn's user message is
+    left out), so a turn that crashed half-way never shows the model a dangling tool call.
+    """
+    rows = db.execute(
+        "SELECT m.role, m.content, m.tool_calls, m.tool_call_id, m.name FROM messages m "
+        "LEFT JOIN turns t ON t.id = m.turn_id "
+        "WHERE m.conversation_id = ? AND m.user_id = ? AND (t.status IS NULL OR "
+        "t.status = 'complete' OR m.role = 'user') "
+        "ORDER BY m.id DESC LIMIT ?",
+        [conversation_id, user_id, limit],
+    ).fetchall()
+    messages: list[dict[str, Any]] = []
+    for role, content, tool_calls, tool_call_id, name in reversed(rows):
+        message: dict[str, Any] = {"role": role, "content": content}
+        if tool_calls:
+            message["tool_calls"] = json.loads(tool_calls)
+        if tool_call_id:
+            message["tool_call_id"] = tool_call_id
+        if name and role == "tool":
+            message["name"] = name
+        messages.append(message)
+    # A window cut can start on a tool result whose call fell outside it; drop those so
+    # every tool message follows the assistant message that asked for it.
+    while messages and messages[0]["role"] == "tool":
+        messages.pop(0)
+    return messages
+
+
+def active_notes(
+    db: sqlite_utils.Database, user_id: int, kind: str | None = None
+) -> list[dict[str, Any]]:
+    """The user's active notes, optionally of one kind, oldest first."""
+    sql = (
+        "SELECT id, kind, subject, text, started_at FROM notes "
+        "WHERE user_id = ? AND status = 'active'"
+    )
+    params: list[Any] = [user_id]
+    if kind:
+        sql += " AND kind = ?"
+        params.append(kind)
+    rows = db.execute(sql + " ORDER BY id", params).fetchall()
+    return [
+        {"id": r[0], "kind": r[1], "subject": r[2], "text": r[3], "started_at": r[4]} for r in rows
+    ]
+
+
+def active_constraint_areas(db: sqlite_utils.Database, user_id: int) -> list[str]:
+    """Joint areas the person is currently protecting (knee, shoulder, ...), sorted."""
+    return sorted(
+        {str(n["subject"]) for n in active_notes(db, user_id, "constraint") if n["subject"]}
+    )
+
+
+def audit(
+    db: sqlite_utils.Database,
+    *,
+    actor: str,
+    action: str,
+    now: datetime,
+    subject: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Record an audit entry. Never pass names or message text in ``detail``."""
+    with transaction(db):
+        db.execute(
+            "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?,?,?,?,?)",
+            [iso(now), actor, action, subject, json.dumps(detail or {}, sort_keys=True)],
+        )

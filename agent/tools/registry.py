@@ -1,0 +1,179 @@
+"""Tools as plain typed functions; name, description and JSON schema are derived, not written.
+
+A tool is ``def name(ctx: ToolContext, args: ArgsModel) -> BaseModel | dict``. Its name is
+the function's, its description the docstring's summary, its parameters the pydantic
+model's JSON schema. Whatever the model gets wrong comes back to it as text.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, get_type_hints
+
+from pydantic import BaseModel, ValidationError
+
+from agent.errors import PlanLocked, ToolRetry
+from agent.tools.context import ToolContext
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR_CHARS = 600
+"""Tool errors go back to the model; capped so a huge validation dump cannot flood it."""
+
+ToolFunction = Callable[[ToolContext, Any], Any]
+
+
+def _description(fn: Callable[..., Any]) -> str:
+    doc = inspect.getdoc(fn) or ""
+    # The summary is everything before the first Google section header ("Args:" ...).
+    lines: list[str] = []
+    for line in doc.splitlines():
+        if line.strip().rstrip(":") in {"Args", "Returns", "Raises", "Example", "Examples"}:
+            break
+        lines.append(line)
+    return " ".join(" ".join(lines).split())
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One tool the model may call."""
+
+    name: str
+    description: str
+    args_model: type[BaseModel]
+    fn: ToolFunction
+    plan_changing: bool = False
+
+    @classmethod
+    def from_function(
+        cls, fn: Callable[[ToolContext, Any], Any], *, plan_changing: bool = False
+    ) -> Tool:
+        """Derive a tool from ``fn(ctx, args)`` where ``args`` is annotated with a pydantic model.
+
+        Raises:
+            TypeError: The function does not have the tool shape.
+        """
+        hints = get_type_hints(fn)
+        params = list(inspect.signature(fn).parameters)
+        if len(params) != 2:
+            raise TypeError(f"tool {fn.__name__} must take (ctx, args)")
+        args_model = hints.get(params[1])
+        if not (inspect.isclass(args_model) and issubclass(args_model, BaseModel)):
+            raise TypeError(f"tool {fn.__name__}: args must be annotated with a pydantic model")
+        description = _description(fn)
+        if not description:
+            raise TypeError(f"tool {fn.__name__} needs a docstring")
+        return cls(fn.__name__, description, args_model, fn, plan_changing)
+
+    def schema(self) -> dict[str, Any]:
+        """The tool in the chat-completions ``tools`` shape."""
+        parameters = self.args_model.model_json_schema()
+        parameters.pop("title", None)
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": parameters,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    """What running one call produced: the text for the model and structured data for us."""
+
+    name: str
+    arguments: dict[str, Any]
+    result: Any
+    ok: bool
+
+    def content(self) -> str:
+        """The tool message content the model sees."""
+        if isinstance(self.result, str):
+            return self.result
+        return json.dumps(self.result, sort_keys=True, default=str)
+
+
+class ToolRegistry:
+    """The tools offered to the model in a turn."""
+
+    def __init__(self, tools: Iterable[Tool]) -> None:
+        self._tools: dict[str, Tool] = {}
+        for item in tools:
+            if item.name in self._tools:
+                raise ValueError(f"duplicate tool name {item.name}")
+            self._tools[item.name] = item
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tools
+
+    def __iter__(self) -> Any:
+        return iter(self._tools.values())
+
+    def get(self, name: str) -> Tool | None:
+        """The tool called ``name``, if registered."""
+        return self._tools.get(name)
+
+    def names(self) -> list[str]:
+        """Registered tool names, sorted."""
+        return sorted(self._tools)
+
+    def schemas(self) -> list[dict[str, Any]]:
+        """Every tool's schema, sorted by name so requests are stable."""
+        return [self._tools[name].schema() for name in self.names()]
+
+    def plan_changing(self) -> set[str]:
+        """Names of tools that change a plan; locked while a safety flag stands."""
+        return {t.name for t in self._tools.values() if t.plan_changing}
+
+    def run(self, ctx: ToolContext, name: str, raw_arguments: str) -> ToolOutcome:
+        """Run one call. Never raises for the model's mistakes: they become the result text."""
+        try:
+            parsed = json.loads(raw_arguments or "{}")
+        except json.JSONDecodeError as exc:
+            return _error(name, {}, f"arguments were not valid JSON ({exc.msg}); send an object")
+        if not isinstance(parsed, dict):
+            return _error(name, {}, "arguments must be a JSON object")
+        item = self._tools.get(name)
+        if item is None:
+            known = ", ".join(self.names())
+            return _error(name, parsed, f"unknown tool {name!r}; available: {known}")
+        if item.plan_changing and ctx.plan_locked:
+            return _error(name, parsed, str(PlanLocked(_LOCKED)))
+        try:
+            args = item.args_model.model_validate(parsed)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}"
+                for e in exc.errors()
+            )
+            return _error(name, parsed, f"invalid arguments: {problems}")
+        try:
+            result = item.fn(ctx, args)
+        except ToolRetry as exc:
+            return _error(name, parsed, str(exc))
+        except Exception as exc:
+            # A bug in a tool must not end the person's turn; the model is told the call
+            # failed and the traceback goes to the log for us.
+            log.exception("tool %s crashed", name)
+            return _error(name, parsed, f"the tool failed internally ({type(exc).__name__})")
+        if isinstance(result, BaseModel):
+            result = result.model_dump(mode="json")
+        return ToolOutcome(name, parsed, result, ok=True)
+
+
+_LOCKED = (
+    "refused: a safety flag is open for this person, so the plan cannot change until they "
+    "say the symptom has resolved. Do not offer a workout; repeat the safety advice kindly."
+)
+
+
+def _error(name: str, arguments: dict[str, Any], message: str) -> ToolOutcome:
+    text = f"error: {message}"[:MAX_ERROR_CHARS]
+    log.info("tool %s rejected: %s", name, text)
+    return ToolOutcome(name, arguments, text, ok=False)

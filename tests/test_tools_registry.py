@@ -1,0 +1,104 @@
+"""The registry derives schemas and turns every model mistake into a tool message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+import sqlite_utils
+from pydantic import BaseModel, Field
+
+from agent.errors import ToolRetry
+from agent.tools.context import ToolContext
+from agent.tools.registry import Tool, ToolRegistry
+from tests.factories import make_user
+
+
+class AddArgs(BaseModel):
+    """Two numbers."""
+
+    a: int = Field(description="First.")
+    b: int = Field(ge=0, description="Second, not negative.")
+
+
+def add(ctx: ToolContext, args: AddArgs) -> dict[str, int]:
+    """Add two numbers.
+
+    Args:
+        ctx: Injected.
+        args: The numbers.
+    """
+    if args.a == 13:
+        raise ToolRetry("13 is unlucky, pick another")
+    if args.a == 99:
+        raise RuntimeError("boom")
+    return {"sum": args.a + args.b}
+
+
+def change_plan(ctx: ToolContext, args: AddArgs) -> dict[str, str]:
+    """Pretend to change a plan."""
+    return {"changed": "yes"}
+
+
+@pytest.fixture
+def ctx(db: sqlite_utils.Database, now: datetime) -> ToolContext:
+    user_id, conversation_id = make_user(db, now)
+    return ToolContext(db=db, user_id=user_id, conversation_id=conversation_id, now=now)
+
+
+@pytest.fixture
+def registry() -> ToolRegistry:
+    return ToolRegistry(
+        [Tool.from_function(add), Tool.from_function(change_plan, plan_changing=True)]
+    )
+
+
+def test_schema_is_derived_from_signature_and_docstring(registry: ToolRegistry) -> None:
+    schema = registry.get("add")
+    assert schema is not None
+    function = schema.schema()["function"]
+    assert function["name"] == "add"
+    assert function["description"] == "Add two numbers."
+    assert function["parameters"]["required"] == ["a", "b"]
+    assert function["parameters"]["properties"]["b"]["minimum"] == 0
+
+
+def test_a_valid_call_returns_the_result(registry: ToolRegistry, ctx: ToolContext) -> None:
+    outcome = registry.run(ctx, "add", '{"a": 2, "b": 3}')
+    assert outcome.ok and outcome.result == {"sum": 5}
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "expected"),
+    [
+        ("add", "{not json", "not valid JSON"),
+        ("add", "[1, 2]", "must be a JSON object"),
+        ("add", '{"a": "x", "b": 1}', "invalid arguments: a"),
+        ("add", '{"a": 1, "b": -1}', "invalid arguments: b"),
+        ("nope", "{}", "unknown tool 'nope'"),
+        ("add", '{"a": 13, "b": 1}', "13 is unlucky"),
+        ("add", '{"a": 99, "b": 1}', "failed internally (RuntimeError)"),
+    ],
+)
+def test_model_mistakes_come_back_as_text(
+    registry: ToolRegistry, ctx: ToolContext, name: str, raw: str, expected: str
+) -> None:
+    outcome = registry.run(ctx, name, raw)
+    assert not outcome.ok
+    assert outcome.content().startswith("error:")
+    assert expected in outcome.content()
+
+
+def test_plan_changing_tools_refuse_while_locked(registry: ToolRegistry, ctx: ToolContext) -> None:
+    ctx.plan_locked = True
+    outcome = registry.run(ctx, "change_plan", '{"a": 1, "b": 1}')
+    assert not outcome.ok and "safety flag" in outcome.content()
+    assert registry.run(ctx, "add", '{"a": 1, "b": 1}').ok
+
+
+def test_a_function_without_a_pydantic_argument_is_rejected() -> None:
+    def bad(ctx: ToolContext, args: int) -> None:
+        """Bad."""
+
+    with pytest.raises(TypeError):
+        Tool.from_function(bad)
