@@ -1,0 +1,281 @@
+"""The ``openai`` backend: chat completions with tools against any OpenAI-compatible server.
+
+This is the only module in the project that imports ``openai``. It is configured by the
+SDK's own variables (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``) plus ``COACH_MODEL``
+(model name), ``COACH_MODEL_ATTEMPTS`` (attempt cap, default 4) and
+``COACH_MODEL_TIMEOUT`` (seconds per request, default 60).
+
+Retries live here and nowhere else: the SDK's own retries are switched off
+(``max_retries=0``) so that tenacity alone decides. Rate limits (429), timeouts,
+connection errors and 5xx are retried with exponential backoff and jitter, honouring a
+``Retry-After`` header (seconds or an HTTP date, capped). Everything else, and exhausted
+retries, becomes one :class:`~agent.errors.ModelError` line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import openai
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+from agent.errors import ConfigurationError, ModelError
+from agent.models.base import AssistantMessage, ToolCall
+
+DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_ATTEMPTS = 4
+DEFAULT_TIMEOUT_S = 60.0
+
+_SENT_KEYS = {
+    "system": ("role", "content"),
+    "user": ("role", "content", "name"),
+    "assistant": ("role", "content", "tool_calls"),
+    "tool": ("role", "content", "tool_call_id"),
+}
+"""Keys each role may carry on the wire; stored extras (a tool's name) are left out."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: attempt cap and backoff shape (tests shrink the delays)."""
+
+    attempts: int = DEFAULT_ATTEMPTS
+    """Total attempts, the first included."""
+    base_delay_s: float = 0.5
+    """First backoff step; doubles each attempt, with full jitter."""
+    max_delay_s: float = 8.0
+    """Ceiling of one computed backoff wait."""
+    max_retry_after_s: float = 30.0
+    """Ceiling of a server-requested ``Retry-After`` wait."""
+
+
+def _env_number(name: str, default: float, minimum: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum:g}, got {raw!r}")
+    return value
+
+
+def parse_retry_after(headers: Any, now: datetime | None = None) -> float | None:
+    """Seconds the server asked us to wait, from ``retry-after-ms`` or ``Retry-After``.
+
+    Args:
+        headers: A mapping of response headers (case-insensitive lookups preferred).
+        now: The current time, for HTTP-date values (defaults to the wall clock).
+
+    Returns:
+        A non-negative number of seconds, or ``None`` if absent or unreadable.
+    """
+    if headers is None:
+        return None
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000.0)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    raw = str(raw).strip()
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code == 429 or exc.status_code >= 500
+    return False
+
+
+def _describe(exc: BaseException) -> str:
+    """One line saying what went wrong, without a traceback or a wall of JSON."""
+    if isinstance(exc, openai.APITimeoutError):
+        return "the request timed out"
+    if isinstance(exc, openai.APIConnectionError):
+        return "could not connect to the model server"
+    if isinstance(exc, openai.APIStatusError):
+        detail = " ".join(str(getattr(exc, "message", "") or "").split())[:200]
+        return f"HTTP {exc.status_code}" + (f": {detail}" if detail else "")
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+def _wire_message(message: dict[str, Any]) -> dict[str, Any]:
+    keys = _SENT_KEYS.get(str(message.get("role")), ("role", "content"))
+    return {k: message[k] for k in keys if k in message and message[k] is not None} | {
+        "content": message.get("content")
+    }
+
+
+def _arguments_text(raw: Any) -> str:
+    # Malformed argument strings pass through untouched: the tool registry answers them
+    # with an error the model can act on. Some servers send an object; re-encode it.
+    if raw is None:
+        return "{}"
+    if isinstance(raw, str):
+        return raw
+    return json.dumps(raw)
+
+
+def to_assistant_message(data: Any) -> AssistantMessage:
+    """Convert a chat-completions response body (a dict) into an :class:`AssistantMessage`.
+
+    Raises:
+        ModelError: The body is not a completion with at least one choice.
+    """
+    if not isinstance(data, dict):
+        raise ModelError("the model server replied with something that is not a JSON object")
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        error = data.get("error")
+        if isinstance(error, dict) and error.get("message"):
+            raise ModelError(f"model server error: {' '.join(str(error['message']).split())}")
+        raise ModelError("the model server replied without any choices")
+    message = choices[0].get("message")
+    if not isinstance(message, dict):
+        raise ModelError("the model server replied with a choice that has no message")
+    calls: list[ToolCall] = []
+    for index, raw_call in enumerate(message.get("tool_calls") or []):
+        if not isinstance(raw_call, dict):
+            continue
+        function = raw_call.get("function") or {}
+        if not isinstance(function, dict) or not function.get("name"):
+            continue
+        calls.append(
+            ToolCall(
+                id=str(raw_call.get("id") or f"call_{index}"),
+                name=str(function["name"]),
+                arguments=_arguments_text(function.get("arguments")),
+            )
+        )
+    content = message.get("content")
+    return AssistantMessage(content=content if isinstance(content, str) else None, tool_calls=calls)
+
+
+@dataclass
+class OpenAIModel:
+    """A :class:`~agent.models.base.ChatModel` over the ``openai`` SDK's chat completions."""
+
+    client: openai.OpenAI
+    model: str = DEFAULT_MODEL
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Callable[[float], None] = time.sleep
+    name: str = "openai"
+
+    @classmethod
+    def from_env(cls, *, policy: RetryPolicy | None = None) -> OpenAIModel:
+        """Build the backend from the environment (see the module docstring).
+
+        Raises:
+            ConfigurationError: No key and no base URL, or a malformed number.
+        """
+        api_key = os.environ.get("OPENAI_API_KEY")
+        base_url = os.environ.get("OPENAI_BASE_URL") or None
+        if not api_key and not base_url:
+            raise ConfigurationError(
+                "the openai backend needs OPENAI_API_KEY (and OPENAI_BASE_URL for other servers)"
+            )
+        attempts = int(_env_number("COACH_MODEL_ATTEMPTS", DEFAULT_ATTEMPTS, 1))
+        timeout = _env_number("COACH_MODEL_TIMEOUT", DEFAULT_TIMEOUT_S, 0.001)
+        chosen = policy or RetryPolicy()
+        client = openai.OpenAI(
+            # Local servers (Ollama, llama.cpp) accept any key; the SDK insists on one.
+            api_key=api_key or "not-needed",
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=0,
+        )
+        return cls(
+            client=client,
+            model=os.environ.get("COACH_MODEL") or DEFAULT_MODEL,
+            policy=RetryPolicy(
+                attempts=attempts,
+                base_delay_s=chosen.base_delay_s,
+                max_delay_s=chosen.max_delay_s,
+                max_retry_after_s=chosen.max_retry_after_s,
+            ),
+        )
+
+    def _wait(self, state: RetryCallState) -> float:
+        outcome = state.outcome
+        exc = outcome.exception() if outcome is not None else None
+        if isinstance(exc, openai.APIStatusError):
+            asked = parse_retry_after(exc.response.headers)
+            if asked is not None:
+                return min(asked, self.policy.max_retry_after_s)
+        ceiling = min(
+            self.policy.max_delay_s,
+            self.policy.base_delay_s * 2 ** max(0, state.attempt_number - 1),
+        )
+        # Full jitter: clients that failed together do not retry together.
+        return random.uniform(0, ceiling)
+
+    def _request(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Any:
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": [_wire_message(m) for m in messages],
+        }
+        if tools:
+            kwargs["tools"] = tools
+        return self.client.chat.completions.create(**kwargs)
+
+    def complete(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+    ) -> AssistantMessage:
+        """Ask the server for the next assistant message, retrying transient failures.
+
+        Raises:
+            ModelError: A non-retryable failure, exhausted retries, or an unusable reply.
+        """
+        retrying = Retrying(
+            stop=stop_after_attempt(self.policy.attempts),
+            wait=self._wait,
+            retry=retry_if_exception(_retryable),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            response = retrying(self._request, messages, tools)
+        except openai.OpenAIError as exc:
+            if _retryable(exc):
+                raise ModelError(
+                    f"model unavailable after {self.policy.attempts} attempt(s): {_describe(exc)}"
+                ) from None
+            raise ModelError(f"model request failed: {_describe(exc)}") from None
+        except ValueError:
+            # A JSON content type with a body that is not JSON surfaces as a decode error.
+            raise ModelError("the model server replied with a body that is not JSON") from None
+        if isinstance(response, str):
+            # The SDK hands back raw text when the content type is not JSON.
+            try:
+                data = json.loads(response)
+            except ValueError:
+                raise ModelError("the model server replied with a body that is not JSON") from None
+        else:
+            data = response.model_dump(mode="json")
+        return to_assistant_message(data)
