@@ -183,6 +183,22 @@ def _m001_core(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m002_memory_history(db: sqlite_utils.Database) -> None:
+    # Warm-ups and drop sets are kept but left out of bests; imported sets remember it.
+    # The indexes serve the history queries, which all read one user by date.
+    db.executescript(
+        """
+        ALTER TABLE set_logs ADD COLUMN set_type TEXT NOT NULL DEFAULT 'normal';
+        CREATE INDEX idx_set_logs_user_time ON set_logs(user_id, logged_at);
+        CREATE INDEX idx_set_logs_session ON set_logs(session_id);
+        CREATE INDEX idx_sessions_user_time ON workout_sessions(user_id, started_at);
+        CREATE INDEX idx_feedback_user ON feedback(user_id, created_at);
+        CREATE INDEX idx_turns_conversation ON turns(conversation_id, id);
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration("001_core", _m001_core),
+    Migration("002_memory_history", _m002_memory_history),
 ]

@@ -22,4 +22,5 @@ def default_registry() -> ToolRegistry:
 # Each module exposes ``tools() -> list[Tool]``; add a module here to offer its tools.
 _TOOL_MODULES: list[str] = [
     "profile_tools",
+    "memory_tools",
 ]

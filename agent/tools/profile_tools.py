@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
-from agent.memory import store
+from agent.errors import ToolRetry
+from agent.memory import intake, store
 from agent.tools.context import ToolContext
 from agent.tools.registry import Tool
 
@@ -18,17 +21,23 @@ class ProfileResult(BaseModel):
 
     profile: store.Profile = Field(description="What the coach knows.")
     missing: list[str] = Field(description="Intake fields not known yet, in asking order.")
+    ask_next: list[str] = Field(description="The one or two fields to ask about next.")
     constraints: list[str] = Field(description="Joint areas currently being protected.")
+
+
+def _result(ctx: ToolContext) -> ProfileResult:
+    missing = intake.missing_fields(ctx.db, ctx.user_id)
+    return ProfileResult(
+        profile=store.get_profile(ctx.db, ctx.user_id),
+        missing=missing,
+        ask_next=missing[: intake.QUESTIONS_PER_TURN],
+        constraints=store.active_constraint_areas(ctx.db, ctx.user_id),
+    )
 
 
 def get_profile(ctx: ToolContext, args: GetProfileArgs) -> ProfileResult:
     """Read the person's training profile: goal, level, equipment, schedule, constraints."""
-    profile = store.get_profile(ctx.db, ctx.user_id)
-    return ProfileResult(
-        profile=profile,
-        missing=profile.missing(),
-        constraints=store.active_constraint_areas(ctx.db, ctx.user_id),
-    )
+    return _result(ctx)
 
 
 class UpdateProfileArgs(BaseModel):
@@ -47,17 +56,68 @@ class UpdateProfileArgs(BaseModel):
     session_minutes: int | None = Field(
         default=None, ge=5, le=180, description="Usual session length in minutes."
     )
+    units: Literal["kg", "lb"] | None = Field(default=None, description="Preferred load unit.")
+    no_constraints: bool | None = Field(
+        default=None, description="True when the person says they have no injuries or limits."
+    )
+    no_barriers: bool | None = Field(
+        default=None, description="True when the person says nothing usually gets in the way."
+    )
 
 
 def update_profile(ctx: ToolContext, args: UpdateProfileArgs) -> ProfileResult:
     """Save intake answers or changes the person mentions (goal, level, equipment, schedule)."""
-    profile = store.get_profile(ctx.db, ctx.user_id)
-    changes = args.model_dump(exclude_none=True)
-    merged = profile.model_copy(update=changes)
-    store.save_profile(ctx.db, ctx.user_id, merged, ctx.now)
-    return get_profile(ctx, GetProfileArgs())
+    intake.update_profile(ctx.db, ctx.user_id, args.model_dump(exclude_none=True), ctx.now)
+    return _result(ctx)
+
+
+class EquipmentArgs(BaseModel):
+    """Equipment words to add or remove."""
+
+    items: list[str] = Field(
+        min_length=1, description="Equipment words, e.g. ['kettlebell'] or ['pull-up bar']."
+    )
+
+
+def add_equipment(ctx: ToolContext, args: EquipmentArgs) -> ProfileResult:
+    """Add equipment the person now has, e.g. "I bought a kettlebell"."""
+    intake.add_equipment(ctx.db, ctx.user_id, args.items, ctx.now)
+    return _result(ctx)
+
+
+def remove_equipment(ctx: ToolContext, args: EquipmentArgs) -> ProfileResult:
+    """Remove equipment the person no longer has, e.g. "I sold my barbell"."""
+    intake.remove_equipment(ctx.db, ctx.user_id, args.items, ctx.now)
+    return _result(ctx)
+
+
+class CorrectProfileArgs(BaseModel):
+    """One profile field to correct, or to clear so the coach asks again."""
+
+    field: Literal["goal", "level", "equipment", "days_per_week", "session_minutes", "units"] = (
+        Field(description="The field the person corrected.")
+    )
+    value: str | int | list[str] | None = Field(
+        default=None,
+        description="The corrected value (e.g. 'intermediate'); null clears the field.",
+    )
+
+
+def correct_profile(ctx: ToolContext, args: CorrectProfileArgs) -> ProfileResult:
+    """Correct or clear a profile field the coach got wrong, e.g. "I'm not a beginner"."""
+    try:
+        intake.correct_profile(ctx.db, ctx.user_id, args.field, args.value, ctx.now)
+    except ValueError as exc:
+        raise ToolRetry(f"cannot set {args.field} to {args.value!r}: {exc}") from exc
+    return _result(ctx)
 
 
 def tools() -> list[Tool]:
     """The profile tools."""
-    return [Tool.from_function(get_profile), Tool.from_function(update_profile)]
+    return [
+        Tool.from_function(get_profile),
+        Tool.from_function(update_profile),
+        Tool.from_function(add_equipment),
+        Tool.from_function(remove_equipment),
+        Tool.from_function(correct_profile),
+    ]

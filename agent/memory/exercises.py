@@ -1,0 +1,184 @@
+"""Exercise names to catalog ids, for logging and importing history.
+
+The catalog itself belongs to planning (``agent.planning.catalog``); memory only needs
+three things from it: ids, names and aliases to match against, and the muscles each
+exercise trains (for weekly sets per muscle). This module reads whatever the catalog
+offers through a narrow adapter, so history keeps working for exercises the catalog
+does not know (imported ones, or ones removed later): their muscles are simply unknown.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+MATCH_THRESHOLD = 86.0
+"""Fuzzy score (0-100) above which a name is taken as that exercise without asking."""
+
+SUGGEST_THRESHOLD = 55.0
+"""Fuzzy score above which an exercise is offered as a close match."""
+
+_ABBREVIATIONS = {
+    "db": "dumbbell",
+    "dbs": "dumbbell",
+    "bb": "barbell",
+    "kb": "kettlebell",
+    "ohp": "overhead press",
+    "rdl": "romanian deadlift",
+    "bw": "bodyweight",
+    "pushup": "push up",
+    "pullup": "pull up",
+    "chinup": "chin up",
+    "situp": "sit up",
+}
+
+
+@dataclass(frozen=True)
+class ExerciseRef:
+    """One catalog exercise as memory sees it."""
+
+    id: str
+    """Stable catalog id, stored in ``set_logs.exercise_id``."""
+    name: str
+    """Display name."""
+    muscles: tuple[str, ...] = ()
+    """Primary muscles; empty when unknown."""
+    secondary: tuple[str, ...] = ()
+    """Secondary muscles (count half a set each)."""
+    aliases: tuple[str, ...] = ()
+    """Other names people use for it."""
+
+
+def normalise(name: str) -> str:
+    """A name reduced for matching: lower case, no punctuation, plurals and abbreviations.
+
+    ``"Bench Press (Barbell)"`` and ``"barbell bench press"`` normalise alike, which is how
+    Strong and Hevy write equipment after the movement.
+    """
+    text = name.lower().strip()
+    # "Bench Press (Barbell)" -> "barbell bench press"
+    paren = re.search(r"\(([^)]*)\)", text)
+    if paren:
+        text = f"{paren.group(1)} {text[: paren.start()]}{text[paren.end() :]}"
+    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    out: list[str] = []
+    for word in words:
+        word = _ABBREVIATIONS.get(word, word)
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        out.append(word)
+    return " ".join(" ".join(out).split())
+
+
+def slug(name: str) -> str:
+    """An id for an exercise the catalog does not know: ``custom:<normalised-name>``."""
+    return "custom:" + (normalise(name).replace(" ", "_") or "unnamed")
+
+
+@dataclass
+class ExerciseIndex:
+    """Fuzzy lookup over a set of exercises (names and aliases)."""
+
+    entries: list[ExerciseRef] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._by_id = {e.id: e for e in self.entries}
+        self._keys: dict[str, ExerciseRef] = {}
+        for entry in self.entries:
+            for label in (entry.name, entry.id.replace("_", " "), *entry.aliases):
+                self._keys.setdefault(normalise(label), entry)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def get(self, exercise_id: str) -> ExerciseRef | None:
+        """The exercise with this id, if the catalog has it."""
+        return self._by_id.get(exercise_id)
+
+    def resolve(self, name: str) -> ExerciseRef | None:
+        """The exercise ``name`` refers to (id, name or alias, fuzzily), or None."""
+        if name in self._by_id:
+            return self._by_id[name]
+        key = normalise(name)
+        if key in self._keys:
+            return self._keys[key]
+        if not self._keys or not key:
+            return None
+        best = process.extractOne(key, list(self._keys), scorer=fuzz.token_sort_ratio)
+        if best is None or best[1] < MATCH_THRESHOLD:
+            return None
+        return self._keys[best[0]]
+
+    def suggestions(self, name: str, limit: int = 3) -> list[str]:
+        """Display names of the closest exercises, best first (for "did you mean")."""
+        key = normalise(name)
+        if not key or not self._keys:
+            return []
+        found = process.extract(key, list(self._keys), scorer=fuzz.WRatio, limit=limit * 3)
+        names: list[str] = []
+        for label, score, _ in found:
+            entry = self._keys[label]
+            if score >= SUGGEST_THRESHOLD and entry.name not in names:
+                names.append(entry.name)
+        return names[:limit]
+
+
+def _field(item: Any, *names: str) -> Any:
+    for name in names:
+        value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+        if value:
+            return value
+    return None
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def index_from(items: Iterable[Any]) -> ExerciseIndex:
+    """Build an index from catalog items (objects or dicts with id, name, aliases, muscles)."""
+    refs: list[ExerciseRef] = []
+    for item in items:
+        exercise_id = _field(item, "id")
+        name = _field(item, "name") or exercise_id
+        if not exercise_id:
+            continue
+        primary = _as_tuple(_field(item, "primary_muscles", "muscles", "primary"))
+        secondary = tuple(
+            m for m in _as_tuple(_field(item, "secondary_muscles", "secondary")) if m not in primary
+        )
+        aliases = _as_tuple(_field(item, "aliases"))
+        refs.append(ExerciseRef(str(exercise_id), str(name), primary, secondary, aliases))
+    return ExerciseIndex(refs)
+
+
+@lru_cache(maxsize=1)
+def default_index() -> ExerciseIndex:
+    """The planning catalog as an index; empty when the catalog cannot be loaded.
+
+    The catalog is static data shipped with the package, so one cached copy per process
+    is safe. An empty index means names are kept as given (``custom:`` ids).
+    """
+    try:
+        # Imported by name: planning is an optional neighbour here, not a dependency.
+        catalog = importlib.import_module("agent.planning.catalog")
+    except ImportError:
+        return ExerciseIndex()
+    loader = getattr(catalog, "load", None) or getattr(catalog, "load_catalog", None)
+    if loader is None:
+        return ExerciseIndex()
+    loaded = loader()
+    items = getattr(loaded, "exercises", loaded)
+    if isinstance(items, dict):
+        items = items.values()
+    return index_from(items)

@@ -1,0 +1,656 @@
+"""Workout history: logging sets and the queries the coach, the live session and check-ins use.
+
+Every function takes one ``user_id`` and reads or writes only that user's rows. Loads are
+kept as the person said them (``load`` + ``unit``) and normalised to ``load_kg`` for
+analysis. Estimated 1RM uses Epley, with RPE folded in by the reference's shortcut:
+*n* reps at RPE *r* count as about *n* + 10 - *r* reps at RPE 10.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+import sqlite_utils
+from pydantic import BaseModel, Field
+
+from agent.memory.db import transaction
+from agent.memory.exercises import ExerciseIndex, default_index
+from agent.memory.store import active_notes, get_profile, iso
+
+LB_TO_KG = 0.45359237
+"""Exact definition of the international pound."""
+
+MAX_E1RM_REPS = 15
+"""Beyond this many (effective) reps, a 1RM estimate says little; none is given."""
+
+SetType = Literal["normal", "warmup", "drop", "failure"]
+_COUNTED = "('normal', 'failure')"
+"""Set types that count towards bests and weekly volume (warm-ups and drops do not)."""
+
+
+class SetInput(BaseModel):
+    """One set as the person reports it."""
+
+    reps: int | None = Field(default=None, ge=0, le=500, description="Repetitions done.")
+    load: float | None = Field(
+        default=None, ge=0, le=1000, description="Load as said, in `unit`; omit for bodyweight."
+    )
+    unit: Literal["kg", "lb"] | None = Field(
+        default=None, description="Unit of `load`: kg or lb. Defaults to the profile's unit."
+    )
+    rpe: float | None = Field(default=None, ge=1, le=10, description="Effort, RPE 1-10.")
+    rir: float | None = Field(default=None, ge=0, le=10, description="Reps in reserve.")
+    duration_s: float | None = Field(
+        default=None, ge=0, le=86_400, description="Seconds, for timed sets (planks, carries)."
+    )
+    set_type: SetType = Field(
+        default="normal", description="normal | warmup | drop | failure (warm-ups not counted)."
+    )
+
+
+class SetView(BaseModel):
+    """A stored set."""
+
+    set_number: int = Field(description="Order within the exercise in that workout.")
+    reps: int | None = Field(default=None, description="Repetitions.")
+    load: float | None = Field(default=None, description="Load as logged.")
+    unit: str | None = Field(default=None, description="kg | lb | null (bodyweight).")
+    load_kg: float | None = Field(default=None, description="Load in kg.")
+    rpe: float | None = Field(default=None, description="RPE if given.")
+    rir: float | None = Field(default=None, description="RIR if given.")
+    set_type: str = Field(default="normal", description="normal | warmup | drop | failure.")
+    logged_at: str = Field(description="When it was logged (ISO 8601).")
+    e1rm_kg: float | None = Field(default=None, description="Estimated 1RM from this set, kg.")
+
+    def label(self) -> str:
+        """Compact text: ``8x60kg@8``, ``12 reps``, ``45s``."""
+        if self.load:
+            text = f"{self.reps or 0}x{_num(self.load)}{self.unit or 'kg'}"
+        elif self.reps is not None:
+            text = f"{self.reps} reps"
+        else:
+            text = "done"
+        if self.reps is None and self.load is None and self.set_type == "normal":
+            text = "done"
+        if self.rpe is not None:
+            text += f"@{_num(self.rpe)}"
+        return text
+
+
+class ExerciseSets(BaseModel):
+    """One exercise's sets within a workout."""
+
+    exercise_id: str = Field(description="Catalog id (custom:... if not in the catalog).")
+    name: str = Field(description="Exercise name.")
+    sets: list[SetView] = Field(description="Sets in order.")
+
+    def summary(self) -> str:
+        """``Goblet squat 3x10x16kg`` style text, grouping identical sets."""
+        labels = [s.label() for s in self.sets if s.set_type != "warmup"]
+        groups: list[tuple[str, int]] = []
+        for label in labels:
+            if groups and groups[-1][0] == label:
+                groups[-1] = (label, groups[-1][1] + 1)
+            else:
+                groups.append((label, 1))
+        parts = [f"{n}x({label})" if n > 1 else label for label, n in groups]
+        return f"{self.name} " + ", ".join(parts) if parts else self.name
+
+
+class Workout(BaseModel):
+    """A workout (done or skipped) with its sets."""
+
+    session_id: int | None = Field(description="workout_sessions id; null for loose sets.")
+    date: str = Field(description="ISO date.")
+    status: str = Field(description="done | skipped | in_progress | planned.")
+    title: str | None = Field(default=None, description="Workout title, if any.")
+    skip_reason: str | None = Field(default=None, description="Why it was skipped.")
+    exercises: list[ExerciseSets] = Field(default_factory=list, description="What was done.")
+
+
+class ExerciseProgress(BaseModel):
+    """Bests and the estimated-1RM trend of one exercise."""
+
+    exercise_id: str = Field(description="Catalog id.")
+    name: str = Field(description="Exercise name.")
+    last_date: str = Field(description="Date last done.")
+    last_sets: list[SetView] = Field(description="Sets of the last time it was done.")
+    best_set: SetView | None = Field(default=None, description="Set with the highest e1RM.")
+    heaviest_kg: float | None = Field(default=None, description="Heaviest load lifted, kg.")
+    best_e1rm_kg: float | None = Field(default=None, description="Best estimated 1RM, kg.")
+    weekly_e1rm: list[tuple[str, float]] = Field(
+        default_factory=list, description="(week start, best e1RM kg) for recent weeks."
+    )
+    trend: str = Field(description="up | flat | down | new (too little data).")
+    total_sets: int = Field(description="Counted sets ever logged.")
+
+
+class MuscleWeek(BaseModel):
+    """Hard sets per muscle in one week (primary muscle 1 set, secondary 0.5)."""
+
+    week_start: str = Field(description="Monday of the week.")
+    sets: dict[str, float] = Field(description="Muscle -> sets.")
+    unmapped_sets: int = Field(description="Sets of exercises whose muscles are unknown.")
+
+
+class Adherence(BaseModel):
+    """How consistently the person trains against their own target."""
+
+    target_per_week: int | None = Field(description="Days per week from the profile.")
+    weeks: list[tuple[str, int]] = Field(description="(week start, training days), oldest first.")
+    done_last_weeks: int = Field(description="Training days in the full weeks considered.")
+    skipped_last_weeks: int = Field(description="Skipped sessions in the same window.")
+    rate: float | None = Field(description="Share of the target met over full weeks, 0-1.")
+    current_streak_weeks: int = Field(description="Consecutive weeks meeting the target.")
+    longest_streak_weeks: int = Field(description="Longest such run ever.")
+    days_since_last: int | None = Field(description="Days since the last workout.")
+    total_workouts: int = Field(description="Training days ever.")
+
+
+def _num(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def to_kg(load: float | None, unit: str | None) -> float | None:
+    """A load in kg (bodyweight stays None)."""
+    if load is None:
+        return None
+    return round(load * LB_TO_KG, 3) if unit == "lb" else float(load)
+
+
+def estimate_1rm(load_kg: float | None, reps: int | None, rpe: float | None = None) -> float | None:
+    """Estimated one-rep max in kg (Epley, RPE-adjusted), or None when it means nothing.
+
+    Args:
+        load_kg: Load lifted in kg.
+        reps: Repetitions done.
+        rpe: Effort; reps short of RPE 10 are added (the reference's shortcut).
+    """
+    if not load_kg or not reps or reps <= 0:
+        return None
+    effective = reps + (10 - min(10.0, max(5.0, rpe))) if rpe is not None else float(reps)
+    if effective > MAX_E1RM_REPS:
+        return None
+    if effective <= 1:
+        return round(load_kg, 1)
+    return round(load_kg * (1 + effective / 30), 1)
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+def day_session(db: sqlite_utils.Database, user_id: int, now: datetime, source: str = "log") -> int:
+    """The workout that sets logged outside a live session belong to: today's, created once."""
+    row = db.execute(
+        "SELECT id FROM workout_sessions WHERE user_id = ? AND source = ? AND status = 'done' "
+        "AND substr(started_at, 1, 10) = ? ORDER BY id DESC LIMIT 1",
+        [user_id, source, now.date().isoformat()],
+    ).fetchone()
+    if row:
+        return int(row[0])
+    cursor = db.execute(
+        "INSERT INTO workout_sessions (user_id, status, planned_for, plan, source, created_at, "
+        "started_at, finished_at) VALUES (?, 'done', ?, ?, ?, ?, ?, ?)",
+        [
+            user_id,
+            now.date().isoformat(),
+            json.dumps({"title": "Logged workout"}),
+            source,
+            iso(now),
+            iso(now),
+            iso(now),
+        ],
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def log_sets(
+    db: sqlite_utils.Database,
+    user_id: int,
+    *,
+    exercise_id: str,
+    exercise_name: str,
+    sets: Sequence[SetInput],
+    now: datetime,
+    session_id: int | None = None,
+    source: str = "coach",
+    default_unit: str | None = None,
+) -> list[int]:
+    """Store sets of one exercise; returns the new row ids.
+
+    Args:
+        db: The database.
+        user_id: Whose sets.
+        exercise_id: Catalog id (or ``custom:...``).
+        exercise_name: Display name.
+        sets: The sets, in order.
+        now: When they were done.
+        session_id: The live session they belong to; None attaches them to today's
+            logged workout (created if needed).
+        source: coach | import | api | live.
+        default_unit: Unit for loads given without one (the profile's, if None).
+
+    Raises:
+        ValueError: ``session_id`` is not one of this user's sessions.
+    """
+    unit_default = default_unit or get_profile(db, user_id).units
+    ids: list[int] = []
+    with transaction(db):
+        if session_id is None:
+            session_id = day_session(db, user_id, now)
+        else:
+            owner = db.execute(
+                "SELECT 1 FROM workout_sessions WHERE id = ? AND user_id = ?",
+                [session_id, user_id],
+            ).fetchone()
+            if not owner:
+                raise ValueError(f"session {session_id} is not one of this person's workouts")
+        previous = db.execute(
+            "SELECT COALESCE(MAX(set_number), 0) FROM set_logs WHERE session_id = ? "
+            "AND user_id = ? AND exercise_id = ?",
+            [session_id, user_id, exercise_id],
+        ).fetchone()[0]
+        for offset, item in enumerate(sets, start=1):
+            unit = (item.unit or unit_default) if item.load is not None else None
+            cursor = db.execute(
+                "INSERT INTO set_logs (user_id, session_id, exercise_id, exercise_name, "
+                "set_number, reps, load, unit, load_kg, rpe, rir, duration_s, logged_at, "
+                "source, set_type) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    user_id,
+                    session_id,
+                    exercise_id,
+                    exercise_name,
+                    int(previous) + offset,
+                    item.reps,
+                    item.load,
+                    unit,
+                    to_kg(item.load, unit),
+                    item.rpe,
+                    item.rir if item.rir is not None or item.rpe is None else 10 - item.rpe,
+                    item.duration_s,
+                    iso(now),
+                    source,
+                    item.set_type,
+                ],
+            )
+            ids.append(int(cursor.lastrowid or 0))
+    return ids
+
+
+def record_feedback(
+    db: sqlite_utils.Database,
+    user_id: int,
+    *,
+    now: datetime,
+    session_id: int | None = None,
+    difficulty: str | None = None,
+    enjoyment: int | None = None,
+    note: str | None = None,
+) -> int:
+    """Store how a workout felt; defaults to the latest done workout. Returns the id.
+
+    Raises:
+        ValueError: ``session_id`` is not one of this user's sessions.
+    """
+    with transaction(db):
+        if session_id is None:
+            row = db.execute(
+                "SELECT id FROM workout_sessions WHERE user_id = ? AND status = 'done' "
+                "ORDER BY started_at DESC, id DESC LIMIT 1",
+                [user_id],
+            ).fetchone()
+            session_id = int(row[0]) if row else None
+        elif not db.execute(
+            "SELECT 1 FROM workout_sessions WHERE id = ? AND user_id = ?", [session_id, user_id]
+        ).fetchone():
+            raise ValueError(f"session {session_id} is not one of this person's workouts")
+        cursor = db.execute(
+            "INSERT INTO feedback (user_id, session_id, difficulty, enjoyment, note, created_at) "
+            "VALUES (?,?,?,?,?,?)",
+            [user_id, session_id, difficulty, enjoyment, note, iso(now)],
+        )
+        return int(cursor.lastrowid or 0)
+
+
+def skip_session(
+    db: sqlite_utils.Database, user_id: int, *, now: datetime, reason: str | None
+) -> int:
+    """Record a skipped workout for today with its reason; returns the session id."""
+    with transaction(db):
+        cursor = db.execute(
+            "INSERT INTO workout_sessions (user_id, status, planned_for, skip_reason, source, "
+            "created_at, started_at) VALUES (?, 'skipped', ?, ?, 'coach', ?, ?)",
+            [user_id, now.date().isoformat(), reason, iso(now), iso(now)],
+        )
+        return int(cursor.lastrowid or 0)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+_SET_COLUMNS = (
+    "set_number, reps, load, unit, load_kg, rpe, rir, set_type, logged_at, exercise_id, "
+    "exercise_name, session_id"
+)
+
+
+def _set_view(row: Sequence[Any]) -> SetView:
+    return SetView(
+        set_number=row[0],
+        reps=row[1],
+        load=row[2],
+        unit=row[3],
+        load_kg=row[4],
+        rpe=row[5],
+        rir=row[6],
+        set_type=row[7],
+        logged_at=row[8],
+        e1rm_kg=estimate_1rm(row[4], row[1], row[5]) if row[7] != "warmup" else None,
+    )
+
+
+def _group_exercises(rows: Sequence[Sequence[Any]]) -> list[ExerciseSets]:
+    grouped: dict[str, ExerciseSets] = {}
+    for row in rows:
+        entry = grouped.setdefault(row[9], ExerciseSets(exercise_id=row[9], name=row[10], sets=[]))
+        entry.sets.append(_set_view(row))
+    return list(grouped.values())
+
+
+_SESSION_DATE = "substr(COALESCE(started_at, planned_for, created_at), 1, 10)"
+
+
+def _workouts(
+    db: sqlite_utils.Database, user_id: int, where: str, params: list[Any], limit: int
+) -> list[Workout]:
+    sessions = db.execute(
+        f"SELECT id, {_SESSION_DATE} AS day, status, plan, skip_reason FROM workout_sessions "
+        f"WHERE user_id = ? AND {where} ORDER BY day DESC, id DESC LIMIT ?",
+        [user_id, *params, limit],
+    ).fetchall()
+    workouts: list[Workout] = []
+    for session_id, day, status, plan, skip_reason in sessions:
+        title = None
+        if plan:
+            try:
+                title = json.loads(plan).get("title")
+            except (ValueError, AttributeError):
+                title = None
+        rows = db.execute(
+            f"SELECT {_SET_COLUMNS} FROM set_logs WHERE user_id = ? AND session_id = ? ORDER BY id",
+            [user_id, session_id],
+        ).fetchall()
+        workouts.append(
+            Workout(
+                session_id=session_id,
+                date=day,
+                status=status,
+                title=title,
+                skip_reason=skip_reason,
+                exercises=_group_exercises(rows),
+            )
+        )
+    return workouts
+
+
+def recent_workouts(db: sqlite_utils.Database, user_id: int, limit: int = 3) -> list[Workout]:
+    """The last ``limit`` workouts done or skipped, newest first."""
+    return _workouts(db, user_id, "status IN ('done', 'skipped')", [], limit)
+
+
+def workouts_between(
+    db: sqlite_utils.Database, user_id: int, start: date, end: date, limit: int = 50
+) -> list[Workout]:
+    """Workouts (done, skipped, in progress) dated from ``start`` to ``end`` inclusive."""
+    loose = db.execute(
+        f"SELECT {_SET_COLUMNS} FROM set_logs WHERE user_id = ? AND session_id IS NULL "
+        "AND substr(logged_at, 1, 10) BETWEEN ? AND ? ORDER BY id",
+        [user_id, start.isoformat(), end.isoformat()],
+    ).fetchall()
+    workouts = _workouts(
+        db,
+        user_id,
+        f"status != 'planned' AND {_SESSION_DATE} BETWEEN ? AND ?",
+        [start.isoformat(), end.isoformat()],
+        limit,
+    )
+    by_day: dict[str, list[Any]] = defaultdict(list)
+    for row in loose:
+        by_day[row[8][:10]].append(row)
+    for day, rows in by_day.items():
+        workouts.append(
+            Workout(session_id=None, date=day, status="done", exercises=_group_exercises(rows))
+        )
+    workouts.sort(key=lambda w: (w.date, w.session_id or 0), reverse=True)
+    return workouts
+
+
+def last_performance(
+    db: sqlite_utils.Database, user_id: int, exercise_id: str
+) -> ExerciseSets | None:
+    """The sets of the last workout in which the person did this exercise."""
+    row = db.execute(
+        "SELECT session_id, substr(logged_at, 1, 10) FROM set_logs WHERE user_id = ? "
+        "AND exercise_id = ? ORDER BY logged_at DESC, id DESC LIMIT 1",
+        [user_id, exercise_id],
+    ).fetchone()
+    if not row:
+        return None
+    if row[0] is not None:
+        where, param = "session_id = ?", row[0]
+    else:
+        where, param = "session_id IS NULL AND substr(logged_at, 1, 10) = ?", row[1]
+    rows = db.execute(
+        f"SELECT {_SET_COLUMNS} FROM set_logs WHERE user_id = ? AND exercise_id = ? AND {where} "
+        "ORDER BY id",
+        [user_id, exercise_id, param],
+    ).fetchall()
+    grouped = _group_exercises(rows)
+    return grouped[0] if grouped else None
+
+
+def _trend(weekly: list[tuple[str, float]]) -> str:
+    if len(weekly) < 2:
+        return "new"
+    values = [v for _, v in weekly]
+    half = len(values) // 2
+    recent, earlier = max(values[half:]), max(values[:half])
+    if recent > earlier * 1.025:
+        return "up"
+    if recent < earlier * 0.975:
+        return "down"
+    return "flat"
+
+
+def exercise_progress(
+    db: sqlite_utils.Database, user_id: int, exercise_id: str, now: datetime, weeks: int = 12
+) -> ExerciseProgress | None:
+    """Bests ever and the weekly best-e1RM trend over the last ``weeks`` weeks."""
+    last = last_performance(db, user_id, exercise_id)
+    if last is None:
+        return None
+    rows = db.execute(
+        f"SELECT {_SET_COLUMNS} FROM set_logs WHERE user_id = ? AND exercise_id = ? "
+        f"AND set_type IN {_COUNTED}",
+        [user_id, exercise_id],
+    ).fetchall()
+    views = [_set_view(r) for r in rows]
+    scored = [v for v in views if v.e1rm_kg is not None]
+    best = max(scored, key=lambda v: (v.e1rm_kg or 0, v.logged_at), default=None)
+    heaviest = max((v.load_kg for v in views if v.load_kg), default=None)
+    since = week_start(now.date()) - timedelta(weeks=weeks - 1)
+    per_week: dict[str, float] = {}
+    for view in scored:
+        day = date.fromisoformat(view.logged_at[:10])
+        if day < since:
+            continue
+        key = week_start(day).isoformat()
+        per_week[key] = max(per_week.get(key, 0.0), view.e1rm_kg or 0.0)
+    weekly = sorted(per_week.items())
+    return ExerciseProgress(
+        exercise_id=exercise_id,
+        name=last.name,
+        last_date=last.sets[-1].logged_at[:10],
+        last_sets=last.sets,
+        best_set=best,
+        heaviest_kg=heaviest,
+        best_e1rm_kg=best.e1rm_kg if best else None,
+        weekly_e1rm=weekly,
+        trend=_trend(weekly),
+        total_sets=len(views),
+    )
+
+
+def top_exercises(
+    db: sqlite_utils.Database, user_id: int, now: datetime, limit: int = 6, weeks: int = 8
+) -> list[ExerciseProgress]:
+    """Progress of the exercises the person does most lately (most sets in ``weeks``)."""
+    since = (now - timedelta(weeks=weeks)).date().isoformat()
+    rows = db.execute(
+        "SELECT exercise_id, SUM(substr(logged_at, 1, 10) >= ?) AS recent, COUNT(*) AS total, "
+        "MAX(logged_at) AS last FROM set_logs WHERE user_id = ? "
+        "GROUP BY exercise_id ORDER BY recent DESC, last DESC, total DESC LIMIT ?",
+        [since, user_id, limit],
+    ).fetchall()
+    found = [exercise_progress(db, user_id, r[0], now) for r in rows]
+    return [p for p in found if p is not None]
+
+
+def weekly_sets_per_muscle(
+    db: sqlite_utils.Database,
+    user_id: int,
+    now: datetime,
+    weeks: int = 1,
+    index: ExerciseIndex | None = None,
+) -> list[MuscleWeek]:
+    """Counted sets per muscle for each of the last ``weeks`` weeks (this week last).
+
+    Primary muscles count a whole set, secondary ones half. Exercises the catalog does
+    not know are counted in ``unmapped_sets``.
+    """
+    catalog = index if index is not None else default_index()
+    first = week_start(now.date()) - timedelta(weeks=weeks - 1)
+    rows = db.execute(
+        "SELECT exercise_id, substr(logged_at, 1, 10), COUNT(*) FROM set_logs WHERE user_id = ? "
+        f"AND set_type IN {_COUNTED} AND substr(logged_at, 1, 10) >= ? "
+        "GROUP BY exercise_id, substr(logged_at, 1, 10)",
+        [user_id, first.isoformat()],
+    ).fetchall()
+    result = {
+        (first + timedelta(weeks=i)).isoformat(): MuscleWeek(
+            week_start=(first + timedelta(weeks=i)).isoformat(), sets={}, unmapped_sets=0
+        )
+        for i in range(weeks)
+    }
+    for exercise_id, day, count in rows:
+        key = week_start(date.fromisoformat(day)).isoformat()
+        bucket = result.get(key)
+        if bucket is None:
+            continue
+        entry = catalog.get(exercise_id)
+        if entry is None or not (entry.muscles or entry.secondary):
+            bucket.unmapped_sets += count
+            continue
+        for muscle in entry.muscles:
+            bucket.sets[muscle] = bucket.sets.get(muscle, 0.0) + count
+        for muscle in entry.secondary:
+            bucket.sets[muscle] = bucket.sets.get(muscle, 0.0) + count * 0.5
+    return list(result.values())
+
+
+def training_days(db: sqlite_utils.Database, user_id: int) -> list[date]:
+    """Distinct days with a done workout or logged sets, oldest first."""
+    rows = db.execute(
+        f"SELECT DISTINCT {_SESSION_DATE} FROM workout_sessions WHERE user_id = ? "
+        "AND status = 'done' UNION SELECT DISTINCT substr(logged_at, 1, 10) FROM set_logs "
+        "WHERE user_id = ? AND session_id IS NULL",
+        [user_id, user_id],
+    ).fetchall()
+    return sorted({date.fromisoformat(r[0]) for r in rows if r[0]})
+
+
+def _streaks(per_week: dict[date, int], target: int, this_week: date) -> tuple[int, int]:
+    if not per_week:
+        return 0, 0
+    longest = run = 0
+    cursor = min(per_week)
+    while cursor <= this_week:
+        met = per_week.get(cursor, 0) >= target
+        if met:
+            run += 1
+            longest = max(longest, run)
+        elif cursor != this_week:
+            run = 0
+        cursor += timedelta(weeks=1)
+    # The current week is not over: it extends a streak when met, never breaks one.
+    return run, longest
+
+
+def adherence(db: sqlite_utils.Database, user_id: int, now: datetime, weeks: int = 4) -> Adherence:
+    """Training days per week against the profile's target, streaks and recency.
+
+    A week "meets the target" with at least ``days_per_week`` training days (1 when the
+    target is unknown). The rate looks at the last ``weeks`` full weeks.
+    """
+    target = get_profile(db, user_id).days_per_week
+    days = training_days(db, user_id)
+    this_week = week_start(now.date())
+    per_week: dict[date, int] = defaultdict(int)
+    for day in days:
+        per_week[week_start(day)] += 1
+    window = [this_week - timedelta(weeks=i) for i in range(weeks, -1, -1)]
+    full = window[:-1]
+    done = sum(per_week.get(w, 0) for w in full)
+    skipped = db.execute(
+        f"SELECT COUNT(*) FROM workout_sessions WHERE user_id = ? AND status = 'skipped' "
+        f"AND {_SESSION_DATE} >= ? AND {_SESSION_DATE} < ?",
+        [user_id, full[0].isoformat(), this_week.isoformat()],
+    ).fetchone()[0]
+    rate = None
+    if target and days:
+        met = [min(1.0, per_week.get(w, 0) / target) for w in full if w >= week_start(days[0])]
+        rate = round(sum(met) / len(met), 2) if met else None
+    current, longest = _streaks(per_week, target or 1, this_week)
+    return Adherence(
+        target_per_week=target,
+        weeks=[(w.isoformat(), per_week.get(w, 0)) for w in window],
+        done_last_weeks=done,
+        skipped_last_weeks=int(skipped),
+        rate=rate,
+        current_streak_weeks=current,
+        longest_streak_weeks=longest,
+        days_since_last=(now.date() - days[-1]).days if days else None,
+        total_workouts=len(days),
+    )
+
+
+def skipped_sessions(db: sqlite_utils.Database, user_id: int, limit: int = 10) -> list[Workout]:
+    """The latest skipped workouts with their reasons, newest first."""
+    return _workouts(db, user_id, "status = 'skipped'", [], limit)
+
+
+def preferred_substitutions(db: sqlite_utils.Database, user_id: int) -> list[dict[str, Any]]:
+    """Swaps the person prefers (active ``substitution`` notes: subject = replaced exercise)."""
+    return active_notes(db, user_id, "substitution")
+
+
+def recent_feedback(
+    db: sqlite_utils.Database, user_id: int, limit: int = 3
+) -> list[dict[str, Any]]:
+    """The latest workout feedback, newest first."""
+    rows = db.execute(
+        "SELECT id, session_id, difficulty, enjoyment, note, created_at FROM feedback "
+        "WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+        [user_id, limit],
+    ).fetchall()
+    keys = ("id", "session_id", "difficulty", "enjoyment", "note", "created_at")
+    return [dict(zip(keys, r, strict=True)) for r in rows]

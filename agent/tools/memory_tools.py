@@ -1,0 +1,307 @@
+"""Tools over the person's memory: notes, logging sets and feedback, and history queries."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from agent.errors import ToolRetry
+from agent.memory import history, notes
+from agent.memory.exercises import ExerciseRef, default_index, normalise, slug
+from agent.tools.context import ToolContext
+from agent.tools.registry import Tool
+
+# -- notes -------------------------------------------------------------------------------
+
+
+class AddNoteArgs(BaseModel):
+    """Something to remember about the person."""
+
+    kind: Literal["preference", "dislike", "barrier", "constraint", "substitution"] = Field(
+        description="preference | dislike | barrier (what gets in the way) | constraint "
+        "(a body area to protect) | substitution (a swap they prefer)"
+    )
+    subject: str | None = Field(
+        default=None,
+        description="Body area for constraints ('knee'), exercise for dislikes and "
+        "substitutions ('lunge'), topic otherwise.",
+    )
+    text: str = Field(min_length=1, max_length=500, description="The note in plain words.")
+
+
+class NoteResult(BaseModel):
+    """What changed in the notes."""
+
+    ids: list[int] = Field(description="Note ids affected.")
+    active: list[dict[str, Any]] = Field(description="The person's active notes now.")
+
+
+def _note_result(ctx: ToolContext, ids: list[int]) -> NoteResult:
+    return NoteResult(ids=ids, active=notes.notes(ctx.db, ctx.user_id, "active", limit=30))
+
+
+def add_note(ctx: ToolContext, args: AddNoteArgs) -> NoteResult:
+    """Remember a preference, dislike, barrier, constraint or preferred substitution."""
+    note_id = notes.add_note(
+        ctx.db, ctx.user_id, kind=args.kind, subject=args.subject, text=args.text, now=ctx.now
+    )
+    return _note_result(ctx, [note_id])
+
+
+class ResolveConstraintArgs(BaseModel):
+    """The body area that is fine again."""
+
+    area: str = Field(min_length=1, description="Body area, e.g. 'knee'.")
+
+
+def resolve_constraint(ctx: ToolContext, args: ResolveConstraintArgs) -> NoteResult:
+    """Mark a constraint resolved when the person says the area is fine again."""
+    ids = notes.resolve_constraint(ctx.db, ctx.user_id, args.area, ctx.now)
+    if not ids:
+        areas = [
+            n["subject"] for n in notes.notes(ctx.db, ctx.user_id) if n["kind"] == "constraint"
+        ]
+        raise ToolRetry(
+            f"no active constraint on {args.area!r}; active ones: {', '.join(areas) or 'none'}"
+        )
+    return _note_result(ctx, ids)
+
+
+class ForgetNoteArgs(BaseModel):
+    """Which note to forget."""
+
+    target: str = Field(
+        min_length=1, description="A note id ('12'), its subject ('lunge') or words from it."
+    )
+
+
+def forget_note(ctx: ToolContext, args: ForgetNoteArgs) -> NoteResult:
+    """Forget a note at the person's request, e.g. "forget that I hate lunges"."""
+    ids = notes.forget_note(ctx.db, ctx.user_id, args.target, ctx.now)
+    if not ids:
+        raise ToolRetry(f"no active note matches {args.target!r}; call it with a note id")
+    return _note_result(ctx, ids)
+
+
+# -- logging -----------------------------------------------------------------------------
+
+
+def resolve_exercise(ctx: ToolContext, name: str) -> ExerciseRef:
+    """The catalog exercise ``name`` means, else one the person logged before.
+
+    Raises:
+        ToolRetry: Nothing matches; the message lists close matches.
+    """
+    index = default_index()
+    found = index.resolve(name)
+    if found is not None:
+        return found
+    logged = ctx.db.execute(
+        "SELECT DISTINCT exercise_id, exercise_name FROM set_logs WHERE user_id = ?",
+        [ctx.user_id],
+    ).fetchall()
+    key = normalise(name)
+    for exercise_id, exercise_name in logged:
+        if normalise(exercise_name) == key or exercise_id == name:
+            return ExerciseRef(exercise_id, exercise_name)
+    if not index:
+        # Without a catalog every name is accepted as the person said it.
+        return ExerciseRef(slug(name), " ".join(name.split()))
+    close = index.suggestions(name)
+    hint = f"; did you mean: {', '.join(close)}?" if close else "; ask the person to rephrase"
+    raise ToolRetry(f"unknown exercise {name!r}{hint}")
+
+
+class LogSetsArgs(BaseModel):
+    """Sets of one exercise done outside a live session."""
+
+    exercise: str = Field(min_length=1, description="Exercise name, e.g. 'goblet squat'.")
+    sets: list[history.SetInput] = Field(
+        min_length=1, max_length=30, description="The sets, in order."
+    )
+    days_ago: int = Field(default=0, ge=0, le=60, description="0 today, 1 yesterday, ...")
+
+
+class LogSetsResult(BaseModel):
+    """What was stored."""
+
+    exercise_id: str = Field(description="Catalog id the name resolved to.")
+    exercise_name: str = Field(description="Catalog name.")
+    logged: int = Field(description="Sets stored.")
+    last_time: history.ExerciseSets | None = Field(description="Sets of the previous time.")
+    best_e1rm_kg: float | None = Field(description="Best estimated 1RM now, kg.")
+
+
+def log_sets(ctx: ToolContext, args: LogSetsArgs) -> LogSetsResult:
+    """Log sets the person did (reps, load with kg/lb, RPE or RIR) outside a live session."""
+    exercise = resolve_exercise(ctx, args.exercise)
+    previous = history.last_performance(ctx.db, ctx.user_id, exercise.id)
+    when = ctx.now - timedelta(days=args.days_ago)
+    history.log_sets(
+        ctx.db,
+        ctx.user_id,
+        exercise_id=exercise.id,
+        exercise_name=exercise.name,
+        sets=args.sets,
+        now=when,
+    )
+    progress = history.exercise_progress(ctx.db, ctx.user_id, exercise.id, ctx.now)
+    return LogSetsResult(
+        exercise_id=exercise.id,
+        exercise_name=exercise.name,
+        logged=len(args.sets),
+        last_time=previous,
+        best_e1rm_kg=progress.best_e1rm_kg if progress else None,
+    )
+
+
+class FeedbackArgs(BaseModel):
+    """How the last workout felt."""
+
+    difficulty: Literal["too_easy", "about_right", "too_hard"] | None = Field(
+        default=None, description="too_easy | about_right | too_hard"
+    )
+    enjoyment: int | None = Field(default=None, ge=1, le=5, description="Enjoyment 1-5.")
+    note: str | None = Field(default=None, max_length=500, description="Anything they added.")
+    session_id: int | None = Field(
+        default=None, description="Workout id; omit for the latest done workout."
+    )
+
+
+def record_feedback(ctx: ToolContext, args: FeedbackArgs) -> dict[str, Any]:
+    """Record how a workout felt (too easy / about right / too hard, enjoyment, a note)."""
+    try:
+        feedback_id = history.record_feedback(
+            ctx.db,
+            ctx.user_id,
+            now=ctx.now,
+            session_id=args.session_id,
+            difficulty=args.difficulty,
+            enjoyment=args.enjoyment,
+            note=args.note,
+        )
+    except ValueError as exc:
+        raise ToolRetry(str(exc)) from exc
+    return {"feedback_id": feedback_id, "recorded": args.model_dump(exclude_none=True)}
+
+
+# -- history queries ---------------------------------------------------------------------
+
+
+class ExerciseArgs(BaseModel):
+    """One exercise."""
+
+    exercise: str = Field(min_length=1, description="Exercise name or id.")
+
+
+def last_performance(ctx: ToolContext, args: ExerciseArgs) -> dict[str, Any]:
+    """The sets the person did the last time they did this exercise."""
+    exercise = resolve_exercise(ctx, args.exercise)
+    found = history.last_performance(ctx.db, ctx.user_id, exercise.id)
+    if found is None:
+        return {"exercise": exercise.name, "last_time": None, "note": "never logged"}
+    return {"exercise": exercise.name, "last_time": found.model_dump(mode="json")}
+
+
+class ProgressArgs(BaseModel):
+    """One exercise and how far back to look."""
+
+    exercise: str = Field(min_length=1, description="Exercise name or id.")
+    weeks: int = Field(default=12, ge=1, le=104, description="Weeks of trend to return.")
+
+
+def exercise_progress(ctx: ToolContext, args: ProgressArgs) -> dict[str, Any]:
+    """Best sets, heaviest load and the weekly estimated-1RM trend of one exercise."""
+    exercise = resolve_exercise(ctx, args.exercise)
+    found = history.exercise_progress(ctx.db, ctx.user_id, exercise.id, ctx.now, args.weeks)
+    if found is None:
+        return {"exercise": exercise.name, "progress": None, "note": "never logged"}
+    return {"exercise": exercise.name, "progress": found.model_dump(mode="json")}
+
+
+class WeeksArgs(BaseModel):
+    """How many weeks to look at."""
+
+    weeks: int = Field(default=4, ge=1, le=52, description="Weeks, this week included.")
+
+
+def weekly_muscle_sets(ctx: ToolContext, args: WeeksArgs) -> dict[str, Any]:
+    """Hard sets per muscle for each recent week (warm-ups excluded)."""
+    found = history.weekly_sets_per_muscle(ctx.db, ctx.user_id, ctx.now, args.weeks)
+    return {"weeks": [w.model_dump(mode="json") for w in found]}
+
+
+def adherence(ctx: ToolContext, args: WeeksArgs) -> history.Adherence:
+    """Training days per week against the target, streaks and days since the last workout."""
+    return history.adherence(ctx.db, ctx.user_id, ctx.now, args.weeks)
+
+
+class LimitArgs(BaseModel):
+    """How many items."""
+
+    limit: int = Field(default=5, ge=1, le=50, description="At most this many, newest first.")
+
+
+def skipped_workouts(ctx: ToolContext, args: LimitArgs) -> dict[str, Any]:
+    """Recent skipped workouts and the reasons given."""
+    found = history.skipped_sessions(ctx.db, ctx.user_id, args.limit)
+    return {"skipped": [{"date": w.date, "reason": w.skip_reason} for w in found]}
+
+
+class NoArgs(BaseModel):
+    """No arguments."""
+
+
+def preferred_substitutions(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
+    """Exercise swaps the person prefers (subject = the exercise they replace)."""
+    return {"substitutions": history.preferred_substitutions(ctx.db, ctx.user_id)}
+
+
+class RangeArgs(BaseModel):
+    """A date range; defaults to the last 7 days."""
+
+    start: date | None = Field(default=None, description="First day (YYYY-MM-DD).")
+    end: date | None = Field(default=None, description="Last day (YYYY-MM-DD), default today.")
+
+
+def workout_history(ctx: ToolContext, args: RangeArgs) -> dict[str, Any]:
+    """Workouts and their sets in a date range, e.g. "what did I do last week"."""
+    end = args.end or ctx.now.date()
+    start = args.start or end - timedelta(days=6)
+    if start > end:
+        raise ToolRetry("start must be on or before end")
+    found = history.workouts_between(ctx.db, ctx.user_id, start, end)
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "workouts": [
+            {
+                "date": w.date,
+                "status": w.status,
+                "title": w.title,
+                "skip_reason": w.skip_reason,
+                "exercises": [e.summary() for e in w.exercises],
+            }
+            for w in found
+        ],
+    }
+
+
+def tools() -> list[Tool]:
+    """The memory tools."""
+    return [
+        Tool.from_function(add_note),
+        Tool.from_function(resolve_constraint),
+        Tool.from_function(forget_note),
+        Tool.from_function(log_sets),
+        Tool.from_function(record_feedback),
+        Tool.from_function(last_performance),
+        Tool.from_function(exercise_progress),
+        Tool.from_function(weekly_muscle_sets),
+        Tool.from_function(adherence),
+        Tool.from_function(skipped_workouts),
+        Tool.from_function(preferred_substitutions),
+        Tool.from_function(workout_history),
+    ]
