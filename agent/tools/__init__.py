@@ -23,4 +23,5 @@ def default_registry() -> ToolRegistry:
 _TOOL_MODULES: list[str] = [
     "profile_tools",
     "memory_tools",
+    "session_tools",
 ]

@@ -1,0 +1,490 @@
+"""Live-session operations: start or resume, log, adapt, skip, swap, compress, finish.
+
+Each operation loads the user's session, changes the state through ``agent.live.state``,
+persists it, and returns a step payload (plain data, plus a ``message`` rendered from
+``prompts/live``) that tools, the CLI and the offline model can all use as is.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+
+import prompts
+from agent.live import persist, planner_bridge
+from agent.live import state as sm
+from agent.live.state import LiveExercise, LiveState, Phase
+from agent.live.units import from_kg, normalise_unit, round_load
+from agent.memory import history, store
+
+RESUME_WITHIN = timedelta(hours=12)
+"""An unfinished session older than this is closed rather than resumed."""
+
+FEEDBACK_LOAD_STEP = 0.05
+"""Last session "too hard" lowers today's loads 5% (and adds a rep in reserve); "too easy"
+raises them 5% (one fewer in reserve)."""
+
+
+class SessionError(Exception):
+    """The operation does not fit the session's state; the message says what would."""
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def _require(db: sqlite_utils.Database, user_id: int) -> persist.SessionRow:
+    row = persist.in_progress(db, user_id)
+    if row is None:
+        raise SessionError("no workout is in progress: call start_workout first")
+    return row
+
+
+def step_payload(row: persist.SessionRow, *, event: str = "step") -> dict[str, Any]:
+    """What to do now, as data and as words."""
+    state = row.state
+    data: dict[str, Any] = {
+        "session_id": row.id,
+        "event": event,
+        "phase": state.phase.value,
+        "remaining_minutes": state.remaining_minutes(),
+        "adjustments": state.adjustments[-3:],
+        "locked": state.locked,
+    }
+    exercise = state.current
+    if exercise is not None:
+        data["exercise"] = _exercise_data(exercise)
+        data["set"] = min(exercise.done_sets + 1, exercise.sets)
+        data["of_sets"] = exercise.sets
+    if state.phase is Phase.WARMUP:
+        data["warmup"] = state.warmup
+        data["warmup_minutes"] = state.warmup_minutes
+    if state.phase is Phase.COOLDOWN:
+        data["cooldown"] = state.cooldown
+        data["cooldown_minutes"] = state.cooldown_minutes
+    data["next"] = _next_label(state)
+    data["message"] = prompts.render("live/step.j2", step=data)
+    return data
+
+
+def _exercise_data(exercise: LiveExercise) -> dict[str, Any]:
+    return {
+        "id": exercise.id,
+        "name": exercise.name,
+        "pattern": exercise.pattern,
+        "reps": exercise.reps_label,
+        "timed": exercise.timed,
+        "load": exercise.load,
+        "unit": exercise.unit if exercise.load is not None else None,
+        "target_rir": exercise.target_rir,
+        "rest_s": exercise.rest_s,
+        "cues": exercise.cues[:2],
+        "swapped_from": exercise.swapped_from,
+    }
+
+
+def _next_label(state: LiveState) -> str:
+    """The step after the current one, in a few words."""
+    if state.phase is Phase.WARMUP:
+        first = next((e for e in state.exercises if e.status in sm.PENDING), None)
+        return first.name if first else "cool-down"
+    exercise = state.current
+    if exercise is not None:
+        if exercise.done_sets + 1 < exercise.sets:
+            return f"{exercise.name}, set {exercise.done_sets + 2} of {exercise.sets}"
+        later = next(
+            (e for e in state.exercises[state.index + 1 :] if e.status in sm.PENDING), None
+        )
+        return later.name if later else "cool-down"
+    if state.phase is Phase.COOLDOWN:
+        return "summary"
+    return "feedback"
+
+
+def current(db: sqlite_utils.Database, user_id: int) -> dict[str, Any]:
+    """The step in play.
+
+    Raises:
+        SessionError: No session is in progress.
+    """
+    return step_payload(_require(db, user_id))
+
+
+# -- starting ----------------------------------------------------------------------------
+
+
+def start(
+    db: sqlite_utils.Database,
+    user_id: int,
+    now: datetime,
+    *,
+    minutes: float | None = None,
+    constraints: list[str] | None = None,
+) -> dict[str, Any]:
+    """Resume today's unfinished session, or start today's (planning it if needed).
+
+    Returning after a gap is acknowledged and the missed-time table shapes the session;
+    last session's feedback nudges the loads.
+    """
+    row = persist.in_progress(db, user_id)
+    if row is not None and _fresh(row, now):
+        return step_payload(row, event="resumed")
+    if row is not None:
+        _abandon(db, user_id, row, now)
+    _mark_missed(db, user_id, now)
+    gap = persist.days_since_last(db, user_id, now)
+    profile = store.get_profile(db, user_id)
+    avoid = sorted(set(store.active_constraint_areas(db, user_id)) | set(constraints or []))
+    planned = persist.planned_for(db, user_id, now.date())
+    session_id: int | None
+    if planned is not None and planned[1].get("exercises") and (gap is None or gap <= 7):
+        exercises = planner_bridge.from_plan_dict(planned[1])
+        plan, session_id = planned[1], planned[0]
+    else:
+        spec = planner_bridge.PlanInput(
+            equipment=list(profile.equipment or []),
+            avoid=avoid,
+            minutes=float(minutes or profile.session_minutes or 30),
+            level=profile.level,
+            goal=profile.goal,
+        )
+        exercises = planner_bridge.build_session(spec)
+        plan = {"source": planner_bridge.SOURCE, "exercises": [e.id for e in exercises]}
+        session_id = planned[0] if planned is not None else None
+    if not exercises:
+        raise SessionError("no exercise fits the equipment and constraints on file")
+    state = LiveState(
+        exercises=exercises,
+        warmup=list(planner_bridge.WARMUP),
+        cooldown=list(planner_bridge.COOLDOWN),
+        gap_days=gap,
+    )
+    _suggest_loads(db, user_id, state, profile.units)
+    if gap is not None:
+        note = sm.apply_gap(state.exercises, gap)
+        if note:
+            state.adjustments.append(note)
+    if minutes is not None and state.remaining_minutes() + state.warmup_minutes > minutes:
+        state.adjustments.extend(sm.compress(state, max(1.0, minutes - state.warmup_minutes)))
+    new_id = persist.start(db, user_id, state, now, plan=plan, session_id=session_id)
+    row = persist.SessionRow(new_id, "in_progress", state, persist.iso(now), None)
+    payload = step_payload(row, event="started")
+    payload["gap_days"] = gap
+    payload["welcome"] = prompts.render("live/welcome.j2", gap_days=gap)
+    payload["message"] = payload["welcome"] + "\n\n" + payload["message"]
+    return payload
+
+
+def _fresh(row: persist.SessionRow, now: datetime) -> bool:
+    if not row.started_at:
+        return True
+    started = datetime.fromisoformat(row.started_at)
+    if started.tzinfo is None and now.tzinfo is not None:
+        started = started.replace(tzinfo=now.tzinfo)
+    return now - started < RESUME_WITHIN
+
+
+def _abandon(
+    db: sqlite_utils.Database, user_id: int, row: persist.SessionRow, now: datetime
+) -> None:
+    logged = persist.session_sets(db, user_id, row.id)
+    persist.close(db, user_id, row.id, row.state, now, "done" if logged else "skipped")
+
+
+def _mark_missed(db: sqlite_utils.Database, user_id: int, now: datetime) -> None:
+    """Planned sessions whose day has passed are recorded as missed, not silently kept."""
+    db.execute(
+        "UPDATE workout_sessions SET status = 'skipped', skip_reason = 'missed' "
+        "WHERE user_id = ? AND status = 'planned' AND planned_for < ?",
+        [user_id, now.date().isoformat()],
+    )
+
+
+def _suggest_loads(db: sqlite_utils.Database, user_id: int, state: LiveState, units: str) -> None:
+    """Start from the last load lifted; last session's feedback moves it a step."""
+    feedback = persist.last_feedback(db, user_id)
+    factor = {"too_hard": 1 - FEEDBACK_LOAD_STEP, "too_easy": 1 + FEEDBACK_LOAD_STEP}.get(
+        feedback or "", 1.0
+    )
+    for exercise in state.exercises:
+        previous = persist.last_load(db, user_id, exercise.id)
+        if previous is not None:
+            exercise.load, exercise.unit = previous
+        elif exercise.load is not None and units == "lb" and exercise.unit == "kg":
+            exercise.load, exercise.unit = round_load(from_kg(exercise.load, "lb"), "lb"), "lb"
+        if exercise.load is not None and factor != 1.0:
+            exercise.load = round_load(exercise.load * factor, exercise.unit)
+        if feedback == "too_hard":
+            exercise.target_rir += 1
+        elif feedback == "too_easy":
+            exercise.target_rir = max(0, exercise.target_rir - 1)
+    if factor != 1.0:
+        state.adjustments.append(
+            f"last session felt {feedback.replace('_', ' ') if feedback else ''}: "
+            f"loads {'-' if factor < 1 else '+'}{round(FEEDBACK_LOAD_STEP * 100)}%"
+        )
+
+
+# -- during the session ------------------------------------------------------------------
+
+
+def advance(db: sqlite_utils.Database, user_id: int, now: datetime) -> dict[str, Any]:
+    """Finish the current step: a warm-up, rest or cool-down ends; a set counts at target."""
+    row = _require(db, user_id)
+    if row.state.phase is Phase.WORK:
+        exercise = row.state.exercises[row.state.index]
+        return log(db, user_id, now, reps=None, load=exercise.load, unit=exercise.unit)
+    if row.state.phase is Phase.COOLDOWN:
+        return finish(db, user_id, now)
+    sm.advance(row.state)
+    persist.save(db, user_id, row.id, row.state)
+    return step_payload(row)
+
+
+def log(
+    db: sqlite_utils.Database,
+    user_id: int,
+    now: datetime,
+    *,
+    reps: int | None,
+    load: float | None = None,
+    unit: str | None = None,
+    rpe: float | None = None,
+    rir: float | None = None,
+    sets: int = 1,
+    locked: bool = False,
+) -> dict[str, Any]:
+    """Log ``sets`` sets of the exercise in play, then adapt and move to rest or on.
+
+    Missing reps count as the top of the target; a missing load is the suggested one.
+    RPE and RIR convert (RIR = 10 - RPE). While ``locked`` the sets are stored but the
+    plan does not move on or change.
+    """
+    row = _require(db, user_id)
+    state = row.state
+    try:
+        exercise = sm.ensure_work(state)
+    except ValueError as exc:
+        raise SessionError(f"{exc}; say finish to see the summary") from exc
+    unit_used = normalise_unit(unit, exercise.unit) if load is not None else exercise.unit
+    load_used = load if load is not None else exercise.load
+    if rir is None and rpe is not None:
+        rir = max(0.0, 10 - rpe)
+    reps_used = reps if reps is not None else exercise.rep_high
+    outcome: dict[str, Any] = {"adjusted": None, "rest_s": 0}
+    for _ in range(max(1, sets)):
+        persist.insert_set(
+            db,
+            user_id,
+            row.id,
+            persist.LoggedSet(
+                exercise.id,
+                exercise.name,
+                exercise.done_sets + 1,
+                reps_used,
+                load_used,
+                unit_used,
+                rpe,
+                rir,
+            ),
+            now,
+        )
+        if locked:
+            exercise.done_sets += 1
+            state.locked = True
+            continue
+        outcome = sm.record_set(state, reps_used, rir, load_used, unit_used)
+        if state.phase is not Phase.REST or state.current is not exercise:
+            break
+    persist.save(db, user_id, row.id, state)
+    payload = step_payload(row, event="logged")
+    payload["logged"] = {
+        "exercise": exercise.name,
+        "reps": reps_used,
+        "load": load_used,
+        "unit": unit_used if load_used is not None else None,
+        "sets": max(1, sets),
+    }
+    payload["rest_s"] = outcome["rest_s"]
+    payload["adjusted"] = outcome["adjusted"]
+    payload["message"] = prompts.render("live/logged.j2", step=payload)
+    return payload
+
+
+def adjust(db: sqlite_utils.Database, user_id: int, direction: str, why: str) -> dict[str, Any]:
+    """Move the next set's load one step ("too heavy" / "too easy")."""
+    row = _require(db, user_id)
+    exercise = row.state.current
+    if exercise is None:
+        raise SessionError("no exercise is in play to adjust")
+    note = sm.change_load(exercise, direction, why)
+    row.state.adjustments.append(note)
+    persist.save(db, user_id, row.id, row.state)
+    payload = step_payload(row, event="adjusted")
+    payload["adjusted"] = note
+    return payload
+
+
+def skip(db: sqlite_utils.Database, user_id: int) -> dict[str, Any]:
+    """Skip the exercise in play; its logged sets stay."""
+    row = _require(db, user_id)
+    try:
+        skipped = sm.skip_current(row.state)
+    except ValueError as exc:
+        raise SessionError(str(exc)) from exc
+    row.state.adjustments.append(f"{skipped.name}: skipped")
+    persist.save(db, user_id, row.id, row.state)
+    payload = step_payload(row, event="skipped")
+    payload["skipped"] = skipped.name
+    return payload
+
+
+def swap(
+    db: sqlite_utils.Database,
+    user_id: int,
+    *,
+    unavailable: list[str],
+    constraints: list[str],
+) -> dict[str, Any]:
+    """Replace the exercise in play with one of the same pattern that fits."""
+    row = _require(db, user_id)
+    if row.state.phase is Phase.WARMUP:
+        sm.advance(row.state)
+    exercise = row.state.current
+    if exercise is None:
+        raise SessionError("no exercise is in play to swap")
+    profile = store.get_profile(db, user_id)
+    equipment = list(profile.equipment or []) or list(exercise.equipment)
+    avoid = sorted(set(store.active_constraint_areas(db, user_id)) | set(constraints))
+    missing = unavailable or list(exercise.equipment)
+    replacement = planner_bridge.swap(exercise, equipment, missing, avoid)
+    if replacement is None:
+        raise SessionError(
+            f"no other {exercise.pattern.replace('_', ' ')} exercise fits; skip it instead"
+        )
+    if exercise.done_sets:
+        exercise.sets = exercise.done_sets
+        exercise.status = "done"
+        row.state.exercises.insert(row.state.index + 1, replacement)
+        row.state.index += 1
+    else:
+        row.state.exercises[row.state.index] = replacement
+    row.state.phase = Phase.WORK
+    row.state.adjustments.append(f"{exercise.name} -> {replacement.name}")
+    persist.save(db, user_id, row.id, row.state)
+    payload = step_payload(row, event="swapped")
+    payload["swapped"] = {"from": exercise.name, "to": replacement.name}
+    return payload
+
+
+def compress(db: sqlite_utils.Database, user_id: int, minutes: float) -> dict[str, Any]:
+    """Fit the rest of the session into ``minutes``."""
+    row = _require(db, user_id)
+    before = row.state.remaining_minutes()
+    changes = sm.compress(row.state, minutes)
+    row.state.adjustments.extend(changes)
+    if row.state.phase is Phase.REST and row.state.current is None:
+        sm.advance(row.state)
+    persist.save(db, user_id, row.id, row.state)
+    payload = step_payload(row, event="compressed")
+    payload["compressed"] = {
+        "minutes": minutes,
+        "before_minutes": before,
+        "after_minutes": row.state.remaining_minutes(),
+        "changes": changes,
+    }
+    return payload
+
+
+# -- finishing ---------------------------------------------------------------------------
+
+
+def finish(db: sqlite_utils.Database, user_id: int, now: datetime) -> dict[str, Any]:
+    """End the session (whatever is left is skipped) and summarise it."""
+    row = _require(db, user_id)
+    for exercise in row.state.exercises:
+        if exercise.status in sm.PENDING:
+            exercise.status = "done" if exercise.done_sets else "skipped"
+    row.state.phase = Phase.FEEDBACK
+    sets = persist.session_sets(db, user_id, row.id)
+    persist.close(db, user_id, row.id, row.state, now, "done" if sets else "skipped")
+    summary = summarise(db, user_id, row, sets, now)
+    summary["message"] = prompts.render("live/summary.j2", summary=summary)
+    return summary
+
+
+def summarise(
+    db: sqlite_utils.Database,
+    user_id: int,
+    row: persist.SessionRow,
+    sets: list[dict[str, Any]],
+    now: datetime,
+) -> dict[str, Any]:
+    """Time, sets, volume, personal bests and what progressed."""
+    started = datetime.fromisoformat(row.started_at) if row.started_at else now
+    if started.tzinfo is None and now.tzinfo is not None:
+        started = started.replace(tzinfo=now.tzinfo)
+    volume = sum((s["reps"] or 0) * (s["load_kg"] or 0) for s in sets)
+    bests: list[str] = []
+    progressed: list[str] = []
+    seen: dict[str, dict[str, Any]] = {}
+    for s in sets:
+        top = seen.setdefault(s["exercise_id"], {"name": s["exercise_name"], "kg": 0.0, "reps": 0})
+        top["kg"] = max(top["kg"], s["load_kg"] or 0.0)
+        top["reps"] = max(top["reps"], s["reps"] or 0)
+        top["shown"] = s
+    for exercise_id, top in seen.items():
+        best_kg, best_reps = persist.best_before(db, user_id, exercise_id, row.id)
+        if best_kg is None and best_reps is None:
+            continue
+        if top["kg"] and top["kg"] > (best_kg or 0):
+            bests.append(f"{top['name']}: heaviest yet")
+            progressed.append(top["name"])
+        elif not top["kg"] and top["reps"] > (best_reps or 0):
+            bests.append(f"{top['name']}: most reps yet ({top['reps']})")
+            progressed.append(top["name"])
+    return {
+        "session_id": row.id,
+        "event": "finished",
+        "minutes": round(max(0.0, (now - started).total_seconds()) / 60, 1),
+        "sets": len(sets),
+        "exercises": len(seen),
+        "volume_kg": round(volume, 1),
+        "personal_bests": bests,
+        "progressed": progressed,
+        "skipped": [e.name for e in row.state.exercises if e.status == "skipped"],
+        "adjustments": row.state.adjustments,
+        "question": prompts.render("live/feedback_question.j2"),
+    }
+
+
+def feedback(
+    db: sqlite_utils.Database,
+    user_id: int,
+    now: datetime,
+    *,
+    difficulty: str | None,
+    enjoyment: int | None,
+    note: str | None,
+) -> dict[str, Any]:
+    """Store how the session felt; the next session's loads use it."""
+    row = persist.awaiting_feedback(db, user_id)
+    session_id = row.id if row else None
+    history.record_feedback(
+        db,
+        user_id,
+        now=now,
+        session_id=session_id,
+        difficulty=difficulty,
+        enjoyment=enjoyment,
+        note=note,
+    )
+    data = {
+        "session_id": session_id,
+        "event": "feedback",
+        "difficulty": difficulty,
+        "enjoyment": enjoyment,
+    }
+    data["message"] = prompts.render("live/feedback_saved.j2", feedback=data)
+    return data
