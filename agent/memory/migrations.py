@@ -198,7 +198,25 @@ def _m002_memory_history(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m003_review_privacy(db: sqlite_utils.Database) -> None:
+    # A flag disappears with its person (cascade from users, conversations or messages).
+    # Its review trail stays, so the audit shows who did what and when, but the operators'
+    # free-text notes may quote the person, so they go, and the trail records why.
+    db.executescript(
+        """
+        CREATE TRIGGER flag_deleted_scrub_trail AFTER DELETE ON safety_flags
+        BEGIN
+            UPDATE flag_events SET note = NULL WHERE flag_id = OLD.id;
+            INSERT INTO flag_events (flag_id, actor, at, field, from_value, to_value, note)
+            VALUES (OLD.id, 'system', strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'), 'deleted',
+                    OLD.review_status, NULL, 'the person''s data was deleted');
+        END;
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration("001_core", _m001_core),
     Migration("002_memory_history", _m002_memory_history),
+    Migration("003_review_privacy", _m003_review_privacy),
 ]
