@@ -1,0 +1,207 @@
+"""Operator accounts and sign-in sessions for the review pages.
+
+- Passwords are stored as salted scrypt hashes (``hashlib.scrypt``, a memory-hard
+  standard KDF), in a self-describing string so the cost can be raised later without
+  breaking existing accounts.
+- A session is a random token in an HttpOnly cookie; only its SHA-256 is stored in
+  ``operator_sessions`` (a leaked database holds no working session), with an expiry
+  and the session's CSRF token.
+- Coach users' bearer tokens live in ``users`` and are never consulted here, so no
+  user credential can open an operator session.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from agent.errors import UserInputError
+from agent.memory.db import transaction
+
+SESSION_TTL = timedelta(hours=8)
+"""A working shift: after it, the operator signs in again."""
+
+MIN_PASSWORD_CHARS = 10
+"""Short enough to type, long enough that guessing it online is hopeless."""
+
+MAX_PASSWORD_CHARS = 1024
+"""Caps the work one sign-in attempt can cost the server."""
+
+_SCRYPT_N = 2**14
+_SCRYPT_R = 8
+_SCRYPT_P = 1
+# 16 MiB per hash at these settings; scrypt needs maxmem above 128 * n * r bytes.
+_SCRYPT_MAXMEM = 64 * 1024 * 1024
+
+
+class OperatorError(UserInputError):
+    """An operator account cannot be created or used as asked."""
+
+
+@dataclass(frozen=True)
+class OperatorSession:
+    """A signed-in operator."""
+
+    operator_id: int
+    name: str
+    csrf_token: str
+    expires_at: datetime
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash: ``scrypt$n$r$p$salt$digest``."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, maxmem=_SCRYPT_MAXMEM
+    )
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches the stored hash (constant-time compare)."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = _unb64(digest)
+        actual = hashlib.scrypt(
+            password.encode(),
+            salt=_unb64(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=_SCRYPT_MAXMEM,
+            dklen=len(expected),
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+# Verified against when the name is unknown, so a wrong name costs as long as a wrong
+# password and the timing does not reveal which operator names exist.
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+def _check_name(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned or len(cleaned) > 64 or not cleaned.isprintable():
+        raise OperatorError("an operator name is 1-64 printable characters")
+    return cleaned
+
+
+def add_operator(db: sqlite_utils.Database, name: str, password: str, now: datetime) -> int:
+    """Create an operator account.
+
+    Raises:
+        OperatorError: The name is taken or invalid, or the password is too short/long.
+    """
+    name = _check_name(name)
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise OperatorError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise OperatorError(f"the password can have at most {MAX_PASSWORD_CHARS} characters")
+    hashed = hash_password(password)
+    stamp = now.isoformat(timespec="seconds")
+    with transaction(db):
+        if db.execute("SELECT 1 FROM operators WHERE name = ?", [name]).fetchone():
+            raise OperatorError(f"an operator called {name!r} already exists")
+        cursor = db.execute(
+            "INSERT INTO operators (name, password_hash, created_at) VALUES (?, ?, ?)",
+            [name, hashed, stamp],
+        )
+        db.execute(
+            "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?,?,?,?,?)",
+            [stamp, "cli", "operator.add", f"operator:{name}", "{}"],
+        )
+        return int(cursor.lastrowid or 0)
+
+
+def operator_names(db: sqlite_utils.Database) -> list[str]:
+    """Every operator's name, sorted."""
+    return [str(r[0]) for r in db.execute("SELECT name FROM operators ORDER BY name").fetchall()]
+
+
+def check_credentials(db: sqlite_utils.Database, name: str, password: str) -> int | None:
+    """The operator's id when name and password match, else None."""
+    row = db.execute("SELECT id, password_hash FROM operators WHERE name = ?", [name]).fetchone()
+    if len(password) > MAX_PASSWORD_CHARS:
+        return None
+    if row is None:
+        verify_password(password, _DUMMY_HASH)
+        return None
+    return int(row[0]) if verify_password(password, str(row[1])) else None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(
+    db: sqlite_utils.Database, operator_id: int, now: datetime, ttl: timedelta = SESSION_TTL
+) -> tuple[str, OperatorSession]:
+    """Open a session; expired sessions are swept on the way.
+
+    Returns:
+        The session token (for the cookie; never stored) and the session.
+    """
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    expires = now + ttl
+    with transaction(db):
+        db.execute("DELETE FROM operator_sessions WHERE expires_at <= ?", [now.isoformat()])
+        db.execute(
+            "INSERT INTO operator_sessions (token_hash, operator_id, csrf_token, expires_at) "
+            "VALUES (?, ?, ?, ?)",
+            [_token_hash(token), operator_id, csrf, expires.isoformat()],
+        )
+        name = str(
+            db.execute("SELECT name FROM operators WHERE id = ?", [operator_id]).fetchone()[0]
+        )
+    return token, OperatorSession(operator_id, name, csrf, expires)
+
+
+def session_for(
+    db: sqlite_utils.Database, token: str | None, now: datetime
+) -> OperatorSession | None:
+    """The live session behind a cookie value, or None (unknown, expired or malformed)."""
+    if not token or len(token) > 200:
+        return None
+    row = db.execute(
+        "SELECT s.operator_id, o.name, s.csrf_token, s.expires_at FROM operator_sessions s "
+        "JOIN operators o ON o.id = s.operator_id WHERE s.token_hash = ?",
+        [_token_hash(token)],
+    ).fetchone()
+    if row is None:
+        return None
+    expires = datetime.fromisoformat(str(row[3]))
+    if expires <= now:
+        return None
+    return OperatorSession(int(row[0]), str(row[1]), str(row[2]), expires)
+
+
+def end_session(db: sqlite_utils.Database, token: str) -> None:
+    """Sign out: the token stops working at once."""
+    with transaction(db):
+        db.execute("DELETE FROM operator_sessions WHERE token_hash = ?", [_token_hash(token)])
+
+
+def csrf_matches(session: OperatorSession, submitted: str | None) -> bool:
+    """Whether a form's CSRF token is this session's (constant-time compare)."""
+    if not submitted:
+        return False
+    return hmac.compare_digest(session.csrf_token.encode(), submitted.encode())
