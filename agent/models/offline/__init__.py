@@ -1,10 +1,33 @@
-"""The embedded rule-based model (foundation version; the offline model grows here)."""
+"""The embedded offline model: deterministic, rule-based language understanding.
+
+This is **not** a language model and is never presented as one. It reads the messages it
+is sent (system prompt, conversation, tool results) and behaves like a tool-calling LLM:
+
+1. On a new user message it extracts slots (``slots.py``: minutes, days, equipment,
+   sets x reps @ load, RPE/RIR, body parts, goal, level, energy), finds every intent
+   the message expresses (``grammar.py`` over ``data/intents.yaml``), reads a short
+   answer against the coach's last question (``state.py``), and emits the tool calls an
+   LLM would make (``policy.py``), using only the tools offered and the parameter names
+   their schemas declare.
+2. When the newest messages are tool results it may ask for one follow-up round (plan a
+   session once intake is complete), then renders the reply from Jinja2 templates under
+   ``prompts/offline/`` fed only by those results (``replies.py``), so every figure in a
+   reply comes from a tool.
+
+It keeps no state between calls, uses no network and no weights, and answers in well
+under a millisecond of parsing.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from agent.models.base import AssistantMessage
+from agent.models.offline.policy import Understanding, first_round, follow_up, understand
+from agent.models.offline.replies import render_reply
+from agent.models.offline.state import read_state
+
+__all__ = ["OfflineModel", "Understanding", "understand"]
 
 
 class OfflineModel:
@@ -15,8 +38,13 @@ class OfflineModel:
     def complete(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
     ) -> AssistantMessage:
-        """Answer the last user message."""
-        return AssistantMessage(
-            content="I can plan a session if you tell me your goal, equipment and minutes, "
-            'for example "strength, dumbbells, 30 minutes".'
-        )
+        """Return tool calls for a new user message, or the reply once results are in."""
+        state = read_state(messages)
+        understood = understand(state.user_text, state.last_question)
+        if state.rounds == 0:
+            calls = first_round(understood, state, tools)
+        else:
+            calls = follow_up(understood, state, tools)
+        if calls:
+            return AssistantMessage(tool_calls=calls)
+        return AssistantMessage(content=render_reply(understood, state))

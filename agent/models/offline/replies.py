@@ -1,0 +1,125 @@
+"""Replies rendered from Jinja2 templates under ``prompts/offline/``, fed only by tool results.
+
+Each tool result this turn is rendered by its own template (``prompts/offline/tools/``);
+the closing template adds what no tool answers: honest limits, the next intake question,
+or a clarifying question with examples. Every figure a reply shows comes from a tool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import prompts
+from agent.models.offline.grammar import understood_examples
+from agent.models.offline.policy import Understanding
+from agent.models.offline.state import DialogueState, ToolResult
+
+_TOOL_TEMPLATES = Path(prompts.TEMPLATE_DIR) / "offline" / "tools"
+
+_SHARED_TEMPLATES = {
+    "get_profile": "profile",
+    "update_profile": "profile",
+    "plan_today": "session",
+    "shorten_session": "session",
+    "swap_equipment": "session",
+    "swap_exercise": "session",
+    "adjust_difficulty": "session",
+    "add_note": "notes",
+    "forget_note": "notes",
+    "resolve_constraint": "notes",
+    "last_performance": "progress",
+    "exercise_progress": "progress",
+}
+
+
+def _walk(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        yield value
+        for child in value.values():
+            yield from _walk(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _walk(child)
+
+
+def find_session(result: Any) -> dict[str, Any] | None:
+    """The planned session inside a tool result: the first object with an exercise list."""
+    for item in _walk(result):
+        exercises = item.get("exercises")
+        if isinstance(exercises, list) and all(isinstance(e, dict) for e in exercises):
+            if exercises and any("sets" in e for e in exercises):
+                return item
+    return None
+
+
+def _template_for(name: str) -> str:
+    stem = _SHARED_TEMPLATES.get(name, name)
+    if (_TOOL_TEMPLATES / f"{stem}.j2").is_file():
+        return f"offline/tools/{stem}.j2"
+    return "offline/tools/generic.j2"
+
+
+def _section(result: ToolResult) -> str:
+    if not result.ok:
+        return prompts.render(
+            "offline/tools/error.j2",
+            name=result.name,
+            error=result.error,
+            locked=result.error.startswith("refused: a safety flag"),
+        )
+    data = result.result if isinstance(result.result, dict) else {"value": result.result}
+    return prompts.render(
+        _template_for(result.name),
+        name=result.name,
+        arguments=result.arguments,
+        result=data,
+        session=find_session(data),
+    )
+
+
+def _missing(state: DialogueState) -> list[str]:
+    for result in reversed(state.results):
+        if result.ok and isinstance(result.result, dict) and "missing" in result.result:
+            return [str(m) for m in result.result.get("missing") or []]
+    return []
+
+
+_SERVED_BY_TOOLS = (
+    "plan_today",
+    "weekly_program",
+    "shorten",
+    "equipment_change",
+    "easier",
+    "harder",
+    "swap_exercise",
+    "log_sets",
+    "feedback",
+    "history",
+    "progression",
+    "constraint_resolved",
+    "forget_note",
+    "add_note",
+)
+"""Intents that need a tool; if none ran, the reply says so instead of improvising."""
+
+
+def render_reply(u: Understanding, state: DialogueState) -> str:
+    """The final reply for this turn."""
+    sections = [_section(result) for result in state.results]
+    sections = [s for s in sections if s]
+    planned = any(r.ok and find_session(r.result) for r in state.results)
+    locked = any(r.error.startswith("refused: a safety flag") for r in state.results)
+    return prompts.render(
+        "offline/reply.j2",
+        sections=sections,
+        intents=u.intents,
+        missing=[] if locked else _missing(state)[:2],
+        planned=planned,
+        had_results=bool(state.results),
+        swap_without_exercise=u.has("swap_exercise") and not u.slots.exercise,
+        log_without_exercise=bool(u.slots.sets) and not any(e.exercise for e in u.slots.sets),
+        examples=understood_examples(),
+        unserved=[] if state.results else [i for i in u.intents if i in _SERVED_BY_TOOLS],
+    )

@@ -1,0 +1,131 @@
+"""Dialogue state, read from the messages alone: the offline model keeps nothing between calls.
+
+What it needs to know: the newest user message, the coach's question before it, which
+tools already ran this turn (and what they returned), and which ran earlier in the
+conversation (was a session already planned?).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+PLAN_TOOLS = frozenset(
+    {"plan_today", "shorten_session", "swap_equipment", "swap_exercise", "adjust_difficulty"}
+)
+"""Tools whose success means a session for today exists in the conversation."""
+
+_TODAY = re.compile(r"\btoday:?\s*(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """One tool's answer this turn, with the arguments it was called with."""
+
+    name: str
+    arguments: dict[str, Any]
+    result: Any
+    """The parsed JSON result, or the text when the tool answered with an error string."""
+
+    @property
+    def ok(self) -> bool:
+        """False when the tool refused or failed (the registry's ``error:`` text)."""
+        return not (isinstance(self.result, str) and self.result.startswith("error:"))
+
+    @property
+    def error(self) -> str:
+        """The error text without its prefix (empty when the call succeeded)."""
+        return "" if self.ok else str(self.result).removeprefix("error:").strip()
+
+
+@dataclass(frozen=True)
+class DialogueState:
+    """The conversation as the offline model reads it."""
+
+    user_text: str = ""
+    last_question: str | None = None
+    results: list[ToolResult] = field(default_factory=list)
+    rounds: int = 0
+    """Tool rounds already run in this turn."""
+    earlier_tools: list[str] = field(default_factory=list)
+    """Names of tools that succeeded in earlier turns of this conversation."""
+    today: str | None = None
+
+    @property
+    def plan_exists(self) -> bool:
+        """A session was planned earlier in the conversation or in this turn."""
+        now = [r.name for r in self.results if r.ok]
+        return any(name in PLAN_TOOLS for name in [*self.earlier_tools, *now])
+
+    def called(self, name: str) -> bool:
+        """Whether ``name`` already ran in this turn."""
+        return any(r.name == name for r in self.results)
+
+
+def _parse(content: Any) -> Any:
+    if not isinstance(content, str):
+        return content
+    try:
+        return json.loads(content)
+    except ValueError:
+        return content
+
+
+def _calls_by_id(message: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    for call in message.get("tool_calls") or []:
+        function = call.get("function") or {}
+        try:
+            arguments = json.loads(function.get("arguments") or "{}")
+        except ValueError:
+            arguments = {}
+        found[str(call.get("id"))] = (
+            str(function.get("name", "")),
+            arguments if isinstance(arguments, dict) else {},
+        )
+    return found
+
+
+def read_state(messages: list[dict[str, Any]]) -> DialogueState:
+    """Build the dialogue state from the chat-completions ``messages``."""
+    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
+    user_text = str(messages[last_user].get("content") or "") if last_user >= 0 else ""
+    question = next(
+        (
+            str(m.get("content"))
+            for m in reversed(messages[: max(last_user, 0)])
+            if m.get("role") == "assistant" and m.get("content")
+        ),
+        None,
+    )
+    calls: dict[str, tuple[str, dict[str, Any]]] = {}
+    results: list[ToolResult] = []
+    rounds = 0
+    for message in messages[last_user + 1 :]:
+        if message.get("role") == "assistant" and message.get("tool_calls"):
+            rounds += 1
+            calls.update(_calls_by_id(message))
+        elif message.get("role") == "tool":
+            name, arguments = calls.get(
+                str(message.get("tool_call_id")), (str(message.get("name", "")), {})
+            )
+            results.append(ToolResult(name, arguments, _parse(message.get("content"))))
+    earlier = [
+        str(m.get("name", ""))
+        for m in messages[: max(last_user, 0)]
+        if m.get("role") == "tool" and not str(m.get("content") or "").startswith("error:")
+    ]
+    today = None
+    if messages and messages[0].get("role") == "system":
+        found = _TODAY.search(str(messages[0].get("content") or ""))
+        today = found.group(1) if found else None
+    return DialogueState(
+        user_text=user_text,
+        last_question=question,
+        results=results,
+        rounds=rounds,
+        earlier_tools=earlier,
+        today=today,
+    )
