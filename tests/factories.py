@@ -22,3 +22,12 @@ def make_coach(
 ) -> Coach:
     """A coach over ``db`` whose clock is frozen at ``now``."""
     return Coach(db, model, clock=lambda: now, max_tool_rounds=max_tool_rounds)
+
+
+def make_token_user(
+    db: sqlite_utils.Database, now: datetime, name: str = "alex"
+) -> tuple[int, str]:
+    """A user with an HTTP bearer token: (user_id, token)."""
+    from agent.server.auth import issue_token
+
+    return issue_token(db, name, now)

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from agent.cli import chat
+from agent.cli import serve as serve_cli
 from agent.errors import CoachError
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ def _root() -> None:
 
 
 chat.register(app)
+serve_cli.register(app)
 
 
 def run() -> None:

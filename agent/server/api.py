@@ -1,0 +1,533 @@
+"""The ``/v1`` routes: chat (JSON or SSE), today's plan, history, set logging, export, delete.
+
+Every route depends on ``caller``: a valid bearer token or 401, then the per-user rate
+limit or 429. Every query below is scoped by ``caller.user_id``; ids in paths are checked
+against it and answer 404 when they belong to someone else, so a token never learns
+whether another user's rows exist.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+import sqlite_utils
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from agent.errors import CoachError, ModelError, StorageError, UserInputError
+from agent.loop import MAX_MESSAGE_CHARS, Coach
+from agent.memory import history, store
+from agent.server.app import ServerState
+from agent.server.auth import bearer_token, user_for_token
+
+router = APIRouter(prefix="/v1", tags=["coach"])
+
+_AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or invalid bearer token."},
+    429: {"description": "Too many requests for this user; see Retry-After."},
+}
+
+
+# -- dependencies ------------------------------------------------------------------------
+
+
+def _state(request: Request) -> ServerState:
+    state: ServerState = request.app.state.coach
+    return state
+
+
+def database(request: Request) -> Iterator[sqlite_utils.Database]:
+    """One pooled connection for the whole request."""
+    with _state(request).pool.connection() as db:
+        yield db
+
+
+@dataclass
+class Caller:
+    """The authenticated user of this request and their database connection."""
+
+    user_id: int
+    db: sqlite_utils.Database
+    state: ServerState
+
+    def now(self) -> datetime:
+        """The server's (injectable) clock."""
+        return self.state.settings.clock()
+
+
+def caller(request: Request, db: Annotated[sqlite_utils.Database, Depends(database)]) -> Caller:
+    """Authenticate the bearer token and spend one unit of the user's rate limit.
+
+    Raises:
+        HTTPException: 401 without a valid token, 429 over the rate limit.
+    """
+    token = bearer_token(request.headers.get("authorization"))
+    user_id = user_for_token(db, token) if token else None
+    if user_id is None:
+        raise HTTPException(
+            status_code=401,
+            detail="missing or invalid bearer token (get one with `coach user add NAME`)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    request.state.user_id = user_id
+    state = _state(request)
+    wait = state.limiter.take(user_id)
+    if wait > 0:
+        raise HTTPException(
+            status_code=429,
+            detail=f"too many requests: try again in {wait:.0f} s",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
+    return Caller(user_id=user_id, db=db, state=state)
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+
+
+# -- models ------------------------------------------------------------------------------
+
+
+class ChatRequest(BaseModel):
+    """A message for the coach."""
+
+    message: str = Field(
+        min_length=1, max_length=MAX_MESSAGE_CHARS, description="What the person says."
+    )
+    conversation_id: int | None = Field(
+        default=None,
+        description="Continue this conversation (yours); default: your latest, or a new one.",
+    )
+    stream: bool = Field(default=False, description="Answer as Server-Sent Events.")
+
+
+class ToolCallOut(BaseModel):
+    """One tool the coach ran during the turn."""
+
+    name: str = Field(description="Tool name.")
+    arguments: dict[str, Any] = Field(description="Validated arguments.")
+    result: Any = Field(default=None, description="What the tool returned.")
+
+
+class SafetyOut(BaseModel):
+    """The safety screen's verdict on the message."""
+
+    tier: str = Field(description="none | caution | stop | emergency.")
+    signals: list[str] = Field(default_factory=list, description="Rules that matched.")
+
+
+class LiveView(BaseModel):
+    """Where a live session stands, flattened for a screen: what to do now and next."""
+
+    phase: str = Field(description="warmup | set | rest | cooldown | feedback | done.")
+    exercise: str | None = Field(default=None, description="The exercise in play.")
+    exercise_id: str | None = Field(default=None, description="Its catalog id.")
+    set_number: int | None = Field(default=None, description="The set to do now (1-based).")
+    sets: int | None = Field(default=None, description="Planned sets of this exercise.")
+    target: str | None = Field(default=None, description='Target reps, e.g. "8-12".')
+    load: float | None = Field(default=None, description="Suggested load; null = bodyweight.")
+    unit: str | None = Field(default=None, description="Unit of the load.")
+    rest_s: int | None = Field(default=None, description="Rest after each set, seconds.")
+    cues: list[str] = Field(default_factory=list, description="Coaching cues.")
+    next_exercise: str | None = Field(default=None, description="What comes after it.")
+    exercises_done: int = Field(default=0, description="Exercises finished or skipped.")
+    exercises_total: int = Field(default=0, description="Exercises in the session.")
+
+
+class SessionOut(BaseModel):
+    """A workout session: its plan and, when live, the state machine's position."""
+
+    id: int = Field(description="Session id (use it to log sets).")
+    status: str = Field(description="planned | in_progress | done | skipped.")
+    planned_for: str | None = Field(default=None, description="ISO date it is planned for.")
+    started_at: str | None = Field(default=None, description="When it started.")
+    finished_at: str | None = Field(default=None, description="When it finished.")
+    plan: dict[str, Any] | None = Field(default=None, description="The planner's session.")
+    state: dict[str, Any] | None = Field(default=None, description="Live-session state.")
+    sets_logged: int = Field(default=0, description="Sets logged in this session so far.")
+    live: LiveView | None = Field(default=None, description="The live position, if started.")
+
+
+class ChatResponse(BaseModel):
+    """The coach's answer and what it did."""
+
+    reply: str = Field(description="The coach's reply.")
+    tool_calls: list[ToolCallOut] = Field(default_factory=list, description="Tools run.")
+    safety: SafetyOut = Field(description="Safety screen verdict.")
+    session: SessionOut | None = Field(
+        default=None, description="The live session after this turn, if one is in progress."
+    )
+    plan: SessionOut | None = Field(default=None, description="Today's planned session, if any.")
+    conversation_id: int = Field(description="The conversation this turn belongs to.")
+    turn_id: int = Field(description="The stored turn.")
+
+
+class ErrorOut(BaseModel):
+    """An error a client can show as is."""
+
+    error: str = Field(description="What went wrong, in one line.")
+    message_saved: bool = Field(default=False, description="Whether the message was stored.")
+
+
+class PlanToday(BaseModel):
+    """Today's session, if the coach has planned or started one."""
+
+    session: SessionOut | None = Field(default=None, description="Today's session or null.")
+
+
+class MessageOut(BaseModel):
+    """A chat message (tool traffic is left out)."""
+
+    role: str = Field(description="user | assistant.")
+    content: str = Field(description="The text.")
+    created_at: str = Field(description="When it was written.")
+
+
+class WeekOut(BaseModel):
+    """Training in one week."""
+
+    week_start: str = Field(description="Monday of the week.")
+    sessions: int = Field(description="Training days that week.")
+    sets_per_muscle: dict[str, float] = Field(
+        default_factory=dict, description="Hard sets per muscle (secondary muscles count half)."
+    )
+
+
+class HistoryOut(BaseModel):
+    """Recent workouts, weekly progress and the latest conversation."""
+
+    workouts: list[dict[str, Any]] = Field(description="Recent workouts with their sets.")
+    weeks: list[WeekOut] = Field(description="The last weeks, oldest first.")
+    conversation_id: int | None = Field(default=None, description="Latest conversation.")
+    messages: list[MessageOut] = Field(description="Its last messages, oldest first.")
+
+
+class LogSetsRequest(BaseModel):
+    """Sets of one exercise, logged by an app without a chat turn."""
+
+    exercise_id: str = Field(min_length=1, max_length=120, description="Catalog id.")
+    exercise_name: str | None = Field(
+        default=None, max_length=200, description="Display name; default: the catalog's."
+    )
+    sets: list[history.SetInput] = Field(
+        min_length=1, max_length=50, description="The sets, in order."
+    )
+
+
+class LogSetsResponse(BaseModel):
+    """What was stored."""
+
+    session_id: int = Field(description="The session the sets belong to.")
+    set_ids: list[int] = Field(description="Ids of the stored sets.")
+    session: SessionOut = Field(description="The session after logging.")
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+_SESSION_COLUMNS = "id, status, planned_for, started_at, finished_at, plan, state"
+
+
+def _load_json(raw: str | None) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    value = json.loads(raw)
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def _target(exercise: dict[str, Any]) -> str | None:
+    low, high = exercise.get("rep_low"), exercise.get("rep_high")
+    if low is None:
+        return None
+    core = str(low) if low == high or high is None else f"{low}-{high}"
+    return f"{core} s" if exercise.get("timed") else core
+
+
+def live_view(state: dict[str, Any] | None) -> LiveView | None:
+    """Flatten the live-session state machine's JSON for clients."""
+    if not state or "phase" not in state:
+        return None
+    exercises = [e for e in state.get("exercises") or [] if isinstance(e, dict)]
+    index = int(state.get("index") or 0)
+    view = LiveView(
+        phase=str(state["phase"]),
+        exercises_total=len(exercises),
+        exercises_done=sum(1 for e in exercises if e.get("status") in {"done", "skipped"}),
+    )
+    pending = [
+        e for i, e in enumerate(exercises) if i > index and e.get("status") in {None, "pending"}
+    ]
+    view.next_exercise = str(pending[0].get("name")) if pending else None
+    if view.phase in {"set", "rest"} and index < len(exercises):
+        current = exercises[index]
+        done = int(current.get("done_sets") or 0)
+        view.exercise = str(current.get("name"))
+        view.exercise_id = current.get("id")
+        view.sets = current.get("sets")
+        view.set_number = min(done + 1, int(current.get("sets") or done + 1))
+        view.target = _target(current)
+        view.load = current.get("load")
+        view.unit = current.get("unit") if current.get("load") is not None else None
+        view.rest_s = current.get("rest_s")
+        view.cues = [str(c) for c in current.get("cues") or []]
+    elif view.phase == "warmup" and exercises:
+        view.next_exercise = str(exercises[0].get("name"))
+    return view
+
+
+def _session_out(db: sqlite_utils.Database, user_id: int, row: Any) -> SessionOut:
+    sets = db.execute(
+        "SELECT COUNT(*) FROM set_logs WHERE session_id = ? AND user_id = ?", [row[0], user_id]
+    ).fetchone()[0]
+    state = _load_json(row[6])
+    return SessionOut(
+        id=row[0],
+        status=row[1],
+        planned_for=row[2],
+        started_at=row[3],
+        finished_at=row[4],
+        plan=_load_json(row[5]),
+        state=state,
+        sets_logged=int(sets),
+        live=live_view(state),
+    )
+
+
+def live_session(db: sqlite_utils.Database, user_id: int) -> SessionOut | None:
+    """The user's session in progress, if any."""
+    row = db.execute(
+        f"SELECT {_SESSION_COLUMNS} FROM workout_sessions WHERE user_id = ? "
+        "AND status = 'in_progress' ORDER BY id DESC LIMIT 1",
+        [user_id],
+    ).fetchone()
+    return _session_out(db, user_id, row) if row else None
+
+
+def today_session(db: sqlite_utils.Database, user_id: int, now: datetime) -> SessionOut | None:
+    """Today's coach-planned session (planned, in progress or done), newest first."""
+    row = db.execute(
+        f"SELECT {_SESSION_COLUMNS} FROM workout_sessions WHERE user_id = ? "
+        "AND plan IS NOT NULL AND source != 'log' AND status != 'skipped' "
+        "AND (planned_for = ? OR status = 'in_progress') ORDER BY id DESC LIMIT 1",
+        [user_id, now.date().isoformat()],
+    ).fetchone()
+    return _session_out(db, user_id, row) if row else None
+
+
+def _conversation(who: Caller, wanted: int | None) -> int:
+    if wanted is not None:
+        row = who.db.execute(
+            "SELECT 1 FROM conversations WHERE id = ? AND user_id = ?", [wanted, who.user_id]
+        ).fetchone()
+        if not row:
+            raise HTTPException(status_code=404, detail="no such conversation")
+        return wanted
+    latest = store.latest_conversation(who.db, who.user_id)
+    if latest is not None:
+        return latest
+    return store.start_conversation(who.db, who.user_id, who.now(), channel="web")
+
+
+def _wants_stream(request: Request, body: ChatRequest, stream: bool) -> bool:
+    accept = request.headers.get("accept", "")
+    return body.stream or stream or "text/event-stream" in accept
+
+
+def _sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
+
+
+def _stream(answer: ChatResponse) -> Iterator[str]:
+    """The reply as SSE: word-sized ``delta`` events, then ``done`` with the whole answer.
+
+    The turn is complete (and stored) before the first byte is sent: the offline backend
+    answers at once, and streaming a finished turn keeps error statuses honest (a model
+    failure is a 503, not an error event after a 200).
+    """
+    words = answer.reply.split(" ")
+    for index, word in enumerate(words):
+        yield _sse("delta", {"text": word if index == 0 else " " + word})
+    yield _sse("done", answer.model_dump())
+
+
+# -- routes ------------------------------------------------------------------------------
+
+
+@router.post(
+    "/chat",
+    response_model=ChatResponse,
+    responses={
+        **_AUTH_RESPONSES,
+        200: {
+            "description": "The answer as JSON, or as Server-Sent Events (`delta` events "
+            "with text, then one `done` event with this object) when asked with "
+            "`Accept: text/event-stream`, `?stream=1` or `stream: true`.",
+            "content": {"text/event-stream": {}},
+        },
+        400: {"model": ErrorOut, "description": "The message cannot be used."},
+        404: {"description": "conversation_id is not one of yours."},
+        503: {"model": ErrorOut, "description": "The model failed; your message is kept."},
+    },
+)
+def chat(
+    body: ChatRequest,
+    request: Request,
+    who: CallerDep,
+    stream: Annotated[bool, Query(description="Answer as Server-Sent Events.")] = False,
+) -> Any:
+    """Send a message to the coach; get the reply, the tools it ran and the session state."""
+    state = who.state
+    conversation_id = _conversation(who, body.conversation_id)
+    coach = Coach(who.db, state.model, state.registry, clock=state.settings.clock)
+    with state.tracking_turn():
+        try:
+            result = coach.turn(who.user_id, conversation_id, body.message)
+        except UserInputError as exc:
+            return JSONResponse(status_code=400, content={"error": str(exc)})
+        except (ModelError, StorageError) as exc:
+            return JSONResponse(
+                status_code=503,
+                content={
+                    "error": f"the coach is unavailable right now ({exc}); your message was "
+                    "saved, try again in a moment",
+                    "message_saved": isinstance(exc, ModelError),
+                },
+            )
+        except CoachError as exc:
+            return JSONResponse(status_code=503, content={"error": str(exc), "message_saved": True})
+    answer = ChatResponse(
+        reply=result.reply,
+        tool_calls=[ToolCallOut(**call) for call in result.tool_calls],
+        safety=SafetyOut(**result.safety),
+        session=live_session(who.db, who.user_id),
+        plan=today_session(who.db, who.user_id, who.now()),
+        conversation_id=conversation_id,
+        turn_id=result.turn_id,
+    )
+    if _wants_stream(request, body, stream):
+        return StreamingResponse(
+            _stream(answer),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+    return answer
+
+
+@router.get("/plan/today", response_model=PlanToday, responses=_AUTH_RESPONSES)
+def plan_today(who: CallerDep) -> PlanToday:
+    """Today's session as the coach planned it (ask the coach in chat to plan one)."""
+    return PlanToday(session=today_session(who.db, who.user_id, who.now()))
+
+
+@router.get("/history", response_model=HistoryOut, responses=_AUTH_RESPONSES)
+def get_history(
+    who: CallerDep,
+    weeks: Annotated[int, Query(ge=1, le=26, description="Weeks of progress.")] = 6,
+    limit: Annotated[int, Query(ge=1, le=100, description="Workouts and messages.")] = 20,
+) -> HistoryOut:
+    """Recent workouts, weekly progress (sessions, sets per muscle) and the latest chat."""
+    now = who.now()
+    first = history.week_start(now.date()) - timedelta(weeks=weeks - 1)
+    workouts = history.workouts_between(who.db, who.user_id, first, now.date(), limit=limit)
+    days = [d for d in history.training_days(who.db, who.user_id) if d >= first]
+    muscles = history.weekly_sets_per_muscle(who.db, who.user_id, now, weeks=weeks)
+    weeks_out = [
+        WeekOut(
+            week_start=week.week_start,
+            sessions=sum(1 for d in days if history.week_start(d).isoformat() == week.week_start),
+            sets_per_muscle=week.sets,
+        )
+        for week in muscles
+    ]
+    conversation_id = store.latest_conversation(who.db, who.user_id)
+    rows = (
+        who.db.execute(
+            "SELECT role, content, created_at FROM messages WHERE user_id = ? "
+            "AND conversation_id = ? AND role IN ('user', 'assistant') AND content IS NOT NULL "
+            "AND content != '' ORDER BY id DESC LIMIT ?",
+            [who.user_id, conversation_id, limit],
+        ).fetchall()
+        if conversation_id is not None
+        else []
+    )
+    return HistoryOut(
+        workouts=[w.model_dump() for w in workouts],
+        weeks=weeks_out,
+        conversation_id=conversation_id,
+        messages=[MessageOut(role=r[0], content=r[1], created_at=r[2]) for r in reversed(rows)],
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/sets",
+    response_model=LogSetsResponse,
+    status_code=201,
+    responses={**_AUTH_RESPONSES, 404: {"description": "No such session of yours."}},
+)
+def log_sets(session_id: int, body: LogSetsRequest, who: CallerDep) -> LogSetsResponse:
+    """Log sets of one exercise into one of your sessions, without a chat turn."""
+    row = who.db.execute(
+        f"SELECT {_SESSION_COLUMNS} FROM workout_sessions WHERE id = ? AND user_id = ?",
+        [session_id, who.user_id],
+    ).fetchone()
+    if not row:
+        raise HTTPException(status_code=404, detail="no such session")
+    name = body.exercise_name or _exercise_name(body.exercise_id)
+    ids = history.log_sets(
+        who.db,
+        who.user_id,
+        exercise_id=body.exercise_id,
+        exercise_name=name,
+        sets=body.sets,
+        now=who.now(),
+        session_id=session_id,
+        source="api",
+    )
+    after = who.db.execute(
+        f"SELECT {_SESSION_COLUMNS} FROM workout_sessions WHERE id = ? AND user_id = ?",
+        [session_id, who.user_id],
+    ).fetchone()
+    return LogSetsResponse(
+        session_id=session_id, set_ids=ids, session=_session_out(who.db, who.user_id, after)
+    )
+
+
+def _exercise_name(exercise_id: str) -> str:
+    from agent.memory.exercises import default_index
+
+    entry = default_index().get(exercise_id)
+    return entry.name if entry is not None else exercise_id
+
+
+@router.get("/me/export", responses=_AUTH_RESPONSES)
+def export_me(who: CallerDep) -> dict[str, Any]:
+    """Everything the coach stores about you, as JSON."""
+    from agent.memory import portability
+
+    data: dict[str, Any] = portability.export_user(who.db, who.user_id)
+    for row in data.get("users", []):
+        row.pop("token_hash", None)  # a credential's hash is not the person's data
+    store.audit(
+        who.db, actor="api", action="user.exported", now=who.now(), subject=f"user:{who.user_id}"
+    )
+    return data
+
+
+class DeletedOut(BaseModel):
+    """What was removed."""
+
+    deleted: bool = Field(description="True: every row of yours is gone, token included.")
+    rows: dict[str, int] = Field(description="Rows removed per table.")
+
+
+@router.delete("/me", response_model=DeletedOut, responses=_AUTH_RESPONSES)
+def delete_me(who: CallerDep) -> DeletedOut:
+    """Delete everything the coach stores about you; your token stops working."""
+    from agent.memory import portability
+
+    counts = portability.delete_user(who.db, who.user_id, who.now(), actor="api")
+    return DeletedOut(deleted=True, rows=counts)
