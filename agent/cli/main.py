@@ -8,6 +8,7 @@ import sys
 import typer
 
 from agent.cli import chat
+from agent.cli import eval as eval_cli
 from agent.cli import serve as serve_cli
 from agent.errors import CoachError
 
@@ -26,6 +27,7 @@ def _root() -> None:
 
 
 chat.register(app)
+eval_cli.register(app)
 serve_cli.register(app)
 
 
