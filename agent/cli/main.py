@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from agent.cli import chat
+from agent.cli import chat, workout
 from agent.cli import eval as eval_cli
 from agent.cli import serve as serve_cli
 from agent.errors import CoachError
@@ -27,6 +27,7 @@ def _root() -> None:
 
 
 chat.register(app)
+workout.register(app)
 eval_cli.register(app)
 serve_cli.register(app)
 
