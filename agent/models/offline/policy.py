@@ -247,7 +247,12 @@ def _notes(u: Understanding, out: CallBuilder) -> None:
         for area in u.slots.body_parts:
             out.add("resolve_constraint", area=area)
     if u.has("forget_note"):
-        target = re.sub(r"^.*?\bforget\b\s*(about\s+|that\s+|what i said about\s+)?", "", u.text)
+        target = re.sub(
+            r"^.*?\bforget\b\s*(what i said about\s+|about\s+|that\s+)?",
+            "",
+            u.text,
+            flags=re.IGNORECASE,
+        )
         out.add("forget_note", target=target.strip(" .!?") or u.text)
     if u.has("add_note") and not u.has("forget_note"):
         out.add("add_note", kind="preference", text=u.text[:500])
