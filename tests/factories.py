@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+import pytest
 import sqlite_utils
 
 from agent.loop import Coach
 from agent.memory import store
 from agent.models.base import ChatModel
+
+if TYPE_CHECKING:
+    from agent.memory.exercises import ExerciseIndex
 
 
 def make_user(db: sqlite_utils.Database, now: datetime, name: str = "alex") -> tuple[int, int]:
@@ -31,3 +36,59 @@ def make_token_user(
     from agent.server.auth import issue_token
 
     return issue_token(db, name, now)
+
+
+def sample_exercise_index() -> ExerciseIndex:
+    """A small catalog for memory tests, independent of the planning catalog's contents."""
+    from agent.memory.exercises import ExerciseIndex, ExerciseRef
+
+    return ExerciseIndex(
+        [
+            ExerciseRef(
+                "back_squat",
+                "Back squat",
+                ("quads", "glutes"),
+                ("lower_back",),
+                ("barbell squat", "squat"),
+            ),
+            ExerciseRef(
+                "goblet_squat", "Goblet squat", ("quads", "glutes"), (), ("goblet squats",)
+            ),
+            ExerciseRef(
+                "bench_press",
+                "Bench press",
+                ("chest",),
+                ("triceps", "front_delts"),
+                ("barbell bench press", "bench"),
+            ),
+            ExerciseRef(
+                "dumbbell_row",
+                "Dumbbell row",
+                ("lats", "upper_back"),
+                ("biceps",),
+                ("db row", "bent over row dumbbell", "one arm row"),
+            ),
+            ExerciseRef(
+                "romanian_deadlift", "Romanian deadlift", ("hamstrings", "glutes"), (), ("rdl",)
+            ),
+            ExerciseRef("pull_up", "Pull-up", ("lats",), ("biceps",), ("pullup", "pull ups")),
+            ExerciseRef("push_up", "Push-up", ("chest",), ("triceps",), ("pushups", "press up")),
+            ExerciseRef("reverse_lunge", "Reverse lunge", ("quads", "glutes"), (), ("lunges",)),
+        ]
+    )
+
+
+def use_exercise_index(monkeypatch: pytest.MonkeyPatch, index: ExerciseIndex) -> None:
+    """Make every memory module resolve exercise names against ``index``."""
+    import agent.memory.exercises
+    import agent.memory.history
+    import agent.memory.portability
+    import agent.tools.memory_tools
+
+    for module in (
+        agent.memory.exercises,
+        agent.memory.history,
+        agent.memory.portability,
+        agent.tools.memory_tools,
+    ):
+        monkeypatch.setattr(module, "default_index", lambda: index)

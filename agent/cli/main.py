@@ -9,6 +9,7 @@ import typer
 
 from agent.cli import chat, workout
 from agent.cli import eval as eval_cli
+from agent.cli import memory as memory_cli
 from agent.cli import serve as serve_cli
 from agent.errors import CoachError
 
@@ -29,6 +30,7 @@ def _root() -> None:
 chat.register(app)
 workout.register(app)
 eval_cli.register(app)
+memory_cli.register(app)
 serve_cli.register(app)
 
 

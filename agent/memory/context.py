@@ -44,8 +44,10 @@ LIMITS = {
 }
 """Caps on every list and free text in the context."""
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{6,}\d(?!\w)")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MIN_PHONE_DIGITS = 8
 _URL = re.compile(r"https?://\S+")
 
 
@@ -66,6 +68,15 @@ class MemoryView(BaseModel):
     notes: list[dict[str, Any]] = Field(description="Active notes other than constraints.")
 
 
+def _phone(match: re.Match[str]) -> str:
+    # Dates and short figures look like digit runs too; only long ones are phone numbers.
+    found = match.group(0)
+    digits = sum(ch.isdigit() for ch in found)
+    if digits < _MIN_PHONE_DIGITS or _DATE.fullmatch(found.strip()):
+        return found
+    return "[phone]"
+
+
 def scrub(text: str | None, names: tuple[str, ...] = ()) -> str:
     """Remove direct identifiers from free text and cap its length.
 
@@ -76,7 +87,7 @@ def scrub(text: str | None, names: tuple[str, ...] = ()) -> str:
         return ""
     cleaned = _EMAIL.sub("[email]", text)
     cleaned = _URL.sub("[link]", cleaned)
-    cleaned = _PHONE.sub("[phone]", cleaned)
+    cleaned = _PHONE.sub(_phone, cleaned)
     for name in names:
         if len(name) >= 2:
             cleaned = re.sub(rf"\b{re.escape(name)}\b", "[name]", cleaned, flags=re.IGNORECASE)
@@ -155,7 +166,8 @@ def build_context(db: sqlite_utils.Database, user_id: int, now: datetime) -> str
     return prompts.render(
         "context.j2",
         view=view,
-        workout_lines=[_workout_line(w, view.profile.units) for w in view.recent_workouts],
+        last_workout=_workout_line(view.recent_workouts[0]) if view.recent_workouts else None,
+        earlier_workouts=[_workout_head(w) for w in view.recent_workouts[1:]],
         exercise_lines=[_exercise_line(p, view.profile.units) for p in view.exercises],
     ).strip()
 
@@ -164,15 +176,22 @@ def _load(kg: float | None, units: str) -> str:
     if kg is None:
         return "-"
     value = kg / history.LB_TO_KG if units == "lb" else kg
-    return f"{value:.0f} {units}" if value >= 20 else f"{value:.1f} {units}"
+    return f"{round(value * 2) / 2:g} {units}" if value >= 20 else f"{value:.1f} {units}"
 
 
-def _workout_line(workout: history.Workout, units: str) -> str:
+def _workout_head(workout: history.Workout) -> str:
     head = f"{workout.date} {workout.status}"
     if workout.title:
         head += f' "{workout.title}"'
+    if workout.status == "skipped" and workout.skip_reason:
+        head += f" ({workout.skip_reason})"
+    return head
+
+
+def _workout_line(workout: history.Workout) -> str:
+    head = _workout_head(workout)
     if workout.status == "skipped":
-        return head + (f" (reason: {workout.skip_reason})" if workout.skip_reason else "")
+        return head
     shown = workout.exercises[: LIMITS["exercises_per_workout"]]
     parts = [scrub(e.summary()) for e in shown]
     more = len(workout.exercises) - len(shown)
@@ -191,7 +210,8 @@ def _exercise_line(progress: history.ExerciseProgress, units: str) -> str:
         text += f"; best e1RM {_load(progress.best_e1rm_kg, units)}"
     if progress.heaviest_kg:
         text += f"; heaviest {_load(progress.heaviest_kg, units)}"
-    return text + f"; trend {progress.trend}; {progress.total_sets} sets ever"
+    basis = "e1RM" if progress.trend_metric == "e1rm_kg" else "reps"
+    return text + f"; {basis} trend {progress.trend}; {progress.total_sets} sets ever"
 
 
 @lru_cache(maxsize=1)

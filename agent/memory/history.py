@@ -62,6 +62,7 @@ class SetView(BaseModel):
     load_kg: float | None = Field(default=None, description="Load in kg.")
     rpe: float | None = Field(default=None, description="RPE if given.")
     rir: float | None = Field(default=None, description="RIR if given.")
+    duration_s: float | None = Field(default=None, description="Seconds, for timed sets.")
     set_type: str = Field(default="normal", description="normal | warmup | drop | failure.")
     logged_at: str = Field(description="When it was logged (ISO 8601).")
     e1rm_kg: float | None = Field(default=None, description="Estimated 1RM from this set, kg.")
@@ -70,11 +71,11 @@ class SetView(BaseModel):
         """Compact text: ``8x60kg@8``, ``12 reps``, ``45s``."""
         if self.load:
             text = f"{self.reps or 0}x{_num(self.load)}{self.unit or 'kg'}"
-        elif self.reps is not None:
+        elif self.reps:
             text = f"{self.reps} reps"
+        elif self.duration_s:
+            text = f"{_num(self.duration_s)}s"
         else:
-            text = "done"
-        if self.reps is None and self.load is None and self.set_type == "normal":
             text = "done"
         if self.rpe is not None:
             text += f"@{_num(self.rpe)}"
@@ -122,10 +123,11 @@ class ExerciseProgress(BaseModel):
     best_set: SetView | None = Field(default=None, description="Set with the highest e1RM.")
     heaviest_kg: float | None = Field(default=None, description="Heaviest load lifted, kg.")
     best_e1rm_kg: float | None = Field(default=None, description="Best estimated 1RM, kg.")
-    weekly_e1rm: list[tuple[str, float]] = Field(
-        default_factory=list, description="(week start, best e1RM kg) for recent weeks."
+    weekly_best: list[tuple[str, float]] = Field(
+        default_factory=list, description="(week start, best value) for recent weeks."
     )
-    trend: str = Field(description="up | flat | down | new (too little data).")
+    trend_metric: str = Field(description="e1rm_kg for loaded lifts, reps for bodyweight.")
+    trend: str = Field(description="up | flat | down (recent half vs earlier half) | new.")
     total_sets: int = Field(description="Counted sets ever logged.")
 
 
@@ -339,7 +341,7 @@ def skip_session(
 
 _SET_COLUMNS = (
     "set_number, reps, load, unit, load_kg, rpe, rir, set_type, logged_at, exercise_id, "
-    "exercise_name, session_id"
+    "exercise_name, session_id, duration_s"
 )
 
 
@@ -354,6 +356,7 @@ def _set_view(row: Sequence[Any]) -> SetView:
         rir=row[6],
         set_type=row[7],
         logged_at=row[8],
+        duration_s=row[12],
         e1rm_kg=estimate_1rm(row[4], row[1], row[5]) if row[7] != "warmup" else None,
     )
 
@@ -488,13 +491,16 @@ def exercise_progress(
     best = max(scored, key=lambda v: (v.e1rm_kg or 0, v.logged_at), default=None)
     heaviest = max((v.load_kg for v in views if v.load_kg), default=None)
     since = week_start(now.date()) - timedelta(weeks=weeks - 1)
+    # Loaded lifts trend by estimated 1RM; bodyweight ones by their best reps.
+    metric = "e1rm_kg" if scored else "reps"
     per_week: dict[str, float] = {}
-    for view in scored:
+    for view in scored or views:
         day = date.fromisoformat(view.logged_at[:10])
-        if day < since:
+        value = view.e1rm_kg if scored else float(view.reps or 0)
+        if day < since or not value:
             continue
         key = week_start(day).isoformat()
-        per_week[key] = max(per_week.get(key, 0.0), view.e1rm_kg or 0.0)
+        per_week[key] = max(per_week.get(key, 0.0), value)
     weekly = sorted(per_week.items())
     return ExerciseProgress(
         exercise_id=exercise_id,
@@ -504,7 +510,8 @@ def exercise_progress(
         best_set=best,
         heaviest_kg=heaviest,
         best_e1rm_kg=best.e1rm_kg if best else None,
-        weekly_e1rm=weekly,
+        weekly_best=weekly,
+        trend_metric=metric,
         trend=_trend(weekly),
         total_sets=len(views),
     )

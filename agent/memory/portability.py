@@ -1,0 +1,435 @@
+"""A person's data in and out: export everything, delete everything, import Strong and Hevy.
+
+* :func:`export_user` gathers every row that belongs to one person, table by table;
+  :func:`write_export` writes it as ``<dir>/export.json`` plus ``set_logs.csv``.
+* :func:`delete_user` removes the person from every table in one transaction and leaves
+  one audit entry naming only the pseudonym and row counts.
+* :func:`import_history` reads a Strong or Hevy CSV export, matches exercise names to the
+  catalog fuzzily (unmatched names are kept as ``custom:`` exercises and reported), and
+  skips workouts already imported, so importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlite_utils
+
+from agent.memory import store
+from agent.memory.db import transaction
+from agent.memory.exercises import ExerciseIndex, default_index, slug
+from agent.memory.history import LB_TO_KG, to_kg
+
+USER_TABLES: tuple[str, ...] = (
+    "safety_flags",
+    "messages",
+    "turns",
+    "conversations",
+    "feedback",
+    "set_logs",
+    "workout_sessions",
+    "notes",
+    "profiles",
+)
+"""Known tables with a ``user_id`` column, children before parents (delete order).
+
+Tables other modules add later with a ``user_id`` column are found by
+:func:`user_tables` and handled too, so a new feature cannot leak past a deletion."""
+
+
+def user_tables(db: sqlite_utils.Database) -> list[str]:
+    """Every table holding a ``user_id`` column: the known ones first, then any others."""
+    found = [
+        name
+        for name in db.table_names()
+        if not name.startswith(("_", "sqlite_"))
+        and any(col.name == "user_id" for col in db[name].columns)
+    ]
+    known = [t for t in USER_TABLES if t in found]
+    # Unknown tables first: they may reference the known ones (not the other way round).
+    return [t for t in found if t not in known] + known
+
+
+SET_LOG_CSV_COLUMNS: tuple[str, ...] = (
+    "logged_at",
+    "session_id",
+    "exercise_id",
+    "exercise_name",
+    "set_number",
+    "set_type",
+    "reps",
+    "load",
+    "unit",
+    "load_kg",
+    "rpe",
+    "rir",
+    "duration_s",
+    "source",
+)
+
+
+def _rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = db.execute(sql, params)
+    columns = [c[0] for c in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def export_user(db: sqlite_utils.Database, user_id: int) -> dict[str, Any]:
+    """Every row of one person, keyed by table (``users`` first, ``flag_events`` last)."""
+    data: dict[str, Any] = {
+        "format": "coachloop-export",
+        "version": 1,
+        "users": _rows(db, "SELECT * FROM users WHERE id = ?", [user_id]),
+    }
+    for table in reversed(user_tables(db)):
+        data[table] = _rows(
+            db, f"SELECT * FROM {table} WHERE user_id = ? ORDER BY rowid", [user_id]
+        )
+    data["flag_events"] = _rows(
+        db,
+        "SELECT * FROM flag_events WHERE flag_id IN (SELECT id FROM safety_flags "
+        "WHERE user_id = ?) ORDER BY id",
+        [user_id],
+    )
+    return data
+
+
+def write_export(data: dict[str, Any], out_dir: Path) -> list[Path]:
+    """Write ``export.json`` and ``set_logs.csv`` into ``out_dir``; returns the paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / "export.json"
+    json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    csv_path = out_dir / "set_logs.csv"
+    with csv_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=SET_LOG_CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(data.get("set_logs", []))
+    return [json_path, csv_path]
+
+
+def delete_user(
+    db: sqlite_utils.Database, user_id: int, now: datetime, actor: str = "user"
+) -> dict[str, int]:
+    """Remove the person from every table; audit the deletion without personal content.
+
+    Operators' flag events about the person's flags stay (the review trail outlives the
+    account) but lose their free-text notes, which may quote the person.
+
+    Returns:
+        Rows deleted per table.
+    """
+    with transaction(db):
+        pseudonym = store.user_pseudonym(db, user_id)
+        counts: dict[str, int] = {}
+        scrubbed = db.execute(
+            "UPDATE flag_events SET note = NULL, from_value = NULL, to_value = NULL "
+            "WHERE flag_id IN (SELECT id FROM safety_flags WHERE user_id = ?)",
+            [user_id],
+        ).rowcount
+        for table in user_tables(db):
+            counts[table] = db.execute(f"DELETE FROM {table} WHERE user_id = ?", [user_id]).rowcount
+        counts["users"] = db.execute("DELETE FROM users WHERE id = ?", [user_id]).rowcount
+        store.audit(
+            db,
+            actor=actor,
+            action="user.delete",
+            now=now,
+            subject=pseudonym,
+            detail={"rows": counts, "flag_events_scrubbed": scrubbed},
+        )
+    return counts
+
+
+# -- import ------------------------------------------------------------------------------
+
+ImportFormat = Literal["strong", "hevy", "auto"]
+
+_STRONG_COLUMNS = {"date", "workout name", "exercise name", "set order", "weight", "reps"}
+_HEVY_COLUMNS = {"title", "start_time", "exercise_title", "set_index", "reps"}
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d",
+    "%d %b %Y, %H:%M",
+    "%d %B %Y, %H:%M",
+    "%b %d, %Y, %I:%M %p",
+    "%m/%d/%Y %H:%M",
+)
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    format: str
+    workouts: int = 0
+    sets: int = 0
+    skipped_duplicate_workouts: int = 0
+    skipped_rows: int = 0
+    matched: dict[str, str] = field(default_factory=dict)
+    """File exercise name -> catalog id."""
+    unmatched: dict[str, int] = field(default_factory=dict)
+    """File exercise names not in the catalog -> sets (kept as custom exercises)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as plain data."""
+        return {
+            "format": self.format,
+            "workouts": self.workouts,
+            "sets": self.sets,
+            "skipped_duplicate_workouts": self.skipped_duplicate_workouts,
+            "skipped_rows": self.skipped_rows,
+            "matched": self.matched,
+            "unmatched": self.unmatched,
+        }
+
+
+@dataclass
+class _Row:
+    workout_key: tuple[str, str]
+    started: datetime
+    title: str
+    exercise: str
+    set_number: int
+    set_type: str
+    reps: int | None
+    load: float | None
+    unit: str | None
+    rpe: float | None
+    duration_s: float | None
+
+
+def _parse_date(text: str) -> datetime:
+    cleaned = text.strip()
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(cleaned, pattern)
+        except ValueError:
+            continue
+    return datetime.fromisoformat(cleaned)
+
+
+def _number(text: str | None) -> float | None:
+    if text is None or not text.strip():
+        return None
+    return float(text.strip().replace(",", "."))
+
+
+def _read_table(text: str) -> list[dict[str, str]]:
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    return [{(k or "").strip().lower(): (v or "") for k, v in row.items()} for row in reader]
+
+
+def detect_format(rows: list[dict[str, str]]) -> str:
+    """``strong`` or ``hevy`` from the header.
+
+    Raises:
+        ValueError: The header matches neither.
+    """
+    header = set(rows[0]) if rows else set()
+    if _HEVY_COLUMNS <= header:
+        return "hevy"
+    if _STRONG_COLUMNS <= header:
+        return "strong"
+    raise ValueError(
+        "not a Strong or Hevy CSV export (expected columns like 'Date, Exercise Name, Set "
+        "Order, Weight, Reps' or 'title, start_time, exercise_title, set_index, weight_kg')"
+    )
+
+
+def _strong_rows(rows: list[dict[str, str]], unit: str) -> list[_Row | None]:
+    parsed: list[_Row | None] = []
+    for row in rows:
+        try:
+            started = _parse_date(row["date"])
+            order = row.get("set order", "").strip()
+            # Strong writes warm-ups as "W" and drop sets as "D" instead of a number.
+            set_type = {"w": "warmup", "d": "drop", "f": "failure"}.get(order.lower(), "normal")
+            reps = _number(row.get("reps"))
+            load = _number(row.get("weight"))
+            parsed.append(
+                _Row(
+                    workout_key=(row["date"].strip(), row.get("workout name", "").strip()),
+                    started=started,
+                    title=row.get("workout name", "").strip() or "Imported workout",
+                    exercise=row["exercise name"].strip(),
+                    set_number=int(order) if order.isdigit() else 0,
+                    set_type=set_type,
+                    reps=int(reps) if reps else None,
+                    load=load or None,
+                    unit=unit if load else None,
+                    rpe=_number(row.get("rpe")),
+                    duration_s=_number(row.get("seconds")) or None,
+                )
+            )
+        except (KeyError, ValueError):
+            parsed.append(None)
+    return parsed
+
+
+def _hevy_rows(rows: list[dict[str, str]]) -> list[_Row | None]:
+    parsed: list[_Row | None] = []
+    for row in rows:
+        try:
+            started = _parse_date(row["start_time"])
+            kind = row.get("set_type", "normal").strip().lower() or "normal"
+            set_type = {"warmup": "warmup", "dropset": "drop", "failure": "failure"}.get(
+                kind, "normal"
+            )
+            if row.get("weight_kg", "").strip():
+                load, unit = _number(row["weight_kg"]), "kg"
+            else:
+                load, unit = _number(row.get("weight_lbs")), "lb"
+            reps = _number(row.get("reps"))
+            index = _number(row.get("set_index"))
+            parsed.append(
+                _Row(
+                    workout_key=(row["start_time"].strip(), row["title"].strip()),
+                    started=started,
+                    title=row["title"].strip() or "Imported workout",
+                    exercise=row["exercise_title"].strip(),
+                    # Hevy counts sets from 0.
+                    set_number=int(index) + 1 if index is not None else 0,
+                    set_type=set_type,
+                    reps=int(reps) if reps else None,
+                    load=load or None,
+                    unit=unit if load else None,
+                    rpe=_number(row.get("rpe")),
+                    duration_s=_number(row.get("duration_seconds")) or None,
+                )
+            )
+        except (KeyError, ValueError):
+            parsed.append(None)
+    return parsed
+
+
+def import_history(
+    db: sqlite_utils.Database,
+    user_id: int,
+    text: str,
+    now: datetime,
+    *,
+    fmt: ImportFormat = "auto",
+    unit: Literal["kg", "lb"] = "kg",
+    index: ExerciseIndex | None = None,
+) -> ImportReport:
+    """Import a Strong or Hevy CSV export as done workouts with their sets.
+
+    Args:
+        db: The database.
+        user_id: Whose history.
+        text: The CSV file's content.
+        now: The import's clock (for ``created_at``).
+        fmt: ``strong``, ``hevy`` or ``auto`` (from the header).
+        unit: Strong's ``Weight`` column is in the app's unit; say which (Hevy says it).
+        index: Catalog index (default: the planning catalog).
+
+    Raises:
+        ValueError: The file is empty or not a Strong/Hevy export.
+    """
+    table = _read_table(text)
+    if not table:
+        raise ValueError("the file has no rows")
+    chosen = detect_format(table) if fmt == "auto" else fmt
+    parsed = _strong_rows(table, unit) if chosen == "strong" else _hevy_rows(table)
+    catalog = index if index is not None else default_index()
+    report = ImportReport(format=chosen, skipped_rows=sum(1 for r in parsed if r is None))
+    workouts: dict[tuple[str, str], list[_Row]] = {}
+    for row in parsed:
+        if row is not None and row.exercise:
+            workouts.setdefault(row.workout_key, []).append(row)
+    unmatched: Counter[str] = Counter()
+    with transaction(db):
+        for rows in workouts.values():
+            if _import_workout(db, user_id, rows, now, catalog, report, unmatched):
+                report.workouts += 1
+    report.unmatched = dict(sorted(unmatched.items()))
+    return report
+
+
+def _import_workout(
+    db: sqlite_utils.Database,
+    user_id: int,
+    rows: list[_Row],
+    now: datetime,
+    catalog: ExerciseIndex,
+    report: ImportReport,
+    unmatched: Counter[str],
+) -> bool:
+    first = rows[0]
+    started = store.iso(first.started)
+    plan = json.dumps({"title": first.title, "imported_from": report.format})
+    exists = db.execute(
+        "SELECT 1 FROM workout_sessions WHERE user_id = ? AND source = 'import' "
+        "AND started_at = ? AND plan = ?",
+        [user_id, started, plan],
+    ).fetchone()
+    if exists:
+        report.skipped_duplicate_workouts += 1
+        return False
+    session_id = db.execute(
+        "INSERT INTO workout_sessions (user_id, status, planned_for, plan, source, created_at, "
+        "started_at, finished_at) VALUES (?, 'done', ?, ?, 'import', ?, ?, ?)",
+        [user_id, first.started.date().isoformat(), plan, store.iso(now), started, started],
+    ).lastrowid
+    numbers: Counter[str] = Counter()
+    for row in rows:
+        ref = catalog.resolve(row.exercise)
+        if ref is not None:
+            exercise_id, name = ref.id, ref.name
+            report.matched[row.exercise] = ref.id
+        else:
+            exercise_id, name = slug(row.exercise), row.exercise
+            unmatched[row.exercise] += 1
+        numbers[exercise_id] += 1
+        load_kg = to_kg(row.load, row.unit)
+        db.execute(
+            "INSERT INTO set_logs (user_id, session_id, exercise_id, exercise_name, set_number, "
+            "reps, load, unit, load_kg, rpe, rir, duration_s, logged_at, source, set_type) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                user_id,
+                session_id,
+                exercise_id,
+                name,
+                row.set_number or numbers[exercise_id],
+                row.reps,
+                row.load,
+                row.unit,
+                load_kg,
+                row.rpe,
+                10 - row.rpe if row.rpe is not None else None,
+                row.duration_s,
+                started,
+                "import",
+                row.set_type,
+            ],
+        )
+        report.sets += 1
+    return True
+
+
+__all__ = [
+    "LB_TO_KG",
+    "SET_LOG_CSV_COLUMNS",
+    "USER_TABLES",
+    "ImportReport",
+    "delete_user",
+    "detect_format",
+    "export_user",
+    "import_history",
+    "write_export",
+]
