@@ -92,3 +92,39 @@ def use_exercise_index(monkeypatch: pytest.MonkeyPatch, index: ExerciseIndex) ->
         agent.tools.memory_tools,
     ):
         monkeypatch.setattr(module, "default_index", lambda: index)
+
+
+def make_flagged_conversation(
+    db: sqlite_utils.Database,
+    now: datetime,
+    text: str = "I feel dizzy",
+    *,
+    name: str = "alex",
+    before: tuple[str, ...] = ("hello",),
+    after: tuple[str, ...] = (),
+) -> tuple[int, int, int]:
+    """A conversation with a flagged turn, driven through the real loop.
+
+    The turns in ``before`` and ``after`` get scripted model replies; the flagged turn
+    is answered by the safety gate without the model.
+
+    Returns:
+        (user_id, conversation_id, flag_id).
+    """
+    from agent.models.scripted import ScriptedModel, say
+
+    user_id, conversation_id = make_user(db, now, name)
+    model = ScriptedModel([say(f"Noted: {line}") for line in (*before, *after)])
+    coach = make_coach(db, model, now)
+    for line in before:
+        coach.turn(user_id, conversation_id, line)
+    coach.turn(user_id, conversation_id, text)
+    flag_id = int(
+        db.execute(
+            "SELECT max(id) FROM safety_flags WHERE conversation_id = ?", [conversation_id]
+        ).fetchone()[0]
+    )
+    for line in after:
+        coach.turn(user_id, conversation_id, line)
+    model.assert_complete()
+    return user_id, conversation_id, flag_id

@@ -10,6 +10,7 @@ import typer
 from agent.cli import chat, workout
 from agent.cli import eval as eval_cli
 from agent.cli import memory as memory_cli
+from agent.cli import review as review_cli
 from agent.cli import serve as serve_cli
 from agent.errors import CoachError
 
@@ -30,6 +31,7 @@ def _root() -> None:
 chat.register(app)
 workout.register(app)
 eval_cli.register(app)
+review_cli.register(app)
 memory_cli.register(app)
 serve_cli.register(app)
 
