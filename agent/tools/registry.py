@@ -104,6 +104,7 @@ class ToolRegistry:
 
     def __init__(self, tools: Iterable[Tool]) -> None:
         self._tools: dict[str, Tool] = {}
+        self._schemas: list[dict[str, Any]] | None = None
         for item in tools:
             if item.name in self._tools:
                 raise ValueError(f"duplicate tool name {item.name}")
@@ -124,8 +125,14 @@ class ToolRegistry:
         return sorted(self._tools)
 
     def schemas(self) -> list[dict[str, Any]]:
-        """Every tool's schema, sorted by name so requests are stable."""
-        return [self._tools[name].schema() for name in self.names()]
+        """Every tool's schema, sorted by name so requests are stable.
+
+        Computed once: pydantic schema generation dominated a turn's cost, and the
+        registry's tools never change after construction. Callers must not mutate it.
+        """
+        if self._schemas is None:
+            self._schemas = [self._tools[name].schema() for name in self.names()]
+        return self._schemas
 
     def plan_changing(self) -> set[str]:
         """Names of tools that change a plan; locked while a safety flag stands."""

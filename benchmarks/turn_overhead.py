@@ -1,0 +1,146 @@
+"""Turn overhead: the offline backend end to end, and the loop over a bare openai call.
+
+Run from the repository root: ``.venv/bin/python benchmarks/turn_overhead.py [--turns N]``.
+Prints one JSON object:
+
+- ``offline``: wall time per turn with the offline model on a SQLite file (WAL), writes
+  included (targets: p50 <= 5 ms, p99 <= 20 ms).
+- ``openai_stub``: against a local OpenAI-compatible stub server on 127.0.0.1, the time
+  of a full ``Coach.turn`` versus a bare ``client.chat.completions.create`` sending the
+  very same request body; ``overhead_pct`` compares their medians (target <= 10%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the stub server lives in tests/
+
+import openai  # noqa: E402
+
+from agent.loop import Coach  # noqa: E402
+from agent.memory import store  # noqa: E402
+from agent.memory.db import connect  # noqa: E402
+from agent.models.offline import OfflineModel  # noqa: E402
+from agent.models.openai_backend import OpenAIModel, RetryPolicy  # noqa: E402
+from tests.openai_stub import ok, serve  # noqa: E402
+
+MESSAGES = [
+    "I want to get stronger, I have dumbbells and a bench, 3 days a week, 45 minutes",
+    "what should I do today?",
+    "I only have 15 minutes actually",
+    "3x8 goblet squats at 20 kg, RPE 7",
+    "that felt too easy",
+    "what did I do last week?",
+    "can you diagnose my knee?",
+    "hello",
+]
+
+
+def _percentiles(samples_s: list[float]) -> dict[str, float]:
+    ms = sorted(s * 1000 for s in samples_s)
+    cuts = statistics.quantiles(ms, n=100, method="inclusive")
+    return {
+        "n": len(ms),
+        "p50_ms": round(statistics.median(ms), 3),
+        "p90_ms": round(cuts[89], 3),
+        "p99_ms": round(cuts[98], 3),
+        "max_ms": round(ms[-1], 3),
+        "mean_ms": round(statistics.fmean(ms), 3),
+    }
+
+
+def bench_offline(turns: int, folder: Path) -> dict[str, Any]:
+    """Turns of the offline model through the real loop on a database file."""
+    db = connect(str(folder / "offline.db"))
+    now = datetime.now(UTC)
+    user_id = store.ensure_user(db, "bench", now)
+    coach = Coach(db, OfflineModel())
+    samples: list[float] = []
+    conversation_id = store.start_conversation(db, user_id, now)
+    for i in range(turns):
+        if i % 40 == 0:
+            # Fresh conversations now and then, like real sessions; history stays bounded.
+            conversation_id = store.start_conversation(db, user_id, now)
+        text = MESSAGES[i % len(MESSAGES)]
+        started = time.perf_counter()
+        coach.turn(user_id, conversation_id, text)
+        samples.append(time.perf_counter() - started)
+    tools_offered = len(coach.registry.names())
+    db.close()
+    return {**_percentiles(samples[5:]), "tools_offered": tools_offered}
+
+
+def bench_openai(turns: int, folder: Path, latency_ms: float = 0.0) -> dict[str, Any]:
+    """The loop's overhead over a bare client call with the identical request."""
+    answer = replace(ok("Here is a short answer."), delay_s=latency_ms / 1000)
+    with serve(default=answer) as stub:
+        client = openai.OpenAI(api_key="sk-bench", base_url=stub.base_url, max_retries=0)
+        model = OpenAIModel(client=client, model="stub-model", policy=RetryPolicy(attempts=1))
+        db = connect(str(folder / "openai.db"))
+        now = datetime.now(UTC)
+        user_id = store.ensure_user(db, "bench", now)
+        coach = Coach(db, model)
+        loop_s: list[float] = []
+        bare_s: list[float] = []
+        for i in range(turns + 5):
+            conversation_id = store.start_conversation(db, user_id, now)
+            started = time.perf_counter()
+            coach.turn(user_id, conversation_id, MESSAGES[i % len(MESSAGES)])
+            loop_elapsed = time.perf_counter() - started
+            body = stub.requests[-1]
+            started = time.perf_counter()
+            client.chat.completions.create(**body)
+            bare_elapsed = time.perf_counter() - started
+            if i >= 5:  # warm-up: connection pool, template cache, SQLite pages
+                loop_s.append(loop_elapsed)
+                bare_s.append(bare_elapsed)
+        db.close()
+    loop = _percentiles(loop_s)
+    bare = _percentiles(bare_s)
+    overhead = (loop["p50_ms"] - bare["p50_ms"]) / bare["p50_ms"] * 100
+    return {
+        "stub_latency_ms": latency_ms,
+        "loop_turn": loop,
+        "bare_client_call": bare,
+        "overhead_ms_p50": round(loop["p50_ms"] - bare["p50_ms"], 3),
+        "overhead_pct": round(overhead, 1),
+    }
+
+
+def main() -> None:
+    """Run both measurements and print them as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--turns", type=int, default=400, help="Turns per measurement.")
+    parser.add_argument(
+        "--stub-latency-ms",
+        type=float,
+        default=0.0,
+        help="Simulated model latency of the stub server (default 0: worst case for overhead).",
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        offline = bench_offline(args.turns, folder)
+        stubbed = bench_openai(args.turns, folder, args.stub_latency_ms)
+    report = {
+        "offline": offline,
+        "offline_targets_met": offline["p50_ms"] <= 5 and offline["p99_ms"] <= 20,
+        "openai_stub": stubbed,
+        "openai_overhead_target_met": stubbed["overhead_pct"] <= 10,
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
