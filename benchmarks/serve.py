@@ -1,0 +1,238 @@
+"""``coach serve`` under load: 50 concurrent clients x 20 chat turns each, offline backend.
+
+Starts ``coach serve`` in a subprocess on 127.0.0.1 (an ephemeral port, a fresh SQLite
+file, default settings: the per-user rate limit is on), signs up one user per client,
+then each client thread sends its turns one after another over its own HTTP connection.
+Afterwards it checks the database: every message sent is stored, in order, and every
+turn completed. Prints one JSON object: errors, lost messages, turn latency p50/p90/p99
+and max in ms, throughput, wall time.
+
+Run from the repository root: ``.venv/bin/python benchmarks/serve.py [--clients N] [--turns N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from agent.memory.db import connect  # noqa: E402
+from agent.server.auth import issue_token  # noqa: E402
+
+PHRASES = [
+    "hi coach",
+    "I have 20 minutes and dumbbells",
+    "my goal is general fitness",
+    "I'm a beginner",
+    "3 days a week",
+    "what should I do today",
+    "log 3x8 goblet squats at 16 kg",
+    "that was too hard",
+    "what did I do last week",
+    "I only have 15 minutes",
+]
+"""Ordinary messages; each gets a client/turn tag so every one is unique in the database."""
+
+REQUEST_TIMEOUT_S = 60.0
+RUN_DEADLINE_S = 600.0
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_server(db_path: str, port: int) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COACH_", "OPENAI_"))}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from agent.cli.main import run; run()",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--db",
+            db_path,
+            "--model",
+            "offline",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError("coach serve exited during start-up")
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return process
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("coach serve did not start within 30 s") from None
+            time.sleep(0.1)
+
+
+def _client(
+    port: int,
+    token: str,
+    index: int,
+    turns: int,
+    latencies: list[float],
+    errors: list[str],
+    sent: dict[int, list[str]],
+) -> None:
+    mine: list[str] = []
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=REQUEST_TIMEOUT_S
+    ) as http:
+        for turn in range(turns):
+            message = f"{PHRASES[(index + turn) % len(PHRASES)]} (c{index} t{turn})"
+            mine.append(message)
+            started = time.perf_counter()
+            try:
+                response = http.post("/v1/chat", json={"message": message})
+            except httpx.HTTPError as exc:
+                errors.append(f"client {index} turn {turn}: {type(exc).__name__}")
+                continue
+            latencies.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200 or not response.json().get("reply"):
+                errors.append(f"client {index} turn {turn}: HTTP {response.status_code}")
+    sent[index] = mine
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return round(ordered[rank], 2)
+
+
+def _lost(db_path: str, users: dict[int, int], sent: dict[int, list[str]]) -> dict[str, int]:
+    db = connect(db_path)
+    try:
+        lost = out_of_order = incomplete = 0
+        for index, user_id in users.items():
+            stored = [
+                str(row[0])
+                for row in db.execute(
+                    "SELECT content FROM messages WHERE user_id = ? AND role = 'user' ORDER BY id",
+                    [user_id],
+                ).fetchall()
+            ]
+            expected = sent.get(index, [])
+            lost += len(set(expected) - set(stored))
+            out_of_order += int(stored != expected)
+        incomplete = int(
+            db.execute("SELECT COUNT(*) FROM turns WHERE status != 'complete'").fetchone()[0]
+        )
+        return {"lost": lost, "users_out_of_order": out_of_order, "turns_incomplete": incomplete}
+    finally:
+        db.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--turns", type=int, default=20)
+    args = parser.parse_args()
+    clients = max(1, min(args.clients, 200))
+    turns = max(1, min(args.turns, 200))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = str(Path(tmp) / "serve-bench.db")
+        db = connect(db_path)
+        now = datetime.now(UTC)
+        users: dict[int, int] = {}
+        tokens: dict[int, str] = {}
+        for index in range(clients):
+            users[index], tokens[index] = issue_token(db, f"bench-{index}", now)
+        db.close()
+
+        port = _free_port()
+        process = _start_server(db_path, port)
+        latencies: list[float] = []
+        errors: list[str] = []
+        sent: dict[int, list[str]] = {}
+        try:
+            threads = [
+                threading.Thread(
+                    target=_client,
+                    args=(port, tokens[i], i, turns, latencies, errors, sent),
+                    daemon=True,
+                )
+                for i in range(clients)
+            ]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            deadline = time.monotonic() + RUN_DEADLINE_S
+            for thread in threads:
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
+            wall = time.perf_counter() - started
+            unfinished = sum(thread.is_alive() for thread in threads)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        integrity = _lost(db_path, users, sent)
+
+    total = clients * turns
+    print(
+        json.dumps(
+            {
+                "benchmark": "serve",
+                "backend": "offline",
+                "clients": clients,
+                "turns_per_client": turns,
+                "turns_sent": total,
+                "turns_answered": len(latencies),
+                "errors": len(errors) + unfinished,
+                "error_samples": errors[:5],
+                "lost_messages": integrity["lost"] + (total - sum(map(len, sent.values()))),
+                "users_out_of_order": integrity["users_out_of_order"],
+                "turns_incomplete": integrity["turns_incomplete"],
+                "latency_ms": {
+                    "p50": _percentile(latencies, 50),
+                    "p90": _percentile(latencies, 90),
+                    "p99": _percentile(latencies, 99),
+                    "max": round(max(latencies), 2) if latencies else None,
+                    "mean": round(statistics.fmean(latencies), 2) if latencies else None,
+                },
+                "throughput_turns_per_s": round(len(latencies) / wall, 1) if wall else None,
+                "wall_s": round(wall, 2),
+                "cpu_count": os.cpu_count(),
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
