@@ -15,6 +15,7 @@ from agent.config import default_model_name
 from agent.errors import CoachError, UserInputError
 from agent.live import persist, session, voice, week
 from agent.live.rest import countdown
+from agent.live.transcript import record_step
 from agent.loop import Coach, TurnResult, utc_now
 from agent.memory import store
 from agent.models import get_model
@@ -113,11 +114,21 @@ def workout(
             "a safety flag is open, so no new workout starts until the symptom is resolved"
         )
     try:
-        out.step(session.start(database, user_id, now, minutes=minutes))
+        started = session.start(database, user_id, now, minutes=minutes)
     except session.SessionError as exc:
         raise UserInputError(str(exc)) from exc
     coach = Coach(database, get_model(model or default_model_name()))
     conversation_id = store.start_conversation(database, user_id, now)
+    record_step(
+        database,
+        user_id=user_id,
+        conversation_id=conversation_id,
+        now=now,
+        said="(coach workout)",
+        tool="start_workout",
+        result=started,
+    )
+    out.step(started)
     failures = _converse(coach, database, user_id, conversation_id, out)
     if failures:
         raise typer.Exit(code=1)
@@ -142,7 +153,7 @@ def _converse(
         if text.strip().lower() in _QUIT:
             break
         if not text.strip():
-            _enter(db, user_id, out)
+            _enter(db, user_id, conversation_id, out)
             continue
         try:
             out.turn(coach.turn(user_id, conversation_id, text))
@@ -152,14 +163,24 @@ def _converse(
     return failures
 
 
-def _enter(db: sqlite_utils.Database, user_id: int, out: _Output) -> None:
+def _enter(db: sqlite_utils.Database, user_id: int, conversation_id: int, out: _Output) -> None:
     """Enter on its own: the next step, unless a safety flag holds the plan."""
     if persist.in_progress(db, user_id) is None:
         return
     if is_plan_locked(db, user_id):
         out.step(session.current(db, user_id) | {"event": "locked"})
         return
-    payload = session.advance(db, user_id, utc_now())
+    now = utc_now()
+    payload = session.advance(db, user_id, now)
+    record_step(
+        db,
+        user_id=user_id,
+        conversation_id=conversation_id,
+        now=now,
+        said="(Enter)",
+        tool="next_step",
+        result=payload,
+    )
     out.step(payload)
     if payload.get("rest_s"):
         out.rest({"rest_s": payload["rest_s"], "next": payload.get("next")})

@@ -52,11 +52,14 @@ def step_payload(row: persist.SessionRow, *, event: str = "step") -> dict[str, A
         "adjustments": state.adjustments[-3:],
         "locked": state.locked,
     }
-    exercise = state.current
+    exercise = _upcoming(state)
     if exercise is not None:
         data["exercise"] = _exercise_data(exercise)
         data["set"] = min(exercise.done_sets + 1, exercise.sets)
         data["of_sets"] = exercise.sets
+        if exercise is not state.current and state.current is not None:
+            # Resting after an exercise's last set: the rest is the one just finished.
+            data["exercise"]["rest_s"] = state.current.rest_s
     if state.phase is Phase.WARMUP:
         data["warmup"] = state.warmup
         data["warmup_minutes"] = state.warmup_minutes
@@ -84,12 +87,26 @@ def _exercise_data(exercise: LiveExercise) -> dict[str, Any]:
     }
 
 
+def _upcoming(state: LiveState) -> LiveExercise | None:
+    """The exercise the person does next: during a rest after a last set, the next block."""
+    exercise = state.current
+    if exercise is None or exercise.done_sets < exercise.sets:
+        return exercise
+    return next((e for e in state.exercises[state.index + 1 :] if e.status in sm.PENDING), None)
+
+
 def _next_label(state: LiveState) -> str:
     """The step after the current one, in a few words."""
     if state.phase is Phase.WARMUP:
         first = next((e for e in state.exercises if e.status in sm.PENDING), None)
         return first.name if first else "cool-down"
-    exercise = state.current
+    exercise = _upcoming(state)
+    if exercise is not None and exercise is not state.current:
+        position = state.exercises.index(exercise)
+        if exercise.sets > 1:
+            return f"{exercise.name}, set 2 of {exercise.sets}"
+        later = next((e for e in state.exercises[position + 1 :] if e.status in sm.PENDING), None)
+        return later.name if later else "cool-down"
     if exercise is not None:
         if exercise.done_sets + 1 < exercise.sets:
             return f"{exercise.name}, set {exercise.done_sets + 2} of {exercise.sets}"
@@ -315,6 +332,8 @@ def log(
 def adjust(db: sqlite_utils.Database, user_id: int, direction: str, why: str) -> dict[str, Any]:
     """Move the next set's load one step ("too heavy" / "too easy")."""
     row = _require(db, user_id)
+    if row.state.phase is Phase.WARMUP:
+        sm.settle(row.state)
     exercise = row.state.current
     if exercise is None:
         raise SessionError("no exercise is in play to adjust")
@@ -349,8 +368,7 @@ def swap(
 ) -> dict[str, Any]:
     """Replace the exercise in play with one of the same pattern that fits."""
     row = _require(db, user_id)
-    if row.state.phase is Phase.WARMUP:
-        sm.advance(row.state)
+    sm.settle(row.state)
     exercise = row.state.current
     if exercise is None:
         raise SessionError("no exercise is in play to swap")

@@ -215,14 +215,26 @@ def change_load(exercise: LiveExercise, direction: str, why: str) -> str:
     return f"{exercise.name}: next set {new:g} {exercise.unit} instead of {before:g} ({why})"
 
 
+def settle(state: LiveState) -> None:
+    """Point at the exercise that comes next, so "skip it" or "swap it" means that one.
+
+    Ends a warm-up, or a rest that follows an exercise's last set.
+    """
+    if state.phase is Phase.WARMUP:
+        advance(state)
+    elif state.phase is Phase.REST:
+        current = state.exercises[state.index]
+        if current.done_sets >= current.sets:
+            advance(state)
+
+
 def skip_current(state: LiveState) -> LiveExercise:
     """Skip the exercise in play (its logged sets stay) and move on.
 
     Raises:
         ValueError: No exercise is in play.
     """
-    if state.phase is Phase.WARMUP:
-        begin_next_exercise(state, 0)
+    settle(state)
     exercise = state.current
     if exercise is None:
         raise ValueError("no exercise is in play to skip")

@@ -20,9 +20,11 @@ under a millisecond of parsing.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from agent.models.base import AssistantMessage
+from agent.live import router as live_router
+from agent.models.base import AssistantMessage, ToolCall
 from agent.models.offline.policy import Understanding, first_round, follow_up, understand
 from agent.models.offline.replies import render_reply
 from agent.models.offline.state import read_state
@@ -42,9 +44,19 @@ class OfflineModel:
         state = read_state(messages)
         understood = understand(state.user_text, state.last_question)
         if state.rounds == 0:
-            calls = first_round(understood, state, tools)
+            calls = _live_calls(messages, tools) or first_round(understood, state, tools)
         else:
             calls = follow_up(understood, state, tools)
         if calls:
             return AssistantMessage(tool_calls=calls)
         return AssistantMessage(content=render_reply(understood, state))
+
+
+def _live_calls(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> list[ToolCall]:
+    """During a live workout, session phrases go to the session tools (agent.live.router)."""
+    offered = {str((t.get("function") or {}).get("name")) for t in tools}
+    routed = live_router.route(messages, offered) or []
+    return [
+        ToolCall(id=f"call_{i}_{name}", name=name, arguments=json.dumps(args, sort_keys=True))
+        for i, (name, args) in enumerate(routed, start=1)
+    ]

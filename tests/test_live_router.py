@@ -1,0 +1,133 @@
+"""Live-session phrases reach the session tools through the offline model and `coach chat`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli.main import app
+from agent.live import router
+from agent.loop import utc_now
+from agent.memory import store
+from agent.memory.db import connect
+
+_OFFERED = set(router.SESSION_TOOLS) | {"record_feedback"}
+
+
+def _conversation(last_tool: str | None, result: Any, text: str) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "x"}]
+    if last_tool is not None:
+        messages += [
+            {"role": "user", "content": "before"},
+            {"role": "assistant", "content": None, "tool_calls": [{"id": "c1"}]},
+            {"role": "tool", "name": last_tool, "content": json.dumps(result)},
+            {"role": "assistant", "content": "ok"},
+        ]
+    return [*messages, {"role": "user", "content": text}]
+
+
+_LIVE = {"event": "logged", "phase": "rest"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("done", [("next_step", {})]),
+        ("did 8", [("log_set", {"reps": 8})]),
+        ("8 at 22.5", [("log_set", {"reps": 8, "load": 22.5, "sets": 1})]),
+        ("8 reps with 50 lb", [("log_set", {"reps": 8, "load": 50.0, "unit": "lb", "sets": 1})]),
+        ("3 sets of 10", [("log_set", {"reps": 10, "sets": 3})]),
+        ("RPE 9", [("log_set", {"rpe": 9.0})]),
+        ("2 left in the tank", [("log_set", {"rir": 2})]),
+        ("too heavy", [("adjust_load", {"direction": "down", "reason": "too heavy"})]),
+        ("too easy", [("adjust_load", {"direction": "up", "reason": "too easy"})]),
+        ("skip this one", [("skip_exercise", {})]),
+        ("only 5 minutes left", [("compress_remaining", {"minutes": 5})]),
+        ("I'm done for today", [("finish_workout", {})]),
+    ],
+)
+def test_live_phrases_route_to_session_tools(text: str, expected: list[Any]) -> None:
+    assert router.route(_conversation("log_set", _LIVE, text), _OFFERED) == expected
+
+
+def test_swap_names_the_missing_equipment() -> None:
+    calls = router.route(_conversation("next_step", _LIVE, "swap it, the bench is taken"), _OFFERED)
+    assert calls is not None and calls[0][0] == "swap_current"
+    assert calls[0][1]["unavailable_equipment"] == ["bench"]
+
+
+def test_outside_a_session_only_start_is_claimed() -> None:
+    assert router.route(_conversation(None, None, "let's go"), _OFFERED) == [("start_workout", {})]
+    assert router.route(_conversation(None, None, "did 8"), _OFFERED) is None
+    finished = {"event": "finished"}
+    assert router.route(_conversation("finish_workout", finished, "about right, 4"), _OFFERED) == [
+        ("record_feedback", {"difficulty": "about_right", "enjoyment": 4, "note": "about right, 4"})
+    ]
+    after = _conversation("record_feedback", {"id": 1}, "done")
+    assert router.route(after, _OFFERED) is None
+
+
+def test_a_refused_call_does_not_hide_the_live_session() -> None:
+    messages = _conversation("log_set", _LIVE, "did 6")
+    messages.insert(-1, {"role": "tool", "name": "next_step", "content": "error: refused"})
+    assert router.route(messages, _OFFERED) == [("log_set", {"reps": 6})]
+
+
+_SCRIPT = [
+    "let's go",
+    "done",
+    "did 10",
+    "10 at 14",
+    "RPE 9",
+    "done",
+    "8 reps with 25 lb",
+    "too heavy",
+    "2 sets of 8, 2 left in the tank",
+    "ready",
+    "only 5 minutes left",
+    "did 8",
+    "I'm done for today",
+    "about right, 4",
+]
+
+
+def test_scripted_session_through_coach_chat_json(db_path: str) -> None:
+    db = connect(db_path)
+    user_id = store.ensure_user(db, "kim", utc_now())
+    store.save_profile(
+        db, user_id, store.Profile(equipment=["dumbbells", "bench"], units="kg"), utc_now()
+    )
+    result = CliRunner().invoke(
+        app,
+        ["chat", "--user", "kim", "--db", db_path, "--json", "--model", "offline"],
+        input="\n".join(_SCRIPT) + "\n",
+    )
+    assert result.exit_code == 0, result.output
+    turns = [json.loads(line) for line in result.output.splitlines()]
+    assert len(turns) == len(_SCRIPT)
+    called = [[c["name"] for c in t["tool_calls"]] for t in turns]
+    assert called[0] == ["start_workout"] and "Warm-up" in turns[0]["reply"]
+    assert called[1] == ["next_step"]
+    by_text = {t["user"]: t["tool_calls"] for t in turns}
+    bench_load = by_text["8 reps with 25 lb"][0]["result"]["exercise"]["load"]
+    lowered = by_text["too heavy"][0]["result"]["exercise"]
+    assert bench_load == 25.0 and lowered["load"] < 25.0 and lowered["unit"] == "lb"
+    squeezed = by_text["only 5 minutes left"][0]["result"]["compressed"]
+    assert squeezed["after_minutes"] <= 5 < squeezed["before_minutes"]
+    summary = by_text["I'm done for today"][0]["result"]
+    assert summary["exercises"] == 3 and summary["sets"] == 7
+    assert by_text["about right, 4"][0]["name"] == "record_feedback"
+    rows = db.execute(
+        "SELECT exercise_id, reps, load, unit, load_kg FROM set_logs ORDER BY id"
+    ).fetchall()
+    assert len(rows) == 7
+    assert [r[0] for r in rows].count("db_bench_press") == 3
+    assert all(r[1] is not None and r[2] is not None and r[3] in {"kg", "lb"} for r in rows)
+    assert ("db_bench_press", 8, 25.0, "lb", 11.34) in rows
+    # The set after "too heavy" was logged at the lowered load.
+    assert ("db_bench_press", 8, lowered["load"], "lb") in [r[:4] for r in rows]
+    feedback = db.execute("SELECT difficulty, enjoyment FROM feedback").fetchone()
+    assert feedback == ("about_right", 4)
