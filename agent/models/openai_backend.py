@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -120,7 +121,12 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, openai.APIConnectionError):
         return "could not connect to the model server"
     if isinstance(exc, openai.APIStatusError):
-        detail = " ".join(str(getattr(exc, "message", "") or "").split())[:200]
+        body = exc.body
+        raw = body.get("message") if isinstance(body, dict) else None
+        if not isinstance(raw, str):
+            # The SDK's own text repeats the status ("Error code: 500 - {...}").
+            raw = re.sub(r"^Error code: \d+( - )?", "", str(exc.message or ""))
+        detail = " ".join(raw.split())[:200]
         return f"HTTP {exc.status_code}" + (f": {detail}" if detail else "")
     return " ".join(str(exc).split())[:200] or type(exc).__name__
 
