@@ -299,3 +299,26 @@ def test_every_accepted_change_is_a_legal_step_and_is_in_the_trail(
         current = str(event.to_value)
     assert review.get_flag(db, flag_id, now).status == current
     db.close()
+
+
+def test_coach_delete_takes_the_flags_out_of_the_queue_and_keeps_a_clean_trail(
+    db: sqlite_utils.Database, now: datetime, operators: list[str]
+) -> None:
+    from agent.memory.portability import delete_user
+
+    user_id, _, flag_id = make_flagged_conversation(db, now, "I feel dizzy near my flat")
+    _, _, kept = make_flagged_conversation(db, now, name="bo")
+    review.assign(db, flag_id, "kim", actor="sam", now=now, note="she lives near the gym")
+    delete_user(db, user_id, now)
+    assert [f.id for f in review.list_flags(db, now, status="all").items] == [kept]
+    events = review.flag_events(db, [flag_id])[flag_id]
+    assert [(e.actor, e.field) for e in events] == [
+        ("sam", "assigned_to"),
+        ("sam", "status"),
+        ("system", "deleted"),
+    ]
+    dumped = json.dumps(
+        db.execute("SELECT * FROM flag_events").fetchall()
+        + db.execute("SELECT * FROM audit_log").fetchall()
+    )
+    assert "gym" not in dumped and "flat" not in dumped
