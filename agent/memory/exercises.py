@@ -39,6 +39,9 @@ _ABBREVIATIONS = {
 }
 
 
+_EQUIPMENT_WORDS = {"barbell", "dumbbell", "kettlebell", "cable", "machine", "band", "bodyweight"}
+
+
 @dataclass(frozen=True)
 class ExerciseRef:
     """One catalog exercise as memory sees it."""
@@ -108,6 +111,10 @@ class ExerciseIndex:
         key = normalise(name)
         if key in self._keys:
             return self._keys[key]
+        # "Romanian Deadlift (Barbell)": apps name the equipment the catalog leaves implicit.
+        bare = " ".join(w for w in key.split() if w not in _EQUIPMENT_WORDS)
+        if bare and bare in self._keys:
+            return self._keys[bare]
         if not self._keys or not key:
             return None
         best = process.extractOne(key, list(self._keys), scorer=fuzz.token_sort_ratio)

@@ -1,0 +1,178 @@
+"""Export, delete and import: a person's data leaves whole, goes entirely, comes in matched."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from agent.loop import Coach
+from agent.memory import history, notes, portability, store
+from agent.memory.history import SetInput
+from agent.models.scripted import ScriptedModel, call, calls, say
+from tests.factories import make_user, sample_exercise_index
+
+DATA = Path(__file__).parent / "data" / "import"
+
+
+def _full_user(db: sqlite_utils.Database, now: datetime, name: str) -> int:
+    """A person with rows in every table: turns, messages, flags, sets, notes, feedback."""
+    user_id, conversation_id = make_user(db, now, name)
+    model = ScriptedModel(
+        [
+            calls(call("update_profile", {"goal": "strength", "days_per_week": 3})),
+            say("Saved."),
+        ]
+    )
+    coach = Coach(db, model, clock=lambda: now)
+    coach.turn(user_id, conversation_id, f"hi, I'm {name}, strength 3 days")
+    coach.turn(user_id, conversation_id, "I feel dizzy and my chest hurts")
+    notes.add_note(
+        db, user_id, kind="dislike", subject="lunge", text=f"{name} hates lunges", now=now
+    )
+    history.log_sets(
+        db,
+        user_id,
+        exercise_id="back_squat",
+        exercise_name="Back squat",
+        sets=[SetInput(reps=5, load=100, unit="kg")],
+        now=now,
+    )
+    history.record_feedback(db, user_id, now=now, difficulty="about_right", note="fine")
+    return user_id
+
+
+def _tables_with_user_id(db: sqlite_utils.Database) -> list[str]:
+    return [t for t in db.table_names() if any(c.name == "user_id" for c in db[t].columns)]
+
+
+def test_export_has_every_table_and_a_csv_of_sets(
+    db: sqlite_utils.Database, now: datetime, tmp_path: Path
+) -> None:
+    user_id = _full_user(db, now, "Robin Export")
+    data = portability.export_user(db, user_id)
+    for table in _tables_with_user_id(db):
+        assert data[table], f"{table} missing from the export"
+    assert data["users"][0]["name"] == "Robin Export"
+    paths = portability.write_export(data, tmp_path / "out")
+    loaded = json.loads(paths[0].read_text())
+    assert loaded["set_logs"][0]["exercise_id"] == "back_squat"
+    with paths[1].open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["load_kg"] == "100.0" and rows[0]["unit"] == "kg"
+
+
+def test_delete_removes_the_person_from_every_table_and_audits_without_the_name(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    keep = _full_user(db, now, "Kim Keep")
+    gone = _full_user(db, now, "Robin Gone")
+    pseudonym = store.user_pseudonym(db, gone)
+    flag_ids = [r[0] for r in db.execute("SELECT id FROM safety_flags WHERE user_id = ?", [gone])]
+    db.execute(
+        "INSERT INTO flag_events (flag_id, actor, at, field, note) VALUES (?, 'op', ?, 'x', ?)",
+        [flag_ids[0], store.iso(now), "called Robin Gone back"],
+    )
+    counts = portability.delete_user(db, gone, now)
+    assert counts["users"] == 1 and counts["set_logs"] == 1
+    for table in db.table_names():
+        rows = db.execute(f"SELECT * FROM [{table}]").fetchall()
+        assert "Robin" not in json.dumps(rows, default=str), table
+        if any(c.name == "user_id" for c in db[table].columns):
+            left = db.execute(f"SELECT COUNT(*) FROM [{table}] WHERE user_id = ?", [gone])
+            assert left.fetchone()[0] == 0, table
+    assert db.execute("SELECT COUNT(*) FROM users WHERE id = ?", [gone]).fetchone()[0] == 0
+    action, subject, detail = db.execute(
+        "SELECT action, subject, detail FROM audit_log WHERE action = 'user.delete'"
+    ).fetchone()
+    assert (action, subject) == ("user.delete", pseudonym)
+    assert json.loads(detail)["rows"]["messages"] > 0
+    # The other person is untouched.
+    assert portability.export_user(db, keep)["set_logs"]
+
+
+def test_delete_also_clears_tables_added_later_by_other_features(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, _ = make_user(db, now, "Future Feature")
+    db.execute("CREATE TABLE reminders (id INTEGER PRIMARY KEY, user_id INTEGER, text TEXT)")
+    db.execute("INSERT INTO reminders (user_id, text) VALUES (?, 'stretch')", [user_id])
+    assert portability.export_user(db, user_id)["reminders"][0]["text"] == "stretch"
+    portability.delete_user(db, user_id, now)
+    assert db.execute("SELECT COUNT(*) FROM reminders").fetchone()[0] == 0
+
+
+def test_strong_import_converts_pounds_matches_names_and_reports_the_rest(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, _ = make_user(db, now)
+    text = (DATA / "strong_sample.csv").read_text()
+    report = portability.import_history(
+        db, user_id, text, now, unit="lb", index=sample_exercise_index()
+    )
+    assert report.format == "strong"
+    assert (report.workouts, report.sets, report.skipped_rows) == (2, 13, 0)
+    assert report.matched["Squat (Barbell)"] == "back_squat"
+    assert report.matched["Bent Over Row (Dumbbell)"] == "dumbbell_row"
+    assert report.unmatched == {"Plank": 1, "Zercher Carry Thing": 1}
+    squat = history.last_performance(db, user_id, "back_squat")
+    assert squat is not None
+    assert [s.set_type for s in squat.sets] == ["warmup", "normal", "normal", "normal"]
+    assert squat.sets[1].load == 185 and squat.sets[1].unit == "lb"
+    assert squat.sets[1].load_kg == pytest.approx(83.91, abs=0.01)
+    progress = history.exercise_progress(db, user_id, "back_squat", now)
+    assert progress is not None and progress.heaviest_kg == pytest.approx(83.91, abs=0.01)
+    week = history.workouts_between(db, user_id, now.date() - timedelta(days=20), now.date())
+    assert {w.title for w in week} == {"Monday Legs", "Thursday Upper"}
+
+
+def test_hevy_import_reads_kg_warmups_and_bodyweight(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, _ = make_user(db, now)
+    text = (DATA / "hevy_sample.csv").read_text()
+    report = portability.import_history(db, user_id, text, now, index=sample_exercise_index())
+    assert report.format == "hevy"
+    assert (report.workouts, report.sets) == (2, 10)
+    assert report.unmatched == {"Overhead Press (Dumbbell)": 3, "Sled Push Deluxe": 1}
+    bench = history.exercise_progress(db, user_id, "bench_press", now)
+    assert bench is not None
+    assert bench.heaviest_kg == 62.5
+    assert bench.last_date == "2026-11-09"
+    pull_ups = history.last_performance(db, user_id, "pull_up")
+    assert pull_ups is not None and [s.reps for s in pull_ups.sets] == [8, 7]
+    assert pull_ups.sets[0].load is None
+    muscles = history.weekly_sets_per_muscle(db, user_id, now, 2, sample_exercise_index())
+    assert muscles[0].sets["chest"] == 2.0  # the warm-up does not count
+
+
+def test_importing_the_same_file_twice_adds_nothing(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, _ = make_user(db, now)
+    text = (DATA / "hevy_sample.csv").read_text()
+    portability.import_history(db, user_id, text, now, index=sample_exercise_index())
+    again = portability.import_history(db, user_id, text, now, index=sample_exercise_index())
+    assert (again.workouts, again.sets, again.skipped_duplicate_workouts) == (0, 0, 2)
+    assert db.execute("SELECT COUNT(*) FROM set_logs").fetchone()[0] == 10
+
+
+def test_import_rejects_other_files_and_counts_unreadable_rows(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, _ = make_user(db, now)
+    with pytest.raises(ValueError, match="not a Strong or Hevy"):
+        portability.import_history(db, user_id, "a,b\n1,2\n", now)
+    with pytest.raises(ValueError, match="no rows"):
+        portability.import_history(db, user_id, "", now)
+    text = (
+        "Date;Workout Name;Exercise Name;Set Order;Weight;Reps;RPE\n"
+        "2026-11-01 08:00:00;Legs;Squat (Barbell);1;100;5;\n"
+        "not a date;Legs;Squat (Barbell);2;100;5;\n"
+    )
+    report = portability.import_history(db, user_id, text, now, index=sample_exercise_index())
+    assert (report.format, report.sets, report.skipped_rows) == ("strong", 1, 1)
