@@ -195,6 +195,9 @@ class WeekOut(BaseModel):
     sets_per_muscle: dict[str, float] = Field(
         default_factory=dict, description="Hard sets per muscle (secondary muscles count half)."
     )
+    unmapped_sets: int = Field(
+        default=0, description="Sets of exercises whose muscles the catalog does not know."
+    )
 
 
 class HistoryOut(BaseModel):
@@ -440,6 +443,7 @@ def get_history(
             week_start=week.week_start,
             sessions=sum(1 for d in days if history.week_start(d).isoformat() == week.week_start),
             sets_per_muscle=week.sets,
+            unmapped_sets=week.unmapped_sets,
         )
         for week in muscles
     ]

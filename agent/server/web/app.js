@@ -68,11 +68,15 @@ function signOut() {
 
 // --- plan and live session -----------------------------------------------------------
 
-function planExercises(plan) {
-  if (!plan) return [];
-  if (Array.isArray(plan.exercises)) return plan.exercises;
-  if (Array.isArray(plan.blocks)) return plan.blocks.flatMap((b) => b.exercises || []);
-  return [];
+function planExercises(session) {
+  // A started session carries the live blocks (names, sets, reps, rest); a planned one
+  // carries the planner's exercises. Entries that are bare ids are not shown.
+  const state = session.state || {};
+  if (Array.isArray(state.exercises) && state.exercises.length) return state.exercises;
+  const plan = session.plan || {};
+  const list = Array.isArray(plan.exercises) ? plan.exercises
+    : (Array.isArray(plan.blocks) ? plan.blocks.flatMap((b) => b.exercises || []) : []);
+  return list.filter((e) => e && typeof e === "object" && e.name);
 }
 
 function describe(exercise) {
@@ -86,9 +90,9 @@ function describe(exercise) {
 
 function showPlan(session) {
   const card = $("plan-card");
-  const exercises = session ? planExercises(session.plan) : [];
+  const exercises = session ? planExercises(session) : [];
   if (!session || exercises.length === 0) { card.hidden = true; return; }
-  const plan = session.plan;
+  const plan = session.plan || {};
   $("plan-title").textContent = plan.title || "Today's plan";
   const minutes = plan.est_minutes ? Math.round(plan.est_minutes) + " min" : "";
   $("plan-meta").textContent = [minutes, plan.goal, session.status.replace("_", " ")]
@@ -210,8 +214,9 @@ function columns(pairs) {
 }
 
 function drawProgress(weeks) {
-  const thisWeek = weeks.length ? weeks[weeks.length - 1].sets_per_muscle : {};
-  const muscles = Object.entries(thisWeek).sort((a, b) => b[1] - a[1]).slice(0, 8);
+  const last = weeks.length ? weeks[weeks.length - 1] : { sets_per_muscle: {}, unmapped_sets: 0 };
+  const muscles = Object.entries(last.sets_per_muscle).sort((a, b) => b[1] - a[1]).slice(0, 8);
+  if (last.unmapped_sets) muscles.push(["other", last.unmapped_sets]);
   $("muscle-chart").replaceChildren(horizontalBars(muscles, "No sets logged this week yet."));
   $("week-chart").replaceChildren(columns(weeks.map((w) => [w.week_start.slice(5), w.sessions])));
 }

@@ -1,0 +1,140 @@
+"""The web chat in a real browser at a phone's size: sign in, plan, start, log, rest.
+
+Drives Debian's headless chromium through Playwright (tests/browser.py); skipped with
+the reason when chromium is not installed. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+import pytest
+
+from agent.memory.db import connect
+from agent.server.app import create_app
+from agent.tools import default_registry
+from tests.browser import artifact_path, chromium, live_server
+from tests.factories import make_token_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PHONE = {"width": 390, "height": 844}
+"""An iPhone 12-14 sized viewport."""
+
+TIMEOUT_MS = 15_000
+
+SEEDED_PLAN = {
+    "title": "Dumbbells, 20 minutes",
+    "est_minutes": 19.0,
+    "exercises": [
+        {
+            "id": "goblet_squat",
+            "name": "Goblet squat",
+            "pattern": "squat",
+            "equipment": ["dumbbells"],
+            "sets": 2,
+            "reps": "8-12",
+            "rest_s": 60,
+            "tags": ["deep_knee_flexion"],
+        },
+        {
+            "id": "db_row",
+            "name": "Dumbbell row",
+            "pattern": "horizontal_pull",
+            "equipment": ["dumbbells"],
+            "sets": 2,
+            "reps": "8-12",
+            "rest_s": 60,
+            "tags": [],
+        },
+    ],
+}
+"""Today's session in the ``coach plan --json`` shape, as the planner stores it."""
+
+
+def _planning_tool_names() -> list[str]:
+    return [name for name in default_registry().names() if name.startswith("plan")]
+
+
+def _sign_in(page: object, base_url: str, token: str) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto(base_url + "/")
+    page.fill("#token", token)
+    page.click("#sign-in-form button[type=submit]")
+    expect(page.locator("#app")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def _start_log_and_rest(page: object) -> None:
+    """From a visible plan card: start, finish the warm-up, log a set, see the rest."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.click("#start-session")
+    live = page.locator("#live-card")
+    expect(live).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#live-phase")).to_contain_text("Warm-up")
+    page.click(".quick button[data-say=done]")
+    expect(page.locator("#live-set")).to_contain_text("Set 1 of", timeout=TIMEOUT_MS)
+    page.fill("#log-reps", "10")
+    page.fill("#log-load", "12")
+    page.click("#log-set")
+    expect(page.locator("#rest")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#rest-countdown")).to_have_text(re.compile(r"^\d+:\d\d$"))
+    expect(page.locator("#live-set")).to_contain_text("Set 2 of")
+    expect(page.locator("#messages li.assistant").last).to_contain_text("Logged")
+
+
+def test_a_planned_session_from_card_to_rest_countdown(db_path: str, now: datetime) -> None:
+    db = connect(db_path)
+    user_id, token = make_token_user(db, now, "ann")
+    db.execute(
+        "INSERT INTO workout_sessions (user_id, status, planned_for, plan, source, created_at) "
+        "VALUES (?, 'planned', ?, ?, 'coach', ?)",
+        [user_id, now.date().isoformat(), json.dumps(SEEDED_PLAN), now.isoformat()],
+    )
+    db.conn.commit()
+    db.close()
+    app = create_app(db_path, clock=lambda: now, operator_auth=False)
+    with live_server(app) as base_url, chromium() as browser:
+        page = browser.new_page(viewport=PHONE)
+        _sign_in(page, base_url, token)
+        from playwright.sync_api import expect
+
+        card = page.locator("#plan-card")
+        expect(card).to_be_visible()
+        expect(card).to_contain_text("Goblet squat")
+        expect(card).to_contain_text("Dumbbells, 20 minutes")
+        _start_log_and_rest(page)
+        # Nothing on the page is wider than the phone.
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"]
+        page.screenshot(path=str(artifact_path("chat-phone-planned.png")), full_page=True)
+    db = connect(db_path)
+    rows = db.execute("SELECT exercise_id, reps, load, unit FROM set_logs").fetchall()
+    db.close()
+    assert rows == [("goblet_squat", 10, 12.0, "kg")]
+
+
+def test_ask_for_a_session_start_it_log_a_set(db_path: str, now: datetime) -> None:
+    if not _planning_tool_names():
+        pytest.skip("the planner's tools (plan_today ...) are not in the registry yet")
+    db = connect(db_path)
+    _, token = make_token_user(db, now, "ann")
+    db.close()
+    app = create_app(db_path, clock=lambda: now, operator_auth=False)
+    with live_server(app) as base_url, chromium() as browser:
+        from playwright.sync_api import expect
+
+        page = browser.new_page(viewport=PHONE)
+        _sign_in(page, base_url, token)
+        page.fill("#chat-input", "Give me a 20-minute dumbbell session")
+        page.click("#send")
+        card = page.locator("#plan-card")
+        expect(card).to_be_visible(timeout=TIMEOUT_MS)
+        expect(page.locator("#start-session")).to_be_visible()
+        _start_log_and_rest(page)
+        page.screenshot(path=str(artifact_path("chat-phone.png")), full_page=False)
