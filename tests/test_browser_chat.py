@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,9 +19,12 @@ from agent.tools import default_registry
 from tests.browser import artifact_path, chromium, live_server
 from tests.factories import make_token_user
 
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 """An iPhone 12-14 sized viewport."""
 
 TIMEOUT_MS = 15_000
