@@ -192,7 +192,7 @@ def test_incomplete_intake_asks_the_next_question_instead_of_planning() -> None:
         ("How many days a week can you train?", "3", {"days_per_week": 3}),
         ("How long can a session be, in minutes?", "forty five", {"session_minutes": 45}),
         ("What equipment do you have? For example dumbbells.", "DBs", {"equipment": ["dumbbells"]}),
-        ("What equipment do you have?", "nothing", {"equipment": []}),
+        ("What equipment do you have?", "nothing", {"equipment": ["bodyweight"]}),
         (
             "How experienced are you: beginner, intermediate or advanced?",
             "beginner",
@@ -243,7 +243,9 @@ def test_equipment_changes() -> None:
     assert _calls(ask("the gym is closed, I only have bands", *_planned())) == [
         ("swap_equipment", {"equipment": ["bands"]})
     ]
-    assert _calls(ask("no equipment today", *_planned())) == [("swap_equipment", {"equipment": []})]
+    assert _calls(ask("no equipment today", *_planned())) == [
+        ("swap_equipment", {"equipment": ["bodyweight"]})
+    ]
     assert _calls(ask("I'm at a hotel with just a pair of dumbbells")) == [
         ("plan_today", {"equipment": ["dumbbells"]})
     ]

@@ -84,7 +84,7 @@ def test_set_notation(text: str, expected: list[SetEntry]) -> None:
         ("bands", ["bands"], [], False),
         ("a resistance band", ["bands"], [], False),
         ("I have dumbbells but no bench", ["dumbbells"], ["bench"], False),
-        ("I don't have a pull-up bar", [], ["pull_up_bar"], False),
+        ("I don't have a pull-up bar", [], ["pullup_bar"], False),
         ("the gym is closed, I only have bands", ["bands"], [], False),
         ("just bodyweight", [], [], True),
     ],
@@ -174,3 +174,18 @@ def test_parsing_never_raises(text: str) -> None:
 )
 def test_parsing_never_raises_on_notation_soup(text: str) -> None:
     slots.extract(text)
+
+
+def test_equipment_words_are_the_planner_vocabulary() -> None:
+    if not slots.SHARED_VOCABULARY.is_file():
+        pytest.skip("planner vocabulary not present")
+    import yaml
+
+    shared = yaml.safe_load(slots.SHARED_VOCABULARY.read_text(encoding="utf-8"))
+    known = set(shared["equipment"])
+    ours = set(slots.lexicon()["equipment"]) | {slots.lexicon()["bodyweight_word"]}
+    for items in slots.lexicon()["equipment_setups"].values():
+        ours |= set(items)
+    assert ours <= known
+    # The planner's own synonyms are understood too.
+    assert slots.find_equipment("a theraband and a spin bike").available == ["bands", "bike"]

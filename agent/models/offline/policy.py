@@ -138,15 +138,19 @@ def _profile_changes(u: Understanding, state: DialogueState) -> dict[str, Any]:
     equipment_now = u.has("equipment_change") and not u.answered == "equipment"
     if not equipment_now:
         if s.equipment.nothing:
-            changes["equipment"] = []
+            changes["equipment"] = [_bodyweight()]
         elif s.equipment.available:
             changes["equipment"] = list(s.equipment.available)
     return {k: v for k, v in changes.items() if v is not None}
 
 
+def _bodyweight() -> str:
+    return str(slot_parsers.lexicon()["bodyweight_word"])
+
+
 def _today_equipment(s: Slots) -> list[str] | None:
     if s.equipment.nothing:
-        return []
+        return [_bodyweight()]
     return list(s.equipment.available) or None
 
 
@@ -163,7 +167,7 @@ def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> 
             return
         if u.has("equipment_change") and s.equipment.mentioned:
             equipment = _today_equipment(s)
-            if out.add("swap_equipment", equipment=equipment if equipment is not None else []):
+            if out.add("swap_equipment", equipment=equipment or [_bodyweight()]):
                 return
         if avoid:
             wants_plan = True

@@ -118,8 +118,12 @@ def render_reply(u: Understanding, state: DialogueState) -> str:
         missing=[] if locked else _missing(state)[:2],
         planned=planned,
         had_results=bool(state.results),
-        swap_without_exercise=u.has("swap_exercise") and not u.slots.exercise,
-        log_without_exercise=bool(u.slots.sets) and not any(e.exercise for e in u.slots.sets),
+        swap_without_exercise=u.has("swap_exercise")
+        and not u.slots.exercise
+        and not state.called("swap_current"),  # a live session knows which one
+        log_without_exercise=bool(u.slots.sets)
+        and not any(e.exercise for e in u.slots.sets)
+        and not state.called("log_set"),
         examples=understood_examples(),
         unserved=[] if state.results else [i for i in u.intents if i in _SERVED_BY_TOOLS],
     )

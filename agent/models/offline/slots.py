@@ -307,7 +307,40 @@ _NEGATION = re.compile(
 _NOTHING_CONTEXT = re.compile(r"equipment|weights|gear|kit|have|got|use|only|just|body")
 
 
-_GYM_UNAVAILABLE = re.compile(r"closed|shut|can't|cannot|not|\bno\b|away|without|travel")
+_SETUP_UNAVAILABLE = re.compile(r"closed|shut|can't|cannot|not|\bno\b|away|without|travel")
+SHARED_VOCABULARY = Path(__file__).resolve().parents[2] / "planning" / "data" / "vocabulary.yaml"
+"""The planner's vocabulary file; its equipment synonyms are merged into ours when present."""
+
+
+@cache
+def _equipment_phrases() -> dict[str, tuple[str, ...]]:
+    phrases: dict[str, tuple[str, ...]] = {}
+    for canonical, words in lexicon()["equipment"].items():
+        for word in words:
+            phrases[str(word).lower()] = (str(canonical),)
+    for phrase, items in lexicon()["equipment_setups"].items():
+        phrases[str(phrase).lower()] = tuple(str(i) for i in items)
+    if SHARED_VOCABULARY.is_file():
+        with SHARED_VOCABULARY.open(encoding="utf-8") as handle:
+            shared = yaml.safe_load(handle) or {}
+        bodyweight = str(lexicon()["bodyweight_word"])
+        for phrase, items in (shared.get("equipment_synonyms") or {}).items():
+            words = tuple(str(i) for i in items or [])
+            # "home" or "floor" alone say where, not what; "nothing" is handled apart.
+            if words and words != (bodyweight,):
+                phrases.setdefault(str(phrase).lower(), words)
+    return phrases
+
+
+@cache
+def _equipment_regex() -> re.Pattern[str]:
+    return _phrase_regex(list(_equipment_phrases()))
+
+
+def _add(target: list[str], items: tuple[str, ...]) -> None:
+    for item in items:
+        if item not in target:
+            target.append(item)
 
 
 def find_equipment(text: str, *, answering: bool = False) -> EquipmentMention:
@@ -324,15 +357,17 @@ def find_equipment(text: str, *, answering: bool = False) -> EquipmentMention:
     nothing = bool(_list_regex("no_equipment").search(normal)) and (
         answering or bool(_NOTHING_CONTEXT.search(normal))
     )
-    gym = _list_regex("full_gym").search(normal)
-    if gym and not _GYM_UNAVAILABLE.search(normal[max(0, gym.start() - 25) : gym.end() + 25]):
-        available.extend(str(item) for item in lexicon()["full_gym_items"])
-    for canonical, pattern in _table("equipment"):
-        for match in pattern.finditer(normal):
-            before = normal[max(0, match.start() - 40) : match.start()]
-            target = missing if _NEGATION.search(before) else available
-            if canonical not in target:
-                target.append(canonical)
+    phrases = _equipment_phrases()
+    for match in _equipment_regex().finditer(normal):
+        items = phrases[match.group(0)]
+        before = normal[max(0, match.start() - 40) : match.start()]
+        if len(items) > 2:
+            # A whole set-up ("the gym") counts unless said to be unavailable.
+            window = normal[max(0, match.start() - 25) : match.end() + 25]
+            if not _SETUP_UNAVAILABLE.search(window):
+                _add(available, items)
+        else:
+            _add(missing if _NEGATION.search(before) else available, items)
     available = [item for item in available if item not in missing]
     return EquipmentMention(available=available, missing=missing, nothing=nothing)
 
