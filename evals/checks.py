@@ -128,6 +128,11 @@ def _norm(text: Any) -> str:
     return re.sub(r"[\s/_-]+", "_", str(text).strip().lower())
 
 
+def _equipment(text: Any) -> str:
+    # "dumbbell" and "dumbbells", "band" and "bands" name the same thing.
+    return _norm(text).removesuffix("s")
+
+
 def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
@@ -148,12 +153,12 @@ def _plan_problems(plan: dict[str, Any], check: PlanCheck) -> list[str]:
     exercises = list(plan_exercises(plan))
     if not exercises:
         problems.append("plan has no exercises")
-    allowed = {_norm(e) for e in check.equipment or []} | {_norm(b) for b in BODYWEIGHT}
+    allowed = {_equipment(e) for e in [*(check.equipment or []), *BODYWEIGHT]}
     excluded = {_norm(t) for t in check.exclude_tags}
     for exercise in exercises:
         label = exercise.get("id") or exercise.get("name") or "?"
         if check.equipment is not None:
-            extra = {_norm(e) for e in _as_list(exercise.get("equipment"))} - allowed
+            extra = {_equipment(e) for e in _as_list(exercise.get("equipment"))} - allowed
             if extra:
                 problems.append(f"{label} needs {sorted(extra)}")
         bad = {_norm(t) for t in _as_list(exercise.get("tags"))} & excluded
@@ -276,16 +281,18 @@ def _check_note(env: CheckEnv, check: NoteRecordedCheck) -> tuple[bool, str, int
     if env.db is None:
         return False, "no database to inspect", None
     rows = env.db.execute(
-        "SELECT subject, text FROM notes WHERE user_id = ? AND kind = ? AND status = ?",
-        [env.user_id, check.kind, check.status],
+        "SELECT subject, text FROM notes WHERE user_id = ? AND status = ? "
+        "AND (? IS NULL OR kind = ?)",
+        [env.user_id, check.status, check.kind, check.kind],
     ).fetchall()
     for subject, text in rows:
         if check.subject and not re.search(check.subject, str(subject or ""), re.I):
             continue
         if check.text and not re.search(check.text, str(text or ""), re.I):
             continue
-        return True, f"found {check.kind} note ({subject})", check.turn
-    return False, f"no {check.status} {check.kind} note matched; saw {rows[:4]}", check.turn
+        return True, f"found {check.kind or 'a'} note ({subject})", check.turn
+    kind = check.kind or "any-kind"
+    return False, f"no {check.status} {kind} note matched; saw {rows[:4]}", check.turn
 
 
 def _check_flag(env: CheckEnv, check: FlagOpenCheck) -> tuple[bool, str, int | None]:
@@ -315,6 +322,8 @@ def _check_profile(env: CheckEnv, check: ProfileCheck) -> tuple[bool, str, int |
         members = [_norm(v) for v in _as_list(value)]
         ok = _norm(check.contains) in members
         return ok, f"{check.field} = {value!r}", check.turn
+    if check.one_of is not None:
+        return value in check.one_of, f"{check.field} = {value!r}", check.turn
     return value == check.equals, f"{check.field} = {value!r}", check.turn
 
 

@@ -26,6 +26,8 @@ _CLAIM = re.compile(
 )
 _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 _ANY_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|'[^'\n]{1,80}'(?!\w)")
+"""Quoted text is an example of what to type ("3x8 goblet squats at 20 kg"), not a claim."""
 
 
 def _canon(raw: str) -> str:
@@ -43,6 +45,7 @@ def numbers_in(value: Any) -> set[str]:
 
 def claims_in(reply: str) -> list[str]:
     """Figures in a reply that state something about training data (canonical text)."""
+    reply = _QUOTED.sub(" ", reply)
     figures = [_canon(m.group(1)) for m in _CLAIM.finditer(reply)]
     return figures + _DATE.findall(reply)
 

@@ -169,6 +169,12 @@ class _Trial:
                     record.error = f"{type(exc).__name__}: {exc}"
                     self.abnormal = record.error
                     return
+                except Exception as exc:
+                    # A bug in the coach is a result to report, not a reason to lose
+                    # the other trials of the run.
+                    record.error = f"crash: {type(exc).__name__}: {exc}"
+                    self.abnormal = record.error
+                    return
                 record.reply = result.reply
                 record.tool_calls = result.tool_calls
                 record.safety = result.safety

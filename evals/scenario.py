@@ -237,7 +237,10 @@ class NoteRecordedCheck(_Check):
     """End state: an active note of ``kind`` with a matching subject/text exists."""
 
     type: Literal["note_recorded"]
-    kind: str = Field(description="preference | dislike | barrier | constraint | substitution.")
+    kind: str | None = Field(
+        default=None,
+        description="preference | dislike | barrier | constraint | substitution; None: any.",
+    )
     subject: str | None = Field(default=None, description="Regex on the subject.")
     text: str | None = Field(default=None, description="Regex on the text.")
     status: str = Field(default="active", description="Note status required.")
@@ -263,6 +266,7 @@ class ProfileCheck(_Check):
     type: Literal["profile"]
     field: str = Field(description="Profile field name.")
     equals: Any = Field(default=None, description="Required value.")
+    one_of: list[Any] | None = Field(default=None, description="Acceptable values.")
     contains: str | None = Field(default=None, description="Required list member.")
 
 
