@@ -321,8 +321,8 @@ def flag_events(db: sqlite_utils.Database, flag_ids: Iterable[int]) -> dict[int,
 def detail(db: sqlite_utils.Database, flag_id: int, now: datetime) -> FlagDetail:
     """The flag with its whole conversation, what followed, and its audit trail.
 
-    Tool messages are shown by tool name and result, because a reviewer needs to know
-    what the coach did; the user's name and profile are never part of it.
+    Tool calls are shown by name (what the coach did) but not their results, which hold
+    profile and history data; the user's name is never part of it.
 
     Raises:
         ReviewError: No such flag in the review queue.
@@ -340,7 +340,11 @@ def detail(db: sqlite_utils.Database, flag_id: int, now: datetime) -> FlagDetail
         for msg_id, role, content, created_at, name, tool_calls in rows:
             flagged = flag.message_id is not None and msg_id == flag.message_id
             text = content or ""
-            if not text and tool_calls:
+            if role == "tool":
+                # Tool results carry profile and history data the review does not need;
+                # which tool ran, and what the coach then said, is enough.
+                text = f"[result of {name or 'a tool'} not shown]"
+            elif not text and tool_calls:
                 called = [c.get("function", {}).get("name", "?") for c in json.loads(tool_calls)]
                 text = "[calls " + ", ".join(called) + "]"
             transcript.append(

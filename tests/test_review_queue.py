@@ -322,3 +322,22 @@ def test_coach_delete_takes_the_flags_out_of_the_queue_and_keeps_a_clean_trail(
         + db.execute("SELECT * FROM audit_log").fetchall()
     )
     assert "gym" not in dumped and "flat" not in dumped
+
+
+def test_the_transcript_names_tool_calls_but_hides_their_results(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    from agent.models.scripted import ScriptedModel, call, calls, say
+    from tests.factories import make_coach, make_user
+
+    user_id, conversation_id = make_user(db, now)
+    model = ScriptedModel([calls(call("update_profile", {"age": 47})), say("Saved.")])
+    coach = make_coach(db, model, now)
+    coach.turn(user_id, conversation_id, "I am 47")
+    coach.turn(user_id, conversation_id, "I feel dizzy")
+    flag_id = int(db.execute("SELECT id FROM safety_flags").fetchone()[0])
+    transcript = review.detail(db, flag_id, now).transcript
+    shown = [(m.role, m.content) for m in transcript]
+    assert shown[1] == ("assistant", "[calls update_profile]")
+    assert shown[2] == ("tool", "[result of update_profile not shown]")
+    assert "47" not in " ".join(m.content for m in transcript[1:])

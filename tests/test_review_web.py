@@ -291,3 +291,20 @@ def test_the_router_mounts_on_any_app_with_a_database_dependency(
     sign_in(client)
     assert f'data-flag-id="{flag_id}"' in client.get("/review").text
     db.close()
+
+
+def test_repeated_wrong_passwords_lock_the_name_for_a_while(site: Site, now: datetime) -> None:
+    form = site.client.get("/review/login")
+    for _ in range(5):
+        form = site.client.post(
+            "/review/login",
+            data={"name": "sam", "password": "guess guess guess", "csrf_token": _csrf(form.text)},
+        )
+        assert form.status_code == 401
+    locked = site.client.post(
+        "/review/login", data={"name": "SAM", "password": PASSWORD, "csrf_token": _csrf(form.text)}
+    )
+    assert locked.status_code == 429 and "Too many failed sign-ins" in locked.text
+    assert SESSION_COOKIE not in locked.cookies
+    site.clock.now = now + timedelta(minutes=16)
+    assert sign_in(site.client)

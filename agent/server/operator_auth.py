@@ -16,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -198,6 +199,46 @@ def end_session(db: sqlite_utils.Database, token: str) -> None:
     """Sign out: the token stops working at once."""
     with transaction(db):
         db.execute("DELETE FROM operator_sessions WHERE token_hash = ?", [_token_hash(token)])
+
+
+class SignInThrottle:
+    """Failed sign-ins per name in a sliding window, kept in memory by one server process.
+
+    scrypt already makes each guess slow; this caps guesses at a handful per window, so
+    an online attack on one operator's password gets nowhere.
+    """
+
+    MAX_NAMES = 10_000
+    """Past this many tracked names, stale ones are dropped (bounds memory)."""
+
+    def __init__(self, max_failures: int = 5, window: timedelta = timedelta(minutes=15)) -> None:
+        self.max_failures = max_failures
+        self.window = window
+        self._failures: dict[str, list[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, name: str, now: datetime) -> int:
+        """Seconds until ``name`` may try again; 0 when it may try now."""
+        with self._lock:
+            recent = [t for t in self._failures.get(name.lower(), []) if t > now - self.window]
+        if len(recent) < self.max_failures:
+            return 0
+        return max(1, int((recent[-self.max_failures] + self.window - now).total_seconds()))
+
+    def failed(self, name: str, now: datetime) -> None:
+        """Count a failed attempt for ``name``."""
+        with self._lock:
+            if len(self._failures) >= self.MAX_NAMES:
+                cutoff = now - self.window
+                self._failures = {k: v for k, v in self._failures.items() if v and v[-1] > cutoff}
+            history = self._failures.setdefault(name.lower(), [])
+            history.append(now)
+            del history[: -self.max_failures]
+
+    def succeeded(self, name: str) -> None:
+        """Forget the failures of ``name`` after a good sign-in."""
+        with self._lock:
+            self._failures.pop(name.lower(), None)
 
 
 def csrf_matches(session: OperatorSession, submitted: str | None) -> bool:

@@ -95,6 +95,7 @@ class _Bound:
     db: sqlite_utils.Database
     now: datetime
     secure: bool
+    throttle: operator_auth.SignInThrottle
 
 
 def _bound(request: Request) -> _Bound:
@@ -171,9 +172,16 @@ def login(
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
         raise HTTPException(status_code=403, detail="missing or invalid CSRF token")
-    operator_id = operator_auth.check_credentials(bound.db, name.strip(), password)
+    name = name.strip()
+    wait = bound.throttle.retry_after(name, bound.now)
+    if wait:
+        message = f"Too many failed sign-ins for this name; try again in {wait // 60 + 1} min."
+        return _login_page(bound, _safe_next(next), message, 429)
+    operator_id = operator_auth.check_credentials(bound.db, name, password)
     if operator_id is None:
+        bound.throttle.failed(name, bound.now)
         return _login_page(bound, _safe_next(next), "Wrong name or password.", 401)
+    bound.throttle.succeeded(name)
     token, session = operator_auth.start_session(bound.db, operator_id, bound.now)
     store.audit(bound.db, actor=session.name, action="operator.sign_in", now=bound.now)
     response = _redirect(_safe_next(next))
@@ -386,12 +394,13 @@ def review_router(
     """
     db_dep = Depends(get_db)
     now_dep = Depends(get_now)
+    throttle = operator_auth.SignInThrottle()
 
     # Runs before every endpoint of this router and hands them what the factory bound;
     # the endpoints themselves are module-level functions with module-level types.
     def bind(request: Request, db: sqlite_utils.Database = db_dep, now: datetime = now_dep) -> None:
         secure = secure_cookies if secure_cookies is not None else request.url.scheme == "https"
-        request.state.review = _Bound(db=db, now=now, secure=secure)
+        request.state.review = _Bound(db=db, now=now, secure=secure, throttle=throttle)
 
     router = APIRouter(
         prefix="/review",
