@@ -396,3 +396,14 @@ def test_a_whole_conversation_through_the_loop(db: sqlite_utils.Database, now: d
     history = coach.turn(user_id, conversation_id, "what did I do this week?")
     assert history.tool_calls[0]["name"] == "workout_history"
     assert "3x" in history.reply or "12" in history.reply
+
+
+def test_unclear_exercise_names_get_a_clarifying_question() -> None:
+    pytest.importorskip("agent.planning.catalog")
+    reply = ask("swap the zercher thing")
+    assert not reply.tool_calls
+    assert (reply.content or "").startswith('I\'m not sure which exercise "zercher thing" is.')
+    assert "Zercher carry" in (reply.content or "")
+    assert not ask("3x5 zercher thing at 60 kg").tool_calls
+    # Confident names ("goblet squats", "db row") go straight to the tools.
+    assert [n for n, _ in _calls(ask("3x8 db row at 20 kg"))] == ["log_sets"]

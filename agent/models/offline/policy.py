@@ -34,6 +34,8 @@ class Understanding:
     slots: Slots
     answered: str | None = None
     """The intake field this message answered, when it replied to the coach's question."""
+    unclear: dict[str, list[str]] = field(default_factory=dict)
+    """Exercise phrases the catalog cannot place confidently -> its closest names."""
 
     def has(self, *names: str) -> bool:
         """Whether any of ``names`` was understood."""
@@ -65,7 +67,30 @@ def understand(text: str, last_question: str | None = None) -> Understanding:
     answered = asked if asked and _answers(asked, found) else None
     if answered and "intake" not in intents:
         intents.append("intake")
-    return Understanding(text=text, intents=intents, slots=found, answered=answered)
+    phrases = [found.exercise, *(entry.exercise for entry in found.sets)]
+    unclear = {p: c for p in phrases if p for c in [_unclear_exercise(p)] if c}
+    return Understanding(
+        text=text, intents=intents, slots=found, answered=answered, unclear=unclear
+    )
+
+
+MIN_SUGGESTION_SCORE = 55.0
+"""Below this similarity a catalog name is no useful suggestion; the phrase passes through."""
+
+
+def _unclear_exercise(phrase: str) -> list[str]:
+    """Close catalog names when ``phrase`` is not a confident match, else nothing.
+
+    The tools resolve names themselves; asking first spares the person a wrong guess.
+    """
+    try:
+        from agent.planning.catalog import resolve_exercise
+    except ImportError:  # the catalog is optional for the model
+        return []
+    resolution = resolve_exercise(phrase)
+    if resolution.confident:
+        return []
+    return [m.name for m in resolution.matches if m.score >= MIN_SUGGESTION_SCORE][:3]
 
 
 def _answers(asked: str, found: Slots) -> bool:
@@ -219,7 +244,7 @@ def _log(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
     for entry in u.slots.sets:
         exercise = entry.exercise or previous
         previous = exercise
-        if exercise is None:
+        if exercise is None or exercise in u.unclear:
             continue
         one: dict[str, Any] = {"reps": entry.reps}
         if entry.load is not None:
@@ -233,9 +258,11 @@ def _log(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
 
 def _questions(u: Understanding, out: CallBuilder) -> None:
     s = u.slots
-    if u.has("swap_exercise") and s.exercise:
+    if s.exercise in u.unclear:
+        pass
+    elif u.has("swap_exercise") and s.exercise:
         out.add("swap_exercise", exercise=s.exercise, reason=u.text[:300])
-    if u.has("progression") and s.exercise:
+    if u.has("progression") and s.exercise and s.exercise not in u.unclear:
         if not out.add("next_progression", exercise=s.exercise):
             out.add("exercise_progress", exercise=s.exercise)
     if u.has("weekly_program"):

@@ -125,5 +125,8 @@ def render_reply(u: Understanding, state: DialogueState) -> str:
         and not any(e.exercise for e in u.slots.sets)
         and not state.called("log_set"),
         examples=understood_examples(),
-        unserved=[] if state.results else [i for i in u.intents if i in _SERVED_BY_TOOLS],
+        unserved=[]
+        if state.results or u.unclear
+        else [i for i in u.intents if i in _SERVED_BY_TOOLS],
+        unclear=u.unclear,
     )
