@@ -297,7 +297,7 @@ def test_live_view_follows_the_state_machine() -> None:
 
 
 def test_apps_log_sets_into_their_own_session(server: Server, now: datetime) -> None:
-    session_id = _plan_session(server, now, status="in_progress")
+    session_id = _plan_session(server, now, status="planned")
     response = server.client.post(
         f"/v1/sessions/{session_id}/sets",
         json={
@@ -314,6 +314,35 @@ def test_apps_log_sets_into_their_own_session(server: Server, now: datetime) -> 
     )
     assert [r[:4] + r[5:] for r in rows] == [(1, 10, 35.0, "lb", "api"), (2, 9, 35.0, "lb", "api")]
     assert all(r[4] == pytest.approx(35 * 0.45359237, abs=0.01) for r in rows)
+
+
+def test_sets_of_the_exercise_in_play_move_the_live_session(server: Server, now: datetime) -> None:
+    session_id = _plan_session(server, now, status="in_progress")
+    response = server.client.post(
+        f"/v1/sessions/{session_id}/sets",
+        json={"exercise_id": "goblet_squat", "sets": [{"reps": 6, "load": 16}]},
+    )
+    assert response.status_code == 201
+    live = response.json()["session"]["live"]
+    # Set 2 of 3 is logged; 6 reps is under the 8-12 range, so the next load comes down.
+    assert (live["phase"], live["exercise"], live["set_number"]) == ("rest", "Goblet squat", 3)
+    assert live["load"] < 16
+    rows = server.rows("SELECT exercise_id, reps, load FROM set_logs")
+    assert rows == [("goblet_squat", 6, 16.0)]
+
+
+def test_sets_of_another_exercise_leave_the_live_session_alone(
+    server: Server, now: datetime
+) -> None:
+    session_id = _plan_session(server, now, status="in_progress")
+    before = server.client.get("/v1/plan/today").json()["session"]["live"]
+    response = server.client.post(
+        f"/v1/sessions/{session_id}/sets",
+        json={"exercise_id": "push_up", "sets": [{"reps": 12}]},
+    )
+    assert response.status_code == 201
+    assert response.json()["session"]["live"] == before
+    assert server.rows("SELECT exercise_id, source FROM set_logs") == [("push_up", "api")]
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from agent.errors import CoachError, ModelError, StorageError, UserInputError
 from agent.loop import MAX_MESSAGE_CHARS, Coach
 from agent.memory import history, store
+from agent.memory.db import transaction
 from agent.server.app import ServerState
 from agent.server.auth import bearer_token, user_for_token
 
@@ -470,27 +471,38 @@ def get_history(
     "/sessions/{session_id}/sets",
     response_model=LogSetsResponse,
     status_code=201,
-    responses={**_AUTH_RESPONSES, 404: {"description": "No such session of yours."}},
+    responses={
+        **_AUTH_RESPONSES,
+        404: {"description": "No such session of yours."},
+        409: {"description": "The live session cannot take this set now."},
+    },
 )
 def log_sets(session_id: int, body: LogSetsRequest, who: CallerDep) -> LogSetsResponse:
-    """Log sets of one exercise into one of your sessions, without a chat turn."""
+    """Log sets of one exercise into one of your sessions, without a chat turn.
+
+    When the session is live and the sets are of the exercise in play, they go through
+    the live session: it adapts the next load and moves to rest, as a logged set in chat
+    does. Otherwise they are recorded as given.
+    """
     row = who.db.execute(
         f"SELECT {_SESSION_COLUMNS} FROM workout_sessions WHERE id = ? AND user_id = ?",
         [session_id, who.user_id],
     ).fetchone()
     if not row:
         raise HTTPException(status_code=404, detail="no such session")
-    name = body.exercise_name or _exercise_name(body.exercise_id)
-    ids = history.log_sets(
-        who.db,
-        who.user_id,
-        exercise_id=body.exercise_id,
-        exercise_name=name,
-        sets=body.sets,
-        now=who.now(),
-        session_id=session_id,
-        source="api",
-    )
+    if row[1] == "in_progress" and _in_play(row[6]) == body.exercise_id:
+        ids = _log_live(who, body)
+    else:
+        ids = history.log_sets(
+            who.db,
+            who.user_id,
+            exercise_id=body.exercise_id,
+            exercise_name=body.exercise_name or _exercise_name(body.exercise_id),
+            sets=body.sets,
+            now=who.now(),
+            session_id=session_id,
+            source="api",
+        )
     after = who.db.execute(
         f"SELECT {_SESSION_COLUMNS} FROM workout_sessions WHERE id = ? AND user_id = ?",
         [session_id, who.user_id],
@@ -498,6 +510,52 @@ def log_sets(session_id: int, body: LogSetsRequest, who: CallerDep) -> LogSetsRe
     return LogSetsResponse(
         session_id=session_id, set_ids=ids, session=_session_out(who.db, who.user_id, after)
     )
+
+
+def _in_play(raw_state: str | None) -> str | None:
+    """The id of the exercise a live session is on (or about to start after rest/warm-up)."""
+    state = _load_json(raw_state) or {}
+    exercises = [e for e in state.get("exercises") or [] if isinstance(e, dict)]
+    index = int(state.get("index") or 0)
+    if state.get("phase") == "warmup":
+        index = next(
+            (i for i, e in enumerate(exercises) if e.get("status") in {None, "pending", "active"}),
+            len(exercises),
+        )
+    if state.get("phase") not in {"warmup", "set", "rest"} or index >= len(exercises):
+        return None
+    return str(exercises[index].get("id"))
+
+
+def _log_live(who: Caller, body: LogSetsRequest) -> list[int]:
+    """Log through the live session, so it adapts and moves on exactly as in chat.
+
+    Raises:
+        HTTPException: 409 when the session cannot take the set in its current state.
+    """
+    from agent.live import session as live
+    from safety.gate import is_plan_locked
+
+    ids: list[int] = []
+    with transaction(who.db):
+        locked = is_plan_locked(who.db, who.user_id)
+        for item in body.sets:
+            try:
+                live.log(
+                    who.db,
+                    who.user_id,
+                    who.now(),
+                    reps=item.reps,
+                    load=item.load,
+                    unit=item.unit,
+                    rpe=item.rpe,
+                    rir=item.rir,
+                    locked=locked,
+                )
+            except live.SessionError as exc:
+                raise HTTPException(status_code=409, detail=str(exc)) from exc
+            ids.append(int(who.db.execute("SELECT MAX(id) FROM set_logs").fetchone()[0]))
+    return ids
 
 
 def _exercise_name(exercise_id: str) -> str:
