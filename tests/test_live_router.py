@@ -115,6 +115,8 @@ def test_scripted_session_through_coach_chat_json(db_path: str) -> None:
     bench_load = by_text["8 reps with 25 lb"][0]["result"]["exercise"]["load"]
     lowered = by_text["too heavy"][0]["result"]["exercise"]
     assert bench_load == 25.0 and lowered["load"] < 25.0 and lowered["unit"] == "lb"
+    # The live session knows the exercise: no "which exercise was that?" question.
+    assert all("Which exercise" not in t["reply"] for t in turns)
     squeezed = by_text["only 5 minutes left"][0]["result"]["compressed"]
     assert squeezed["after_minutes"] <= 5 < squeezed["before_minutes"]
     summary = by_text["I'm done for today"][0]["result"]
