@@ -351,10 +351,10 @@ def test_tool_errors_are_explained_and_safety_locks_respected() -> None:
     )
     assert "safety concern" in (locked.content or "")
     failed = answered(
-        "swap the zercher squat",
-        [("swap_exercise", {}, "error: unknown exercise 'zercher squat'")],
+        "swap the flibbertigibbet",
+        [("swap_exercise", {}, "error: unknown exercise 'flibbertigibbet'")],
     )
-    assert failed.content == "I couldn't swap exercise: unknown exercise 'zercher squat'"
+    assert failed.content == "I couldn't swap exercise: unknown exercise 'flibbertigibbet'"
 
 
 def test_intent_grammar_is_data() -> None:
@@ -407,3 +407,11 @@ def test_unclear_exercise_names_get_a_clarifying_question() -> None:
     assert not ask("3x5 zercher thing at 60 kg").tool_calls
     # Confident names ("goblet squats", "db row") go straight to the tools.
     assert [n for n, _ in _calls(ask("3x8 db row at 20 kg"))] == ["log_sets"]
+
+
+def test_model_directed_hints_are_not_shown() -> None:
+    failed = answered(
+        "3x8 flibbertigibbet",
+        [("log_sets", {}, "error: unknown exercise 'flibbertigibbet'; ask the person to rephrase")],
+    )
+    assert failed.content == "I couldn't log sets: unknown exercise 'flibbertigibbet'"

@@ -7,6 +7,7 @@ or a clarifying question with examples. Every figure a reply shows comes from a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,8 @@ def _section(result: ToolResult) -> str:
         return prompts.render(
             "offline/tools/error.j2",
             name=result.name,
-            error=result.error,
+            # Hints addressed to a model ("ask the person to rephrase") are not for people.
+            error=re.sub(r";?\s*ask the person to rephrase\.?", "", result.error),
             locked=result.error.startswith("refused: a safety flag"),
         )
     data = result.result if isinstance(result.result, dict) else {"value": result.result}
