@@ -16,6 +16,7 @@ from agent.memory.db import connect
 from agent.models.scripted import ScriptedModel
 from agent.server.app import create_app
 from agent.server.operator_auth import add_operator
+from safety import screen
 from tests.browser import artifact_path, chromium, live_server
 from tests.factories import make_flagged_conversation
 
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery"
 XSS = "<script>alert(1)</script>"
+DIZZY_SIGNALS = ", ".join(s.label for s in screen("I feel dizzy").signals)
 
 
 @dataclass
@@ -46,7 +48,7 @@ def site(db_path: str, now: datetime) -> Iterator[Site]:
     # markup a person typed, which must reach the operator as text.
     _, _, dizzy = make_flagged_conversation(db, now, "I feel dizzy", name="ann")
     _, _, other = make_flagged_conversation(
-        db, now + timedelta(minutes=5), f"light-headed again {XSS}", name="bo", before=(XSS,)
+        db, now + timedelta(minutes=5), f"dizzy again {XSS}", name="bo", before=(XSS,)
     )
     db.close()
     app = create_app(db_path, model=ScriptedModel([]))
@@ -69,14 +71,14 @@ def test_sign_in_open_the_dizzy_conversation_and_escalate_it(browser: Browser, s
     expect(page.locator("#operator-name")).to_have_text("sam")
     top = page.locator("tr.flag-row").first
     expect(top).to_have_attribute("data-flag-id", str(site.dizzy_flag))
-    expect(top).to_contain_text("dizziness")
+    expect(top).to_contain_text(DIZZY_SIGNALS)
     top.locator("a").click()
     flag_url = f"{site.base_url}/review/flags/{site.dizzy_flag}"
     expect(page).to_have_url(flag_url)
     flagged = page.locator("#flagged-message")
     expect(flagged).to_contain_text("I feel dizzy")
     expect(flagged).to_contain_text("FLAGGED MESSAGE")
-    expect(page.locator("#signals")).to_have_text("dizziness")
+    expect(page.locator("#signals")).to_have_text(DIZZY_SIGNALS)
 
     page.select_option("#resolve-form select[name=status]", "escalated")
     page.select_option("#resolve-form select[name=action]", "contacted_user")
@@ -102,7 +104,7 @@ def test_a_typed_script_tag_is_shown_as_text_and_never_runs(browser: Browser, si
     _sign_in(page, site)
     expect(page.locator(f"tr[data-flag-id='{site.other_flag}']")).to_contain_text(XSS)
     page.goto(f"{site.base_url}/review/flags/{site.other_flag}")
-    expect(page.locator("#flagged-message")).to_contain_text(f"light-headed again {XSS}")
+    expect(page.locator("#flagged-message")).to_contain_text(f"dizzy again {XSS}")
     expect(page.locator("#transcript .msg.role-user").first).to_contain_text(XSS)
     assert page.locator("main script").count() == 0
     assert dialogs == []

@@ -15,8 +15,11 @@ from agent.cli.main import app
 from agent.memory.db import connect
 from agent.server.app import create_app
 from agent.server.operator_auth import check_credentials
+from safety import screen
 from tests.factories import make_flagged_conversation
 from tests.test_review_web import PASSWORD, sign_in
+
+DIZZY = screen("I feel dizzy")
 
 
 def coach(*args: str, stdin: str | None = None) -> Result:
@@ -71,8 +74,8 @@ def test_list_show_assign_resolve_export(db_path: str, now: datetime, tmp_path: 
     listed = _listed(db_path)
     assert [f["id"] for f in listed["flags"]] == [chest, dizzy]
     assert listed["oldest_open_emergency"]["id"] == chest
-    assert listed["flags"][1]["signals"] == ["dizziness"]
-    text = coach("review", "list", "--db", db_path, "--tier", "stop").stdout
+    assert listed["flags"][1]["signals"] == [s.label for s in DIZZY.signals]
+    text = coach("review", "list", "--db", db_path, "--tier", DIZZY.tier.value).stdout
     assert f"#{dizzy}" in text and f"#{chest}" in text.splitlines()[0]  # banner line
 
     shown = coach("review", "show", str(dizzy), "--db", db_path)
@@ -104,9 +107,9 @@ def test_list_show_assign_resolve_export(db_path: str, now: datetime, tmp_path: 
         {
             "flag_id": dizzy,
             "text": "I feel dizzy",
-            "tier": "stop",
-            "signals": ["dizziness"],
-            "rule_ids": ["STP-DIZZY-001"],
+            "tier": DIZZY.tier.value,
+            "signals": [s.label for s in DIZZY.signals],
+            "rule_ids": [s.rule_id for s in DIZZY.signals],
             "status": "false_positive",
             "decision": "false_positive",
             "action": "added_to_evals",

@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 
 from agent.memory.db import connect
 from agent.server.operator_auth import add_operator
-from safety import review
+from safety import review, screen
 from tests.factories import make_flagged_conversation
 
 PASSWORD = "correct horse battery"
+DIZZY = screen("I feel dizzy")
+"""What the screen makes of the scripted turn; the tests follow the rules, not a copy."""
 
 
 @pytest.fixture
@@ -39,8 +41,12 @@ def test_a_dizzy_turn_opens_a_flag_in_the_queue(db: sqlite_utils.Database, now: 
     page = review.list_flags(db, now + timedelta(minutes=5))
     assert [f.id for f in page.items] == [flag_id]
     flag = page.items[0]
-    assert (flag.tier, flag.status, flag.conversation_id) == ("stop", "open", conversation_id)
-    assert flag.signals == ["dizziness"]
+    assert (flag.tier, flag.status, flag.conversation_id) == (
+        DIZZY.tier.value,
+        "open",
+        conversation_id,
+    )
+    assert flag.signals == [s.label for s in DIZZY.signals]
     assert flag.age == "5m 0s"
     assert flag.pseudonym.startswith("u_")
 
@@ -62,7 +68,7 @@ def test_emergencies_sort_first_and_the_oldest_open_one_is_always_shown(
     assert page.oldest_open_emergency.id == chest_old
     assert page.oldest_open_emergency.age == "2h 0m"
     # Whatever the filters, the oldest open emergency stays in view.
-    stops = review.list_flags(db, later, tier="stop")
+    stops = review.list_flags(db, later, tier=DIZZY.tier.value)
     assert [f.id for f in stops.items] == [dizzy]
     assert stops.oldest_open_emergency is not None
     assert stops.oldest_open_emergency.id == chest_old
@@ -192,7 +198,7 @@ def test_caution_flags_of_the_screen_stay_out_of_the_queue(
         "VALUES ('caution', '[]', '[]', 'sore knee', ?, ?)",
         [now.isoformat(), now.isoformat()],
     )
-    assert [f.tier for f in review.list_flags(db, now, status="all").items] == ["stop"]
+    assert [f.tier for f in review.list_flags(db, now, status="all").items] == [DIZZY.tier.value]
 
 
 def test_detail_marks_the_flagged_message_and_what_followed(
@@ -224,7 +230,7 @@ def test_export_gives_labelled_examples_of_closed_flags(
     review.resolve(db, b, "escalated", actor="sam", now=now, note="called", action="added_to_evals")
     examples = review.export_examples(db, actor="sam", now=now)
     assert [(e["text"], e["tier"], e["status"], e["decision"]) for e in examples] == [
-        ("I feel dizzy", "stop", "false_positive", "false_positive"),
+        ("I feel dizzy", DIZZY.tier.value, "false_positive", "false_positive"),
         ("I passed out", "emergency", "escalated", None),
     ]
     assert [
