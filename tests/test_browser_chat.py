@@ -112,6 +112,14 @@ def test_a_planned_session_from_card_to_rest_countdown(db_path: str, now: dateti
         expect(card).to_be_visible()
         expect(card).to_contain_text("Goblet squat")
         expect(card).to_contain_text("Dumbbells, 20 minutes")
+        # Whatever is typed is shown as text, never run or rendered as markup.
+        page.fill("#chat-input", "<img src=x onerror=\"document.title='pwned'\"> hi")
+        page.click("#send")
+        expect(page.locator("#messages li.user").last).to_have_text(
+            "<img src=x onerror=\"document.title='pwned'\"> hi"
+        )
+        expect(page.locator("#messages li.assistant")).to_have_count(1, timeout=TIMEOUT_MS)
+        assert page.title() == "coachloop"
         _start_log_and_rest(page)
         # Nothing on the page is wider than the phone.
         width = page.evaluate("document.documentElement.scrollWidth")

@@ -404,6 +404,7 @@ def test_the_web_page_and_its_assets_are_served(server: Server) -> None:
     page = server.client.get("/", headers={"Authorization": ""})
     assert page.status_code == 200
     assert 'name="viewport"' in page.text
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     for asset in ("/static/app.js", "/static/style.css"):
         assert server.client.get(asset).status_code == 200
 
@@ -422,6 +423,8 @@ def test_logs_are_json_lines_without_message_contents(
     chat = next(line for line in lines if line.get("route") == "/v1/chat")
     assert chat["status"] == 200 and chat["method"] == "POST"
     assert chat["user_id"] == server.user_id and chat["duration_ms"] >= 0
+    turn = next(line for line in lines if line.get("event") == "turn")
+    assert turn["tier"] == "none" and isinstance(turn["tools"], list)
     assert all(secret not in json.dumps(line) for line in lines)
     assert all(server.token not in json.dumps(line) for line in lines)
 

@@ -9,6 +9,8 @@ whether another user's rows exist.
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +29,7 @@ from agent.server.app import ServerState
 from agent.server.auth import bearer_token, user_for_token
 
 router = APIRouter(prefix="/v1", tags=["coach"])
+log = logging.getLogger("coach.server")
 
 _AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid bearer token."},
@@ -387,12 +390,17 @@ def chat(
     state = who.state
     conversation_id = _conversation(who, body.conversation_id)
     coach = Coach(who.db, state.model, state.registry, clock=state.settings.clock)
+    started = time.perf_counter()
     with state.tracking_turn():
         try:
             result = coach.turn(who.user_id, conversation_id, body.message)
         except UserInputError as exc:
             return JSONResponse(status_code=400, content={"error": str(exc)})
         except (ModelError, StorageError) as exc:
+            log.warning(
+                "turn failed",
+                extra={"event": "turn_failed", "user_id": who.user_id, "error": type(exc).__name__},
+            )
             return JSONResponse(
                 status_code=503,
                 content={
@@ -403,6 +411,18 @@ def chat(
             )
         except CoachError as exc:
             return JSONResponse(status_code=503, content={"error": str(exc), "message_saved": True})
+    # What happened, never what was said: tool names and the tier, not text or arguments.
+    log.info(
+        "turn",
+        extra={
+            "event": "turn",
+            "user_id": who.user_id,
+            "turn_id": result.turn_id,
+            "tier": result.safety.get("tier"),
+            "tools": [call["name"] for call in result.tool_calls],
+            "turn_ms": round((time.perf_counter() - started) * 1000, 2),
+        },
+    )
     answer = ChatResponse(
         reply=result.reply,
         tool_calls=[ToolCallOut(**call) for call in result.tool_calls],

@@ -241,6 +241,17 @@ class BodyLimitMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
+_PAGE_HEADERS = {
+    # The page runs only its own script file and talks only to this origin; text from the
+    # coach or the person is inserted as text, and the policy backs that up.
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
 def _route_template(request: Request) -> str:
     # The matched route's template (/v1/sessions/{session_id}/sets), never the raw path,
     # so ids and query strings stay out of the logs.
@@ -369,7 +380,7 @@ def create_app(
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
-        return FileResponse(WEB_DIR / "index.html", media_type="text/html")
+        return FileResponse(WEB_DIR / "index.html", media_type="text/html", headers=_PAGE_HEADERS)
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     return app
