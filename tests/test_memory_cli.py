@@ -114,7 +114,7 @@ def test_import_reports_matches_and_history_shows_the_sets(
     strong = str(DATA / "strong_sample.csv")
     code, out, _ = _invoke("import", strong, "--user", "lee", "--db", db_path, "--unit", "lb")
     assert code == 0
-    assert "imported 2 workouts, 13 sets (strong)" in out
+    assert "imported 2 workouts, 14 sets (strong)" in out
     assert "Zercher Carry Thing: 1 sets" in out
     hevy = str(DATA / "hevy_sample.csv")
     code, out, _ = _invoke("import", hevy, "--user", "lee", "--db", db_path, "--json")

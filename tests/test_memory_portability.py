@@ -115,10 +115,10 @@ def test_strong_import_converts_pounds_matches_names_and_reports_the_rest(
         db, user_id, text, now, unit="lb", index=sample_exercise_index()
     )
     assert report.format == "strong"
-    assert (report.workouts, report.sets, report.skipped_rows) == (2, 13, 0)
+    assert (report.workouts, report.sets, report.skipped_rows) == (2, 14, 0)
     assert report.matched["Squat (Barbell)"] == "back_squat"
     assert report.matched["Bent Over Row (Dumbbell)"] == "dumbbell_row"
-    assert report.unmatched == {"Plank": 1, "Zercher Carry Thing": 1}
+    assert report.unmatched == {"Plank": 1, "Wobble Board Juggling": 1, "Zercher Carry Thing": 1}
     squat = history.last_performance(db, user_id, "back_squat")
     assert squat is not None
     assert [s.set_type for s in squat.sets] == ["warmup", "normal", "normal", "normal"]
@@ -176,3 +176,18 @@ def test_import_rejects_other_files_and_counts_unreadable_rows(
     )
     report = portability.import_history(db, user_id, text, now, index=sample_exercise_index())
     assert (report.format, report.sets, report.skipped_rows) == ("strong", 1, 1)
+
+
+def test_import_uses_the_planning_catalog_when_it_is_installed(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    pytest.importorskip("agent.planning.catalog")
+    user_id, _ = make_user(db, now)
+    text = (DATA / "strong_sample.csv").read_text()
+    report = portability.import_history(db, user_id, text, now, unit="lb")
+    assert report.unmatched == {"Wobble Board Juggling": 1}
+    squat_id = report.matched["Squat (Barbell)"]
+    squat = history.last_performance(db, user_id, squat_id)
+    assert squat is not None and len(squat.sets) == 4
+    muscles = history.weekly_sets_per_muscle(db, user_id, now, 3)
+    assert sum(sum(week.sets.values()) for week in muscles) > 0

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -86,9 +87,15 @@ def slug(name: str) -> str:
 
 @dataclass
 class ExerciseIndex:
-    """Fuzzy lookup over a set of exercises (names and aliases)."""
+    """Fuzzy lookup over a set of exercises (names and aliases).
+
+    With a ``resolver`` (the planning catalog's own ``resolve``), names are resolved the
+    way planning and the offline model resolve them, ambiguity rules included; without
+    one, this index's own normalisation and fuzzy match are used.
+    """
 
     entries: list[ExerciseRef] = field(default_factory=list)
+    resolver: Callable[[str], Any] | None = None
 
     def __post_init__(self) -> None:
         self._by_id = {e.id: e for e in self.entries}
@@ -108,6 +115,9 @@ class ExerciseIndex:
         """The exercise ``name`` refers to (id, name or alias, fuzzily), or None."""
         if name in self._by_id:
             return self._by_id[name]
+        if self.resolver is not None:
+            found = getattr(self.resolver(name), "exercise_id", None)
+            return self._by_id.get(found) if found else None
         key = normalise(name)
         if key in self._keys:
             return self._keys[key]
@@ -124,6 +134,10 @@ class ExerciseIndex:
 
     def suggestions(self, name: str, limit: int = 3) -> list[str]:
         """Display names of the closest exercises, best first (for "did you mean")."""
+        if self.resolver is not None:
+            matches = getattr(self.resolver(name), "matches", None) or []
+            ranked = [m.name for m in matches if getattr(m, "score", 0) >= SUGGEST_THRESHOLD]
+            return list(dict.fromkeys(ranked))[:limit]
         key = normalise(name)
         if not key or not self._keys:
             return []
@@ -170,22 +184,45 @@ def index_from(items: Iterable[Any]) -> ExerciseIndex:
 
 
 @lru_cache(maxsize=1)
+def _catalog_module() -> ModuleType | None:
+    try:
+        # Imported by name: planning is an optional neighbour here, not a dependency.
+        return importlib.import_module("agent.planning.catalog")
+    except ImportError:
+        return None
+
+
+@lru_cache(maxsize=1)
 def default_index() -> ExerciseIndex:
     """The planning catalog as an index; empty when the catalog cannot be loaded.
 
     The catalog is static data shipped with the package, so one cached copy per process
     is safe. An empty index means names are kept as given (``custom:`` ids).
     """
-    try:
-        # Imported by name: planning is an optional neighbour here, not a dependency.
-        catalog = importlib.import_module("agent.planning.catalog")
-    except ImportError:
-        return ExerciseIndex()
-    loader = getattr(catalog, "load", None) or getattr(catalog, "load_catalog", None)
+    catalog = _catalog_module()
+    loader = getattr(catalog, "load_catalog", None) or getattr(catalog, "load", None)
     if loader is None:
         return ExerciseIndex()
     loaded = loader()
     items = getattr(loaded, "exercises", loaded)
     if isinstance(items, dict):
         items = items.values()
-    return index_from(items)
+    index = index_from(items)
+    resolver = getattr(loaded, "resolve", None)
+    return ExerciseIndex(index.entries, resolver) if callable(resolver) else index
+
+
+def equipment_words(text: str) -> list[str]:
+    """The catalog's vocabulary words for a piece of equipment ("a kettlebell" -> kettlebell).
+
+    Empty when the catalog is missing or does not know the phrase.
+    """
+    normalize = getattr(_catalog_module(), "normalize_equipment", None)
+    return [str(w) for w in normalize(text)] if callable(normalize) else []
+
+
+def body_area(text: str) -> str | None:
+    """The catalog's constraint area for a body-part phrase ("knees" -> knee), or None."""
+    normalize = getattr(_catalog_module(), "normalize_area", None)
+    found = normalize(text) if callable(normalize) else None
+    return str(found) if found else None

@@ -15,6 +15,7 @@ import sqlite_utils
 
 from agent.memory import store
 from agent.memory.db import transaction
+from agent.memory.exercises import equipment_words
 from agent.memory.store import Profile
 
 INTAKE_FIELDS: tuple[str, ...] = (
@@ -34,6 +35,7 @@ ProfileField = Literal["goal", "level", "equipment", "days_per_week", "session_m
 
 _NOTE_FIELDS = {"constraints": "constraint", "barriers": "barrier"}
 _NONE_WORDS = {"none", "nothing", "no equipment", "bodyweight", "body weight", "bodyweight only"}
+"""Said for "no equipment": stored as an empty list (known, and none)."""
 
 
 def missing_fields(db: sqlite_utils.Database, user_id: int) -> list[str]:
@@ -52,9 +54,21 @@ def next_questions(db: sqlite_utils.Database, user_id: int) -> list[str]:
     return missing_fields(db, user_id)[:QUESTIONS_PER_TURN]
 
 
-def normalise_equipment(item: str) -> str:
-    """Equipment words compare lower-case with single spaces: "Kettle Bell " stays readable."""
-    return " ".join(item.lower().replace("_", " ").split())
+def normalise_equipment(item: str) -> list[str]:
+    """Vocabulary words for one equipment phrase.
+
+    The planning catalog's vocabulary decides ("a pair of DBs" -> dumbbells); a phrase it
+    does not know is kept as said, lower-case, so nothing the person told us is lost.
+    """
+    words = equipment_words(item)
+    if words:
+        return [w for w in words if w not in _NONE_WORDS]
+    plain = " ".join(item.lower().replace("_", " ").split())
+    return [] if plain in _NONE_WORDS else [plain]
+
+
+def _equipment_list(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(w for item in items for w in normalise_equipment(item) if w))
 
 
 def _save(db: sqlite_utils.Database, user_id: int, profile: Profile, now: datetime) -> Profile:
@@ -68,11 +82,7 @@ def add_equipment(
     """Add equipment to what the person has ("I bought a kettlebell")."""
     with transaction(db):
         profile = store.get_profile(db, user_id)
-        owned = list(profile.equipment or [])
-        for item in items:
-            word = normalise_equipment(item)
-            if word and word not in _NONE_WORDS and word not in owned:
-                owned.append(word)
+        owned = _equipment_list([*(profile.equipment or []), *items])
         return _save(db, user_id, profile.model_copy(update={"equipment": owned}), now)
 
 
@@ -82,7 +92,7 @@ def remove_equipment(
     """Remove equipment the person no longer has; an empty list means "none"."""
     with transaction(db):
         profile = store.get_profile(db, user_id)
-        drop = {normalise_equipment(i) for i in items}
+        drop = set(_equipment_list(items))
         # "kettlebells" and "kettlebell" are the same thing to the person.
         drop |= {d[:-1] for d in drop if d.endswith("s")} | {d + "s" for d in drop}
         owned = [e for e in (profile.equipment or []) if e not in drop]
@@ -106,8 +116,7 @@ def update_profile(
                 extra[flag] = bool(value)
         update = {k: v for k, v in changes.items() if v is not None}
         if "equipment" in update:
-            words = [normalise_equipment(e) for e in update["equipment"]]
-            update["equipment"] = [w for w in dict.fromkeys(words) if w and w not in _NONE_WORDS]
+            update["equipment"] = _equipment_list(update["equipment"])
         update["extra"] = extra
         return _save(db, user_id, profile.model_copy(update=update), now)
 
@@ -126,8 +135,8 @@ def correct_profile(
         profile = store.get_profile(db, user_id)
         if field == "units" and value is None:
             value = "kg"
-        if field == "equipment" and isinstance(value, str):
-            value = [v for v in (normalise_equipment(x) for x in value.split(",")) if v]
+        if field == "equipment" and value is not None:
+            value = _equipment_list(value.split(",") if isinstance(value, str) else value)
         data = profile.model_dump()
         data[field] = value
         corrected = Profile.model_validate(data)

@@ -14,16 +14,25 @@ from typing import Any, Literal
 import sqlite_utils
 
 from agent.memory.db import transaction
+from agent.memory.exercises import body_area
 from agent.memory.store import iso
 
 NoteKind = Literal["preference", "dislike", "barrier", "constraint", "substitution"]
 NOTE_KINDS: tuple[str, ...] = ("preference", "dislike", "barrier", "constraint", "substitution")
 
 
-def normalise_subject(subject: str | None) -> str | None:
-    """Subjects compare case-insensitively, singular: "Knees " -> "knee"."""
+def normalise_subject(subject: str | None, kind: str | None = None) -> str | None:
+    """Subjects compare case-insensitively, singular: "Knees " -> "knee".
+
+    A constraint's subject becomes the catalog's area word when it knows the phrase
+    ("lower back" -> lower_back), so planning and the safety screen read the same word.
+    """
     if subject is None:
         return None
+    if kind == "constraint":
+        area = body_area(subject)
+        if area:
+            return area
     text = " ".join(subject.lower().split())
     if len(text) > 3 and text.endswith("s") and not text.endswith("ss"):
         text = text[:-1]
@@ -49,7 +58,7 @@ def add_note(
     text = " ".join(text.split())
     if not text:
         raise ValueError("a note needs some text")
-    subject = normalise_subject(subject)
+    subject = normalise_subject(subject, kind)
     with transaction(db):
         row = db.execute(
             "SELECT id FROM notes WHERE user_id = ? AND status = 'active' AND kind = ? "
@@ -77,7 +86,7 @@ def _matching(db: sqlite_utils.Database, user_id: int, target: str, kind: str | 
     cleaned = target.strip().lstrip("#")
     if cleaned.isdigit():
         return [r[0] for r in rows if r[0] == int(cleaned)]
-    subject = normalise_subject(cleaned)
+    subject = normalise_subject(cleaned, kind)
     by_subject = [r[0] for r in rows if r[1] and r[1] == subject]
     if by_subject:
         return by_subject
