@@ -133,3 +133,10 @@ def test_scripted_session_through_coach_chat_json(db_path: str) -> None:
     assert ("db_bench_press", 8, lowered["load"], "lb") in [r[:4] for r in rows]
     feedback = db.execute("SELECT difficulty, enjoyment FROM feedback").fetchone()
     assert feedback == ("about_right", 4)
+
+
+def test_a_mild_ache_mid_session_swaps_to_spare_the_joint() -> None:
+    calls = router.route(_conversation("log_set", _LIVE, "my shoulder is a bit cranky"), _OFFERED)
+    assert calls == [
+        ("swap_current", {"protect": ["shoulder"], "reason": "my shoulder is a bit cranky"})
+    ]

@@ -179,3 +179,16 @@ def test_resume_after_a_crash_is_at_the_same_set(db: sqlite_utils.Database, now:
     resumed = session.start(db, d.user_id, d.now)
     assert resumed["event"] == "resumed"
     assert resumed["exercise"]["name"] == "Goblet squat" and resumed["set"] == 2
+
+
+def test_a_swap_to_spare_a_joint_avoids_exercises_that_load_it(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    d = _Driver(db, now)
+    d.say("start", "start_workout")
+    d.say("done", "next_step")
+    refused = d.say("my knee is cranky", "swap_current", {"protect": ["knee"]})
+    assert isinstance(refused, str) and "skip it instead" in refused
+    d.say("skip this one", "skip_exercise")
+    spared = d.say("my shoulder is cranky", "swap_current", {"protect": ["shoulder"]})
+    assert spared["exercise"]["name"] == "Dumbbell floor press"

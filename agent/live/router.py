@@ -120,6 +120,10 @@ def _adapt_call(text: str, slots: Slots) -> Call | None:
     if _matches("swap", text):
         gear = [*slots.equipment.available, *slots.equipment.missing]
         return ("swap_current", {"unavailable_equipment": gear, "reason": text[:200]})
+    if slots.body_parts and _matches("sore", text):
+        # Reached only when the safety screen let the turn through (mild, caution tier):
+        # spare the joint for the rest of this exercise by swapping it.
+        return ("swap_current", {"protect": list(slots.body_parts), "reason": text[:200]})
     return None
 
 

@@ -375,7 +375,7 @@ def swap(
     profile = store.get_profile(db, user_id)
     equipment = list(profile.equipment or []) or list(exercise.equipment)
     avoid = sorted(set(store.active_constraint_areas(db, user_id)) | set(constraints))
-    missing = unavailable or list(exercise.equipment)
+    missing = list(unavailable)
     replacement = planner_bridge.swap(exercise, equipment, missing, avoid)
     if replacement is None:
         raise SessionError(

@@ -135,6 +135,9 @@ class SwapArgs(BaseModel):
     unavailable_equipment: list[str] = Field(
         default_factory=list, description='Equipment that is taken or missing, e.g. ["bench"].'
     )
+    protect: list[str] = Field(
+        default_factory=list, description='Joint areas to spare, e.g. ["knee"] ("knee is cranky").'
+    )
     reason: str = Field(default="", max_length=200, description="What the person said.")
 
 
@@ -148,7 +151,7 @@ def swap_current(ctx: ToolContext, args: SwapArgs) -> dict[str, Any]:
         ctx.db,
         ctx.user_id,
         unavailable=args.unavailable_equipment,
-        constraints=list(ctx.constraints),
+        constraints=sorted({*ctx.constraints, *args.protect}),
     )
 
 
