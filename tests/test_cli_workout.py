@@ -157,3 +157,55 @@ def test_voice_cue_produces_an_audio_file(tmp_path: Path) -> None:
     wav = tmp_path / "cue.wav"
     assert voice.synthesize("Goblet squat, set 1 of 3: 8 to 12 reps.", wav)
     assert wav.read_bytes()[:4] == b"RIFF"
+
+
+def _read_until(fd: int, marker: str, timeout: float = 20.0) -> str:
+    import select
+    import time
+
+    seen = ""
+    end = time.monotonic() + timeout
+    while marker not in seen and time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                seen += os.read(fd, 65536).decode(errors="replace")
+            except OSError:
+                break
+    assert marker in seen, seen[-500:]
+    return seen
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_terminal_rest_shows_a_countdown_that_enter_skips(db_path: str) -> None:
+    import pty
+
+    _prepare(db_path)
+    master, slave = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
+    proc = subprocess.Popen(
+        [*_RUN, "workout", "--user", "sam", "--db", db_path],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+    )
+    os.close(slave)
+    try:
+        _read_until(master, "Warm-up")
+        os.write(master, b"\n")
+        _read_until(master, "set 1 of 3")
+        os.write(master, b"\n")
+        _read_until(master, "Enter to skip")
+        os.write(master, b"\n")
+        after = _read_until(master, "set 2 of 3: 8-12 reps")
+        assert "Goblet squat" in after
+        os.write(master, b"quit\n")
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    rows = connect(db_path).execute("SELECT COUNT(*) FROM set_logs").fetchone()[0]
+    assert rows == 1

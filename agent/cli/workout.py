@@ -48,6 +48,8 @@ class _Output:
         self.speak = speak
         self.interactive = interactive
         self.console = Console()
+        self.rested = False
+        """A terminal countdown just ended: the session moves on to the next set."""
 
     def data(self, payload: dict[str, Any]) -> None:
         typer.echo(json.dumps(payload, ensure_ascii=False, default=str))
@@ -78,6 +80,7 @@ class _Output:
                 self.data({"event": "rest", **rest})
             return
         countdown(int(rest["rest_s"]), self.console)
+        self.rested = True
 
 
 def _rest_of(result: TurnResult) -> dict[str, Any] | None:
@@ -160,6 +163,9 @@ def _converse(
         except CoachError as exc:
             failures += 1
             typer.echo(f"error: {exc}", err=True)
+        if out.rested:
+            out.rested = False
+            _enter(db, user_id, conversation_id, out)
     return failures
 
 
@@ -184,6 +190,9 @@ def _enter(db: sqlite_utils.Database, user_id: int, conversation_id: int, out: _
     out.step(payload)
     if payload.get("rest_s"):
         out.rest({"rest_s": payload["rest_s"], "next": payload.get("next")})
+        if out.rested:
+            out.rested = False
+            _enter(db, user_id, conversation_id, out)
 
 
 def week_command(user: UserOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
