@@ -209,3 +209,24 @@ def test_terminal_rest_shows_a_countdown_that_enter_skips(db_path: str) -> None:
         os.close(master)
     rows = connect(db_path).execute("SELECT COUNT(*) FROM set_logs").fetchone()[0]
     assert rows == 1
+
+
+def test_resuming_under_a_safety_flag_pauses_the_session(db_path: str) -> None:
+    user_id = _prepare(db_path)
+    db = connect(db_path)
+    session.start(db, user_id, utc_now())
+    session.advance(db, user_id, utc_now())
+    db.execute(
+        "INSERT INTO safety_flags (user_id, tier, signals, rule_ids, excerpt, lock_active, "
+        "created_at, updated_at) VALUES (?, 'stop', '[]', '[]', 'x', 1, 'now', 'now')",
+        [user_id],
+    )
+    db.conn.commit()
+    result = CliRunner().invoke(
+        app, ["workout", "--user", "sam", "--db", db_path, "--json"], input="\n"
+    )
+    assert result.exit_code == 0, result.output
+    events = _lines(result.output)
+    assert [e["event"] for e in events] == ["locked", "locked"]
+    assert "paused" in events[0]["message"]
+    assert db.execute("SELECT COUNT(*) FROM set_logs").fetchone()[0] == 0

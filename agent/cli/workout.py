@@ -120,6 +120,9 @@ def workout(
         started = session.start(database, user_id, now, minutes=minutes)
     except session.SessionError as exc:
         raise UserInputError(str(exc)) from exc
+    if is_plan_locked(database, user_id):
+        # Resuming while a safety flag stands: log what was done, or finish; no new sets.
+        started = session.pause_for_safety(database, user_id) or started
     coach = Coach(database, get_model(model or default_model_name()))
     conversation_id = store.start_conversation(database, user_id, now)
     record_step(
@@ -174,7 +177,9 @@ def _enter(db: sqlite_utils.Database, user_id: int, conversation_id: int, out: _
     if persist.in_progress(db, user_id) is None:
         return
     if is_plan_locked(db, user_id):
-        out.step(session.current(db, user_id) | {"event": "locked"})
+        locked = session.pause_for_safety(db, user_id)
+        if locked is not None:
+            out.step(locked)
         return
     now = utc_now()
     payload = session.advance(db, user_id, now)

@@ -119,6 +119,16 @@ def _next_label(state: LiveState) -> str:
     return "feedback"
 
 
+def pause_for_safety(db: sqlite_utils.Database, user_id: int) -> dict[str, Any] | None:
+    """Mark the session in progress as held by a safety flag; returns its step, if any."""
+    row = persist.in_progress(db, user_id)
+    if row is None:
+        return None
+    row.state.locked = True
+    persist.save(db, user_id, row.id, row.state)
+    return step_payload(row, event="locked")
+
+
 def current(db: sqlite_utils.Database, user_id: int) -> dict[str, Any]:
     """The step in play.
 
@@ -146,6 +156,9 @@ def start(
     """
     row = persist.in_progress(db, user_id)
     if row is not None and _fresh(row, now):
+        # Starting is refused while a flag stands, so any earlier pause is over.
+        row.state.locked = False
+        persist.save(db, user_id, row.id, row.state)
         return step_payload(row, event="resumed")
     if row is not None:
         _abandon(db, user_id, row, now)
@@ -249,6 +262,7 @@ def _suggest_loads(db: sqlite_utils.Database, user_id: int, state: LiveState, un
 def advance(db: sqlite_utils.Database, user_id: int, now: datetime) -> dict[str, Any]:
     """Finish the current step: a warm-up, rest or cool-down ends; a set counts at target."""
     row = _require(db, user_id)
+    row.state.locked = False  # advancing is refused while a safety flag stands
     if row.state.phase is Phase.WORK:
         exercise = row.state.exercises[row.state.index]
         return log(db, user_id, now, reps=None, load=exercise.load, unit=exercise.unit)
@@ -280,6 +294,7 @@ def log(
     """
     row = _require(db, user_id)
     state = row.state
+    state.locked = locked
     try:
         exercise = sm.ensure_work(state)
     except ValueError as exc:
