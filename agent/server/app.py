@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -69,7 +69,9 @@ class ServerSettings:
 class DatabasePool:
     """Connections to one database file, lent to one request at a time."""
 
-    def __init__(self, path: str, max_idle: int = 16) -> None:
+    def __init__(
+        self, path: str, max_idle: int = 16, opening_lock: AbstractContextManager[Any] | None = None
+    ) -> None:
         if path == ":memory:":
             raise ConfigurationError(
                 "coach serve needs a database file: an in-memory database is private to one "
@@ -77,6 +79,7 @@ class DatabasePool:
             )
         self.path = path
         self.max_idle = max_idle
+        self._opening_lock = opening_lock if opening_lock is not None else nullcontext()
         self._idle: queue.LifoQueue[sqlite_utils.Database] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._closed = False
@@ -87,7 +90,11 @@ class DatabasePool:
         try:
             db = self._idle.get_nowait()
         except queue.Empty:
-            db = connect(self.path)
+            # Opening runs the migration check, one write transaction per migration;
+            # taken under the turn queue it waits its turn instead of racing the turns
+            # for SQLite's write lock.
+            with self._opening_lock:
+                db = connect(self.path)
         try:
             yield db
         finally:
@@ -145,6 +152,30 @@ class RateLimiter:
             return (1.0 - tokens) / self.per_second
 
 
+class FairLock:
+    """A first-come, first-served lock: turns start in the order they arrived.
+
+    ``threading.Lock`` lets any waiter win, so under load an unlucky turn can wait many
+    rounds; a ticket queue bounds every wait by the turns ahead of it.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._next_ticket = 0
+        self._serving = 0
+
+    def __enter__(self) -> None:
+        with self._condition:
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            self._condition.wait_for(lambda: self._serving == ticket)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._condition:
+            self._serving += 1
+            self._condition.notify_all()
+
+
 @dataclass
 class ServerState:
     """What the routes share, kept on ``app.state.coach``."""
@@ -156,7 +187,7 @@ class ServerState:
     registry: ToolRegistry
     in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    turn_lock: threading.Lock = field(default_factory=threading.Lock)
+    turn_lock: FairLock = field(default_factory=FairLock)
 
     @contextmanager
     def tracking_turn(self) -> Iterator[None]:
@@ -340,7 +371,8 @@ def create_app(
         clock=clock,
         model=model,
     )
-    pool = DatabasePool(db_path)
+    turn_lock = FairLock()
+    pool = DatabasePool(db_path, opening_lock=turn_lock)
     with pool.connection():
         pass  # open and migrate now, so a bad path fails at start, not on first request
     state = ServerState(
@@ -349,6 +381,7 @@ def create_app(
         pool=pool,
         limiter=RateLimiter(rate_capacity, rate_per_second),
         registry=default_registry(),
+        turn_lock=turn_lock,
     )
 
     @asynccontextmanager
