@@ -1,0 +1,101 @@
+"""Eval harness speed: every shipped scenario offline, and against a slow local stub.
+
+1. Offline: all shipped scenarios, one trial each, on the embedded offline model
+   (target: under 10 s for 60 scenarios on this machine).
+2. A local OpenAI-compatible stub on 127.0.0.1 (tests/openai_stub.py) that answers every
+   request after 200 ms, driven through the real ``openai`` backend at concurrency 16,
+   cache off. The ideal wall time is calls x 200 ms / 16; target <= 1.5x that.
+
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from agent.models import get_model  # noqa: E402
+from evals.runner import RunOptions, run  # noqa: E402
+from evals.scenario import load_scenarios  # noqa: E402
+from tests.openai_stub import Reply, completion, serve  # noqa: E402
+
+LATENCY_S = 0.2
+STUB_CONCURRENCY = 16
+
+
+def offline(concurrency: int, repeats: int = 3) -> dict[str, Any]:
+    scenarios = load_scenarios()
+    walls = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        results = run(
+            scenarios,
+            lambda s, t: get_model("offline"),
+            RunOptions(concurrency=concurrency),
+        )
+        walls.append(time.perf_counter() - started)
+    walls.sort()
+    return {
+        "scenarios": len(scenarios),
+        "concurrency": concurrency,
+        "wall_s": round(walls[0], 3),
+        "wall_s_median": round(walls[len(walls) // 2], 3),
+        "repeats": repeats,
+        "target_s": 10.0,
+        "model_calls": results["model_calls"],
+        "score": round(results["summary"]["score"], 4),
+        "safety_ok": results["summary"]["safety_ok"],
+    }
+
+
+def stub() -> dict[str, Any]:
+    scenarios = load_scenarios()
+    reply = Reply(body=completion("Noted. Tell me how much time you have today."))
+    reply.delay_s = LATENCY_S
+    with serve(default=reply) as server:
+        os.environ["OPENAI_BASE_URL"] = server.base_url
+        os.environ["OPENAI_API_KEY"] = "stub"
+        os.environ["COACH_MODEL"] = "stub-model"
+        model = get_model("openai")
+        started = time.perf_counter()
+        results = run(
+            scenarios,
+            lambda s, t: model,
+            RunOptions(backend="openai", model_name="stub-model", concurrency=STUB_CONCURRENCY),
+        )
+        wall = time.perf_counter() - started
+        calls = len(server.requests)
+    ideal = calls * LATENCY_S / STUB_CONCURRENCY
+    return {
+        "scenarios": len(scenarios),
+        "concurrency": STUB_CONCURRENCY,
+        "latency_ms": int(LATENCY_S * 1000),
+        "model_calls": calls,
+        "wall_s": round(wall, 3),
+        "ideal_s": round(ideal, 3),
+        "ratio_to_ideal": round(wall / ideal, 3) if ideal else None,
+        "target_ratio": 1.5,
+        "abnormal_trials": sum(1 for t in results["trials"] if t["abnormal"]),
+    }
+
+
+def main() -> None:
+    report = {
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "offline": offline(concurrency=8),
+        "offline_sequential": offline(concurrency=1),
+        "openai_stub": stub(),
+    }
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
