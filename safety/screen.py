@@ -1,39 +1,81 @@
-"""Red-flag screen (foundation version: chest pain, dizziness, fainting).
+"""The red-flag screen: deterministic, microseconds, run on every message before any model.
 
-The safety issue replaces this with the full rule set; the names stay.
+How a message is read (the rules themselves are data, in ``safety/data/``):
+
+1. Fold unicode, split into sentences, normalise each (lower case, no apostrophes,
+   typo-corrected symptom words).
+2. Blank out idioms ("chest day", "dying to", "a pain in the neck") so they cannot match.
+3. Try only the rules whose anchor words occur; each match is a *target*.
+4. Read the target's context, ConText-style, inside its clause: negated ("no chest
+   pain"), resolved ("not dizzy anymore"), history ("last year"), recent ("yesterday"),
+   someone else ("my friend"), or a question / imagined case ("what if I faint?").
+   ``context.yaml`` says how each changes the rule's tier.
+5. Pain scores above 5/10 with pain in the sentence are a stop.
+6. Across turns (``ScreenContext``): after a caution or worse, "it's getting worse"
+   escalates and "still hurts" keeps the tier; a retraction ("jk I'm fine") is
+   reported but never lowers anything.
+
+The highest tier of any signal in any sentence is the message's tier.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-_ORDER = {"none": 0, "caution": 1, "stop": 2, "emergency": 3}
+from safety.normalise import fold, for_matching, sentences
+from safety.rules import MODIFIERS, Rule, RuleSet, Triggers, load
+from safety.tiers import Tier
 
+__all__ = ["Assessment", "ScreenContext", "Signal", "Tier", "screen"]
 
-class Tier(StrEnum):
-    """How serious a message is, in increasing order."""
+EXCERPT_CHARS = 200
+"""Longest excerpt stored with a flag."""
 
-    NONE = "none"
-    CAUTION = "caution"
-    STOP = "stop"
-    EMERGENCY = "emergency"
+MARKER_KIND = "marker"
+"""Kind of the signals that note something without raising the tier."""
 
-    @property
-    def rank(self) -> int:
-        """Severity as a number, for comparisons."""
-        return _ORDER[self.value]
+RESOLVED_ID = "CTX-RESOLVED"
+CLEARED_ID = "CTX-CLEARED"
+RETRACTION_ID = "CTX-RETRACTION"
+INJECTION_ID = "CTX-INJECTION"
+WORSENING_ID = "CTX-WORSENING"
+PERSISTING_ID = "CTX-PERSISTING"
 
 
 @dataclass(frozen=True)
 class Signal:
-    """One rule that matched."""
+    """One rule that fired, and what its context made of it."""
 
     rule_id: str
+    """The rule's id in ``safety/data/rules.yaml`` (or a ``CTX-`` id for cross-turn rules)."""
     label: str
+    """Plain words for what was noticed, e.g. "dizziness or light-headedness"."""
     tier: Tier
+    """The tier after context: a negated or hypothetical mention is ``none``."""
     text: str
+    """The matched text, normalised."""
+    kind: str = "symptom"
+    """symptom | pain | crisis | condition | injury | illness | pregnancy | eating |
+    medication | marker."""
+    area: str | None = None
+    """The joint area named with it, as a planner constraint tag (e.g. "knee")."""
+    modifiers: tuple[str, ...] = ()
+    """Context that changed the tier: hypothetical, other, resolved, passed, history, recent."""
+    rule_tier: Tier = Tier.NONE
+    """The rule's own tier before context."""
+
+    def to_json(self) -> dict[str, object]:
+        """A small JSON object for CLIs, APIs and the flags table."""
+        return {
+            "id": self.rule_id,
+            "label": self.label,
+            "tier": self.tier.value,
+            "text": self.text,
+            "kind": self.kind,
+            "area": self.area,
+            "modifiers": list(self.modifiers),
+        }
 
 
 @dataclass(frozen=True)
@@ -43,41 +85,369 @@ class Assessment:
     tier: Tier
     signals: list[Signal] = field(default_factory=list)
     excerpt: str = ""
+    """The sentence(s) behind the tier, as typed, at most 200 characters."""
+
+    @property
+    def flagged(self) -> list[Signal]:
+        """Signals at caution or above."""
+        return [s for s in self.signals if s.tier >= Tier.CAUTION]
+
+    @property
+    def rule_ids(self) -> list[str]:
+        """Ids of every signal, in order."""
+        return [s.rule_id for s in self.signals]
+
+    @property
+    def areas(self) -> list[str]:
+        """Joint areas named by flagged signals, sorted (planner constraint tags)."""
+        return sorted({s.area for s in self.flagged if s.area})
+
+    @property
+    def labels(self) -> list[str]:
+        """Labels of the signals that set the tier, without repeats."""
+        return list(dict.fromkeys(s.label for s in self.signals if s.tier is self.tier))
+
+    @property
+    def crisis(self) -> bool:
+        """A suicide or self-harm signal at emergency."""
+        return any(s.kind == "crisis" and s.tier is Tier.EMERGENCY for s in self.signals)
+
+    @property
+    def about_other(self) -> bool:
+        """Every emergency signal is about someone else ("my friend just collapsed")."""
+        top = [s for s in self.signals if s.tier is Tier.EMERGENCY]
+        return bool(top) and all("other" in s.modifiers for s in top)
+
+    @property
+    def question(self) -> bool:
+        """The message asks about (or imagines) a stop/emergency symptom: guidance due."""
+        return any(
+            "hypothetical" in s.modifiers and s.rule_tier >= Tier.CAUTION for s in self.signals
+        )
+
+    @property
+    def retraction(self) -> bool:
+        """The message takes something back ("jk", "never mind")."""
+        return RETRACTION_ID in self.rule_ids
+
+    @property
+    def injection(self) -> bool:
+        """The message tries to switch the safety rules off."""
+        return INJECTION_ID in self.rule_ids
+
+    @property
+    def clearance(self) -> bool:
+        """The person says a professional checked or cleared them."""
+        return CLEARED_ID in self.rule_ids and not self.retraction
+
+    @property
+    def resolution(self) -> bool:
+        """The person says a symptom is over (never true for a retraction)."""
+        if self.retraction:
+            return False
+        return RESOLVED_ID in self.rule_ids or any(
+            "resolved" in s.modifiers or "passed" in s.modifiers for s in self.signals
+        )
 
 
 @dataclass(frozen=True)
 class ScreenContext:
-    """What the screen knows from earlier turns."""
+    """What the screen knows from earlier turns of this conversation."""
 
     previous_tier: Tier = Tier.NONE
-
-
-_RULES = [
-    (
-        "EMG-CHEST-001",
-        "chest pain",
-        Tier.EMERGENCY,
-        r"\bchest\s+(pain|pressure|tightness|hurts?)\b",
-    ),
-    (
-        "EMG-FAINT-001",
-        "fainting",
-        Tier.EMERGENCY,
-        r"\b(fainted|faint(ing)?|passed out|blacked out)\b",
-    ),
-    ("STP-DIZZY-001", "dizziness", Tier.STOP, r"\b(dizzy|dizziness|light-?headed)\b"),
-]
-_COMPILED = [(rid, label, tier, re.compile(rx, re.I)) for rid, label, tier, rx in _RULES]
+    """Highest tier flagged recently in this conversation, or of a lock still standing."""
+    previous_rule_ids: tuple[str, ...] = ()
+    """Rule ids behind that tier."""
+    previous_areas: tuple[str, ...] = ()
+    """Joint areas flagged then."""
+    locked: bool = False
+    """A stop or emergency lock stands for this person."""
 
 
 def screen(text: str, context: ScreenContext | None = None) -> Assessment:
-    """Screen one message for red flags."""
-    signals = [
-        Signal(rid, label, tier, m.group(0))
-        for rid, label, tier, rx in _COMPILED
-        if (m := rx.search(text))
+    """Screen one message for red flags.
+
+    Args:
+        text: The message exactly as the person typed it (any unicode).
+        context: Earlier turns' flags; without it the message is read on its own.
+
+    Returns:
+        The assessment: the highest tier found, every signal, and an excerpt.
+    """
+    rules = load()
+    context = context or ScreenContext()
+    signals: list[Signal] = []
+    top_sentences: list[tuple[Tier, str]] = []
+    normalised: list[str] = []
+    for sentence in sentences(fold(text)):
+        norm = for_matching(sentence, rules.typos)
+        normalised.append(norm)
+        found = _screen_sentence(norm, rules)
+        if found:
+            signals.extend(found)
+            top_sentences.append((max(s.tier for s in found), sentence))
+    whole = " . ".join(normalised)
+    signals.extend(_markers(whole, rules))
+    signals.extend(_across_turns(normalised, rules, context))
+    tier = max((s.tier for s in signals), default=Tier.NONE)
+    return Assessment(tier, signals, _excerpt(tier, top_sentences, signals))
+
+
+def _excerpt(tier: Tier, top_sentences: list[tuple[Tier, str]], signals: list[Signal]) -> str:
+    if tier is Tier.NONE:
+        return ""
+    chosen = [sentence for sentence_tier, sentence in top_sentences if sentence_tier is tier]
+    if not chosen:
+        # The tier came from a cross-turn rule: the whole (short) message is the excerpt.
+        chosen = [s.text for s in signals if s.tier is tier][:1]
+    return " ".join(dict.fromkeys(chosen))[:EXCERPT_CHARS]
+
+
+def _blank(match: re.Match[str]) -> str:
+    return "#" * len(match.group(0))
+
+
+@dataclass
+class _Sentence:
+    """One normalised sentence prepared for trigger search."""
+
+    text: str
+    """Idioms blanked; rules match here."""
+    triggers: str
+    """Also pseudo-negations blanked; triggers are searched here."""
+    bounds: list[tuple[int, int]] | None = None
+
+    def clause(self, start: int, end: int, rules: RuleSet) -> tuple[int, int]:
+        """The clause around ``[start, end)``: terminators ("but", "just") end it."""
+        if self.bounds is None:
+            self.bounds = [m.span() for m in rules.triggers.terminators.finditer(self.triggers)]
+        left, right = 0, len(self.text)
+        for t_start, t_end in self.bounds:
+            if t_end <= start:
+                left = max(left, t_end)
+            elif t_start >= end:
+                right = min(right, t_start)
+        return left, right
+
+
+def _screen_sentence(norm: str, rules: RuleSet) -> list[Signal]:
+    triggers = rules.triggers
+    masked = triggers.idioms.sub(_blank, norm)
+    sentence = _Sentence(masked, triggers.pseudo.sub(_blank, masked))
+    best: dict[str, Signal] = {}
+    for index in rules.candidates(masked):
+        rule = rules.rules[index]
+        if rule.unless is not None and rule.unless.search(masked):
+            continue
+        if rule.requires is not None and not rule.requires.search(masked):
+            continue
+        for match in rule.regex.finditer(masked):
+            signal = _read_target(rule, match, sentence, rules)
+            if signal is not None and (rule.id not in best or signal.tier > best[rule.id].tier):
+                best[rule.id] = signal
+    found = list(best.values())
+    score = _severity(masked, found, rules)
+    if score is not None:
+        found.append(score)
+    return found
+
+
+def _modifiers(
+    rule: Rule, start: int, end: int, sentence: _Sentence, rules: RuleSet
+) -> tuple[bool, tuple[str, ...]]:
+    """(negated, modifiers) for the target at ``[start, end)``."""
+    t = rules.triggers
+    text = sentence.triggers
+    left, right = sentence.clause(start, end, rules)
+    pre, post = text[left:start], text[end:right]
+    back = bool(t.recurrence.search(text, end))
+    resolved = not back and bool(t.resolution_pre.search(pre) or t.resolution_post.search(post))
+    passed = not back and not resolved and bool(t.resolution_followup.search(text, end))
+    if not resolved and not passed and (t.negation_pre.search(pre) or t.negation_post.search(post)):
+        return True, ()
+    clause = text[left:right]
+    found: list[str] = []
+    if _hypothetical(text, pre, clause, t):
+        found.append("hypothetical")
+    if _other(text, start, end, sentence.text, t):
+        found.append("other")
+    if resolved:
+        found.append("resolved")
+    if passed:
+        found.append("passed")
+    if t.history.search(clause):
+        found.append("history")
+    if t.recent.search(clause):
+        found.append("recent")
+    return False, tuple(found)
+
+
+def _hypothetical(text: str, pre: str, clause: str, t: Triggers) -> bool:
+    if t.actuality.search(clause):
+        return False
+    if t.hypothetical_pre.search(pre):
+        return True
+    # A general question that names nobody: "is shortness of breath normal?"
+    stripped = text.rstrip()
+    return (
+        stripped.endswith("?")
+        and bool(t.general_question.search(text))
+        and not t.first_person.search(text)
+    )
+
+
+def _other(text: str, start: int, end: int, masked: str, t: Triggers) -> bool:
+    target = masked[start:end]
+    if t.other_in_target.search(target):
+        return True
+    if t.first_person.search(target):
+        return False
+    last = None
+    for match in t.experiencer_other.finditer(text, 0, start):
+        last = match
+    if last is None:
+        return False
+    if _WITH_ME.search(text, 0, last.start()):
+        # "me and my friend both feel dizzy"
+        return False
+    # "my wife says i look pale and i feel dizzy": the person is back as the subject.
+    return not t.first_person.search(text, last.end(), start)
+
+
+def _read_target(
+    rule: Rule, match: re.Match[str], sentence: _Sentence, rules: RuleSet
+) -> Signal | None:
+    start, end = match.span()
+    negated, modifiers = _modifiers(rule, start, end, sentence, rules)
+    if negated:
+        return None
+    tier = rule.tier
+    for name in MODIFIERS:
+        if name in modifiers:
+            tier = rule.modifier_tiers[name]
+            break
+    area = rules.area_of(match.group(0)) or _clause_area(start, end, sentence, rules)
+    return Signal(
+        rule_id=rule.id,
+        label=rule.label,
+        tier=tier,
+        text=match.group(0),
+        kind=rule.kind,
+        area=area if rule.kind in ("pain", "injury") else None,
+        modifiers=modifiers,
+        rule_tier=rule.tier,
+    )
+
+
+def _clause_area(start: int, end: int, sentence: _Sentence, rules: RuleSet) -> str | None:
+    left, right = sentence.clause(start, end, rules)
+    return rules.area_of(sentence.text[left:right])
+
+
+_WITH_ME = re.compile(r"\b(?:me|i|myself|both|we) (?:and|&) $")
+
+_WORD_NUMBERS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+
+
+def _severity(masked: str, found: list[Signal], rules: RuleSet) -> Signal | None:
+    """A stop signal when a pain score above the threshold sits next to active pain."""
+    active = [
+        s
+        for s in found
+        if s.kind in ("pain", "injury") and s.tier >= Tier.CAUTION and not s.modifiers
     ]
-    if not signals:
-        return Assessment(Tier.NONE)
-    worst = max(signals, key=lambda s: s.tier.rank)
-    return Assessment(worst.tier, signals, text[:200])
+    if not active:
+        return None
+    severity = rules.severity
+    if not severity.pain.search(masked):
+        return None
+    worst: float | None = None
+    text = ""
+    for regex in severity.regexes:
+        for match in regex.finditer(masked):
+            raw = match.group("n")
+            value = float(_WORD_NUMBERS[raw]) if raw in _WORD_NUMBERS else float(raw)
+            if value <= 10 and (worst is None or value > worst):
+                worst, text = value, match.group(0)
+    if worst is None or worst <= severity.stop_above:
+        return None
+    area = next((s.area for s in active if s.area), None)
+    return Signal(
+        rule_id=severity.id,
+        label=severity.label,
+        tier=Tier.STOP,
+        text=text,
+        kind="pain",
+        area=area,
+        rule_tier=Tier.STOP,
+    )
+
+
+def _markers(whole: str, rules: RuleSet) -> list[Signal]:
+    """Notes that never raise the tier: resolution, clearance, retraction, injection."""
+    t = rules.triggers
+    found: list[Signal] = []
+    checks = (
+        (RESOLVED_ID, "says a symptom is over", t.resolution_statement),
+        (CLEARED_ID, "says a professional checked or cleared them", t.clearance),
+        (RETRACTION_ID, "takes something back", t.retraction),
+        (INJECTION_ID, "asks to switch the safety rules off", t.injection),
+    )
+    for rule_id, label, regex in checks:
+        match = regex.search(whole)
+        if match is None:
+            continue
+        if rule_id in (RESOLVED_ID, CLEARED_ID) and _negated_at(whole, match, rules):
+            continue
+        if rule_id == RESOLVED_ID and t.recurrence.search(whole, match.end()):
+            continue
+        found.append(Signal(rule_id, label, Tier.NONE, match.group(0), kind=MARKER_KIND))
+    return found
+
+
+def _negated_at(text: str, match: re.Match[str], rules: RuleSet) -> bool:
+    pre = rules.triggers.pseudo.sub(_blank, text[max(0, match.start() - 40) : match.start()])
+    return bool(rules.triggers.negation_pre.search(pre))
+
+
+def _across_turns(normalised: list[str], rules: RuleSet, context: ScreenContext) -> list[Signal]:
+    """Escalation that only makes sense after an earlier flag in this conversation."""
+    if context.previous_tier < Tier.CAUTION:
+        return []
+    t = rules.triggers
+    area = context.previous_areas[0] if context.previous_areas else None
+    found: list[Signal] = []
+    for norm in normalised:
+        masked = t.idioms.sub(_blank, norm)
+        trig = t.pseudo.sub(_blank, masked)
+        for rule_id, label, regex, floor in (
+            (WORSENING_ID, "the earlier symptom is getting worse", t.worsening, Tier.STOP),
+            (PERSISTING_ID, "the earlier symptom has not gone", t.persisting, Tier.CAUTION),
+        ):
+            match = regex.search(masked)
+            if match is None or t.negation_pre.search(trig[: match.start()]):
+                continue
+            found.append(
+                Signal(
+                    rule_id,
+                    label,
+                    max(floor, context.previous_tier),
+                    match.group(0),
+                    kind="symptom",
+                    area=area,
+                    rule_tier=floor,
+                )
+            )
+    return found

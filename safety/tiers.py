@@ -1,0 +1,49 @@
+"""The four safety tiers, ordered by severity."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Tier(StrEnum):
+    """How serious a message is: ``none`` < ``caution`` < ``stop`` < ``emergency``.
+
+    A ``str`` enum so it serialises as its value, but comparisons go by severity, never
+    alphabetically, so ``max(tiers)`` is the most serious one.
+    """
+
+    NONE = "none"
+    CAUTION = "caution"
+    STOP = "stop"
+    EMERGENCY = "emergency"
+
+    @property
+    def rank(self) -> int:
+        """Severity as a number: 0 for none up to 3 for emergency."""
+        return _RANK[self.value]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Tier):
+            return NotImplemented
+        return self.rank < other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Tier):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Tier):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Tier):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    # Equality and hashing stay those of str so ``Tier.STOP == "stop"`` still holds.
+    __hash__ = str.__hash__
+
+
+_RANK = {"none": 0, "caution": 1, "stop": 2, "emergency": 3}
