@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlite_utils
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent.loop import Coach
 from agent.memory import history, notes, portability, store
+from agent.memory.db import connect
 from agent.memory.history import SetInput
 from agent.models.scripted import ScriptedModel, call, calls, say
 from tests.factories import make_user, sample_exercise_index
@@ -191,3 +195,71 @@ def test_import_uses_the_planning_catalog_when_it_is_installed(
     assert squat is not None and len(squat.sets) == 4
     muscles = history.weekly_sets_per_muscle(db, user_id, now, 3)
     assert sum(sum(week.sets.values()) for week in muscles) > 0
+
+
+_set_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["Goblet Squat", "Bench Press (Barbell)", "Mystery Move"]),
+        st.integers(min_value=1, max_value=30),
+        st.one_of(st.none(), st.floats(min_value=0.5, max_value=300).map(lambda x: round(x, 1))),
+        st.one_of(st.none(), st.sampled_from([6.0, 7.5, 8.0, 9.5, 10.0])),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=_set_rows, workouts=st.integers(min_value=1, max_value=4))
+def test_any_hevy_file_round_trips_into_history(
+    rows: list[tuple[str, int, float | None, float | None]], workouts: int
+) -> None:
+    db = connect(":memory:")
+    now = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)
+    user_id = store.ensure_user(db, "prop", now)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "title",
+            "start_time",
+            "exercise_title",
+            "set_index",
+            "set_type",
+            "weight_kg",
+            "reps",
+            "rpe",
+        ]
+    )
+    for number, (name, reps, load, rpe) in enumerate(rows):
+        day = 1 + number % workouts
+        writer.writerow(
+            [
+                f"Day {day}",
+                f"{day} Nov 2026, 07:00",
+                name,
+                number,
+                "normal",
+                "" if load is None else load,
+                reps,
+                "" if rpe is None else rpe,
+            ]
+        )
+    report = portability.import_history(
+        db, user_id, buffer.getvalue(), now, index=sample_exercise_index()
+    )
+    assert report.sets == len(rows) and report.skipped_rows == 0
+    assert report.workouts == len({1 + n % workouts for n in range(len(rows))})
+    stored = db.execute(
+        "SELECT exercise_name, reps, load, load_kg, rpe FROM set_logs ORDER BY id"
+    ).fetchall()
+
+    def key(item: tuple[int, float | None, float | None]) -> tuple[float, float, float]:
+        reps, load, rpe = item
+        return (reps, -1.0 if load is None else load, -1.0 if rpe is None else rpe)
+
+    assert sorted(((r, w, p) for _, r, w, _, p in stored), key=key) == sorted(
+        ((reps, load, rpe) for _, reps, load, rpe in rows), key=key
+    )
+    assert all(kg == w for _, _, w, kg, _ in stored)
+    db.close()

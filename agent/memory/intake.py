@@ -107,6 +107,7 @@ def update_profile(
     ``no_constraints`` / ``no_barriers`` record that the person has none, which completes
     that intake question.
     """
+    changes = dict(changes)  # the caller's dict is left as it was
     with transaction(db):
         profile = store.get_profile(db, user_id)
         extra = dict(profile.extra)
