@@ -226,6 +226,8 @@ def _check_after_stop(
 ) -> tuple[bool, str, int | None]:
     stopped = False
     for turn in env.turns:
+        if check.until_turn is not None and turn.index > check.until_turn:
+            break
         if turn.tier in ("stop", "emergency"):
             stopped = True
         if not stopped:

@@ -145,3 +145,10 @@ def test_the_simulator_plays_the_persona_until_done() -> None:
 def test_results_are_json_serialisable() -> None:
     results = run([_scenario()], lambda s, t: Echo(), RunOptions())
     assert json.loads(json.dumps(results))["summary"]["score"] == 1.0
+
+
+def test_trials_can_keep_their_database_files(tmp_path: Path) -> None:
+    options = RunOptions(db_dir=tmp_path, trials=2)
+    results = run([_scenario("kept")], lambda s, t: Echo(), options)
+    assert all(t["passed"] for t in results["trials"])
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == ["kept.0.db", "kept.1.db"]
