@@ -133,9 +133,21 @@ class _Trial:
         self.turns: list[TurnRecord] = []
         self.abnormal: str | None = None
         self.max_rounds_reply = prompts.render("loop/max_rounds.j2")
+        self.simulator = options.simulator
+        if self.simulator is not None and options.cache_dir is not None:
+            # The simulated user's turns are model calls too: cached per trial, so an
+            # unchanged rerun replays the same conversation for free.
+            self.simulator = Simulator(
+                CachingModel(
+                    self.simulator.model,
+                    DiskCache(options.cache_dir / "simulator"),
+                    namespace=f"simulator:{options.model_name}",
+                    trial=trial,
+                )
+            )
 
     def _user_turns(self, conversation: Conversation, exchanged: list[tuple[str, str]]) -> Any:
-        simulator = self.options.simulator
+        simulator = self.simulator
         if simulator is None or conversation.persona is None:
             yield from conversation.turns
             return

@@ -152,3 +152,21 @@ def test_trials_can_keep_their_database_files(tmp_path: Path) -> None:
     results = run([_scenario("kept")], lambda s, t: Echo(), options)
     assert all(t["passed"] for t in results["trials"])
     assert sorted(p.name for p in tmp_path.glob("*.db")) == ["kept.0.db", "kept.1.db"]
+
+
+def test_simulated_turns_are_cached_too(tmp_path: Path) -> None:
+    scenario = Scenario.model_validate(
+        {
+            "id": "sim-cache",
+            "title": "t",
+            "tags": ["adapt"],
+            "conversations": [{"turns": ["x"], "persona": "p", "goal": "g"}],
+        }
+    )
+    user = ScriptedModel([say("15 minutes in a hotel"), say("[DONE]")])
+    options = RunOptions(simulator=Simulator(user), cache_dir=tmp_path, concurrency=1)
+    first = run([scenario], lambda s, t: Echo(), options)
+    second = run([scenario], lambda s, t: Echo(), options)
+    user.assert_complete()
+    assert second["trials"][0]["turns"] == first["trials"][0]["turns"]
+    assert second["model_calls"] == 0
