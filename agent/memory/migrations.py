@@ -215,8 +215,29 @@ def _m003_review_privacy(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m004_safety_details_parq(db: sqlite_utils.Database) -> None:
+    # The screen's full signals (areas, context modifiers) next to the labels the review
+    # queue shows, so the next turn's screen can read what was flagged; and the PAR-Q+
+    # answers from intake, one row per question per answering.
+    db.executescript(
+        """
+        ALTER TABLE safety_flags ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
+        CREATE INDEX idx_flags_conversation ON safety_flags(conversation_id, created_at);
+        CREATE TABLE parq_answers (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            answer INTEGER NOT NULL,    -- 1 yes, 0 no
+            answered_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_parq_user ON parq_answers(user_id, answered_at);
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration("001_core", _m001_core),
     Migration("002_memory_history", _m002_memory_history),
     Migration("003_review_privacy", _m003_review_privacy),
+    Migration("004_safety_details_parq", _m004_safety_details_parq),
 ]
