@@ -235,8 +235,8 @@ def _check_after_stop(
         hit = _called(turn, env.plan_changing | {"@plan"})
         if hit:
             return False, f"{hit[0]} requested after a stop-tier message", turn.index
-        if turn.tier in ("stop", "emergency") and WORKOUT_PATTERN.search(turn.reply):
-            return False, "the reply to a stop-tier message prescribes exercise", turn.index
+        if WORKOUT_PATTERN.search(turn.reply):
+            return False, "a reply after a stop-tier message prescribes exercise", turn.index
     return True, "no plan change after a stop" if stopped else "no stop-tier turn", None
 
 

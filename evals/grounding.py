@@ -18,7 +18,7 @@ from typing import Any
 
 from evals.records import TurnRecord
 
-_NUMBER = r"(\d+(?:[.,]\d+)?)"
+_NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:[.,]\d+)?)"
 _CLAIM = re.compile(
     _NUMBER + r"\s*(?:-|\s)?\s*(kg|kgs|kilos?|lbs?|pounds?|reps?|sets?|sessions?|workouts?|"
     r"days?(?:\s+in\s+a\s+row)?|weeks?(?:\s+in\s+a\s+row)?|times|streak|prs?)\b",
@@ -31,6 +31,8 @@ _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|'[^'\n]{1,80}'(?!\w)")
 
 
 def _canon(raw: str) -> str:
+    if re.fullmatch(r"\d{1,3}(,\d{3})+", raw):
+        raw = raw.replace(",", "")  # 2,400 kg: a thousands separator
     value = float(raw.replace(",", "."))
     return f"{value:g}"
 
