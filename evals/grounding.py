@@ -45,9 +45,14 @@ def numbers_in(value: Any) -> set[str]:
     return found
 
 
+def strip_quoted(text: str) -> str:
+    """The text without quoted examples of what the person could type."""
+    return _QUOTED.sub(" ", text)
+
+
 def claims_in(reply: str) -> list[str]:
     """Figures in a reply that state something about training data (canonical text)."""
-    reply = _QUOTED.sub(" ", reply)
+    reply = strip_quoted(reply)
     figures = [_canon(m.group(1)) for m in _CLAIM.finditer(reply)]
     return figures + _DATE.findall(reply)
 

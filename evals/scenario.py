@@ -221,6 +221,10 @@ class ReplyCheck(_Check):
 
     type: Literal["reply_matches", "reply_not_matches"]
     pattern: str = Field(description="A Python regular expression.")
+    ignore_quoted: bool = Field(
+        default=False,
+        description='Leave out quoted examples of phrasing ("log 3x8 squats") before matching.',
+    )
 
     @field_validator("pattern")
     @classmethod

@@ -165,3 +165,13 @@ def test_render_html_needs_no_network_assets() -> None:
     results = run([_scenario("p", "ok")], lambda s, t: Echo(), RunOptions())
     html = render_html(results)
     assert "http://" not in html and "https://" not in html
+
+
+def test_a_run_with_failed_turns_still_renders(tmp_path: Path) -> None:
+    from agent.models.scripted import ScriptedModel
+
+    scenario = _scenario("broken", "ok")
+    results = run([scenario], lambda s, t: ScriptedModel([]), RunOptions())
+    assert results["trials"][0]["abnormal"]
+    html = render_html(results)
+    assert "ModelError" in html and "abnormal end" in html
