@@ -114,8 +114,11 @@ def not_graded(items: list[RubricItem]) -> list[RubricVerdict]:
     ]
 
 
-def openai_judge_model(model_name: str, seed: int) -> ChatModel:
-    """An OpenAI-compatible judge at temperature 0 with ``seed`` (COACH_MODEL is not used).
+def openai_model(model_name: str, *, temperature: float, seed: int) -> ChatModel:
+    """An OpenAI-compatible model with fixed sampling settings (COACH_MODEL is not used).
+
+    The judge uses temperature 0, the user simulator a little randomness; both send the
+    run's seed so a rerun asks the same question the same way.
 
     Raises:
         ConfigurationError: No key or base URL is configured.
@@ -129,7 +132,7 @@ def openai_judge_model(model_name: str, seed: int) -> ChatModel:
         kwargs: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
-            "temperature": 0,
+            "temperature": self.temperature,
             "seed": self.seed,
         }
         if tools:
@@ -138,17 +141,22 @@ def openai_judge_model(model_name: str, seed: int) -> ChatModel:
 
     # A subclass that only adds the sampling settings; retries and parsing are the
     # backend's own, and the SDK stays imported by that one module.
-    judge_cls = make_dataclass(
-        "JudgeOpenAIModel",
-        [("seed", int, dc_field(default=0))],
+    sampled_cls = make_dataclass(
+        "SampledOpenAIModel",
+        [("seed", int, dc_field(default=0)), ("temperature", float, dc_field(default=0.0))],
         bases=(OpenAIModel,),
         namespace={"_request": _request},
     )
     base = OpenAIModel.from_env()
-    judge: ChatModel = judge_cls(
-        client=base.client, model=model_name, policy=base.policy, name="judge", seed=seed
+    model: ChatModel = sampled_cls(
+        client=base.client,
+        model=model_name,
+        policy=base.policy,
+        name=model_name,
+        seed=seed,
+        temperature=temperature,
     )
-    return judge
+    return model
 
 
 def judge_from_env(explicit: str | None, seed: int, cache: DiskCache | None) -> Judge | None:
@@ -156,4 +164,4 @@ def judge_from_env(explicit: str | None, seed: int, cache: DiskCache | None) -> 
     name = explicit or os.environ.get("COACH_JUDGE_MODEL")
     if not name:
         return None
-    return Judge(openai_judge_model(name, seed), model_id=name, cache=cache)
+    return Judge(openai_model(name, temperature=0.0, seed=seed), model_id=name, cache=cache)

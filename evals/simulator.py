@@ -59,3 +59,18 @@ class Simulator:
 def max_turns(conversation: Conversation) -> int:
     """The simulator's turn cap for a conversation."""
     return conversation.max_turns or len(conversation.turns) + 2
+
+
+def simulator_from_env(explicit: str | None, seed: int) -> Simulator | None:
+    """The simulator named by ``--simulator-model`` or ``COACH_SIMULATOR_MODEL``, else None.
+
+    Without one, persona conversations use their scripted turns (the offline fallback).
+    """
+    import os
+
+    from evals.judge import openai_model
+
+    name = explicit or os.environ.get("COACH_SIMULATOR_MODEL")
+    if not name:
+        return None
+    return Simulator(openai_model(name, temperature=0.7, seed=seed))

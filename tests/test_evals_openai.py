@@ -78,3 +78,28 @@ def test_a_rerun_through_the_cli_costs_no_model_calls(
     assert len(server.requests) == 4
     assert json.loads(first.stdout)["model_calls"] == 4
     assert json.loads(second.stdout)["model_calls"] == 0
+
+
+def test_the_simulator_plays_a_persona_through_the_endpoint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from evals.scenario import Conversation
+    from evals.simulator import simulator_from_env
+
+    with serve() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "test")
+        server.push(ok("hotel room, 15 minutes, nothing but me"), ok("[DONE]"))
+        simulator = simulator_from_env("user-model", seed=7)
+        assert simulator is not None
+        conversation = Conversation(
+            turns=["15 minutes in a hotel"], persona="a consultant", goal="a hotel workout"
+        )
+        first = simulator.next_turn(conversation, [], 1)
+        done = simulator.next_turn(conversation, [(first or "", "Here is a plan.")], 2)
+    assert first == "hotel room, 15 minutes, nothing but me"
+    assert done is None
+    body = server.requests[0]
+    assert body["model"] == "user-model" and body["seed"] == 7 and body["temperature"] == 0.7
+    assert "a consultant" in body["messages"][0]["content"]
+    assert server.requests[1]["messages"][-1]["content"] == "Here is a plan."

@@ -81,10 +81,14 @@ def run_command(
         typer.Option("--threshold", min=0.0, max=1.0, help="Minimum mean pass rate."),
     ] = 0.95,
     judge_model: JudgeOption = None,
-    simulate: Annotated[
-        bool,
-        typer.Option("--simulate", help="Let the backend's model play persona conversations."),
-    ] = False,
+    simulator_model: Annotated[
+        str | None,
+        typer.Option(
+            "--simulator-model",
+            help="Model that plays persona users (default: $COACH_SIMULATOR_MODEL; without"
+            " one, personas use their scripted turns).",
+        ),
+    ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the cache.")] = False,
     runs_dir: RunsDirOption = None,
 ) -> None:
@@ -95,7 +99,7 @@ def run_command(
     from evals.report import save_run
     from evals.runner import RunOptions, run
     from evals.scenario import load_scenarios, select
-    from evals.simulator import Simulator
+    from evals.simulator import simulator_from_env
 
     backend = model or default_model_name()
     paths = [s for s in scenarios or [] if Path(s).exists()]
@@ -114,7 +118,7 @@ def run_command(
         seed=seed,
         cache_dir=cache_dir,
         judge=judge_from_env(judge_model, seed, judge_cache),
-        simulator=Simulator(probe) if simulate and probe is not None else None,
+        simulator=simulator_from_env(simulator_model, seed),
     )
     results = _run_with_progress(run, chosen, factory, options, show=not as_json)
     folder = save_run(results, root, Path(report) if report else None)
