@@ -32,7 +32,7 @@ from agent.memory.db import BUSY_TIMEOUT_MS, connect
 from agent.models.base import ChatModel
 from agent.tools import default_registry
 from agent.tools.registry import ToolRegistry
-from evals.cache import CachingModel, CountingModel, DiskCache
+from evals.cache import CachingModel, CountingModel, DiskCache, request_key
 from evals.checks import CheckEnv, evaluate
 from evals.judge import Judge, not_graded
 from evals.records import TrialRecord, TurnRecord
@@ -97,8 +97,10 @@ def git_revision(root: Path | None = None) -> str:
     return rev + ("-dirty" if dirty else "")
 
 
-def config_hash(scenarios: Sequence[Scenario], options: RunOptions) -> str:
-    """A hash of what determines the results: scenarios, backend, model, trials, seed."""
+def config_hash(
+    scenarios: Sequence[Scenario], options: RunOptions, registry: ToolRegistry | None = None
+) -> str:
+    """A hash of what determines the results: scenarios, backend, model, tools, prompt, seed."""
     payload = {
         "scenarios": [s.model_dump(mode="json", exclude={"source"}) for s in scenarios],
         "backend": options.backend,
@@ -108,9 +110,8 @@ def config_hash(scenarios: Sequence[Scenario], options: RunOptions) -> str:
         "judge": options.judge.model_id if options.judge else None,
         "simulator": bool(options.simulator),
         "system_prompt": (Path(prompts.TEMPLATE_DIR) / "system.j2").read_text(encoding="utf-8"),
+        "tools": (registry or default_registry()).schemas(),
     }
-    from evals.cache import request_key
-
     return request_key("config", payload)[:16]
 
 
@@ -345,7 +346,7 @@ def run(
     return {
         "format": "coachloop-eval-run/1",
         "config": {
-            "config_hash": config_hash(scenarios, options),
+            "config_hash": config_hash(scenarios, options, registry),
             "backend": options.backend,
             "model": options.model_name,
             "trials": options.trials,
