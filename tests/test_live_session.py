@@ -187,8 +187,13 @@ def test_a_swap_to_spare_a_joint_avoids_exercises_that_load_it(
     d = _Driver(db, now)
     d.say("start", "start_workout")
     d.say("done", "next_step")
-    refused = d.say("my knee is cranky", "swap_current", {"protect": ["knee"]})
-    assert isinstance(refused, str) and "skip it instead" in refused
-    d.say("skip this one", "skip_exercise")
+    knee = d.say("my knee is cranky", "swap_current", {"protect": ["knee"]})
+    # No squat here spares the knee, so the squat stops and the session moves on.
+    assert knee["spared"]["changes"] == ["Goblet squat: stopped here"]
+    assert knee["exercise"]["name"] == "Dumbbell bench press"
+    assert "professional" in knee["message"]
     spared = d.say("my shoulder is cranky", "swap_current", {"protect": ["shoulder"]})
     assert spared["exercise"]["name"] == "Dumbbell floor press"
+    rdl = d.say("my lower back is cranky", "swap_current", {"protect": ["lower_back"]})
+    assert rdl["spared"]["changes"] == ["Dumbbell Romanian deadlift -> Glute bridge"]
+    assert rdl["exercise"]["name"] == "Dumbbell floor press"

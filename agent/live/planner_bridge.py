@@ -170,7 +170,17 @@ def _to_live(entry: _Entry, sets: int, rest_s: int, rir: int) -> LiveExercise:
         load=entry.start_load_kg,
         unit="kg",
         cues=list(entry.cues[:2]),
+        joints=list(entry.joints),
     )
+
+
+def loads_joint(exercise: LiveExercise, areas: list[str]) -> bool:
+    """Whether the exercise stresses any of the joint ``areas``.
+
+    Tags match by substring, so a planner tag like "deep_knee_flexion" counts for "knee".
+    """
+    tags = exercise.joints or next((list(e.joints) for e in _CATALOG if e.id == exercise.id), [])
+    return any(area.lower() in tag.lower() for area in areas for tag in tags)
 
 
 def build_session(spec: PlanInput) -> list[LiveExercise]:
@@ -243,6 +253,7 @@ def from_plan_dict(plan: dict[str, Any]) -> list[LiveExercise]:
                 load=item.get("load"),
                 unit=str(item.get("unit", "kg")),
                 cues=list(item.get("cues") or cues_for(str(item["id"])))[:2],
+                joints=list(item.get("tags") or []),
             )
         )
     return blocks

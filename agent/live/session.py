@@ -411,6 +411,40 @@ def swap(
     return payload
 
 
+def spare(
+    db: sqlite_utils.Database, user_id: int, *, areas: list[str], constraints: list[str]
+) -> dict[str, Any]:
+    """Spare sore joints for the rest of the session: swap what loads them, else skip it."""
+    row = _require(db, user_id)
+    state = row.state
+    sm.settle(state)
+    profile = store.get_profile(db, user_id)
+    avoid = sorted(set(store.active_constraint_areas(db, user_id)) | set(constraints) | set(areas))
+    changes: list[str] = []
+    for position in range(state.index, len(state.exercises)):
+        exercise = state.exercises[position]
+        if exercise.status not in sm.PENDING or not planner_bridge.loads_joint(exercise, avoid):
+            continue
+        equipment = list(profile.equipment or []) or list(exercise.equipment)
+        replacement = planner_bridge.swap(exercise, equipment, [], avoid)
+        if replacement is not None and exercise.done_sets == 0:
+            replacement.status = exercise.status
+            state.exercises[position] = replacement
+            changes.append(f"{exercise.name} -> {replacement.name}")
+        else:
+            exercise.status = "done" if exercise.done_sets else "skipped"
+            changes.append(f"{exercise.name}: stopped here")
+    if state.phase is Phase.WORK and state.current is not None:
+        if state.current.status not in sm.PENDING:
+            sm.begin_next_exercise(state, state.index + 1)
+    state.adjustments.extend(changes)
+    persist.save(db, user_id, row.id, state)
+    payload = step_payload(row, event="spared")
+    payload["spared"] = {"areas": areas, "changes": changes}
+    payload["message"] = prompts.render("live/spared.j2", step=payload)
+    return payload
+
+
 def compress(db: sqlite_utils.Database, user_id: int, minutes: float) -> dict[str, Any]:
     """Fit the rest of the session into ``minutes``."""
     row = _require(db, user_id)

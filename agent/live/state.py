@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from agent.live.units import round_load
+from agent.live.units import load_step, round_load
 
 SECONDS_PER_REP = 3.5
 SETUP_SECONDS = 12.0
@@ -56,6 +56,7 @@ class LiveExercise(BaseModel):
     load: float | None = Field(default=None, description="Suggested load; None = bodyweight.")
     unit: str = Field(default="kg", description="Unit of the load.")
     cues: list[str] = Field(default_factory=list, description="One or two coaching cues.")
+    joints: list[str] = Field(default_factory=list, description="Joint-stress tags.")
     done_sets: int = Field(default=0, description="Sets logged so far.")
     status: str = Field(default="pending", description="pending | active | done | skipped")
     swapped_from: str | None = Field(default=None, description="Name before a swap.")
@@ -208,10 +209,13 @@ def change_load(exercise: LiveExercise, direction: str, why: str) -> str:
     factor = 1 - LOAD_STEP_DOWN if direction == "down" else 1 + LOAD_STEP_UP
     before = exercise.load
     new = round_load(before * factor, exercise.unit)
-    if new == before:
-        step = round_load(0.01, exercise.unit)  # the smallest step for this unit
-        new = max(step, before - step) if direction == "down" else before + step
-    exercise.load = new
+    step = load_step(before, exercise.unit)
+    # Rounding must never turn "lighter" into the same or heavier load (or the reverse).
+    if direction == "down" and new >= before:
+        new = max(0.0, before - step) if before > step else before / 2
+    elif direction == "up" and new <= before:
+        new = round_load(before, exercise.unit) + step
+    exercise.load = round(new, 2)
     return f"{exercise.name}: next set {new:g} {exercise.unit} instead of {before:g} ({why})"
 
 

@@ -44,10 +44,14 @@ def from_kg(load_kg: float, unit: str) -> float:
     return load_kg / KG_PER_LB if unit == "lb" else load_kg
 
 
-def round_load(load: float, unit: str) -> float:
-    """Round to what gyms can load: 1 kg or 2.5 lb steps below 20, else 2.5 kg or 5 lb."""
+def load_step(load: float, unit: str) -> float:
+    """The smallest sensible change: 1 kg / 2.5 lb for light loads, else 2.5 kg / 5 lb."""
     if unit == "lb":
-        step = 2.5 if load < 45 else 5.0
-    else:
-        step = 1.0 if load < 20 else 2.5
+        return 2.5 if load < 45 else 5.0
+    return 1.0 if load < 20 else 2.5
+
+
+def round_load(load: float, unit: str) -> float:
+    """Round to what gyms can load, in steps of ``load_step``."""
+    step = load_step(load, unit)
     return max(step, round(load / step) * step)

@@ -144,8 +144,18 @@ class SwapArgs(BaseModel):
 def swap_current(ctx: ToolContext, args: SwapArgs) -> dict[str, Any]:
     """Swap the exercise in play for one with the same movement pattern ("the bench is taken").
 
-    Respects missing equipment and the person's protected joints.
+    Respects missing equipment and the person's protected joints. With ``protect`` (a
+    sore joint), every remaining exercise that loads it is swapped, or stopped when no
+    alternative fits.
     """
+    if args.protect and not args.unavailable_equipment:
+        return _run(
+            session.spare,
+            ctx.db,
+            ctx.user_id,
+            areas=args.protect,
+            constraints=list(ctx.constraints),
+        )
     return _run(
         session.swap,
         ctx.db,
