@@ -1,31 +1,24 @@
-"""Output rail: checks every model reply before it reaches the person (foundation version)."""
+"""Output rail: every model reply is checked before it reaches the person.
+
+A reply that diagnoses ("sounds like tendinitis"), suggests medication or a dose ("take
+some ibuprofen", "400 mg") or tells the person to push through pain is replaced by a
+fixed safe reply (``prompts/safety/output_replaced.j2``), and the loop flags it for the
+operators. The rules are data: ``safety/data/output.yaml``.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+import yaml
 
 import prompts
+from safety.normalise import fold, for_matching, sentences
+from safety.rules import DATA_DIR
 
-_RULES = [
-    (
-        "OUT-PUSH-001",
-        "tells the person to push through pain",
-        r"\bpush (through|past) (the )?pain\b",
-    ),
-    (
-        "OUT-DIAG-001",
-        "states a diagnosis",
-        r"\byou (probably |likely )?have (a |an )?(torn|tendinitis|sprain|fracture|hernia)",
-    ),
-    (
-        "OUT-MED-001",
-        "suggests medication or a dose",
-        r"\b(take|try) (some )?(ibuprofen|advil|aspirin|paracetamol|tylenol|naproxen)\b"
-        r"|\b\d+\s?mg\b",
-    ),
-]
-_COMPILED = [(rid, label, re.compile(rx, re.I)) for rid, label, rx in _RULES]
+EXCERPT_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -34,12 +27,62 @@ class OutputCheck:
 
     ok: bool
     reasons: list[str] = field(default_factory=list)
+    """Ids of the output rules that tripped (e.g. ``OUT-MEDICATION``)."""
     replacement: str = ""
+    """The safe reply to send instead (empty when ``ok``)."""
+    excerpt: str = ""
+    """The sentence that tripped, for the flag."""
+
+
+@dataclass(frozen=True)
+class _OutputRule:
+    id: str
+    label: str
+    regex: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def _rules() -> tuple[re.Pattern[str], tuple[_OutputRule, ...]]:
+    data = yaml.safe_load((DATA_DIR / "output.yaml").read_text(encoding="utf-8"))
+    negation = re.compile(str(data["negations"]))
+    rules = tuple(
+        _OutputRule(
+            str(raw["id"]),
+            str(raw["label"]),
+            re.compile("|".join(f"(?:{p})" for p in raw["patterns"])),
+        )
+        for raw in data["rules"]
+    )
+    return negation, rules
+
+
+def labels() -> dict[str, str]:
+    """Output rule id -> label, for reviewers and reports."""
+    return {rule.id: rule.label for rule in _rules()[1]}
 
 
 def check_reply(text: str) -> OutputCheck:
-    """Check one reply for diagnosis, medication advice and "push through the pain"."""
-    reasons = [rid for rid, _label, rx in _COMPILED if rx.search(text)]
+    """Check one model reply for diagnosis, medication or dose advice, and "push through pain".
+
+    Args:
+        text: The reply the model produced.
+
+    Returns:
+        ``ok`` with no reasons, or the tripped rule ids, the replacement and an excerpt.
+    """
+    negation, rules = _rules()
+    reasons: list[str] = []
+    excerpt = ""
+    for sentence in sentences(fold(text)):
+        norm = for_matching(sentence, {})
+        for rule in rules:
+            if rule.id in reasons:
+                continue
+            for match in rule.regex.finditer(norm):
+                if not negation.search(norm[: match.start()]):
+                    reasons.append(rule.id)
+                    excerpt = excerpt or sentence[:EXCERPT_CHARS]
+                    break
     if not reasons:
         return OutputCheck(True)
-    return OutputCheck(False, reasons, prompts.render("safety/output_replaced.j2"))
+    return OutputCheck(False, reasons, prompts.render("safety/output_replaced.j2"), excerpt)

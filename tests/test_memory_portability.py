@@ -18,6 +18,7 @@ from agent.memory import history, notes, portability, store
 from agent.memory.db import connect
 from agent.memory.history import SetInput
 from agent.models.scripted import ScriptedModel, call, calls, say
+from safety import parq
 from tests.factories import make_user, sample_exercise_index
 
 DATA = Path(__file__).parent / "data" / "import"
@@ -47,6 +48,7 @@ def _full_user(db: sqlite_utils.Database, now: datetime, name: str) -> int:
         now=now,
     )
     history.record_feedback(db, user_id, now=now, difficulty="about_right", note="fine")
+    parq.record_answers(db, user_id, {q.id: q.id == "PARQ-6" for q in parq.questions()}, now)
     return user_id
 
 
