@@ -11,6 +11,7 @@ from agent.cli import chat, workout
 from agent.cli import eval as eval_cli
 from agent.cli import memory as memory_cli
 from agent.cli import review as review_cli
+from agent.cli import safety as safety_cli
 from agent.cli import serve as serve_cli
 from agent.errors import CoachError
 
@@ -34,6 +35,7 @@ eval_cli.register(app)
 review_cli.register(app)
 memory_cli.register(app)
 serve_cli.register(app)
+safety_cli.register(app)
 
 
 def run() -> None:
