@@ -45,7 +45,8 @@ TOOLS = [
     schema("adherence", "weeks"),
     schema("resolve_constraint", "area"),
     schema("forget_note", "target"),
-    schema("add_note", "kind", "text"),
+    schema("add_note", "kind", "subject", "text"),
+    schema("last_performance", "exercise"),
 ]
 
 SESSION = {
@@ -257,10 +258,21 @@ def test_easier_harder_and_swaps() -> None:
     ]
     assert _calls(ask("too easy", *_planned())) == [("adjust_difficulty", {"direction": "harder"})]
     swap = _calls(ask("can you swap the lunges? they hurt my knee"))
-    assert swap[0] == (
-        "swap_exercise",
-        {"exercise": "lunges", "reason": "can you swap the lunges? they hurt my knee"},
-    )
+    # The sore knee is remembered as a constraint, and the lunges are swapped.
+    assert swap == [
+        (
+            "add_note",
+            {
+                "kind": "constraint",
+                "subject": "knee",
+                "text": "can you swap the lunges? they hurt my knee",
+            },
+        ),
+        (
+            "swap_exercise",
+            {"exercise": "lunges", "reason": "can you swap the lunges? they hurt my knee"},
+        ),
+    ]
     which = ask("can you swap it?")
     assert not which.tool_calls and "Which exercise" in (which.content or "")
 
@@ -415,3 +427,74 @@ def test_model_directed_hints_are_not_shown() -> None:
         [("log_sets", {}, "error: unknown exercise 'flibbertigibbet'; ask the person to rephrase")],
     )
     assert failed.content == "I couldn't log sets: unknown exercise 'flibbertigibbet'"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("give me a 30 minute session", [("plan_today", {"minutes": 30})]),
+        ("plan me a 45 minute session", [("plan_today", {"minutes": 45})]),
+        (
+            "feeling wiped out today, energy 2/5, I have 45 minutes",
+            [("plan_today", {"energy": 2, "minutes": 45})],
+        ),
+        (
+            "the bench is taken, I only have dumbbells today",
+            [("plan_today", {"equipment": ["dumbbells"]})],
+        ),
+        (
+            "I'm not a beginner, I've been lifting for five years",
+            [("update_profile", {"level": "intermediate"})],
+        ),
+        ("how consistent have I been lately?", [("adherence", {})]),
+        (
+            "how did my goblet squats go last time?",
+            [("last_performance", {"exercise": "goblet squats"})],
+        ),
+        ("what should I do if I ever feel dizzy during a workout?", []),
+        (
+            "four days is a pain in the neck to schedule, can we do 3 days a week?",
+            [("update_profile", {"days_per_week": 3})],
+        ),
+        (
+            "did 5 deadlifts at 100 kg, RPE 8",
+            [
+                (
+                    "log_sets",
+                    {
+                        "exercise": "deadlifts",
+                        "sets": [{"reps": 5, "load": 100.0, "unit": "kg", "rpe": 8.0}],
+                    },
+                )
+            ],
+        ),
+        (
+            "forget that I hate lunges, I've come around to them",
+            [("forget_note", {"target": "lunges"})],
+        ),
+        (
+            "I hate burpees",
+            [("add_note", {"kind": "dislike", "subject": "burpees", "text": "I hate burpees"})],
+        ),
+        (
+            "what usually gets in the way is evenings",
+            [("add_note", {"kind": "barrier", "text": "what usually gets in the way is evenings"})],
+        ),
+    ],
+)
+def test_phrasings_from_the_eval_scenarios(text: str, expected: list[Any]) -> None:
+    assert _calls(ask(text)) == expected
+
+
+def test_symptom_questions_get_conservative_advice() -> None:
+    reply = ask("what should I do if I ever feel dizzy during a workout?")
+    assert "stop straight away" in (reply.content or "")
+
+
+def test_new_equipment_is_added_to_the_stored_list() -> None:
+    assert _calls(ask("Good news, I bought a kettlebell!")) == [("get_profile", {})]
+    profile = {"profile": {"equipment": ["dumbbells", "bench"]}, "missing": []}
+    follow = answered("Good news, I bought a kettlebell!", [("get_profile", {}, profile)])
+    assert _calls(follow) == [
+        ("update_profile", {"equipment": ["dumbbells", "bench", "kettlebell"]})
+    ]

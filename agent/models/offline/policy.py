@@ -67,6 +67,12 @@ def understand(text: str, last_question: str | None = None) -> Understanding:
     answered = asked if asked and _answers(asked, found) else None
     if answered and "intake" not in intents:
         intents.append("intake")
+    if answered == "equipment":
+        # "just bands, I train at home" answers the question; it changes no plan.
+        intents = [i for i in intents if i not in ("equipment_change", "equipment_added")]
+    if "symptom_question" in intents or "scope" in intents:
+        # A question about symptoms is not a request for a session.
+        intents = [i for i in intents if i not in ("plan_today", "readiness", "soreness")]
     phrases = [found.exercise, *(entry.exercise for entry in found.sets)]
     unclear = {p: c for p in phrases if p for c in [_unclear_exercise(p)] if c}
     return Understanding(
@@ -182,7 +188,7 @@ def _today_equipment(s: Slots) -> list[str] | None:
 def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
     s = u.slots
     avoid = (s.body_parts or None) if u.has("soreness") else None
-    wants_plan = u.has("plan_today")
+    wants_plan = u.has("plan_today") or (u.has("readiness") and not state.plan_exists)
     if not wants_plan and state.plan_exists:
         if (
             s.minutes is not None
@@ -256,20 +262,26 @@ def _log(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
         out.add("log_sets", exercise=exercise, sets=[one] * entry.sets)
 
 
-def _questions(u: Understanding, out: CallBuilder) -> None:
+def _questions(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
     s = u.slots
-    if s.exercise in u.unclear:
+    swap = u.has("swap_exercise") or (u.has("dislike") and state.plan_exists)
+    if s.exercise in u.unclear or u.has("forget_note"):
         pass
-    elif u.has("swap_exercise") and s.exercise:
+    elif swap and s.exercise:
         out.add("swap_exercise", exercise=s.exercise, reason=u.text[:300])
     if u.has("progression") and s.exercise and s.exercise not in u.unclear:
         if not out.add("next_progression", exercise=s.exercise):
             out.add("exercise_progress", exercise=s.exercise)
     if u.has("weekly_program"):
         out.add("weekly_program")
-    if u.has("history"):
+    if u.has("consistency"):
+        out.add("adherence")
+    if u.has("history") and s.exercise and s.exercise not in u.unclear:
+        if not out.add("last_performance", exercise=s.exercise):
+            out.add("workout_history")
+    elif u.has("history"):
         out.add("workout_history")
-        if _PROGRESS_CHECK.search(u.text.lower()):
+        if _PROGRESS_CHECK.search(u.text.lower()) and not u.has("consistency"):
             out.add("adherence")
 
 
@@ -284,18 +296,33 @@ def _notes(u: Understanding, out: CallBuilder) -> None:
             u.text,
             flags=re.IGNORECASE,
         )
+        if u.has("dislike") and u.slots.exercise:
+            target = u.slots.exercise  # "forget that I hate lunges" -> the lunges note
         out.add("forget_note", target=target.strip(" .!?") or u.text)
     if u.has("add_note") and not u.has("forget_note"):
         out.add("add_note", kind="preference", text=u.text[:500])
+    if u.has("dislike") and not u.has("forget_note") and u.slots.exercise:
+        out.add("add_note", kind="dislike", subject=u.slots.exercise, text=u.text[:500])
+    if u.has("barrier"):
+        out.add("add_note", kind="barrier", text=u.text[:500])
+
+
+def _soreness_note(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
+    """A sore area with no session to adapt is remembered as a constraint."""
+    if not u.has("soreness") or u.has("plan_today", "readiness") or state.plan_exists:
+        return
+    for area in u.slots.body_parts:
+        out.add("add_note", kind="constraint", subject=area, text=u.text[:500])
 
 
 _STEPS: tuple[Callable[[Understanding, DialogueState, CallBuilder], None], ...] = (
     lambda u, st, out: _notes(u, out),
+    _soreness_note,
     _log,
     lambda u, st, out: _feedback(u, out),
     _difficulty,
     _plan_or_adapt,
-    lambda u, st, out: _questions(u, out),
+    _questions,
 )
 
 
@@ -305,12 +332,30 @@ def first_round(
     """The calls a new user message asks for (possibly none)."""
     out = CallBuilder(tools)
     changes = _profile_changes(u, state)
-    if changes and (u.has("intake") or u.answered or not u.intents):
+    if changes and (u.has("intake") or u.answered):
         out.add("update_profile", **changes)
     for step in _STEPS:
         step(u, state, out)
-    if not out.calls and u.has("greeting", "profile_question"):
+    if u.has("equipment_added") and u.slots.equipment.available and not out.calls:
+        # The profile holds the full list: read it, then add to it (see follow_up).
         out.add("get_profile")
+    if not out.calls and u.has("greeting", "profile_question", "intake"):
+        out.add("get_profile")
+    return out.calls
+
+
+def _equipment_follow_up(
+    u: Understanding, state: DialogueState, out: CallBuilder
+) -> list[ToolCall]:
+    """After get_profile for "I bought a kettlebell": save the list with the new item."""
+    read = next((r for r in state.results if r.name == "get_profile" and r.ok), None)
+    if read is None or not u.has("equipment_added") or state.called("update_profile"):
+        return []
+    profile = read.result.get("profile", {}) if isinstance(read.result, dict) else {}
+    current = [str(e) for e in profile.get("equipment") or []]
+    merged = current + [e for e in u.slots.equipment.available if e not in current]
+    if merged != current:
+        out.add("update_profile", equipment=merged)
     return out.calls
 
 
@@ -319,6 +364,9 @@ def follow_up(
 ) -> list[ToolCall]:
     """Calls to make after the first round's results: plan once intake is complete enough."""
     out = CallBuilder(tools)
+    added = _equipment_follow_up(u, state, out)
+    if added:
+        return added
     profile_update = next((r for r in state.results if r.name == "update_profile" and r.ok), None)
     if profile_update is None or state.plan_exists or state.called("plan_today"):
         return []

@@ -109,7 +109,10 @@ _SERVED_BY_TOOLS = (
 
 def render_reply(u: Understanding, state: DialogueState) -> str:
     """The final reply for this turn."""
-    sections = [_section(result) for result in state.results]
+    updated = any(r.name == "update_profile" and r.ok for r in state.results)
+    # A profile read before an update is superseded by the update's own answer.
+    shown = [r for r in state.results if not (updated and r.name == "get_profile")]
+    sections = [_section(result) for result in shown]
     sections = [s for s in sections if s]
     planned = any(r.ok and find_session(r.result) for r in state.results)
     locked = any(r.error.startswith("refused: a safety flag") for r in state.results)

@@ -227,6 +227,10 @@ def find_effort(text: str) -> Effort | None:
 _SETS_X_REPS = re.compile(r"\b(\d{1,2})\s*(?:x|×|\*)\s*(\d{1,3})\b")
 _SETS_OF = re.compile(r"\b(\d{1,2})\s*sets?\s*(?:of|x)\s*(\d{1,3})\b(?:\s*reps?)?")
 _SINGLE = re.compile(rf"\b(\d{{1,3}})\s*(?:reps?\s*)?(?:at|@|with|of)\s*(?={_NUM})")
+_SINGLE_NAMED = re.compile(
+    rf"\b(\d{{1,3}})\s+(?!sets?\b|reps?\b|x\b|times\b)([a-z][a-z -]{{1,30}}?)\s+(?:at|@|with)\s*"
+    rf"(?={_NUM})"
+)
 _CLAUSE = re.compile(r",|;|\bthen\b|\balso\b|\band\b(?=\s*\d)|\.(?!\d)")
 _FILLER = re.compile(
     r"\b(?:i|i've|ive|did|done|just|finished|completed|logged|log|my|of|sets?|reps?|at|with|"
@@ -236,7 +240,9 @@ _FILLER = re.compile(
 
 
 def _exercise_words(clause: str) -> str | None:
-    words = " ".join(_FILLER.sub(" ", clause).split()).strip(" -:")
+    # Names are words: quotes, brackets and other symbols never belong to one.
+    letters = re.sub(r"[^a-z0-9\s-]", " ", _FILLER.sub(" ", clause))
+    words = " ".join(letters.split()).strip(" -:")
     return words or None
 
 
@@ -247,7 +253,7 @@ def _parse_clause(clause: str) -> SetEntry | None:
     else:
         single = _SINGLE.search(clause)
         if not single or find_load(clause[single.start() :]) is None:
-            return None
+            return _parse_named_single(clause)
         match, sets, reps = single, 1, int(single.group(1))
     if sets < 1 or reps < 1:
         return None
@@ -259,6 +265,23 @@ def _parse_clause(clause: str) -> SetEntry | None:
         sets=sets,
         reps=reps,
         exercise=_exercise_words(stripped),
+        load=load,
+        effort=find_effort(clause),
+    )
+
+
+def _parse_named_single(clause: str) -> SetEntry | None:
+    """One set with the exercise inside the notation: "5 deadlifts at 100 kg"."""
+    match = _SINGLE_NAMED.search(clause)
+    if not match or int(match.group(1)) < 1:
+        return None
+    load = find_load(clause[match.end() - 1 :])
+    if load is None:
+        return None
+    return SetEntry(
+        sets=1,
+        reps=int(match.group(1)),
+        exercise=_exercise_words(match.group(2)),
         load=load,
         effort=find_effort(clause),
     )
@@ -307,6 +330,10 @@ _NEGATION = re.compile(
 _NOTHING_CONTEXT = re.compile(r"equipment|weights|gear|kit|have|got|use|only|just|body")
 
 
+_UNAVAILABLE_AFTER = re.compile(
+    r"^\s*(?:is|are|was|were|'s)\s+(?:taken|busy|broken|occupied|in use|gone|missing|"
+    r"not available|unavailable|out of order)"
+)
 _SETUP_UNAVAILABLE = re.compile(r"closed|shut|can't|cannot|not|\bno\b|away|without|travel")
 SHARED_VOCABULARY = Path(__file__).resolve().parents[2] / "planning" / "data" / "vocabulary.yaml"
 """The planner's vocabulary file; its equipment synonyms are merged into ours when present."""
@@ -367,24 +394,38 @@ def find_equipment(text: str, *, answering: bool = False) -> EquipmentMention:
             if not _SETUP_UNAVAILABLE.search(window):
                 _add(available, items)
         else:
-            _add(missing if _NEGATION.search(before) else available, items)
+            after = normal[match.end() : match.end() + 30]
+            gone = _NEGATION.search(before) or _UNAVAILABLE_AFTER.search(after)
+            _add(missing if gone else available, items)
     available = [item for item in available if item not in missing]
     return EquipmentMention(available=available, missing=missing, nothing=nothing)
 
 
 def find_body_parts(text: str) -> list[str]:
-    """Body areas named in ``text``, canonical and in lexicon order ("knee", "shoulder")."""
-    normal = str(text).lower()
+    """Body areas named in ``text``, canonical and in lexicon order ("knee", "shoulder").
+
+    Figures of speech ("a pain in the neck") are not body parts.
+    """
+    normal = _list_regex("idioms").sub(" ", str(text).lower())
     return [name for name, pattern in _table("body_parts") if pattern.search(normal)]
 
 
+_NOT_BEFORE = re.compile(
+    r"\b(?:not|never|no longer|isn't|aren't|n't)\s+(?:a\s+|an\s+|very\s+|really\s+)?$"
+)
+
+
 def _first(table: str, text: str) -> str | None:
-    normal = str(text).lower()
+    normal = str(text).lower().replace("’", "'")
     best: tuple[int, str] | None = None
     for name, pattern in _table(table):
-        match = pattern.search(normal)
-        if match and (best is None or match.start() < best[0]):
-            best = (match.start(), name)
+        for match in pattern.finditer(normal):
+            # "I'm not a beginner" names the level it rules out.
+            if _NOT_BEFORE.search(normal[max(0, match.start() - 20) : match.start()]):
+                continue
+            if best is None or match.start() < best[0]:
+                best = (match.start(), name)
+            break
     return best[1] if best else None
 
 
@@ -398,8 +439,16 @@ def find_level(text: str) -> str | None:
     return _first("levels", text)
 
 
+_ENERGY_SCORE = re.compile(r"\benergy\b[^\d]{0,15}(\d+)\s*(?:/|out of)\s*(\d+)")
+
+
 def find_energy(text: str) -> int | None:
-    """Energy on a 1-5 scale from words like "exhausted" (1) or "feeling great" (5)."""
+    """Energy on a 1-5 scale: "energy 2/5", "energy is 3 out of 10", "exhausted" (1)."""
+    score = _ENERGY_SCORE.search(normalize(text))
+    if score:
+        value, scale = int(score.group(1)), int(score.group(2))
+        if 0 < scale <= 10 and 0 <= value <= scale:
+            return max(1, min(5, round(value / scale * 5)))
     found = _first("energy", text)
     return int(found) if found is not None else None
 
@@ -419,6 +468,14 @@ _EXERCISE_PHRASES = (
     re.compile(
         r"\b(?:can't|cannot|can not|don't like|do not like|hate)\s+(?:do\s+|doing\s+)?(?:the\s+)?"
         r"(.+?)(?:[,.?!]|\s+(?:because|since|as|anymore|today)\b|$)"
+    ),
+    re.compile(
+        r"\bhow (?:did|does|do|is|are|have) (?:my |the )?([a-z -]{2,30}?) "
+        r"(?:go|going|gone|progress|progressing|look|looking)\b"
+    ),
+    re.compile(
+        r"\b(?:don't like|do not like|hate|can't stand|dislike|not a fan of|never give me)\s+"
+        r"(?:doing\s+)?(?:the\s+)?(.+?)(?:[,.?!]|\s+(?:because|since|as|anymore|please)\b|$)"
     ),
     re.compile(
         r"\b(?:progress|increase|progression for|progression on|add weight to|heavier on)\s+"
