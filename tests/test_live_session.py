@@ -9,9 +9,11 @@ from typing import Any
 import sqlite_utils
 
 from agent.live import session
+from agent.live.state import LiveState
 from agent.loop import Coach
 from agent.memory import store
 from agent.models.scripted import ScriptedModel, call, calls, say
+from agent.planning.catalog import constraint_tags
 from tests.factories import make_coach, make_user
 
 
@@ -188,12 +190,17 @@ def test_a_swap_to_spare_a_joint_avoids_exercises_that_load_it(
     d.say("start", "start_workout")
     d.say("done", "next_step")
     knee = d.say("my knee is cranky", "swap_current", {"protect": ["knee"]})
-    # No squat here spares the knee, so the squat stops and the session moves on.
-    assert knee["spared"]["changes"] == ["Goblet squat: stopped here"]
-    assert knee["exercise"]["name"] == "Dumbbell bench press"
+    assert knee["spared"]["changes"] == ["Goblet squat -> Dumbbell box squat"]
+    assert knee["exercise"]["pattern"] == "squat"
     assert "professional" in knee["message"]
-    spared = d.say("my shoulder is cranky", "swap_current", {"protect": ["shoulder"]})
-    assert spared["exercise"]["name"] == "Dumbbell floor press"
-    rdl = d.say("my lower back is cranky", "swap_current", {"protect": ["lower_back"]})
-    assert rdl["spared"]["changes"] == ["Dumbbell Romanian deadlift -> Glute bridge"]
-    assert rdl["exercise"]["name"] == "Dumbbell floor press"
+    back = d.say("my lower back is cranky", "swap_current", {"protect": ["lower_back"]})
+    # The squat in play is fine for the back; the deadlift later in the session is not.
+    assert back["exercise"]["name"] == "Dumbbell box squat"
+    [change] = back["spared"]["changes"]
+    assert change.startswith("Dumbbell Romanian deadlift -> ")
+    state = LiveState.model_validate_json(
+        db.execute("SELECT state FROM workout_sessions").fetchone()[0]
+    )
+    hinge = next(e for e in state.exercises if e.swapped_from == "Dumbbell Romanian deadlift")
+    assert hinge.pattern == "hinge"
+    assert not set(hinge.joints) & set(constraint_tags(["lower_back"]))

@@ -1,135 +1,40 @@
-"""How the live session gets and changes plans: through agent.planning when it is there.
+"""How the live session gets and changes plans: through agent.planning.
 
-The planner (agent.planning) owns the catalog, the session builder, swaps and
-compression. This module converts its session into ``LiveExercise`` blocks. Until the
-planner offers a piece, a deliberately small built-in version stands in (noted in
-``SOURCE``): eight common exercises, enough to run and test a session honestly.
+The planner owns the exercise catalog (names, muscles, cues, joint-stress tags, equipment),
+the gap table and, as it lands, the session builder. This module turns catalog exercises
+and planner sessions into ``LiveExercise`` blocks. Until ``agent.planning`` offers a
+session builder, ``build_session`` is a deliberately small stand-in (one catalog exercise
+per main pattern, marked ``SOURCE``) so a session can run end to end.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from agent.live.state import LiveExercise
+from agent.planning.catalog import Catalog, Exercise, constraint_tags, load_catalog
+from agent.planning.catalog import parse_equipment as _parse_equipment
+from agent.planning.rules import GapRow, prescriptions
 
 SOURCE = "live-fallback"
-"""Marks plans built by the stand-in rather than agent.planning."""
+"""Marks plans built by the stand-in rather than the planner's session builder."""
 
-
-@dataclass(frozen=True)
-class _Entry:
-    id: str
-    name: str
-    pattern: str
-    equipment: tuple[str, ...]
-    muscles: tuple[str, ...]
-    cues: tuple[str, ...]
-    joints: tuple[str, ...] = ()
-    timed: bool = False
-    reps: tuple[int, int] = (8, 12)
-    start_load_kg: float | None = None
-
-
-_CATALOG: tuple[_Entry, ...] = (
-    _Entry(
-        "goblet_squat",
-        "Goblet squat",
-        "squat",
-        ("dumbbells",),
-        ("quads", "glutes"),
-        ("Hold the weight at your chest, elbows down", "Sit between your heels"),
-        ("knee",),
-        start_load_kg=12.0,
-    ),
-    _Entry(
-        "bodyweight_squat",
-        "Bodyweight squat",
-        "squat",
-        (),
-        ("quads", "glutes"),
-        ("Feet shoulder-width, chest tall", "Push the floor away to stand"),
-        ("knee",),
-        reps=(12, 15),
-    ),
-    _Entry(
-        "glute_bridge",
-        "Glute bridge",
-        "hinge",
-        (),
-        ("glutes", "hamstrings"),
-        ("Ribs down, squeeze at the top", "Drive through your heels"),
-        reps=(12, 15),
-    ),
-    _Entry(
-        "db_rdl",
-        "Dumbbell Romanian deadlift",
-        "hinge",
-        ("dumbbells",),
-        ("hamstrings", "glutes"),
-        ("Push your hips back, soft knees", "Keep the weights close to your legs"),
-        ("lower_back",),
-        start_load_kg=14.0,
-    ),
-    _Entry(
-        "push_up",
-        "Push-up",
-        "horizontal_push",
-        (),
-        ("chest", "triceps"),
-        ("Body in one straight line", "Elbows about 45 degrees from your sides"),
-        ("shoulder", "wrist"),
-    ),
-    _Entry(
-        "db_bench_press",
-        "Dumbbell bench press",
-        "horizontal_push",
-        ("dumbbells", "bench"),
-        ("chest", "triceps"),
-        ("Shoulder blades back and down", "Lower to mid-chest"),
-        ("shoulder",),
-        start_load_kg=10.0,
-    ),
-    _Entry(
-        "db_floor_press",
-        "Dumbbell floor press",
-        "horizontal_push",
-        ("dumbbells",),
-        ("chest", "triceps"),
-        ("Pause with your upper arms on the floor", "Press up and slightly in"),
-        start_load_kg=10.0,
-    ),
-    _Entry(
-        "db_row",
-        "One-arm dumbbell row",
-        "horizontal_pull",
-        ("dumbbells",),
-        ("back", "biceps"),
-        ("Pull your elbow toward your hip", "Keep your back flat"),
-        start_load_kg=12.0,
-    ),
-    _Entry(
-        "band_row",
-        "Band row",
-        "horizontal_pull",
-        ("resistance_band",),
-        ("back", "biceps"),
-        ("Squeeze your shoulder blades together", "Slow on the way back"),
-        reps=(12, 15),
-    ),
-    _Entry(
-        "plank",
-        "Plank",
-        "core",
-        (),
-        ("core",),
-        ("Squeeze glutes and brace", "Breathe steadily"),
-        timed=True,
-        reps=(30, 30),
-    ),
+_PREFERRED: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("squat", ("goblet_squat", "bodyweight_squat")),
+    ("horizontal_push", ("db_bench_press", "db_floor_press", "push_up")),
+    ("hinge", ("db_rdl", "glute_bridge")),
+    ("horizontal_pull", ("db_row", "band_row")),
+    ("core", ("plank",)),
 )
+"""The stand-in's picks per pattern, loaded variants first."""
 
-_ORDER = ("squat", "horizontal_push", "hinge", "horizontal_pull", "core")
+_START_LOAD_KG = {"goblet_squat": 12.0, "db_rdl": 14.0, "db_bench_press": 10.0,
+                  "db_floor_press": 10.0, "db_row": 12.0}  # fmt: skip
+"""Conservative first loads (per dumbbell) when the person has no history yet."""
+
+_LEVEL_RANK = {"beginner": 0, "intermediate": 1, "advanced": 2}
 
 WARMUP = [
     "2 minutes easy marching or jumping jacks to warm up",
@@ -150,100 +55,157 @@ class PlanInput:
     goal: str | None = None
 
 
-def _usable(entry: _Entry, equipment: set[str], avoid: set[str]) -> bool:
-    return set(entry.equipment) <= equipment and not (set(entry.joints) & avoid)
+def equipment_words(items: Iterable[str]) -> frozenset[str]:
+    """Catalog equipment words for what the person named (unknown words are dropped)."""
+    found: set[str] = {"bodyweight"}
+    for item in items:
+        try:
+            found.update(_parse_equipment([item.replace("_", " ")]))
+        except ValueError:
+            continue
+    return frozenset(found)
 
 
-def _to_live(entry: _Entry, sets: int, rest_s: int, rir: int) -> LiveExercise:
+def avoided_tags(areas: Iterable[str]) -> frozenset[str]:
+    """Joint-stress tags to leave out for constraint areas (unknown areas are ignored)."""
+    tags: set[str] = set()
+    for area in areas:
+        try:
+            tags.update(constraint_tags([area]))
+        except ValueError:
+            continue
+    return frozenset(tags)
+
+
+def _live(exercise: Exercise, sets: int, rest_s: int, rir: int) -> LiveExercise:
+    timed = exercise.unit == "seconds"
+    low, high = exercise.seconds if timed and exercise.seconds else (8, 12)
+    if exercise.is_bodyweight and not timed:
+        low, high = 10, 15
     return LiveExercise(
-        id=entry.id,
-        name=entry.name,
-        pattern=entry.pattern,
-        equipment=list(entry.equipment),
-        muscles=list(entry.muscles),
+        id=exercise.id,
+        name=exercise.name,
+        pattern=exercise.pattern,
+        equipment=list(exercise.equipment),
+        muscles=list(exercise.primary_muscles),
         sets=sets,
-        rep_low=entry.reps[0],
-        rep_high=entry.reps[1],
-        timed=entry.timed,
-        rest_s=rest_s,
+        rep_low=low,
+        rep_high=high,
+        timed=timed,
+        rest_s=60 if timed else rest_s,
         target_rir=rir,
-        load=entry.start_load_kg,
+        load=_START_LOAD_KG.get(exercise.id),
         unit="kg",
-        cues=list(entry.cues[:2]),
-        joints=list(entry.joints),
+        cues=list(exercise.cues[:2]),
+        joints=list(exercise.tags),
     )
 
 
-def loads_joint(exercise: LiveExercise, areas: list[str]) -> bool:
-    """Whether the exercise stresses any of the joint ``areas``.
-
-    Tags match by substring, so a planner tag like "deep_knee_flexion" counts for "knee".
-    """
-    tags = exercise.joints or next((list(e.joints) for e in _CATALOG if e.id == exercise.id), [])
-    return any(area.lower() in tag.lower() for area in areas for tag in tags)
+def _fits(exercise: Exercise, equipment: frozenset[str], avoid: frozenset[str]) -> bool:
+    return Catalog.available(exercise, equipment) and Catalog.allowed(exercise, avoid)
 
 
 def build_session(spec: PlanInput) -> list[LiveExercise]:
-    """Today's blocks: one exercise per pattern that the equipment and constraints allow.
+    """Stand-in builder: one exercise per main pattern that equipment and joints allow.
 
-    The loaded variant is preferred when its equipment is there; three sets each
-    (two when the session is under 20 minutes), 90 s rest, 2 reps in reserve.
+    Three sets each (two under 20 minutes), 90 s rest, 2 reps in reserve.
     """
-    equipment = {e.lower() for e in spec.equipment} | {"bodyweight"}
-    avoid = {a.lower() for a in spec.avoid}
+    catalog = load_catalog()
+    equipment = equipment_words(spec.equipment)
+    avoid = avoided_tags(spec.avoid)
     sets = 2 if spec.minutes < 20 else 3
     blocks: list[LiveExercise] = []
-    for pattern in _ORDER:
-        options = [e for e in _CATALOG if e.pattern == pattern and _usable(e, equipment, avoid)]
-        if not options:
-            continue
-        best = max(options, key=lambda e: len(e.equipment))
-        blocks.append(_to_live(best, sets, 60 if best.timed else 90, 2))
+    for pattern, preferred in _PREFERRED:
+        picks = [catalog.find(i) for i in preferred]
+        usable = [e for e in picks if e is not None and _fits(e, equipment, avoid)]
+        if not usable:
+            level = _LEVEL_RANK.get(spec.level or "", 0)
+            usable = list(catalog.candidates(pattern, equipment, avoid, level))
+        if usable:
+            blocks.append(_live(usable[0], sets, 90, 2))
     return blocks
 
 
 def swap(
     exercise: LiveExercise, equipment: list[str], unavailable: list[str], avoid: list[str]
 ) -> LiveExercise | None:
-    """Another exercise of the same pattern, without the missing equipment or flagged joints."""
-    have = ({e.lower() for e in equipment} | {"bodyweight"}) - {u.lower() for u in unavailable}
-    blocked = {a.lower() for a in avoid}
+    """Another catalog exercise of the same pattern that the equipment and joints allow.
+
+    The same main muscle comes first, then a loaded lift for a loaded one, easier
+    levels, and the planner's preference.
+    """
+    catalog = load_catalog()
+    have = equipment_words(equipment) - equipment_words(unavailable) | {"bodyweight"}
     options = [
         e
-        for e in _CATALOG
-        if e.pattern == exercise.pattern and e.id != exercise.id and _usable(e, have, blocked)
+        for e in catalog.candidates(exercise.pattern, frozenset(have), avoided_tags(avoid), 2)
+        if e.id != exercise.id and e.mechanic == "compound"
     ]
     if not options:
         return None
-    chosen = max(options, key=lambda e: len(e.equipment))
-    new = _to_live(chosen, exercise.sets, exercise.rest_s, exercise.target_rir)
-    new.done_sets = 0
-    new.sets = max(1, exercise.sets - exercise.done_sets)
+    main = exercise.muscles[0] if exercise.muscles else None
+    loaded = bool(set(exercise.equipment) - {"bodyweight"})
+    chosen = min(
+        options,
+        key=lambda e: (
+            e.main_muscle != main,
+            e.is_bodyweight == loaded,  # a loaded lift is replaced by a loaded one
+            e.level_rank,
+            -e.prefer,
+            e.id,
+        ),
+    )
+    new = _live(chosen, max(1, exercise.sets - exercise.done_sets), exercise.rest_s,
+                exercise.target_rir)  # fmt: skip
+    if not new.timed and not exercise.timed:
+        new.rep_low, new.rep_high = exercise.rep_low, exercise.rep_high
     new.swapped_from = exercise.name
     new.status = "active"
     return new
 
 
+def loads_joint(exercise: LiveExercise, areas: list[str]) -> bool:
+    """Whether the exercise carries a joint-stress tag that the ``areas`` rule out."""
+    tags = set(exercise.joints)
+    found = load_catalog().find(exercise.id)
+    if found is not None:
+        tags |= set(found.tags)
+    return bool(tags & avoided_tags(areas))
+
+
+def gap_row(gap_days: int, age: int | None = None) -> GapRow:
+    """The planner's missed-time row for a gap (older people move to the "break" row sooner)."""
+    rules = prescriptions()
+    rows = list(rules.gap_table)
+    if age is not None and age >= rules.older_age and gap_days > 7:
+        # From the older age the "break" row applies after a week instead of two.
+        rows = [row for row in rows if row.id != "short_break"]
+    for row in rows:
+        if row.max_days is None or gap_days <= row.max_days:
+            return row
+    return rows[-1]
+
+
 def cues_for(exercise_id: str) -> list[str]:
     """Catalog cues for an exercise id (empty when unknown)."""
-    for entry in _CATALOG:
-        if entry.id == exercise_id:
-            return list(entry.cues[:2])
-    return []
+    found = load_catalog().find(exercise_id)
+    return list(found.cues[:2]) if found is not None else []
 
 
 def from_plan_dict(plan: dict[str, Any]) -> list[LiveExercise]:
     """Blocks from a planner session in the ``coach plan --json`` shape."""
+    catalog = load_catalog()
     blocks: list[LiveExercise] = []
     for item in plan.get("exercises", []):
         low, high, timed = _parse_reps(item.get("reps", 10))
+        known = catalog.find(str(item["id"]))
         blocks.append(
             LiveExercise(
                 id=str(item["id"]),
                 name=str(item.get("name", item["id"])),
-                pattern=str(item.get("pattern", "")),
-                equipment=list(item.get("equipment") or []),
-                muscles=list(item.get("muscles") or []),
+                pattern=str(item.get("pattern", known.pattern if known else "")),
+                equipment=list(item.get("equipment") or (known.equipment if known else [])),
+                muscles=list(item.get("muscles") or (known.primary_muscles if known else [])),
                 sets=int(item.get("sets", 3)),
                 rep_low=low,
                 rep_high=high,
@@ -253,7 +215,7 @@ def from_plan_dict(plan: dict[str, Any]) -> list[LiveExercise]:
                 load=item.get("load"),
                 unit=str(item.get("unit", "kg")),
                 cues=list(item.get("cues") or cues_for(str(item["id"])))[:2],
-                joints=list(item.get("tags") or []),
+                joints=list(item.get("tags") or (known.tags if known else [])),
             )
         )
     return blocks

@@ -192,7 +192,14 @@ def start(
     )
     _suggest_loads(db, user_id, state, profile.units)
     if gap is not None:
-        note = sm.apply_gap(state.exercises, gap)
+        rule = planner_bridge.gap_row(gap, profile.age)
+        note = sm.apply_gap(
+            state.exercises,
+            gap,
+            set_factor=rule.set_factor,
+            load_factor=rule.load_factor,
+            rir_add=rule.rir_add,
+        )
         if note:
             state.adjustments.append(note)
     if minutes is not None and state.remaining_minutes() + state.warmup_minutes > minutes:

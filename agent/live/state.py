@@ -294,29 +294,28 @@ def compress(state: LiveState, minutes: float) -> list[str]:
     return changes
 
 
-def apply_gap(exercises: list[LiveExercise], gap_days: int) -> str | None:
-    """The reference's missed-time table, applied to a fresh session.
-
-    <=7 d resume; 8-14 d one third fewer sets and RIR +2; 15-28 d about 55% of the sets
-    and load -10%; >28 d half the volume and load -15%.
+def apply_gap(
+    exercises: list[LiveExercise],
+    gap_days: int,
+    *,
+    set_factor: float,
+    load_factor: float,
+    rir_add: int,
+) -> str | None:
+    """Apply a row of the planner's missed-time table to a fresh session.
 
     Returns:
         What changed, or None when the plan stands.
     """
-    if gap_days <= 7:
+    if set_factor >= 1 and load_factor >= 1 and rir_add <= 0:
         return None
-    if gap_days <= 14:
-        set_factor, load_factor, rir_add = 2 / 3, 1.0, 2
-    elif gap_days <= 28:
-        set_factor, load_factor, rir_add = 0.55, 0.90, 2
-    else:
-        set_factor, load_factor, rir_add = 0.5, 0.85, 2
     for exercise in exercises:
-        exercise.sets = max(1, math.floor(exercise.sets * set_factor + 0.5))
+        exercise.sets = max(1, min(exercise.sets, math.floor(exercise.sets * set_factor + 0.5)))
         exercise.target_rir += rir_add
         if exercise.load is not None and load_factor < 1:
-            exercise.load = round_load(exercise.load * load_factor, exercise.unit)
-    load_text = "" if load_factor == 1 else f", loads -{round((1 - load_factor) * 100)}%"
+            lighter = round_load(exercise.load * load_factor, exercise.unit)
+            exercise.load = min(exercise.load, lighter)
+    load_text = "" if load_factor >= 1 else f", loads -{round((1 - load_factor) * 100)}%"
     return (
         f"{gap_days} days since the last session: sets x{set_factor:.2f}, "
         f"{rir_add} more reps in reserve{load_text}"
