@@ -226,7 +226,10 @@ def _triggers(context: Mapping[str, Any], macros: Mapping[str, str]) -> Triggers
 
 
 def _rule(
-    raw: Mapping[str, Any], macros: Mapping[str, str], defaults: Mapping[str, Mapping[str, Tier]]
+    raw: Mapping[str, Any],
+    macros: Mapping[str, str],
+    defaults: Mapping[str, Mapping[str, Tier]],
+    area_words: list[str],
 ) -> Rule:
     rule_id = str(raw["id"])
     tier = _tier(raw["tier"], rule_id)
@@ -235,7 +238,10 @@ def _rule(
         if name not in MODIFIERS:
             raise RuleError(f"{rule_id}: unknown modifier {name!r}")
         modifier_tiers[name] = _tier(value, rule_id)
-    anchors = tuple(str(a) for a in raw["anchors"])
+    anchors: list[str] = []
+    for anchor in raw["anchors"]:
+        # "{area}" stands for every spelling of every joint area in lexicon.yaml.
+        anchors.extend(area_words if anchor == "{area}" else [str(anchor)])
     if not anchors:
         raise RuleError(f"{rule_id}: needs at least one anchor")
     return Rule(
@@ -243,7 +249,7 @@ def _rule(
         tier=tier,
         kind=str(raw["kind"]),
         label=str(raw["label"]),
-        anchors=anchors,
+        anchors=tuple(anchors),
         regex=_compile(raw["patterns"], macros),
         requires=_compile(raw["requires"], macros, bounded=False) if raw.get("requires") else None,
         unless=_compile(raw["unless"], macros, bounded=False) if raw.get("unless") else None,
@@ -291,7 +297,7 @@ def load() -> RuleSet:
         tier: {name: _tier(value, f"modifier_tiers.{tier}") for name, value in row.items()}
         for tier, row in context["modifier_tiers"].items()
     }
-    rules = tuple(_rule(raw, macros, defaults) for raw in data["rules"])
+    rules = tuple(_rule(raw, macros, defaults, sorted(area_tags)) for raw in data["rules"])
     ids = [r.id for r in rules]
     if len(ids) != len(set(ids)):
         raise RuleError("duplicate rule ids in rules.yaml")
