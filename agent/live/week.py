@@ -17,10 +17,7 @@ import prompts
 from agent.live.state import LiveState
 from agent.memory import history, store
 from agent.memory.exercises import default_index
-
-STRENGTH_DAYS_FLOOR = 2
-AEROBIC_MODERATE_MINUTES = 150
-"""Weekly public-health floors: muscle-strengthening on 2+ days, 150 min moderate aerobic."""
+from agent.planning.rules import prescriptions
 
 FALLEN_OFF_DAYS = 14
 """No session for this long (with sessions before) means a restart plan, not the old one."""
@@ -104,6 +101,7 @@ def checkin(db: sqlite_utils.Database, user_id: int, now: datetime) -> dict[str,
     gap = adherence.days_since_last
     fallen_off = adherence.total_workouts > 0 and gap is not None and gap >= FALLEN_OFF_DAYS
     aerobic = _aerobic_minutes(db, user_id, first)
+    floors = prescriptions().public_health  # the planner's weekly floors
     data: dict[str, Any] = {
         "week_start": first.isoformat(),
         "sessions_done": done,
@@ -112,9 +110,9 @@ def checkin(db: sqlite_utils.Database, user_id: int, now: datetime) -> dict[str,
         "sets_per_muscle": _muscle_sets(db, user_id, first),
         "ledger": {
             "strength_days": done,
-            "strength_days_target": STRENGTH_DAYS_FLOOR,
+            "strength_days_target": floors.strength_days,
             "aerobic_minutes_logged": aerobic,
-            "aerobic_minutes_target": AEROBIC_MODERATE_MINUTES,
+            "aerobic_minutes_target": floors.aerobic_moderate_minutes,
         },
         "days_since_last": gap,
         "fallen_off": fallen_off,
@@ -131,6 +129,7 @@ def _next_step(data: dict[str, Any], minutes: int | None) -> str:
         return f"a {first['minutes']}-minute restart session on {first['day']}: run `coach workout`"
     if data["sessions_done"] < data["sessions_planned"]:
         return f"a {minutes or 30}-minute session today or tomorrow: run `coach workout`"
-    if data["ledger"]["aerobic_minutes_logged"] < AEROBIC_MODERATE_MINUTES:
+    ledger = data["ledger"]
+    if ledger["aerobic_minutes_logged"] < ledger["aerobic_minutes_target"]:
         return "a 20-30 minute brisk walk on a rest day (you can talk but not sing)"
     return "a rest day, then the next session as planned"
