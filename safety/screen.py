@@ -233,7 +233,8 @@ class _Sentence:
 def _screen_sentence(norm: str, rules: RuleSet) -> list[Signal]:
     triggers = rules.triggers
     masked = triggers.idioms.sub(_blank, norm)
-    sentence = _Sentence(masked, triggers.pseudo.sub(_blank, masked))
+    unprompted = triggers.injection.sub(_blank, masked)
+    sentence = _Sentence(masked, triggers.pseudo.sub(_blank, unprompted))
     best: dict[str, Signal] = {}
     for index in rules.candidates(masked):
         rule = rules.rules[index]
@@ -431,7 +432,7 @@ def _across_turns(normalised: list[str], rules: RuleSet, context: ScreenContext)
     found: list[Signal] = []
     for norm in normalised:
         masked = t.idioms.sub(_blank, norm)
-        trig = t.pseudo.sub(_blank, masked)
+        trig = t.pseudo.sub(_blank, t.injection.sub(_blank, masked))
         for rule_id, label, regex, floor in (
             (WORSENING_ID, "the earlier symptom is getting worse", t.worsening, Tier.STOP),
             (PERSISTING_ID, "the earlier symptom has not gone", t.persisting, Tier.CAUTION),
