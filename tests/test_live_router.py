@@ -140,3 +140,16 @@ def test_a_mild_ache_mid_session_swaps_to_spare_the_joint() -> None:
     assert calls == [
         ("swap_current", {"protect": ["shoulder"], "reason": "my shoulder is a bit cranky"})
     ]
+
+
+def test_under_a_safety_lock_the_session_only_logs_finishes_or_says_it_is_paused() -> None:
+    messages = _conversation("log_set", _LIVE, "ok next exercise")
+    messages[0]["content"] = "Safety flags: stop on 2026-11-16 (plan changes locked)."
+    assert router.route(messages, _OFFERED) == [("current_step", {})]
+    messages[-1]["content"] = "I did 8 before that"
+    assert router.route(messages, _OFFERED) == [("log_set", {"reps": 8})]
+    messages[-1]["content"] = "I'm done for today"
+    assert router.route(messages, _OFFERED) == [("finish_workout", {})]
+    fresh = _conversation(None, None, "let's go")
+    fresh[0]["content"] = messages[0]["content"]
+    assert router.route(fresh, _OFFERED) is None

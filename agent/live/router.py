@@ -34,6 +34,12 @@ SESSION_TOOLS = frozenset(
     }
 )
 
+PLAN_CHANGING = frozenset(SESSION_TOOLS - {"current_step", "log_set", "finish_workout"})
+"""Session tools refused while a safety flag locks the plan (logging and finishing stay)."""
+
+LOCK_MARKER = "(plan changes locked)"
+"""How the system prompt's context (prompts/context.j2) says a safety flag locks the plan."""
+
 Call = tuple[str, dict[str, Any]]
 
 
@@ -170,11 +176,18 @@ def route(messages: list[dict[str, Any]], offered: set[str]) -> list[Call] | Non
         return None
     text = normalize(str(last_user.get("content") or ""))
     mode = live_mode(messages)
+    locked = any(
+        m.get("role") == "system" and LOCK_MARKER in str(m.get("content") or "") for m in messages
+    )
     if mode == "feedback":
         calls = _feedback_calls(text)
     elif mode == "live":
         calls = _live_calls(text)
+        if locked:
+            # After a stop the session only logs what was done, finishes, or says it is paused.
+            kept = [call for call in calls if call[0] not in PLAN_CHANGING]
+            calls = kept if kept or not calls else [("current_step", {})]
     else:
-        calls = [("start_workout", {})] if _matches("start", text) else []
+        calls = [("start_workout", {})] if _matches("start", text) and not locked else []
     calls = [call for call in calls if call[0] in offered]
     return calls or None

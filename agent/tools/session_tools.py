@@ -58,6 +58,10 @@ class NoArgs(BaseModel):
 
 def current_step(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
     """What the person should be doing now in the live workout (exercise, set, reps, load)."""
+    if ctx.plan_locked:
+        paused = session.pause_for_safety(ctx.db, ctx.user_id)
+        if paused is not None:
+            return paused
     return _run(session.current, ctx.db, ctx.user_id)
 
 
