@@ -47,6 +47,8 @@ _LIVE = {"event": "logged", "phase": "rest"}
         ("skip this one", [("skip_exercise", {})]),
         ("only 5 minutes left", [("compress_remaining", {"minutes": 5})]),
         ("I'm done for today", [("finish_workout", {})]),
+        ("let's go", [("current_step", {})]),
+        ("where was I?", [("current_step", {})]),
     ],
 )
 def test_live_phrases_route_to_session_tools(text: str, expected: list[Any]) -> None:

@@ -147,7 +147,7 @@ def _live_calls(text: str) -> list[Call]:
         return calls
     if _matches("next", text):
         return [("next_step", {})]
-    if _matches("where", text):
+    if _matches("where", text) or _matches("start", text):
         return [("current_step", {})]
     return []
 
