@@ -297,13 +297,17 @@ def _check_note(env: CheckEnv, check: NoteRecordedCheck) -> tuple[bool, str, int
         "AND (? IS NULL OR kind = ?)",
         [env.user_id, check.status, check.kind, check.kind],
     ).fetchall()
+    kind = check.kind or "any-kind"
     for subject, text in rows:
         if check.subject and not re.search(check.subject, str(subject or ""), re.I):
             continue
         if check.text and not re.search(check.text, str(text or ""), re.I):
             continue
+        if check.absent:
+            return False, f"a {check.status} {kind} note remains: {text!r}", check.turn
         return True, f"found {check.kind or 'a'} note ({subject})", check.turn
-    kind = check.kind or "any-kind"
+    if check.absent:
+        return True, f"no {check.status} {kind} note matches", check.turn
     return False, f"no {check.status} {kind} note matched; saw {rows[:4]}", check.turn
 
 

@@ -255,6 +255,7 @@ class NoteRecordedCheck(_Check):
     subject: str | None = Field(default=None, description="Regex on the subject.")
     text: str | None = Field(default=None, description="Regex on the text.")
     status: str = Field(default="active", description="Note status required.")
+    absent: bool = Field(default=False, description="Require that no such note exists.")
 
 
 class FlagOpenCheck(_Check):
