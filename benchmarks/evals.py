@@ -4,7 +4,8 @@
    (target: under 10 s for 60 scenarios on this machine).
 2. A local OpenAI-compatible stub on 127.0.0.1 (tests/openai_stub.py) that answers every
    request after 200 ms, driven through the real ``openai`` backend at concurrency 16,
-   cache off. The ideal wall time is calls x 200 ms / 16; target <= 1.5x that.
+   cache off. The ideal wall time is calls x 200 ms / 16; target <= 1.5x that. Two runs:
+   the first pays the SDK's cold start, the second is the steady state.
 
 Prints one JSON object.
 """
@@ -60,30 +61,37 @@ def stub() -> dict[str, Any]:
     scenarios = load_scenarios()
     reply = Reply(body=completion("Noted. Tell me how much time you have today."))
     reply.delay_s = LATENCY_S
+    options = RunOptions(backend="openai", model_name="stub-model", concurrency=STUB_CONCURRENCY)
+    walls: list[float] = []
+    calls: list[int] = []
+    abnormal = 0
     with serve(default=reply) as server:
         os.environ["OPENAI_BASE_URL"] = server.base_url
         os.environ["OPENAI_API_KEY"] = "stub"
         os.environ["COACH_MODEL"] = "stub-model"
         model = get_model("openai")
-        started = time.perf_counter()
-        results = run(
-            scenarios,
-            lambda s, t: model,
-            RunOptions(backend="openai", model_name="stub-model", concurrency=STUB_CONCURRENCY),
-        )
-        wall = time.perf_counter() - started
-        calls = len(server.requests)
-    ideal = calls * LATENCY_S / STUB_CONCURRENCY
+        # Run 1 is cold: the SDK's first requests (lazy imports, new connections) all
+        # happen at once in 16 threads. Run 2 is the steady state a long eval sees.
+        for _ in range(2):
+            before = len(server.requests)
+            started = time.perf_counter()
+            results = run(scenarios, lambda s, t: model, options)
+            walls.append(time.perf_counter() - started)
+            calls.append(len(server.requests) - before)
+            abnormal += sum(1 for t in results["trials"] if t["abnormal"])
+    ideal = calls[1] * LATENCY_S / STUB_CONCURRENCY
     return {
         "scenarios": len(scenarios),
         "concurrency": STUB_CONCURRENCY,
         "latency_ms": int(LATENCY_S * 1000),
-        "model_calls": calls,
-        "wall_s": round(wall, 3),
+        "model_calls": calls[1],
         "ideal_s": round(ideal, 3),
-        "ratio_to_ideal": round(wall / ideal, 3) if ideal else None,
+        "wall_s": round(walls[1], 3),
+        "ratio_to_ideal": round(walls[1] / ideal, 3) if ideal else None,
+        "cold_wall_s": round(walls[0], 3),
+        "cold_ratio_to_ideal": round(walls[0] / ideal, 3) if ideal else None,
         "target_ratio": 1.5,
-        "abnormal_trials": sum(1 for t in results["trials"] if t["abnormal"]),
+        "abnormal_trials": abnormal,
     }
 
 
