@@ -20,7 +20,7 @@ import sqlite_utils
 
 import prompts
 from agent.errors import CoachError, ModelError, UserInputError
-from agent.memory import store
+from agent.memory import notes, store
 from agent.memory.context import build_context
 from agent.memory.db import transaction
 from agent.models.base import AssistantMessage, ChatModel
@@ -142,6 +142,7 @@ class Coach:
                 "UPDATE turns SET safety_tier = ? WHERE id = ?",
                 [verdict.assessment.tier.value, turn_id],
             )
+            self._remember_constraints(user_id, verdict.constraints, now)
         safety = {
             "tier": verdict.assessment.tier.value,
             "signals": [s.rule_id for s in verdict.assessment.signals],
@@ -174,7 +175,12 @@ class Coach:
                         conversation_id=conversation_id,
                         reasons=checked.reasons,
                         now=now,
+                        excerpt=checked.excerpt,
                     )
+                if verdict.guidance:
+                    # The screen's own words (caution advice, an answer about a symptom,
+                    # "your plan stays on hold") always reach the person, whatever the model said.
+                    reply = f"{reply}\n\n{verdict.guidance}"
                 self._finish(turn_id, user_id, conversation_id, produced, reply, now)
         except CoachError as exc:
             self._fail(turn_id, exc)
@@ -184,6 +190,23 @@ class Coach:
             {"name": o.name, "arguments": o.arguments, "result": o.result} for o in outcomes
         ]
         return result
+
+    def _remember_constraints(self, user_id: int, areas: list[str], now: datetime) -> None:
+        """Keep a joint area the screen flagged at caution as an active constraint.
+
+        Without this a sore knee would only shape the current turn's plan and be forgotten
+        by the next one; the person lifts it by saying it is fine again.
+        """
+        known = set(store.active_constraint_areas(self.db, user_id))
+        for area in sorted(set(areas) - known):
+            notes.add_note(
+                self.db,
+                user_id,
+                kind="constraint",
+                subject=area,
+                text=f"{area.replace('_', ' ')} flagged at caution by the safety screen",
+                now=now,
+            )
 
     def _converse(self, ctx: ToolContext) -> tuple[str, list[dict[str, Any]], list[ToolOutcome]]:
         """Model <-> tools until a final reply; returns it, the new messages and outcomes."""

@@ -143,3 +143,20 @@ def test_history_is_replayed_on_the_next_turn(db: sqlite_utils.Database, now: da
     coach.turn(user_id, conversation_id, "3")
     sent = [m["content"] for m in model.requests[1][0][1:]]
     assert sent == ["I want to get fit", "How many days a week?", "3"]
+
+
+def test_a_caution_area_becomes_a_remembered_constraint(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, conversation_id = make_user(db, now)
+    model = ScriptedModel([say("Let's keep your knee happy today.")])
+    result = make_coach(db, model, now).turn(
+        user_id, conversation_id, "my knee aches a little today, maybe 3/10"
+    )
+    assert result.safety["tier"] == "caution"
+    assert store.active_constraint_areas(db, user_id) == ["knee"]
+    # The screen's own guidance is appended to whatever the model said.
+    assert result.reply.startswith("Let's keep your knee happy today.")
+    assert len(result.reply) > len("Let's keep your knee happy today.")
+    system = model.requests[0][0][0]["content"]
+    assert "knee" in system
