@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-Role = Literal["main", "secondary", "light", "core", "carry", "isolation"]
+Role = Literal["main", "secondary", "light", "core", "carry", "isolation", "mobility"]
 
 
 class _Frozen(BaseModel):

@@ -1,0 +1,70 @@
+"""Rules every planned session must satisfy, checked independently of how it was built.
+
+Used by the property tests, the benchmark sweep and anyone who wants to verify a plan
+(for instance an eval checking a ``coach plan --json`` output).
+"""
+
+from __future__ import annotations
+
+from agent.planning.catalog import load_catalog
+from agent.planning.models import Session, SessionRequest
+from agent.planning.rules import prescriptions
+
+LOWER = frozenset({"squat", "hinge", "lunge"})
+PUSH = frozenset({"horizontal_push", "vertical_push"})
+PULL = frozenset({"horizontal_pull", "vertical_pull"})
+
+
+def time_window(request: SessionRequest, session: Session) -> tuple[float, float]:
+    """The (lowest, highest) acceptable estimate in minutes for this request.
+
+    80-100% of the minutes asked for; a very-low-readiness recovery session is capped
+    at the recovery length instead (it is meant to be short).
+    """
+    cap = float(request.minutes)
+    if session.kind == "recovery":
+        if session.readiness == "very_low":
+            cap = min(cap, prescriptions().readiness.very_low_max_minutes)
+        else:
+            cap = min(cap, 30.0)
+    return round(0.8 * cap, 6), cap
+
+
+def violations(request: SessionRequest, session: Session) -> list[str]:
+    """Every broken rule, in words; empty when the session is sound.
+
+    Rules: the estimate is within :func:`time_window`; every exercise (warm-up and
+    cool-down included) needs only available equipment and carries no tag excluded by
+    the constraints or ``avoid_tags``; a strength session has a lower-body pattern, a
+    push and a pull; the session was built for this request.
+    """
+    catalog = load_catalog()
+    problems: list[str] = []
+    low, high = time_window(request, session)
+    if not low <= session.est_minutes <= high:
+        problems.append(f"est_minutes {session.est_minutes} outside [{low}, {high}]")
+    have = set(request.equipment) | {"bodyweight"}
+    banned = set(request.avoid_tags)
+    for area in request.constraints:
+        banned.update(catalog.vocabulary.constraint_tags[area])
+    ids = [p.id for p in session.exercises]
+    ids += [i.id for i in (*session.warmup.items, *session.cooldown.items) if i.id]
+    for exercise_id in ids:
+        exercise = catalog.find(exercise_id)
+        if exercise is None:
+            problems.append(f"unknown exercise {exercise_id}")
+            continue
+        missing = [e for e in exercise.equipment if e not in have]
+        if missing:
+            problems.append(f"{exercise_id} needs {missing}")
+        bad = sorted(set(exercise.tags) & banned)
+        if bad:
+            problems.append(f"{exercise_id} carries excluded tags {bad}")
+    if session.kind == "strength":
+        patterns = {p.pattern for p in session.exercises}
+        for name, group in (("lower-body", LOWER), ("push", PUSH), ("pull", PULL)):
+            if not patterns & group:
+                problems.append(f"strength session without a {name} pattern")
+    if session.request != request:
+        problems.append("session.request differs from the request")
+    return problems
