@@ -118,6 +118,7 @@ class Vocabulary(BaseModel):
     equipment_synonyms: dict[str, tuple[str, ...]]
     equipment_fillers: tuple[str, ...]
     tags: dict[str, str]
+    tag_labels: dict[str, str]
     constraint_tags: dict[str, tuple[str, ...]]
     area_synonyms: dict[str, str]
     name_abbreviations: dict[str, str]
@@ -375,6 +376,7 @@ def _vocabulary(raw: dict[str, Any]) -> Vocabulary:
         equipment_synonyms={str(k): tuple(v) for k, v in raw["equipment_synonyms"].items()},
         equipment_fillers=tuple(raw["equipment_fillers"]),
         tags=raw["tags"],
+        tag_labels=raw["tag_labels"],
         constraint_tags={k: tuple(v) for k, v in raw["constraint_tags"].items()},
         area_synonyms={str(k): str(v) for k, v in raw["area_synonyms"].items()},
         name_abbreviations={str(k): str(v) for k, v in raw["name_abbreviations"].items()},
@@ -482,6 +484,12 @@ def normalize_area(text: str) -> str | None:
     if single in vocab.constraint_tags:
         return single
     return vocab.area_synonyms.get(single)
+
+
+def describe_tags(tags: Iterable[str]) -> str:
+    """Tags in plain words: "deep knee bends, jumping and impact"."""
+    labels = load_catalog().vocabulary.tag_labels
+    return ", ".join(labels.get(t, t.replace("_", " ")) for t in tags)
 
 
 def constraint_tags(areas: Iterable[str]) -> list[str]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from agent.planning.catalog import Catalog, Exercise, load_catalog
+from agent.planning.catalog import Catalog, Exercise, describe_tags, load_catalog
 from agent.planning.models import (
     Band,
     Block,
@@ -55,6 +55,8 @@ from agent.planning.rules import (
 )
 
 _FULL_VARIANTS = ("full_a", "full_b", "full_c")
+EASIER_SET_FACTOR = 0.8
+"""Each step easier keeps this share of the sets (besides one more rep in reserve)."""
 _HISTORY_WINDOW_DAYS = 42
 _PARTNERS: dict[str, tuple[str, ...]] = {
     "lower": ("pull", "push", "core", "carry"),
@@ -68,16 +70,6 @@ _STATION_NOTES: dict[str, str] = {
     "rotate through the exercises.",
     "circuit": "{work} s of steady work per station, then move to the next; keep going round.",
     "flow": "{rounds} slow round(s), about a minute per move. Stop anything that hurts.",
-}
-_TAG_WORDS = {
-    "deep_knee_flexion": "deep knee bends",
-    "impact": "jumping and impact",
-    "overhead": "overhead work",
-    "spinal_loading": "heavy loading of the lower back",
-    "wrist_extension": "weight on bent-back wrists",
-    "floor_work": "floor work",
-    "end_range_shoulder": "end-range shoulder loading",
-    "heavy_grip": "hard gripping",
 }
 
 
@@ -129,6 +121,8 @@ class _Item:
     notes: list[str] = field(default_factory=list)
     reps_text: str | None = None
     base_sets: int = 0
+    factor: float = 1.0
+    """Share of the fitted sets actually done (volume cuts), applied after fitting."""
 
     def work_s(self, sec_default: float) -> float:
         """Work seconds of one set (both sides for unilateral exercises)."""
@@ -444,9 +438,11 @@ def _dose(ctx: _Ctx, ex: Exercise, slot: Slot, tier: str, role: Role) -> _Item:
         rir=rir,
     )
     if role != "light":
+        # Volume cuts (readiness, gap, deload) are applied after fitting, so the
+        # exercises stay those of a normal session and only the sets drop.
         mods = ctx.mods
-        item.sets = max(1, round(item.sets * mods.set_factor))
-        item.max_sets = max(item.sets, round(item.max_sets * mods.set_factor)) + mods.extra_sets
+        item.factor = mods.set_factor
+        item.max_sets += mods.extra_sets
         if item.rir is not None:
             item.rir = min(5, item.rir + mods.rir_add)
     return item
@@ -525,8 +521,7 @@ def _progress(ctx: _Ctx, item: _Item, used: set[str]) -> None:
             ctx.reasons.append(rec.reasons[0] + f" Today: {nxt.name}.")
         return
     if rec.action == "deload":
-        item.sets = max(1, round(item.sets * rec.set_factor))
-        item.max_sets = item.sets
+        item.factor *= rec.set_factor
         if item.rir is not None:
             item.rir = min(5, item.rir + rec.rir_add)
         ctx.deload_recommended = True
@@ -619,6 +614,10 @@ def _difficulty(ctx: _Ctx, items: list[_Item], used: set[str]) -> None:
         _effort_steps(item, steps > 0, left)
 
 
+def _rir_words(rir: int) -> str:
+    return f"{rir} rep{'' if rir == 1 else 's'} in reserve"
+
+
 def _effort_steps(item: _Item, harder: bool, count: int) -> None:
     if item.rir is not None:
         floor = 0 if item.role == "isolation" else 1
@@ -626,15 +625,14 @@ def _effort_steps(item: _Item, harder: bool, count: int) -> None:
         item.rir = max(floor, item.rir - count) if harder else min(5, item.rir + count)
         if item.rir != before:
             item.notes.append(
-                f"{'Harder' if harder else 'Easier'}: finish with {item.rir} reps in reserve "
+                f"{'Harder' if harder else 'Easier'}: finish with {_rir_words(item.rir)} "
                 f"instead of {before}."
             )
     if harder:
         item.max_sets += 1
         item.sets = min(item.max_sets, item.sets + 1)
-    elif item.sets > 1:
-        item.sets -= 1
-        item.max_sets = max(item.sets, item.max_sets - 1)
+    else:
+        item.factor *= EASIER_SET_FACTOR**count
 
 
 # ------------------------------------------------------------------------ time model
@@ -676,8 +674,8 @@ def _pair(items: list[_Item], rest: int) -> list[_Unit]:
             continue
         taken[partner] = True
         other = items[partner]
-        other.sets = item.sets
-        other.max_sets = max(other.max_sets, item.max_sets)
+        rounds = max(other.sets, min(item.sets, other.max_sets))
+        item.sets = other.sets = rounds
         units.append(_Unit([item, other], rest, "superset"))
     return units
 
@@ -714,6 +712,7 @@ def _fit(ctx: _Ctx, items: list[_Item]) -> _Plan:
     plan = shrunk
     plan.warm, plan.cool = warm, cool
     _grow(ctx, plan, minutes * 60)
+    _cut_volume(plan)
     _fill(ctx, plan, minutes * 60)
     if any(it.sets < it.base_sets for u in plan.units for it in u.items):
         plan.notes.append("Fewer sets per lift to fit the time.")
@@ -807,6 +806,18 @@ def _grow(ctx: _Ctx, plan: _Plan, budget: float) -> None:
             else:
                 for it in unit.items:
                     it.sets -= 1
+
+
+def _cut_volume(plan: _Plan) -> None:
+    """Apply volume cuts to the fitted sets; freed time goes to easy work in ``_fill``."""
+    for unit in plan.units:
+        factor = min(it.factor for it in unit.items)
+        if factor >= 1:
+            continue
+        rounds = max(1, round(unit.rounds * factor))
+        for it in unit.items:
+            it.sets = rounds
+            it.base_sets = min(it.base_sets, rounds)
 
 
 def _fill(ctx: _Ctx, plan: _Plan, budget: float) -> None:
@@ -1168,7 +1179,7 @@ def _aerobic(exercises: list[Prescription], blocks: list[Block]) -> tuple[float,
 def _constraint_reason(ctx: _Ctx) -> str | None:
     if not ctx.excluded:
         return None
-    words = ", ".join(_TAG_WORDS.get(t, t) for t in sorted(ctx.excluded))
+    words = describe_tags(sorted(ctx.excluded))
     areas = ctx.req.constraints
     who = f" to protect your {', '.join(a.replace('_', ' ') for a in areas)}" if areas else ""
     return f"No {words}{who}."
