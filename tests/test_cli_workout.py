@@ -46,11 +46,12 @@ def test_enter_walks_the_session_and_rest_is_reported_as_data(db_path: str) -> N
     events = _lines(result.output)
     assert [e.get("event") for e in events] == ["started", "step", "logged", "rest", "step"]
     assert events[0]["phase"] == "warmup"
-    assert events[3]["rest_s"] == 90
-    assert events[4]["exercise"]["name"] == "Goblet squat" and events[4]["set"] == 2
+    first = events[1]["exercise"]
+    assert events[3]["rest_s"] == first["rest_s"] > 0
+    assert events[4]["exercise"]["name"] == first["name"] and events[4]["set"] == 2
     db = connect(db_path)
     rows = db.execute("SELECT exercise_id, reps, load, unit FROM set_logs").fetchall()
-    assert rows == [("goblet_squat", 12, 12.0, "kg")]
+    assert rows == [(first["id"], int(first["reps"].split("-")[-1]), None, None)]
 
 
 def test_sigkill_mid_session_resumes_at_the_same_exercise_and_set(db_path: str) -> None:
@@ -199,7 +200,7 @@ def test_terminal_rest_shows_a_countdown_that_enter_skips(db_path: str) -> None:
         os.write(master, b"\n")
         _read_until(master, "Enter to skip")
         os.write(master, b"\n")
-        after = _read_until(master, "set 2 of 3: 8-12 reps")
+        after = _read_until(master, "set 2 of 3")
         assert "Goblet squat" in after
         os.write(master, b"quit\n")
         assert proc.wait(timeout=20) == 0

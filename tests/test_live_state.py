@@ -5,7 +5,6 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.live import planner_bridge
 from agent.live import state as sm
 from agent.live.state import LiveExercise, LiveState, Phase
 from agent.live.units import KG_PER_LB, normalise_unit, to_kg
@@ -60,23 +59,6 @@ def test_compress_fits_the_minutes_or_keeps_only_the_set_in_play(
     pending = [e for e in state.exercises if e.status in sm.PENDING]
     assert after <= minutes or (len(pending) == 1 and pending[0].sets == 1)
     assert all(e.rest_s <= 60 for e in pending)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(_exercise, min_size=1, max_size=6), st.integers(0, 400))
-def test_a_gap_never_adds_work(exercises: list[LiveExercise], gap: int) -> None:
-    originals = [e.model_copy() for e in exercises]
-    changed = [e.model_copy() for e in exercises]
-    row = planner_bridge.gap_row(gap)
-    note = sm.apply_gap(
-        changed, gap, set_factor=row.set_factor, load_factor=row.load_factor, rir_add=row.rir_add
-    )
-    assert (note is None) == (gap <= 7)
-    for old, new in zip(originals, changed, strict=True):
-        assert 1 <= new.sets <= old.sets
-        assert new.target_rir >= old.target_rir
-        if old.load is not None and new.load is not None:
-            assert new.load <= old.load
 
 
 @settings(max_examples=60, deadline=None)

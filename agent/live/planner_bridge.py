@@ -1,58 +1,35 @@
 """How the live session gets and changes plans: through agent.planning.
 
-The planner owns the exercise catalog (names, muscles, cues, joint-stress tags, equipment),
-the gap table and, as it lands, the session builder. This module turns catalog exercises
-and planner sessions into ``LiveExercise`` blocks. Until ``agent.planning`` offers a
-session builder, ``build_session`` is a deliberately small stand-in (one catalog exercise
-per main pattern, marked ``SOURCE``) so a session can run end to end.
+The planner owns the exercise catalog (names, muscles, cues, joint-stress tags, equipment)
+and the session builder (gap table, progression, readiness). This module asks it for
+today's session and turns its prescriptions into ``LiveExercise`` blocks, and finds
+same-pattern swaps in its catalog.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from agent.live.state import LiveExercise
-from agent.planning.catalog import Catalog, Exercise, constraint_tags, load_catalog
+from agent.planning.catalog import LEVELS, Catalog, Exercise, constraint_tags, load_catalog
 from agent.planning.catalog import parse_equipment as _parse_equipment
-from agent.planning.rules import GapRow, prescriptions
-
-SOURCE = "live-fallback"
-"""Marks plans built by the stand-in rather than the planner's session builder."""
-
-_PREFERRED: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("squat", ("goblet_squat", "bodyweight_squat")),
-    ("horizontal_push", ("db_bench_press", "db_floor_press", "push_up")),
-    ("hinge", ("db_rdl", "glute_bridge")),
-    ("horizontal_pull", ("db_row", "band_row")),
-    ("core", ("plank",)),
-)
-"""The stand-in's picks per pattern, loaded variants first."""
-
-_START_LOAD_KG = {"goblet_squat": 12.0, "db_rdl": 14.0, "db_bench_press": 10.0,
-                  "db_floor_press": 10.0, "db_row": 12.0}  # fmt: skip
-"""Conservative first loads (per dumbbell) when the person has no history yet."""
-
-_LEVEL_RANK = {"beginner": 0, "intermediate": 1, "advanced": 2}
-
-WARMUP = [
-    "2 minutes easy marching or jumping jacks to warm up",
-    "10 slow bodyweight squats and 10 arm circles each way",
-    "one light set of your first exercise",
-]
-COOLDOWN = ["2-3 minutes easy walking", "slow breathing, gentle stretches if you like"]
+from agent.planning.models import GOALS, History, Prescription, SessionRequest
+from agent.planning.session import build_session as build_planned_session
 
 
-@dataclass
-class PlanInput:
-    """What a plan is built from."""
-
-    equipment: list[str] = field(default_factory=list)
-    avoid: list[str] = field(default_factory=list)
-    minutes: float = 30
-    level: str | None = None
-    goal: str | None = None
+def phase_steps(phase: Any) -> list[str]:
+    """Warm-up or cool-down steps from a stored plan's phase (``{"items": [...]}``)."""
+    if not isinstance(phase, dict):
+        return []
+    steps: list[str] = []
+    for item in phase.get("items") or []:
+        if isinstance(item, dict) and item.get("name"):
+            detail = str(item.get("detail") or "")
+            steps.append(f"{item['name']}: {detail}" if detail else str(item["name"]))
+    return steps
 
 
 def equipment_words(items: Iterable[str]) -> frozenset[str]:
@@ -94,7 +71,7 @@ def _live(exercise: Exercise, sets: int, rest_s: int, rir: int) -> LiveExercise:
         timed=timed,
         rest_s=60 if timed else rest_s,
         target_rir=rir,
-        load=_START_LOAD_KG.get(exercise.id),
+        load=None,
         unit="kg",
         cues=list(exercise.cues[:2]),
         joints=list(exercise.tags),
@@ -103,27 +80,6 @@ def _live(exercise: Exercise, sets: int, rest_s: int, rir: int) -> LiveExercise:
 
 def _fits(exercise: Exercise, equipment: frozenset[str], avoid: frozenset[str]) -> bool:
     return Catalog.available(exercise, equipment) and Catalog.allowed(exercise, avoid)
-
-
-def build_session(spec: PlanInput) -> list[LiveExercise]:
-    """Stand-in builder: one exercise per main pattern that equipment and joints allow.
-
-    Three sets each (two under 20 minutes), 90 s rest, 2 reps in reserve.
-    """
-    catalog = load_catalog()
-    equipment = equipment_words(spec.equipment)
-    avoid = avoided_tags(spec.avoid)
-    sets = 2 if spec.minutes < 20 else 3
-    blocks: list[LiveExercise] = []
-    for pattern, preferred in _PREFERRED:
-        picks = [catalog.find(i) for i in preferred]
-        usable = [e for e in picks if e is not None and _fits(e, equipment, avoid)]
-        if not usable:
-            level = _LEVEL_RANK.get(spec.level or "", 0)
-            usable = list(catalog.candidates(pattern, equipment, avoid, level))
-        if usable:
-            blocks.append(_live(usable[0], sets, 90, 2))
-    return blocks
 
 
 def swap(
@@ -173,19 +129,6 @@ def loads_joint(exercise: LiveExercise, areas: list[str]) -> bool:
     return bool(tags & avoided_tags(areas))
 
 
-def gap_row(gap_days: int, age: int | None = None) -> GapRow:
-    """The planner's missed-time row for a gap (older people move to the "break" row sooner)."""
-    rules = prescriptions()
-    rows = list(rules.gap_table)
-    if age is not None and age >= rules.older_age and gap_days > 7:
-        # From the older age the "break" row applies after a week instead of two.
-        rows = [row for row in rows if row.id != "short_break"]
-    for row in rows:
-        if row.max_days is None or gap_days <= row.max_days:
-            return row
-    return rows[-1]
-
-
 def cues_for(exercise_id: str) -> list[str]:
     """Catalog cues for an exercise id (empty when unknown)."""
     found = load_catalog().find(exercise_id)
@@ -212,13 +155,24 @@ def from_plan_dict(plan: dict[str, Any]) -> list[LiveExercise]:
                 timed=timed,
                 rest_s=int(item.get("rest_s", 90)),
                 target_rir=int(item.get("target_rir", item.get("rir", 2))),
-                load=item.get("load"),
-                unit=str(item.get("unit", "kg")),
+                load=_load_value(item.get("load")),
+                unit=str(
+                    (item.get("load") or {}).get("unit")
+                    if isinstance(item.get("load"), dict)
+                    else item.get("unit", "kg")
+                ),
                 cues=list(item.get("cues") or cues_for(str(item["id"])))[:2],
                 joints=list(item.get("tags") or (known.tags if known else [])),
             )
         )
     return blocks
+
+
+def _load_value(load: Any) -> float | None:
+    """A plan's load: a number, or the planner's ``{"value", "unit", "text"}`` suggestion."""
+    if isinstance(load, dict):
+        load = load.get("value")
+    return float(load) if isinstance(load, int | float) else None
 
 
 def _parse_reps(value: Any) -> tuple[int, int, bool]:
@@ -230,3 +184,83 @@ def _parse_reps(value: Any) -> tuple[int, int, bool]:
         return low, high, timed
     number = int(float(digits or 10))
     return number, number, timed
+
+
+@dataclass
+class PlannedDay:
+    """A planner session converted for the live state machine."""
+
+    exercises: list[LiveExercise]
+    warmup: list[str]
+    warmup_minutes: float
+    cooldown: list[str]
+    cooldown_minutes: float
+    reasons: list[str]
+    plan: dict[str, Any]
+
+
+def plan_today(
+    profile: Any,
+    *,
+    avoid: list[str],
+    minutes: float,
+    today: date,
+    history: History,
+    difficulty: int = 0,
+) -> PlannedDay:
+    """Today's session from the planner's builder (gap table, progression, readiness).
+
+    ``profile`` is the stored ``Profile``; unknown goals, levels, equipment words and
+    areas are left to the planner's defaults rather than failing the start.
+    """
+    goal = profile.goal if profile.goal in GOALS else "general_fitness"
+    level = profile.level if profile.level in LEVELS else "beginner"
+    areas = load_catalog().vocabulary.constraint_tags
+    request = SessionRequest(
+        goal=goal,
+        level=level,
+        equipment=sorted(equipment_words(profile.equipment or [])),
+        minutes=int(max(5, min(180, round(minutes)))),
+        constraints=[a for a in avoid if a in areas],
+        today=today,
+        age=profile.age if profile.age is None or 10 <= profile.age <= 110 else None,
+        units="lb" if profile.units == "lb" else "kg",
+        difficulty=max(-3, min(3, difficulty)),
+    )
+    session = build_planned_session(request, history)
+    rest_by_block = {block.label: block.rest_s for block in session.blocks}
+    return PlannedDay(
+        exercises=[_from_prescription(p, rest_by_block) for p in session.exercises],
+        warmup=[f"{i.name}: {i.detail}" if i.detail else i.name for i in session.warmup.items],
+        warmup_minutes=session.warmup.minutes,
+        cooldown=[f"{i.name}: {i.detail}" if i.detail else i.name for i in session.cooldown.items],
+        cooldown_minutes=session.cooldown.minutes,
+        reasons=list(session.reasons),
+        plan=session.model_dump(mode="json"),
+    )
+
+
+def _from_prescription(item: Prescription, rest_by_block: dict[str, int]) -> LiveExercise:
+    timed = item.seconds is not None and item.rep_low is None
+    low = item.rep_low if item.rep_low is not None else (item.seconds or 30)
+    high = item.rep_high if item.rep_high is not None else low
+    # Inside a superset the rest comes after the round; the live session runs blocks one
+    # exercise at a time, so it rests the round's rest after each set.
+    rest = item.rest_s or rest_by_block.get(item.block, 60)
+    return LiveExercise(
+        id=item.id,
+        name=item.name + (" (each side)" if item.per_side else ""),
+        pattern=item.pattern,
+        equipment=list(item.equipment),
+        muscles=list(item.muscles),
+        sets=item.sets,
+        rep_low=low,
+        rep_high=high,
+        timed=timed,
+        rest_s=rest,
+        target_rir=item.target_rir if item.target_rir is not None else 2,
+        load=item.load.value if item.load is not None else None,
+        unit=item.load.unit if item.load is not None else "kg",
+        cues=list(item.cues[:2]),
+        joints=list(item.tags),
+    )

@@ -16,7 +16,7 @@ import prompts
 from agent.live import persist, planner_bridge
 from agent.live import state as sm
 from agent.live.state import LiveExercise, LiveState, Phase
-from agent.live.units import from_kg, normalise_unit, round_load
+from agent.live.units import normalise_unit, round_load
 from agent.memory import history, store
 
 RESUME_WITHIN = timedelta(hours=12)
@@ -80,6 +80,7 @@ def _exercise_data(exercise: LiveExercise) -> dict[str, Any]:
         "timed": exercise.timed,
         "load": exercise.load,
         "unit": exercise.unit if exercise.load is not None else None,
+        "needs_load": bool(set(exercise.equipment) - {"bodyweight"}),
         "target_rir": exercise.target_rir,
         "rest_s": exercise.rest_s,
         "cues": exercise.cues[:2],
@@ -167,43 +168,47 @@ def start(
     profile = store.get_profile(db, user_id)
     avoid = sorted(set(store.active_constraint_areas(db, user_id)) | set(constraints or []))
     planned = persist.planned_for(db, user_id, now.date())
-    session_id: int | None
+    session_id = planned[0] if planned is not None else None
     if planned is not None and planned[1].get("exercises") and (gap is None or gap <= 7):
-        exercises = planner_bridge.from_plan_dict(planned[1])
-        plan, session_id = planned[1], planned[0]
+        # Today's session was already planned (and nothing was missed since): run it.
+        plan = planned[1]
+        state = LiveState(
+            exercises=planner_bridge.from_plan_dict(plan),
+            warmup=planner_bridge.phase_steps(plan.get("warmup")),
+            cooldown=planner_bridge.phase_steps(plan.get("cooldown")),
+            gap_days=gap,
+        )
+        _suggest_loads(db, user_id, state, profile.units)
+        if minutes is not None and state.remaining_minutes() + state.warmup_minutes > minutes:
+            budget = max(1.0, minutes - state.warmup_minutes)
+            state.adjustments.extend(sm.compress(state, budget))
     else:
-        spec = planner_bridge.PlanInput(
-            equipment=list(profile.equipment or []),
+        # The planner builds it from history: gap table, progression, feedback, readiness.
+        day = planner_bridge.plan_today(
+            profile,
             avoid=avoid,
             minutes=float(minutes or profile.session_minutes or 30),
-            level=profile.level,
-            goal=profile.goal,
+            today=now.date(),
+            history=persist.planner_history(db, user_id, now),
+            difficulty=_feedback_difficulty(db, user_id),
         )
-        exercises = planner_bridge.build_session(spec)
-        plan = {"source": planner_bridge.SOURCE, "exercises": [e.id for e in exercises]}
-        session_id = planned[0] if planned is not None else None
-    if not exercises:
+        plan = day.plan
+        state = LiveState(
+            exercises=day.exercises,
+            warmup=day.warmup,
+            warmup_minutes=day.warmup_minutes,
+            cooldown=day.cooldown,
+            cooldown_minutes=day.cooldown_minutes,
+            gap_days=gap,
+            adjustments=day.reasons,
+        )
+        for exercise in state.exercises:
+            # Where the planner has no suggestion yet, start from the last load lifted.
+            previous = persist.last_load(db, user_id, exercise.id)
+            if exercise.load is None and previous is not None:
+                exercise.load, exercise.unit = previous
+    if not state.exercises:
         raise SessionError("no exercise fits the equipment and constraints on file")
-    state = LiveState(
-        exercises=exercises,
-        warmup=list(planner_bridge.WARMUP),
-        cooldown=list(planner_bridge.COOLDOWN),
-        gap_days=gap,
-    )
-    _suggest_loads(db, user_id, state, profile.units)
-    if gap is not None:
-        rule = planner_bridge.gap_row(gap, profile.age)
-        note = sm.apply_gap(
-            state.exercises,
-            gap,
-            set_factor=rule.set_factor,
-            load_factor=rule.load_factor,
-            rir_add=rule.rir_add,
-        )
-        if note:
-            state.adjustments.append(note)
-    if minutes is not None and state.remaining_minutes() + state.warmup_minutes > minutes:
-        state.adjustments.extend(sm.compress(state, max(1.0, minutes - state.warmup_minutes)))
     new_id = persist.start(db, user_id, state, now, plan=plan, session_id=session_id)
     row = persist.SessionRow(new_id, "in_progress", state, persist.iso(now), None)
     payload = step_payload(row, event="started")
@@ -238,18 +243,25 @@ def _mark_missed(db: sqlite_utils.Database, user_id: int, now: datetime) -> None
     )
 
 
+def _feedback_difficulty(db: sqlite_utils.Database, user_id: int) -> int:
+    """Last session's answer as the planner's difficulty step: too hard -1, too easy +1."""
+    return {"too_hard": -1, "too_easy": 1}.get(persist.last_feedback(db, user_id) or "", 0)
+
+
 def _suggest_loads(db: sqlite_utils.Database, user_id: int, state: LiveState, units: str) -> None:
-    """Start from the last load lifted; last session's feedback moves it a step."""
+    """For a stored plan: missing loads come from the last load lifted.
+
+    Last session's feedback then moves them a step (the planner does this itself when
+    it builds the session).
+    """
     feedback = persist.last_feedback(db, user_id)
     factor = {"too_hard": 1 - FEEDBACK_LOAD_STEP, "too_easy": 1 + FEEDBACK_LOAD_STEP}.get(
         feedback or "", 1.0
     )
     for exercise in state.exercises:
         previous = persist.last_load(db, user_id, exercise.id)
-        if previous is not None:
+        if exercise.load is None and previous is not None:
             exercise.load, exercise.unit = previous
-        elif exercise.load is not None and units == "lb" and exercise.unit == "kg":
-            exercise.load, exercise.unit = round_load(from_kg(exercise.load, "lb"), "lb"), "lb"
         if exercise.load is not None and factor != 1.0:
             exercise.load = round_load(exercise.load * factor, exercise.unit)
         if feedback == "too_hard":

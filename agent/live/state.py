@@ -7,7 +7,6 @@ crash resumes at the same set. Nothing here reads the database or the clock.
 
 from __future__ import annotations
 
-import math
 from enum import StrEnum
 from typing import Any
 
@@ -292,31 +291,3 @@ def compress(state: LiveState, minutes: float) -> list[str]:
     if state.phase is Phase.WARMUP:
         state.warmup_minutes = min(state.warmup_minutes, 1.0)
     return changes
-
-
-def apply_gap(
-    exercises: list[LiveExercise],
-    gap_days: int,
-    *,
-    set_factor: float,
-    load_factor: float,
-    rir_add: int,
-) -> str | None:
-    """Apply a row of the planner's missed-time table to a fresh session.
-
-    Returns:
-        What changed, or None when the plan stands.
-    """
-    if set_factor >= 1 and load_factor >= 1 and rir_add <= 0:
-        return None
-    for exercise in exercises:
-        exercise.sets = max(1, min(exercise.sets, math.floor(exercise.sets * set_factor + 0.5)))
-        exercise.target_rir += rir_add
-        if exercise.load is not None and load_factor < 1:
-            lighter = round_load(exercise.load * load_factor, exercise.unit)
-            exercise.load = min(exercise.load, lighter)
-    load_text = "" if load_factor >= 1 else f", loads -{round((1 - load_factor) * 100)}%"
-    return (
-        f"{gap_days} days since the last session: sets x{set_factor:.2f}, "
-        f"{rir_add} more reps in reserve{load_text}"
-    )
