@@ -14,7 +14,8 @@ from datetime import date
 from typing import Any
 
 from agent.live.state import LiveExercise
-from agent.planning.catalog import LEVELS, Catalog, Exercise, constraint_tags, load_catalog
+from agent.planning.adapt import substitutes
+from agent.planning.catalog import LEVELS, Exercise, constraint_tags, load_catalog
 from agent.planning.catalog import parse_equipment as _parse_equipment
 from agent.planning.models import GOALS, History, Prescription, SessionRequest
 from agent.planning.session import build_session as build_planned_session
@@ -78,40 +79,34 @@ def _live(exercise: Exercise, sets: int, rest_s: int, rir: int) -> LiveExercise:
     )
 
 
-def _fits(exercise: Exercise, equipment: frozenset[str], avoid: frozenset[str]) -> bool:
-    return Catalog.available(exercise, equipment) and Catalog.allowed(exercise, avoid)
-
-
 def swap(
-    exercise: LiveExercise, equipment: list[str], unavailable: list[str], avoid: list[str]
+    exercise: LiveExercise,
+    equipment: list[str],
+    unavailable: list[str],
+    avoid: list[str],
+    *,
+    level: str | None = None,
+    in_session: Iterable[str] = (),
 ) -> LiveExercise | None:
-    """Another catalog exercise of the same pattern that the equipment and joints allow.
+    """The planner's closest substitute: same pattern and main muscle, allowed and at hand.
 
-    The same main muscle comes first, then a loaded lift for a loaded one, easier
-    levels, and the planner's preference.
+    ``unavailable`` equipment is taken out of what the person has; ``avoid`` are joint
+    areas to protect; exercises already in the session are not offered again.
     """
     catalog = load_catalog()
-    have = equipment_words(equipment) - equipment_words(unavailable) | {"bodyweight"}
-    options = [
-        e
-        for e in catalog.candidates(exercise.pattern, frozenset(have), avoided_tags(avoid), 2)
-        if e.id != exercise.id and e.mechanic == "compound"
-    ]
+    if exercise.id not in catalog:
+        return None
+    have = (equipment_words(equipment) - equipment_words(unavailable)) | {"bodyweight"}
+    areas = catalog.vocabulary.constraint_tags
+    request = SessionRequest(
+        level=level if level in LEVELS else "beginner",
+        equipment=sorted(have),
+        constraints=[a for a in avoid if a in areas],
+    )
+    options = substitutes(exercise.id, request, avoid=[i for i in in_session if i in catalog])
     if not options:
         return None
-    main = exercise.muscles[0] if exercise.muscles else None
-    loaded = bool(set(exercise.equipment) - {"bodyweight"})
-    chosen = min(
-        options,
-        key=lambda e: (
-            e.main_muscle != main,
-            e.is_bodyweight == loaded,  # a loaded lift is replaced by a loaded one
-            e.level_rank,
-            -e.prefer,
-            e.id,
-        ),
-    )
-    new = _live(chosen, max(1, exercise.sets - exercise.done_sets), exercise.rest_s,
+    new = _live(options[0], max(1, exercise.sets - exercise.done_sets), exercise.rest_s,
                 exercise.target_rir)  # fmt: skip
     if not new.timed and not exercise.timed:
         new.rep_low, new.rep_high = exercise.rep_low, exercise.rep_high

@@ -410,7 +410,14 @@ def swap(
     equipment = list(profile.equipment or []) or list(exercise.equipment)
     avoid = sorted(set(store.active_constraint_areas(db, user_id)) | set(constraints))
     missing = list(unavailable)
-    replacement = planner_bridge.swap(exercise, equipment, missing, avoid)
+    replacement = planner_bridge.swap(
+        exercise,
+        equipment,
+        missing,
+        avoid,
+        level=profile.level,
+        in_session=[e.id for e in row.state.exercises],
+    )
     if replacement is None:
         raise SessionError(
             f"no other {exercise.pattern.replace('_', ' ')} exercise fits; skip it instead"
@@ -445,7 +452,14 @@ def spare(
         if exercise.status not in sm.PENDING or not planner_bridge.loads_joint(exercise, avoid):
             continue
         equipment = list(profile.equipment or []) or list(exercise.equipment)
-        replacement = planner_bridge.swap(exercise, equipment, [], avoid)
+        replacement = planner_bridge.swap(
+            exercise,
+            equipment,
+            [],
+            avoid,
+            level=profile.level,
+            in_session=[e.id for e in state.exercises],
+        )
         if replacement is not None and exercise.done_sets == 0:
             replacement.status = exercise.status
             state.exercises[position] = replacement
