@@ -24,4 +24,5 @@ _TOOL_MODULES: list[str] = [
     "profile_tools",
     "memory_tools",
     "session_tools",
+    "planning_tools",
 ]
