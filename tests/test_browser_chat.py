@@ -72,24 +72,40 @@ def _sign_in(page: object, base_url: str, token: str) -> None:
     expect(page.locator("#app")).to_be_visible(timeout=TIMEOUT_MS)
 
 
-def _start_log_and_rest(page: object) -> None:
-    """From a visible plan card: start, finish the warm-up, log a set, see the rest."""
+def _start(page: object) -> None:
+    """From a visible plan card: start the session and finish the warm-up."""
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
     page.click("#start-session")
-    live = page.locator("#live-card")
-    expect(live).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#live-card")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator("#live-phase")).to_contain_text("Warm-up")
     page.click(".quick button[data-say=done]")
     expect(page.locator("#live-set")).to_contain_text("Set 1 of", timeout=TIMEOUT_MS)
-    page.fill("#log-reps", "10")
-    page.fill("#log-load", "12")
-    page.click("#log-set")
-    expect(page.locator("#rest")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.locator("#rest-countdown")).to_have_text(re.compile(r"^\d+:\d\d$"))
-    expect(page.locator("#live-set")).to_contain_text("Set 2 of")
-    expect(page.locator("#messages li.assistant").last).to_contain_text("Logged")
+
+
+def _log_until_rest(page: object, load: str | None, max_sets: int) -> int:
+    """Log sets with the form until a rest countdown runs; returns how many it took.
+
+    Paired exercises (supersets) have no rest between the two, so the countdown may only
+    come after the partner's set.
+    """
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    answers = page.locator("#messages li.assistant")
+    for logged in range(1, max_sets + 1):
+        before = answers.count()
+        page.fill("#log-reps", "10")
+        page.fill("#log-load", load or "")
+        page.click("#log-set")
+        expect(answers).to_have_count(before + 1, timeout=TIMEOUT_MS)
+        expect(answers.last).to_contain_text("Logged")
+        countdown = page.locator("#rest-countdown")
+        if page.locator("#rest").is_visible() and countdown.inner_text() != "0:00":
+            expect(countdown).to_have_text(re.compile(r"^\d+:\d\d$"))
+            return logged
+    raise AssertionError(f"no rest countdown after {max_sets} logged sets")
 
 
 def test_a_planned_session_from_card_to_rest_countdown(db_path: str, now: datetime) -> None:
@@ -120,7 +136,9 @@ def test_a_planned_session_from_card_to_rest_countdown(db_path: str, now: dateti
         )
         expect(page.locator("#messages li.assistant")).to_have_count(1, timeout=TIMEOUT_MS)
         assert page.title() == "coachloop"
-        _start_log_and_rest(page)
+        _start(page)
+        assert _log_until_rest(page, "12", max_sets=1) == 1
+        expect(page.locator("#live-set")).to_contain_text("Set 2 of")
         # Nothing on the page is wider than the phone.
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"]
@@ -156,5 +174,8 @@ def test_ask_for_a_session_start_it_log_a_set(db_path: str, now: datetime) -> No
         expect(card).to_be_visible(timeout=TIMEOUT_MS)
         expect(card).to_contain_text("min")
         expect(page.locator("#start-session")).to_be_visible()
-        _start_log_and_rest(page)
+        _start(page)
+        _log_until_rest(page, None, max_sets=4)
+        expect(page.locator("#live-card")).to_be_visible()
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(artifact_path("chat-phone.png")), full_page=False)

@@ -95,7 +95,8 @@ function showPlan(session) {
   const plan = session.plan || {};
   $("plan-title").textContent = plan.title || "Today's plan";
   const minutes = plan.est_minutes ? Math.round(plan.est_minutes) + " min" : "";
-  $("plan-meta").textContent = [minutes, plan.goal, session.status.replace("_", " ")]
+  const goal = typeof plan.goal === "string" ? plan.goal.replace(/_/g, " ") : "";
+  $("plan-meta").textContent = [minutes, goal, session.status.replace("_", " ")]
     .filter(Boolean).join(" · ");
   $("plan-exercises").replaceChildren(...exercises.map((e) => el("li", describe(e))));
   $("start-session").hidden = session.status !== "planned";
@@ -125,6 +126,8 @@ function showSession(session) {
     startRest(session.id + ":" + session.sets_logged, live.rest_s);
   } else {
     stopRest();
+    // Paired exercises have no rest between them: say so instead of a 0:00 countdown.
+    if (live.phase === "rest") $("live-phase").textContent = "No rest: straight on";
   }
 }
 
