@@ -57,7 +57,8 @@ def test_compress_fits_the_minutes_or_keeps_only_the_set_in_play(
     after = state.remaining_minutes()
     assert after <= before
     pending = [e for e in state.exercises if e.status in sm.PENDING]
-    assert after <= minutes or (len(pending) == 1 and pending[0].sets == 1)
+    # remaining_minutes() rounds to 0.1 min, hence the half-tenth allowance.
+    assert after <= minutes + 0.05 or (len(pending) == 1 and pending[0].sets == 1)
     assert all(e.rest_s <= 60 for e in pending)
 
 
