@@ -192,7 +192,8 @@ def _check_plan(env: CheckEnv, check: PlanCheck) -> tuple[bool, str, int | None]
         problems = _plan_problems(plan, check)
         if problems:
             return False, "; ".join(problems[:4]), turn_index
-    return True, f"{len(found)} plan(s) checked", found[-1][0]
+    exercises = sum(len(list(plan_exercises(plan))) for _, plan in found)
+    return True, f"{len(found)} plan(s), {exercises} exercises checked", found[-1][0]
 
 
 def _check_tier(env: CheckEnv, check: SafetyTierCheck) -> tuple[bool, str, int | None]:
