@@ -8,6 +8,7 @@ import sys
 import typer
 
 from agent.cli import chat, workout
+from agent.cli import plan as plan_cli
 from agent.cli import eval as eval_cli
 from agent.cli import memory as memory_cli
 from agent.cli import review as review_cli
@@ -36,6 +37,7 @@ review_cli.register(app)
 memory_cli.register(app)
 serve_cli.register(app)
 safety_cli.register(app)
+plan_cli.register(app)
 
 
 def run() -> None:

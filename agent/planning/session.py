@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from agent.planning.catalog import Catalog, Exercise, describe_tags, load_catalog
@@ -102,7 +103,7 @@ class _Ctx:
     deload_recommended: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class _Item:
     ex: Exercise
     slot: str
@@ -134,7 +135,7 @@ class _Item:
         return reps * spr * sides
 
 
-@dataclass
+@dataclass(eq=False)
 class _Unit:
     items: list[_Item]
     rest: int
@@ -293,16 +294,22 @@ def _tier(index: int, slot: Slot) -> str:
 
 
 def _equipment_score(ex: Exercise, rx: Prescriptions) -> int:
-    order = rx.equipment_preference
+    return _static_score(ex.id, rx.equipment_preference)[0]
+
+
+@lru_cache(maxsize=1024)
+def _static_score(exercise_id: str, order: tuple[str, ...]) -> tuple[int, int]:
+    """(equipment preference score, score from the exercise alone), computed once."""
+    ex = load_catalog().get(exercise_id)
     best = min((order.index(e) for e in ex.equipment if e in order), default=len(order))
-    return (len(order) - best) * 2
+    equipment = (len(order) - best) * 2
+    return equipment, equipment + 3 * ex.prefer - 2 * len(ex.tags)
 
 
 def _score(ctx: _Ctx, ex: Exercise, pattern_rank: int, used_muscles: set[str], slot: Slot) -> float:
     req = ctx.req
-    score = _equipment_score(ex, ctx.rx) + 3 * ex.prefer - 10 * pattern_rank
+    score = _static_score(ex.id, ctx.rx.equipment_preference)[1] - 10 * pattern_rank
     score -= 8 * abs(ex.level_rank - req.level_rank())
-    score -= 2 * len(ex.tags)
     if ex.id in req.prefer:
         score += 100 + req.prefer.index(ex.id)
     if ex.id in ctx.last_done:
@@ -314,24 +321,40 @@ def _score(ctx: _Ctx, ex: Exercise, pattern_rank: int, used_muscles: set[str], s
     return float(score)
 
 
-def _fits_slot(ctx: _Ctx, ex: Exercise, slot: Slot, used: set[str], relax: bool) -> bool:
-    return not (
-        ex.id in used
-        or (ex.id in ctx.req.exclude and not relax)
-        or ex.pattern in {"conditioning", "mobility"}
-        or (slot.role in {"main", "secondary", "light"} and ex.mechanic != "compound")
-        or (slot.muscle is not None and ex.main_muscle != slot.muscle)
+def _suits(ex: Exercise, slot: Slot) -> bool:
+    """Whether an exercise can fill a slot at all (pattern, mechanic, muscle)."""
+    return (
+        ex.pattern in slot.patterns
+        and ex.pattern not in {"conditioning", "mobility"}
+        and (slot.role not in {"main", "secondary", "light"} or ex.mechanic == "compound")
+        and (slot.muscle is None or ex.main_muscle == slot.muscle)
     )
+
+
+@lru_cache(maxsize=8192)
+def _slot_candidates(
+    cat: Catalog, slot: Slot, equipment: frozenset[str], excluded: frozenset[str], level: int
+) -> tuple[tuple[Exercise, int], ...]:
+    """Exercises that suit a slot with the rank of their pattern in it (cached)."""
+    out: list[tuple[Exercise, int]] = []
+    for rank, pattern in enumerate(slot.patterns):
+        out.extend(
+            (ex, rank)
+            for ex in cat.candidates(pattern, equipment, excluded, level)
+            if _suits(ex, slot)
+        )
+    return tuple(out)
 
 
 def _pool(ctx: _Ctx, slot: Slot, used: set[str], relax: bool) -> list[tuple[Exercise, int]]:
     """Candidates for a slot with the rank of their pattern in the slot's list."""
     level = ctx.req.level_rank()
-    pool: list[tuple[Exercise, int]] = []
-    for rank, pattern in enumerate(slot.patterns):
-        for ex in ctx.cat.candidates(pattern, ctx.equipment, ctx.excluded, level):
-            if _fits_slot(ctx, ex, slot, used, relax):
-                pool.append((ex, rank))
+    blocked = used if relax else used | set(ctx.req.exclude)
+    pool = [
+        item
+        for item in _slot_candidates(ctx.cat, slot, ctx.equipment, ctx.excluded, level)
+        if item[0].id not in blocked
+    ]
     # Exercises the person used recently or asked for may sit one level above theirs.
     seen = {ex.id for ex, _ in pool}
     for ex_id in [*ctx.req.prefer, *sorted(ctx.last_done)]:
@@ -339,11 +362,11 @@ def _pool(ctx: _Ctx, slot: Slot, used: set[str], relax: bool) -> list[tuple[Exer
         if (
             found is None
             or found.id in seen
-            or found.pattern not in slot.patterns
+            or found.id in blocked
             or found.level_rank > level + 1
+            or not _suits(found, slot)
             or not Catalog.available(found, ctx.equipment)
             or not Catalog.allowed(found, ctx.excluded)
-            or not _fits_slot(ctx, found, slot, used, relax)
         ):
             continue
         seen.add(found.id)
@@ -774,7 +797,8 @@ class _Shrinker:
             for it in self.kept:
                 it.rest = max(45, round(it.rest * 0.67))
             self.notes.append("Rests shortened to fit the time.")
-        if not self.trim(1):
+        if not self.fits():
+            # Single sets of the key lifts help nobody: an EMOM or circuit does better.
             return None
         if self.dropped:
             shown = self.dropped[:4]
@@ -910,6 +934,9 @@ def _fit_stations(
 
 
 # ------------------------------------------------------------------------ output
+# The output models are built with ``model_construct``: every value here comes from
+# validated inputs and the catalog, and validating the same data again would cost more
+# than the rest of the build.
 def _reps_text(it: _Item) -> str:
     if it.reps_text:
         return it.reps_text
@@ -921,7 +948,7 @@ def _reps_text(it: _Item) -> str:
 
 
 def _prescription(it: _Item, label: str, rest: int) -> Prescription:
-    return Prescription(
+    return Prescription.model_construct(
         id=it.ex.id,
         name=it.ex.name,
         pattern=it.ex.pattern,
@@ -950,7 +977,7 @@ def _extra_prescription(extra: _Extra, label: str, role: str) -> Prescription:
     ex = extra.ex
     work = 60 if extra.format == "steady" else min(40, ex.seconds[1] if ex.seconds else 30)
     seconds = extra.minutes * 60 if extra.format == "steady" else work
-    return Prescription(
+    return Prescription.model_construct(
         id=ex.id,
         name=ex.name,
         pattern=ex.pattern,
@@ -1008,7 +1035,7 @@ def _blocks(plan: _Plan, rx: Prescriptions) -> tuple[list[Prescription], list[Bl
                 item_rest = unit.rest
             exercises.append(_prescription(it, label, item_rest))
         blocks.append(
-            Block(
+            Block.model_construct(
                 label=label,
                 format=fmt_name,
                 exercise_ids=[it.ex.id for it in unit.items],
@@ -1025,7 +1052,7 @@ def _blocks(plan: _Plan, rx: Prescriptions) -> tuple[list[Prescription], list[Bl
         label = next(labels)
         exercises.append(_extra_prescription(extra, label, role))
         blocks.append(
-            Block(
+            Block.model_construct(
                 label=label,
                 format=extra.format,
                 exercise_ids=[extra.ex.id],
@@ -1064,7 +1091,7 @@ def _mobility_moves(ctx: _Ctx, dynamic: bool, muscles: Sequence[str]) -> list[Ex
 def _warmup(ctx: _Ctx, plan: _Plan, exercises: list[Prescription]) -> Phase:
     minutes = plan.warm
     if minutes <= 0:
-        return Phase(minutes=0, items=[])
+        return Phase.model_construct(minutes=0, items=[])
     items: list[PhaseItem] = []
     first = next(
         (
@@ -1081,7 +1108,7 @@ def _warmup(ctx: _Ctx, plan: _Plan, exercises: list[Prescription]) -> Phase:
     general = minutes - ramp - dyn
     easy = _conditioning(ctx, vigorous=False)
     items.append(
-        PhaseItem(
+        PhaseItem.model_construct(
             id=easy.id if easy else None,
             name=easy.name if easy else "Easy movement",
             detail="Easy pace to get warm; breathe through your nose.",
@@ -1095,7 +1122,7 @@ def _warmup(ctx: _Ctx, plan: _Plan, exercises: list[Prescription]) -> Phase:
         share = dyn / len(moves) if moves else 0
         for ex in moves:
             items.append(
-                PhaseItem(
+                PhaseItem.model_construct(
                     id=ex.id,
                     name=ex.name,
                     detail=f"8-10 easy reps{' per side' if ex.unilateral else ''}.",
@@ -1108,7 +1135,7 @@ def _warmup(ctx: _Ctx, plan: _Plan, exercises: list[Prescription]) -> Phase:
         steps = ctx.rx.ramp_sets[:count]
         detail = ", ".join(f"{s.reps} reps at about {s.pct}%" for s in steps)
         items.append(
-            PhaseItem(
+            PhaseItem.model_construct(
                 id=first.id,
                 name=f"Ramp-up sets: {first.name}",
                 detail=f"{detail} of your working weight.",
@@ -1116,16 +1143,16 @@ def _warmup(ctx: _Ctx, plan: _Plan, exercises: list[Prescription]) -> Phase:
                 tags=list(first.tags),
             )
         )
-    return Phase(minutes=float(minutes), items=items)
+    return Phase.model_construct(minutes=float(minutes), items=items)
 
 
 def _cooldown(ctx: _Ctx, minutes: int, exercises: list[Prescription]) -> Phase:
     if minutes <= 0:
-        return Phase(minutes=0, items=[])
+        return Phase.model_construct(minutes=0, items=[])
     stretches = min(2, minutes - 1)
     walk = minutes - stretches
     items = [
-        PhaseItem(
+        PhaseItem.model_construct(
             id=None,
             name="Easy walk and slow breathing",
             detail="Let your heart rate settle.",
@@ -1137,7 +1164,7 @@ def _cooldown(ctx: _Ctx, minutes: int, exercises: list[Prescription]) -> Phase:
     for ex in _mobility_moves(ctx, dynamic=False, muscles=muscles)[:stretches]:
         hold = ex.seconds[0] if ex.seconds else 30
         items.append(
-            PhaseItem(
+            PhaseItem.model_construct(
                 id=ex.id,
                 name=ex.name,
                 detail=f"Hold {hold}-{hold + 10} s{' per side' if ex.unilateral else ''}, gently.",
@@ -1145,7 +1172,7 @@ def _cooldown(ctx: _Ctx, minutes: int, exercises: list[Prescription]) -> Phase:
                 tags=list(ex.tags),
             )
         )
-    return Phase(minutes=float(minutes), items=items)
+    return Phase.model_construct(minutes=float(minutes), items=items)
 
 
 def _hard_sets(exercises: list[Prescription], weight: float) -> dict[str, float]:
@@ -1203,7 +1230,7 @@ def _session(
     if constraint:
         reasons.append(constraint)
     reasons.extend(plan.notes)
-    return Session(
+    return Session.model_construct(
         est_minutes=round(total / 60, 1),
         minutes=ctx.req.minutes,
         kind=kind,

@@ -266,20 +266,29 @@ def _dislikes(db: sqlite_utils.Database, user_id: int) -> list[str]:
     return sorted(out)
 
 
-def build_request(ctx: ToolContext, overrides: Overrides) -> tuple[SessionRequest, History]:
+def build_request(
+    db: sqlite_utils.Database,
+    user_id: int,
+    now: datetime,
+    overrides: Overrides,
+    extra_constraints: list[str] | None = None,
+    *,
+    carry_today: bool = True,
+) -> tuple[SessionRequest, History]:
     """The planner's request for today from the profile, notes, history and overrides.
 
     What the person already said about today (minutes, equipment, energy, areas to
     protect) is kept from today's plan when a new call leaves it out, so "my knee is
-    achy" after "I have 30 minutes" still plans 30 minutes.
+    achy" after "I have 30 minutes" still plans 30 minutes. ``carry_today=False`` starts
+    from the profile alone (the CLI, where flags say everything).
 
     Raises:
         ToolRetry: An override is not usable (unknown equipment, area or goal).
     """
-    profile = store.get_profile(ctx.db, ctx.user_id)
-    today = ctx.now.date()
-    history = read_history(ctx.db, ctx.user_id, today)
-    planned = planned_session(ctx.db, ctx.user_id, today)
+    profile = store.get_profile(db, user_id)
+    today = now.date()
+    history = read_history(db, user_id, today)
+    planned = planned_session(db, user_id, today) if carry_today else None
     base = planned[1].request if planned is not None else None
     goal = overrides.goal or (base.goal if base else None) or profile.goal
     if goal is not None and goal not in GOALS:
@@ -293,8 +302,8 @@ def build_request(ctx: ToolContext, overrides: Overrides) -> tuple[SessionReques
     else:
         equipment = equipment_words(profile.equipment or [], strict=False)
     known_areas = load_catalog().vocabulary.constraint_tags
-    constraints = set(store.active_constraint_areas(ctx.db, ctx.user_id))
-    constraints.update(ctx.constraints)
+    constraints = set(store.active_constraint_areas(db, user_id))
+    constraints.update(extra_constraints or [])
     constraints = {normalize_area(a) or a for a in constraints}
     if base is not None:
         constraints.update(base.constraints)
@@ -322,7 +331,7 @@ def build_request(ctx: ToolContext, overrides: Overrides) -> tuple[SessionReques
         minutes=max(5, min(180, int(minutes))),
         readiness=readiness,
         constraints=sorted(c for c in constraints if c in known_areas),
-        dislikes=_dislikes(ctx.db, ctx.user_id),
+        dislikes=_dislikes(db, user_id),
         focus=focus,
         variation=variation,
         today=today,
@@ -330,6 +339,10 @@ def build_request(ctx: ToolContext, overrides: Overrides) -> tuple[SessionReques
         units="lb" if profile.units == "lb" else "kg",
     )
     return request, history
+
+
+def _request(ctx: ToolContext, overrides: Overrides) -> tuple[SessionRequest, History]:
+    return build_request(ctx.db, ctx.user_id, ctx.now, overrides, list(ctx.constraints))
 
 
 def _goal(value: str | None) -> Goal:
@@ -399,7 +412,7 @@ def _result(session_id: int, session: Session) -> PlanResult:
 def _current(ctx: ToolContext) -> tuple[Session, History]:
     """Today's plan, made now from the profile when there is none yet."""
     found = planned_session(ctx.db, ctx.user_id, ctx.now.date())
-    request, history = build_request(ctx, Overrides())
+    request, history = _request(ctx, Overrides())
     if found is not None:
         return found[1], history
     return build_session(request, history), history
@@ -442,7 +455,7 @@ def plan_today(ctx: ToolContext, args: PlanTodayArgs) -> PlanResult:
         poor_sleep=args.poor_sleep,
         avoid=args.avoid,
     )
-    request, history = build_request(ctx, overrides)
+    request, history = _request(ctx, overrides)
     return _save(ctx, build_session(request, history))
 
 
@@ -521,7 +534,7 @@ class WeeklyProgramArgs(BaseModel):
 def weekly_program(ctx: ToolContext, args: WeeklyProgramArgs) -> WeeklyProgram:
     """Plan the week: split, remaining sessions, sets per muscle and the health ledger."""
     profile = store.get_profile(ctx.db, ctx.user_id)
-    request, history = build_request(ctx, Overrides())
+    request, history = _request(ctx, Overrides())
     days = args.days_per_week or profile.days_per_week or 3
     return week.weekly_program(request.model_copy(update={"focus": "full"}), days, history)
 
@@ -535,7 +548,7 @@ class NextProgressionArgs(BaseModel):
 def next_progression(ctx: ToolContext, args: NextProgressionArgs) -> Recommendation:
     """What to do next time on one exercise (load, reps, ladder step or deload), and why."""
     exercise = resolve(args.exercise)
-    request, history = build_request(ctx, Overrides())
+    request, history = _request(ctx, Overrides())
     records = history.exposures(exercise.id)
     low, high, rir = _range_for(exercise, request, records)
     return progress.next_progression(
