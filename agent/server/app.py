@@ -386,7 +386,16 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        log.info("started", extra={"event": "started", "model": state.model.name})
+        started = time.perf_counter()
+        _warm_up()
+        log.info(
+            "started",
+            extra={
+                "event": "started",
+                "model": state.model.name,
+                "warm_up_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
         yield
         # uvicorn runs this only after in-flight requests finished (or its graceful
         # timeout expired), so closing the pool here never cuts a turn short.
@@ -417,6 +426,19 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     return app
+
+
+def _warm_up() -> None:
+    """Load the exercise catalog and the safety rules before the first request.
+
+    Both load lazily on first use (about half a second together); without this, the
+    first people to write after a start wait for it, all at once.
+    """
+    from agent.memory.exercises import default_index
+    from safety import screen
+
+    default_index()
+    screen("warm-up")
 
 
 def _mount_operator_pages(app: FastAPI, settings: ServerSettings) -> None:
