@@ -8,9 +8,9 @@ import sys
 import typer
 
 from agent.cli import chat, workout
-from agent.cli import plan as plan_cli
 from agent.cli import eval as eval_cli
 from agent.cli import memory as memory_cli
+from agent.cli import plan as plan_cli
 from agent.cli import review as review_cli
 from agent.cli import safety as safety_cli
 from agent.cli import serve as serve_cli
