@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlite_utils
@@ -17,7 +17,6 @@ from agent.live.state import LiveState
 from agent.live.units import normalise_unit
 from agent.memory import history
 from agent.memory.db import transaction
-from agent.planning.models import ExerciseRecord, History, SessionRecord, SetRecord
 
 
 def iso(moment: datetime) -> str:
@@ -232,56 +231,3 @@ def best_before(
         [user_id, exercise_id, session_id],
     ).fetchone()
     return (raw[0], raw[1]) if raw else (None, None)
-
-
-HISTORY_DAYS = 70
-"""How far back the planner is shown sessions: enough for gaps, progression and deloads."""
-
-
-def planner_history(db: sqlite_utils.Database, user_id: int, now: datetime) -> History:
-    """Recent done and skipped sessions with their working sets, as the planner reads them."""
-    since = (now.date() - timedelta(days=HISTORY_DAYS)).isoformat()
-    sessions = db.execute(
-        "SELECT id, status, COALESCE(substr(started_at, 1, 10), planned_for), state "
-        "FROM workout_sessions WHERE user_id = ? AND status IN ('done', 'skipped') "
-        "AND COALESCE(substr(started_at, 1, 10), planned_for) >= ? ORDER BY id",
-        [user_id, since],
-    ).fetchall()
-    records: list[SessionRecord] = []
-    for session_id, status, day, raw_state in sessions:
-        if not day:
-            continue
-        planned = (
-            {e.id: e for e in LiveState.model_validate_json(raw_state).exercises}
-            if (raw_state)
-            else {}
-        )
-        rows = db.execute(
-            "SELECT exercise_id, reps, load_kg, rir, rpe, duration_s FROM set_logs "
-            "WHERE user_id = ? AND session_id = ? AND set_type IN ('normal', 'failure') "
-            "ORDER BY id",
-            [user_id, session_id],
-        ).fetchall()
-        by_exercise: dict[str, ExerciseRecord] = {}
-        for exercise_id, reps, load_kg, rir, rpe, seconds in rows:
-            plan = planned.get(exercise_id)
-            record = by_exercise.setdefault(
-                exercise_id,
-                ExerciseRecord(
-                    exercise_id=exercise_id,
-                    rep_low=plan.rep_low if plan and not plan.timed else None,
-                    rep_high=plan.rep_high if plan and not plan.timed else None,
-                    target_rir=plan.target_rir if plan else None,
-                ),
-            )
-            record.sets.append(
-                SetRecord(reps=reps, load_kg=load_kg, rir=rir, rpe=rpe, seconds=seconds)
-            )
-        records.append(
-            SessionRecord(
-                day=date.fromisoformat(day),
-                status="done" if status == "done" else "skipped",
-                exercises=list(by_exercise.values()),
-            )
-        )
-    return History(sessions=records)

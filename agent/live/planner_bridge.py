@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from agent.live.state import LiveExercise
 from agent.planning.adapt import substitutes
 from agent.planning.catalog import LEVELS, Exercise, constraint_tags, load_catalog
 from agent.planning.catalog import parse_equipment as _parse_equipment
-from agent.planning.models import GOALS, History, Prescription, SessionRequest
+from agent.planning.models import History, Prescription, SessionRequest
 from agent.planning.session import build_session as build_planned_session
 
 
@@ -194,34 +193,8 @@ class PlannedDay:
     plan: dict[str, Any]
 
 
-def plan_today(
-    profile: Any,
-    *,
-    avoid: list[str],
-    minutes: float,
-    today: date,
-    history: History,
-    difficulty: int = 0,
-) -> PlannedDay:
-    """Today's session from the planner's builder (gap table, progression, readiness).
-
-    ``profile`` is the stored ``Profile``; unknown goals, levels, equipment words and
-    areas are left to the planner's defaults rather than failing the start.
-    """
-    goal = profile.goal if profile.goal in GOALS else "general_fitness"
-    level = profile.level if profile.level in LEVELS else "beginner"
-    areas = load_catalog().vocabulary.constraint_tags
-    request = SessionRequest(
-        goal=goal,
-        level=level,
-        equipment=sorted(equipment_words(profile.equipment or [])),
-        minutes=int(max(5, min(180, round(minutes)))),
-        constraints=[a for a in avoid if a in areas],
-        today=today,
-        age=profile.age if profile.age is None or 10 <= profile.age <= 110 else None,
-        units="lb" if profile.units == "lb" else "kg",
-        difficulty=max(-3, min(3, difficulty)),
-    )
+def plan_today(request: SessionRequest, history: History) -> PlannedDay:
+    """Today's session from the planner's builder (gap table, progression, readiness)."""
     session = build_planned_session(request, history)
     rest_by_block = {block.label: block.rest_s for block in session.blocks}
     return PlannedDay(

@@ -18,6 +18,7 @@ from agent.live import state as sm
 from agent.live.state import LiveExercise, LiveState, Phase
 from agent.live.units import normalise_unit, round_load
 from agent.memory import history, store
+from agent.tools.planning_tools import Overrides, build_request
 
 RESUME_WITHIN = timedelta(hours=12)
 """An unfinished session older than this is closed rather than resumed."""
@@ -166,7 +167,6 @@ def start(
     _mark_missed(db, user_id, now)
     gap = persist.days_since_last(db, user_id, now)
     profile = store.get_profile(db, user_id)
-    avoid = sorted(set(store.active_constraint_areas(db, user_id)) | set(constraints or []))
     planned = persist.planned_for(db, user_id, now.date())
     session_id = planned[0] if planned is not None else None
     if planned is not None and planned[1].get("exercises") and (gap is None or gap <= 7):
@@ -184,14 +184,10 @@ def start(
             state.adjustments.extend(sm.compress(state, budget))
     else:
         # The planner builds it from history: gap table, progression, feedback, readiness.
-        day = planner_bridge.plan_today(
-            profile,
-            avoid=avoid,
-            minutes=float(minutes or profile.session_minutes or 30),
-            today=now.date(),
-            history=persist.planner_history(db, user_id, now),
-            difficulty=_feedback_difficulty(db, user_id),
-        )
+        overrides = Overrides(minutes=int(minutes) if minutes else None)
+        request, past = build_request(db, user_id, now, overrides, list(constraints or []))
+        request = request.model_copy(update={"difficulty": _feedback_difficulty(db, user_id)})
+        day = planner_bridge.plan_today(request, past)
         plan = day.plan
         state = LiveState(
             exercises=day.exercises,
