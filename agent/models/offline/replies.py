@@ -55,6 +55,41 @@ def find_session(result: Any) -> dict[str, Any] | None:
     return None
 
 
+def session_blocks(session: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The session's exercises grouped as the planner grouped them (supersets, circuits).
+
+    Without usable blocks every exercise stands alone with its own rest.
+    """
+    if session is None:
+        return []
+    exercises = [e for e in session.get("exercises") or [] if isinstance(e, dict)]
+    by_id = {e.get("id"): e for e in exercises}
+    blocks = [b for b in session.get("blocks") or [] if isinstance(b, dict)]
+    grouped: list[dict[str, Any]] = [
+        {
+            "format": str(b.get("format") or "block"),
+            "rounds": b.get("rounds"),
+            "rest_s": b.get("rest_s"),
+            "members": [by_id[i] for i in b.get("exercise_ids") or [] if i in by_id],
+            "note": str(b.get("note") or ""),
+        }
+        for b in blocks
+    ]
+    covered = sum(len(g["members"]) for g in grouped)
+    if not blocks or covered != len(exercises):
+        return [
+            {
+                "format": "straight",
+                "rounds": e.get("sets"),
+                "rest_s": e.get("rest_s"),
+                "members": [e],
+                "note": "",
+            }
+            for e in exercises
+        ]
+    return [g for g in grouped if g["members"]]
+
+
 def _template_for(name: str) -> str:
     stem = _SHARED_TEMPLATES.get(name, name)
     if (_TOOL_TEMPLATES / f"{stem}.j2").is_file():
@@ -78,6 +113,7 @@ def _section(result: ToolResult) -> str:
         arguments=result.arguments,
         result=data,
         session=find_session(data),
+        blocks=session_blocks(find_session(data)),
     )
 
 
