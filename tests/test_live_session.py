@@ -229,3 +229,22 @@ def test_a_swap_to_spare_a_joint_avoids_exercises_that_load_it(
     hinge = next(e for e in state.exercises if e.swapped_from == "Dumbbell Romanian deadlift")
     assert hinge.pattern == "hinge"
     assert not set(hinge.joints) & set(constraint_tags(["lower_back"]))
+
+
+def test_a_session_planned_earlier_today_is_the_one_that_runs(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    d = _Driver(db, now)
+    planned = d.say("plan today, 30 minutes", "plan_today", {"minutes": 30})
+    ids = [e["id"] for e in planned["session"]["exercises"]]
+    started = d.say("let's go", "start_workout")
+    assert started["session_id"] == planned["session_id"]
+    row = persist.in_progress(db, d.user_id)
+    assert row is not None and [e.id for e in row.state.exercises] == ids
+    assert all(e.rest_s > 0 for e in row.state.exercises)  # supersets rest after the round
+    first = d.say("done", "next_step")
+    assert first["exercise"]["id"] == ids[0]
+    later = next(e for e in row.state.exercises[1:] if "bench" in e.equipment)
+    swapped = d.say("the bench is taken", "swap_current", {"unavailable_equipment": ["bench"]})
+    assert swapped["swapped"]["from"] == later.name
+    assert swapped["exercise"]["id"] == ids[0]  # the lift in play stays

@@ -114,6 +114,18 @@ def swap(
     return new
 
 
+def needs_any(exercise: LiveExercise, equipment: list[str]) -> bool:
+    """Whether the exercise needs any of the named equipment."""
+    return bool(set(exercise.equipment) & (equipment_words(equipment) - {"bodyweight"}))
+
+
+def phase_minutes(phase: Any, default: float) -> float:
+    """A stored plan's warm-up or cool-down length in minutes."""
+    if isinstance(phase, dict) and isinstance(phase.get("minutes"), int | float):
+        return float(phase["minutes"])
+    return default
+
+
 def loads_joint(exercise: LiveExercise, areas: list[str]) -> bool:
     """Whether the exercise carries a joint-stress tag that the ``areas`` rule out."""
     tags = set(exercise.joints)
@@ -132,6 +144,11 @@ def cues_for(exercise_id: str) -> list[str]:
 def from_plan_dict(plan: dict[str, Any]) -> list[LiveExercise]:
     """Blocks from a planner session in the ``coach plan --json`` shape."""
     catalog = load_catalog()
+    rest_by_block = {
+        str(b.get("label")): int(b.get("rest_s") or 0)
+        for b in plan.get("blocks") or []
+        if isinstance(b, dict)
+    }
     blocks: list[LiveExercise] = []
     for item in plan.get("exercises", []):
         low, high, timed = _parse_reps(item.get("reps", 10))
@@ -147,7 +164,7 @@ def from_plan_dict(plan: dict[str, Any]) -> list[LiveExercise]:
                 rep_low=low,
                 rep_high=high,
                 timed=timed,
-                rest_s=int(item.get("rest_s", 90)),
+                rest_s=int(item.get("rest_s") or rest_by_block.get(str(item.get("block"))) or 60),
                 target_rir=int(item.get("target_rir", item.get("rir", 2))),
                 load=_load_value(item.get("load")),
                 unit=str(

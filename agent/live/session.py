@@ -175,7 +175,9 @@ def start(
         state = LiveState(
             exercises=planner_bridge.from_plan_dict(plan),
             warmup=planner_bridge.phase_steps(plan.get("warmup")),
+            warmup_minutes=planner_bridge.phase_minutes(plan.get("warmup"), 3),
             cooldown=planner_bridge.phase_steps(plan.get("cooldown")),
+            cooldown_minutes=planner_bridge.phase_minutes(plan.get("cooldown"), 3),
             gap_days=gap,
         )
         _suggest_loads(db, user_id, state, profile.units)
@@ -402,6 +404,18 @@ def swap(
     exercise = row.state.current
     if exercise is None:
         raise SessionError("no exercise is in play to swap")
+    if unavailable and not planner_bridge.needs_any(exercise, unavailable):
+        # "The bench is taken" while squatting means the next lift that needs the bench.
+        later = [
+            e
+            for e in row.state.exercises[row.state.index + 1 :]
+            if e.status in sm.PENDING and planner_bridge.needs_any(e, unavailable)
+        ]
+        if not later:
+            raise SessionError(
+                f"nothing left today needs {', '.join(unavailable)}: carry on with {exercise.name}"
+            )
+        return _swap_later(db, user_id, row, later[0], unavailable, constraints)
     profile = store.get_profile(db, user_id)
     equipment = list(profile.equipment or []) or list(exercise.equipment)
     avoid = sorted(set(store.active_constraint_areas(db, user_id)) | set(constraints))
@@ -430,6 +444,37 @@ def swap(
     persist.save(db, user_id, row.id, row.state)
     payload = step_payload(row, event="swapped")
     payload["swapped"] = {"from": exercise.name, "to": replacement.name}
+    return payload
+
+
+def _swap_later(
+    db: sqlite_utils.Database,
+    user_id: int,
+    row: persist.SessionRow,
+    target: LiveExercise,
+    unavailable: list[str],
+    constraints: list[str],
+) -> dict[str, Any]:
+    """Swap an exercise further on in the session; the one in play stays."""
+    profile = store.get_profile(db, user_id)
+    avoid = sorted(set(store.active_constraint_areas(db, user_id)) | set(constraints))
+    replacement = planner_bridge.swap(
+        target,
+        list(profile.equipment or []) or list(target.equipment),
+        unavailable,
+        avoid,
+        level=profile.level,
+        in_session=[e.id for e in row.state.exercises],
+    )
+    if replacement is None:
+        raise SessionError(f"nothing fits to replace {target.name}; skip it when we get there")
+    replacement.status = "pending"
+    position = row.state.exercises.index(target)
+    row.state.exercises[position] = replacement
+    row.state.adjustments.append(f"{target.name} -> {replacement.name}")
+    persist.save(db, user_id, row.id, row.state)
+    payload = step_payload(row, event="swapped")
+    payload["swapped"] = {"from": target.name, "to": replacement.name}
     return payload
 
 
