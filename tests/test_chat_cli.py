@@ -10,8 +10,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from agent.memory.db import connect
 from tests.openai_stub import Reply, ok, serve, tool
 
@@ -56,7 +54,6 @@ _PRESCRIPTION = re.compile(r"\d+ x \d+(-\d+)?")
 
 
 def test_acceptance_conversation_gives_specific_plans_within_the_time(db_path: str) -> None:
-    pytest.importorskip("agent.tools.planning_tools", reason="planning tools not merged yet")
     done = coach(["chat", "--json", "--db", db_path], ACCEPTANCE)
     assert done.returncode == 0, done.stderr
     turns = _lines(done.stdout)

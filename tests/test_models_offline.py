@@ -32,7 +32,7 @@ def schema(name: str, *params: str) -> dict[str, Any]:
 TOOLS = [
     schema("get_profile"),
     schema("update_profile", "goal", "level", "equipment", "days_per_week", "session_minutes"),
-    schema("plan_today", "minutes", "equipment", "goal", "energy", "avoid"),
+    schema("plan_today", "minutes", "equipment", "goal", "energy", "poor_sleep", "avoid"),
     schema("shorten_session", "minutes"),
     schema("swap_equipment", "equipment"),
     schema("swap_exercise", "exercise", "reason"),
@@ -498,3 +498,51 @@ def test_new_equipment_is_added_to_the_stored_list() -> None:
     assert _calls(follow) == [
         ("update_profile", {"equipment": ["dumbbells", "bench", "kettlebell"]})
     ]
+
+
+def test_readiness_reaches_the_planner() -> None:
+    text = "Slept terribly, energy is 1 out of 5 today. I have 45 minutes, what should I do?"
+    assert _calls(ask(text)) == [("plan_today", {"energy": 1, "minutes": 45, "poor_sleep": True})]
+
+
+def test_weekly_program_and_progression_replies_come_from_the_tools() -> None:
+    week = {
+        "split": "full body A/B/C",
+        "days_per_week": 3,
+        "days": [
+            {
+                "weekday": "Mon",
+                "label": "Full body A",
+                "status": "done",
+                "est_minutes": 0,
+                "exercises": [],
+            },
+            {
+                "weekday": "Wed",
+                "label": "Full body B",
+                "status": "planned",
+                "est_minutes": 44.5,
+                "exercises": ["Push-up"],
+            },
+        ],
+        "today": {"focus": None, "label": "Rest day", "reasons": ["Trained yesterday"]},
+    }
+    reply = answered("what does my week look like?", [("weekly_program", {}, week)])
+    assert reply.content == (
+        "Your week: full body A/B/C, 3 days.\n- Mon: Full body A (done)\n"
+        "- Wed: Full body B, about 44 minutes: Push-up\nToday: Rest day (Trained yesterday)."
+    )
+    step = {
+        "exercise_name": "Goblet squat",
+        "load": 22.5,
+        "unit": "kg",
+        "target_reps": 8,
+        "rep_low": 8,
+        "rep_high": 12,
+        "next_exercise_name": None,
+        "reasons": ["Hit 12 reps on every set."],
+    }
+    reply = answered("when should I go heavier on goblet squats?", [("next_progression", {}, step)])
+    assert reply.content == (
+        "Goblet squat: next time 22.5 kg for 8 reps.\n- Hit 12 reps on every set."
+    )

@@ -214,6 +214,7 @@ def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> 
             equipment=_today_equipment(s) if u.has("equipment_change") else None,
             goal=s.goal,
             energy=s.energy,
+            poor_sleep=True if s.poor_sleep else None,
             avoid=avoid,
         )
 

@@ -453,6 +453,11 @@ def find_energy(text: str) -> int | None:
     return int(found) if found is not None else None
 
 
+def find_poor_sleep(text: str) -> bool:
+    """Whether the message says last night's sleep was bad ("slept terribly")."""
+    return bool(_list_regex("poor_sleep").search(str(text).lower().replace("’", "'")))
+
+
 def find_number(text: str) -> float | None:
     """The first number in ``text``, digits or words ("3", "three", "a couple")."""
     match = re.search(_NUM, normalize(text))
@@ -505,6 +510,7 @@ class Slots:
     goal: str | None = None
     level: str | None = None
     energy: int | None = None
+    poor_sleep: bool = False
     equipment: EquipmentMention = field(default_factory=EquipmentMention)
     body_parts: list[str] = field(default_factory=list)
     sets: list[SetEntry] = field(default_factory=list)
@@ -522,6 +528,7 @@ def extract(text: str) -> Slots:
         goal=find_goal(text),
         level=find_level(text),
         energy=find_energy(text),
+        poor_sleep=find_poor_sleep(text),
         equipment=find_equipment(text),
         body_parts=find_body_parts(text),
         sets=sets,
