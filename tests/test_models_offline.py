@@ -546,3 +546,17 @@ def test_weekly_program_and_progression_replies_come_from_the_tools() -> None:
     assert reply.content == (
         "Goblet squat: next time 22.5 kg for 8 reps.\n- Hit 12 reps on every set."
     )
+
+
+def test_a_locked_plan_is_not_even_requested() -> None:
+    locked = {
+        "role": "system",
+        "content": "You are coachloop.\nSafety flags: stop on 2026-11-16 (plan changes locked).",
+    }
+    messages = [locked, {"role": "user", "content": "ok then give me a quick 10 minute workout"}]
+    reply = OfflineModel().complete(messages, TOOLS)
+    assert not reply.tool_calls
+    assert (reply.content or "").startswith("I can't change your plan while the safety concern")
+    # Logging and history still work while the plan is locked.
+    messages = [locked, {"role": "user", "content": "what did I do last week?"}]
+    assert _calls(OfflineModel().complete(messages, TOOLS)) == [("workout_history", {})]

@@ -19,7 +19,7 @@ from agent.models.base import ToolCall
 from agent.models.offline import slots as slot_parsers
 from agent.models.offline.grammar import arg_aliases, classify, question_field
 from agent.models.offline.slots import Slots, extract
-from agent.models.offline.state import DialogueState
+from agent.models.offline.state import PLAN_TOOLS, DialogueState
 
 _PAST = re.compile(r"\b(was|were|felt|did|had|found|yesterday|last (session|time|workout))\b")
 _PROGRESS_CHECK = re.compile(r"\bhow (am i|have i been|is my)\b")
@@ -337,6 +337,9 @@ def first_round(
         out.add("update_profile", **changes)
     for step in _STEPS:
         step(u, state, out)
+    if state.plan_locked:
+        # An open stop-tier flag: no session changes are even asked for (see replies).
+        out.calls = [c for c in out.calls if c.name not in PLAN_TOOLS]
     if u.has("equipment_added") and u.slots.equipment.available and not out.calls:
         # The profile holds the full list: read it, then add to it (see follow_up).
         out.add("get_profile")
@@ -380,6 +383,6 @@ def follow_up(
         and profile.get("equipment") is not None
         and profile.get("session_minutes")
     )
-    if ready:
+    if ready and not state.plan_locked:
         out.add("plan_today")
     return out.calls

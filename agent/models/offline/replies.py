@@ -143,6 +143,18 @@ _SERVED_BY_TOOLS = (
 """Intents that need a tool; if none ran, the reply says so instead of improvising."""
 
 
+_PLAN_INTENTS = (
+    "plan_today",
+    "shorten",
+    "equipment_change",
+    "easier",
+    "harder",
+    "swap_exercise",
+    "readiness",
+)
+"""Intents that change today's session: refused while a safety flag locks the plan."""
+
+
 def render_reply(u: Understanding, state: DialogueState) -> str:
     """The final reply for this turn."""
     updated = any(r.name == "update_profile" and r.ok for r in state.results)
@@ -151,7 +163,9 @@ def render_reply(u: Understanding, state: DialogueState) -> str:
     sections = [_section(result) for result in shown]
     sections = [s for s in sections if s]
     planned = any(r.ok and find_session(r.result) for r in state.results)
-    locked = any(r.error.startswith("refused: a safety flag") for r in state.results)
+    locked = any(r.error.startswith("refused: a safety flag") for r in state.results) or (
+        state.plan_locked and u.has(*_PLAN_INTENTS)
+    )
     return prompts.render(
         "offline/reply.j2",
         sections=sections,
@@ -166,8 +180,9 @@ def render_reply(u: Understanding, state: DialogueState) -> str:
         and not any(e.exercise for e in u.slots.sets)
         and not state.called("log_set"),
         examples=understood_examples(),
+        locked=locked and not any(r.error.startswith("refused: a safety") for r in state.results),
         unserved=[]
-        if state.results or u.unclear
+        if state.results or u.unclear or locked
         else [i for i in u.intents if i in _SERVED_BY_TOOLS],
         unclear=u.unclear,
     )

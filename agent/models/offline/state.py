@@ -17,6 +17,9 @@ PLAN_TOOLS = frozenset(
 )
 """Tools whose success means a session for today exists in the conversation."""
 
+_LOCKED = re.compile(r"plan changes locked", re.IGNORECASE)
+"""What prompts/context.j2 writes while a stop-tier safety flag locks plan changes."""
+
 _TODAY = re.compile(r"\btoday:?\s*(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
 
 
@@ -52,6 +55,8 @@ class DialogueState:
     earlier_tools: list[str] = field(default_factory=list)
     """Names of tools that succeeded in earlier turns of this conversation."""
     today: str | None = None
+    plan_locked: bool = False
+    """The system prompt says plan changes are locked by an open safety flag."""
 
     @property
     def plan_exists(self) -> bool:
@@ -118,9 +123,12 @@ def read_state(messages: list[dict[str, Any]]) -> DialogueState:
         if m.get("role") == "tool" and not str(m.get("content") or "").startswith("error:")
     ]
     today = None
+    locked = False
     if messages and messages[0].get("role") == "system":
-        found = _TODAY.search(str(messages[0].get("content") or ""))
+        system = str(messages[0].get("content") or "")
+        found = _TODAY.search(system)
         today = found.group(1) if found else None
+        locked = bool(_LOCKED.search(system))
     return DialogueState(
         user_text=user_text,
         last_question=question,
@@ -128,4 +136,5 @@ def read_state(messages: list[dict[str, Any]]) -> DialogueState:
         rounds=rounds,
         earlier_tools=earlier,
         today=today,
+        plan_locked=locked,
     )
