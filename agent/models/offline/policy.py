@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from agent.models.base import ToolCall
@@ -60,7 +61,16 @@ def _answer_to_question(text: str, asked: str | None, found: Slots) -> Slots:
 
 
 def understand(text: str, last_question: str | None = None) -> Understanding:
-    """Parse ``text`` into intents and slots, reading it against the coach's last question."""
+    """Parse ``text`` into intents and slots, reading it against the coach's last question.
+
+    Cached: a turn reads the same message once to call tools and again to reply.
+    Callers must not mutate the result.
+    """
+    return _understand(text, last_question)
+
+
+@lru_cache(maxsize=256)
+def _understand(text: str, last_question: str | None) -> Understanding:
     asked = question_field(last_question)
     found = _answer_to_question(text, asked, extract(text))
     intents = classify(text, found)
@@ -84,6 +94,7 @@ MIN_SUGGESTION_SCORE = 55.0
 """Below this similarity a catalog name is no useful suggestion; the phrase passes through."""
 
 
+@lru_cache(maxsize=512)
 def _unclear_exercise(phrase: str) -> list[str]:
     """Close catalog names when ``phrase`` is not a confident match, else nothing.
 
