@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 import sqlite_utils
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent.models.base import AssistantMessage
 from agent.models.offline import OfflineModel, understand
@@ -560,3 +562,16 @@ def test_a_locked_plan_is_not_even_requested() -> None:
     # Logging and history still work while the plan is locked.
     messages = [locked, {"role": "user", "content": "what did I do last week?"}]
     assert _calls(OfflineModel().complete(messages, TOOLS)) == [("workout_history", {})]
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(min_size=1, max_size=160))
+def test_any_message_gets_calls_to_offered_tools_or_a_reply(text: str) -> None:
+    reply = ask(text)
+    offered = {t["function"]["name"]: t["function"]["parameters"]["properties"] for t in TOOLS}
+    if reply.tool_calls:
+        for call in reply.tool_calls:
+            assert call.name in offered
+            assert set(json.loads(call.arguments)) <= set(offered[call.name])
+    else:
+        assert (reply.content or "").strip()
