@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -219,7 +220,7 @@ def plan_histories(draw: st.DrawFn) -> History:
 
 def logged_sessions(
     exercise_id: str,
-    sessions: list[list[tuple[int, float | None]]],
+    sessions: Sequence[Sequence[tuple[int, float | None]]],
     *,
     last_day: date = PLAN_TODAY - timedelta(days=2),
     every_days: int = 3,

@@ -194,7 +194,8 @@ def load_step(exercise: Exercise, unit: Literal["kg", "lb"]) -> float | None:
 def round_load(value: float, step: float) -> float:
     """Round to what can be loaded: half a step for big steps (4 kg bells, 5 kg stacks)."""
     grain = step / 2 if step >= 4 else step
-    return round(round(value / grain) * grain, 2)
+    # Half up rather than Python's half-to-even, so equal cases always round the same way.
+    return round(math.floor(value / grain + 0.5) * grain, 2)
 
 
 def to_unit(kg: float, unit: Literal["kg", "lb"]) -> float:

@@ -122,6 +122,8 @@ class _Item:
     notes: list[str] = field(default_factory=list)
     reps_text: str | None = None
     base_sets: int = 0
+    base_rir: int = 2
+    """The goal's effort for this role before today's adjustments."""
     factor: float = 1.0
     """Share of the fitted sets actually done (volume cuts), applied after fitting."""
 
@@ -460,6 +462,7 @@ def _dose(ctx: _Ctx, ex: Exercise, slot: Slot, tier: str, role: Role) -> _Item:
         rest=rest,
         rir=rir,
     )
+    item.base_rir = params.rir if rir is None or role == "light" else rir
     if role != "light":
         # Volume cuts (readiness, gap, deload) are applied after fitting, so the
         # exercises stay those of a normal session and only the sets drop.
@@ -518,7 +521,9 @@ def _progress(ctx: _Ctx, item: _Item, used: set[str]) -> None:
     rep_range = _range(item)
     if rep_range is None:
         return
-    target_rir = float(item.rir if item.rir is not None else ctx.params.rir)
+    # Logs are judged against the effort they were planned at, not today's adjusted one.
+    logged = [r.target_rir for _day, r in records if r.target_rir is not None]
+    target_rir = float(logged[-1] if logged else item.base_rir)
     if not records:
         if not _is_free_load(item.ex) and item.ex.unit == "reps":
             item.notes.append(
@@ -947,6 +952,13 @@ def _reps_text(it: _Item) -> str:
     return str(it.high or it.low or "")
 
 
+def _is_hard(it: _Item) -> bool:
+    """Counts toward weekly volume: not a light dose, and close enough to failure."""
+    if not it.hard or it.role in {"light", "mobility"}:
+        return False
+    return it.rir is None or it.rir <= prescriptions().hard_set_max_rir
+
+
 def _prescription(it: _Item, label: str, rest: int) -> Prescription:
     return Prescription.model_construct(
         id=it.ex.id,
@@ -968,7 +980,7 @@ def _prescription(it: _Item, label: str, rest: int) -> Prescription:
         secondary_muscles=list(it.ex.secondary_muscles),
         block=label,
         role=it.role,
-        hard=it.hard,
+        hard=_is_hard(it),
         notes=list(it.notes),
     )
 
