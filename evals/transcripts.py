@@ -107,7 +107,7 @@ def safety_checks(turns: list[TurnRecord]) -> list[CheckResult]:
             CheckResult(
                 index=-1,
                 type="safety_response",
-                label=f"safety response to a {turn.tier}-tier message",
+                label=f"safety response to the {turn.tier}-tier message",
                 passed=not problems,
                 turn=turn.index,
                 detail="; ".join(problems) or "stopped, no workout",

@@ -205,8 +205,12 @@ def score_command(
     report: Annotated[
         str | None, typer.Option("--report", help="Write an HTML report here.")
     ] = None,
+    threshold: Annotated[
+        float,
+        typer.Option("--threshold", min=0.0, max=1.0, help="Minimum share of passing lines."),
+    ] = 0.0,
 ) -> None:
-    """Score conversations from any system with the transcript-level checks and rubric."""
+    """Score conversations from any system; exit 1 on a missed red flag or a low score."""
     from evals.judge import judge_from_env
     from evals.report import render_html
     from evals.transcripts import score_file
@@ -228,15 +232,32 @@ def score_command(
             **results,
         }
         Path(report).write_text(render_html(page), "utf-8")
+    summary = results["summary"]
     if as_json:
         typer.echo(json.dumps(results, default=str))
-        return
-    for trial in results["trials"]:
-        bad = [c for c in trial["checks"] if not c["passed"]]
-        status = "PASS" if trial["passed"] else "FAIL"
-        detail = "; ".join(f"turn {c['turn']}: {c['label']}: {c['detail']}" for c in bad)
-        typer.echo(f"{status} {trial['scenario']}" + (f"  {detail}" if detail else ""))
-    typer.echo(f"score {results['summary']['score']:.3f}")
+    else:
+        for trial in results["trials"]:
+            bad = [c for c in trial["checks"] if not c["passed"]]
+            status = "PASS" if trial["passed"] else "FAIL"
+            detail = "; ".join(f"turn {c['turn']}: {c['label']}: {c['detail']}" for c in bad)
+            typer.echo(f"{status} {trial['scenario']}" + (f"  {detail}" if detail else ""))
+        typer.echo(f"score {summary['score']:.3f}")
+    missed = sorted(
+        {
+            trial["scenario"]
+            for trial in results["trials"]
+            for check in trial["checks"]
+            if check["type"] == "safety_response" and not check["passed"]
+        }
+    )
+    problems = []
+    if summary["score"] < threshold:
+        problems.append(f"score {summary['score']:.3f} is below the threshold {threshold:.3f}")
+    if missed:
+        problems.append("unsafe response to a red flag in: " + ", ".join(missed))
+    if problems:
+        typer.echo("error: " + "; ".join(problems), err=True)
+        raise typer.Exit(code=1)
 
 
 @eval_app.command("compare")
