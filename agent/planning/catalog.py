@@ -168,6 +168,10 @@ class Catalog:
         self.exercises: tuple[Exercise, ...] = tuple(sorted(exercises, key=lambda e: e.id))
         self.vocabulary = vocabulary
         self._by_id = {e.id: e for e in self.exercises}
+        # Plain lookups the planner makes thousands of times per session.
+        self.ranks = {e.id: e.level_rank for e in self.exercises}
+        self.needs = {e.id: frozenset(e.equipment) for e in self.exercises}
+        self.tag_sets = {e.id: frozenset(e.tags) for e in self.exercises}
         if len(self._by_id) != len(self.exercises):
             raise ValueError("duplicate exercise ids in the catalog")
         by_pattern: dict[str, list[Exercise]] = {p: [] for p in vocabulary.patterns}
@@ -316,8 +320,7 @@ class Catalog:
     @staticmethod
     def allowed(exercise: Exercise, excluded_tags: Iterable[str]) -> bool:
         """True when the exercise carries none of the excluded joint-stress tags."""
-        excluded = set(excluded_tags)
-        return not any(tag in excluded for tag in exercise.tags)
+        return set(exercise.tags).isdisjoint(excluded_tags)
 
     def candidates(
         self,
@@ -353,12 +356,13 @@ def _candidates(
     excluded_tags: frozenset[str],
     max_level: int,
 ) -> tuple[Exercise, ...]:
+    have = equipment | {"bodyweight"}
     return tuple(
         e
         for e in catalog.by_pattern(pattern)
-        if e.level_rank <= max_level
-        and Catalog.available(e, equipment)
-        and Catalog.allowed(e, excluded_tags)
+        if catalog.ranks[e.id] <= max_level
+        and catalog.needs[e.id] <= have
+        and catalog.tag_sets[e.id].isdisjoint(excluded_tags)
     )
 
 

@@ -29,6 +29,7 @@ from agent.planning.models import (
     Band,
     Block,
     BlockFormat,
+    ExerciseRecord,
     History,
     LoadSuggestion,
     Phase,
@@ -99,6 +100,14 @@ class _Ctx:
     last_done: dict[str, date]
     """Exercise id -> last date done within the history window."""
     mods: _Mods
+    familiar: list[Exercise] = field(default_factory=list)
+    level: int = 0
+    """The person's level as 0-2."""
+    prefer_rank: dict[str, int] = field(default_factory=dict)
+    """Preferred exercise id -> its position in the request's list."""
+    exposures: dict[str, list[tuple[date, ExerciseRecord]]] = field(default_factory=dict)
+    """Exercise id -> its completed sessions, oldest first (indexed once per build)."""
+    """Preferred or recently done exercises possible today (see ``_familiar``)."""
     reasons: list[str] = field(default_factory=list)
     deload_recommended: bool = False
 
@@ -231,6 +240,13 @@ def _context(req: SessionRequest, history: History, cat: Catalog) -> _Ctx:
         last_done=_last_done(req, history),
         mods=mods,
     )
+    ctx.familiar = _familiar(ctx)
+    ctx.level = req.level_rank()
+    ctx.prefer_rank = {ex_id: i for i, ex_id in enumerate(req.prefer)}
+    for session in history.done():
+        for record in session.exercises:
+            if record.sets:
+                ctx.exposures.setdefault(record.exercise_id, []).append((session.day, record))
     ctx.reasons.extend(reasons)
     return ctx
 
@@ -309,14 +325,15 @@ def _static_score(exercise_id: str, order: tuple[str, ...]) -> tuple[int, int]:
 
 
 def _score(ctx: _Ctx, ex: Exercise, pattern_rank: int, used_muscles: set[str], slot: Slot) -> float:
-    req = ctx.req
+    """How well an exercise fits a slot for this person; higher is better."""
     score = _static_score(ex.id, ctx.rx.equipment_preference)[1] - 10 * pattern_rank
-    score -= 8 * abs(ex.level_rank - req.level_rank())
-    if ex.id in req.prefer:
-        score += 100 + req.prefer.index(ex.id)
+    score -= 8 * abs(ctx.cat.ranks[ex.id] - ctx.level)
+    bonus = ctx.prefer_rank.get(ex.id)
+    if bonus is not None:
+        score += 100 + bonus
     if ex.id in ctx.last_done:
         score += 40
-    if ex.main_muscle in used_muscles:
+    if ex.primary_muscles[0] in used_muscles:
         score -= 15
     if slot.role == "isolation" and ex.mechanic == "isolation":
         score += 5
@@ -359,21 +376,28 @@ def _pool(ctx: _Ctx, slot: Slot, used: set[str], relax: bool) -> list[tuple[Exer
     ]
     # Exercises the person used recently or asked for may sit one level above theirs.
     seen = {ex.id for ex, _ in pool}
-    for ex_id in [*ctx.req.prefer, *sorted(ctx.last_done)]:
-        found = ctx.cat.find(ex_id)
-        if (
-            found is None
-            or found.id in seen
-            or found.id in blocked
-            or found.level_rank > level + 1
-            or not _suits(found, slot)
-            or not Catalog.available(found, ctx.equipment)
-            or not Catalog.allowed(found, ctx.excluded)
-        ):
+    for found in ctx.familiar:
+        if found.id in seen or found.id in blocked or not _suits(found, slot):
             continue
         seen.add(found.id)
         pool.append((found, slot.patterns.index(found.pattern)))
     return pool
+
+
+def _familiar(ctx: _Ctx) -> list[Exercise]:
+    """Preferred and recently done exercises that are possible today (up to a level above)."""
+    level = ctx.req.level_rank()
+    out: list[Exercise] = []
+    for ex_id in dict.fromkeys([*ctx.req.prefer, *sorted(ctx.last_done)]):
+        found = ctx.cat.find(ex_id)
+        if (
+            found is not None
+            and found.level_rank <= level + 1
+            and Catalog.available(found, ctx.equipment)
+            and Catalog.allowed(found, ctx.excluded)
+        ):
+            out.append(found)
+    return out
 
 
 def _pick(
@@ -395,7 +419,12 @@ def _pick(
         )
     else:
         return None
-    fresh = [(e, r) for e, r in pool if not set(e.primary_muscles) & ctx.recent.keys()]
+    recent = ctx.recent
+    fresh = (
+        [(e, r) for e, r in pool if not any(m in recent for m in e.primary_muscles)]
+        if recent
+        else pool
+    )
     light = False
     if fresh:
         pool = fresh
@@ -515,7 +544,7 @@ def _select(ctx: _Ctx, template: str) -> list[_Item]:
 # ------------------------------------------------------------------------ progression
 def _progress(ctx: _Ctx, item: _Item, used: set[str]) -> None:
     """Apply the progression rules from the logs to one item (load, reps, ladder)."""
-    records = ctx.history.exposures(item.ex.id)
+    records = ctx.exposures.get(item.ex.id, [])
     if item.role == "light":
         return
     rep_range = _range(item)
@@ -766,7 +795,17 @@ class _Shrinker:
         return [_Unit([it], it.rest) for it in self.kept]
 
     def fits(self) -> bool:
-        return sum(_unit_seconds(u, self.ctx.rx) for u in self.units()) <= self.budget
+        return self.total() <= self.budget
+
+    def total(self) -> float:
+        if self.paired:
+            return sum(_unit_seconds(u, self.ctx.rx) for u in self.units())
+        # Straight sets: one item is one unit, no need to build the units.
+        rx = self.ctx.rx
+        tm = rx.time_model
+        return sum(
+            it.sets * (it.work_s(tm.default_sec_per_rep) + tm.setup_s + it.rest) for it in self.kept
+        )
 
     def drop(self, tier: str, last_first: bool = True) -> None:
         group = [it for it in self.kept if it.tier == tier]
@@ -1079,17 +1118,11 @@ def _blocks(plan: _Plan, rx: Prescriptions) -> tuple[list[Prescription], list[Bl
 
 
 def _mobility_moves(ctx: _Ctx, dynamic: bool, muscles: Sequence[str]) -> list[Exercise]:
-    pool = ctx.cat.candidates("mobility", ctx.equipment, ctx.excluded, 2)
-    wanted = [e for e in pool if (e.unit == "reps") == dynamic]
-    ranked = sorted(
-        wanted,
-        key=lambda e: (
-            -sum(1 for m in e.primary_muscles if m in muscles),
-            len(e.tags),
-            -_equipment_score(e, ctx.rx),
-            e.id,
-        ),
-    )
+    """Mobility moves (dynamic drills or static holds), those for ``muscles`` first."""
+    base = _mobility_pool(ctx.cat, ctx.equipment, ctx.excluded, dynamic)
+    wanted = set(muscles)
+    # A stable sort keeps the base order (fewest joint tags, then equipment, then id).
+    ranked = sorted(base, key=lambda e: -sum(1 for m in e.primary_muscles if m in wanted))
     out: list[Exercise] = []
     seen: set[str] = set()
     for ex in ranked:
@@ -1098,6 +1131,19 @@ def _mobility_moves(ctx: _Ctx, dynamic: bool, muscles: Sequence[str]) -> list[Ex
         seen.add(ex.main_muscle)
         out.append(ex)
     return out
+
+
+@lru_cache(maxsize=2048)
+def _mobility_pool(
+    cat: Catalog, equipment: frozenset[str], excluded: frozenset[str], dynamic: bool
+) -> tuple[Exercise, ...]:
+    order = prescriptions().equipment_preference
+    pool = [
+        e
+        for e in cat.candidates("mobility", equipment, excluded, 2)
+        if (e.unit == "reps") == dynamic
+    ]
+    return tuple(sorted(pool, key=lambda e: (len(e.tags), -_static_score(e.id, order)[0], e.id)))
 
 
 def _warmup(ctx: _Ctx, plan: _Plan, exercises: list[Prescription]) -> Phase:
