@@ -18,7 +18,7 @@ Pure and deterministic: no clock, no database, no randomness.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -731,8 +731,9 @@ def _pair(items: list[_Item], rest: int) -> list[_Unit]:
             continue
         taken[partner] = True
         other = items[partner]
-        rounds = max(other.sets, min(item.sets, other.max_sets))
-        item.sets = other.sets = rounds
+        # The pair runs at the higher-priority lift's sets; the partner follows.
+        other.sets = item.sets
+        other.max_sets = max(other.max_sets, item.sets)
         units.append(_Unit([item, other], rest, "superset"))
     return units
 
@@ -781,6 +782,7 @@ class _Shrinker:
 
     def __init__(self, ctx: _Ctx, items: list[_Item], budget: float) -> None:
         self.ctx = ctx
+        self.items = list(items)
         self.kept = list(items)
         self.budget = budget
         self.paired = ctx.goal.prefer_supersets
@@ -844,6 +846,10 @@ class _Shrinker:
         if not self.fits():
             # Single sets of the key lifts help nobody: an EMOM or circuit does better.
             return None
+        # Use what the cuts freed: sets back to their dose first, then dropped lifts back
+        # in priority order (a cut can free more time than it needed).
+        self.regrow()
+        self.restore()
         if self.dropped:
             shown = self.dropped[:4]
             more = len(self.dropped) - len(shown)
@@ -852,6 +858,46 @@ class _Shrinker:
         for it in self.kept:
             it.max_sets = max(it.max_sets, it.sets)
         return _Plan(mode="standard", warm=0, cool=0, units=self.units(), notes=self.notes)
+
+    def _try(self, change: Callable[[], None]) -> bool:
+        """Apply ``change``; keep it if the session still fits, else undo it."""
+        kept = list(self.kept)
+        sets = [(it, it.sets, it.max_sets) for it in self.items]
+        change()
+        if self.fits():
+            return True
+        self.kept = kept
+        for it, count, most in sets:
+            it.sets, it.max_sets = count, most
+        return False
+
+    def regrow(self) -> None:
+        """Add sets back, highest priority first, up to each lift's planned dose."""
+        changed = True
+        while changed:
+            changed = False
+            for unit in self.units():
+                if any(it.sets >= it.base_sets for it in unit.items):
+                    continue
+
+                def more(items: list[_Item] = unit.items) -> None:
+                    for it in items:
+                        it.sets += 1
+
+                changed = self._try(more) or changed
+
+    def restore(self) -> None:
+        """Put dropped lifts back, highest priority first, while the session still fits."""
+        for item in self.items:
+            if item in self.kept:
+                continue
+            wanted = {id(it) for it in self.kept} | {id(item)}
+
+            def add(wanted: set[int] = wanted) -> None:
+                self.kept = [it for it in self.items if id(it) in wanted]
+
+            if self._try(add):
+                self.dropped.remove(item.ex.name)
 
 
 def _shrink(ctx: _Ctx, items: list[_Item], budget: float) -> _Plan | None:

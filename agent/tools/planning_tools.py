@@ -341,8 +341,12 @@ def build_request(
     return request, history
 
 
-def _request(ctx: ToolContext, overrides: Overrides) -> tuple[SessionRequest, History]:
-    return build_request(ctx.db, ctx.user_id, ctx.now, overrides, list(ctx.constraints))
+def _request(
+    ctx: ToolContext, overrides: Overrides, *, carry_today: bool = True
+) -> tuple[SessionRequest, History]:
+    return build_request(
+        ctx.db, ctx.user_id, ctx.now, overrides, list(ctx.constraints), carry_today=carry_today
+    )
 
 
 def _goal(value: str | None) -> Goal:
@@ -534,7 +538,8 @@ class WeeklyProgramArgs(BaseModel):
 def weekly_program(ctx: ToolContext, args: WeeklyProgramArgs) -> WeeklyProgram:
     """Plan the week: split, remaining sessions, sets per muscle and the health ledger."""
     profile = store.get_profile(ctx.db, ctx.user_id)
-    request, history = _request(ctx, Overrides())
+    # The week follows the usual profile, not today's one-off minutes or equipment.
+    request, history = _request(ctx, Overrides(), carry_today=False)
     days = args.days_per_week or profile.days_per_week or 3
     return week.weekly_program(request.model_copy(update={"focus": "full"}), days, history)
 
