@@ -185,8 +185,8 @@ class _Shrinker:
         if not self.fits():
             # Single sets of the key lifts help nobody: an EMOM or circuit does better.
             return None
-        # Use what the cuts freed: sets back to their dose first, then dropped lifts back
-        # in priority order (a cut can free more time than it needed).
+        # Use what the cuts freed: sets on the lifts kept first (up to the goal's most, as
+        # sets were the last thing cut), then dropped lifts back in priority order.
         self.regrow()
         self.restore()
         if self.dropped:
@@ -211,12 +211,12 @@ class _Shrinker:
         return False
 
     def regrow(self) -> None:
-        """Add sets back, highest priority first, up to each lift's planned dose."""
+        """Add sets back, highest priority first, up to each lift's most."""
         changed = True
         while changed:
             changed = False
             for unit in self.units():
-                if any(it.sets >= it.base_sets for it in unit.items):
+                if any(it.sets >= it.max_sets for it in unit.items):
                     continue
 
                 def more(items: list[Item] = unit.items) -> None:
