@@ -226,3 +226,14 @@ def test_results_are_json_serialisable(db: sqlite_utils.Database, now: datetime,
     ctx = _ctx(db, now, **PROFILE)
     out = _run(ctx, name)
     assert json.loads(out.content())
+
+
+def test_dislike_notes_steer_the_plan(db: sqlite_utils.Database, now: datetime) -> None:
+    ctx = _ctx(db, now, **PROFILE)
+    first = _run(ctx, "plan_today").result["session"]
+    squats = [e["id"] for e in first["exercises"] if "squat" in e["id"]]
+    assert squats
+    add_note(db, ctx.user_id, kind="dislike", subject="squats", text="hates squats", now=now)
+    again = _run(ctx, "plan_today").result["session"]
+    assert not [e["id"] for e in again["exercises"] if "squat" in e["name"].lower()]
+    assert any(e["pattern"] in {"hinge", "lunge", "squat"} for e in again["exercises"])

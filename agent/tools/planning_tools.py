@@ -252,16 +252,34 @@ def areas(items: list[str]) -> list[str]:
     return sorted(out)
 
 
-def _dislikes(db: sqlite_utils.Database, user_id: int) -> list[str]:
+def disliked_exercises(text: str) -> list[str]:
+    """Exercise ids a dislike note means.
+
+    A family word ("lunges", "burpees", "squats") means every exercise whose name has it;
+    otherwise the confidently resolved exercise, if any.
+    """
     catalog = load_catalog()
+    key = catalog.normalize_name(text)
+    if not key:
+        return []
+    family = [
+        e.id
+        for e in catalog.exercises
+        if e.pattern != "mobility" and f" {key} " in f" {catalog.normalize_name(e.name)} "
+    ]
+    if len(family) >= 2:
+        return sorted(family)
+    match = catalog.resolve(text)
+    return [match.exercise_id] if match.exercise_id else []
+
+
+def _dislikes(db: sqlite_utils.Database, user_id: int) -> list[str]:
     out: set[str] = set()
     for note in store.active_notes(db, user_id, "dislike"):
         for text in (note.get("subject"), note.get("text")):
-            if not text:
-                continue
-            match = catalog.resolve(str(text))
-            if match.exercise_id:
-                out.add(match.exercise_id)
+            found = disliked_exercises(str(text)) if text else []
+            if found:
+                out.update(found)
                 break
     return sorted(out)
 
