@@ -6,8 +6,6 @@ tells the person. Thresholds come from ``data/prescriptions.yaml``.
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, Field
 
 from agent.planning.models import Band, Readiness
@@ -100,11 +98,6 @@ class GapResult(BaseModel):
     rir_add: int = Field(description="Extra reps in reserve.")
     rebuild_weeks: int | None = Field(description="Weeks to build back to the plan.")
     reason: str | None = Field(description="Plain-words explanation, None when resuming.")
-
-
-def days_between(earlier: date, later: date) -> int:
-    """Whole days from ``earlier`` to ``later``."""
-    return (later - earlier).days
 
 
 def gap_adjustment(days: int | None, age: int | None = None) -> GapResult:
