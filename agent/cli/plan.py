@@ -45,6 +45,9 @@ AvoidOption = Annotated[
 ]
 
 
+_TITLES = {"strength": "Workout", "recovery": "Recovery session", "mobility": "Mobility session"}
+
+
 def register(app: typer.Typer) -> None:
     """Add ``plan`` to the app."""
     app.command("plan")(plan)
@@ -110,7 +113,7 @@ def render(session: Session) -> None:
 
     console = Console()
     title = (
-        f"[bold]{session.kind.title()} session[/bold] - about {session.est_minutes:g} of "
+        f"[bold]{_TITLES[session.kind]}[/bold] - about {session.est_minutes:g} of "
         f"{session.minutes} minutes ({session.focus.replace('_', ' ')}, "
         f"{session.goal.replace('_', ' ')}, readiness {session.readiness.replace('_', ' ')})"
     )
