@@ -171,7 +171,13 @@ def sweep(profiles: Profiles, count: int) -> dict[str, Any]:
         except Exception as exc:  # a crash is a violation too; keep sweeping
             counts["errors"] += 1
             if len(examples) < 5:
-                examples.append({"error": repr(exc), "request": request.model_dump(mode="json")})
+                examples.append(
+                    {
+                        "error": repr(exc),
+                        "request": request.model_dump(mode="json"),
+                        "history": None if history is None else history.model_dump(mode="json"),
+                    }
+                )
             continue
         kinds[session.kind] += 1
         problems = violations(request, session)
@@ -182,7 +188,13 @@ def sweep(profiles: Profiles, count: int) -> dict[str, Any]:
             if problem != "nondeterministic JSON":
                 counts[_category(problem)] += 1
         if problems and len(examples) < 5:
-            examples.append({"problems": problems, "request": request.model_dump(mode="json")})
+            examples.append(
+                {
+                    "problems": problems,
+                    "request": request.model_dump(mode="json"),
+                    "history": None if history is None else history.model_dump(mode="json"),
+                }
+            )
     categories = [
         "time_window",
         "equipment",

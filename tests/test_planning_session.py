@@ -313,3 +313,22 @@ def test_weekly_hard_set_counts_follow_primary_and_secondary_muscles() -> None:
             for m in p.secondary_muscles:
                 expected[m] = expected.get(m, 0) + 0.5 * p.sets
     assert session.hard_sets == {k: round(v, 1) for k, v in sorted(expected.items())}
+
+
+@pytest.mark.parametrize("minutes", [18, 30, 60])
+def test_a_slow_familiar_core_lift_cannot_take_over_a_mobility_session(minutes: int) -> None:
+    # Found by the benchmark sweep: a get-up done before (25 s a rep, each side) used to
+    # push an 18-minute mobility session to 25 minutes.
+    done = SessionRecord(
+        day=PLAN_TODAY - timedelta(days=6),
+        exercises=[ExerciseRecord(exercise_id="turkish_get_up", sets=[SetRecord(reps=3)])],
+    )
+    request = SessionRequest(
+        goal="mobility",
+        level="intermediate",
+        equipment=["kettlebell"],
+        minutes=minutes,
+        today=PLAN_TODAY,
+    )
+    session = build_session(request, History(sessions=[done]))
+    assert violations(request, session) == []

@@ -621,7 +621,11 @@ def _mobility(ctx: Context, focus: str, band: Band) -> Session:
         picked = _pick(ctx, slot, "accessory", set(), set())
         if picked is not None:
             item = _dose(ctx, picked[0], slot, "accessory", "core")
-            core.append(Unit([item], item.rest))
+            unit = Unit([item], item.rest)
+            # Core work is a side dish here: at most a third of the time (a slow get-up
+            # someone did before could otherwise take over the session).
+            if unit_seconds(unit, rx) <= avail * 60 / 3:
+                core.append(unit)
     flow_minutes = max(1, int((avail * 60 - sum(unit_seconds(u, rx) for u in core)) // 60))
     count = max(1, min(10, flow_minutes))
     rounds = max(1, min(3, flow_minutes // count))
