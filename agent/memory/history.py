@@ -486,17 +486,21 @@ def exercise_progress(
         f"AND set_type IN {_COUNTED}",
         [user_id, exercise_id],
     ).fetchall()
-    views = [_set_view(r) for r in rows]
-    scored = [v for v in views if v.e1rm_kg is not None]
-    best = max(scored, key=lambda v: (v.e1rm_kg or 0, v.logged_at), default=None)
-    heaviest = max((v.load_kg for v in views if v.load_kg), default=None)
+    # Scored on raw rows: building a pydantic view for every set ever logged made this
+    # the slowest part of a heavy user's context; only the best set needs a view.
+    e1rms = [estimate_1rm(r[4], r[1], r[5]) if r[7] != "warmup" else None for r in rows]
+    scored = [(e, r) for e, r in zip(e1rms, rows, strict=True) if e is not None]
+    best_row = max(scored, key=lambda pair: (pair[0], pair[1][8]), default=None)
+    best = _set_view(best_row[1]) if best_row else None
+    heaviest = max((r[4] for r in rows if r[4]), default=None)
     since = week_start(now.date()) - timedelta(weeks=weeks - 1)
     # Loaded lifts trend by estimated 1RM; bodyweight ones by their best reps.
     metric = "e1rm_kg" if scored else "reps"
     per_week: dict[str, float] = {}
-    for view in scored or views:
-        day = date.fromisoformat(view.logged_at[:10])
-        value = view.e1rm_kg if scored else float(view.reps or 0)
+    trend_source = scored if scored else [(None, r) for r in rows]
+    for e1rm, row in trend_source:
+        day = date.fromisoformat(row[8][:10])
+        value = e1rm if scored else float(row[1] or 0)
         if day < since or not value:
             continue
         key = week_start(day).isoformat()
@@ -513,7 +517,7 @@ def exercise_progress(
         weekly_best=weekly,
         trend_metric=metric,
         trend=_trend(weekly),
-        total_sets=len(views),
+        total_sets=len(rows),
     )
 
 
