@@ -128,20 +128,41 @@ def _percentiles(samples_ms: list[float]) -> dict[str, float]:
     }
 
 
-def latency(profiles: Profiles, samples: int) -> dict[str, Any]:
-    """Generation time per session over random requests (with history half the time)."""
-    cases = [(profiles.request(), profiles.history()) for _ in range(samples)]
-    for request, history in cases[:500]:  # warm the catalog caches
-        build_session(request, history)
+def latency(profiles: Profiles, samples: int, rounds: int) -> dict[str, Any]:
+    """Generation time per session over random requests (with history half the time).
+
+    The samples are split into ``rounds`` rounds; on a shared machine a busy neighbour
+    can inflate one round, so the per-round p99s are reported and the median of them is
+    the figure compared with the target, alongside the pooled percentiles.
+    """
+    for _ in range(500):  # warm the catalog caches
+        build_session(profiles.request(), profiles.history())
     wall: list[float] = []
     cpu: list[float] = []
-    for request, history in cases:
-        start_wall = time.perf_counter_ns()
-        start_cpu = time.thread_time_ns()
-        build_session(request, history)
-        cpu.append((time.thread_time_ns() - start_cpu) / 1e6)
-        wall.append((time.perf_counter_ns() - start_wall) / 1e6)
-    return {"samples": samples, "wall_ms": _percentiles(wall), "cpu_ms": _percentiles(cpu)}
+    round_p99: list[float] = []
+    per_round = max(1, samples // rounds)
+    for _ in range(rounds):
+        this_round: list[float] = []
+        for _ in range(per_round):
+            # Made one at a time, so the measurement does not carry thousands of live
+            # requests through every garbage collection.
+            request, history = profiles.request(), profiles.history()
+            start_wall = time.perf_counter_ns()
+            start_cpu = time.thread_time_ns()
+            build_session(request, history)
+            cpu.append((time.thread_time_ns() - start_cpu) / 1e6)
+            elapsed = (time.perf_counter_ns() - start_wall) / 1e6
+            wall.append(elapsed)
+            this_round.append(elapsed)
+        round_p99.append(_percentiles(this_round)["p99"])
+    return {
+        "samples": len(wall),
+        "rounds": rounds,
+        "wall_ms": _percentiles(wall),
+        "cpu_ms": _percentiles(cpu),
+        "wall_p99_per_round_ms": round_p99,
+        "wall_p99_median_of_rounds_ms": round(statistics.median(round_p99), 3),
+    }
 
 
 def _category(problem: str) -> str:
@@ -218,18 +239,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--profiles", type=int, default=100_000, help="Profiles in the sweep.")
     parser.add_argument("--samples", type=int, default=10_000, help="Latency samples.")
+    parser.add_argument("--rounds", type=int, default=5, help="Latency rounds.")
     parser.add_argument("--seed", type=int, default=20261116, help="Random seed.")
     args = parser.parse_args()
     started = time.perf_counter()
     load_catalog()
     load_ms = round((time.perf_counter() - started) * 1000, 1)
-    lat = latency(Profiles(args.seed), args.samples)
+    lat = latency(Profiles(args.seed), args.samples, args.rounds)
     report = {
         "benchmark": "plan",
         "catalog_load_ms": load_ms,
         "generation": lat,
         "target_p99_ms": TARGET_P99_MS,
-        "p99_within_target": lat["cpu_ms"]["p99"] <= TARGET_P99_MS,
+        "p99_within_target": lat["wall_p99_median_of_rounds_ms"] <= TARGET_P99_MS,
         "sweep": sweep(Profiles(args.seed + 1), args.profiles),
     }
     print(json.dumps(report, indent=1))

@@ -332,3 +332,17 @@ def test_a_slow_familiar_core_lift_cannot_take_over_a_mobility_session(minutes: 
     )
     session = build_session(request, History(sessions=[done]))
     assert violations(request, session) == []
+
+
+def test_trusted_construction_matches_pydantic_model_construct() -> None:
+    from agent.planning.models import LoadSuggestion, Prescription
+    from agent.planning.output import trusted
+
+    session = build_session(SessionRequest(equipment=["dumbbells"], minutes=30, today=PLAN_TODAY))
+    values = session.exercises[0].model_dump()
+    values["load"] = LoadSuggestion(value=20.0, unit="kg", text="20 kg")
+    fast = trusted(Prescription, **dict(values))
+    slow = Prescription.model_construct(**dict(values))
+    assert fast == slow
+    assert fast.model_dump_json() == slow.model_dump_json()
+    assert fast.model_fields_set == slow.model_fields_set

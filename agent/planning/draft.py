@@ -189,10 +189,20 @@ def conditioning(ctx: Context, *, vigorous: bool) -> Exercise | None:
 
 def mobility_moves(ctx: Context, dynamic: bool, muscles: Sequence[str]) -> list[Exercise]:
     """Mobility moves (dynamic drills or static holds), those for ``muscles`` first."""
-    base = _mobility_pool(ctx.cat, ctx.equipment, ctx.excluded, dynamic)
-    wanted = set(muscles)
+    return list(_ranked_moves(ctx.cat, ctx.equipment, ctx.excluded, dynamic, frozenset(muscles)))
+
+
+@lru_cache(maxsize=4096)
+def _ranked_moves(
+    cat: Catalog,
+    equipment: frozenset[str],
+    excluded: frozenset[str],
+    dynamic: bool,
+    muscles: frozenset[str],
+) -> tuple[Exercise, ...]:
+    base = _mobility_pool(cat, equipment, excluded, dynamic)
     # A stable sort keeps the base order (fewest joint tags, then equipment, then id).
-    ranked = sorted(base, key=lambda e: -sum(1 for m in e.primary_muscles if m in wanted))
+    ranked = sorted(base, key=lambda e: -sum(1 for m in e.primary_muscles if m in muscles))
     out: list[Exercise] = []
     seen: set[str] = set()
     for ex in ranked:
@@ -200,7 +210,7 @@ def mobility_moves(ctx: Context, dynamic: bool, muscles: Sequence[str]) -> list[
             continue
         seen.add(ex.main_muscle)
         out.append(ex)
-    return out
+    return tuple(out)
 
 
 @lru_cache(maxsize=2048)

@@ -4,12 +4,16 @@ Blocks and prescriptions in order, a RAMP warm-up (easy cardio, dynamic moves fr
 session, ramp-up sets of the first loaded lift), a cool-down (easy walk, stretches for the
 muscles worked), hard sets per muscle, aerobic minutes and the reasons.
 
-The output models are built with ``model_construct``: every value here comes from
-validated inputs and the catalog, and validating the same data again would cost more
-than the rest of the build.
+The output models are built with :func:`trusted`, a lean ``model_construct``: every
+value here comes from validated inputs and the catalog, every field is given, and
+validating the same data again would cost more than the rest of the build.
 """
 
 from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from agent.planning.catalog import describe_tags, load_catalog
 from agent.planning.draft import (
@@ -37,6 +41,24 @@ from agent.planning.rules import (
     prescriptions,
 )
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def trusted(cls: type[_M], **values: Any) -> _M:
+    """An instance of ``cls`` from trusted values for every field, without validation.
+
+    What pydantic's ``model_construct`` ends with, minus its per-field alias and default
+    lookups (all fields are given). tests/test_planning_session.py checks it against
+    ``model_construct`` so a pydantic upgrade cannot change it silently.
+    """
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
 _STATION_NOTES: dict[str, str] = {
     "emom": "Every minute on the minute: do the reps, rest for what is left of the minute, "
     "rotate through the exercises.",
@@ -63,7 +85,8 @@ def _is_hard(it: Item) -> bool:
 
 
 def _prescription(it: Item, label: str, rest: int) -> Prescription:
-    return Prescription.model_construct(
+    return trusted(
+        Prescription,
         id=it.ex.id,
         name=it.ex.name,
         pattern=it.ex.pattern,
@@ -92,7 +115,8 @@ def _extra_prescription(extra: Extra, label: str, role: str) -> Prescription:
     ex = extra.ex
     work = 60 if extra.format == "steady" else min(40, ex.seconds[1] if ex.seconds else 30)
     seconds = extra.minutes * 60 if extra.format == "steady" else work
-    return Prescription.model_construct(
+    return trusted(
+        Prescription,
         id=ex.id,
         name=ex.name,
         pattern=ex.pattern,
@@ -150,7 +174,8 @@ def _blocks(plan: Draft, rx: Prescriptions) -> tuple[list[Prescription], list[Bl
                 item_rest = unit.rest
             exercises.append(_prescription(it, label, item_rest))
         blocks.append(
-            Block.model_construct(
+            trusted(
+                Block,
                 label=label,
                 format=fmt_name,
                 exercise_ids=[it.ex.id for it in unit.items],
@@ -167,7 +192,8 @@ def _blocks(plan: Draft, rx: Prescriptions) -> tuple[list[Prescription], list[Bl
         label = next(labels)
         exercises.append(_extra_prescription(extra, label, role))
         blocks.append(
-            Block.model_construct(
+            trusted(
+                Block,
                 label=label,
                 format=extra.format,
                 exercise_ids=[extra.ex.id],
@@ -184,7 +210,7 @@ def _blocks(plan: Draft, rx: Prescriptions) -> tuple[list[Prescription], list[Bl
 def _warmup(ctx: Context, plan: Draft, exercises: list[Prescription]) -> Phase:
     minutes = plan.warm
     if minutes <= 0:
-        return Phase.model_construct(minutes=0, items=[])
+        return trusted(Phase, minutes=0, items=[])
     items: list[PhaseItem] = []
     first = next(
         (
@@ -201,7 +227,8 @@ def _warmup(ctx: Context, plan: Draft, exercises: list[Prescription]) -> Phase:
     general = minutes - ramp - dyn
     easy = conditioning(ctx, vigorous=False)
     items.append(
-        PhaseItem.model_construct(
+        trusted(
+            PhaseItem,
             id=easy.id if easy else None,
             name=easy.name if easy else "Easy movement",
             detail="Easy pace to get warm; breathe through your nose.",
@@ -215,7 +242,8 @@ def _warmup(ctx: Context, plan: Draft, exercises: list[Prescription]) -> Phase:
         share = dyn / len(moves) if moves else 0
         for ex in moves:
             items.append(
-                PhaseItem.model_construct(
+                trusted(
+                    PhaseItem,
                     id=ex.id,
                     name=ex.name,
                     detail=f"8-10 easy reps{' per side' if ex.unilateral else ''}.",
@@ -228,7 +256,8 @@ def _warmup(ctx: Context, plan: Draft, exercises: list[Prescription]) -> Phase:
         steps = ctx.rx.ramp_sets[:count]
         detail = ", ".join(f"{s.reps} reps at about {s.pct}%" for s in steps)
         items.append(
-            PhaseItem.model_construct(
+            trusted(
+                PhaseItem,
                 id=first.id,
                 name=f"Ramp-up sets: {first.name}",
                 detail=f"{detail} of your working weight.",
@@ -236,16 +265,17 @@ def _warmup(ctx: Context, plan: Draft, exercises: list[Prescription]) -> Phase:
                 tags=list(first.tags),
             )
         )
-    return Phase.model_construct(minutes=float(minutes), items=items)
+    return trusted(Phase, minutes=float(minutes), items=items)
 
 
 def _cooldown(ctx: Context, minutes: int, exercises: list[Prescription]) -> Phase:
     if minutes <= 0:
-        return Phase.model_construct(minutes=0, items=[])
+        return trusted(Phase, minutes=0, items=[])
     stretches = min(2, minutes - 1)
     walk = minutes - stretches
     items = [
-        PhaseItem.model_construct(
+        trusted(
+            PhaseItem,
             id=None,
             name="Easy walk and slow breathing",
             detail="Let your heart rate settle.",
@@ -257,7 +287,8 @@ def _cooldown(ctx: Context, minutes: int, exercises: list[Prescription]) -> Phas
     for ex in mobility_moves(ctx, dynamic=False, muscles=muscles)[:stretches]:
         hold = ex.seconds[0] if ex.seconds else 30
         items.append(
-            PhaseItem.model_construct(
+            trusted(
+                PhaseItem,
                 id=ex.id,
                 name=ex.name,
                 detail=f"Hold {hold}-{hold + 10} s{' per side' if ex.unilateral else ''}, gently.",
@@ -265,7 +296,7 @@ def _cooldown(ctx: Context, minutes: int, exercises: list[Prescription]) -> Phas
                 tags=list(ex.tags),
             )
         )
-    return Phase.model_construct(minutes=float(minutes), items=items)
+    return trusted(Phase, minutes=float(minutes), items=items)
 
 
 def _hard_sets(exercises: list[Prescription], weight: float) -> dict[str, float]:
@@ -324,7 +355,8 @@ def assemble(
     if constraint:
         reasons.append(constraint)
     reasons.extend(plan.notes)
-    return Session.model_construct(
+    return trusted(
+        Session,
         est_minutes=round(total / 60, 1),
         minutes=ctx.req.minutes,
         kind=kind,

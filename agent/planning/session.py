@@ -198,12 +198,22 @@ def _tier(index: int, slot: Slot) -> str:
     return "secondary"
 
 
-def _score(
-    ctx: Context, ex: Exercise, pattern_rank: int, used_muscles: set[str], slot: Slot
-) -> float:
-    """How well an exercise fits a slot for this person; higher is better."""
-    score = static_score(ex.id, ctx.rx.equipment_preference)[1] - 10 * pattern_rank
-    score -= 8 * abs(ctx.cat.ranks[ex.id] - ctx.level)
+def _static(ex: Exercise, rank: int, slot: Slot, level: int) -> int:
+    """The part of an exercise's slot score that depends only on it, the slot and the level.
+
+    Equipment preference, the catalog's ``prefer`` bonus, fewer joint tags, the slot's
+    preferred pattern, a level close to the person's, isolation for isolation slots.
+    """
+    score = static_score(ex.id, prescriptions().equipment_preference)[1] - 10 * rank
+    score -= 8 * abs(ex.level_rank - level)
+    if slot.role == "isolation" and ex.mechanic == "isolation":
+        score += 5
+    return score
+
+
+def _dynamic(ctx: Context, ex: Exercise, used_muscles: set[str]) -> int:
+    """The part that depends on today: asked for, done recently, muscle already used."""
+    score = 0
     bonus = ctx.prefer_rank.get(ex.id)
     if bonus is not None:
         score += 100 + bonus
@@ -211,9 +221,7 @@ def _score(
         score += 40
     if ex.primary_muscles[0] in used_muscles:
         score -= 15
-    if slot.role == "isolation" and ex.mechanic == "isolation":
-        score += 5
-    return float(score)
+    return score
 
 
 def _suits(ex: Exercise, slot: Slot) -> bool:
@@ -226,38 +234,88 @@ def _suits(ex: Exercise, slot: Slot) -> bool:
     )
 
 
-@lru_cache(maxsize=8192)
-def _slot_candidates(
-    cat: Catalog, slot: Slot, equipment: frozenset[str], excluded: frozenset[str], level: int
-) -> tuple[tuple[Exercise, int], ...]:
-    """Exercises that suit a slot with the rank of their pattern in it (cached)."""
-    out: list[tuple[Exercise, int]] = []
+@lru_cache(maxsize=1024)
+def _slot_ranked(cat: Catalog, slot: Slot, level: int) -> tuple[tuple[int, Exercise], ...]:
+    """Every exercise that suits a slot at a level, with its static score, best first.
+
+    Equal scores are ordered by id, larger first, the tie-break ``_best`` uses. Depends
+    only on the slot and the level, so it is worked out once per process.
+    """
+    out: list[tuple[int, Exercise]] = []
     for rank, pattern in enumerate(slot.patterns):
         out.extend(
-            (ex, rank)
-            for ex in cat.candidates(pattern, equipment, excluded, level)
-            if _suits(ex, slot)
+            (_static(ex, rank, slot, level), ex)
+            for ex in cat.by_pattern(pattern)
+            if ex.level_rank <= level and _suits(ex, slot)
         )
+    out.sort(key=lambda item: item[1].id, reverse=True)
+    out.sort(key=lambda item: -item[0])
     return tuple(out)
 
 
-def _pool(ctx: Context, slot: Slot, used: set[str], relax: bool) -> list[tuple[Exercise, int]]:
-    """Candidates for a slot with the rank of their pattern in the slot's list."""
-    level = ctx.req.level_rank()
+@lru_cache(maxsize=8192)
+def _slot_candidates(
+    cat: Catalog, slot: Slot, equipment: frozenset[str], excluded: frozenset[str], level: int
+) -> tuple[tuple[int, Exercise], ...]:
+    """The slot's ranked exercises that today's equipment and joint tags allow (cached)."""
+    have = equipment | {"bodyweight"}
+    needs, tags = cat.needs, cat.tag_sets
+    return tuple(
+        item
+        for item in _slot_ranked(cat, slot, level)
+        if needs[item[1].id] <= have and tags[item[1].id].isdisjoint(excluded)
+    )
+
+
+def _pool(ctx: Context, slot: Slot, used: set[str], relax: bool) -> list[tuple[int, Exercise]]:
+    """Candidates for a slot with their static score.
+
+    The cached candidates come best first, then the person's familiar exercises that the
+    level filter left out.
+    """
     blocked = used if relax else used | set(ctx.req.exclude)
     pool = [
         item
-        for item in _slot_candidates(ctx.cat, slot, ctx.equipment, ctx.excluded, level)
-        if item[0].id not in blocked
+        for item in _slot_candidates(ctx.cat, slot, ctx.equipment, ctx.excluded, ctx.level)
+        if item[1].id not in blocked
     ]
     # Exercises the person used recently or asked for may sit one level above theirs.
-    seen = {ex.id for ex, _ in pool}
+    seen = {ex.id for _, ex in pool}
     for found in ctx.familiar:
         if found.id in seen or found.id in blocked or not _suits(found, slot):
             continue
         seen.add(found.id)
-        pool.append((found, slot.patterns.index(found.pattern)))
+        pool.append((_static(found, slot.patterns.index(found.pattern), slot, ctx.level), found))
     return pool
+
+
+def _best(ctx: Context, pool: list[tuple[int, Exercise]], used_muscles: set[str]) -> Exercise:
+    """The highest static + dynamic score (ties: the larger id).
+
+    Only asked-for and recently done exercises can score above their static part, so
+    they are scored first; the rest come best first and the scan stops as soon as no
+    later one could win.
+    """
+    favoured = set(ctx.prefer_rank) | set(ctx.last_done)
+    best: tuple[int, str] | None = None
+    chosen: Exercise | None = None
+    ordinary: list[tuple[int, Exercise]] = []
+    for static, ex in pool:
+        if ex.id not in favoured:
+            ordinary.append((static, ex))
+            continue
+        key = (static + _dynamic(ctx, ex, used_muscles), ex.id)
+        if best is None or key > best:
+            best, chosen = key, ex
+    for static, ex in ordinary:
+        if best is not None and (static, ex.id) < best:
+            break
+        key = (static + _dynamic(ctx, ex, used_muscles), ex.id)
+        if best is None or key > best:
+            best, chosen = key, ex
+    if chosen is None:
+        raise ValueError("no candidate to choose from")
+    return chosen
 
 
 def _familiar(ctx: Context) -> list[Exercise]:
@@ -285,33 +343,32 @@ def _pick(
         pool = _pool(ctx, slot, used, relax=True)
     if not pool:
         return None
-    liked = [(e, r) for e, r in pool if e.id not in ctx.req.dislikes]
-    if liked:
-        pool = liked
-    elif tier == "trio":
-        ctx.reasons.append(
-            f"Kept {pool[0][0].name} for the {slot.slot} slot although it is on your dislike "
-            "list: nothing else fits today's equipment and constraints."
-        )
-    else:
-        return None
+    disliked = False
+    if ctx.req.dislikes:
+        liked = [item for item in pool if item[1].id not in ctx.req.dislikes]
+        if liked:
+            pool = liked
+        elif tier == "trio":
+            disliked = True
+        else:
+            return None
     recent = ctx.recent
-    fresh = (
-        [(e, r) for e, r in pool if not any(m in recent for m in e.primary_muscles)]
-        if recent
-        else pool
-    )
     light = False
-    if fresh:
-        pool = fresh
-    elif tier == "trio":
-        light = True
-    else:
-        return None
-    best = max(
-        pool, key=lambda item: (_score(ctx, item[0], item[1], used_muscles, slot), item[0].id)
-    )
-    return best[0], light
+    if recent:
+        fresh = [item for item in pool if not any(m in recent for m in item[1].primary_muscles)]
+        if fresh:
+            pool = fresh
+        elif tier == "trio":
+            light = True
+        else:
+            return None
+    best = _best(ctx, pool, used_muscles)
+    if disliked:
+        ctx.reasons.append(
+            f"Kept {best.name} for the {slot.slot} slot although it is on your dislike list: "
+            "nothing else fits today's equipment and constraints."
+        )
+    return best, light
 
 
 def _dose(ctx: Context, ex: Exercise, slot: Slot, tier: str, role: Role) -> Item:
