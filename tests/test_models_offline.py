@@ -575,3 +575,12 @@ def test_any_message_gets_calls_to_offered_tools_or_a_reply(text: str) -> None:
             assert set(json.loads(call.arguments)) <= set(offered[call.name])
     else:
         assert (reply.content or "").strip()
+
+
+def test_equipment_named_in_a_request_limits_todays_plan() -> None:
+    assert _calls(ask("Give me a 20-minute dumbbell session")) == [
+        ("plan_today", {"equipment": ["dumbbells"], "minutes": 20})
+    ]
+    # Buying something adds to what the person owns; it does not narrow today's plan to it.
+    bought = _calls(ask("I bought a kettlebell, what should I do today?"))
+    assert ("plan_today", {}) in bought

@@ -196,6 +196,17 @@ def _today_equipment(s: Slots) -> list[str] | None:
     return list(s.equipment.available) or None
 
 
+def _equipment_for_today(u: Understanding) -> bool:
+    """Whether equipment named in this message limits today's plan.
+
+    "a 20-minute dumbbell session" asks for dumbbells today; "I bought a kettlebell" adds
+    to what the person owns and must not shrink today's choice to the new item.
+    """
+    if u.has("equipment_change"):
+        return True
+    return u.slots.equipment.mentioned and not u.has("equipment_added")
+
+
 def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
     s = u.slots
     avoid = (s.body_parts or None) if u.has("soreness") else None
@@ -222,7 +233,7 @@ def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> 
         out.add(
             "plan_today",
             minutes=s.minutes,
-            equipment=_today_equipment(s) if u.has("equipment_change") else None,
+            equipment=_today_equipment(s) if _equipment_for_today(u) else None,
             goal=s.goal,
             energy=s.energy,
             poor_sleep=True if s.poor_sleep else None,
