@@ -26,6 +26,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import openai
+from openai.types.chat import ChatCompletion
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from agent.errors import ConfigurationError, ModelError
@@ -242,13 +243,18 @@ class OpenAIModel:
         return random.uniform(0, ceiling)
 
     def _request(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Any:
-        kwargs: dict[str, Any] = {
+        body: dict[str, Any] = {
             "model": self.model,
             "messages": [_wire_message(m) for m in messages],
         }
         if tools:
-            kwargs["tools"] = tools
-        return self.client.chat.completions.create(**kwargs)
+            body["tools"] = tools
+        # The body is already plain wire-format JSON. ``chat.completions.create`` would walk
+        # it against the SDK's typed dicts on every call (measured ~2 ms for our tool schemas
+        # plus ~0.2 ms per message), CPU that serialises concurrent turns behind the GIL.
+        # The client's generic ``post`` sends the same request through the same client
+        # (timeout, headers, SDK retries off) and parses the same ``ChatCompletion``.
+        return self.client.post("/chat/completions", body=body, cast_to=ChatCompletion)
 
     def complete(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
