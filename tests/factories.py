@@ -247,3 +247,14 @@ def logged_sessions(
         for i, sets in enumerate(sessions)
     ]
     return History(sessions=records)
+
+
+def query_rows(db_path: str, sql: str, params: list[object] | None = None) -> list[object]:
+    """Rows of ``sql`` read through a fresh connection to the database file at ``db_path``."""
+    from agent.memory.db import connect
+
+    db = connect(db_path)
+    try:
+        return list(db.execute(sql, params or []).fetchall())
+    finally:
+        db.close()

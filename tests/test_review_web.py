@@ -17,7 +17,7 @@ from agent.server.app import create_app
 from agent.server.operator_auth import SESSION_TTL, add_operator
 from agent.server.review import SESSION_COOKIE, review_router
 from safety import review
-from tests.factories import make_flagged_conversation, make_token_user
+from tests.factories import make_flagged_conversation, make_token_user, query_rows
 
 PASSWORD = "correct horse battery"
 XSS = "<script>alert(1)</script>"
@@ -52,11 +52,7 @@ class Site:
         self.client = TestClient(self.app, follow_redirects=False)
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[Any]:
-        db = connect(self.db_path)
-        try:
-            return list(db.execute(sql, params or []).fetchall())
-        finally:
-            db.close()
+        return query_rows(self.db_path, sql, params)
 
 
 @pytest.fixture

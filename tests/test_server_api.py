@@ -20,7 +20,7 @@ from agent.models.base import AssistantMessage
 from agent.models.scripted import ScriptedModel, call, calls, say
 from agent.server.api import live_view
 from agent.server.app import JsonLogFormatter, RateLimiter, create_app
-from tests.factories import make_token_user
+from tests.factories import make_token_user, query_rows
 
 
 class Server:
@@ -38,11 +38,7 @@ class Server:
         self.client.headers["Authorization"] = f"Bearer {self.token}"
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[Any]:
-        db = connect(self.db_path)
-        try:
-            return list(db.execute(sql, params or []).fetchall())
-        finally:
-            db.close()
+        return query_rows(self.db_path, sql, params)
 
 
 @pytest.fixture
