@@ -25,6 +25,13 @@ CONTEXT_WINDOW = timedelta(hours=24)
 """How far back earlier flags of a conversation inform the screen."""
 
 
+_INSERT_FLAG = (
+    "INSERT INTO safety_flags (user_id, conversation_id, message_id, tier, signals, "
+    "rule_ids, excerpt, source, lock_active, review_status, details, created_at, "
+    "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
@@ -62,9 +69,7 @@ def record(
     }
     stamp = _iso(now)
     cursor = db.execute(
-        "INSERT INTO safety_flags (user_id, conversation_id, message_id, tier, signals, "
-        "rule_ids, excerpt, source, lock_active, review_status, details, created_at, "
-        "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        _INSERT_FLAG,
         [
             user_id,
             conversation_id,
@@ -97,9 +102,7 @@ def record_output(
     """Store that the output rail replaced a model reply; operators review every one."""
     stamp = _iso(now)
     cursor = db.execute(
-        "INSERT INTO safety_flags (user_id, conversation_id, message_id, tier, signals, "
-        "rule_ids, excerpt, source, lock_active, review_status, details, created_at, "
-        "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        _INSERT_FLAG,
         [
             user_id,
             conversation_id,
