@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agent.planning.catalog import LEVELS, load_catalog
+from agent.planning.catalog import LEVELS, Level, load_catalog
 
 Goal = Literal[
     "strength",
@@ -34,7 +34,6 @@ GOALS: tuple[Goal, ...] = (
     "mobility",
     "return_to_routine",
 )
-Level = Literal["beginner", "intermediate", "advanced"]
 Focus = Literal[
     "full", "full_a", "full_b", "full_c", "upper", "lower", "push", "pull", "legs", "recovery"
 ]

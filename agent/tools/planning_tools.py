@@ -25,14 +25,17 @@ from agent.planning import weekly as week
 from agent.planning.catalog import (
     LEVELS,
     Exercise,
+    Level,
     load_catalog,
     normalize_area,
     normalize_equipment,
     parse_equipment,
 )
 from agent.planning.models import (
+    FOCUSES,
     GOALS,
     ExerciseRecord,
+    Focus,
     Goal,
     History,
     Readiness,
@@ -374,37 +377,21 @@ def _goal(value: str | None) -> Goal:
     return "general_fitness"
 
 
-def _level(value: str | None) -> Literal["beginner", "intermediate", "advanced"]:
+def _level(value: str | None) -> Level:
     for level in LEVELS:
         if level == value:
             return level
     return "beginner"
 
 
-def _focus(
-    days_per_week: int | None, history: History, today: date
-) -> tuple[
-    Literal[
-        "full", "full_a", "full_b", "full_c", "upper", "lower", "push", "pull", "legs", "recovery"
-    ],
-    int,
-]:
+def _focus(days_per_week: int | None, history: History, today: date) -> tuple[Focus, int]:
     start = today - timedelta(days=today.weekday())
     done = sum(1 for s in history.done() if start <= s.day <= today)
     if not days_per_week:
         return "full", done
     template, _count, _why = choose_today(days_per_week, history, today)
-    for focus in (
-        "full_a",
-        "full_b",
-        "full_c",
-        "upper",
-        "lower",
-        "push",
-        "pull",
-        "legs",
-        "recovery",
-    ):
+    # Matching against the planner's own list narrows the template to a known focus.
+    for focus in FOCUSES:
         if focus == template:
             return focus, done
     # The week is done or they already trained today: an extra session is full body.
