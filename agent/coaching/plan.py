@@ -1,25 +1,25 @@
-"""Planning tools: today's session and its adaptations, the week, and the next progression.
+"""Today's plan as a service: the request, the session and its adaptations, the week, progression.
 
-The tools read the person's profile, constraints, dislikes and recent history from the
+These functions read the person's profile, constraints, dislikes and recent history from the
 database, hand them to the pure planner (agent.planning) and store today's plan in
 ``workout_sessions`` (status ``planned``, the session JSON in ``plan``). The planner
-decides; these functions only fetch, validate and save.
+decides; these functions only fetch, validate and save. The tools in
+``agent.tools.planning_tools`` and the CLI call them.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import sqlite_utils
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 from rapidfuzz import fuzz
 
 from agent.errors import ToolRetry
 from agent.memory import store
 from agent.memory.db import transaction
-from agent.planning import adapt
 from agent.planning import progression as progress
 from agent.planning import weekly as week
 from agent.planning.catalog import (
@@ -48,8 +48,6 @@ from agent.planning.progression import Recommendation
 from agent.planning.rules import prescriptions
 from agent.planning.session import build_session
 from agent.planning.weekly import WeeklyProgram, choose_today
-from agent.tools.context import ToolContext
-from agent.tools.registry import Tool
 
 HISTORY_DAYS = 70
 """How far back history is read: enough for gaps (>28 days), stalls and the week."""
@@ -362,14 +360,6 @@ def build_request(
     return request, history
 
 
-def _request(
-    ctx: ToolContext, overrides: Overrides, *, carry_today: bool = True
-) -> tuple[SessionRequest, History]:
-    return build_request(
-        ctx.db, ctx.user_id, ctx.now, overrides, list(ctx.constraints), carry_today=carry_today
-    )
-
-
 def _goal(value: str | None) -> Goal:
     for goal in GOALS:
         if goal == value:
@@ -398,167 +388,90 @@ def _focus(days_per_week: int | None, history: History, today: date) -> tuple[Fo
     return "full", done
 
 
-# -- results -----------------------------------------------------------------------------
-class PlanResult(BaseModel):
-    """Today's session as planned or adapted, with what changed and why."""
+# -- names -------------------------------------------------------------------------------
+def resolve(text: str) -> Exercise:
+    """The catalog exercise a typed name means.
 
-    session_id: int = Field(description="workout_sessions id of today's plan.")
-    session: dict[str, Any] = Field(description="The session (coach plan --json shape).")
-    changes: list[str] = Field(description="What changed, in plain words, to tell the person.")
-    reasons: list[str] = Field(description="Why the session looks as it does.")
+    Raises:
+        ToolRetry: No confident match; the message lists the closest ones.
+    """
+    catalog = load_catalog()
+    result = catalog.resolve(text)
+    if result.exercise_id:
+        return catalog.get(result.exercise_id)
+    if result.matches:
+        close = "; ".join(f"{m.name} (id {m.id})" for m in result.matches[:4])
+        raise ToolRetry(
+            f"not sure which exercise {text!r} means; closest: {close}. "
+            "Ask the person which one, or call again with an id."
+        )
+    raise ToolRetry(f"no exercise like {text!r} in the catalog; ask the person to rephrase")
 
 
-def _result(session_id: int, session: Session) -> PlanResult:
-    data = session.model_dump(mode="json", exclude={"request"})
-    return PlanResult(
-        session_id=session_id,
-        session=data,
-        changes=list(session.changes),
-        reasons=list(session.reasons),
-    )
+def in_session(session: Session, text: str) -> Exercise:
+    """The session's exercise a typed name refers to ("the squats" -> Goblet squat)."""
+    catalog = load_catalog()
+    ids = [p.id for p in session.exercises]
+    result = catalog.resolve(text)
+    if result.exercise_id in ids:
+        return catalog.get(result.exercise_id or "")
+    for match in result.matches:
+        if match.id in ids and match.score >= 70:
+            return catalog.get(match.id)
+    key = catalog.normalize_name(text)
+    best: tuple[float, str] | None = None
+    for exercise_id in ids:
+        exercise = catalog.get(exercise_id)
+        for label in (exercise.name, *exercise.aliases):
+            score = fuzz.token_set_ratio(key, catalog.normalize_name(label))
+            if best is None or score > best[0]:
+                best = (score, exercise_id)
+    if best is not None and best[0] >= 70:
+        return catalog.get(best[1])
+    names = ", ".join(p.name for p in session.exercises)
+    raise ToolRetry(f"{text!r} is not in today's session; it has: {names}")
 
 
-def _current(ctx: ToolContext) -> tuple[Session, History]:
+# -- services ----------------------------------------------------------------------------
+def current(
+    db: sqlite_utils.Database, user_id: int, now: datetime, constraints: list[str]
+) -> tuple[Session, History]:
     """Today's plan, made now from the profile when there is none yet."""
-    found = planned_session(ctx.db, ctx.user_id, ctx.now.date())
-    request, history = _request(ctx, Overrides())
+    found = planned_session(db, user_id, now.date())
+    request, history = build_request(db, user_id, now, Overrides(), constraints)
     if found is not None:
         return found[1], history
     return build_session(request, history), history
 
 
-def _save(ctx: ToolContext, session: Session) -> PlanResult:
-    return _result(save_planned(ctx.db, ctx.user_id, session, ctx.now), session)
-
-
-# -- tools -------------------------------------------------------------------------------
-class PlanTodayArgs(BaseModel):
-    """Overrides for today; anything omitted comes from the stored profile."""
-
-    minutes: int | None = Field(default=None, ge=5, le=180, description="Minutes available today.")
-    equipment: list[str] | None = Field(
-        default=None,
-        description="Equipment available today, e.g. ['dumbbells', 'bench'] or ['nothing'].",
-    )
-    goal: Goal | None = Field(default=None, description="Goal for today if not the usual one.")
-    energy: int | None = Field(default=None, ge=1, le=5, description="Energy today, 1-5.")
-    poor_sleep: bool | None = Field(default=None, description="True after a bad night's sleep.")
-    avoid: list[str] | None = Field(
-        default=None,
-        description="Body areas to protect today: knee, shoulder, lower_back, wrist, ankle, "
-        "hip, neck, elbow.",
-    )
-
-
-def plan_today(ctx: ToolContext, args: PlanTodayArgs) -> PlanResult:
-    """Plan today's session from the profile, constraints, history and this week's training.
-
-    Stores it as today's planned session. Use it when the person asks what to do today
-    or gives today's time, equipment or energy.
-    """
-    overrides = Overrides(
-        minutes=args.minutes,
-        equipment=args.equipment,
-        goal=args.goal,
-        energy=args.energy,
-        poor_sleep=args.poor_sleep,
-        avoid=args.avoid,
-    )
-    request, history = _request(ctx, overrides)
-    return _save(ctx, build_session(request, history))
-
-
-class ShortenArgs(BaseModel):
-    """The new length."""
-
-    minutes: int = Field(ge=5, le=180, description="Minutes available now.")
-
-
-def shorten_session(ctx: ToolContext, args: ShortenArgs) -> PlanResult:
-    """Fit today's session into fewer (or more) minutes, keeping the key lifts."""
-    session, history = _current(ctx)
-    return _save(ctx, adapt.shorten(session, args.minutes, history))
-
-
-class SwapEquipmentArgs(BaseModel):
-    """What is available now."""
-
-    equipment: list[str] = Field(
-        min_length=1,
-        description="All equipment available now, e.g. ['bands'] or ['nothing'] for none.",
-    )
-
-
-def swap_equipment(ctx: ToolContext, args: SwapEquipmentArgs) -> PlanResult:
-    """Rebuild today's session for different equipment (e.g. the cable machine is taken)."""
-    session, history = _current(ctx)
-    words = equipment_words(args.equipment, strict=True)
-    return _save(ctx, adapt.swap_equipment(session, words, history))
-
-
-class SwapExerciseArgs(BaseModel):
-    """The exercise to replace and why."""
-
-    exercise: str = Field(description="Name or id of the exercise in today's session.")
-    reason: str | None = Field(
-        default=None, description="Why, in the person's words (dislike, pain, busy...)."
-    )
-
-
-def swap_exercise(ctx: ToolContext, args: SwapExerciseArgs) -> PlanResult:
-    """Replace one exercise with another of the same movement and main muscle."""
-    session, history = _current(ctx)
-    exercise = _in_session(session, args.exercise)
-    try:
-        swapped = adapt.swap_exercise(session, exercise.id, args.reason, history)
-    except LookupError as exc:
-        raise ToolRetry(f"{exc}; tell the person and offer to skip it instead") from exc
-    return _save(ctx, swapped)
-
-
-class AdjustDifficultyArgs(BaseModel):
-    """Which way."""
-
-    direction: Literal["easier", "harder"] = Field(description="easier | harder.")
-
-
-def adjust_difficulty(ctx: ToolContext, args: AdjustDifficultyArgs) -> PlanResult:
-    """Make today's session one step easier or harder (ladder step, sets or effort)."""
-    session, history = _current(ctx)
-    try:
-        changed = adapt.adjust_difficulty(session, args.direction, history)
-    except ValueError as exc:
-        raise ToolRetry(str(exc)) from exc
-    return _save(ctx, changed)
-
-
-class WeeklyProgramArgs(BaseModel):
-    """Optional override of training days per week."""
-
-    days_per_week: int | None = Field(
-        default=None, ge=1, le=7, description="Training days per week if not the profile's."
-    )
-
-
-def weekly_program(ctx: ToolContext, args: WeeklyProgramArgs) -> WeeklyProgram:
-    """Plan the week: split, remaining sessions, sets per muscle and the health ledger."""
-    profile = store.get_profile(ctx.db, ctx.user_id)
-    # The week follows the usual profile, not today's one-off minutes or equipment.
-    request, history = _request(ctx, Overrides(), carry_today=False)
-    days = args.days_per_week or profile.days_per_week or 3
+def weekly(
+    db: sqlite_utils.Database,
+    user_id: int,
+    now: datetime,
+    constraints: list[str],
+    days_per_week: int | None,
+) -> WeeklyProgram:
+    """The week's program for the usual profile (not today's one-off minutes or equipment)."""
+    profile = store.get_profile(db, user_id)
+    request, history = build_request(db, user_id, now, Overrides(), constraints, carry_today=False)
+    days = days_per_week or profile.days_per_week or 3
     return week.weekly_program(request.model_copy(update={"focus": "full"}), days, history)
 
 
-class NextProgressionArgs(BaseModel):
-    """The exercise to look at."""
+def next_progression(
+    db: sqlite_utils.Database,
+    user_id: int,
+    now: datetime,
+    constraints: list[str],
+    exercise_name: str,
+) -> Recommendation:
+    """What to do next time on one exercise (load, reps, ladder step or deload), and why.
 
-    exercise: str = Field(description="Exercise name or id, e.g. 'goblet squat'.")
-
-
-def next_progression(ctx: ToolContext, args: NextProgressionArgs) -> Recommendation:
-    """What to do next time on one exercise (load, reps, ladder step or deload), and why."""
-    exercise = resolve(args.exercise)
-    request, history = _request(ctx, Overrides())
+    Raises:
+        ToolRetry: The name matches no catalog exercise confidently.
+    """
+    exercise = resolve(exercise_name)
+    request, history = build_request(db, user_id, now, Overrides(), constraints)
     records = history.exposures(exercise.id)
     low, high, rir = _range_for(exercise, request, records)
     return progress.next_progression(
@@ -597,62 +510,3 @@ def _excluded(request: SessionRequest) -> list[str]:
     for area in request.constraints:
         tags.update(table[area])
     return sorted(tags)
-
-
-# -- names -------------------------------------------------------------------------------
-def resolve(text: str) -> Exercise:
-    """The catalog exercise a typed name means.
-
-    Raises:
-        ToolRetry: No confident match; the message lists the closest ones.
-    """
-    catalog = load_catalog()
-    result = catalog.resolve(text)
-    if result.exercise_id:
-        return catalog.get(result.exercise_id)
-    if result.matches:
-        close = "; ".join(f"{m.name} (id {m.id})" for m in result.matches[:4])
-        raise ToolRetry(
-            f"not sure which exercise {text!r} means; closest: {close}. "
-            "Ask the person which one, or call again with an id."
-        )
-    raise ToolRetry(f"no exercise like {text!r} in the catalog; ask the person to rephrase")
-
-
-def _in_session(session: Session, text: str) -> Exercise:
-    """The session's exercise a typed name refers to ("the squats" -> Goblet squat)."""
-    catalog = load_catalog()
-    ids = [p.id for p in session.exercises]
-    result = catalog.resolve(text)
-    if result.exercise_id in ids:
-        return catalog.get(result.exercise_id or "")
-    for match in result.matches:
-        if match.id in ids and match.score >= 70:
-            return catalog.get(match.id)
-    key = catalog.normalize_name(text)
-    best: tuple[float, str] | None = None
-    for exercise_id in ids:
-        exercise = catalog.get(exercise_id)
-        for label in (exercise.name, *exercise.aliases):
-            score = fuzz.token_set_ratio(key, catalog.normalize_name(label))
-            if best is None or score > best[0]:
-                best = (score, exercise_id)
-    if best is not None and best[0] >= 70:
-        return catalog.get(best[1])
-    names = ", ".join(p.name for p in session.exercises)
-    raise ToolRetry(f"{text!r} is not in today's session; it has: {names}")
-
-
-def tools() -> list[Tool]:
-    """The planning tools. Plan-changing ones are locked while a safety flag stands."""
-    # weekly_program and next_progression change nothing stored, but they prescribe
-    # training, which must wait while a stop or emergency flag stands.
-    return [
-        Tool.from_function(plan_today, plan_changing=True),
-        Tool.from_function(shorten_session, plan_changing=True),
-        Tool.from_function(swap_equipment, plan_changing=True),
-        Tool.from_function(swap_exercise, plan_changing=True),
-        Tool.from_function(adjust_difficulty, plan_changing=True),
-        Tool.from_function(weekly_program, plan_changing=True),
-        Tool.from_function(next_progression, plan_changing=True),
-    ]

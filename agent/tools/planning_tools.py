@@ -1,0 +1,194 @@
+"""Planning tools: today's session and its adaptations, the week, and the next progression.
+
+Thin wrappers: arguments model -> ``agent.coaching.plan`` -> result model. The service
+reads the profile and history, the pure planner decides, and today's plan is stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from agent.coaching import plan
+from agent.coaching.plan import Overrides, equipment_words
+from agent.errors import ToolRetry
+from agent.planning import adapt
+from agent.planning.models import Goal, History, Session, SessionRequest
+from agent.planning.progression import Recommendation
+from agent.planning.session import build_session
+from agent.planning.weekly import WeeklyProgram
+from agent.tools.context import ToolContext
+from agent.tools.registry import Tool
+
+
+def _request(ctx: ToolContext, overrides: Overrides) -> tuple[SessionRequest, History]:
+    return plan.build_request(ctx.db, ctx.user_id, ctx.now, overrides, list(ctx.constraints))
+
+
+# -- results -----------------------------------------------------------------------------
+class PlanResult(BaseModel):
+    """Today's session as planned or adapted, with what changed and why."""
+
+    session_id: int = Field(description="workout_sessions id of today's plan.")
+    session: dict[str, Any] = Field(description="The session (coach plan --json shape).")
+    changes: list[str] = Field(description="What changed, in plain words, to tell the person.")
+    reasons: list[str] = Field(description="Why the session looks as it does.")
+
+
+def _result(session_id: int, session: Session) -> PlanResult:
+    data = session.model_dump(mode="json", exclude={"request"})
+    return PlanResult(
+        session_id=session_id,
+        session=data,
+        changes=list(session.changes),
+        reasons=list(session.reasons),
+    )
+
+
+def _current(ctx: ToolContext) -> tuple[Session, History]:
+    return plan.current(ctx.db, ctx.user_id, ctx.now, list(ctx.constraints))
+
+
+def _save(ctx: ToolContext, session: Session) -> PlanResult:
+    return _result(plan.save_planned(ctx.db, ctx.user_id, session, ctx.now), session)
+
+
+# -- tools -------------------------------------------------------------------------------
+class PlanTodayArgs(BaseModel):
+    """Overrides for today; anything omitted comes from the stored profile."""
+
+    minutes: int | None = Field(default=None, ge=5, le=180, description="Minutes available today.")
+    equipment: list[str] | None = Field(
+        default=None,
+        description="Equipment available today, e.g. ['dumbbells', 'bench'] or ['nothing'].",
+    )
+    goal: Goal | None = Field(default=None, description="Goal for today if not the usual one.")
+    energy: int | None = Field(default=None, ge=1, le=5, description="Energy today, 1-5.")
+    poor_sleep: bool | None = Field(default=None, description="True after a bad night's sleep.")
+    avoid: list[str] | None = Field(
+        default=None,
+        description="Body areas to protect today: knee, shoulder, lower_back, wrist, ankle, "
+        "hip, neck, elbow.",
+    )
+
+
+def plan_today(ctx: ToolContext, args: PlanTodayArgs) -> PlanResult:
+    """Plan today's session from the profile, constraints, history and this week's training.
+
+    Stores it as today's planned session. Use it when the person asks what to do today
+    or gives today's time, equipment or energy.
+    """
+    overrides = Overrides(
+        minutes=args.minutes,
+        equipment=args.equipment,
+        goal=args.goal,
+        energy=args.energy,
+        poor_sleep=args.poor_sleep,
+        avoid=args.avoid,
+    )
+    request, history = _request(ctx, overrides)
+    return _save(ctx, build_session(request, history))
+
+
+class ShortenArgs(BaseModel):
+    """The new length."""
+
+    minutes: int = Field(ge=5, le=180, description="Minutes available now.")
+
+
+def shorten_session(ctx: ToolContext, args: ShortenArgs) -> PlanResult:
+    """Fit today's session into fewer (or more) minutes, keeping the key lifts."""
+    session, history = _current(ctx)
+    return _save(ctx, adapt.shorten(session, args.minutes, history))
+
+
+class SwapEquipmentArgs(BaseModel):
+    """What is available now."""
+
+    equipment: list[str] = Field(
+        min_length=1,
+        description="All equipment available now, e.g. ['bands'] or ['nothing'] for none.",
+    )
+
+
+def swap_equipment(ctx: ToolContext, args: SwapEquipmentArgs) -> PlanResult:
+    """Rebuild today's session for different equipment (e.g. the cable machine is taken)."""
+    session, history = _current(ctx)
+    words = equipment_words(args.equipment, strict=True)
+    return _save(ctx, adapt.swap_equipment(session, words, history))
+
+
+class SwapExerciseArgs(BaseModel):
+    """The exercise to replace and why."""
+
+    exercise: str = Field(description="Name or id of the exercise in today's session.")
+    reason: str | None = Field(
+        default=None, description="Why, in the person's words (dislike, pain, busy...)."
+    )
+
+
+def swap_exercise(ctx: ToolContext, args: SwapExerciseArgs) -> PlanResult:
+    """Replace one exercise with another of the same movement and main muscle."""
+    session, history = _current(ctx)
+    exercise = plan.in_session(session, args.exercise)
+    try:
+        swapped = adapt.swap_exercise(session, exercise.id, args.reason, history)
+    except LookupError as exc:
+        raise ToolRetry(f"{exc}; tell the person and offer to skip it instead") from exc
+    return _save(ctx, swapped)
+
+
+class AdjustDifficultyArgs(BaseModel):
+    """Which way."""
+
+    direction: Literal["easier", "harder"] = Field(description="easier | harder.")
+
+
+def adjust_difficulty(ctx: ToolContext, args: AdjustDifficultyArgs) -> PlanResult:
+    """Make today's session one step easier or harder (ladder step, sets or effort)."""
+    session, history = _current(ctx)
+    try:
+        changed = adapt.adjust_difficulty(session, args.direction, history)
+    except ValueError as exc:
+        raise ToolRetry(str(exc)) from exc
+    return _save(ctx, changed)
+
+
+class WeeklyProgramArgs(BaseModel):
+    """Optional override of training days per week."""
+
+    days_per_week: int | None = Field(
+        default=None, ge=1, le=7, description="Training days per week if not the profile's."
+    )
+
+
+def weekly_program(ctx: ToolContext, args: WeeklyProgramArgs) -> WeeklyProgram:
+    """Plan the week: split, remaining sessions, sets per muscle and the health ledger."""
+    return plan.weekly(ctx.db, ctx.user_id, ctx.now, list(ctx.constraints), args.days_per_week)
+
+
+class NextProgressionArgs(BaseModel):
+    """The exercise to look at."""
+
+    exercise: str = Field(description="Exercise name or id, e.g. 'goblet squat'.")
+
+
+def next_progression(ctx: ToolContext, args: NextProgressionArgs) -> Recommendation:
+    """What to do next time on one exercise (load, reps, ladder step or deload), and why."""
+    return plan.next_progression(ctx.db, ctx.user_id, ctx.now, list(ctx.constraints), args.exercise)
+
+
+def tools() -> list[Tool]:
+    """The planning tools. Plan-changing ones are locked while a safety flag stands."""
+    # weekly_program and next_progression change nothing stored, but they prescribe
+    # training, which must wait while a stop or emergency flag stands.
+    return [
+        Tool.from_function(plan_today, plan_changing=True),
+        Tool.from_function(shorten_session, plan_changing=True),
+        Tool.from_function(swap_equipment, plan_changing=True),
+        Tool.from_function(swap_exercise, plan_changing=True),
+        Tool.from_function(adjust_difficulty, plan_changing=True),
+        Tool.from_function(weekly_program, plan_changing=True),
+        Tool.from_function(next_progression, plan_changing=True),
+    ]
