@@ -221,7 +221,8 @@ class Coach:
         messages: list[dict[str, Any]] = [{"role": "system", "content": system}, *history]
         produced: list[dict[str, Any]] = []
         outcomes: list[ToolOutcome] = []
-        schemas = self.registry.schemas()
+        # While a safety flag stands the model is not even shown the plan-changing tools.
+        schemas = self.registry.offered(plan_locked=ctx.plan_locked)
         rounds = 0
         while True:
             answer = self._ask(messages, schemas)

@@ -15,7 +15,7 @@ from agent.cli.common import DbOption, JsonOption, UserOption, open_db, user_nam
 from agent.cli.rest import countdown
 from agent.coaching import session, week
 from agent.config import default_model_name
-from agent.errors import CoachError, UserInputError
+from agent.errors import CoachError, SessionError, UserInputError
 from agent.loop import Coach, TurnResult, utc_now
 from agent.memory import store
 from agent.memory import workouts as persist
@@ -120,7 +120,7 @@ def workout(
         )
     try:
         started = session.start(database, user_id, now, minutes=minutes)
-    except session.SessionError as exc:
+    except SessionError as exc:
         raise UserInputError(str(exc)) from exc
     if is_plan_locked(database, user_id):
         # Resuming while a safety flag stands: log what was done, or finish; no new sets.

@@ -15,6 +15,7 @@ import sqlite_utils
 import prompts
 from agent.coaching import planner_bridge
 from agent.coaching.plan import Overrides, build_request
+from agent.errors import SessionError
 from agent.live import state as sm
 from agent.live.state import LiveExercise, LiveState, Phase
 from agent.live.units import normalise_unit, round_load
@@ -27,10 +28,6 @@ RESUME_WITHIN = timedelta(hours=12)
 FEEDBACK_LOAD_STEP = 0.05
 """Last session "too hard" lowers today's loads 5% (and adds a rep in reserve); "too easy"
 raises them 5% (one fewer in reserve)."""
-
-
-class SessionError(Exception):
-    """The operation does not fit the session's state; the message says what would."""
 
 
 # -- reading ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from agent.errors import CoachError, ModelError, StorageError, UserInputError
+from agent.errors import CoachError, ModelError, SessionError, StorageError, UserInputError
 from agent.loop import MAX_MESSAGE_CHARS, Coach
 from agent.memory import history, store
 from agent.memory.db import transaction
@@ -572,7 +572,7 @@ def _log_live(who: Caller, body: LogSetsRequest) -> list[int]:
                     rir=item.rir,
                     locked=locked,
                 )
-            except live.SessionError as exc:
+            except SessionError as exc:
                 raise HTTPException(status_code=409, detail=str(exc)) from exc
             ids.append(int(who.db.execute("SELECT MAX(id) FROM set_logs").fetchone()[0]))
     return ids

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from agent.coaching import session
-from agent.errors import ToolRetry
+from agent.errors import SessionError, ToolRetry
 from agent.tools.context import ToolContext
 from agent.tools.registry import Tool
 
@@ -22,7 +22,7 @@ from agent.tools.registry import Tool
 def _run(fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
     try:
         result: dict[str, Any] = fn(*args, **kwargs)
-    except (session.SessionError, ValueError) as exc:
+    except (SessionError, ValueError) as exc:
         raise ToolRetry(str(exc)) from exc
     return result
 
