@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlite_utils
 
 import prompts
+from agent.clock import iso, utc_now
 from agent.errors import CoachError, ModelError, UserInputError
 from agent.memory import notes, store
 from agent.memory.context import build_context
@@ -36,11 +37,6 @@ MAX_MESSAGE_CHARS = 4000
 """Longer messages are refused with a clear error rather than silently cut."""
 
 DEFAULT_MAX_TOOL_ROUNDS = 8
-
-
-def utc_now() -> datetime:
-    """The wall clock, in UTC; injected everywhere else."""
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -117,7 +113,7 @@ class Coach:
                 self.db.execute(
                     "INSERT INTO turns (conversation_id, user_id, status, started_at) "
                     "VALUES (?, ?, 'pending', ?)",
-                    [conversation_id, user_id, store.iso(now)],
+                    [conversation_id, user_id, iso(now)],
                 ).lastrowid
                 or 0
             )
@@ -291,7 +287,7 @@ class Coach:
             )
         self.db.execute(
             "UPDATE turns SET status = 'complete', finished_at = ? WHERE id = ?",
-            [store.iso(now), turn_id],
+            [iso(now), turn_id],
         )
 
     def _fail(self, turn_id: int, exc: Exception) -> None:
@@ -299,7 +295,7 @@ class Coach:
             with transaction(self.db):
                 self.db.execute(
                     "UPDATE turns SET status = 'failed', error = ?, finished_at = ? WHERE id = ?",
-                    [str(exc)[:500], store.iso(self.clock()), turn_id],
+                    [str(exc)[:500], iso(self.clock()), turn_id],
                 )
         except CoachError:
             log.exception("could not mark turn %s failed", turn_id)

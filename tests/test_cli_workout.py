@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli.main import app
+from agent.clock import utc_now
 from agent.coaching import session
-from agent.loop import utc_now
 from agent.memory import store
 from agent.memory.db import connect
 

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli.main import app
+from agent.clock import utc_now
 from agent.errors import tool_error_result
-from agent.loop import utc_now
 from agent.memory import store
 from agent.memory.db import connect
 from agent.models.offline import router

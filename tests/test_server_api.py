@@ -19,7 +19,8 @@ from agent.memory.db import connect
 from agent.models.base import AssistantMessage
 from agent.models.scripted import ScriptedModel, call, calls, say
 from agent.server.api import live_view
-from agent.server.app import JsonLogFormatter, RateLimiter, create_app
+from agent.server.app import JsonLogFormatter, create_app
+from agent.server.state import RateLimiter
 from tests.factories import make_token_user, query_rows
 
 

@@ -13,9 +13,9 @@ from typing import Annotated
 import typer
 
 from agent.cli.common import DbOption, JsonOption, UserOption, fail, open_db, user_name
+from agent.clock import utc_now
 from agent.coaching.plan import Overrides, areas, build_request, save_planned
 from agent.errors import ToolRetry
-from agent.loop import utc_now
 from agent.memory import store
 from agent.planning.catalog import LEVELS
 from agent.planning.models import GOALS, Session

@@ -13,10 +13,11 @@ from rich.console import Console
 from agent.cli import voice
 from agent.cli.common import DbOption, JsonOption, UserOption, open_db, user_name
 from agent.cli.rest import countdown
+from agent.clock import utc_now
 from agent.coaching import session, week
 from agent.config import default_model_name
 from agent.errors import CoachError, SessionError, UserInputError
-from agent.loop import Coach, TurnResult, utc_now
+from agent.loop import Coach, TurnResult
 from agent.memory import store
 from agent.memory import workouts as persist
 from agent.memory.transcript import record_step

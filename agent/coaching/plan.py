@@ -17,6 +17,7 @@ import sqlite_utils
 from pydantic import BaseModel, ValidationError
 from rapidfuzz import fuzz
 
+from agent.clock import iso
 from agent.errors import ToolRetry
 from agent.memory import store
 from agent.memory.db import transaction
@@ -200,7 +201,7 @@ def save_planned(db: sqlite_utils.Database, user_id: int, session: Session, now:
         cursor = db.execute(
             "INSERT INTO workout_sessions (user_id, status, planned_for, plan, source, "
             "created_at) VALUES (?, 'planned', ?, ?, 'coach', ?)",
-            [user_id, today, plan, store.iso(now)],
+            [user_id, today, plan, iso(now)],
         )
         return int(cursor.lastrowid or 0)
 

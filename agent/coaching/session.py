@@ -13,6 +13,7 @@ from typing import Any
 import sqlite_utils
 
 import prompts
+from agent.clock import iso
 from agent.coaching import planner_bridge
 from agent.coaching.plan import Overrides, build_request
 from agent.errors import SessionError
@@ -206,7 +207,7 @@ def start(
     if not state.exercises:
         raise SessionError("no exercise fits the equipment and constraints on file")
     new_id = persist.start(db, user_id, state, now, plan=plan, session_id=session_id)
-    row = persist.SessionRow(new_id, "in_progress", state, persist.iso(now), None)
+    row = persist.SessionRow(new_id, "in_progress", state, iso(now), None)
     payload = step_payload(row, event="started")
     payload["gap_days"] = gap
     payload["welcome"] = prompts.render("live/welcome.j2", gap_days=gap)

@@ -15,12 +15,8 @@ from typing import Any
 import sqlite_utils
 from pydantic import BaseModel, Field
 
+from agent.clock import iso as iso  # the schema's timestamp format, kept importable here
 from agent.memory.db import transaction
-
-
-def iso(moment: datetime) -> str:
-    """A timestamp as stored: ISO 8601, seconds precision."""
-    return moment.isoformat(timespec="seconds")
 
 
 class Profile(BaseModel):

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
+from agent.clock import iso
 from agent.memory import store
 from agent.memory.db import transaction
 
@@ -28,7 +29,7 @@ def record_step(
     result: dict[str, Any],
 ) -> None:
     """Store ``said`` -> call ``tool`` -> its result -> the step message, as one turn."""
-    stamp = store.iso(now)
+    stamp = iso(now)
     call_id = f"call_cli_{tool}_{int(now.timestamp() * 1000)}"
     with transaction(db):
         turn_id = int(

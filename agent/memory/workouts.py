@@ -13,15 +13,11 @@ from typing import Any
 
 import sqlite_utils
 
+from agent.clock import iso
 from agent.live.state import LiveState
 from agent.live.units import normalise_unit
 from agent.memory import history
 from agent.memory.db import transaction
-
-
-def iso(moment: datetime) -> str:
-    """Timestamps as the rest of the schema stores them."""
-    return moment.isoformat(timespec="seconds")
 
 
 @dataclass

@@ -25,8 +25,8 @@ from agent.errors import CoachError, ModelError, SessionError, StorageError, Use
 from agent.loop import MAX_MESSAGE_CHARS, Coach
 from agent.memory import history, store
 from agent.memory.db import transaction
-from agent.server.app import ServerState
 from agent.server.auth import bearer_token, user_for_token
+from agent.server.state import ServerState
 
 router = APIRouter(prefix="/v1", tags=["coach"])
 log = logging.getLogger("coach.server")
