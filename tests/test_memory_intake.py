@@ -219,10 +219,9 @@ def test_history_tools_answer_from_logged_sets(
     assert json.loads(json.dumps(by_name["record_feedback"]))["feedback_id"] == 1
 
 
-def test_equipment_and_areas_use_the_catalog_vocabulary_when_installed(
+def test_equipment_and_areas_use_the_catalog_vocabulary(
     db: sqlite_utils.Database, now: datetime
 ) -> None:
-    pytest.importorskip("agent.planning.catalog")
     user_id, _ = make_user(db, now)
     intake.add_equipment(db, user_id, ["a pair of DBs", "pull-up bar", "TRX straps"], now)
     assert store.get_profile(db, user_id).equipment == ["dumbbells", "pullup_bar", "trx straps"]

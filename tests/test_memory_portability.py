@@ -185,10 +185,7 @@ def test_import_rejects_other_files_and_counts_unreadable_rows(
     assert (report.format, report.sets, report.skipped_rows) == ("strong", 1, 1)
 
 
-def test_import_uses_the_planning_catalog_when_it_is_installed(
-    db: sqlite_utils.Database, now: datetime
-) -> None:
-    pytest.importorskip("agent.planning.catalog")
+def test_import_uses_the_planning_catalog(db: sqlite_utils.Database, now: datetime) -> None:
     user_id, _ = make_user(db, now)
     text = (DATA / "strong_sample.csv").read_text()
     report = portability.import_history(db, user_id, text, now, unit="lb")

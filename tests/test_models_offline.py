@@ -417,7 +417,6 @@ def test_a_whole_conversation_through_the_loop(db: sqlite_utils.Database, now: d
 
 
 def test_unclear_exercise_names_get_a_clarifying_question() -> None:
-    pytest.importorskip("agent.planning.catalog")
     reply = ask("swap the zercher thing")
     assert not reply.tool_calls
     assert (reply.content or "").startswith('I\'m not sure which exercise "zercher thing" is.')

@@ -18,13 +18,19 @@ from agent.coaching.plan import Overrides, areas, build_request, save_planned
 from agent.errors import ToolRetry
 from agent.memory import store
 from agent.planning.catalog import LEVELS
+from agent.planning.minutes import MAX_MINUTES, MIN_MINUTES
 from agent.planning.models import GOALS, Session
 from agent.planning.session import build_session
 from safety.flags import is_plan_locked
 
 MinutesOption = Annotated[
     int | None,
-    typer.Option("--minutes", min=5, max=180, help="Minutes available today (5-180)."),
+    typer.Option(
+        "--minutes",
+        min=MIN_MINUTES,
+        max=MAX_MINUTES,
+        help=f"Minutes available today ({MIN_MINUTES}-{MAX_MINUTES}).",
+    ),
 ]
 EquipmentOption = Annotated[
     str | None,

@@ -22,6 +22,7 @@ from agent.memory import store
 from agent.memory import workouts as persist
 from agent.memory.transcript import record_step
 from agent.models import get_model
+from agent.planning.minutes import MAX_MINUTES, MIN_MINUTES
 from safety.gate import is_plan_locked
 
 ModelOption = Annotated[
@@ -30,7 +31,7 @@ ModelOption = Annotated[
 ]
 MinutesOption = Annotated[
     int | None,
-    typer.Option("--minutes", min=5, max=180, help="Minutes available today."),
+    typer.Option("--minutes", min=MIN_MINUTES, max=MAX_MINUTES, help="Minutes available today."),
 ]
 VoiceOption = Annotated[bool, typer.Option("--voice", help="Speak the cues (needs espeak-ng).")]
 

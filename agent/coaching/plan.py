@@ -32,6 +32,7 @@ from agent.planning.catalog import (
     normalize_equipment,
     parse_equipment,
 )
+from agent.planning.minutes import MAX_MINUTES, MIN_MINUTES
 from agent.planning.models import (
     FOCUSES,
     GOALS,
@@ -348,7 +349,7 @@ def build_request(
         goal=_goal(goal),
         level=_level(overrides.level or profile.level),
         equipment=equipment,
-        minutes=max(5, min(180, int(minutes))),
+        minutes=max(MIN_MINUTES, min(MAX_MINUTES, int(minutes))),
         readiness=readiness,
         constraints=sorted(c for c in constraints if c in known_areas),
         dislikes=_dislikes(db, user_id),

@@ -137,6 +137,30 @@ def latest_conversation(db: sqlite_utils.Database, user_id: int) -> int | None:
     return int(row[0]) if row else None
 
 
+def owns_conversation(db: sqlite_utils.Database, user_id: int, conversation_id: int) -> bool:
+    """Whether ``conversation_id`` exists and belongs to the user."""
+    row = db.execute(
+        "SELECT 1 FROM conversations WHERE id = ? AND user_id = ?", [conversation_id, user_id]
+    ).fetchone()
+    return row is not None
+
+
+def chat_lines(
+    db: sqlite_utils.Database, user_id: int, conversation_id: int, limit: int
+) -> list[tuple[str, str, str]]:
+    """The conversation's last ``limit`` words said (role, text, time), oldest first.
+
+    Only what a person would see: user and assistant messages with text, no tool traffic.
+    """
+    rows = db.execute(
+        "SELECT role, content, created_at FROM messages WHERE user_id = ? "
+        "AND conversation_id = ? AND role IN ('user', 'assistant') AND content IS NOT NULL "
+        "AND content != '' ORDER BY id DESC LIMIT ?",
+        [user_id, conversation_id, limit],
+    ).fetchall()
+    return [(str(r[0]), str(r[1]), str(r[2])) for r in reversed(rows)]
+
+
 def add_message(
     db: sqlite_utils.Database,
     *,

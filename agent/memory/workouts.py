@@ -32,7 +32,7 @@ class SessionRow:
 
 
 def _row(raw: Any) -> SessionRow:
-    state = LiveState.model_validate_json(raw[2]) if raw[2] else LiveState()
+    state = LiveState.from_json(raw[2]) or LiveState()
     return SessionRow(int(raw[0]), str(raw[1]), state, raw[3], raw[4])
 
 
@@ -227,3 +227,86 @@ def best_before(
         [user_id, exercise_id, session_id],
     ).fetchone()
     return (raw[0], raw[1]) if raw else (None, None)
+
+
+# -- sessions as the faces show them -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkoutRecord:
+    """One stored session with its plan, its live state (typed and as stored) and set count."""
+
+    id: int
+    status: str
+    planned_for: str | None
+    started_at: str | None
+    finished_at: str | None
+    plan: dict[str, Any] | None
+    state: dict[str, Any] | None
+    """The stored state as JSON data, for clients that read it raw."""
+    live: LiveState | None
+    """The same state, typed; None when the session has not started."""
+    sets_logged: int
+
+
+_RECORD_COLUMNS = "id, status, planned_for, started_at, finished_at, plan, state"
+
+
+def _json_object(raw: str | None) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    value = json.loads(raw)
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def _record(db: sqlite_utils.Database, user_id: int, raw: Any) -> WorkoutRecord:
+    sets = db.execute(
+        "SELECT COUNT(*) FROM set_logs WHERE session_id = ? AND user_id = ?", [raw[0], user_id]
+    ).fetchone()[0]
+    return WorkoutRecord(
+        id=int(raw[0]),
+        status=str(raw[1]),
+        planned_for=raw[2],
+        started_at=raw[3],
+        finished_at=raw[4],
+        plan=_json_object(raw[5]),
+        state=_json_object(raw[6]),
+        live=LiveState.from_json(raw[6]),
+        sets_logged=int(sets),
+    )
+
+
+def live_record(db: sqlite_utils.Database, user_id: int) -> WorkoutRecord | None:
+    """The user's session in progress, if any."""
+    raw = db.execute(
+        f"SELECT {_RECORD_COLUMNS} FROM workout_sessions WHERE user_id = ? "
+        "AND status = 'in_progress' ORDER BY id DESC LIMIT 1",
+        [user_id],
+    ).fetchone()
+    return _record(db, user_id, raw) if raw else None
+
+
+def today_record(db: sqlite_utils.Database, user_id: int, day: date) -> WorkoutRecord | None:
+    """The coach-planned session of ``day`` (planned, in progress or done), newest first."""
+    raw = db.execute(
+        f"SELECT {_RECORD_COLUMNS} FROM workout_sessions WHERE user_id = ? "
+        "AND plan IS NOT NULL AND source != 'log' AND status != 'skipped' "
+        "AND (planned_for = ? OR status = 'in_progress') ORDER BY id DESC LIMIT 1",
+        [user_id, day.isoformat()],
+    ).fetchone()
+    return _record(db, user_id, raw) if raw else None
+
+
+def record_by_id(db: sqlite_utils.Database, user_id: int, session_id: int) -> WorkoutRecord | None:
+    """The user's session ``session_id``; None when it is not theirs or does not exist."""
+    raw = db.execute(
+        f"SELECT {_RECORD_COLUMNS} FROM workout_sessions WHERE id = ? AND user_id = ?",
+        [session_id, user_id],
+    ).fetchone()
+    return _record(db, user_id, raw) if raw else None
+
+
+def latest_set_id(db: sqlite_utils.Database, user_id: int) -> int:
+    """The id of the user's most recently stored set."""
+    raw = db.execute("SELECT MAX(id) FROM set_logs WHERE user_id = ?", [user_id]).fetchone()
+    return int(raw[0] or 0)

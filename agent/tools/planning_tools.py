@@ -14,6 +14,7 @@ from agent.coaching import plan
 from agent.coaching.plan import Overrides, equipment_words
 from agent.errors import ToolRetry
 from agent.planning import adapt
+from agent.planning.minutes import Minutes
 from agent.planning.models import Goal, History, Session, SessionRequest
 from agent.planning.progression import Recommendation
 from agent.planning.session import build_session
@@ -58,7 +59,7 @@ def _save(ctx: ToolContext, session: Session) -> PlanResult:
 class PlanTodayArgs(BaseModel):
     """Overrides for today; anything omitted comes from the stored profile."""
 
-    minutes: int | None = Field(default=None, ge=5, le=180, description="Minutes available today.")
+    minutes: Minutes | None = Field(default=None, description="Minutes available today.")
     equipment: list[str] | None = Field(
         default=None,
         description="Equipment available today, e.g. ['dumbbells', 'bench'] or ['nothing'].",
@@ -94,7 +95,7 @@ def plan_today(ctx: ToolContext, args: PlanTodayArgs) -> PlanResult:
 class ShortenArgs(BaseModel):
     """The new length."""
 
-    minutes: int = Field(ge=5, le=180, description="Minutes available now.")
+    minutes: Minutes = Field(description="Minutes available now.")
 
 
 def shorten_session(ctx: ToolContext, args: ShortenArgs) -> PlanResult:
