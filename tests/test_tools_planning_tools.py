@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from agent.coaching.plan import planned_session, read_history
 from agent.memory import history as memory_history
 from agent.memory import store
 from agent.memory.notes import add_note
+from agent.memory.workouts import planned_session, read_history
 from agent.models.scripted import ScriptedModel, call, calls, say
 from agent.planning.models import Session
 from agent.tools import default_registry

@@ -14,9 +14,10 @@ import typer
 
 from agent.cli.common import DbOption, JsonOption, UserOption, fail, open_db, user_name
 from agent.clock import utc_now
-from agent.coaching.plan import Overrides, areas, build_request, save_planned
+from agent.coaching.plan import Overrides, areas, build_request
 from agent.errors import ToolRetry
 from agent.memory import store
+from agent.memory.workouts import save_planned
 from agent.planning.catalog import LEVELS
 from agent.planning.minutes import MAX_MINUTES, MIN_MINUTES
 from agent.planning.models import GOALS, Session

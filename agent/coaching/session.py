@@ -163,7 +163,7 @@ def start(
         return step_payload(row, event="resumed")
     if row is not None:
         _abandon(db, user_id, row, now)
-    _mark_missed(db, user_id, now)
+    persist.mark_missed(db, user_id, now.date())
     gap = persist.days_since_last(db, user_id, now)
     profile = store.get_profile(db, user_id)
     planned = persist.planned_for(db, user_id, now.date())
@@ -229,15 +229,6 @@ def _abandon(
 ) -> None:
     logged = persist.session_sets(db, user_id, row.id)
     persist.close(db, user_id, row.id, row.state, now, "done" if logged else "skipped")
-
-
-def _mark_missed(db: sqlite_utils.Database, user_id: int, now: datetime) -> None:
-    """Planned sessions whose day has passed are recorded as missed, not silently kept."""
-    db.execute(
-        "UPDATE workout_sessions SET status = 'skipped', skip_reason = 'missed' "
-        "WHERE user_id = ? AND status = 'planned' AND planned_for < ?",
-        [user_id, now.date().isoformat()],
-    )
 
 
 def _feedback_difficulty(db: sqlite_utils.Database, user_id: int) -> int:

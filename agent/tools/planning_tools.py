@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from agent.coaching import plan
 from agent.coaching.plan import Overrides, equipment_words
 from agent.errors import ToolRetry
+from agent.memory import workouts
 from agent.planning import adapt
 from agent.planning.minutes import Minutes
 from agent.planning.models import Goal, History, Session, SessionRequest
@@ -52,7 +53,7 @@ def _current(ctx: ToolContext) -> tuple[Session, History]:
 
 
 def _save(ctx: ToolContext, session: Session) -> PlanResult:
-    return _result(plan.save_planned(ctx.db, ctx.user_id, session, ctx.now), session)
+    return _result(workouts.save_planned(ctx.db, ctx.user_id, session, ctx.now), session)
 
 
 # -- tools -------------------------------------------------------------------------------
