@@ -129,6 +129,20 @@ def start_conversation(
         return int(cursor.lastrowid or 0)
 
 
+def set_token_hash(db: sqlite_utils.Database, user_id: int, token_hash: str) -> None:
+    """Store the hash of the user's API token (replacing any earlier one)."""
+    with transaction(db):
+        db.execute("UPDATE users SET token_hash = ? WHERE id = ?", [token_hash, user_id])
+
+
+def user_by_token_hash(db: sqlite_utils.Database, token_hash: str) -> tuple[int, str] | None:
+    """The user id and stored hash for a token hash, if a user holds it."""
+    row = db.execute(
+        "SELECT id, token_hash FROM users WHERE token_hash = ?", [token_hash]
+    ).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
 def latest_conversation(db: sqlite_utils.Database, user_id: int) -> int | None:
     """The user's most recent conversation id, if any."""
     row = db.execute(
