@@ -169,3 +169,26 @@ def test_every_product_module_belongs_to_a_ruled_part_or_a_face() -> None:
         if _part_of(_module_name(p)) is None and _module_name(p) not in {"agent"}
     }
     assert unruled == set()
+
+
+def _database_calls(path: Path) -> list[int]:
+    """Lines that run SQL: calls of ``.execute``/``.executemany``/``.executescript``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"execute", "executemany", "executescript"}
+    ]
+
+
+def test_memory_is_the_only_part_of_the_agent_that_runs_sql() -> None:
+    # safety/ keeps its own tables' SQL (it may not import agent); evals reads end states.
+    outside = [
+        f"{_module_name(path)}:{line}"
+        for path in sorted((ROOT / "agent").rglob("*.py"))
+        if not _module_name(path).startswith("agent.memory")
+        for line in _database_calls(path)
+    ]
+    assert outside == []

@@ -101,3 +101,9 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
         raise StorageError(f"could not save to the database: {exc}") from exc
+
+
+def roll_back_open(db: sqlite_utils.Database) -> None:
+    """Roll back a transaction left open (a request that failed half-way), if any."""
+    if db.conn.in_transaction:
+        db.conn.execute("ROLLBACK")

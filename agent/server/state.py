@@ -25,7 +25,7 @@ import sqlite_utils
 
 from agent.clock import utc_now
 from agent.errors import ConfigurationError
-from agent.memory.db import connect
+from agent.memory.db import connect, roll_back_open
 from agent.models.base import ChatModel
 from agent.tools.registry import ToolRegistry
 
@@ -90,8 +90,7 @@ class DatabasePool:
 
     def _give_back(self, db: sqlite_utils.Database) -> None:
         try:
-            if db.conn.in_transaction:
-                db.conn.execute("ROLLBACK")
+            roll_back_open(db)
         except Exception:
             db.close()
             return
