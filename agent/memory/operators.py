@@ -50,11 +50,11 @@ def open_session(
 ) -> str:
     """Store a session (sweeping expired ones on the way); returns the operator's name."""
     with transaction(db):
-        db.execute("DELETE FROM operator_sessions WHERE expires_at <= ?", [now.isoformat()])
+        db.execute("DELETE FROM operator_sessions WHERE expires_at <= ?", [iso(now)])
         db.execute(
             "INSERT INTO operator_sessions (token_hash, operator_id, csrf_token, expires_at) "
             "VALUES (?, ?, ?, ?)",
-            [token_hash, operator_id, csrf_token, expires.isoformat()],
+            [token_hash, operator_id, csrf_token, iso(expires)],
         )
         row = db.execute("SELECT name FROM operators WHERE id = ?", [operator_id]).fetchone()
         return str(row[0])
