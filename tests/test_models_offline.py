@@ -594,3 +594,11 @@ def test_equipment_named_in_a_request_limits_todays_plan() -> None:
     # Buying something adds to what the person owns; it does not narrow today's plan to it.
     bought = _calls(ask("I bought a kettlebell, what should I do today?"))
     assert ("plan_today", {}) in bought
+
+
+def test_the_lock_is_read_from_the_tools_offered_never_from_the_prompt() -> None:
+    # The context still tells an LLM about the lock in words; the offline model goes by
+    # what it is offered, so the words alone change nothing.
+    prose = {"role": "system", "content": "Safety flags: stop on 2026-11-16 (plan changes locked)."}
+    messages = [prose, {"role": "user", "content": "give me a quick 10 minute workout"}]
+    assert _calls(OfflineModel().complete(messages, TOOLS)) == [("plan_today", {"minutes": 10})]
