@@ -110,7 +110,7 @@ class ToolRegistry:
     def __init__(self, tools: Iterable[Tool]) -> None:
         self._tools: dict[str, Tool] = {}
         self._schemas: list[dict[str, Any]] | None = None
-        self._unlocked_schemas: list[dict[str, Any]] | None = None
+        self._locked_schemas: list[dict[str, Any]] | None = None
         for item in tools:
             if item.name in self._tools:
                 raise ValueError(f"duplicate tool name {item.name}")
@@ -151,15 +151,15 @@ class ToolRegistry:
         """
         if not plan_locked:
             return self.schemas()
-        if self._unlocked_schemas is None:
+        if self._locked_schemas is None:
             changing = self.plan_changing()
-            self._unlocked_schemas = [
+            self._locked_schemas = [
                 s for s in self.schemas() if s["function"]["name"] not in changing
             ]
-        return self._unlocked_schemas
+        return self._locked_schemas
 
     def run(self, ctx: ToolContext, name: str, raw_arguments: str) -> ToolOutcome:
-        """Run one call. Never raises for the model's mistakes: they become the result text."""
+        """Run one call. Never raises for the model's mistakes: they become a coded error result."""
         try:
             parsed = json.loads(raw_arguments or "{}")
         except json.JSONDecodeError as exc:
