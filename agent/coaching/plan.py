@@ -9,7 +9,9 @@ decides; these functions only fetch, validate and save. The tools in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 import sqlite_utils
 from pydantic import BaseModel
@@ -17,6 +19,7 @@ from rapidfuzz import fuzz
 
 from agent.errors import ToolRetry
 from agent.memory import store, workouts
+from agent.planning import adapt
 from agent.planning import progression as progress
 from agent.planning import weekly as week
 from agent.planning.catalog import (
@@ -277,45 +280,116 @@ def in_session(session: Session, text: str) -> Exercise:
 
 
 # -- services ----------------------------------------------------------------------------
-def current(
-    db: sqlite_utils.Database, user_id: int, now: datetime, constraints: list[str]
-) -> tuple[Session, History]:
+@dataclass(frozen=True)
+class PlanScope:
+    """Whose plan, at what time, and which joint areas this turn asks to protect."""
+
+    db: sqlite_utils.Database
+    user_id: int
+    now: datetime
+    constraints: tuple[str, ...] = ()
+
+    def request(
+        self, overrides: Overrides | None = None, *, carry_today: bool = True
+    ) -> tuple[SessionRequest, History]:
+        """The planner's request and history for this scope (see :func:`build_request`)."""
+        return build_request(
+            self.db,
+            self.user_id,
+            self.now,
+            overrides or Overrides(),
+            list(self.constraints),
+            carry_today=carry_today,
+        )
+
+
+def current(scope: PlanScope) -> tuple[Session, History]:
     """Today's plan, made now from the profile when there is none yet."""
-    found = workouts.planned_session(db, user_id, now.date())
-    request, history = build_request(db, user_id, now, Overrides(), constraints)
+    found = workouts.planned_session(scope.db, scope.user_id, scope.now.date())
+    request, history = scope.request()
     if found is not None:
         return found[1], history
     return build_session(request, history), history
 
 
-def weekly(
-    db: sqlite_utils.Database,
-    user_id: int,
-    now: datetime,
-    constraints: list[str],
-    days_per_week: int | None,
-) -> WeeklyProgram:
+def _store(scope: PlanScope, session: Session) -> tuple[int, Session]:
+    return workouts.save_planned(scope.db, scope.user_id, session, scope.now), session
+
+
+def plan_today(scope: PlanScope, overrides: Overrides) -> tuple[int, Session]:
+    """Plan today's session and store it as today's plan; returns its id and the session.
+
+    Raises:
+        ToolRetry: An override is not usable (unknown equipment, area or goal).
+    """
+    request, history = scope.request(overrides)
+    return _store(scope, build_session(request, history))
+
+
+def shorten(scope: PlanScope, minutes: int) -> tuple[int, Session]:
+    """Fit today's session into ``minutes``, keeping the key lifts, and store it."""
+    session, history = current(scope)
+    return _store(scope, adapt.shorten(session, minutes, history))
+
+
+def swap_equipment(scope: PlanScope, equipment: list[str]) -> tuple[int, Session]:
+    """Rebuild today's session for the equipment available now, and store it.
+
+    Raises:
+        ToolRetry: A piece of equipment is not known.
+    """
+    session, history = current(scope)
+    words = equipment_words(equipment, strict=True)
+    return _store(scope, adapt.swap_equipment(session, words, history))
+
+
+def swap_exercise(scope: PlanScope, exercise: str, reason: str | None) -> tuple[int, Session]:
+    """Replace one exercise of today's session with a like one, and store it.
+
+    Raises:
+        ToolRetry: The exercise is not in today's session, or nothing can replace it.
+    """
+    session, history = current(scope)
+    chosen = in_session(session, exercise)
+    try:
+        swapped = adapt.swap_exercise(session, chosen.id, reason, history)
+    except LookupError as exc:
+        raise ToolRetry(f"{exc}; tell the person and offer to skip it instead") from exc
+    return _store(scope, swapped)
+
+
+def adjust_difficulty(
+    scope: PlanScope, direction: Literal["easier", "harder"]
+) -> tuple[int, Session]:
+    """Make today's session one step easier or harder, and store it.
+
+    Raises:
+        ToolRetry: The session cannot move further that way.
+    """
+    session, history = current(scope)
+    try:
+        changed = adapt.adjust_difficulty(session, direction, history)
+    except ValueError as exc:
+        raise ToolRetry(str(exc)) from exc
+    return _store(scope, changed)
+
+
+def weekly(scope: PlanScope, days_per_week: int | None) -> WeeklyProgram:
     """The week's program for the usual profile (not today's one-off minutes or equipment)."""
-    profile = store.get_profile(db, user_id)
-    request, history = build_request(db, user_id, now, Overrides(), constraints, carry_today=False)
+    profile = store.get_profile(scope.db, scope.user_id)
+    request, history = scope.request(carry_today=False)
     days = days_per_week or profile.days_per_week or 3
     return week.weekly_program(request.model_copy(update={"focus": "full"}), days, history)
 
 
-def next_progression(
-    db: sqlite_utils.Database,
-    user_id: int,
-    now: datetime,
-    constraints: list[str],
-    exercise_name: str,
-) -> Recommendation:
+def next_progression(scope: PlanScope, exercise_name: str) -> Recommendation:
     """What to do next time on one exercise (load, reps, ladder step or deload), and why.
 
     Raises:
         ToolRetry: The name matches no catalog exercise confidently.
     """
     exercise = resolve(exercise_name)
-    request, history = build_request(db, user_id, now, Overrides(), constraints)
+    request, history = scope.request()
     records = history.exposures(exercise.id)
     low, high, rir = _range_for(exercise, request, records)
     return progress.next_progression(
