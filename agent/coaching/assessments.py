@@ -10,7 +10,6 @@ rated and compared exactly like a guided one.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +20,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from agent.coaching import consultation
+from agent.coaching.assessment_reports import LB_PER_KG
 from agent.memory import assessments as rows_
 from agent.memory import history, store
 from safety import flags
@@ -212,31 +212,35 @@ class PersonFacts(BaseModel):
     logged_e1rm: bool = False
 
 
-_REASONS = {
-    "plan_locked": "a safety flag stands, so no testing until it is resolved",
-    "maximal": "a maximal test is not for beginners or while a safety flag stands",
-    "hr_medication": "heart-rate-lowering medication makes this heart-rate test unsafe and invalid",
-    "standing_flag": "a safety flag stands (PAR-Q+ included): get clearance first",
-    "under_60": "this test and its norms are for people 60 and over",
-    "needs_logged_sets": "needs a logged set of 10 reps or fewer with a load",
-}
-
-
 def exclusions(test: TestSpec, facts: PersonFacts) -> list[str]:
     """Why this person may not do this test (empty: allowed). Unknowns exclude, to be safe."""
     found: list[str] = []
     for rule in test.exclusions:
-        hit = {
-            "plan_locked": facts.plan_locked,
-            "maximal": facts.level in {None, "beginner"} or facts.standing_flags > 0,
-            "hr_medication": facts.hr_medication is not False,
-            "standing_flag": facts.standing_flags > 0,
-            "under_60": facts.age is None or facts.age < 60,
-            "needs_logged_sets": not facts.logged_e1rm,
-        }[rule]
-        if hit:
-            found.append(_REASONS[rule])
+        reason = _exclusion(rule, facts)
+        if reason:
+            found.append(reason)
     return found
+
+
+def _exclusion(rule: str, facts: PersonFacts) -> str | None:
+    if rule == "plan_locked" and facts.plan_locked:
+        return "a safety flag stands, so no testing until it is resolved"
+    if rule == "maximal":
+        if facts.standing_flags > 0:
+            return "a maximal test is not advised while a safety flag stands"
+        if facts.level in {None, "beginner"}:
+            return "a maximal test is not for beginners (or when I don't know your level yet)"
+    if rule == "hr_medication" and facts.hr_medication is not False:
+        if facts.hr_medication is None:
+            return "I don't know yet whether you take heart-rate-lowering medication"
+        return "heart-rate-lowering medication makes this heart-rate test unsafe and invalid"
+    if rule == "standing_flag" and facts.standing_flags > 0:
+        return "a safety flag stands (PAR-Q+ included): get clearance first"
+    if rule == "under_60" and (facts.age is None or facts.age < 60):
+        return "this test and its norms are for people 60 and over"
+    if rule == "needs_logged_sets" and not facts.logged_e1rm:
+        return "needs a logged set of 10 reps or fewer with a load"
+    return None
 
 
 class Offer(BaseModel):
@@ -257,7 +261,9 @@ def offers(facts: PersonFacts) -> list[Offer]:
         if "under_60" in test.exclusions and (facts.age is None or facts.age < 60):
             continue  # senior tests are not offered to younger people at all
         reasons = exclusions(test, facts)
-        found.append(Offer(test_id=test.id, name=test.name, allowed=not reasons, excluded_because=reasons))
+        found.append(
+            Offer(test_id=test.id, name=test.name, allowed=not reasons, excluded_because=reasons)
+        )
     return found
 
 
@@ -292,10 +298,10 @@ def best_logged_e1rm(
 
 # -- computed results -----------------------------------------------------------------
 
-LB_PER_KG = 2.20462
 
-
-def rockport_vo2max(*, minutes: float, heart_rate: float, weight_kg: float, age: int, sex: str) -> float:
+def rockport_vo2max(
+    *, minutes: float, heart_rate: float, weight_kg: float, age: int, sex: str
+) -> float:
     """VO2max estimate (ml/kg/min) from the Rockport 1-mile walk, Kline et al. (1987)."""
     male = 1.0 if sex == "male" else 0.0
     vo2 = (
@@ -337,7 +343,9 @@ class Result(BaseModel):
     inputs: dict[str, Any] = Field(default_factory=dict)
 
 
-def _compare(test: TestSpec, before: rows_.AssessmentRow, now_row: rows_.AssessmentRow) -> Comparison:
+def _compare(
+    test: TestSpec, before: rows_.AssessmentRow, now_row: rows_.AssessmentRow
+) -> Comparison:
     change = round(now_row.value - before.value, 2)
     if change == 0:
         direction: Literal["better", "worse", "same"] = "same"
@@ -347,7 +355,11 @@ def _compare(test: TestSpec, before: rows_.AssessmentRow, now_row: rows_.Assessm
         direction = "worse"
     days = (datetime.fromisoformat(now_row.taken_at) - datetime.fromisoformat(before.taken_at)).days
     return Comparison(
-        previous=before.value, previous_at=before.taken_at, change=change, days=days, direction=direction
+        previous=before.value,
+        previous_at=before.taken_at,
+        change=change,
+        days=days,
+        direction=direction,
     )
 
 
@@ -356,7 +368,12 @@ def _results(rows: list[rows_.AssessmentRow], facts: PersonFacts) -> list[Result
     last: dict[str, rows_.AssessmentRow] = {}
     for row in rows:
         test = spec(row.test_id)
-        rating = rate(row.test_id, row.value, age=row.inputs.get("age", facts.age), sex=row.inputs.get("sex", facts.sex))
+        rating = rate(
+            row.test_id,
+            row.value,
+            age=row.inputs.get("age", facts.age),
+            sex=row.inputs.get("sex", facts.sex),
+        )
         previous = last.get(row.test_id)
         out.append(
             Result(
@@ -458,8 +475,12 @@ def record_rockport(
     if facts.age is None or facts.sex is None:
         raise ValueError("the Rockport estimate needs your age and which norm table (female/male)")
     if not (8 <= minutes <= 40 and 60 <= heart_rate <= 220 and 30 <= weight_kg <= 250):
-        raise ValueError("those walk numbers look off: time 8-40 min, heart rate 60-220, weight 30-250 kg")
-    vo2 = rockport_vo2max(minutes=minutes, heart_rate=heart_rate, weight_kg=weight_kg, age=facts.age, sex=facts.sex)
+        raise ValueError(
+            "those walk numbers look off: time 8-40 min, heart rate 60-220, weight 30-250 kg"
+        )
+    vo2 = rockport_vo2max(
+        minutes=minutes, heart_rate=heart_rate, weight_kg=weight_kg, age=facts.age, sex=facts.sex
+    )
     inputs = {"minutes": minutes, "heart_rate": heart_rate, "weight_kg": weight_kg}
     return record(db, user_id, "rockport_walk", vo2, now, source=source, inputs=inputs)
 
@@ -473,7 +494,9 @@ def record_e1rm(db: sqlite_utils.Database, user_id: int, now: datetime) -> Recor
     best = best_logged_e1rm(db, user_id, now)
     if best is None:
         raise ValueError("no logged set of 10 reps or fewer with a load to estimate from")
-    return record(db, user_id, "e1rm", best[1], now, source="logged_sets", inputs={"exercise_id": best[0]})
+    return record(
+        db, user_id, "e1rm", best[1], now, source="logged_sets", inputs={"exercise_id": best[0]}
+    )
 
 
 class Due(BaseModel):
@@ -511,7 +534,9 @@ def due_reassessments(db: sqlite_utils.Database, user_id: int, now: datetime) ->
     return sorted(found, key=lambda d: (d.due_on, d.test_id))
 
 
-def set_interval(db: sqlite_utils.Database, user_id: int, test_id: str, days: int, now: datetime) -> None:
+def set_interval(
+    db: sqlite_utils.Database, user_id: int, test_id: str, days: int, now: datetime
+) -> None:
     """Change how often one test comes due.
 
     Raises:
@@ -536,85 +561,3 @@ def session_opening(db: sqlite_utils.Database, user_id: int, now: datetime) -> s
         f"Retest due: {names} (last done {due[0].last_taken}). When you're ready, do it and "
         "tell me the result, and I'll compare it with last time. It's optional."
     )
-
-
-# -- results said in chat -------------------------------------------------------------
-
-
-class Reported(BaseModel):
-    """A result read from a chat message."""
-
-    test_id: str
-    value: float | None = None
-    minutes: float | None = None
-    heart_rate: float | None = None
-    weight_kg: float | None = None
-
-
-@lru_cache(maxsize=1)
-def _report_words() -> dict[str, list[re.Pattern[str]]]:
-    raw = yaml.safe_load((DATA_DIR / "assessment_words.yaml").read_text(encoding="utf-8"))
-    return {str(k): [re.compile(p, re.IGNORECASE) for p in v] for k, v in raw["tests"].items()}
-
-
-_TIME = re.compile(r"\b(\d{1,2}):([0-5]\d)\b")
-_NUM = re.compile(r"(?<![\d:])(\d+(?:\.\d+)?)(?![\d:])")
-
-
-def _seconds(text: str) -> float | None:
-    clock = _TIME.search(text)
-    if clock:
-        return int(clock.group(1)) * 60 + int(clock.group(2))
-    minutes = re.search(r"(\d+(?:\.\d+)?)\s*(?:min|minutes?|m)\b", text, re.I)
-    seconds = re.search(r"(\d+)\s*(?:s|sec|secs|seconds?)\b", text, re.I)
-    if minutes or seconds:
-        return (float(minutes.group(1)) * 60 if minutes else 0) + (float(seconds.group(1)) if seconds else 0)
-    return None
-
-
-def parse_report(text: str) -> Reported | None:
-    """A test result said in chat ("did the push-up test, 22"), or None.
-
-    Pure. A test must be named the way a test is named (push-ups count only with "test",
-    "max" or "as many as", so "did 22 push-ups" in a workout stays a logged set).
-    """
-    low = " ".join(text.lower().split())
-    for test_id, patterns in _report_words().items():
-        if not any(p.search(low) for p in patterns):
-            continue
-        if test_id == "rockport_walk":
-            return _rockport(low)
-        if test_id == "plank":
-            seconds = _seconds(low)
-            return Reported(test_id=test_id, value=seconds) if seconds else None
-        numbers = [float(n) for n in _NUM.findall(low)]
-        numbers = [n for n in numbers if not (test_id in {"step_test", "resting_hr"} and n in {3.0})]
-        if not numbers:
-            return None
-        value = numbers[-1] if test_id in {"chair_stand", "arm_curl"} and len(numbers) > 1 and numbers[0] == 30 else numbers[0]
-        if test_id == "waist" and re.search(r"\b(?:in|inch|inches)\b", low):
-            value = round(value * 2.54, 1)
-        return Reported(test_id=test_id, value=value)
-    return None
-
-
-def _rockport(low: str) -> Reported:
-    minutes = None
-    clock = _TIME.search(low)
-    if clock:
-        minutes = int(clock.group(1)) + int(clock.group(2)) / 60
-    else:
-        found = re.search(r"(\d+(?:\.\d+)?)\s*(?:min|minutes?)\b", low)
-        minutes = float(found.group(1)) if found else None
-    hr = re.search(r"(?:heart rate|hr|pulse|bpm)\D{0,12}(\d{2,3})|(\d{2,3})\s*bpm", low)
-    weight = re.search(r"(\d{2,3}(?:\.\d+)?)\s*(kg|kilos?|lbs?|pounds)\b", low)
-    weight_kg = None
-    if weight:
-        weight_kg = float(weight.group(1))
-        if weight.group(2).startswith(("lb", "pound")):
-            weight_kg = round(weight_kg / LB_PER_KG, 1)
-    heart = float(hr.group(1) or hr.group(2)) if hr else None
-    return Reported(
-        test_id="rockport_walk", minutes=round(minutes, 2) if minutes else None, heart_rate=heart, weight_kg=weight_kg
-    )
-

@@ -157,7 +157,9 @@ def record_of(db: sqlite_utils.Database, user_id: int, now: datetime) -> Consult
 # -- writing --------------------------------------------------------------------------
 
 
-def _entry(value: Any, raw: str, source: str, now: datetime, unclear: bool = False) -> dict[str, Any]:
+def _entry(
+    value: Any, raw: str, source: str, now: datetime, unclear: bool = False
+) -> dict[str, Any]:
     entry: dict[str, Any] = {"value": value, "raw": raw, "source": source, "answered_at": iso(now)}
     if unclear:
         entry["unclear"] = True
@@ -236,7 +238,9 @@ def _apply(
     stored[question_id] = _entry(parsed.value, " ".join(text.split()), source, now)
     changed.append(question_id)
     for other, value in parsed.also.items():
-        if other in answers_.question_ids() and (other not in stored or stored[other].get("unclear")):
+        if other in answers_.question_ids() and (
+            other not in stored or stored[other].get("unclear")
+        ):
             stored[other] = _entry(value, " ".join(text.split()), source, now)
             changed.append(other)
         elif other == "level":
@@ -291,7 +295,10 @@ def _sync_profile(
         "equipment": value("equipment"),
         "age": value("age"),
     }
-    for qid, kind, flag in (("barriers", "barrier", "no_barriers"), ("injuries", "constraint", "no_constraints")):
+    for qid, kind, flag in (
+        ("barriers", "barrier", "no_barriers"),
+        ("injuries", "constraint", "no_constraints"),
+    ):
         said = str(value(qid) or "")
         if answers_.none_said(said):
             changes[flag] = True

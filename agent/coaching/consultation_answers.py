@@ -309,11 +309,31 @@ _MEASURES: list[tuple[str, str, str, str | None]] = [
     # pattern, unit, how it is measured, assessment id
     (r"push[- ]?ups?", "push-ups", "the push-up test", "pushup"),
     (r"plank", "seconds of plank", "the forearm plank test", "plank"),
-    (r"(?:sit[- ]?ups?|chair stands?|sit to stand)", "chair stands", "the chair stand", "chair_stand"),
-    (r"\bk(?:m|ilometre|ilometer)s?\b|\b\d+k\b|\bmiles?\b|\brun\b", "distance", "a timed walk or run", "rockport_walk"),
+    (
+        r"(?:sit[- ]?ups?|chair stands?|sit to stand)",
+        "chair stands",
+        "the chair stand",
+        "chair_stand",
+    ),
+    (
+        r"\bk(?:m|ilometre|ilometer)s?\b|\b\d+k\b|\bmiles?\b|\brun\b",
+        "distance",
+        "a timed walk or run",
+        "rockport_walk",
+    ),
     (r"waist|inch(?:es)? off|cm off|dress size", "cm of waist", "waist circumference", "waist"),
-    (r"\b(?:kg|kilos?|lbs?|pounds?|stone)\b", "kg", "logged sets (estimated 1RM) or the scale", None),
-    (r"touch (?:my )?toes|flexib|sit[- ]and[- ]reach", "cm of reach", "the sit-and-reach test", "sit_and_reach"),
+    (
+        r"\b(?:kg|kilos?|lbs?|pounds?|stone)\b",
+        "kg",
+        "logged sets (estimated 1RM) or the scale",
+        None,
+    ),
+    (
+        r"touch (?:my )?toes|flexib|sit[- ]and[- ]reach",
+        "cm of reach",
+        "the sit-and-reach test",
+        "sit_and_reach",
+    ),
 ]
 
 
@@ -327,7 +347,9 @@ def read_target(text: str, today: date) -> GoalTarget:
             break
     if "lose" in low and target.unit == "kg":
         target.measure = "bodyweight on the scale, same time of day"
-    value_text = re.sub(r"\b(?:in|within|by)\s+" + _NUMBER + r"\s*(?:day|week|month|year)s?\b", "", low)
+    value_text = re.sub(
+        r"\b(?:in|within|by)\s+" + _NUMBER + r"\s*(?:day|week|month|year)s?\b", "", low
+    )
     value_text = re.sub(r"\b20\d\d-\d\d-\d\d\b", "", value_text)
     target.value = number(value_text)
     if target.value is not None and target.value == int(target.value):

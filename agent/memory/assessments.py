@@ -127,7 +127,14 @@ def assessment_rows(
     rows = db.execute(sql + " ORDER BY taken_at, id", params).fetchall()
     return [
         AssessmentRow(
-            int(r[0]), str(r[1]), float(r[2]), str(r[3]), str(r[4]), str(r[5]), json.loads(r[6]), r[7]
+            int(r[0]),
+            str(r[1]),
+            float(r[2]),
+            str(r[3]),
+            str(r[4]),
+            str(r[5]),
+            json.loads(r[6]),
+            r[7],
         )
         for r in rows
     ]

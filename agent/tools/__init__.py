@@ -25,4 +25,6 @@ _TOOL_MODULES: list[str] = [
     "memory_tools",
     "session_tools",
     "planning_tools",
+    "consultation_tools",
+    "assessment_tools",
 ]
