@@ -180,7 +180,9 @@ def _age(text: str) -> int | None:
 
 def _sex(text: str) -> str | None:
     low = text.lower()
-    if _SKIP.search(low) or re.search(r"\bskip\b|\bneither\b|\bother\b", low):
+    if _SKIP.search(low) or re.search(
+        r"\bskip\b|\bneither\b|\bother\b|\b(?:rather|prefer) not\b", low
+    ):
         return "unspecified"
     if re.search(r"\b(?:female|woman|women|f|lady|girl)\b|women'?s", low):
         return "female"
@@ -199,13 +201,14 @@ def _choice(text: str) -> str | None:
 
 
 _EQUIPMENT_SPLIT = re.compile(r",|;|\band\b|\bplus\b|&|/")
+_EQUIPMENT_FILLER = re.compile(r"^(?:(?:i have|i've got|got|a pair of|a set of|a|an|some|two)\s+)+")
 
 
 def _equipment(text: str) -> list[str] | None:
     if _NONE_TEXT.search(text) or re.search(r"\bno equipment\b|\bjust (?:my )?body", text, re.I):
         return []
     items = [" ".join(part.split()).strip(" .") for part in _EQUIPMENT_SPLIT.split(text.lower())]
-    items = [re.sub(r"^(?:i have|i've got|got|a|an|some|two|a pair of)\s+", "", i) for i in items]
+    items = [_EQUIPMENT_FILLER.sub("", i) for i in items]
     found = [i for i in items if i]
     return found or None
 
@@ -285,8 +288,7 @@ def target_date(text: str, today: date) -> date | None:
         return today + timedelta(days=round(amount * _UNIT_DAYS[span.group(2)]))
     if re.search(r"\bnext year\b", low):
         return date(today.year + 1, today.month, min(today.day, 28))
-    named = re.search(r"\b(?:by|before|for|until|in|this|next)\s+(?:the\s+)?([a-z]+)", low)
-    if named:
+    for named in re.finditer(r"\b(?:by|before|for|until|in|this|next)\s+(?:the\s+)?([a-z]+)", low):
         word = named.group(1)
         month = _MONTHS.get(word) or _SEASONS.get(word)
         if month:
@@ -428,6 +430,7 @@ def parse_answer(question_id: str, text: str, today: date) -> Parsed:  # noqa: C
     words = " ".join(text.split())
     if not words:
         return Parsed()
+    bare = words.rstrip("?!.,; ")  # "3?" and "45." still say a number
     result = Parsed()
     if kind in {"text", "goal", "target"}:
         result = Parsed(words, True)
@@ -446,19 +449,19 @@ def parse_answer(question_id: str, text: str, today: date) -> Parsed:  # noqa: C
             # Anything else is a correction of the target: it becomes the new target.
             result = Parsed(False, True, {"goal_target": words})
     elif kind == "days":
-        days = _days(words)
+        days = _days(bare)
         result = Parsed(days, days is not None)
-        minutes = _minutes(words) if days is not None else None
-        if minutes is not None and not re.fullmatch(r"\s*" + _NUMBER + r"\s*", words.lower()):
+        minutes = _minutes(bare) if days is not None else None
+        if minutes is not None and not re.fullmatch(r"\s*" + _NUMBER + r"\s*", bare.lower()):
             result.also["session_minutes"] = minutes
     elif kind == "minutes":
-        minutes = _minutes(words)
+        minutes = _minutes(bare)
         result = Parsed(minutes, minutes is not None)
     elif kind == "equipment":
         items = _equipment(words)
         result = Parsed(items, items is not None)
     elif kind == "age":
-        age = _age(words)
+        age = _age(bare)
         result = Parsed(age, age is not None)
     elif kind == "sex":
         sex = _sex(words)

@@ -169,3 +169,12 @@ def standing_flag_count(db: sqlite_utils.Database, user_id: int) -> int:
         [user_id],
     ).fetchone()
     return int(row[0])
+
+
+def first_turn(db: sqlite_utils.Database, user_id: int, conversation_id: int, turn_id: int) -> bool:
+    """Whether ``turn_id`` is the first turn of its conversation (the start of a session)."""
+    row = db.execute(
+        "SELECT 1 FROM turns WHERE user_id = ? AND conversation_id = ? AND id < ? LIMIT 1",
+        [user_id, conversation_id, turn_id],
+    ).fetchone()
+    return row is None
