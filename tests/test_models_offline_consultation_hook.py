@@ -71,11 +71,18 @@ def test_outside_a_consultation(text: str, expected: list[str]) -> None:
 
 
 def test_the_reply_is_the_tools_own_words_and_others_are_left_alone() -> None:
-    base = [{"role": "user", "content": "x"}, {"role": "assistant", "tool_calls": []}]
-    ours = {"role": "tool", "name": "answer_consultation", "content": json.dumps({"say": "Saved."})}
+    base: list[dict[str, Any]] = [
+        {"role": "user", "content": "x"},
+        {"role": "assistant", "tool_calls": []},
+    ]
+    ours: dict[str, Any] = {
+        "role": "tool",
+        "name": "answer_consultation",
+        "content": json.dumps({"say": "Saved."}),
+    }
     answer = consultation_hook.claim([*base, ours], TOOLS)
     assert answer is not None and answer.content == "Saved."
-    theirs = {"role": "tool", "name": "plan_today", "content": "{}"}
+    theirs: dict[str, Any] = {"role": "tool", "name": "plan_today", "content": "{}"}
     assert consultation_hook.claim([*base, ours, theirs], TOOLS) is None
 
 
