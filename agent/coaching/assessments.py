@@ -275,7 +275,7 @@ def facts_for(db: sqlite_utils.Database, user_id: int, now: datetime) -> PersonF
     sex = said.get("sex") or profile.extra.get("norm_sex")
     return PersonFacts(
         goal=profile.goal,
-        level=profile.level,
+        level=profile.level or (record.level if record else None),
         age=profile.age or said.get("age"),
         sex=sex if sex in {"female", "male"} else None,
         hr_medication=said.get("hr_medication"),

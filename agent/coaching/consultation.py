@@ -55,6 +55,7 @@ class ConsultationRecord(BaseModel):
     next_question_text: str | None = Field(default=None, description="Its wording.")
     goal: SmartGoal | None = Field(default=None, description="The drafted SMART goal.")
     goal_agreed: bool = Field(default=False, description="The person agreed to the goal.")
+    level: str | None = Field(default=None, description="Training level the history says.")
     started_at: str | None = None
     updated_at: str | None = None
     completed_at: str | None = None
@@ -142,6 +143,7 @@ def _build(row: rows_.ConsultationRow, now: datetime) -> ConsultationRecord:
         next_question_text=next_text,
         goal=goal,
         goal_agreed=bool(stored.get("goal_agreed", {}).get("value")),
+        level=stored.get("history", {}).get("level"),
         started_at=row.started_at,
         updated_at=row.updated_at,
         completed_at=row.completed_at,

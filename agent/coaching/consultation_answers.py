@@ -308,22 +308,17 @@ class GoalTarget(BaseModel):
 
 
 _MEASURES: list[tuple[str, str, str, str | None]] = [
-    # pattern, unit, how it is measured, assessment id
+    # pattern, unit, how it is measured, the assessment whose result is the goal's number
     (r"push[- ]?ups?", "push-ups", "the push-up test", "pushup"),
     (r"plank", "seconds of plank", "the forearm plank test", "plank"),
+    (r"(?:chair stands?|sit to stand)", "chair stands", "the chair stand", "chair_stand"),
     (
-        r"(?:sit[- ]?ups?|chair stands?|sit to stand)",
-        "chair stands",
-        "the chair stand",
-        "chair_stand",
-    ),
-    (
-        r"\bk(?:m|ilometre|ilometer)s?\b|\b\d+k\b|\bmiles?\b|\brun\b",
-        "distance",
+        r"\bk(?:m|ilometre|ilometer)s?\b|\b\d+ ?k\b|\bmiles?\b|\brun\b",
+        "km",
         "a timed walk or run",
-        "rockport_walk",
+        None,
     ),
-    (r"waist|inch(?:es)? off|cm off|dress size", "cm of waist", "waist circumference", "waist"),
+    (r"waist|inch(?:es)? off|cm off|dress size", "cm off the waist", "waist circumference", None),
     (
         r"\b(?:kg|kilos?|lbs?|pounds?|stone)\b",
         "kg",
@@ -337,6 +332,7 @@ _MEASURES: list[tuple[str, str, str, str | None]] = [
         "sit_and_reach",
     ),
 ]
+_DISTANCE = re.compile(r"(\d+(?:\.\d+)?)\s*(km|k|kilomet(?:re|er)s?|miles?|mi)\b")
 
 
 def read_target(text: str, today: date) -> GoalTarget:
@@ -354,6 +350,10 @@ def read_target(text: str, today: date) -> GoalTarget:
     )
     value_text = re.sub(r"\b20\d\d-\d\d-\d\d\b", "", value_text)
     target.value = number(value_text)
+    distance = _DISTANCE.search(value_text)
+    if target.unit == "km" and distance:
+        target.value = float(distance.group(1))
+        target.unit = "miles" if distance.group(2).startswith("mi") else "km"
     if target.value is not None and target.value == int(target.value):
         target.value = float(int(target.value))
     return target
