@@ -232,8 +232,8 @@ def _apply(
         if correction:
             stored["goal_target"] = _entry(correction, correction, source, now)
             changed.append("goal_target")
-        else:
-            stored.pop("goal_target", None)
+        elif source == "chat":
+            stored.pop("goal_target", None)  # on the form the person edits the field instead
         return True, changed
     if question_id in {"goal", "goal_target"}:
         stored.pop("goal_agreed", None)  # a changed goal needs agreeing again

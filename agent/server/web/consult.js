@@ -1,0 +1,109 @@
+// The consultation form: loads what is saved, saves each change as you go.
+// Answers are set with .value and text with textContent, never as HTML.
+"use strict";
+
+const TOKEN_KEY = "coachloop.token";
+const SAVE_DELAY_MS = 500;
+const $ = (id) => document.getElementById(id);
+let token = localStorage.getItem(TOKEN_KEY) || "";
+let pending = {};
+let timer = null;
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: {
+      "Authorization": "Bearer " + token,
+      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let data = null;
+  try { data = await response.json(); } catch (_) { data = null; }
+  if (!response.ok) {
+    const error = new Error((data && (data.error || data.detail)) || ("HTTP " + response.status));
+    error.status = response.status;
+    error.retryAfter = Number(response.headers.get("Retry-After") || 0);
+    throw error;
+  }
+  return data;
+}
+
+function show(record) {
+  if (!record) return;
+  let answered = 0;
+  for (const answer of record.answers) {
+    const field = document.querySelector(`[data-question="${answer.id}"]`);
+    if (!field) continue;
+    const input = field.querySelector("textarea, input, select");
+    const hint = field.querySelector(".hint");
+    if (answer.raw !== null && !(answer.id in pending) && document.activeElement !== input) {
+      input.value = input.tagName === "SELECT" ? selectValue(input, answer) : answer.raw;
+    } else if (answer.raw === null && !(answer.id in pending) && document.activeElement !== input) {
+      input.value = "";  // cleared on the server, e.g. a changed goal needs agreeing again
+    }
+    if (answer.raw !== null && !answer.unclear) answered += 1;
+    field.classList.toggle("unclear", answer.unclear);
+    hint.hidden = !answer.unclear;
+    hint.textContent = answer.unclear ? "I couldn't read this one; could you put it another way?" : "";
+  }
+  $("progress-count").textContent = `${answered} of ${record.answers.length} answered.`;
+  const draft = $("goal-draft");
+  draft.hidden = !record.goal;
+  draft.textContent = record.goal ? "Your goal as drafted: " + record.goal.text : "";
+  if (record.status === "complete") $("save-state").textContent = "All done: your consultation is complete.";
+}
+
+function selectValue(select, answer) {
+  const wanted = answer.value === true ? "yes" : answer.value === false ? "no"
+    : answer.value === "unspecified" ? "skip" : String(answer.value ?? answer.raw);
+  return [...select.options].some((o) => o.value === wanted) ? wanted : "";
+}
+
+async function flush() {
+  timer = null;
+  const answers = pending;
+  if (!Object.keys(answers).length) return;
+  $("save-state").textContent = "Saving...";
+  try {
+    const data = await api("PUT", "/v1/me/consultation", { answers });
+    for (const key of Object.keys(answers)) if (pending[key] === answers[key]) delete pending[key];
+    $("save-state").textContent = "Saved.";
+    show(data.record);
+  } catch (error) {
+    const wait = error.status === 429 ? Math.max(1, error.retryAfter) * 1000 : 3000;
+    $("save-state").textContent = "Not saved yet (" + error.message + "); trying again.";
+    timer = setTimeout(flush, wait);
+  }
+}
+
+function queue(event) {
+  const input = event.target;
+  if (!input.name) return;
+  pending[input.name] = input.value;
+  clearTimeout(timer);
+  timer = setTimeout(flush, SAVE_DELAY_MS);
+}
+
+async function start(candidate) {
+  token = candidate;
+  const data = await api("GET", "/v1/me/consultation");
+  localStorage.setItem(TOKEN_KEY, token);
+  $("sign-in").hidden = true;
+  $("consult-form").hidden = false;
+  show(data.record);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("consult-form").addEventListener("change", queue);
+  $("consult-form").addEventListener("input", queue);
+  $("consult-form").addEventListener("submit", (event) => { event.preventDefault(); flush(); });
+  $("sign-in-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try { await start($("token").value.trim()); }
+    catch (error) { $("sign-in-error").textContent = error.status === 401 ? "That token is not valid." : error.message; }
+  });
+  window.addEventListener("beforeunload", () => { if (Object.keys(pending).length) flush(); });
+  if (token) start(token).catch(() => { $("sign-in").hidden = false; });
+  else $("sign-in").hidden = false;
+});
