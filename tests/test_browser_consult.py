@@ -81,7 +81,6 @@ def test_form_over_two_visits_then_the_progress_report(db_path: str, now: dateti
         expect(report).to_contain_text("very good")
         page.locator("#report-frame").evaluate("f => { f.style.height = '2000px'; }")
         page.screenshot(path=str(artifact_path("progress-report-phone.png")), full_page=True)
-        assert (
-            page.locator("#download").get_attribute("href", timeout=TIMEOUT_MS).startswith("blob:")
-        )
+        href = page.locator("#download").get_attribute("href", timeout=TIMEOUT_MS)
+        assert href is not None and href.startswith("blob:")
         context.close()
