@@ -23,6 +23,7 @@ from agent.coaching import consultation
 from agent.coaching.assessment_reports import LB_PER_KG
 from agent.memory import assessments as rows_
 from agent.memory import history, store
+from agent.planning.models import AssessmentFact
 from safety import flags
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -561,3 +562,50 @@ def session_opening(db: sqlite_utils.Database, user_id: int, now: datetime) -> s
         f"Retest due: {names} (last done {due[0].last_taken}). When you're ready, do it and "
         "tell me the result, and I'll compare it with last time. It's optional."
     )
+
+
+# -- what the planner learns ----------------------------------------------------------
+
+FACT_MAX_AGE_DAYS = 120
+"""Results older than this no longer shape the plan (a retest is long overdue by then)."""
+
+
+def _described(result: Result) -> str:
+    rating = result.rating
+    said = f"{result.name} {result.value:g} {result.unit} on {result.taken_at[:10]}"
+    if rating.category:
+        return f"{said} ({rating.category.replace('_', ' ')} for {rating.band})"
+    return said
+
+
+def _worse(result: Result) -> float | None:
+    """The previous value when this result is worse than it, else None."""
+    compared = result.compared
+    return compared.previous if compared is not None and compared.direction == "worse" else None
+
+
+def planner_facts(db: sqlite_utils.Database, user_id: int, now: datetime) -> list[AssessmentFact]:
+    """What the latest results mean for planning, each with the result as its reason.
+
+    A push-up test in the lowest two categories, a chair stand below the normal range,
+    and a step test whose recovery heart rate got worse since last time.
+    """
+    found: list[AssessmentFact] = []
+    for result in latest_results(db, user_id, now).values():
+        taken = datetime.fromisoformat(result.taken_at)
+        if (now - taken).days > FACT_MAX_AGE_DAYS:
+            continue
+        rank, table = result.rating.rank, norm_tables().get(result.test_id)
+        low = rank is not None and table is not None and rank >= len(table.categories) - 2
+        if result.test_id == "pushup" and low:
+            found.append(AssessmentFact(kind="push_capacity_low", reason=_described(result)))
+        elif result.test_id == "chair_stand" and result.rating.category == "below_range":
+            found.append(AssessmentFact(kind="leg_strength_low", reason=_described(result)))
+        elif (
+            result.test_id == "step_test"
+            and result.compared
+            and result.compared.direction == "worse"
+        ):
+            reason = f"{_described(result)}, up from {result.compared.previous:g}"
+            found.append(AssessmentFact(kind="aerobic_recovery_poor", reason=reason))
+    return sorted(found, key=lambda f: f.kind)

@@ -17,6 +17,7 @@ import sqlite_utils
 from pydantic import BaseModel, ValidationError
 from rapidfuzz import fuzz
 
+from agent.coaching import assessments
 from agent.errors import ToolRetry
 from agent.memory import store
 from agent.memory.db import transaction
@@ -356,6 +357,7 @@ def build_request(
         today=today,
         age=profile.age if profile.age is not None and 10 <= profile.age <= 110 else None,
         units="lb" if profile.units == "lb" else "kg",
+        assessments=assessments.planner_facts(db, user_id, now),
     )
     return request, history
 

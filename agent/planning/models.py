@@ -137,6 +137,22 @@ class History(BaseModel):
         return out
 
 
+AssessmentFactKind = Literal["push_capacity_low", "leg_strength_low", "aerobic_recovery_poor"]
+
+
+class AssessmentFact(BaseModel):
+    """Something a home assessment showed, passed to the planner as data (issue 19).
+
+    The coaching layer derives facts from rated results (``agent.coaching.assessments``);
+    the planner only reads them and states ``reason`` in the plan.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: AssessmentFactKind = Field(description="What the result means for planning.")
+    reason: str = Field(description="The result behind it, e.g. 'push-up test 8 (fair...)'.")
+
+
 def _valid_equipment(values: list[str]) -> list[str]:
     vocab = load_catalog().vocabulary.equipment
     unknown = [v for v in values if v not in vocab]
@@ -173,6 +189,9 @@ class SessionRequest(BaseModel):
     units: Literal["kg", "lb"] = Field(default="kg", description="Unit for load suggestions.")
     difficulty: int = Field(default=0, ge=-3, le=3, description="Easier (<0) or harder (>0).")
     deload: bool = Field(default=False, description="Make this a deload session.")
+    assessments: list[AssessmentFact] = Field(
+        default_factory=list, description="What home assessments showed (issue 19)."
+    )
 
     @field_validator("equipment")
     @classmethod
