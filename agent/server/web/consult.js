@@ -2,32 +2,10 @@
 // Answers are set with .value and text with textContent, never as HTML.
 "use strict";
 
-const TOKEN_KEY = "coachloop.token";
 const SAVE_DELAY_MS = 500;
 const $ = (id) => document.getElementById(id);
-let token = localStorage.getItem(TOKEN_KEY) || "";
 let pending = {};
 let timer = null;
-
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: {
-      "Authorization": "Bearer " + token,
-      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  let data = null;
-  try { data = await response.json(); } catch (_) { data = null; }
-  if (!response.ok) {
-    const error = new Error((data && (data.error || data.detail)) || ("HTTP " + response.status));
-    error.status = response.status;
-    error.retryAfter = Number(response.headers.get("Retry-After") || 0);
-    throw error;
-  }
-  return data;
-}
 
 function show(record) {
   if (!record) return;
@@ -66,7 +44,7 @@ async function flush() {
   if (!Object.keys(answers).length) return;
   $("save-state").textContent = "Saving...";
   try {
-    const data = await api("PUT", "/v1/me/consultation", { answers });
+    const data = await coachApi("PUT", "/v1/me/consultation", { answers });
     for (const key of Object.keys(answers)) if (pending[key] === answers[key]) delete pending[key];
     $("save-state").textContent = "Saved.";
     show(data.record);
@@ -85,11 +63,9 @@ function queue(event) {
   timer = setTimeout(flush, SAVE_DELAY_MS);
 }
 
-async function start(candidate) {
-  token = candidate;
-  const data = await api("GET", "/v1/me/consultation");
-  localStorage.setItem(TOKEN_KEY, token);
-  $("sign-in").hidden = true;
+async function open(candidate) {
+  const response = await coachFetch("GET", "/v1/me/consultation", undefined, candidate);
+  const data = await response.json();
   $("consult-form").hidden = false;
   show(data.record);
 }
@@ -98,12 +74,6 @@ document.addEventListener("DOMContentLoaded", () => {
   $("consult-form").addEventListener("change", queue);
   $("consult-form").addEventListener("input", queue);
   $("consult-form").addEventListener("submit", (event) => { event.preventDefault(); flush(); });
-  $("sign-in-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try { await start($("token").value.trim()); }
-    catch (error) { $("sign-in-error").textContent = error.status === 401 ? "That token is not valid." : error.message; }
-  });
   window.addEventListener("beforeunload", () => { if (Object.keys(pending).length) flush(); });
-  if (token) start(token).catch(() => { $("sign-in").hidden = false; });
-  else $("sign-in").hidden = false;
+  coachSignIn(open);
 });
