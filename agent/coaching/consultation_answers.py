@@ -91,6 +91,14 @@ _NUMBER_WORDS = {
     "thirty": 30,
     "forty": 40,
     "forty-five": 45,
+    "forty five": 45,
+    "thirty-five": 35,
+    "thirty five": 35,
+    "twenty-five": 25,
+    "twenty five": 25,
+    "once": 1,
+    "twice": 2,
+    "thrice": 3,
     "fifty": 50,
     "sixty": 60,
     "ninety": 90,
@@ -141,10 +149,22 @@ def yes_no(text: str) -> bool | None:
     return None
 
 
+_WEEKDAYS = re.compile(
+    r"\b(mon|tue|wed|thu|fri|sat|sun)(?:s|r|rs|day|sday|nesday|rsday|urday)?s?\b",
+    re.IGNORECASE,
+)
+
+
 def _days(text: str) -> int | None:
     low = text.lower()
     if re.search(r"\bevery ?day\b|\bdaily\b", low):
         return 7
+    named = {m.group(1) for m in _WEEKDAYS.finditer(low)}
+    if len(named) >= 2 and not re.search(r"\d", low):
+        return len(named)  # "mon, wed and fri"
+    times = re.search(r"\b(?:once|twice|thrice)\b", low)
+    if times:
+        return _NUMBER_WORDS[times.group(0)]
     found = re.search(_NUMBER + r"\s*(?:days?|x|times|sessions?)\b", low)
     value = number(found.group(0)) if found else None
     if value is None and re.fullmatch(r"\s*" + _NUMBER + r"\s*", low):
