@@ -161,7 +161,7 @@ def test_an_answer_that_does_not_fit_is_asked_again(
     consultation.save_form(db, user_id, dict(list(FORM_ANSWERS.items())[:4]), now)
     turn = consultation.answer(db, user_id, "it depends", now)
     assert turn.not_understood == "days_per_week"
-    assert turn.say.startswith("Sorry, I didn't catch that. How many days")
+    assert turn.say.startswith("I couldn't read that as an answer to this one. How many days")
     assert turn.record.next_question == "days_per_week"
 
 
