@@ -268,22 +268,31 @@ def offers(facts: PersonFacts) -> list[Offer]:
     return found
 
 
-def facts_for(db: sqlite_utils.Database, user_id: int, now: datetime) -> PersonFacts:
-    """The person's facts from profile, consultation, safety flags and logs."""
+def facts_for(
+    db: sqlite_utils.Database, user_id: int, now: datetime, *, for_rating: bool = False
+) -> PersonFacts:
+    """The person's facts from profile, consultation, safety flags and logs.
+
+    ``for_rating`` reads only what a rating needs (age and sex), skipping the flags and
+    the logged-sets scan, which the planner's request should not pay for on every plan.
+    """
     profile = store.get_profile(db, user_id)
     record = consultation.record_of(db, user_id, now)
     said = record.values() if record else {}
     sex = said.get("sex") or profile.extra.get("norm_sex")
-    return PersonFacts(
+    facts = PersonFacts(
         goal=profile.goal,
         level=profile.level or (record.level if record else None),
         age=profile.age or said.get("age"),
         sex=sex if sex in {"female", "male"} else None,
         hr_medication=said.get("hr_medication"),
-        standing_flags=rows_.standing_flag_count(db, user_id),
-        plan_locked=flags.is_plan_locked(db, user_id),
-        logged_e1rm=best_logged_e1rm(db, user_id, now) is not None,
     )
+    if for_rating:
+        return facts
+    facts.standing_flags = rows_.standing_flag_count(db, user_id)
+    facts.plan_locked = flags.is_plan_locked(db, user_id)
+    facts.logged_e1rm = best_logged_e1rm(db, user_id, now) is not None
+    return facts
 
 
 def best_logged_e1rm(
@@ -396,7 +405,10 @@ def _results(rows: list[rows_.AssessmentRow], facts: PersonFacts) -> list[Result
 
 def results_of(db: sqlite_utils.Database, user_id: int, now: datetime) -> list[Result]:
     """Every result of the person, oldest first, rated and compared (for any face)."""
-    return _results(rows_.assessment_rows(db, user_id), facts_for(db, user_id, now))
+    rows = rows_.assessment_rows(db, user_id)
+    if not rows:
+        return []
+    return _results(rows, facts_for(db, user_id, now, for_rating=True))
 
 
 def latest_results(db: sqlite_utils.Database, user_id: int, now: datetime) -> dict[str, Result]:
