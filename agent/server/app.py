@@ -272,7 +272,7 @@ class BodyLimitMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-PAGE_HEADERS = {
+_PAGE_HEADERS = {
     # The page runs only its own script file and talks only to this origin; text from the
     # coach or the person is inserted as text, and the policy backs that up.
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -359,7 +359,7 @@ def create_app(
         ConfigurationError: Unknown backend, or an in-memory database.
         StorageError: The database cannot be opened or migrated.
     """
-    from agent.server import api, consult_api
+    from agent.server import api
 
     settings = ServerSettings(
         db_path=db_path,
@@ -418,13 +418,14 @@ def create_app(
     app.middleware("http")(_access_log)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.include_router(api.router)
-    app.include_router(consult_api.router)
-    app.include_router(consult_api.pages)
     _mount_operator_pages(app, settings)
+    from agent.server import consult_api  # issue 19; imported here, like api, to avoid a cycle
+
+    consult_api.mount(app)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
-        return FileResponse(WEB_DIR / "index.html", media_type="text/html", headers=PAGE_HEADERS)
+        return FileResponse(WEB_DIR / "index.html", media_type="text/html", headers=_PAGE_HEADERS)
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     return app

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
@@ -17,11 +17,20 @@ import prompts
 from agent.coaching import assessments, consultation, progress
 from agent.coaching.consultation_answers import questions
 from agent.server.api import _AUTH_RESPONSES, CallerDep
-from agent.server.app import PAGE_HEADERS
 
 router = APIRouter(prefix="/v1", tags=["consultation"])
 pages = APIRouter(include_in_schema=False)
 
+_SCRIPT_PAGE_CSP = (
+    # As the web chat's page: its own script and styles only, talking only to this origin.
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+PAGE_HEADERS = {
+    "Content-Security-Policy": _SCRIPT_PAGE_CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 _REPORT_HEADERS = {
     # The report is one self-contained document with its own inline styles and no script.
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
@@ -33,7 +42,7 @@ _PROGRESS_PAGE_HEADERS = {
     **PAGE_HEADERS,
     # The report shown in a sandboxed frame inherits this page's policy: its inline styles
     # need 'unsafe-inline' for styles (never for scripts).
-    "Content-Security-Policy": PAGE_HEADERS["Content-Security-Policy"].replace(
+    "Content-Security-Policy": _SCRIPT_PAGE_CSP.replace(
         "style-src 'self'", "style-src 'self' 'unsafe-inline'"
     ),
 }
@@ -135,3 +144,9 @@ def consult_page() -> HTMLResponse:
 def progress_page() -> HTMLResponse:
     """The progress report page (the report itself comes from /v1/me/progress.html)."""
     return _page("progress.html", _PROGRESS_PAGE_HEADERS)
+
+
+def mount(app: FastAPI) -> None:
+    """Serve the JSON routes and the two pages."""
+    app.include_router(router)
+    app.include_router(pages)
