@@ -184,14 +184,14 @@ class SessionRequest(BaseModel):
     prefer: list[str] = Field(default_factory=list, description="Exercise ids to use if they fit.")
     focus: Focus = Field(default="full", description="Day emphasis; full rotates A/B/C.")
     variation: int = Field(default=0, ge=0, description="Which full-body variant (A/B/C).")
+    assessments: list[AssessmentFact] = Field(
+        default_factory=list, description="What home assessments showed (issue 19)."
+    )
     today: date | None = Field(default=None, description="The session date (for gaps, 48 h).")
     age: int | None = Field(default=None, ge=10, le=110, description="Age in years.")
     units: Literal["kg", "lb"] = Field(default="kg", description="Unit for load suggestions.")
     difficulty: int = Field(default=0, ge=-3, le=3, description="Easier (<0) or harder (>0).")
     deload: bool = Field(default=False, description="Make this a deload session.")
-    assessments: list[AssessmentFact] = Field(
-        default_factory=list, description="What home assessments showed (issue 19)."
-    )
 
     @field_validator("equipment")
     @classmethod
