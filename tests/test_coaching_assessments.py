@@ -252,3 +252,28 @@ def test_excluded_tests_are_kept_when_reported_but_flagged(
     done = assessments.record(db, user_id, "pushup", 10, now)
     assert any("not for beginners" in r for r in done.excluded_because)
     assert assessments.results_of(db, user_id, now)[0].value == 10
+
+
+def test_estimated_1rm_uses_only_sets_of_ten_reps_or_fewer(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    from agent.memory import history
+
+    user_id, _ = _adult(db, now)
+    with pytest.raises(ValueError, match="no logged set"):
+        assessments.record_e1rm(db, user_id, now)
+    light = [history.SetInput(reps=15, load=80, unit="kg")]
+    history.log_sets(
+        db, user_id, exercise_id="back_squat", exercise_name="Back squat", sets=light, now=now
+    )
+    assert assessments.best_logged_e1rm(db, user_id, now) is None  # 15 reps say too little
+    heavy = [history.SetInput(reps=5, load=100, unit="kg")]
+    history.log_sets(
+        db, user_id, exercise_id="back_squat", exercise_name="Back squat", sets=heavy, now=now
+    )
+    facts = assessments.facts_for(db, user_id, now)
+    assert assessments.exclusions(assessments.spec("e1rm"), facts) == []
+    done = assessments.record_e1rm(db, user_id, now)
+    assert done.result.value == 116.7  # Epley: 100 x (1 + 5/30)
+    assert done.result.inputs["exercise_id"] == "back_squat"
+    assert done.result.rating.category is None and "own earlier" in done.result.rating.note

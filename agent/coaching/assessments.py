@@ -298,11 +298,16 @@ def facts_for(
 def best_logged_e1rm(
     db: sqlite_utils.Database, user_id: int, now: datetime
 ) -> tuple[str, float] | None:
-    """The exercise with the highest estimated 1RM from logged sets, and that estimate."""
+    """The highest estimated 1RM (Epley, effort-adjusted) from sets of 10 reps or fewer.
+
+    Looks at the last year of logs; returns the exercise and the estimate in kg.
+    """
+    since = (now - timedelta(days=365)).date().isoformat()
     best: tuple[str, float] | None = None
-    for progress in history.top_exercises(db, user_id, now, limit=12, weeks=52):
-        if progress.best_e1rm_kg and (best is None or progress.best_e1rm_kg > best[1]):
-            best = (progress.exercise_id, float(progress.best_e1rm_kg))
+    for exercise_id, reps, load_kg, rpe in rows_.loaded_sets(db, user_id, since):
+        estimate = history.estimate_1rm(load_kg, reps, rpe)
+        if estimate is not None and (best is None or estimate > best[1]):
+            best = (exercise_id, estimate)
     return best
 
 

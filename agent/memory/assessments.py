@@ -178,3 +178,24 @@ def first_turn(db: sqlite_utils.Database, user_id: int, conversation_id: int, tu
         [user_id, conversation_id, turn_id],
     ).fetchone()
     return row is None
+
+
+E1RM_MAX_REPS = 10
+"""Only sets of this many reps or fewer estimate a one-rep max (issue 19)."""
+
+
+def loaded_sets(
+    db: sqlite_utils.Database, user_id: int, since: str
+) -> list[tuple[str, int, float, float | None]]:
+    """Counted sets since ``since`` (ISO date) with a load and 1-10 reps.
+
+    Returns:
+        (exercise_id, reps, load_kg, rpe) rows, oldest first.
+    """
+    rows = db.execute(
+        "SELECT exercise_id, reps, load_kg, rpe FROM set_logs WHERE user_id = ? "
+        "AND load_kg > 0 AND reps BETWEEN 1 AND ? AND set_type IN ('normal', 'failure') "
+        "AND substr(logged_at, 1, 10) >= ? ORDER BY logged_at, id",
+        [user_id, E1RM_MAX_REPS, since],
+    ).fetchall()
+    return [(str(r[0]), int(r[1]), float(r[2]), r[3]) for r in rows]
