@@ -90,3 +90,13 @@ def test_nothing_is_called_that_is_not_offered() -> None:
     offered = [t for t in TOOLS if t["function"]["name"] != "record_assessment"]
     answer = consultation_hook.claim([{"role": "user", "content": "push-up test 20"}], offered)
     assert answer is None
+
+
+def test_an_answer_to_a_safety_question_is_not_a_consultation_answer() -> None:
+    messages = [
+        *_pending("barriers"),
+        {"role": "user", "content": "my knee twinges on stairs"},
+        {"role": "assistant", "content": "Is it sharp pain, or swollen?"},
+        {"role": "user", "content": "no, just stiff"},
+    ]
+    assert _claimed(messages) == []

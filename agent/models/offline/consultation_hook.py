@@ -6,8 +6,8 @@ The offline model calls :func:`claim` once, before its own policy (one line in
 1. Round one of a turn (the newest message is the person's):
    - a test result said in chat ("did the push-up test, 22") -> ``record_assessment``
      (the pure parser is ``agent.coaching.assessment_reports.parse_report``);
-   - while a consultation is in progress (the latest consultation tool result says so and
-     asks a question) the message is its answer -> ``answer_consultation``, or
+   - right after the coach asked a consultation question (the previous turn's consultation
+     tool result says so) the message is its answer -> ``answer_consultation``, or
      ``pause_consultation`` for "later" / "stop"; a question that does not answer it is
      left to the offline model so the person's question is answered first;
    - "let's do the consultation" / "continue the consultation" -> ``start_consultation``;
@@ -72,14 +72,22 @@ def _parse(content: Any) -> Any:
 
 
 def _pending_question(messages: list[dict[str, Any]]) -> str | None:
-    """The consultation question waiting for an answer, from the latest consultation result."""
-    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=0)
-    for message in reversed(messages[:last_user]):
+    """The consultation question the newest message answers, if the coach just asked one.
+
+    Only the turn right before counts: after anything else (a safety question from the
+    screen, an answer to a question of the person's own) the message is not read as a
+    consultation answer; "continue the consultation" picks it up again.
+    """
+    users = [i for i, m in enumerate(messages) if m.get("role") == "user"]
+    if not users:
+        return None
+    start = users[-2] if len(users) > 1 else 0
+    for message in reversed(messages[start : users[-1]]):
         if message.get("role") != "tool" or message.get("name") not in CONSULTATION_TOOLS:
             continue
         result = _parse(message.get("content"))
         if not isinstance(result, dict) or "status" not in result:
-            continue  # an error or a full record: look further back
+            continue  # an error or a full record: look further back in that turn
         if result.get("status") != "in_progress":
             return None
         question = result.get("next_question")
