@@ -100,7 +100,9 @@ def spec(test_id: str) -> TestSpec:
     return found
 
 
-DEFAULT_INTERVAL_DAYS = int(_data()["default_interval_days"])
+DEFAULT_INTERVAL_DAYS = 35
+"""Five weeks between tests unless the person sets another interval: inside the usual
+4-6 week reassessment window (a constant, so importing this module parses no YAML)."""
 
 
 @lru_cache(maxsize=1)

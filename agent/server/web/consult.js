@@ -46,7 +46,8 @@ async function flush() {
   try {
     const data = await coachApi("PUT", "/v1/me/consultation", { answers });
     for (const key of Object.keys(answers)) if (pending[key] === answers[key]) delete pending[key];
-    $("save-state").textContent = "Saved.";
+    // "Saved." only once nothing typed since is waiting; the timer sends the rest.
+    if (!Object.keys(pending).length) $("save-state").textContent = "Saved.";
     show(data.record);
   } catch (error) {
     const wait = error.status === 429 ? Math.max(1, error.retryAfter) * 1000 : 3000;
@@ -59,6 +60,7 @@ function queue(event) {
   const input = event.target;
   if (!input.name) return;
   pending[input.name] = input.value;
+  $("save-state").textContent = "Saving...";
   clearTimeout(timer);
   timer = setTimeout(flush, SAVE_DELAY_MS);
 }
@@ -74,6 +76,15 @@ document.addEventListener("DOMContentLoaded", () => {
   $("consult-form").addEventListener("change", queue);
   $("consult-form").addEventListener("input", queue);
   $("consult-form").addEventListener("submit", (event) => { event.preventDefault(); flush(); });
-  window.addEventListener("beforeunload", () => { if (Object.keys(pending).length) flush(); });
+  // Leaving with a change not yet sent: a keepalive request outlives the page.
+  window.addEventListener("pagehide", () => {
+    if (!Object.keys(pending).length) return;
+    fetch("/v1/me/consultation", {
+      method: "PUT",
+      keepalive: true,
+      headers: { "Authorization": "Bearer " + coachToken, "Content-Type": "application/json" },
+      body: JSON.stringify({ answers: pending }),
+    });
+  });
   coachSignIn(open);
 });
