@@ -7,10 +7,11 @@ import sys
 
 import typer
 
-from agent.cli import chat, workout
+from agent.cli import chat, consult, workout
 from agent.cli import eval as eval_cli
 from agent.cli import memory as memory_cli
 from agent.cli import plan as plan_cli
+from agent.cli import progress as progress_cli
 from agent.cli import review as review_cli
 from agent.cli import safety as safety_cli
 from agent.cli import serve as serve_cli
@@ -38,6 +39,8 @@ memory_cli.register(app)
 serve_cli.register(app)
 safety_cli.register(app)
 plan_cli.register(app)
+consult.register(app)
+progress_cli.register(app)
 
 
 def run() -> None:
