@@ -37,8 +37,11 @@ ENDURANCE_SPORTS: frozenset[str] = frozenset({"run", "ride", "swim", "walk", "hi
 """Sports whose minutes count toward the week's aerobic minutes."""
 
 
-class ImportRefused(UserInputError):
-    """The file cannot be imported as a whole; the message is the one line to show."""
+class ImportRefused(UserInputError, ValueError):
+    """The file cannot be imported as a whole; the message is the one line to show.
+
+    Also a ``ValueError``, as the lifting importer's callers have always caught.
+    """
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def read_rows(text: str) -> list[dict[str, str]]:
     try:
         header = next(reader)
     except StopIteration as exc:
-        raise ImportRefused("the file is empty") from exc
+        raise ImportRefused("the file is empty (no rows)") from exc
     keys = [header_key(h) for h in header]
     rows = []
     for raw in reader:
