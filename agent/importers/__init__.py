@@ -101,6 +101,8 @@ def parse_file(
     default_unit: lifting.Unit = "kg",
     kind: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    *,
+    unit_origin: str = "your units",
 ) -> ParseResult:
     """Parse the export at ``path``.
 
@@ -109,6 +111,7 @@ def parse_file(
         default_unit: The person's units, for lifting logs that carry none.
         kind: One of :data:`KINDS`, or None to detect it.
         max_bytes: Largest XML file (or unpacked Apple export) accepted.
+        unit_origin: Why ``default_unit`` (for the report): "your units" or "as asked".
 
     Raises:
         ImportRefused: Unknown kind, too large, malformed or hostile.
@@ -135,7 +138,7 @@ def parse_file(
         return tracks.tcx(path)
     text = _text(path)
     if chosen in ("strong", "hevy", "fitnotes"):
-        return lifting.parse(text, default_unit, chosen)  # type: ignore[arg-type]
+        return lifting.parse(text, default_unit, chosen, unit_origin)  # type: ignore[arg-type]
     if chosen == "garmin_csv":
         return wellness.garmin_csv(text)
     if chosen == "oura":

@@ -40,13 +40,19 @@ def detect(header: set[str]) -> LiftFormat | None:
     return None
 
 
-def parse(text: str, default_unit: Unit, fmt: LiftFormat | None = None) -> ParseResult:
+def parse(
+    text: str,
+    default_unit: Unit,
+    fmt: LiftFormat | None = None,
+    unit_origin: str = "your units",
+) -> ParseResult:
     """Sets from a lifting app's CSV export.
 
     Args:
         text: The file's text.
         default_unit: The person's units, used when the file says none.
         fmt: The app, or None to tell from the header.
+        unit_origin: Where ``default_unit`` came from, for the report.
 
     Raises:
         ImportRefused: The header is not a lifting export's.
@@ -64,6 +70,12 @@ def parse(text: str, default_unit: Unit, fmt: LiftFormat | None = None) -> Parse
         result.read += 1
         try:
             parsed = parser(row, default_unit, result)
+            if parsed is not None and parsed.unit == default_unit and _unitless(row):
+                note = (
+                    f"the file gives no weight unit: weights read as {default_unit} ({unit_origin})"
+                )
+                if note not in result.notes:
+                    result.notes.append(note)
         except (KeyError, ValueError):
             result.skip("a row without a readable date or exercise")
             continue
@@ -99,7 +111,6 @@ def _strong(row: dict[str, str], default_unit: Unit, result: ParseResult) -> Lif
             unit = named  # type: ignore[assignment]
         else:
             unit = default_unit
-            _note_default_unit(result, default_unit)
     load = number(cell)
     reps = number(row.get("reps"))
     workout = row.get("workout", "") or row["date"].strip()
@@ -118,10 +129,10 @@ def _strong(row: dict[str, str], default_unit: Unit, result: ParseResult) -> Lif
     )
 
 
-def _note_default_unit(result: ParseResult, unit: Unit) -> None:
-    note = f"the file gives no weight unit: read as {unit}, your units"
-    if note not in result.notes:
-        result.notes.append(note)
+def _unitless(row: dict[str, str]) -> bool:
+    """A row whose weight column names no unit (neither in its header nor beside it)."""
+    named = _column_unit(row)[1] is not None or "weight_unit" in row
+    return not named and "weight" in row
 
 
 def _hevy(row: dict[str, str], default_unit: Unit, result: ParseResult) -> LiftSet | None:
@@ -164,7 +175,6 @@ def _fitnotes(row: dict[str, str], default_unit: Unit, result: ParseResult) -> L
     cell, unit = _column_unit(row)
     if cell is None:
         cell, unit = row.get("weight"), default_unit
-        _note_default_unit(result, default_unit)
     load = number(cell)
     reps = number(row.get("reps"))
     seconds = clock_seconds(row.get("time"))
