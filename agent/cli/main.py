@@ -11,6 +11,7 @@ from agent.cli import chat, workout
 from agent.cli import eval as eval_cli
 from agent.cli import memory as memory_cli
 from agent.cli import plan as plan_cli
+from agent.cli import readiness as readiness_cli
 from agent.cli import review as review_cli
 from agent.cli import safety as safety_cli
 from agent.cli import serve as serve_cli
@@ -38,6 +39,7 @@ memory_cli.register(app)
 serve_cli.register(app)
 safety_cli.register(app)
 plan_cli.register(app)
+readiness_cli.register(app)
 
 
 def run() -> None:

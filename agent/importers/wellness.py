@@ -44,7 +44,8 @@ def garmin_csv(text: str) -> ParseResult:
             result.skip("a row without a duration")
             continue
         sport = sport_from(row.get("activity_type", ""))
-        distance = number(row.get("distance"))
+        # Swims are in metres, whole numbers: "1.500" and "1,500" are both 1500 m.
+        distance = number(row.get("distance"), integer=sport == "swim")
         if distance is not None and sport != "swim":
             distance *= 1000
         result.activities.append(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -18,7 +18,14 @@ import sqlite_utils
 from agent.importers.records import Activity, ParseResult
 from agent.memory.db import transaction
 from agent.memory.store import iso
-from agent.planning.recovery import Reading
+from agent.planning import recovery
+from agent.planning.recovery import (
+    BASELINE_DAYS,
+    CHART_DAYS,
+    WINDOW_DAYS,
+    DeviceReadiness,
+    Reading,
+)
 
 
 @dataclass
@@ -205,7 +212,14 @@ __all__ = [
     "StoredActivity",
     "StoredCounts",
     "activities",
+    "device_readiness",
     "peak_heart_rate",
     "readings",
     "save",
 ]
+
+
+def device_readiness(db: sqlite_utils.Database, user_id: int, day: date) -> DeviceReadiness:
+    """Readiness from the person's stored recovery readings, as judged on ``day``."""
+    since = day - timedelta(days=BASELINE_DAYS + WINDOW_DAYS + CHART_DAYS)
+    return recovery.device_readiness(readings(db, user_id, since, day), day)

@@ -33,6 +33,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.planning.models import Band
+from agent.planning.rules import prescriptions
 
 WINDOW_DAYS = 7
 MIN_WINDOW_DAYS = 3
@@ -458,15 +459,35 @@ def device_readiness(readings: list[Reading], day: date) -> DeviceReadiness:
     )
 
 
+def band_effect(band: Band | None) -> str:
+    """What a device band does to today's session, in plain words (from the band table)."""
+    if band is None:
+        return "No change: the plan goes by how you say you feel."
+    effect = prescriptions().readiness.bands[band]
+    if band == "very_low":
+        minutes = prescriptions().readiness.very_low_max_minutes
+        return f"A short recovery day: up to {minutes} minutes of easy movement and mobility."
+    if band == "low":
+        fewer = round(100 * (1 - effect.set_factor))
+        return (
+            f"A lighter session: about {fewer}% fewer hard sets, {effect.rir_add} more rep in "
+            "reserve, no hard finisher."
+        )
+    return "No change from your data: train as planned."
+
+
 __all__ = [
     "BASELINE_DAYS",
+    "CHART_DAYS",
     "MIN_BASELINE_DAYS",
     "MIN_WINDOW_DAYS",
+    "WINDOW_DAYS",
     "ChartDay",
     "DeviceReadiness",
     "MetricReport",
     "Reading",
     "SeriesKey",
+    "band_effect",
     "chart",
     "current_series",
     "device_readiness",
