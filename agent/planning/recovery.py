@@ -32,7 +32,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.planning.models import Band
+from agent.planning.models import ActivityRecord, Band, History
 from agent.planning.rules import prescriptions
 
 WINDOW_DAYS = 7
@@ -459,6 +459,66 @@ def device_readiness(readings: list[Reading], day: date) -> DeviceReadiness:
     )
 
 
+# -- imported activities -------------------------------------------------------------------
+
+VIGOROUS_HRMAX_FRACTION = 0.77
+"""ACSM: vigorous intensity from 77% of maximal heart rate (docs/reference/readiness.md)."""
+LONG_ENDURANCE_MINUTES = 75.0
+"""A run, ride or hike this long loads the legs like a hard one, whatever the heart rate."""
+LEG_MUSCLES: dict[str, tuple[str, ...]] = {
+    "run": ("quads", "hamstrings", "glutes", "calves"),
+    "hike": ("quads", "glutes", "calves"),
+    "ride": ("quads", "glutes"),
+    "row": ("quads", "glutes", "back"),
+}
+"""Muscles a hard session of each sport loads, spaced from heavy work like a leg day."""
+
+
+def estimated_hr_max(age: int | None, peak_seen: float | None) -> float | None:
+    """Maximal HR: the higher of Tanaka's 208 - 0.7 x age and the peak any activity saw."""
+    estimates = [v for v in (208 - 0.7 * age if age else None, peak_seen) if v]
+    return max(estimates) if estimates else None
+
+
+def is_vigorous(avg_hr: float | None, hr_max: float | None) -> bool:
+    """Whether a session's mean heart rate was at vigorous intensity (77% HRmax and up)."""
+    return bool(avg_hr and hr_max and avg_hr >= VIGOROUS_HRMAX_FRACTION * hr_max)
+
+
+def _hard_for_legs(activity: ActivityRecord) -> bool:
+    return activity.sport in LEG_MUSCLES and (
+        activity.vigorous or activity.minutes >= LONG_ENDURANCE_MINUTES
+    )
+
+
+def endurance_leg_load(history: History, today: date, hours: int) -> dict[str, int]:
+    """Muscles loaded by hard runs, rides, hikes or rows in the last ``hours``: days since."""
+    out: dict[str, int] = {}
+    for activity in history.activities:
+        days = (today - activity.day).days
+        if days < 0 or days * 24 >= hours or not _hard_for_legs(activity):
+            continue
+        for muscle in LEG_MUSCLES[activity.sport]:
+            out[muscle] = min(days, out.get(muscle, days))
+    return out
+
+
+def endurance_reasons(history: History, today: date, hours: int) -> list[str]:
+    """Plain words for each hard endurance session that spaces today's leg work."""
+    out = []
+    for activity in history.activities:
+        days = (today - activity.day).days
+        if days < 0 or days * 24 >= hours or not _hard_for_legs(activity):
+            continue
+        when = "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
+        how = "hard" if activity.vigorous else "long"
+        out.append(
+            f"A {how} {activity.sport} {when} ({activity.minutes:.0f} min): heavy leg work "
+            "waits until your legs have had 48 hours."
+        )
+    return out
+
+
 def band_effect(band: Band | None) -> str:
     """What a device band does to today's session, in plain words (from the band table)."""
     if band is None:
@@ -491,5 +551,9 @@ __all__ = [
     "chart",
     "current_series",
     "device_readiness",
+    "endurance_leg_load",
+    "endurance_reasons",
+    "estimated_hr_max",
     "hrv_range",
+    "is_vigorous",
 ]
