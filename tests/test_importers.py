@@ -197,7 +197,8 @@ def test_fitbit_resting_hr_json_with_two_digit_years_and_daily_hrv() -> None:
     ]
     assert resting.skipped["a day with no resting heart rate"] == 1
     hrv = parse_file(DATA / "fitbit_daily_hrv.csv")
-    assert [(v.kind, v.window, v.value) for v in hrv.daily][0] == ("rmssd", "night", 38.512)
+    first = hrv.daily[0]
+    assert (first.kind, first.window, first.value) == ("rmssd", "night", 38.512)
 
 
 def test_strong_weight_unit_column_rest_timer_bom_crlf_and_long_dates() -> None:
