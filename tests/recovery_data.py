@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
+from agent.importers.records import DailyValue, ParseResult
 from agent.planning.recovery import Reading
 
 
@@ -55,3 +56,14 @@ def replace_last(
         template.model_copy(update={"day": start + timedelta(days=i), "value": value})
         for i, value in enumerate(values)
     ]
+
+
+def as_import(readings: list[Reading], kind: str = "oura") -> ParseResult:
+    """Readings as an importer would hand them to storage."""
+    return ParseResult(
+        kind=kind,
+        daily=[
+            DailyValue(r.day, r.metric, r.value, r.source, r.kind, r.window)  # type: ignore[arg-type]
+            for r in readings
+        ],
+    )

@@ -15,10 +15,11 @@ from typing import Any
 
 import sqlite_utils
 
-from agent.importers.records import Activity, ParseResult
+from agent.importers.records import ENDURANCE_SPORTS, Activity, ParseResult
 from agent.memory.db import transaction
-from agent.memory.store import iso
+from agent.memory.store import get_profile, iso
 from agent.planning import recovery
+from agent.planning.models import ActivityRecord, Band
 from agent.planning.recovery import (
     BASELINE_DAYS,
     CHART_DAYS,
@@ -214,6 +215,8 @@ __all__ = [
     "activities",
     "device_readiness",
     "peak_heart_rate",
+    "planner_activities",
+    "planner_readiness",
     "readings",
     "save",
 ]
@@ -223,3 +226,33 @@ def device_readiness(db: sqlite_utils.Database, user_id: int, day: date) -> Devi
     """Readiness from the person's stored recovery readings, as judged on ``day``."""
     since = day - timedelta(days=BASELINE_DAYS + WINDOW_DAYS + CHART_DAYS)
     return recovery.device_readiness(readings(db, user_id, since, day), day)
+
+
+def planner_activities(
+    db: sqlite_utils.Database, user_id: int, today: date, days: int
+) -> list[ActivityRecord]:
+    """Imported activities of the last ``days`` days as the planner reads them.
+
+    Intensity comes from the mean heart rate against the person's maximal heart rate
+    (the higher of the age estimate and the peak any activity recorded).
+    """
+    age = get_profile(db, user_id).age
+    hr_max = recovery.estimated_hr_max(age, peak_heart_rate(db, user_id))
+    return [
+        ActivityRecord(
+            day=item.day,
+            sport=item.sport,
+            minutes=item.minutes,
+            vigorous=recovery.is_vigorous(item.avg_hr, hr_max),
+        )
+        for item in activities(db, user_id, today - timedelta(days=days), today)
+        if item.sport in ENDURANCE_SPORTS
+    ]
+
+
+def planner_readiness(
+    db: sqlite_utils.Database, user_id: int, today: date
+) -> tuple[Band | None, list[str]]:
+    """The recovery data's band and drivers for the planner (None while calibrating)."""
+    result = device_readiness(db, user_id, today)
+    return result.band, list(result.drivers) if result.band is not None else []

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 from rapidfuzz import fuzz
 
 from agent.errors import ToolRetry
-from agent.memory import store
+from agent.memory import store, wearables
 from agent.memory.db import transaction
 from agent.planning import adapt
 from agent.planning import progression as progress
@@ -93,7 +93,8 @@ def read_history(db: sqlite_utils.Database, user_id: int, today: date) -> Histor
         by_day.setdefault(str(row[0]), []).append(row[1:])
     for day, day_sets in sorted(by_day.items()):
         records.append(_record(day, "done", day_sets, {}))
-    return History(sessions=records)
+    imported = wearables.planner_activities(db, user_id, today, HISTORY_DAYS)
+    return History(sessions=records, activities=imported)
 
 
 def _targets(plan: str | None) -> dict[str, dict[str, Any]]:
@@ -345,6 +346,11 @@ def build_request(
             if overrides.poor_sleep is None
             else overrides.poor_sleep,
         )
+    # Imported recovery data joins the self-report; the planner names both in its reasons.
+    device_band, device_reasons = wearables.planner_readiness(db, user_id, today)
+    readiness = readiness.model_copy(
+        update={"device_band": device_band, "device_reasons": device_reasons}
+    )
     request = SessionRequest(
         goal=_goal(goal),
         level=_level(overrides.level or profile.level),
