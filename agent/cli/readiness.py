@@ -38,13 +38,14 @@ def readiness(
     user: UserOption = None,
     db: DbOption = None,
     day: Annotated[
-        str | None, typer.Option("--date", help="The day to judge, YYYY-MM-DD (default: today).")
+        str | None,
+        typer.Option("--date", help="The day to judge, YYYY-MM-DD (default: today, UTC)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Readiness from your imported watch data: band, drivers and a 30-day chart."""
     try:
-        judged = date.fromisoformat(day) if day else utc_now().astimezone().date()
+        judged = date.fromisoformat(day) if day else utc_now().date()
     except ValueError as exc:
         raise fail(f"--date must be YYYY-MM-DD, not {day!r}") from exc
     database = open_db(db)
