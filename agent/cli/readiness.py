@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -25,13 +25,6 @@ _ROWS = 8
 def register(app: typer.Typer) -> None:
     """Add ``readiness`` to the app."""
     app.command("readiness")(readiness)
-
-
-def readiness_json(result: DeviceReadiness) -> dict[str, Any]:
-    """The readiness as the CLI's ``--json`` and the API return it."""
-    data = result.model_dump(mode="json")
-    data["effect"] = band_effect(result.band)
-    return data
 
 
 def readiness(
@@ -50,11 +43,11 @@ def readiness(
         raise fail(f"--date must be YYYY-MM-DD, not {day!r}") from exc
     database = open_db(db)
     user_id = store.ensure_user(database, user_name(user), utc_now())
-    result = wearables.device_readiness(database, user_id, judged)
     if as_json:
-        typer.echo(json.dumps(readiness_json(result), ensure_ascii=False))
+        payload = wearables.readiness_payload(database, user_id, judged)
+        typer.echo(json.dumps(payload, ensure_ascii=False))
         return
-    for line in render(result):
+    for line in render(wearables.device_readiness(database, user_id, judged)):
         typer.echo(line)
 
 

@@ -217,6 +217,7 @@ __all__ = [
     "peak_heart_rate",
     "planner_activities",
     "planner_readiness",
+    "readiness_payload",
     "readings",
     "save",
 ]
@@ -226,6 +227,14 @@ def device_readiness(db: sqlite_utils.Database, user_id: int, day: date) -> Devi
     """Readiness from the person's stored recovery readings, as judged on ``day``."""
     since = day - timedelta(days=BASELINE_DAYS + WINDOW_DAYS + CHART_DAYS)
     return recovery.device_readiness(readings(db, user_id, since, day), day)
+
+
+def readiness_payload(db: sqlite_utils.Database, user_id: int, day: date) -> dict[str, Any]:
+    """Readiness as ``coach readiness --json`` prints it and ``GET /v1/readiness`` returns it."""
+    result = device_readiness(db, user_id, day)
+    data = result.model_dump(mode="json")
+    data["effect"] = recovery.band_effect(result.band)
+    return data
 
 
 def planner_activities(
