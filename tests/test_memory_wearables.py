@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+import prompts
 from agent.importers.records import ImportRefused
 from agent.loop import Coach
 from agent.memory import imports, portability, wearables
 from agent.memory.context import build_context
 from agent.models.scripted import ScriptedModel, say
+from agent.tools import memory_tools
+from agent.tools.context import ToolContext
 from tests.factories import make_user, sample_exercise_index
 from tests.recovery_data import as_import, hrv, replace_last
 
@@ -158,3 +161,18 @@ def test_the_model_sees_the_band_and_drivers_never_the_readings(
     assert "HRV below your normal range" in sent
     for raw in ("56.13", "53.17", "42.37", "Oura"):
         assert raw not in sent
+
+
+def test_imported_runs_appear_in_workout_history_without_heart_rates(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, conversation_id = make_user(db, now)
+    imports.import_path(db, user_id, DATA / "track_hr.gpx", now)  # Saturday 14 Nov
+    ctx = ToolContext(db=db, user_id=user_id, conversation_id=conversation_id, now=now)
+    found = memory_tools.workout_history(ctx, memory_tools.RangeArgs())
+    assert found["activities"] == [
+        {"date": "2026-11-14", "sport": "run", "minutes": 10, "hard": True}
+    ]
+    assert "165" not in str(found)  # the peak heart rate stays in the database
+    text = prompts.render("offline/tools/workout_history.j2", result=found)
+    assert "2026-11-14 run, 10 min (hard), from your watch or app" in text
