@@ -224,32 +224,31 @@ class _TcxHandler:
         )
 
 
+def _read(path: Path, kind: str, handler: _GpxHandler | _TcxHandler, empty: str) -> ParseResult:
+    with path.open("rb") as stream:
+        read_xml(stream, handler)
+    result = handler.result
+    if not result.activities and not result.skipped:
+        raise ImportRefused(f"the {kind.upper()} file holds no {empty}")
+    return result
+
+
 def gpx(path: Path) -> ParseResult:
     """Activities in a GPX file.
 
     Raises:
-        ImportRefused: Not well-formed or hostile XML.
+        ImportRefused: Not well-formed or hostile XML, or no track.
     """
-    result = ParseResult(kind="gpx")
-    with path.open("rb") as stream:
-        read_xml(stream, _GpxHandler(result))
-    if not result.activities and not result.skipped:
-        raise ImportRefused("the GPX file holds no track")
-    return result
+    return _read(path, "gpx", _GpxHandler(ParseResult(kind="gpx")), "track")
 
 
 def tcx(path: Path) -> ParseResult:
     """Activities in a TCX file.
 
     Raises:
-        ImportRefused: Not well-formed or hostile XML.
+        ImportRefused: Not well-formed or hostile XML, or no activity.
     """
-    result = ParseResult(kind="tcx")
-    with path.open("rb") as stream:
-        read_xml(stream, _TcxHandler(result))
-    if not result.activities and not result.skipped:
-        raise ImportRefused("the TCX file holds no activity")
-    return result
+    return _read(path, "tcx", _TcxHandler(ParseResult(kind="tcx")), "activity")
 
 
 __all__ = ["gpx", "haversine_m", "tcx"]
