@@ -14,10 +14,9 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+from typing import Literal
 
-from agent.importers import apple_health, fit, lifting, tracks, wellness
 from agent.importers.records import ImportRefused, ParseResult
-from agent.importers.tables import read_rows
 
 KINDS: tuple[str, ...] = (
     "apple_health",
@@ -65,6 +64,10 @@ def detect_kind(path: Path) -> str:
         raise ImportRefused("an XML file that is not Apple Health, GPX or TCX")
     if text_head.startswith((b"[", b"{")):
         return "fitbit"
+    # The parsers load on first use: `coach` starts without them for every other command.
+    from agent.importers import lifting, wellness
+    from agent.importers.tables import read_rows
+
     text = _text(path)
     header = set(read_rows(text)[0])
     found = lifting.detect(header)
@@ -98,7 +101,7 @@ def _text(path: Path) -> str:
 
 def parse_file(
     path: Path,
-    default_unit: lifting.Unit = "kg",
+    default_unit: Literal["kg", "lb"] = "kg",
     kind: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     *,
@@ -128,6 +131,8 @@ def parse_file(
                 f"{path.name} is {size // 2**20} MB, over the {max_bytes // 2**20} MB limit "
                 "(set COACH_IMPORT_MAX_MB to raise it)"
             )
+    from agent.importers import apple_health, fit, lifting, tracks, wellness
+
     if chosen == "apple_health":
         return apple_health.parse(path, max_bytes)
     if chosen == "garmin_fit":
