@@ -259,7 +259,7 @@ def import_file(
             file,
             now,
             kind=None if fmt == "auto" else fmt,
-            unit=unit,  # type: ignore[arg-type]
+            unit="lb" if unit == "lb" else "kg" if unit == "kg" else None,
         )
     except CoachError as exc:
         raise fail(f"{file.name}: {exc}") from exc

@@ -31,6 +31,11 @@ KINDS: tuple[str, ...] = (
     "hevy",
     "fitnotes",
 )
+_LIFTING: dict[str, Literal["strong", "hevy", "fitnotes"]] = {
+    "strong": "strong",
+    "hevy": "hevy",
+    "fitnotes": "fitnotes",
+}
 TEXT_LIMIT_BYTES = 200 * 2**20
 """CSV and JSON exports are read whole; none is anywhere near this."""
 DEFAULT_MAX_BYTES = 8 * 2**30
@@ -142,8 +147,9 @@ def parse_file(
     if chosen == "tcx":
         return tracks.tcx(path)
     text = _text(path)
-    if chosen in ("strong", "hevy", "fitnotes"):
-        return lifting.parse(text, default_unit, chosen, unit_origin)  # type: ignore[arg-type]
+    lift = _LIFTING.get(chosen)
+    if lift is not None:
+        return lifting.parse(text, default_unit, lift, unit_origin)
     if chosen == "garmin_csv":
         return wellness.garmin_csv(text)
     if chosen == "oura":

@@ -29,12 +29,19 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from agent.importers.records import Activity, DailyValue, ImportRefused, ParseResult, sport_from
+from agent.importers.records import (
+    Activity,
+    DailyValue,
+    ImportRefused,
+    Metric,
+    ParseResult,
+    sport_from,
+)
 from agent.importers.xmlsafe import read_xml
 
-_SLEEP_ASLEEP = {
-    "HKCategoryValueSleepAnalysisAsleep": "",
-    "HKCategoryValueSleepAnalysisAsleepUnspecified": "",
+_SLEEP_ASLEEP: dict[str, Metric | None] = {
+    "HKCategoryValueSleepAnalysisAsleep": None,
+    "HKCategoryValueSleepAnalysisAsleepUnspecified": None,
     "HKCategoryValueSleepAnalysisAsleepCore": "sleep_light_minutes",
     "HKCategoryValueSleepAnalysisAsleepDeep": "sleep_deep_minutes",
     "HKCategoryValueSleepAnalysisAsleepREM": "sleep_rem_minutes",
@@ -77,9 +84,9 @@ class _Handler:
     result: ParseResult
     correlation_depth: int = 0
     workout: _Workout | None = None
-    latest: dict[tuple[str, str, str], tuple[str, float]] = field(default_factory=dict)
+    latest: dict[tuple[Metric, str, str], tuple[str, float]] = field(default_factory=dict)
     """(metric, source, day) -> (creationDate, value): day summaries, the latest wins."""
-    sums: dict[tuple[str, str, str], list[float]] = field(
+    sums: dict[tuple[Metric, str, str], list[float]] = field(
         default_factory=lambda: defaultdict(lambda: [0.0, 0.0])
     )
     """(metric, source, day) -> [sum, count] for means and totals."""
@@ -223,12 +230,19 @@ class _Handler:
         """Turn the accumulators into daily values."""
         out = self.result.daily
         for (metric, source, day), (_created, value) in sorted(self.latest.items()):
-            out.append(DailyValue(date.fromisoformat(day), metric, value, source))  # type: ignore[arg-type]
+            out.append(DailyValue(date.fromisoformat(day), metric, value, source))
         for (metric, source, day), (total, count) in sorted(self.sums.items()):
             value = total if metric == "steps" else total / count
-            extra = {"kind": "sdnn", "window": "day"} if metric == "hrv" else {}
+            hrv = metric == "hrv"
             out.append(
-                DailyValue(date.fromisoformat(day), metric, round(value, 2), source, **extra)  # type: ignore[arg-type]
+                DailyValue(
+                    date.fromisoformat(day),
+                    metric,
+                    round(value, 2),
+                    source,
+                    kind="sdnn" if hrv else "",
+                    window="day" if hrv else "",
+                )
             )
         for day, (_day, minutes) in sorted(self.exercise.items()):
             out.append(
@@ -237,7 +251,7 @@ class _Handler:
         out.extend(nights(self.sleep, self.result))
 
 
-_QUANTITY = {
+_QUANTITY: dict[str, Metric] = {
     "HKQuantityTypeIdentifierRestingHeartRate": "resting_hr",
     "HKQuantityTypeIdentifierHeartRateVariabilitySDNN": "hrv",
     "HKQuantityTypeIdentifierHeartRate": "heart_rate_mean",
@@ -289,14 +303,14 @@ def nights(
             result.skip("a night with only 'in bed' (no sleep stages)", 1)
             continue
         out.append(DailyValue(night, "sleep_minutes", round(_union_minutes(asleep), 1), source))
-        stages: dict[str, float] = defaultdict(float)
+        stages: dict[Metric, float] = defaultdict(float)
         for value, metric in _SLEEP_ASLEEP.items():
             if metric and by_value.get(value):
                 stages[metric] += _union_minutes(by_value[value])
         if by_value.get(_SLEEP_AWAKE):
             stages["sleep_awake_minutes"] = _union_minutes(by_value[_SLEEP_AWAKE])
         for metric, minutes in sorted(stages.items()):
-            out.append(DailyValue(night, metric, round(minutes, 1), source))  # type: ignore[arg-type]
+            out.append(DailyValue(night, metric, round(minutes, 1), source))
     return out
 
 

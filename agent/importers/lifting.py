@@ -24,7 +24,14 @@ from agent.importers.tables import clock_seconds, number, parse_datetime, pick, 
 Unit = Literal["kg", "lb"]
 LiftFormat = Literal["strong", "hevy", "fitnotes"]
 
-_UNITS = {"kg": "kg", "kgs": "kg", "kilograms": "kg", "lb": "lb", "lbs": "lb", "pounds": "lb"}
+_UNITS: dict[str, Unit] = {
+    "kg": "kg",
+    "kgs": "kg",
+    "kilograms": "kg",
+    "lb": "lb",
+    "lbs": "lb",
+    "pounds": "lb",
+}
 _STRONG_TYPES = {"w": "warmup", "d": "drop", "f": "failure"}
 _HEVY_TYPES = {"warmup": "warmup", "dropset": "drop", "failure": "failure"}
 
@@ -84,12 +91,19 @@ def parse(
     return result
 
 
+_UNIT_COLUMNS: tuple[tuple[str, Unit], ...] = (
+    ("weight_kg", "kg"),
+    ("weight_kgs", "kg"),
+    ("weight_lbs", "lb"),
+    ("weight_lb", "lb"),
+)
+
+
 def _column_unit(row: dict[str, str]) -> tuple[str | None, Unit | None]:
     """The weight cell and its unit from ``weight_kg`` / ``weight_lbs`` style columns."""
-    for key, unit in (("weight_kg", "kg"), ("weight_kgs", "kg"), ("weight_lbs", "lb"),
-                      ("weight_lb", "lb")):  # fmt: skip
+    for key, unit in _UNIT_COLUMNS:
         if key in row:
-            return row[key], unit  # type: ignore[return-value]
+            return row[key], unit
     return None, None
 
 
@@ -108,7 +122,7 @@ def _strong(row: dict[str, str], default_unit: Unit, result: ParseResult) -> Lif
         cell = row.get("weight")
         named = _UNITS.get(row.get("weight_unit", "").strip().lower())
         if named is not None:
-            unit = named  # type: ignore[assignment]
+            unit = named
         else:
             unit = default_unit
     load = number(cell)

@@ -13,7 +13,14 @@ import re
 from datetime import UTC, date, timedelta, timezone
 from typing import Any
 
-from agent.importers.records import Activity, DailyValue, ImportRefused, ParseResult, sport_from
+from agent.importers.records import (
+    Activity,
+    DailyValue,
+    ImportRefused,
+    Metric,
+    ParseResult,
+    sport_from,
+)
 from agent.importers.tables import clock_seconds, number, parse_datetime, pick, read_rows
 
 # -- Garmin Connect activities CSV ---------------------------------------------------------
@@ -66,7 +73,7 @@ def garmin_csv(text: str) -> ParseResult:
 
 # -- Oura ------------------------------------------------------------------------------------
 
-_OURA_STAGES = (
+_OURA_STAGES: tuple[tuple[str, Metric], ...] = (
     ("total_sleep_duration", "sleep_minutes"),
     ("rem_sleep_duration", "sleep_rem_minutes"),
     ("deep_sleep_duration", "sleep_deep_minutes"),
@@ -95,7 +102,7 @@ def oura(text: str) -> ParseResult:
         for column, metric in _OURA_STAGES:
             seconds = number(row.get(column))
             if seconds:
-                result.daily.append(DailyValue(day, metric, round(seconds / 60, 1), "Oura"))  # type: ignore[arg-type]
+                result.daily.append(DailyValue(day, metric, round(seconds / 60, 1), "Oura"))
                 values += 1
         resting = number(
             pick(
@@ -222,16 +229,17 @@ def _whoop_cycle(cell: dict[str, str], result: ParseResult) -> None:
     if hrv:
         result.daily.append(DailyValue(day, "hrv", hrv, "WHOOP", "rmssd", "night"))
         values += 1
-    for name, metric in (
+    stages: tuple[tuple[str, Metric], ...] = (
         ("asleep", "sleep_minutes"),
         ("light", "sleep_light_minutes"),
         ("deep", "sleep_deep_minutes"),
         ("rem", "sleep_rem_minutes"),
         ("awake", "sleep_awake_minutes"),
-    ):
+    )
+    for name, metric in stages:
         minutes = number(cell.get(name))
         if minutes:
-            result.daily.append(DailyValue(day, metric, minutes, "WHOOP"))  # type: ignore[arg-type]
+            result.daily.append(DailyValue(day, metric, minutes, "WHOOP"))
             values += 1
     if not values:
         result.skip("a cycle with no readings (not yet scored)")
