@@ -229,8 +229,12 @@ def _calibrating(metric: MetricName, key: SeriesKey, values: dict[date, float], 
         since=min(values),
         window_days=week_n,
         baseline_days=base_n,
-        note=f"{key.label()}: calibrating, {', '.join(needs)}{switched}.",
+        note=_sentence(f"{key.label()}: calibrating, {', '.join(needs)}{switched}."),
     )
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _stale(
@@ -242,7 +246,7 @@ def _stale(
         status="no_data",
         series=key.label(),
         since=min(values),
-        note=f"{key.label()}: no reading since {last:%d %b}.",
+        note=_sentence(f"{key.label()}: no reading since {last:%d %b}."),
     )
 
 
@@ -335,7 +339,7 @@ def _rhr_report(readings: list[Reading], day: date) -> MetricReport:
         current=round(current, 1),
         usual=round(usual, 1),
         flag="raised" if raised else None,
-        note=note[0].upper() + note[1:],
+        note=_sentence(note),
     )
 
 
