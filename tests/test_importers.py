@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent.importers import detect_kind, parse_file
 from agent.importers.records import DailyValue, ImportRefused, ParseResult
@@ -265,3 +267,34 @@ def test_localised_numbers(text: str, integer: bool, expected: float | None) -> 
 def test_dates_in_every_layout_the_exports_use() -> None:
     for text in ("5 Jul 2024, 07:30:00", "2024-07-05 07:30:00", "07/05/24 07:30:00"):
         assert parse_datetime(text) == datetime(2024, 7, 5, 7, 30)
+
+
+_FIXTURES = sorted(p for p in DATA.iterdir() if p.is_file())
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    index=st.integers(0, len(_FIXTURES)),
+    cut=st.floats(0, 1),
+    flips=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=5),
+)
+def test_damaged_files_are_read_or_refused_in_one_line(
+    tmp_path_factory: pytest.TempPathFactory,
+    index: int,
+    cut: float,
+    flips: list[tuple[float, int]],
+) -> None:
+    if index == len(_FIXTURES):
+        name = "activity.fit"
+        data = bytearray(fit_bytes(FitActivity(datetime(2026, 11, 1, tzinfo=UTC), 1800)))
+    else:
+        name, data = _FIXTURES[index].name, bytearray(_FIXTURES[index].read_bytes())
+    for where, value in flips:
+        if data:
+            data[int(where * (len(data) - 1))] = value
+    path = tmp_path_factory.mktemp("damaged") / name
+    path.write_bytes(bytes(data[: int(cut * len(data)) or len(data)]))
+    try:
+        parse_file(path)
+    except ImportRefused as refused:
+        assert "\n" not in str(refused)

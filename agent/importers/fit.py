@@ -9,6 +9,7 @@ to back, as some devices and Garmin Connect write them) as one stream of frames;
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,6 +93,10 @@ def parse(path: Path) -> ParseResult:
                     _record(frame, records)
     except fitdecode.FitError as exc:
         raise ImportRefused(f"not a readable FIT file: {exc}") from exc
+    except (AssertionError, TypeError, ValueError, KeyError, IndexError, struct.error) as exc:
+        # Bytes damaged mid-file reach fitdecode's decoders before its CRC check can
+        # speak, and surface as these; they all mean the same thing to the person.
+        raise ImportRefused("not a readable FIT file: its data is damaged") from exc
     if len(result.activities) == sessions_before and records.first and records.last:
         result.read += 1
         hr = records.heart_rates
