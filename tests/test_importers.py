@@ -298,3 +298,27 @@ def test_damaged_files_are_read_or_refused_in_one_line(
         parse_file(path)
     except ImportRefused as refused:
         assert "\n" not in str(refused)
+
+
+def test_impossible_numbers_are_skipped_with_the_reason(tmp_path: Path) -> None:
+    log = tmp_path / "strong.csv"
+    log.write_text(
+        "Date,Workout Name,Exercise Name,Set Order,Weight,Reps\n"
+        "2026-11-01 08:00:00,Legs,Squat,1,1e999,5\n"
+        "2026-11-01 08:00:00,Legs,Squat,2,100,1e999\n"
+        "2026-11-01 08:00:00,Legs,Squat,3,-5,5\n"
+        "2026-11-01 08:00:00,Legs,Squat,4,100,5\n"
+    )
+    result = parse_file(log)
+    assert [s.set_number for s in result.sets] == [4]
+    assert result.skipped == {
+        "a row without a readable date, exercise or number": 1,
+        "a set with an impossible value": 2,
+    }
+    ring = tmp_path / "oura.csv"
+    ring.write_text(
+        "date,Total Sleep Duration,Average HRV,Lowest Resting Heart Rate\n2026-11-01,1e999,-40,50\n"
+    )
+    readings = parse_file(ring)
+    assert [(v.metric, v.value) for v in readings.daily] == [("resting_hr", 50.0)]
+    assert readings.skipped["an impossible value (infinite or negative)"] == 2

@@ -12,6 +12,7 @@ is stored by this package, so a refused file changes nothing.
 from __future__ import annotations
 
 import json
+import math
 import zipfile
 from pathlib import Path
 from typing import Literal
@@ -136,6 +137,12 @@ def parse_file(
                 f"{path.name} is {size // 2**20} MB, over the {max_bytes // 2**20} MB limit "
                 "(set COACH_IMPORT_MAX_MB to raise it)"
             )
+    return plausible(_parse(path, chosen, default_unit, max_bytes, unit_origin))
+
+
+def _parse(
+    path: Path, chosen: str, default_unit: Literal["kg", "lb"], max_bytes: int, unit_origin: str
+) -> ParseResult:
     from agent.importers import apple_health, fit, lifting, tracks, wellness
 
     if chosen == "apple_health":
@@ -165,6 +172,39 @@ def parse_file(
     return wellness.fitbit_hrv(text)
 
 
+MAX_ACTIVITY_SECONDS = 7 * 24 * 3600.0
+"""Longer than a week is a device's clock error, not an activity."""
+
+
+def plausible(result: ParseResult) -> ParseResult:
+    """Drop values no device measures (infinite, negative) and impossible activities."""
+    kept = [v for v in result.daily if math.isfinite(v.value) and v.value >= 0]
+    if len(kept) < len(result.daily):
+        result.skip("an impossible value (infinite or negative)", len(result.daily) - len(kept))
+    result.daily = kept
+    sane = [
+        a
+        for a in result.activities
+        if math.isfinite(a.duration_s) and 0 < a.duration_s <= MAX_ACTIVITY_SECONDS
+        and all(v is None or (math.isfinite(v) and v >= 0)
+                for v in (a.distance_m, a.avg_hr, a.max_hr, a.calories))
+    ]  # fmt: skip
+    if len(sane) < len(result.activities):
+        result.skip(
+            "an activity with an impossible duration or value", len(result.activities) - len(sane)
+        )
+    result.activities = sane
+    sets = [
+        s
+        for s in result.sets
+        if all(v is None or (math.isfinite(v) and v >= 0) for v in (s.load, s.rpe, s.duration_s))
+    ]
+    if len(sets) < len(result.sets):
+        result.skip("a set with an impossible value", len(result.sets) - len(sets))
+    result.sets = sets
+    return result
+
+
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "KINDS",
@@ -172,4 +212,5 @@ __all__ = [
     "ParseResult",
     "detect_kind",
     "parse_file",
+    "plausible",
 ]

@@ -83,8 +83,8 @@ def parse(
                 )
                 if note not in result.notes:
                     result.notes.append(note)
-        except (KeyError, ValueError):
-            result.skip("a row without a readable date or exercise")
+        except (KeyError, ValueError, OverflowError):
+            result.skip("a row without a readable date, exercise or number")
             continue
         if parsed is not None:
             result.sets.append(parsed)
