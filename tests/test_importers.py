@@ -322,3 +322,27 @@ def test_impossible_numbers_are_skipped_with_the_reason(tmp_path: Path) -> None:
     readings = parse_file(ring)
     assert [(v.metric, v.value) for v in readings.daily] == [("resting_hr", 50.0)]
     assert readings.skipped["an impossible value (infinite or negative)"] == 2
+
+
+def test_a_google_takeout_zip_gives_resting_hr_and_hrv(tmp_path: Path) -> None:
+    archive = tmp_path / "takeout-20261116.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        base = "Takeout/Fitbit/"
+        out.write(
+            DATA / "resting_heart_rate-2026-11-14.json",
+            base + "Global Export Data/resting_heart_rate-2026-11-14.json",
+        )
+        out.write(
+            DATA / "fitbit_daily_hrv.csv",
+            base + "Heart Rate Variability/Daily Heart Rate Variability Summary - 2026-11-(14).csv",
+        )
+        out.writestr(base + "Global Export Data/steps-2026-11-14.json", "[]")
+    assert detect_kind(archive) == "fitbit"
+    result = parse_file(archive)
+    assert sorted({v.metric for v in result.daily}) == ["hrv", "resting_hr"]
+    assert (result.read, len(result.daily)) == (5, 4)
+    empty = tmp_path / "other.zip"
+    with zipfile.ZipFile(empty, "w") as out:
+        out.writestr("Takeout/Fitbit/readme.txt", "nothing here")
+    with pytest.raises(ImportRefused, match="neither Apple Health's export\\.xml nor Fitbit"):
+        parse_file(empty)

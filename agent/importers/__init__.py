@@ -58,7 +58,10 @@ def detect_kind(path: Path) -> str:
     if head[8:12] == b".FIT":
         return "garmin_fit"
     if zipfile.is_zipfile(path):
-        return "apple_health"
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+        apple = any(n.endswith("export.xml") for n in names)
+        return "fitbit" if not apple and any("Fitbit/" in n for n in names) else "apple_health"
     text_head = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if text_head.startswith(b"<"):
         if b"HealthData" in head:
@@ -153,6 +156,8 @@ def _parse(
         return tracks.gpx(path)
     if chosen == "tcx":
         return tracks.tcx(path)
+    if chosen == "fitbit" and zipfile.is_zipfile(path):
+        return wellness.fitbit_takeout(path)
     text = _text(path)
     lift = _LIFTING.get(chosen)
     if lift is not None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from datetime import UTC, date, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from agent.importers.records import (
@@ -337,9 +339,43 @@ def fitbit_resting(text: str) -> ParseResult:
     return result
 
 
+_TAKEOUT_MEMBER_LIMIT = 200 * 2**20
+"""One Takeout member is read whole; real ones are a few hundred kB."""
+
+
+def fitbit_takeout(path: Path) -> ParseResult:
+    """Every resting-HR JSON and daily-HRV CSV in a Google Takeout (Fitbit) zip, merged.
+
+    Raises:
+        ImportRefused: The zip holds none of them, or a member is oversized.
+    """
+    merged = ParseResult(kind="fitbit")
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            name = info.filename.rsplit("/", 1)[-1]
+            wanted = name.startswith("resting_heart_rate-") and name.endswith(".json")
+            hrv = name.startswith("Daily Heart Rate Variability Summary") and name.endswith(".csv")
+            if not (wanted or hrv):
+                continue
+            if info.file_size > _TAKEOUT_MEMBER_LIMIT:
+                raise ImportRefused(f"{name} in the zip is larger than any Takeout file")
+            text = archive.read(info).decode("utf-8-sig", errors="replace")
+            part = fitbit_resting(text) if wanted else fitbit_hrv(text)
+            merged.read += part.read
+            merged.daily.extend(part.daily)
+            merged.skipped.update(part.skipped)
+    if not merged.read:
+        raise ImportRefused(
+            "the zip holds neither Apple Health's export.xml nor Fitbit's resting heart rate "
+            "or HRV files"
+        )
+    return merged
+
+
 __all__ = [
     "fitbit_hrv",
     "fitbit_resting",
+    "fitbit_takeout",
     "garmin_csv",
     "is_fitbit_hrv",
     "is_fitbit_resting",
