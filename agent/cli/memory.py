@@ -15,9 +15,9 @@ import sqlite_utils
 import typer
 
 from agent.cli.common import DbOption, JsonOption, UserOption, fail, open_db, user_name
+from agent.clock import utc_now
 from agent.errors import CoachError
 from agent.importers import KINDS
-from agent.loop import utc_now
 from agent.memory import imports, intake, notes, portability, store
 from agent.memory.context import build_context, count_tokens, gather
 

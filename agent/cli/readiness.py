@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from agent.cli.common import DbOption, JsonOption, UserOption, fail, open_db, user_name
-from agent.loop import utc_now
+from agent.clock import utc_now
 from agent.memory import store, wearables
 from agent.planning.recovery import ChartDay, DeviceReadiness, band_effect
 

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import sqlite_utils
 
+from agent.clock import iso
 from agent.importers import lifting
 from agent.importers.records import LiftSet, ParseResult
 from agent.memory import store
@@ -251,7 +252,7 @@ def _import_workout(
     unmatched: Counter[str],
 ) -> bool:
     first = rows[0]
-    started = store.iso(first.started)
+    started = iso(first.started)
     plan = json.dumps({"title": first.title, "imported_from": report.format})
     exists = db.execute(
         "SELECT 1 FROM workout_sessions WHERE user_id = ? AND source = 'import' "
@@ -264,7 +265,7 @@ def _import_workout(
     session_id = db.execute(
         "INSERT INTO workout_sessions (user_id, status, planned_for, plan, source, created_at, "
         "started_at, finished_at) VALUES (?, 'done', ?, ?, 'import', ?, ?, ?)",
-        [user_id, first.started.date().isoformat(), plan, store.iso(now), started, started],
+        [user_id, first.started.date().isoformat(), plan, iso(now), started, started],
     ).lastrowid
     numbers: Counter[str] = Counter()
     for row in rows:

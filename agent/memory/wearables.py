@@ -15,9 +15,10 @@ from typing import Any
 
 import sqlite_utils
 
+from agent.clock import iso
 from agent.importers.records import ENDURANCE_SPORTS, Activity, ParseResult
 from agent.memory.db import transaction
-from agent.memory.store import get_profile, iso
+from agent.memory.store import get_profile
 from agent.planning import recovery
 from agent.planning.models import ActivityRecord, Band
 from agent.planning.recovery import (
