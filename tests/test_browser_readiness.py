@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.coaching.readiness import readiness_payload
 from agent.memory import wearables
 from agent.memory.db import connect
 from agent.server.app import create_app
@@ -33,7 +34,7 @@ def test_the_readiness_chart_shows_what_the_api_says(db_path: str, now: datetime
     readings = replace_last(hrv(today, 70), today, 7, [56, 53, 50, 48, 46, 44, 42])
     readings += steady("resting_hr", today, 70, 52, 1.0)
     wearables.save(db, user_id, as_import(readings), now, "oura.csv")
-    expected = wearables.readiness_payload(db, user_id, today)
+    expected = readiness_payload(db, user_id, today)
     db.close()
     app = create_app(db_path, clock=lambda: now, operator_auth=False)
     with live_server(app) as base_url, chromium() as browser:

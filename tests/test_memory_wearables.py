@@ -9,9 +9,10 @@ import pytest
 import sqlite_utils
 
 import prompts
+from agent.coaching import imports
 from agent.importers.records import ImportRefused
 from agent.loop import Coach
-from agent.memory import imports, portability, wearables
+from agent.memory import portability, wearables
 from agent.memory.context import build_context
 from agent.models.scripted import ScriptedModel, say
 from agent.tools import memory_tools

@@ -16,9 +16,10 @@ import typer
 
 from agent.cli.common import DbOption, JsonOption, UserOption, fail, open_db, user_name
 from agent.clock import utc_now
+from agent.coaching import imports
 from agent.errors import CoachError
 from agent.importers import KINDS
-from agent.memory import imports, intake, notes, portability, store
+from agent.memory import intake, notes, portability, store
 from agent.memory.context import build_context, count_tokens, gather
 
 memory_app = typer.Typer(

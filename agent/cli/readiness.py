@@ -15,6 +15,7 @@ import typer
 
 from agent.cli.common import DbOption, JsonOption, UserOption, fail, open_db, user_name
 from agent.clock import utc_now
+from agent.coaching.readiness import readiness_payload
 from agent.memory import store, wearables
 from agent.planning.recovery import ChartDay, DeviceReadiness, band_effect
 
@@ -44,7 +45,7 @@ def readiness(
     database = open_db(db)
     user_id = store.ensure_user(database, user_name(user), utc_now())
     if as_json:
-        payload = wearables.readiness_payload(database, user_id, judged)
+        payload = readiness_payload(database, user_id, judged)
         typer.echo(json.dumps(payload, ensure_ascii=False))
         return
     for line in render(wearables.device_readiness(database, user_id, judged)):

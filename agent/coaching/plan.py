@@ -17,8 +17,9 @@ import sqlite_utils
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
+from agent.coaching.readiness import planner_readiness
 from agent.errors import ToolRetry
-from agent.memory import store, wearables, workouts
+from agent.memory import store, workouts
 from agent.planning import adapt
 from agent.planning import progression as progress
 from agent.planning import weekly as week
@@ -191,7 +192,7 @@ def build_request(
             else overrides.poor_sleep,
         )
     # Imported recovery data joins the self-report; the planner names both in its reasons.
-    device_band, device_reasons = wearables.planner_readiness(db, user_id, today)
+    device_band, device_reasons = planner_readiness(db, user_id, today)
     readiness = readiness.model_copy(
         update={"device_band": device_band, "device_reasons": device_reasons}
     )

@@ -20,7 +20,7 @@ from agent.importers.records import ENDURANCE_SPORTS, Activity, ParseResult
 from agent.memory.db import transaction
 from agent.memory.store import get_profile
 from agent.planning import recovery
-from agent.planning.models import ActivityRecord, Band
+from agent.planning.models import ActivityRecord
 from agent.planning.recovery import (
     BASELINE_DAYS,
     CHART_DAYS,
@@ -217,8 +217,6 @@ __all__ = [
     "device_readiness",
     "peak_heart_rate",
     "planner_activities",
-    "planner_readiness",
-    "readiness_payload",
     "readings",
     "save",
 ]
@@ -228,14 +226,6 @@ def device_readiness(db: sqlite_utils.Database, user_id: int, day: date) -> Devi
     """Readiness from the person's stored recovery readings, as judged on ``day``."""
     since = day - timedelta(days=BASELINE_DAYS + WINDOW_DAYS + CHART_DAYS)
     return recovery.device_readiness(readings(db, user_id, since, day), day)
-
-
-def readiness_payload(db: sqlite_utils.Database, user_id: int, day: date) -> dict[str, Any]:
-    """Readiness as ``coach readiness --json`` prints it and ``GET /v1/readiness`` returns it."""
-    result = device_readiness(db, user_id, day)
-    data = result.model_dump(mode="json")
-    data["effect"] = recovery.band_effect(result.band)
-    return data
 
 
 def planner_activities(
@@ -258,11 +248,3 @@ def planner_activities(
         for item in activities(db, user_id, today - timedelta(days=days), today)
         if item.sport in ENDURANCE_SPORTS
     ]
-
-
-def planner_readiness(
-    db: sqlite_utils.Database, user_id: int, today: date
-) -> tuple[Band | None, list[str]]:
-    """The recovery data's band and drivers for the planner (None while calibrating)."""
-    result = device_readiness(db, user_id, today)
-    return result.band, list(result.drivers) if result.band is not None else []

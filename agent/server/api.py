@@ -515,7 +515,7 @@ def import_upload(
     file: Annotated[UploadFile, File(description="An export file (the kind is detected).")],
 ) -> dict[str, Any]:
     """Import a watch, app or lifting-log export; the report says what was read and skipped."""
-    from agent.memory import imports
+    from agent.coaching import imports
 
     name = Path(file.filename or "upload").name
     with tempfile.TemporaryDirectory() as tmp:
@@ -539,6 +539,6 @@ def import_upload(
 @router.get("/readiness", responses=_AUTH_RESPONSES)
 def get_readiness(who: CallerDep) -> dict[str, Any]:
     """Readiness from imported recovery data: band, drivers, effect and a 30-day chart."""
-    from agent.memory import wearables
+    from agent.coaching.readiness import readiness_payload
 
-    return wearables.readiness_payload(who.db, who.user_id, who.now().date())
+    return readiness_payload(who.db, who.user_id, who.now().date())
