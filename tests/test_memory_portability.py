@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from agent.clock import iso
 from agent.coaching import assessments, consultation
+from agent.importers.records import Activity, DailyValue, ParseResult
 from agent.loop import Coach
-from agent.memory import history, notes, portability, store
+from agent.memory import history, notes, portability, store, wearables
 from agent.memory.db import connect
 from agent.memory.history import SetInput
 from agent.models.scripted import ScriptedModel, call, calls, say
@@ -54,6 +55,12 @@ def _full_user(db: sqlite_utils.Database, now: datetime, name: str) -> int:
     consultation.save_form(db, user_id, {"goal": f"{name} wants to run"}, now)
     assessments.record(db, user_id, "resting_hr", 62, now)
     assessments.set_interval(db, user_id, "resting_hr", 28, now)
+    watch = ParseResult(
+        kind="oura",
+        daily=[DailyValue(now.date(), "hrv", 48.0, "Oura", "rmssd", "night")],
+        activities=[Activity("GPX", now, "run", 1800.0, "Morning run", 5000.0, 150.0)],
+    )
+    wearables.save(db, user_id, watch, now, "export.csv")
     return user_id
 
 
@@ -176,7 +183,7 @@ def test_import_rejects_other_files_and_counts_unreadable_rows(
     db: sqlite_utils.Database, now: datetime
 ) -> None:
     user_id, _ = make_user(db, now)
-    with pytest.raises(ValueError, match="not a Strong or Hevy"):
+    with pytest.raises(ValueError, match="not a Strong, Hevy or FitNotes"):
         portability.import_history(db, user_id, "a,b\n1,2\n", now)
     with pytest.raises(ValueError, match="no rows"):
         portability.import_history(db, user_id, "", now)

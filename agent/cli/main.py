@@ -12,6 +12,7 @@ from agent.cli import eval as eval_cli
 from agent.cli import memory as memory_cli
 from agent.cli import plan as plan_cli
 from agent.cli import progress as progress_cli
+from agent.cli import readiness as readiness_cli
 from agent.cli import review as review_cli
 from agent.cli import safety as safety_cli
 from agent.cli import serve as serve_cli
@@ -41,6 +42,7 @@ safety_cli.register(app)
 plan_cli.register(app)
 consult.register(app)
 progress_cli.register(app)
+readiness_cli.register(app)
 
 
 def run() -> None:

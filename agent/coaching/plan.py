@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from rapidfuzz import fuzz
 
 from agent.coaching import assessments
+from agent.coaching.readiness import planner_readiness
 from agent.errors import ToolRetry
 from agent.memory import store, workouts
 from agent.planning import adapt
@@ -191,6 +192,11 @@ def build_request(
             if overrides.poor_sleep is None
             else overrides.poor_sleep,
         )
+    # Imported recovery data joins the self-report; the planner names both in its reasons.
+    device_band, device_reasons = planner_readiness(db, user_id, today)
+    readiness = readiness.model_copy(
+        update={"device_band": device_band, "device_reasons": device_reasons}
+    )
     request = SessionRequest(
         goal=_goal(goal),
         level=_level(overrides.level or profile.level),

@@ -272,10 +272,62 @@ def _m006_consultation_assessments(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m007_wearables(db: sqlite_utils.Database) -> None:
+    # Imported recovery readings: one value per day, metric, kind (HRV: rmssd | sdnn),
+    # measurement window (night | morning | day) and source, so kinds and devices never
+    # share a baseline; a re-import updates in place. Activities from watches and apps
+    # (runs, rides, swims) are keyed by source and start, so importing twice adds
+    # nothing. ``imports`` keeps each file's report. All rows go with the person.
+    db.executescript(
+        """
+        CREATE TABLE daily_metrics (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,             -- ISO date (a night is named by its morning)
+            metric TEXT NOT NULL,          -- resting_hr | hrv | sleep_minutes | ...
+            kind TEXT NOT NULL DEFAULT '', -- hrv: rmssd | sdnn
+            time_window TEXT NOT NULL DEFAULT '', -- hrv: night | morning | day
+            source TEXT NOT NULL,
+            value REAL NOT NULL,
+            imported_at TEXT NOT NULL,
+            UNIQUE (user_id, metric, kind, time_window, source, day)
+        );
+        CREATE INDEX idx_daily_metrics_user ON daily_metrics(user_id, metric, day);
+        CREATE TABLE activities (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            external_key TEXT NOT NULL,    -- source|start: the same activity imported again
+            source TEXT NOT NULL,
+            sport TEXT NOT NULL,           -- run | ride | swim | walk | hike | row | other ...
+            name TEXT,
+            started_at TEXT NOT NULL,      -- ISO with the device's offset
+            day TEXT NOT NULL,             -- local date it started
+            duration_s REAL NOT NULL,
+            distance_m REAL,
+            avg_hr REAL,
+            max_hr REAL,
+            calories REAL,
+            imported_at TEXT NOT NULL,
+            UNIQUE (user_id, external_key)
+        );
+        CREATE INDEX idx_activities_user ON activities(user_id, day);
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            report TEXT NOT NULL,          -- JSON: read, skipped and why, stored counts
+            imported_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration("001_core", _m001_core),
     Migration("002_memory_history", _m002_memory_history),
     Migration("003_review_privacy", _m003_review_privacy),
     Migration("004_safety_details_parq", _m004_safety_details_parq),
     Migration("006_consultation_assessments", _m006_consultation_assessments),
+    Migration("007_wearables", _m007_wearables),
 ]
