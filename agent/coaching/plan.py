@@ -17,9 +17,12 @@ import sqlite_utils
 from pydantic import BaseModel, ValidationError
 from rapidfuzz import fuzz
 
+from agent.coaching import adjustments
+from agent.coaching.compliance import days_per_week_on
 from agent.errors import ToolRetry
 from agent.memory import store
 from agent.memory.db import transaction
+from agent.memory.history import week_start
 from agent.planning import progression as progress
 from agent.planning import weekly as week
 from agent.planning.catalog import (
@@ -182,7 +185,15 @@ def planned_session(
 
 
 def save_planned(db: sqlite_utils.Database, user_id: int, session: Session, now: datetime) -> int:
-    """Store the session as today's plan (replacing today's earlier plan); returns its id."""
+    """Store the session as today's plan (replacing today's earlier plan); returns its id.
+
+    The trainer's decisions in force today are added to its reasons, so the person sees
+    who changed their plan and why.
+    """
+    in_force = adjustments.attributions(db, user_id, now.date())
+    notes = [n for n in in_force if n not in session.reasons]
+    if notes:
+        session = session.model_copy(update={"reasons": [*session.reasons, *notes]})
     today = now.date().isoformat()
     plan = session.model_dump_json()
     with transaction(db):
@@ -328,7 +339,7 @@ def build_request(
         constraints.update(base.constraints)
     if overrides.avoid:
         constraints.update(areas(overrides.avoid))
-    focus, variation = _focus(profile.days_per_week, history, today)
+    focus, variation = _focus(days_per_week_on(db, user_id, today), history, today)
     minutes = (
         overrides.minutes
         or (base.minutes if base else None)
@@ -357,7 +368,7 @@ def build_request(
         age=profile.age if profile.age is not None and 10 <= profile.age <= 110 else None,
         units="lb" if profile.units == "lb" else "kg",
     )
-    return request, history
+    return adjustments.apply(db, user_id, request), history
 
 
 def _goal(value: str | None) -> Goal:
@@ -451,11 +462,26 @@ def weekly(
     constraints: list[str],
     days_per_week: int | None,
 ) -> WeeklyProgram:
-    """The week's program for the usual profile (not today's one-off minutes or equipment)."""
-    profile = store.get_profile(db, user_id)
+    """The week's program for the usual profile (not today's one-off minutes or equipment).
+
+    A trainer's approved change of days per week counts unless ``days_per_week`` is
+    given; days a status pauses get no session; the trainer's decisions are in ``reasons``.
+    """
     request, history = build_request(db, user_id, now, Overrides(), constraints, carry_today=False)
-    days = days_per_week or profile.days_per_week or 3
-    return week.weekly_program(request.model_copy(update={"focus": "full"}), days, history)
+    days = days_per_week or days_per_week_on(db, user_id, now.date()) or 3
+    program = week.weekly_program(request.model_copy(update={"focus": "full"}), days, history)
+    program = adjustments.pause_week(db, user_id, program)
+    notes = adjustments.attributions(db, user_id, now.date())
+    return program.model_copy(update={"reasons": [*program.reasons, *notes]})
+
+
+def next_week(
+    db: sqlite_utils.Database, user_id: int, now: datetime, constraints: list[str]
+) -> WeeklyProgram:
+    """Next week's program (from Monday) with the decisions in force from then on."""
+    monday = week_start(now.date()) + timedelta(days=7)
+    start = datetime.combine(monday, now.timetz())
+    return weekly(db, user_id, start, constraints, None)
 
 
 def next_progression(
