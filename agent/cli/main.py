@@ -14,6 +14,7 @@ from agent.cli import plan as plan_cli
 from agent.cli import review as review_cli
 from agent.cli import safety as safety_cli
 from agent.cli import serve as serve_cli
+from agent.cli import trainer as trainer_cli
 from agent.errors import CoachError
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ memory_cli.register(app)
 serve_cli.register(app)
 safety_cli.register(app)
 plan_cli.register(app)
+trainer_cli.register(app)
 
 
 def run() -> None:

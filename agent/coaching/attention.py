@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agent.coaching import compliance as comp
 from agent.coaching.client_records import ClientRecords
 from agent.errors import UserInputError
+from agent.memory import store
 from agent.memory import trainers as trainer_store
 
 RULES_FILE = Path(__file__).with_name("attention_rules.yaml")
@@ -303,3 +304,22 @@ def needs_attention(
         facts = ClientFacts(db, client.user_id, now, records)
         hits.extend(client_hits(rules, facts, client.name))
     return sorted(hits, key=lambda h: (_SEVERITY_ORDER[h.severity], h.client.lower()))
+
+
+def save_rules(db: sqlite_utils.Database, trainer_id: int, text: str | None, now: datetime) -> None:
+    """Store a trainer's tuned rules after checking them; None goes back to the shipped ones.
+
+    Raises:
+        RulesError: The text is not a usable rules file.
+    """
+    if text is not None:
+        parse_rules(text)
+    trainer_store.set_rules_yaml(db, trainer_id, text)
+    trainer = trainer_store.get_trainer(db, trainer_id)
+    store.audit(
+        db,
+        actor=f"trainer:{trainer.name if trainer else trainer_id}",
+        action="trainer.rules_reset" if text is None else "trainer.rules_saved",
+        now=now,
+        subject=f"trainer:{trainer_id}",
+    )

@@ -20,7 +20,7 @@ from agent.errors import UserInputError
 from agent.memory import checkins, store
 from agent.memory import trainers as trainer_store
 from agent.planning.catalog import load_catalog
-from agent.planning.models import Goal, SessionRequest
+from agent.planning.models import GOALS, Goal, SessionRequest
 from agent.planning.rules import prescriptions
 from agent.planning.session import build_session
 
@@ -206,3 +206,15 @@ def assign(
         detail={"template_id": template_id, "starts_on": starts_on.isoformat()},
     )
     return assignment
+
+
+def goal_of(text: str) -> Goal:
+    """The planner's goal for a typed goal name.
+
+    Raises:
+        UserInputError: Not one of the planner's goals.
+    """
+    for goal in GOALS:
+        if goal == text.strip():
+            return goal
+    raise UserInputError(f"unknown goal {text!r}; use one of: {', '.join(GOALS)}")

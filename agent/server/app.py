@@ -359,7 +359,7 @@ def create_app(
         ConfigurationError: Unknown backend, or an in-memory database.
         StorageError: The database cannot be opened or migrated.
     """
-    from agent.server import api
+    from agent.server import api, client_trainer, trainer
 
     settings = ServerSettings(
         db_path=db_path,
@@ -418,7 +418,9 @@ def create_app(
     app.middleware("http")(_access_log)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.include_router(api.router)
+    app.include_router(client_trainer.router)
     _mount_operator_pages(app, settings)
+    app.include_router(trainer.router)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:

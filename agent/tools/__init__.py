@@ -25,4 +25,5 @@ _TOOL_MODULES: list[str] = [
     "memory_tools",
     "session_tools",
     "planning_tools",
+    "trainer_tools",
 ]
