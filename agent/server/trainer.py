@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -757,11 +758,18 @@ def trainer_router(
     """
     db_dep = Depends(get_db)
     now_dep = Depends(get_now)
-    throttle = SignInThrottle()
     sources = records if records is not None else default_records()
+    lock = threading.Lock()
 
     def bind(request: Request, db: sqlite_utils.Database = db_dep, now: datetime = now_dep) -> None:
         secure = secure_cookies if secure_cookies is not None else request.url.scheme == "https"
+        # One throttle per application, not per router: the module-level router is
+        # shared by every app a process builds, and their failures must not mix.
+        with lock:
+            throttle = getattr(request.app.state, "trainer_throttle", None)
+            if throttle is None:
+                throttle = SignInThrottle()
+                request.app.state.trainer_throttle = throttle
         request.state.trainer = _Bound(db, now, secure, throttle, sources)
 
     router = APIRouter(
