@@ -416,3 +416,22 @@ def test_the_client_view_merges_the_thread_in_time_order(
         "trainer.note_added",
     }
     json.dumps(view.to_json(), default=str)
+
+
+def test_deleting_a_client_removes_every_trainer_row_about_them(
+    db: sqlite_utils.Database, now: datetime, missed_client: tuple[int, int]
+) -> None:
+    from agent.memory.portability import delete_user, export_user
+
+    trainer_id, user_id = missed_client
+    changes = _draft(db, trainer_id, user_id, now)
+    service.decide_change(db, trainer_id, user_id, changes["fewer_days"].id, "approve", now)
+    service.add_note(db, trainer_id, user_id, "note", now)
+    service.set_status(db, trainer_id, user_id, "injured", now.date(), None, "", now)
+    exported = export_user(db, user_id)
+    assert exported["plan_adjustments"] and exported["trainer_links"]
+    delete_user(db, user_id, now)
+    for table in ("trainer_links", "client_statuses", "checkin_drafts", "checkin_changes",
+                  "plan_adjustments", "trainer_messages", "trainer_notes"):  # fmt: skip
+        assert db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
+    assert trainer_store.clients(db, trainer_id) == []

@@ -136,6 +136,11 @@ def test_the_walk_covers_every_api_route(world: World) -> None:
         ("POST", "/v1/sessions/{session_id}/sets"),
         ("GET", "/v1/me/export"),
         ("DELETE", "/v1/me"),
+        ("GET", "/v1/plan/week"),
+        ("POST", "/v1/trainer/accept"),
+        ("GET", "/v1/trainer"),
+        ("DELETE", "/v1/trainer"),
+        ("POST", "/v1/trainer/messages"),
     }
     documented = set(world.app.openapi()["paths"])
     assert {p for _, p in api} <= documented

@@ -74,6 +74,13 @@ def _client(database: Any, trainer_id: int, name: str) -> int:
         raise fail(str(exc)) from exc
 
 
+def _acting(db: str | None, trainer: str | None, client: str) -> tuple[Any, int, int]:
+    """The database, the acting trainer's id and their client's id (else one clear error)."""
+    database = open_db(db)
+    trainer_id, _ = _trainer_id(database, trainer)
+    return database, trainer_id, _client(database, trainer_id, client)
+
+
 def _day(text: str | None, what: str) -> date | None:
     if text is None:
         return None
@@ -176,9 +183,7 @@ def client_command(
     as_json: JsonOption = False,
 ) -> None:
     """Everything on the client's page: profile, program, week, trends, flags, thread."""
-    database = open_db(db)
-    trainer_id, _ = _trainer_id(database, trainer)
-    user_id = _client(database, trainer_id, client)
+    database, trainer_id, user_id = _acting(db, trainer, client)
     view = client_view(database, trainer_id, user_id, utc_now(), default_records())
     lines = [f"{view.name}: status {view.status}, compliance {view.compliance}"]
     if view.draft:
@@ -196,9 +201,7 @@ def checkin_command(
     as_json: JsonOption = False,
 ) -> None:
     """Draft a check-in: summary, proposed changes with reasons, and a message (all unsent)."""
-    database = open_db(db)
-    trainer_id, _ = _trainer_id(database, trainer)
-    user_id = _client(database, trainer_id, client)
+    database, trainer_id, user_id = _acting(db, trainer, client)
     draft_id = service.draft_checkin(database, trainer_id, user_id, utc_now())
     found = checkins.draft(database, user_id, draft_id)
     changes = found.changes if found else []
@@ -290,9 +293,7 @@ def send_command(
     as_json: JsonOption = False,
 ) -> None:
     """Send a drafted message (as drafted or with --text), or --discard it."""
-    database = open_db(db)
-    trainer_id, _ = _trainer_id(database, trainer)
-    user_id = _client(database, trainer_id, client)
+    database, trainer_id, user_id = _acting(db, trainer, client)
     action = "reject" if discard else "send"
     try:
         service.decide_message(
@@ -318,9 +319,7 @@ def message_command(
     as_json: JsonOption = False,
 ) -> None:
     """Write and send a message to the client."""
-    database = open_db(db)
-    trainer_id, _ = _trainer_id(database, trainer)
-    user_id = _client(database, trainer_id, client)
+    database, trainer_id, user_id = _acting(db, trainer, client)
     try:
         message_id = service.send_message(database, trainer_id, user_id, text, utc_now())
     except UserInputError as exc:
@@ -340,9 +339,7 @@ def status_command(
     as_json: JsonOption = False,
 ) -> None:
     """Set the client's status: it eases or pauses the plan and the compliance count."""
-    database = open_db(db)
-    trainer_id, _ = _trainer_id(database, trainer)
-    user_id = _client(database, trainer_id, client)
+    database, trainer_id, user_id = _acting(db, trainer, client)
     now = utc_now()
     first = _day(starts, "--from") or now.date()
     last = _day(ends, "--until")
@@ -486,9 +483,7 @@ def template_assign(
     as_json: JsonOption = False,
 ) -> None:
     """Assign a template to a client from a start date."""
-    database = open_db(db)
-    trainer_id, _ = _trainer_id(database, trainer)
-    user_id = _client(database, trainer_id, client)
+    database, trainer_id, user_id = _acting(db, trainer, client)
     first = _day(starts, "--from")
     assert first is not None  # --from is required
     try:

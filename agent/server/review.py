@@ -31,10 +31,9 @@ import sqlite_utils
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-import prompts
 from agent.loop import utc_now
 from agent.memory import store
-from agent.server import operator_auth
+from agent.server import operator_auth, pages
 from agent.server.operator_auth import OperatorSession
 from safety import review
 
@@ -43,45 +42,20 @@ LOGIN_CSRF_COOKIE = "coach_login_csrf"
 COOKIE_PATH = "/review"
 PAGE_SIZE = 25
 
-_SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
 
-
-def _csp(nonce: str) -> str:
-    return (
-        "default-src 'none'; script-src 'none'; "
-        f"style-src 'nonce-{nonce}'; img-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    )
-
-
-def _page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    nonce = secrets.token_urlsafe(16)
+def _page(page_name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("error", None)
     context.setdefault("operator", None)
     context.setdefault("csrf", "")
-    html = prompts.render(f"review/{template}", nonce=nonce, **context)
-    response = HTMLResponse(html, status_code=status_code)
-    response.headers.update(_SECURITY_HEADERS)
-    response.headers["Content-Security-Policy"] = _csp(nonce)
-    return response
+    return pages.render(f"review/{page_name}", status_code, **context)
 
 
 def _redirect(url: str) -> RedirectResponse:
-    response = RedirectResponse(url, status_code=303)
-    response.headers.update(_SECURITY_HEADERS)
-    return response
+    return pages.redirect(url)
 
 
 def _safe_next(target: str | None) -> str:
-    # Only a path inside the review pages: never another host ("//evil", "https://...").
-    if target and target.startswith("/review") and not target.startswith("//"):
-        return target
-    return "/review"
+    return pages.safe_next(target, "/review")
 
 
 def _wall_clock() -> datetime:

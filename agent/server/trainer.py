@@ -32,7 +32,6 @@ from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-import prompts
 from agent.coaching import attention, programs
 from agent.coaching import trainers as service
 from agent.coaching.client_records import ClientRecords, default_records
@@ -41,7 +40,7 @@ from agent.errors import UserInputError
 from agent.loop import utc_now
 from agent.memory import checkins, store
 from agent.memory import trainers as trainer_store
-from agent.server import trainer_auth
+from agent.server import pages, trainer_auth
 from agent.server.operator_auth import SignInThrottle
 from agent.server.trainer_auth import TrainerSession
 
@@ -49,45 +48,20 @@ SESSION_COOKIE = "coach_trainer"
 LOGIN_CSRF_COOKIE = "coach_trainer_login_csrf"
 COOKIE_PATH = "/trainer"
 
-_SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
-
-
-def _csp(nonce: str) -> str:
-    return (
-        "default-src 'none'; script-src 'none'; "
-        f"style-src 'nonce-{nonce}'; img-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    )
-
 
 def _page(page_name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    nonce = secrets.token_urlsafe(16)
     context.setdefault("error", None)
     context.setdefault("trainer", None)
     context.setdefault("csrf", "")
-    html = prompts.render(f"trainer/{page_name}", nonce=nonce, **context)
-    response = HTMLResponse(html, status_code=status_code)
-    response.headers.update(_SECURITY_HEADERS)
-    response.headers["Content-Security-Policy"] = _csp(nonce)
-    return response
+    return pages.render(f"trainer/{page_name}", status_code, **context)
 
 
 def _redirect(url: str) -> RedirectResponse:
-    response = RedirectResponse(url, status_code=303)
-    response.headers.update(_SECURITY_HEADERS)
-    return response
+    return pages.redirect(url)
 
 
 def _safe_next(target: str | None) -> str:
-    # Only a path inside the trainer pages: never another host ("//evil", "https://...").
-    if target and target.startswith("/trainer") and not target.startswith("//"):
-        return target
-    return "/trainer"
+    return pages.safe_next(target, "/trainer")
 
 
 def _wall_clock() -> datetime:
