@@ -69,6 +69,8 @@ def test_attention_checkin_approve_reject_from_the_terminal(db_path: str) -> Non
     assert [(h["client"], h["rule_id"]) for h in hits if h["rule_id"] == "missed_sessions"] == [
         ("ann", "missed_sessions")
     ]
+    assert len(_json(coach("trainer", "checkins", *base))["drafts"]) == 1
+    assert _json(coach("trainer", "checkins", *base))["drafts"] == []
     draft = _json(coach("trainer", "checkin", "ann", *base))
     changes = {c["kind"]: c["id"] for c in draft["changes"]}
     approved = _json(coach("trainer", "approve", "ann", str(changes["fewer_days"]), "--days", "2",

@@ -435,3 +435,15 @@ def test_deleting_a_client_removes_every_trainer_row_about_them(
                   "plan_adjustments", "trainer_messages", "trainer_notes"):  # fmt: skip
         assert db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
     assert trainer_store.clients(db, trainer_id) == []
+
+
+def test_weekly_drafting_drafts_each_client_once_a_week(
+    db: sqlite_utils.Database, now: datetime, missed_client: tuple[int, int]
+) -> None:
+    trainer_id, user_id = missed_client
+    make_client(db, now, "sam", "bo")
+    first = service.draft_weekly_checkins(db, trainer_id, now)
+    assert len(first) == 2
+    assert service.draft_weekly_checkins(db, trainer_id, now + timedelta(days=2)) == []
+    assert len(service.draft_weekly_checkins(db, trainer_id, now + timedelta(days=7))) == 2
+    assert checkins.latest_draft_id(db, user_id) is not None

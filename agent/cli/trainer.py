@@ -193,6 +193,17 @@ def client_command(
     _emit(view.to_json(), as_json, "\n".join(lines))
 
 
+@trainer_app.command("checkins")
+def checkins_command(
+    trainer: TrainerOption = None, db: DbOption = None, as_json: JsonOption = False
+) -> None:
+    """Draft this week's check-in for every client without one (for a weekly cron job)."""
+    database = open_db(db)
+    trainer_id, _ = _trainer_id(database, trainer)
+    drafted = service.draft_weekly_checkins(database, trainer_id, utc_now())
+    _emit({"drafts": drafted}, as_json, f"{len(drafted)} check-in(s) drafted")
+
+
 @trainer_app.command("checkin")
 def checkin_command(
     client: ClientArg,
@@ -200,7 +211,7 @@ def checkin_command(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Draft a check-in: summary, proposed changes with reasons, and a message (all unsent)."""
+    """Draft a check-in now: summary, proposed changes with reasons, a message (all unsent)."""
     database, trainer_id, user_id = _acting(db, trainer, client)
     draft_id = service.draft_checkin(database, trainer_id, user_id, utc_now())
     found = checkins.draft(database, user_id, draft_id)

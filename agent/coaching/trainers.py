@@ -474,6 +474,24 @@ def draft_checkin(db: sqlite_utils.Database, trainer_id: int, user_id: int, now:
     return draft_id
 
 
+def draft_weekly_checkins(db: sqlite_utils.Database, trainer_id: int, now: datetime) -> list[int]:
+    """Draft this week's check-in for every client who has none yet (run it weekly).
+
+    Returns:
+        The new drafts' ids; clients already drafted this week are left alone, so running
+        it twice drafts nothing twice.
+    """
+    monday = history.week_start(now.date())
+    drafted = []
+    for client in trainer_store.clients(db, trainer_id):
+        latest = checkins.latest_draft_id(db, client.user_id)
+        found = checkins.draft(db, client.user_id, latest) if latest is not None else None
+        if found is not None and found.week_start >= monday and found.trainer_id == trainer_id:
+            continue
+        drafted.append(draft_checkin(db, trainer_id, client.user_id, now))
+    return drafted
+
+
 class _Edit(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
