@@ -18,9 +18,7 @@ the same router wired to ``coach serve``'s per-request connection pool.
 
 from __future__ import annotations
 
-import hmac
 import math
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,7 +31,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from agent.loop import utc_now
 from agent.memory import store
-from agent.server import operator_auth, pages
+from agent.server import operator_auth
+from agent.server import pages as shared_pages
 from agent.server.operator_auth import OperatorSession
 from safety import review
 
@@ -47,15 +46,15 @@ def _page(page_name: str, status_code: int = 200, **context: Any) -> HTMLRespons
     context.setdefault("error", None)
     context.setdefault("operator", None)
     context.setdefault("csrf", "")
-    return pages.render(f"review/{page_name}", status_code, **context)
+    return shared_pages.render(f"review/{page_name}", status_code, **context)
 
 
 def _redirect(url: str) -> RedirectResponse:
-    return pages.redirect(url)
+    return shared_pages.redirect(url)
 
 
 def _safe_next(target: str | None) -> str:
-    return pages.safe_next(target, "/review")
+    return shared_pages.safe_next(target, "/review")
 
 
 def _wall_clock() -> datetime:
@@ -112,19 +111,11 @@ PageOperator = Annotated[OperatorSession, Depends(_page_operator)]
 FormOperator = Annotated[OperatorSession, Depends(_form_operator)]
 
 
+COOKIES = shared_pages.SignInCookies(SESSION_COOKIE, LOGIN_CSRF_COOKIE, COOKIE_PATH)
+
+
 def _login_page(bound: _Bound, target: str, error: str | None, code: int) -> Response:
-    token = secrets.token_urlsafe(32)
-    response = _page("login.html", code, title="Sign in", csrf=token, next=target, error=error)
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        max_age=3600,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=bound.secure,
-    )
-    return response
+    return COOKIES.login_page(_page, secure=bound.secure, target=target, error=error, code=code)
 
 
 def login_form(bound: Bound, session: Session, next: str = "/review") -> Response:
@@ -143,42 +134,27 @@ def login(
     next: Annotated[str, Form()] = "/review",
 ) -> Response:
     """Check the name and password; open a session and set its cookie."""
-    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
-        raise HTTPException(status_code=403, detail="missing or invalid CSRF token")
+    COOKIES.check_login_csrf(request, csrf_token)
     name = name.strip()
-    wait = bound.throttle.retry_after(name, bound.now)
-    if wait:
-        message = f"Too many failed sign-ins for this name; try again in {wait // 60 + 1} min."
-        return _login_page(bound, _safe_next(next), message, 429)
-    operator_id = operator_auth.check_credentials(bound.db, name, password)
+    operator_id, message, code = shared_pages.throttled_sign_in(
+        bound.throttle,
+        name,
+        bound.now,
+        lambda: operator_auth.check_credentials(bound.db, name, password),
+    )
     if operator_id is None:
-        bound.throttle.failed(name, bound.now)
-        return _login_page(bound, _safe_next(next), "Wrong name or password.", 401)
-    bound.throttle.succeeded(name)
+        return _login_page(bound, _safe_next(next), message, code)
     token, session = operator_auth.start_session(bound.db, operator_id, bound.now)
     store.audit(bound.db, actor=session.name, action="operator.sign_in", now=bound.now)
-    response = _redirect(_safe_next(next))
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int((session.expires_at - bound.now).total_seconds()),
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=bound.secure,
-    )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path=COOKIE_PATH)
-    return response
+    max_age = int((session.expires_at - bound.now).total_seconds())
+    return COOKIES.signed_in(_safe_next(next), token, max_age, bound.secure)
 
 
 def logout(request: Request, bound: Bound, operator: FormOperator) -> Response:
     """End the session at once and clear its cookie."""
     operator_auth.end_session(bound.db, request.cookies.get(SESSION_COOKIE, ""))
     store.audit(bound.db, actor=operator.name, action="operator.sign_out", now=bound.now)
-    response = _redirect("/review/login")
-    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
-    return response
+    return COOKIES.signed_out("/review/login")
 
 
 def _queue_context(

@@ -18,8 +18,6 @@ the same router wired to ``coach serve``'s connection pool and clock.
 
 from __future__ import annotations
 
-import hmac
-import secrets
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,7 +38,8 @@ from agent.errors import UserInputError
 from agent.loop import utc_now
 from agent.memory import checkins, store
 from agent.memory import trainers as trainer_store
-from agent.server import pages, trainer_auth
+from agent.server import pages as shared_pages
+from agent.server import trainer_auth
 from agent.server.operator_auth import SignInThrottle
 from agent.server.trainer_auth import TrainerSession
 
@@ -53,15 +52,15 @@ def _page(page_name: str, status_code: int = 200, **context: Any) -> HTMLRespons
     context.setdefault("error", None)
     context.setdefault("trainer", None)
     context.setdefault("csrf", "")
-    return pages.render(f"trainer/{page_name}", status_code, **context)
+    return shared_pages.render(f"trainer/{page_name}", status_code, **context)
 
 
 def _redirect(url: str) -> RedirectResponse:
-    return pages.redirect(url)
+    return shared_pages.redirect(url)
 
 
 def _safe_next(target: str | None) -> str:
-    return pages.safe_next(target, "/trainer")
+    return shared_pages.safe_next(target, "/trainer")
 
 
 def _wall_clock() -> datetime:
@@ -143,19 +142,11 @@ def _not_found(trainer: TrainerSession | None = None) -> Response:
 
 
 # -- sign-in -----------------------------------------------------------------------------
+COOKIES = shared_pages.SignInCookies(SESSION_COOKIE, LOGIN_CSRF_COOKIE, COOKIE_PATH)
+
+
 def _login_page(bound: _Bound, target: str, error: str | None, code: int) -> Response:
-    token = secrets.token_urlsafe(32)
-    response = _page("login.html", code, title="Sign in", csrf=token, next=target, error=error)
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        max_age=3600,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=bound.secure,
-    )
-    return response
+    return COOKIES.login_page(_page, secure=bound.secure, target=target, error=error, code=code)
 
 
 def login_form(bound: Bound, session: Session, next: str = "/trainer") -> Response:
@@ -174,42 +165,27 @@ def login(
     next: Annotated[str, Form()] = "/trainer",
 ) -> Response:
     """Check the name and password; open a session and set its cookie."""
-    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
-        raise HTTPException(status_code=403, detail="missing or invalid CSRF token")
+    COOKIES.check_login_csrf(request, csrf_token)
     name = name.strip()
-    wait = bound.throttle.retry_after(name, bound.now)
-    if wait:
-        message = f"Too many failed sign-ins for this name; try again in {wait // 60 + 1} min."
-        return _login_page(bound, _safe_next(next), message, 429)
-    trainer_id = trainer_auth.check_credentials(bound.db, name, password)
+    trainer_id, message, code = shared_pages.throttled_sign_in(
+        bound.throttle,
+        name,
+        bound.now,
+        lambda: trainer_auth.check_credentials(bound.db, name, password),
+    )
     if trainer_id is None:
-        bound.throttle.failed(name, bound.now)
-        return _login_page(bound, _safe_next(next), "Wrong name or password.", 401)
-    bound.throttle.succeeded(name)
+        return _login_page(bound, _safe_next(next), message, code)
     token, session = trainer_auth.start_session(bound.db, trainer_id, bound.now)
     store.audit(bound.db, actor=f"trainer:{session.name}", action="trainer.sign_in", now=bound.now)
-    response = _redirect(_safe_next(next))
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int((session.expires_at - bound.now).total_seconds()),
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=bound.secure,
-    )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path=COOKIE_PATH)
-    return response
+    max_age = int((session.expires_at - bound.now).total_seconds())
+    return COOKIES.signed_in(_safe_next(next), token, max_age, bound.secure)
 
 
 def logout(request: Request, bound: Bound, trainer: FormTrainer) -> Response:
     """End the session at once and clear its cookie."""
     trainer_auth.end_session(bound.db, request.cookies.get(SESSION_COOKIE, ""))
     store.audit(bound.db, actor=f"trainer:{trainer.name}", action="trainer.sign_out", now=bound.now)
-    response = _redirect("/trainer/login")
-    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
-    return response
+    return COOKIES.signed_out("/trainer/login")
 
 
 # -- home: needs attention and clients ---------------------------------------------------
