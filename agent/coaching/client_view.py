@@ -93,8 +93,12 @@ def _chart(db: sqlite_utils.Database, user_id: int, now: datetime) -> list[Chart
     ]
 
 
+FLAG_DAYS = 365
+"""How far back the page lists safety flags (in the flags section and the thread)."""
+
+
 def _thread(
-    db: sqlite_utils.Database, trainer_id: int, user_id: int, trainer_name: str
+    db: sqlite_utils.Database, trainer_id: int, user_id: int, trainer_name: str, now: datetime
 ) -> list[ThreadItem]:
     items = [
         ThreadItem(
@@ -117,7 +121,7 @@ def _thread(
                 f"{adj.starts_on.isoformat()}. {adj.reason}",
             )
         )
-    for flag in trainer_store.flags_since(db, user_id, datetime.min.replace(tzinfo=None)):
+    for flag in trainer_store.flags_since(db, user_id, now - timedelta(days=FLAG_DAYS)):
         items.append(
             ThreadItem(
                 flag.created_at,
@@ -202,7 +206,8 @@ def client_view(
             for a in records.assessments(db, user_id)
         ],
         flags=[
-            asdict(f) for f in trainer_store.flags_since(db, user_id, now - timedelta(days=365))
+            asdict(f)
+            for f in trainer_store.flags_since(db, user_id, now - timedelta(days=FLAG_DAYS))
         ],
         draft=checkins.draft(db, user_id, draft_id) if draft_id is not None else None,
         adjustments=[
@@ -216,6 +221,6 @@ def client_view(
             }
             for a in checkins.adjustments(db, user_id)
         ],
-        thread=_thread(db, trainer_id, user_id, trainer.name if trainer else "trainer"),
+        thread=_thread(db, trainer_id, user_id, trainer.name if trainer else "trainer", now),
         audit=trainer_store.audit_trail(db, f"user:{user_id}"),
     )

@@ -19,7 +19,7 @@ from agent.errors import UserInputError
 from agent.memory import store
 from agent.memory import trainers as trainer_store
 from agent.planning.weekly import WeeklyProgram
-from agent.server.api import _AUTH_RESPONSES, CallerDep
+from agent.server.api import _AUTH_RESPONSES, Caller, CallerDep
 
 router = APIRouter(prefix="/v1", tags=["trainer link"])
 
@@ -37,7 +37,7 @@ class TrainerLink(BaseModel):
     messages: list[dict[str, Any]] = Field(description="Sent messages, oldest first.")
 
 
-def _link(who: Any) -> TrainerLink:
+def _link(who: Caller) -> TrainerLink:
     trainer = trainer_store.trainer_of(who.db, who.user_id)
     messages = [
         {"author": m.author, "text": m.text, "sent_at": m.sent_at}
