@@ -51,12 +51,19 @@ def client_status(db: sqlite_utils.Database, user_id: int, day: date) -> str:
     return status_on(trainer_store.statuses(db, user_id), day)
 
 
+def _days_on(rows: list[checkins.AdjustmentRow], usual: int | None, day: date) -> int | None:
+    found = usual
+    for row in rows:
+        in_force = row.starts_on <= day and (row.ends_on is None or day <= row.ends_on)
+        if in_force and row.kind in {"more_days", "fewer_days"}:
+            found = int(row.detail["days_per_week"])  # rows are oldest first: latest wins
+    return found
+
+
 def days_per_week_on(db: sqlite_utils.Database, user_id: int, day: date) -> int | None:
     """Training days per week on ``day``: a trainer's approved change, else the profile."""
-    for row in checkins.adjustments_on(db, user_id, day):
-        if row.kind in {"more_days", "fewer_days"}:
-            return int(row.detail["days_per_week"])
-    return store.get_profile(db, user_id).days_per_week
+    usual = store.get_profile(db, user_id).days_per_week
+    return _days_on(checkins.adjustments(db, user_id), usual, day)
 
 
 @dataclass(frozen=True)
@@ -74,10 +81,12 @@ class Compliance:
 def compliance(db: sqlite_utils.Database, user_id: int, first: date, last: date) -> Compliance:
     """Compliance between ``first`` and ``last`` inclusive."""
     rows = trainer_store.statuses(db, user_id)
+    changes = checkins.adjustments(db, user_id)
+    usual = store.get_profile(db, user_id).days_per_week
     expected = 0.0
     day = first
     while day <= last:
-        per_week = days_per_week_on(db, user_id, day)
+        per_week = _days_on(changes, usual, day)
         if per_week:
             expected += per_week / 7 * STATUS_EFFECTS[status_on(rows, day)].expected_share
         day += timedelta(days=1)
