@@ -176,14 +176,16 @@ def test_only_the_approved_change_reaches_next_weeks_plan(
     db: sqlite_utils.Database, now: datetime, missed_client: tuple[int, int]
 ) -> None:
     trainer_id, user_id = missed_client
-    before = plan.next_week(db, user_id, now, [])
+    before = plan.next_week(plan.PlanScope(db, user_id, now))
     changes = _draft(db, trainer_id, user_id, now)
     assert {"fewer_days", "shorter_sessions"} <= set(changes)
     # Proposed is not decided: the plan is untouched.
-    assert plan.next_week(db, user_id, now, []).days_per_week == before.days_per_week == 3
+    assert (
+        plan.next_week(plan.PlanScope(db, user_id, now)).days_per_week == before.days_per_week == 3
+    )
     service.decide_change(db, trainer_id, user_id, changes["fewer_days"].id, "approve", now)
     service.decide_change(db, trainer_id, user_id, changes["shorter_sessions"].id, "reject", now)
-    after = plan.next_week(db, user_id, now, [])
+    after = plan.next_week(plan.PlanScope(db, user_id, now))
     assert after.days_per_week == 2
     assert len(after.days) == 2
     assert any("Your trainer sam changed this: 2 training days a week" in r for r in after.reasons)
@@ -194,7 +196,7 @@ def test_only_the_approved_change_reaches_next_weeks_plan(
     )
     assert request.minutes == 45  # the rejected shorter sessions never reached the planner
     # This week is as it was: changes start next Monday.
-    assert plan.weekly(db, user_id, now, [], None).days_per_week == 3
+    assert plan.weekly(plan.PlanScope(db, user_id, now), None).days_per_week == 3
 
 
 def test_an_edited_approval_uses_the_trainers_numbers_and_is_audited(
@@ -324,16 +326,16 @@ def test_a_holiday_pauses_those_days_of_the_week(db: sqlite_utils.Database, now:
     trainer_id = make_trainer(db, now)
     user_id = make_client(db, now)
     monday = history.week_start(now.date()) + timedelta(days=7)
-    normal = plan.next_week(db, user_id, now, [])
+    normal = plan.next_week(plan.PlanScope(db, user_id, now))
     assert len(normal.days) == 3
     service.set_status(
         db, trainer_id, user_id, "holiday", monday, monday + timedelta(days=6), "Lisbon", now
     )
-    paused = plan.next_week(db, user_id, now, [])
+    paused = plan.next_week(plan.PlanScope(db, user_id, now))
     assert paused.days == []
     assert any("holiday or sick" in r for r in paused.reasons)
     # This week, before the holiday, is planned as usual.
-    assert len(plan.weekly(db, user_id, now, [], None).days) == 3
+    assert len(plan.weekly(plan.PlanScope(db, user_id, now), None).days) == 3
 
 
 def test_status_history_and_compliance_follow_the_dates(

@@ -19,12 +19,12 @@ from typing import Annotated, Any
 import typer
 
 from agent.cli.common import DbOption, JsonOption, fail, open_db, user_name
+from agent.clock import utc_now
 from agent.coaching import attention, programs
 from agent.coaching import trainers as service
 from agent.coaching.client_records import default_records
 from agent.coaching.client_view import client_view
 from agent.errors import UserInputError
-from agent.loop import utc_now
 from agent.memory import checkins, store
 from agent.memory import trainers as trainer_store
 from agent.server import trainer_auth

@@ -163,7 +163,8 @@ def client_view(
     week: WeeklyProgram | None = None
     week_error = None
     try:
-        week = plan.weekly(db, user_id, now, store.active_constraint_areas(db, user_id), None)
+        areas = tuple(store.active_constraint_areas(db, user_id))
+        week = plan.weekly(plan.PlanScope(db, user_id, now, areas), None)
     except ValueError as exc:
         week_error = str(exc)
     assignment = checkins.assignment_on(db, user_id, today)

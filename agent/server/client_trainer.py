@@ -93,6 +93,7 @@ def week(
 ) -> WeeklyProgram:
     """The week's plan; the trainer's decisions in force are in ``reasons``, by name."""
     areas = store.active_constraint_areas(who.db, who.user_id)
+    scope = plan.PlanScope(who.db, who.user_id, who.now(), tuple(areas))
     if which == "next":
-        return plan.next_week(who.db, who.user_id, who.now(), areas)
-    return plan.weekly(who.db, who.user_id, who.now(), areas, None)
+        return plan.next_week(scope)
+    return plan.weekly(scope, None)

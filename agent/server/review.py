@@ -29,7 +29,7 @@ import sqlite_utils
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from agent.loop import utc_now
+from agent.clock import utc_now
 from agent.memory import store
 from agent.server import operator_auth
 from agent.server import pages as shared_pages

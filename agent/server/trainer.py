@@ -30,12 +30,12 @@ from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from agent.clock import utc_now
 from agent.coaching import attention, programs
 from agent.coaching import trainers as service
 from agent.coaching.client_records import ClientRecords, default_records
 from agent.coaching.client_view import client_view
 from agent.errors import UserInputError
-from agent.loop import utc_now
 from agent.memory import checkins, store
 from agent.memory import trainers as trainer_store
 from agent.server import pages as shared_pages
