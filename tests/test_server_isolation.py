@@ -167,6 +167,11 @@ def test_the_walk_covers_every_api_route(world: World) -> None:
         ("GET", "/v1/me/progress.html"),
         ("POST", "/v1/import"),
         ("GET", "/v1/readiness"),
+        ("GET", "/v1/plan/week"),
+        ("POST", "/v1/trainer/accept"),
+        ("GET", "/v1/trainer"),
+        ("DELETE", "/v1/trainer"),
+        ("POST", "/v1/trainer/messages"),
     }
     documented = set(world.app.openapi()["paths"])
     assert {p for _, p in api} <= documented

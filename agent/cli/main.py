@@ -16,6 +16,7 @@ from agent.cli import readiness as readiness_cli
 from agent.cli import review as review_cli
 from agent.cli import safety as safety_cli
 from agent.cli import serve as serve_cli
+from agent.cli import trainer as trainer_cli
 from agent.errors import CoachError
 
 app = typer.Typer(
@@ -43,6 +44,7 @@ plan_cli.register(app)
 consult.register(app)
 progress_cli.register(app)
 readiness_cli.register(app)
+trainer_cli.register(app)
 
 
 def run() -> None:

@@ -53,6 +53,7 @@ FOCUSES: tuple[Focus, ...] = (
 Band = Literal["high", "normal", "low", "very_low"]
 BlockFormat = Literal["straight", "superset", "circuit", "emom", "intervals", "steady", "flow"]
 SessionKind = Literal["strength", "recovery", "mobility"]
+ClientStatus = Literal["active", "injured", "sick", "holiday"]
 
 
 class Readiness(BaseModel):
@@ -217,6 +218,11 @@ class SessionRequest(BaseModel):
     units: Literal["kg", "lb"] = Field(default="kg", description="Unit for load suggestions.")
     difficulty: int = Field(default=0, ge=-3, le=3, description="Easier (<0) or harder (>0).")
     deload: bool = Field(default=False, description="Make this a deload session.")
+    client_status: ClientStatus = Field(
+        default="active",
+        description="What the trainer says about the person's situation; the caller eases "
+        "(injured, sick) or pauses (sick, holiday) the plan and records it here.",
+    )
 
     @field_validator("equipment")
     @classmethod
