@@ -13,8 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import prompts
-from agent.models.offline.grammar import understood_examples
-from agent.models.offline.policy import Understanding
+from agent.models.offline.answers import explain_exercise, find_faq, variant
+from agent.models.offline.grammar import (
+    describe,
+    plan_changing,
+    registry,
+    tool_served,
+    understood_examples,
+)
+from agent.models.offline.policy import Understanding, unconfirmed_changes
 from agent.models.offline.state import DialogueState, ToolResult
 
 _TOOL_TEMPLATES = Path(prompts.TEMPLATE_DIR) / "offline" / "tools"
@@ -124,35 +131,35 @@ def _missing(state: DialogueState) -> list[str]:
     return []
 
 
-_SERVED_BY_TOOLS = (
-    "plan_today",
-    "weekly_program",
-    "shorten",
-    "equipment_change",
-    "easier",
-    "harder",
-    "swap_exercise",
-    "log_sets",
-    "feedback",
-    "history",
-    "progression",
-    "constraint_resolved",
-    "forget_note",
-    "add_note",
-)
-"""Intents that need a tool; if none ran, the reply says so instead of improvising."""
+_MEDICINE = re.compile(r"\b(pills?|tablets?|meds|medication|medicine|dose|prescri|inhaler|insulin)")
 
 
-_PLAN_INTENTS = (
-    "plan_today",
-    "shorten",
-    "equipment_change",
-    "easier",
-    "harder",
-    "swap_exercise",
-    "readiness",
-)
-"""Intents that change today's session: refused while a safety flag locks the plan."""
+def _answer_context(name: str, u: Understanding, planned: bool) -> dict[str, Any]:
+    """What an answer template needs: the FAQ entry, the catalog entry, a wording choice."""
+    context: dict[str, Any] = {"v": variant(u.text, 12), "planned": planned, "text": u.text}
+    if name == "faq":
+        wanted = next((i for i in u.intents if registry()[i].answer == "faq"), None)
+        context["entry"] = find_faq(u.text, wanted)
+    elif name == "how_to":
+        context["exercise"] = explain_exercise(u.text)
+    elif name == "medication_diagnosis":
+        context["medicine"] = bool(_MEDICINE.search(u.text.lower()))
+    return context
+
+
+def _answers(u: Understanding, planned: bool) -> list[str]:
+    """The written answers (FAQ, catalog, small talk) the message's intents ask for."""
+    names: list[str] = []
+    for intent in u.intents:
+        answer = registry()[intent].answer if intent in registry() else None
+        if answer and answer not in names:
+            names.append(answer)
+    if "acknowledge" in names and len(names) > 1:
+        names.remove("acknowledge")
+    return [
+        prompts.render(f"offline/answers/{name}.j2", **_answer_context(name, u, planned)).strip()
+        for name in names
+    ]
 
 
 def render_reply(u: Understanding, state: DialogueState) -> str:
@@ -164,8 +171,10 @@ def render_reply(u: Understanding, state: DialogueState) -> str:
     sections = [s for s in sections if s]
     planned = any(r.ok and find_session(r.result) for r in state.results)
     locked = any(r.error.startswith("refused: a safety flag") for r in state.results) or (
-        state.plan_locked and u.has(*_PLAN_INTENTS)
+        state.plan_locked and u.has(*plan_changing())
     )
+    updated_now = any(r.name == "update_profile" for r in state.results)
+    readings = [describe(name) for name in u.readings] if u.readings else []
     return prompts.render(
         "offline/reply.j2",
         sections=sections,
@@ -180,9 +189,13 @@ def render_reply(u: Understanding, state: DialogueState) -> str:
         and not any(e.exercise for e in u.slots.sets)
         and not state.called("log_set"),
         examples=understood_examples(),
+        answers=_answers(u, planned or state.plan_exists),
+        readings=readings,
+        confirm={} if updated_now or locked else unconfirmed_changes(u),
         locked=locked and not any(r.error.startswith("refused: a safety") for r in state.results),
         unserved=[]
         if state.results or u.unclear or locked
-        else [i for i in u.intents if i in _SERVED_BY_TOOLS],
+        else [i for i in u.intents if i in tool_served()],
+        describe=describe,
         unclear=u.unclear,
     )
