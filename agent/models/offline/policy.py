@@ -135,6 +135,9 @@ def _understand(text: str, last_question: str | None) -> Understanding:
     if answered == "equipment":
         # "just bands, I train at home" answers the question; it changes no plan.
         intents = [i for i in intents if i not in ("swap_equipment", "equipment_added")]
+    if "equipment_added" in intents and "plan_today" not in explicit_intents(text):
+        # "I bought a kettlebell" is news about what they own, not a request for a session.
+        intents = [i for i in intents if i != "plan_today"]
     if "symptom_question" in intents or "medication_diagnosis" in intents:
         # A question about symptoms is not a request for a session.
         intents = [i for i in intents if i not in ("plan_today", "readiness", "body_update")]
@@ -303,9 +306,10 @@ def _bodyweight() -> str:
 
 
 def _today_equipment(s: Slots) -> list[str] | None:
-    if s.equipment.nothing:
-        return [_bodyweight()]
-    return list(s.equipment.available) or None
+    # Kit named outright wins over a "no equipment" phrase ("hotel room with a band").
+    if s.equipment.available:
+        return list(s.equipment.available)
+    return [_bodyweight()] if s.equipment.nothing else None
 
 
 def _trip_today(u: Understanding) -> bool:
@@ -493,20 +497,31 @@ def _schedule(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
     out.add("add_note", kind="schedule", text=u.text[:500], until=end.isoformat())
 
 
+_FORGET_FILLER = re.compile(
+    r"\b(?:please|the|my|that|i|what|wat|said|told|you|about|bout|of|earlier|old|note|"
+    r"dislike|disliking|hate|hating|don't like|dont like|do not like|not liking|thing|"
+    r"preference|for|me)\b"
+)
+
+
+def forget_target(text: str) -> str:
+    """What a "forget ..." message points at: "forget that I hate lunges" -> "lunges".
+
+    The words after "forget", up to the end of that clause, without filler; the note
+    search (memory) matches them against subjects and note text.
+    """
+    after = re.split(r"\bforget\b", text.lower(), maxsplit=1)[-1]
+    clause = re.split(r"[,.;!?]|\b(?:i've|ive|i have|they're|theyre|now)\b", after)[0]
+    words = " ".join(_FORGET_FILLER.sub(" ", clause.replace("’", "'")).split())
+    return words or text.strip(" .!?")
+
+
 def _notes(u: Understanding, out: CallBuilder) -> None:
     if u.has("constraint_resolved"):
         for area in u.slots.body_parts:
             out.add("resolve_constraint", area=area)
     if u.has("forget_note"):
-        target = re.sub(
-            r"^.*?\bforget\b\s*(what i said about\s+|about\s+|that\s+)?",
-            "",
-            u.text,
-            flags=re.IGNORECASE,
-        )
-        if u.has("dislike") and u.slots.exercise:
-            target = u.slots.exercise  # "forget that I hate lunges" -> the lunges note
-        out.add("forget_note", target=target.strip(" .!?") or u.text)
+        out.add("forget_note", target=forget_target(u.text))
     if u.has("add_note") and not u.has("forget_note"):
         out.add("add_note", kind="preference", text=u.text[:500])
     if u.has("dislike") and not u.has("forget_note") and u.slots.exercise:

@@ -241,8 +241,13 @@ def find_effort(text: str) -> Effort | None:
 
 
 _SETS_X_REPS = re.compile(r"\b(\d{1,2})\s*(?:x|×|\*)\s*(\d{1,3})\b")
-_SETS_OF = re.compile(r"\b(\d{1,2})\s*sets?\s*(?:of|x)\s*(\d{1,3})\b(?:\s*reps?)?")
-_SINGLE = re.compile(rf"\b(\d{{1,3}})\s*(?:reps?\s*)?(?:at|@|with|of)\s*(?:the\s+)?(?={_NUM})")
+_SETS_OF = re.compile(
+    r"\b(\d{1,2})\s*sets?\s*(?:of|x)\s*(\d{1,3})\b(?:\s*(?:repetitions?|reps?)\b)?"
+)
+_SINGLE = re.compile(
+    rf"\b(\d{{1,3}})\s*(?:(?:reps?|times|repetitions?)\s*)?(?:at|@|with|of)\s*(?:the\s+)?"
+    rf"(?={_NUM})"
+)
 _LOAD_FOR = re.compile(
     rf"\b({_NUM})\s*(kg|kgs|kilos?|lbs?|pounds?)?\s*for\s*(\d{{1,2}})\b"
     r"(?!\s*(?:min|mins|minutes|sets?|weeks?|days?|hours?|hrs?|seconds?|secs?|s\b|m\b))"
@@ -260,19 +265,30 @@ _SINGLE_NAMED = re.compile(
     rf"\b(\d{{1,3}})\s+(?!sets?\b|reps?\b|x\b|times\b)([a-z][a-z -]{{1,30}}?)\s+(?:at|@|with)\s*"
     rf"(?={_NUM})"
 )
-_CLAUSE = re.compile(r",|;|\bthen\b|\balso\b|\band\b(?=\s*\d)|\.(?!\d)")
+_CLAUSE = re.compile(r",|;|!|\?|\bthen\b|\balso\b|\band\b(?=\s*\d)|\.(?!\d)")
 _FILLER = re.compile(
     r"\b(?:i|i've|ive|did|done|just|finished|completed|logged|log|my|of|sets?|reps?|at|with|"
     r"using|for|the|a|some|today|and|each|per|side|got|made|was|were|it|felt|rpe|rir|x|kg|kgs|"
-    r"kilos?|lbs?|pounds?|about|around|on|then|next|after|that|first|also)\b|@|\d+(?:\.\d+)?(?:s\b)?"
+    r"kilos?|kilograms?|lbs?|pounds?|about|around|on|then|next|after|that|first|also|please|record|"
+    r"repetitions?|times|them|went|go|goes|okay|ok|well|good|fine|great|like|an|say|d|made|"
+    r"performed|pulled|hit|managed|smashed|knocked out|had|ve|m|s|yesterday|this morning)\b"
+    r"|@|\d+(?:\.\d+)?(?:s\b)?"
 )
+
+
+_NOT_A_NAME = frozenset(
+    {"dumbbell", "dumbbells", "kettlebell", "barbell", "bar", "db", "dbs", "kb"}
+)
+"""Equipment alone ("with the 20 kg dumbbell") names no exercise."""
 
 
 def _exercise_words(clause: str) -> str | None:
     # Names are words: quotes, brackets and other symbols never belong to one.
-    letters = re.sub(r"[^a-z0-9\s-]", " ", _FILLER.sub(" ", clause))
+    letters = re.sub(r"[^a-z0-9\s-]", " ", _FILLER.sub(" ", clause.replace("'", " ")))
     words = " ".join(letters.split()).strip(" -:")
-    return words or None
+    if not words or set(words.split()) <= _NOT_A_NAME:
+        return None
+    return words
 
 
 def _parse_load_first(clause: str) -> SetEntry | None:
@@ -417,9 +433,14 @@ _NOTHING_CONTEXT = re.compile(r"equipment|weights|gear|kit|have|got|use|only|jus
 
 
 _UNAVAILABLE_AFTER = re.compile(
-    r"^\s*(?:is|are|was|were|'s)\s+(?:taken|busy|broken|occupied|in use|gone|missing|"
-    r"not available|unavailable|out of order)"
+    r"^\s*(?:(?:is|are|was|were|'s)\s+)?(?:(?:all|still|currently)\s+)?(?:taken|busy|broken|"
+    r"occupied|in use|gone|missing|not available|unavailable|out of order|hogged)"
 )
+_ONLY = re.compile(
+    r"\b(?:only|just)\s+(?:have\s+|got\s+|the\s+|my\s+|a\s+|some\s+|a pair of\s+)*([a-z -]{2,40})"
+    r"|\b([a-z-]+(?:\s+[a-z-]+)?)\s+only\b"
+)
+""""only dumbbells", "it's just dumbbells for me": what is available is exactly that."""
 _SETUP_UNAVAILABLE = re.compile(r"closed|shut|can't|cannot|not|\bno\b|away|without|travel")
 SHARED_VOCABULARY = Path(__file__).resolve().parents[2] / "planning" / "data" / "vocabulary.yaml"
 """The planner's vocabulary file; its equipment synonyms are merged into ours when present."""
@@ -484,7 +505,25 @@ def find_equipment(text: str, *, answering: bool = False) -> EquipmentMention:
             gone = _NEGATION.search(before) or _UNAVAILABLE_AFTER.search(after)
             _add(missing if gone else available, items)
     available = [item for item in available if item not in missing]
+    only = _only_items(normal)
+    if only and set(only) <= set(available):
+        # "someone's on the bench, it's just dumbbells today": the rest is not to hand.
+        missing.extend(item for item in available if item not in only and item not in missing)
+        available = only
     return EquipmentMention(available=available, missing=missing, nothing=nothing)
+
+
+def _only_items(normal: str) -> list[str]:
+    """Equipment named as the only kit ("only dumbbells", "dumbbells only")."""
+    phrases = _equipment_phrases()
+    found: list[str] = []
+    for match in _ONLY.finditer(normal):
+        span = match.group(1) or match.group(2) or ""
+        for named in _equipment_regex().finditer(span):
+            items = phrases[named.group(0)]
+            if len(items) <= 2:
+                _add(found, items)
+    return found
 
 
 def find_body_parts(text: str) -> list[str]:
@@ -525,7 +564,7 @@ def find_level(text: str) -> str | None:
     return _first("levels", text)
 
 
-_ENERGY_SCORE = re.compile(r"\benergy\b[^\d]{0,15}(\d+)\s*(?:/|out of)\s*(\d+)")
+_ENERGY_SCORE = re.compile(r"\benergy\b[^\d]{0,15}(\d+)\s*(?:/|out of|from|of)\s*(\d+)")
 
 
 def find_energy(text: str) -> int | None:
@@ -607,7 +646,7 @@ _EXERCISE_PHRASES = (
     ),
     re.compile(
         r"\b(?:don't like|do not like|hate|can't stand|dislike|not a fan of|never give me)\s+"
-        r"(?:doing\s+)?(?:the\s+)?(.+?)(?:[,.?!]|\s+(?:because|since|as|anymore|please)\b|$)"
+        r"(?:doing\s+)?(?:the\s+|of\s+)?(.+?)(?:[,.?!;]|\s+(?:because|since|as|anymore|please)\b|$)"
     ),
     re.compile(
         r"\b(?:progress|increase|progression for|progression on|add weight to|heavier on)\s+"
