@@ -153,6 +153,23 @@ def _understand(text: str, last_question: str | None) -> Understanding:
     )
 
 
+_SENTENCE = re.compile(r"(?<=[.?!;])\s+|\s+(?:and then|but also)\s+")
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of a message with more than one (each is weighed on its own too)."""
+    parts = [p.strip() for p in _SENTENCE.split(text) if len(p.split()) >= 2]
+    return parts if len(parts) > 1 else []
+
+
+def _confident_label(text: str) -> str | None:
+    """The classifier's label for ``text`` when it is confident and knows a word of it."""
+    prediction = classifier.predict(text)
+    if prediction.probability >= classifier.CONFIDENT and classifier.knows_a_word(text):
+        return prediction.label
+    return None
+
+
 def combine(
     rules: list[str], sure: list[str], text: str
 ) -> tuple[list[str], tuple[str, str] | None]:
@@ -161,27 +178,32 @@ def combine(
     The classifier's likeliest intent counts from :data:`classifier.CONFIDENT`. A rule's
     intent stays unless the classifier knows that intent and all but rules it out (below
     :data:`classifier.SUPPORT`): a passing "2day" or "10k" is then not read as a profile
-    change. Intents in ``sure`` (signalled by a precise slot such as set notation, or said
+    change; the support of an intent is its best probability over the whole message and
+    each of its sentences ("3x8 at 20 kg. what did I do last week?" asks two things).
+    Intents in ``sure`` (signalled by a precise slot such as set notation, or said
     outright) always stay, and so do intents only the rules know (dislikes, notes). With
     no intent at all, the two likeliest readings are returned for a specific question.
     """
     if any(registry()[name].exclusive for name in rules):
         return rules, None
     prediction = classifier.predict(text)
-    probabilities = classifier.probabilities(text)
+    primaries = [p for p in (_confident_label(text),) if p]
+    support = dict(classifier.probabilities(text))
+    for sentence in _sentences(text):
+        for name, value in classifier.probabilities(sentence).items():
+            support[name] = max(support.get(name, 0.0), value)
     known = set(learned())
-    confident = prediction.probability >= classifier.CONFIDENT
-    primary = prediction.label if confident and classifier.knows_a_word(text) else None
     kept = [
         name
         for name in rules
         if name not in known
-        or name == primary
+        or name in primaries
         or name in sure
-        or probabilities.get(name, 0.0) >= classifier.SUPPORT
+        or support.get(name, 0.0) >= classifier.SUPPORT
     ]
-    if primary is not None and primary not in kept:
-        kept.insert(0, primary)
+    for primary in reversed(list(dict.fromkeys(primaries))):
+        if primary not in kept:
+            kept.insert(0, primary)
     if kept:
         return kept, None
     return [], (prediction.label, prediction.second)
