@@ -30,13 +30,21 @@ def model() -> TextClassifier:
 @lru_cache(maxsize=512)
 def predict(text: str) -> Prediction:
     """The likeliest intent of ``text`` and the runner-up, with probabilities."""
-    return model().predict(text)
+    ranked = sorted(probabilities(text).items(), key=lambda kv: (-kv[1], kv[0]))
+    (first, p1), (second, p2) = ranked[0], ranked[1]
+    return Prediction(first, p1, second, p2)
 
 
 @lru_cache(maxsize=512)
 def probabilities(text: str) -> dict[str, float]:
     """The calibrated probability of every intent label."""
     return model().probabilities(text)
+
+
+def clear_caches() -> None:
+    """Forget cached predictions (benchmarks measure classification, not the cache)."""
+    predict.cache_clear()
+    probabilities.cache_clear()
 
 
 def knows_a_word(text: str) -> bool:
