@@ -46,6 +46,9 @@ class Intent:
     """Its slots alone do not keep it: the classifier must not rule it out."""
     exclusive: bool = False
     """When its rule fires, the classifier's guess is not added (a bare "ok")."""
+    ask: str = ""
+    """The one question to ask when its tool is offered but the message lacked what it
+    needs ("did my squats" without sets or reps)."""
     explicit: tuple[re.Pattern[str], ...] = ()
     """Patterns that say it outright ("can we do 3 days a week?"): kept whatever the
     classifier thinks, unlike ``patterns``, which it may overrule."""
@@ -75,6 +78,7 @@ def intents() -> tuple[Intent, ...]:
             guarded=bool(item.get("guarded", False)),
             exclusive=bool(item.get("exclusive", False)),
             explicit=tuple(re.compile(p) for p in item.get("explicit", [])),
+            ask=str(item.get("ask", "")),
         )
         for item in _data()["intents"]
     )

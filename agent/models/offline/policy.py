@@ -374,6 +374,9 @@ def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> 
                 return
         if avoid:
             wants_plan = True
+        low = s.poor_sleep or (s.energy is not None and s.energy <= 2)
+        if u.has("readiness") and low and out.add("adjust_difficulty", direction="easier"):
+            return  # a rough night after the plan was made: the same session, lighter
     if not wants_plan and not state.plan_exists:
         # "only 15 minutes" or "no bench today" before any plan: plan today with it; so
         # does a trip that says what today offers ("hotel room with a band, 20 minutes").

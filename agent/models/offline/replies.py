@@ -104,7 +104,7 @@ def _template_for(name: str) -> str:
     return "offline/tools/generic.j2"
 
 
-def _section(result: ToolResult) -> str:
+def _section(result: ToolResult, v: int = 0) -> str:
     if not result.ok:
         return prompts.render(
             "offline/tools/error.j2",
@@ -121,6 +121,7 @@ def _section(result: ToolResult) -> str:
         result=data,
         session=find_session(data),
         blocks=session_blocks(find_session(data)),
+        v=v,
     )
 
 
@@ -131,12 +132,20 @@ def _missing(state: DialogueState) -> list[str]:
     return []
 
 
+_SETTLED = re.compile(r"\b(fine|better|gone|recover\w*|healed|settled|ok now|okay now|sorted)\b")
 _MEDICINE = re.compile(r"\b(pills?|tablets?|meds|medication|medicine|dose|prescri|inhaler|insulin)")
 
 
-def _answer_context(name: str, u: Understanding, planned: bool) -> dict[str, Any]:
+def _answer_context(
+    name: str, u: Understanding, planned: bool, planned_now: bool
+) -> dict[str, Any]:
     """What an answer template needs: the FAQ entry, the catalog entry, a wording choice."""
-    context: dict[str, Any] = {"v": variant(u.text, 12), "planned": planned, "text": u.text}
+    context: dict[str, Any] = {
+        "v": variant(u.text, 12),
+        "planned": planned,
+        "planned_now": planned_now,
+        "text": u.text,
+    }
     if name == "faq":
         wanted = next((i for i in u.intents if registry()[i].answer == "faq"), None)
         context["entry"] = find_faq(u.text, wanted)
@@ -144,10 +153,13 @@ def _answer_context(name: str, u: Understanding, planned: bool) -> dict[str, Any
         context["exercise"] = explain_exercise(u.text)
     elif name == "medication_diagnosis":
         context["medicine"] = bool(_MEDICINE.search(u.text.lower()))
+    elif name == "body_update":
+        context["resolved"] = bool(_SETTLED.search(u.text.lower()))
+        context["areas"] = [a.replace("_", " ") for a in u.slots.body_parts]
     return context
 
 
-def _answers(u: Understanding, planned: bool) -> list[str]:
+def _answers(u: Understanding, planned: bool, planned_now: bool) -> list[str]:
     """The written answers (FAQ, catalog, small talk) the message's intents ask for."""
     names: list[str] = []
     for intent in u.intents:
@@ -157,17 +169,41 @@ def _answers(u: Understanding, planned: bool) -> list[str]:
     if "acknowledge" in names and len(names) > 1:
         names.remove("acknowledge")
     return [
-        prompts.render(f"offline/answers/{name}.j2", **_answer_context(name, u, planned)).strip()
+        text
         for name in names
+        for text in [
+            prompts.render(
+                f"offline/answers/{name}.j2", **_answer_context(name, u, planned, planned_now)
+            ).strip()
+        ]
+        if text
     ]
 
 
-def render_reply(u: Understanding, state: DialogueState) -> str:
+def _unavailable(intent: str, offered: frozenset[str] | None) -> bool:
+    """The tool serving ``intent`` is not offered (unknown offers count as unavailable)."""
+    tool = registry()[intent].tool
+    return offered is None or tool not in offered
+
+
+def _asks(u: Understanding, offered: frozenset[str] | None) -> list[str]:
+    """Specific questions for intents whose tool is offered but lacked what it needs."""
+    found = []
+    for intent in u.intents:
+        entry = registry().get(intent)
+        if entry and entry.ask and not _unavailable(intent, offered):
+            found.append(entry.ask)
+    return found[:1]
+
+
+def render_reply(
+    u: Understanding, state: DialogueState, offered: frozenset[str] | None = None
+) -> str:
     """The final reply for this turn."""
     updated = any(r.name == "update_profile" and r.ok for r in state.results)
     # A profile read before an update is superseded by the update's own answer.
     shown = [r for r in state.results if not (updated and r.name == "get_profile")]
-    sections = [_section(result) for result in shown]
+    sections = [_section(result, variant(u.text, 12)) for result in shown]
     sections = [s for s in sections if s]
     planned = any(r.ok and find_session(r.result) for r in state.results)
     locked = any(r.error.startswith("refused: a safety flag") for r in state.results) or (
@@ -189,13 +225,14 @@ def render_reply(u: Understanding, state: DialogueState) -> str:
         and not any(e.exercise for e in u.slots.sets)
         and not state.called("log_set"),
         examples=understood_examples(),
-        answers=_answers(u, planned or state.plan_exists),
+        answers=_answers(u, planned or state.plan_exists, planned or bool(state.results)),
         readings=readings,
         confirm={} if updated_now or locked else unconfirmed_changes(u),
         locked=locked and not any(r.error.startswith("refused: a safety") for r in state.results),
         unserved=[]
         if state.results or u.unclear or locked
-        else [i for i in u.intents if i in tool_served()],
+        else [i for i in u.intents if i in tool_served() and _unavailable(i, offered)],
+        asks=[] if state.results or locked else _asks(u, offered),
         describe=describe,
         unclear=u.unclear,
     )
