@@ -31,6 +31,7 @@ from agent.models.offline.grammar import (
 )
 from agent.models.offline.slots import Slots, extract
 from agent.models.offline.state import PLAN_TOOLS, DialogueState
+from agent.planning.minutes import MIN_MINUTES
 
 _EACH_TIME = re.compile(
     r"\b(each|every|per|a) (time|session|workout)\b|\b(sessions?|workouts?) of\b"
@@ -69,7 +70,8 @@ def _answer_to_question(text: str, asked: str | None, found: Slots) -> Slots:
             return replace(found, days_per_week=int(number))
     if asked == "session_minutes" and found.minutes is None:
         number = slot_parsers.find_number(text)
-        if number is not None and 5 <= number <= 240:
+        # Any length is taken as the answer; the tool says clearly when it is out of range.
+        if number is not None and number >= MIN_MINUTES:
             return replace(found, minutes=int(number))
     if asked == "equipment" and not found.equipment.mentioned:
         return replace(found, equipment=slot_parsers.find_equipment(text, answering=True))

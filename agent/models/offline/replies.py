@@ -111,7 +111,7 @@ def _section(result: ToolResult, v: int = 0) -> str:
             name=result.name,
             # Hints addressed to a model ("ask the person to rephrase") are not for people.
             error=re.sub(r";?\s*ask the person to rephrase\.?", "", result.error),
-            locked=result.error.startswith("refused: a safety flag"),
+            locked=result.code == "plan_locked",
         )
     data = result.result if isinstance(result.result, dict) else {"value": result.result}
     return prompts.render(
@@ -206,7 +206,7 @@ def render_reply(
     sections = [_section(result, variant(u.text, 12)) for result in shown]
     sections = [s for s in sections if s]
     planned = any(r.ok and find_session(r.result) for r in state.results)
-    locked = any(r.error.startswith("refused: a safety flag") for r in state.results) or (
+    locked = any(r.code == "plan_locked" for r in state.results) or (
         state.plan_locked and u.has(*plan_changing())
     )
     updated_now = any(r.name == "update_profile" for r in state.results)
@@ -228,7 +228,7 @@ def render_reply(
         answers=_answers(u, planned or state.plan_exists, planned or bool(state.results)),
         readings=readings,
         confirm={} if updated_now or locked else unconfirmed_changes(u),
-        locked=locked and not any(r.error.startswith("refused: a safety") for r in state.results),
+        locked=locked and not any(r.code == "plan_locked" for r in state.results),
         unserved=[]
         if state.results or u.unclear or locked
         else [i for i in u.intents if i in tool_served() and _unavailable(i, offered)],
