@@ -52,7 +52,7 @@ def _note_result(ctx: ToolContext, ids: list[int]) -> NoteResult:
 
 
 def add_note(ctx: ToolContext, args: AddNoteArgs) -> NoteResult:
-    """Remember a preference, dislike, barrier, constraint or preferred substitution."""
+    """Remember a preference, dislike, barrier, constraint, swap or time-bound schedule change."""
     if args.until is not None and args.until < ctx.now.date():
         raise ToolRetry(f"until {args.until.isoformat()} is already past")
     note_id = notes.add_note(
