@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from agent.memory import store
+from agent.memory import aggregates, store
 from agent.memory.db import transaction
 from agent.memory.exercises import ExerciseIndex, default_index, slug
 from agent.memory.history import LB_TO_KG, to_kg
@@ -356,6 +356,7 @@ def import_history(
         for rows in workouts.values():
             if _import_workout(db, user_id, rows, now, catalog, report, unmatched):
                 report.workouts += 1
+        aggregates.refresh(db, user_id)
     report.unmatched = dict(sorted(unmatched.items()))
     return report
 

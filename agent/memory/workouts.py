@@ -15,7 +15,7 @@ import sqlite_utils
 
 from agent.live.state import LiveState
 from agent.live.units import normalise_unit
-from agent.memory import history
+from agent.memory import aggregates, history
 from agent.memory.db import transaction
 
 
@@ -133,6 +133,7 @@ def close(
             "WHERE id = ? AND user_id = ?",
             [status, state.to_json(), iso(now), session_id, user_id],
         )
+        aggregates.session_finished(db, user_id, session_id)
 
 
 @dataclass(frozen=True)
