@@ -10,8 +10,15 @@ from typing import Any
 
 import pytest
 import sqlite_utils
+from hypothesis import settings
 
 from agent.memory.db import connect
+
+# Hypothesis' per-example deadline measures how busy the machine is (CI and the
+# developers share two cores), not the code: examples that open a fresh database took
+# 70-320 ms on a loaded machine. Speed is measured by benchmarks/, not here.
+settings.register_profile("coachloop", deadline=None)
+settings.load_profile("coachloop")
 
 FIXED_NOW = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)
 """A Monday evening; tests that need time to pass build later datetimes from it."""
