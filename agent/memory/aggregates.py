@@ -209,42 +209,42 @@ def exercise_stats(
     return [_stats(r) for r in db.execute(sql + " ORDER BY exercise_id", params).fetchall()]
 
 
-def _marks(db: sqlite_utils.Database, user_id: int) -> tuple[int, int]:
+def _positions(db: sqlite_utils.Database, user_id: int) -> tuple[int, int, int, int]:
+    """The tables' newest ids and this person's marks, in one statement.
+
+    ``MAX(id)`` of a whole table is O(1) (rowid order), whoever wrote the rows.
+    """
     row = db.execute(
-        "SELECT set_id, session_id FROM history_marks WHERE user_id = ?", [user_id]
+        "SELECT (SELECT MAX(id) FROM set_logs), (SELECT MAX(id) FROM workout_sessions), "
+        "(SELECT set_id FROM history_marks WHERE user_id = ?), "
+        "(SELECT session_id FROM history_marks WHERE user_id = ?)",
+        [user_id, user_id],
     ).fetchone()
-    return (int(row[0]), int(row[1])) if row else (0, 0)
-
-
-def _tops(db: sqlite_utils.Database) -> tuple[int, int]:
-    # The newest ids of the whole tables: O(1) (rowid order), whoever wrote them.
-    sets = db.execute("SELECT MAX(id) FROM set_logs").fetchone()[0]
-    sessions = db.execute("SELECT MAX(id) FROM workout_sessions").fetchone()[0]
-    return int(sets or 0), int(sessions or 0)
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
 
 
 def refresh(db: sqlite_utils.Database, user_id: int) -> None:
     """Fold the rows written since the last refresh into the aggregates.
 
-    Costs two index probes when no row was written since (no write lock is taken then),
-    otherwise the rows written since, by anyone. Idempotent.
+    One O(1) statement when no row was written since (no write lock is taken then),
+    otherwise it reads the rows written since, by anyone. Idempotent.
     """
-    set_top, session_top = _tops(db)
-    set_mark, session_mark = _marks(db, user_id)
+    set_top, session_top, set_mark, session_mark = _positions(db, user_id)
     if set_top <= set_mark and session_top <= session_mark:
         return
     with transaction(db):
         # Re-read under the write lock: another process may have folded them meanwhile.
-        set_mark, session_mark = _marks(db, user_id)
-        set_top, session_top = _tops(db)
+        set_top, session_top, set_mark, session_mark = _positions(db, user_id)
         if set_top <= set_mark and session_top <= session_mark:
             return
         db.execute(
             "INSERT INTO history_marks (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING",
             [user_id],
         )
-        _fold_sets(db, user_id, set_mark, set_top)
-        _fold_sessions(db, user_id, session_mark, session_top)
+        if set_top > set_mark:
+            _fold_sets(db, user_id, set_mark, set_top)
+        if session_top > session_mark:
+            _fold_sessions(db, user_id, session_mark, session_top)
         # The marks move to the tables' tops, not to this person's newest rows, so rows
         # other people write are scanned once, not on every read.
         db.execute(
