@@ -31,10 +31,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agent.loop import Coach
-from agent.memory import store
-from agent.memory.db import connect
-from agent.models.scripted import ScriptedModel, call, calls, say
+# Run as a script, this folder comes first on sys.path and its safety.py would shadow
+# the safety package; the repository root goes first instead.
+ROOT = Path(__file__).resolve().parent.parent
+if sys.path[0] != str(ROOT):
+    sys.path.insert(0, str(ROOT))
+
+from agent.loop import Coach  # noqa: E402
+from agent.memory import store  # noqa: E402
+from agent.memory.db import connect  # noqa: E402
+from agent.models.scripted import ScriptedModel, call, calls, say  # noqa: E402
 
 TOOLS = 33
 """Tools offered on each side (coachloop's registry has this many)."""

@@ -19,19 +19,26 @@ import argparse
 import json
 import random
 import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
+# Run as a script, this folder comes first on sys.path and its safety.py would shadow
+# the safety package; the repository root goes first instead.
+ROOT = Path(__file__).resolve().parent.parent
+if sys.path[0] != str(ROOT):
+    sys.path.insert(0, str(ROOT))
 
-from agent.loop import Coach
-from agent.memory import history, intake, notes, store
-from agent.memory.context import MAX_CONTEXT_TOKENS, build_context, count_tokens
-from agent.memory.db import connect, transaction
-from agent.models.offline import OfflineModel
+import sqlite_utils  # noqa: E402
+
+from agent.loop import Coach  # noqa: E402
+from agent.memory import history, intake, notes, store  # noqa: E402
+from agent.memory.context import MAX_CONTEXT_TOKENS, build_context, count_tokens  # noqa: E402
+from agent.memory.db import connect, transaction  # noqa: E402
+from agent.models.offline import OfflineModel  # noqa: E402
 
 NOW = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)
 
