@@ -36,6 +36,7 @@ if sys.path[0] != str(ROOT):
 
 import sqlite_utils  # noqa: E402
 
+from agent.clock import iso  # noqa: E402
 from agent.loop import Coach  # noqa: E402
 from agent.memory import history, intake, notes, store  # noqa: E402
 from agent.memory.context import MAX_CONTEXT_TOKENS, build_context, count_tokens  # noqa: E402
@@ -125,9 +126,9 @@ def populate(db: sqlite_utils.Database, name: str, workouts: int, seed: int = 7)
                     user_id,
                     when.date().isoformat(),
                     json.dumps({"title": title}),
-                    store.iso(when),
-                    store.iso(when),
-                    store.iso(when),
+                    iso(when),
+                    iso(when),
+                    iso(when),
                 ],
             ).lastrowid
             progress = number / max(workouts, 1)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import prompts
-from agent.datafiles import parse_yaml
+from safety.datafiles import parse_yaml
 from safety.normalise import fold, for_matching, sentences
 from safety.rules import DATA_DIR
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from agent.datafiles import parse_yaml
+from safety.datafiles import parse_yaml
 from safety.normalise import typo_map
 from safety.tiers import Tier
 

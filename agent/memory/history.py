@@ -17,13 +17,14 @@ from typing import Any, Literal
 import sqlite_utils
 from pydantic import BaseModel, Field
 
+from agent.clock import iso
 from agent.memory import aggregates
 from agent.memory.aggregates import MAX_E1RM_REPS as MAX_E1RM_REPS
 from agent.memory.aggregates import estimate_1rm as estimate_1rm
 from agent.memory.aggregates import week_start as week_start
 from agent.memory.db import transaction
 from agent.memory.exercises import ExerciseIndex, default_index
-from agent.memory.store import active_notes, get_profile, iso
+from agent.memory.store import active_notes, get_profile
 
 LB_TO_KG = 0.45359237
 """Exact definition of the international pound."""
