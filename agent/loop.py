@@ -20,7 +20,9 @@ import sqlite_utils
 
 import prompts
 from agent.clock import utc_now
+from agent.coaching import assessments
 from agent.errors import CoachError, ModelError, UserInputError
+from agent.memory import assessments as assessment_rows
 from agent.memory import notes, store, transcript
 from agent.memory.context import build_context
 from agent.memory.db import transaction
@@ -165,6 +167,9 @@ class Coach:
                         now=now,
                         excerpt=checked.excerpt,
                     )
+                opening = self._session_opening(ctx, turn_id)
+                if opening:
+                    reply = f"{reply}\n\n{opening}"
                 if verdict.guidance:
                     # The screen's own words (caution advice, an answer about a symptom,
                     # "your plan stays on hold") always reach the person, whatever the model said.
@@ -178,6 +183,14 @@ class Coach:
             {"name": o.name, "arguments": o.arguments, "result": o.result} for o in outcomes
         ]
         return result
+
+    def _session_opening(self, ctx: ToolContext, turn_id: int) -> str | None:
+        """Issue 19: at a session's first turn, mention retests that are due (never when locked)."""
+        if ctx.plan_locked or not assessment_rows.first_turn(
+            ctx.db, ctx.user_id, ctx.conversation_id, turn_id
+        ):
+            return None
+        return assessments.session_opening(ctx.db, ctx.user_id, ctx.now)
 
     def _remember_constraints(self, user_id: int, areas: list[str], now: datetime) -> None:
         """Keep a joint area the screen flagged at caution as an active constraint.

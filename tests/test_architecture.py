@@ -42,7 +42,16 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "agent.cli": ("evals",),
 }
 
-EXEMPT = {"agent.cli.eval": ("evals",)}
+EXEMPT = {
+    "agent.cli.eval": ("evals",),
+    # The offline model reads a consultation answer or a reported test result with the
+    # same pure parsers the form and the tools use (data and regexes: no SQL, no state),
+    # so the chat and the form can never read one answer two ways.
+    "agent.models.offline.consultation_hook": (
+        "agent.coaching.consultation_answers",
+        "agent.coaching.assessment_reports",
+    ),
+}
 """Modules allowed what their part is not: ``coach eval`` runs the harness."""
 
 

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.clock import iso
+from agent.coaching import assessments, consultation
 from agent.loop import Coach
 from agent.memory import history, notes, portability, store
 from agent.memory.db import connect
@@ -50,6 +51,9 @@ def _full_user(db: sqlite_utils.Database, now: datetime, name: str) -> int:
     )
     history.record_feedback(db, user_id, now=now, difficulty="about_right", note="fine")
     parq.record_answers(db, user_id, {q.id: q.id == "PARQ-6" for q in parq.questions()}, now)
+    consultation.save_form(db, user_id, {"goal": f"{name} wants to run"}, now)
+    assessments.record(db, user_id, "resting_hr", 62, now)
+    assessments.set_interval(db, user_id, "resting_hr", 28, now)
     return user_id
 
 

@@ -52,6 +52,13 @@ class World:
         for token, who in ((self.a_token, "a"), (self.b_token, "b")):
             words = "zebra-violet" if who == "b" else "plain words"
             chat = self.post(token, "/v1/chat", {"message": f"I train at home, {words}"})
+            self.post(token, "/v1/chat", {"message": "did the push-up test, 22"})
+            consult = self.client.put(
+                "/v1/me/consultation",
+                json={"answers": {"goal": f"get stronger, {words}"}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert consult.status_code == 200, consult.text
             self.post(token, "/v1/chat", {"message": f"I feel dizzy and faint, {words}"})
             session_id = self._session(now, who)
             name = "Bo's secret press" if who == "b" else "Ann's press"
@@ -96,13 +103,14 @@ class World:
         )
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         body: dict[str, Any] | None = None
-        if with_body and method == "POST":
+        if with_body and method in {"POST", "PUT"}:
             bodies: dict[str, dict[str, Any]] = {
                 "/v1/chat": {"message": "hello", "conversation_id": self.b["conversation_id"]},
                 "/v1/sessions/{session_id}/sets": {
                     "exercise_id": "push_up",
                     "sets": [{"reps": 5}],
                 },
+                "/v1/me/consultation": {"answers": {"goal": "hello"}},
             }
             body = bodies.get(path, {})
         return self.client.request(
@@ -112,7 +120,15 @@ class World:
     def b_rows(self) -> dict[str, int]:
         db = connect(self.db_path)
         counts = {}
-        for table in ("messages", "workout_sessions", "set_logs", "safety_flags", "turns"):
+        for table in (
+            "messages",
+            "workout_sessions",
+            "set_logs",
+            "safety_flags",
+            "turns",
+            "consultations",
+            "assessments",
+        ):
             sql = f"SELECT COUNT(*) FROM {table} WHERE user_id = ?"
             counts[table] = int(db.execute(sql, [self.b_id]).fetchone()[0])
         db.close()
@@ -136,6 +152,11 @@ def test_the_walk_covers_every_api_route(world: World) -> None:
         ("POST", "/v1/sessions/{session_id}/sets"),
         ("GET", "/v1/me/export"),
         ("DELETE", "/v1/me"),
+        ("GET", "/v1/me/consultation"),
+        ("PUT", "/v1/me/consultation"),
+        ("GET", "/v1/me/assessments"),
+        ("GET", "/v1/me/progress"),
+        ("GET", "/v1/me/progress.html"),
     }
     documented = set(world.app.openapi()["paths"])
     assert {p for _, p in api} <= documented

@@ -34,6 +34,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "This week: sessions done vs planned, sets per muscle, health floors, your next step.",
     ),
     "plan": ("plan", "Plan today's session and print it (stored as today's plan)."),
+    "consult": (
+        "consult",
+        "The consultation: goals, history, schedule, preferences, barriers, PAR-Q+.",
+    ),
+    "assess": ("consult", "Optional home fitness tests: list, how-to, guide, results."),
+    "progress": ("progress", "Your goal, assessments over time, consistency and strength trends."),
     "memory": ("memory", "Show what the coach knows about you, and correct or forget it."),
     "export": ("memory", "Export all of your data as JSON (and set logs as CSV)."),
     "delete": (

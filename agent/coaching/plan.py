@@ -17,6 +17,7 @@ import sqlite_utils
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
+from agent.coaching import assessments
 from agent.errors import ToolRetry
 from agent.memory import store, workouts
 from agent.planning import adapt
@@ -203,6 +204,7 @@ def build_request(
         today=today,
         age=profile.age if profile.age is not None and 10 <= profile.age <= 110 else None,
         units="lb" if profile.units == "lb" else "kg",
+        assessments=assessments.planner_facts(db, user_id, now),
     )
     return request, history
 

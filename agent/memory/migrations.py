@@ -286,10 +286,48 @@ def _m005_history_aggregates(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m006_consultation_assessments(db: sqlite_utils.Database) -> None:
+    # One consultation record per person (answers as JSON keyed by question id, so a form
+    # filled over several visits and a chat reach the same row), and every assessment
+    # result ever taken or reported, with its own reassessment interval.
+    db.executescript(
+        """
+        CREATE TABLE consultations (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            answers TEXT NOT NULL DEFAULT '{}',   -- JSON: question id -> answer object
+            status TEXT NOT NULL DEFAULT 'in_progress',  -- in_progress | complete | paused
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            completed_at TEXT
+        );
+        CREATE TABLE assessments (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            test_id TEXT NOT NULL,
+            value REAL NOT NULL,
+            unit TEXT NOT NULL,
+            inputs TEXT NOT NULL DEFAULT '{}',    -- JSON: what the result was computed from
+            source TEXT NOT NULL,                 -- guided | reported | form | logged_sets
+            taken_at TEXT NOT NULL,
+            note TEXT
+        );
+        CREATE INDEX idx_assessments_user ON assessments(user_id, test_id, taken_at);
+        CREATE TABLE assessment_schedule (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            test_id TEXT NOT NULL,
+            interval_days INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, test_id)
+        );
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration("001_core", _m001_core),
     Migration("002_memory_history", _m002_memory_history),
     Migration("003_review_privacy", _m003_review_privacy),
     Migration("004_safety_details_parq", _m004_safety_details_parq),
     Migration("005_history_aggregates", _m005_history_aggregates),
+    Migration("006_consultation_assessments", _m006_consultation_assessments),
 ]

@@ -138,6 +138,22 @@ class History(BaseModel):
         return out
 
 
+AssessmentFactKind = Literal["push_capacity_low", "leg_strength_low", "aerobic_recovery_poor"]
+
+
+class AssessmentFact(BaseModel):
+    """Something a home assessment showed, passed to the planner as data (issue 19).
+
+    The coaching layer derives facts from rated results (``agent.coaching.assessments``);
+    the planner only reads them and states ``reason`` in the plan.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: AssessmentFactKind = Field(description="What the result means for planning.")
+    reason: str = Field(description="The result behind it, e.g. 'push-up test 8 (fair...)'.")
+
+
 def _valid_equipment(values: list[str]) -> list[str]:
     vocab = load_catalog().vocabulary.equipment
     unknown = [v for v in values if v not in vocab]
@@ -169,6 +185,9 @@ class SessionRequest(BaseModel):
     prefer: list[str] = Field(default_factory=list, description="Exercise ids to use if they fit.")
     focus: Focus = Field(default="full", description="Day emphasis; full rotates A/B/C.")
     variation: int = Field(default=0, ge=0, description="Which full-body variant (A/B/C).")
+    assessments: list[AssessmentFact] = Field(
+        default_factory=list, description="What home assessments showed (issue 19)."
+    )
     today: date | None = Field(default=None, description="The session date (for gaps, 48 h).")
     age: int | None = Field(default=None, ge=10, le=110, description="Age in years.")
     units: Literal["kg", "lb"] = Field(default="kg", description="Unit for load suggestions.")

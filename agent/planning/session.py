@@ -22,6 +22,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Literal
 
+from agent.planning import assessed
 from agent.planning.catalog import Catalog, Exercise, load_catalog
 from agent.planning.draft import (
     Context,
@@ -465,6 +466,7 @@ def _select(ctx: Context, template: str) -> list[Item]:
             f"Trained hard in the last 48 hours: {muscles}; those muscles get no hard sets today."
         )
     _difficulty(ctx, items, used)
+    assessed.apply(ctx, items, used, _swap_item)
     for item in items:
         item.base_sets = item.sets
     return items

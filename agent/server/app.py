@@ -251,6 +251,9 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.include_router(api.router)
     _mount_operator_pages(app, settings)
+    from agent.server import consult_api  # issue 19; imported here, like api, to avoid a cycle
+
+    consult_api.mount(app)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from agent.tools import memory_tools, planning_tools, profile_tools, session_tools
+from agent.tools import (
+    assessment_tools,
+    consultation_tools,
+    memory_tools,
+    planning_tools,
+    profile_tools,
+    session_tools,
+)
 from agent.tools.registry import Tool, ToolRegistry
 
 
@@ -13,6 +20,8 @@ def default_tools() -> list[Tool]:
         *memory_tools.tools(),
         *session_tools.tools(),
         *planning_tools.tools(),
+        *consultation_tools.tools(),
+        *assessment_tools.tools(),
     ]
 
 
