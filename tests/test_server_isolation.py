@@ -12,9 +12,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
+from agent.memory import wearables
 from agent.memory.db import connect
 from agent.server.app import create_app
 from tests.factories import make_token_user
+from tests.recovery_data import as_import, hrv
 
 B_MARKERS = ("zebra-violet", "Bo's secret press", "bo-the-other-user")
 """Strings only user B's data contains; none may appear in an answer to user A."""
@@ -74,6 +76,11 @@ class World:
                     "session_id": session_id,
                     "flag_id": self._flag_id(self.b_id),
                 }
+        # B's watch data, named so that any leak into A's readiness would show.
+        db = connect(db_path)
+        readings = hrv(now.date(), 70, source="zebra-violet ring")
+        wearables.save(db, self.b_id, as_import(readings), now, "zebra-violet.csv")
+        db.close()
 
     def post(self, token: str, path: str, body: dict[str, Any]) -> Any:
         return self.client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
@@ -128,6 +135,7 @@ class World:
             "turns",
             "consultations",
             "assessments",
+            "daily_metrics",
         ):
             sql = f"SELECT COUNT(*) FROM {table} WHERE user_id = ?"
             counts[table] = int(db.execute(sql, [self.b_id]).fetchone()[0])
@@ -157,6 +165,13 @@ def test_the_walk_covers_every_api_route(world: World) -> None:
         ("GET", "/v1/me/assessments"),
         ("GET", "/v1/me/progress"),
         ("GET", "/v1/me/progress.html"),
+        ("POST", "/v1/import"),
+        ("GET", "/v1/readiness"),
+        ("GET", "/v1/plan/week"),
+        ("POST", "/v1/trainer/accept"),
+        ("GET", "/v1/trainer"),
+        ("DELETE", "/v1/trainer"),
+        ("POST", "/v1/trainer/messages"),
     }
     documented = set(world.app.openapi()["paths"])
     assert {p for _, p in api} <= documented

@@ -52,6 +52,7 @@ from agent.planning.progression import (
     round_load,
 )
 from agent.planning.readiness import GapResult, ReadinessResult, gap_adjustment, readiness_band
+from agent.planning.recovery import endurance_leg_load, endurance_reasons
 from agent.planning.rules import (
     Prescriptions,
     Role,
@@ -94,6 +95,9 @@ def _recent_muscles(req: SessionRequest, history: History, cat: Catalog) -> dict
                 continue
             for muscle in exercise.primary_muscles:
                 out[muscle] = min(days, out.get(muscle, days))
+    # Hard runs and rides count like a leg day: heavy lower-body work waits 48 hours.
+    for muscle, days in endurance_leg_load(history, req.today, hours).items():
+        out[muscle] = min(days, out.get(muscle, days))
     return out
 
 
@@ -137,6 +141,8 @@ def _context(req: SessionRequest, history: History, cat: Catalog) -> Context:
             if record.sets:
                 ctx.exposures.setdefault(record.exercise_id, []).append((session.day, record))
     ctx.reasons.extend(reasons)
+    if req.today is not None:
+        ctx.reasons.extend(endurance_reasons(history, req.today, rx.recovery_hours))
     return ctx
 
 

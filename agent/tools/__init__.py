@@ -9,6 +9,7 @@ from agent.tools import (
     planning_tools,
     profile_tools,
     session_tools,
+    trainer_tools,
 )
 from agent.tools.registry import Tool, ToolRegistry
 
@@ -22,6 +23,7 @@ def default_tools() -> list[Tool]:
         *planning_tools.tools(),
         *consultation_tools.tools(),
         *assessment_tools.tools(),
+        *trainer_tools.tools(),
     ]
 
 
