@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from agent.datafiles import YAMLError, parse_yaml
 from agent.errors import UserInputError
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -422,8 +422,8 @@ class Scenario(_Strict):
 
 def _parse_file(path: Path) -> list[Scenario]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        raw = parse_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, YAMLError) as exc:
         raise UserInputError(f"cannot read scenario file {path}: {exc}") from exc
     items = raw if isinstance(raw, list) else [raw]
     scenarios: list[Scenario] = []

@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import yaml
-
 import prompts
+from safety.datafiles import parse_yaml
 from safety.normalise import fold, for_matching, sentences
 from safety.rules import DATA_DIR
 
@@ -43,7 +42,7 @@ class _OutputRule:
 
 @lru_cache(maxsize=1)
 def _rules() -> tuple[re.Pattern[str], tuple[_OutputRule, ...]]:
-    data = yaml.safe_load((DATA_DIR / "output.yaml").read_text(encoding="utf-8"))
+    data = parse_yaml((DATA_DIR / "output.yaml").read_text(encoding="utf-8"))
     negation = re.compile(str(data["negations"]))
     rules = tuple(
         _OutputRule(

@@ -13,10 +13,10 @@ from datetime import datetime
 from functools import lru_cache
 
 import sqlite_utils
-import yaml
 
 import prompts
 from safety import flags
+from safety.datafiles import parse_yaml
 from safety.rules import DATA_DIR
 from safety.screen import Assessment, Signal
 from safety.storage import timestamp
@@ -56,7 +56,7 @@ class ParqResult:
 @lru_cache(maxsize=1)
 def questions() -> tuple[ParqQuestion, ...]:
     """The seven questions, in asking order."""
-    data = yaml.safe_load((DATA_DIR / "parq.yaml").read_text(encoding="utf-8"))
+    data = parse_yaml((DATA_DIR / "parq.yaml").read_text(encoding="utf-8"))
     return tuple(
         ParqQuestion(str(q["id"]), str(q["topic"]), str(q["text"])) for q in data["questions"]
     )

@@ -16,8 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from safety.datafiles import parse_yaml
 from safety.normalise import typo_map
 from safety.tiers import Tier
 
@@ -121,7 +120,7 @@ class RuleSet:
 
 
 def _read(name: str) -> dict[str, Any]:
-    data = yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
+    data = parse_yaml((DATA_DIR / name).read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise RuleError(f"{name}: expected a mapping at the top level")
     return data

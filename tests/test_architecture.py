@@ -38,6 +38,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "agent.server": ("agent.cli", "evals"),
     "agent.errors": ("agent.", "safety", "evals"),
     "agent.clock": ("agent.", "safety", "evals"),
+    "agent.datafiles": ("agent.", "safety", "evals"),
     "agent.config": ("agent.memory", "agent.models", "agent.tools", *_ABOVE_TOOLS),
     # The CLI's eval command is the product's one door into the eval harness.
     "agent.cli": ("evals",),

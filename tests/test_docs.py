@@ -15,8 +15,12 @@ ROOT = Path(__file__).parent.parent
 
 def _commands(command: Any, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
     found = {path: command}
-    for name, sub in getattr(command, "commands", {}).items():
-        found.update(_commands(sub, (*path, name)))
+    if not hasattr(command, "list_commands"):
+        return found
+    # Through the group's own API: the root loads its commands only when asked for them.
+    ctx = typer.Context(command)
+    for name in command.list_commands(ctx):
+        found.update(_commands(command.get_command(ctx, name), (*path, name)))
     return found
 
 

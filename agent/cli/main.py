@@ -1,30 +1,110 @@
-"""The ``coach`` app: one typer app, each command group registered from its own module."""
+"""The ``coach`` app: one typer app whose commands are imported only when they are run.
+
+Each command lives in its own module (``agent.cli.<module>``) with a ``register(app)``
+function. Importing them all up front cost most of a second on every start (the server
+pulls in FastAPI, the eval harness its scorers), so the root group knows each command's
+module and one-line help (:data:`COMMANDS`) and imports a module when one of its commands
+is looked up. ``coach --help`` imports none of them; ``coach chat`` imports only the chat
+module. A test checks the help lines here against the commands' own.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
+from typing import Any
 
 import typer
+import typer.main
+from typer._click.core import Command, Context
+from typer._click.formatting import HelpFormatter
+from typer.core import TyperGroup
 
-from agent.cli import chat, consult, workout
-from agent.cli import eval as eval_cli
-from agent.cli import memory as memory_cli
-from agent.cli import plan as plan_cli
-from agent.cli import progress as progress_cli
-from agent.cli import readiness as readiness_cli
-from agent.cli import review as review_cli
-from agent.cli import safety as safety_cli
-from agent.cli import serve as serve_cli
-from agent.cli import trainer as trainer_cli
 from agent.errors import CoachError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "chat": ("chat", "Talk to your coach. Piped input: one message per line, one answer each."),
+    "workout": (
+        "workout",
+        "Start today's workout, or resume it at the same set; log sets in plain words.",
+    ),
+    "week": (
+        "workout",
+        "This week: sessions done vs planned, sets per muscle, health floors, your next step.",
+    ),
+    "plan": ("plan", "Plan today's session and print it (stored as today's plan)."),
+    "consult": (
+        "consult",
+        "The consultation: goals, history, schedule, preferences, barriers, PAR-Q+.",
+    ),
+    "assess": ("consult", "Optional home fitness tests: list, how-to, guide, results."),
+    "progress": ("progress", "Your goal, assessments over time, consistency and strength trends."),
+    "readiness": (
+        "readiness",
+        "Readiness from your imported watch data: band, drivers and a 30-day chart.",
+    ),
+    "trainer": ("trainer", "Trainers: clients, needs attention, check-ins, programs."),
+    "memory": ("memory", "Show what the coach knows about you, and correct or forget it."),
+    "export": ("memory", "Export all of your data as JSON (and set logs as CSV)."),
+    "delete": (
+        "memory",
+        "Delete all of your data from this database (an audit entry keeps only counts).",
+    ),
+    "import": ("memory", "Import a watch, app or lifting-log export (the kind is detected)."),
+    "safety": ("safety", "The red-flag screen that runs before the model on every message."),
+    "eval": ("eval", "Measure the coach: scenarios, checks, rubric judge, pass^k, reports."),
+    "review": ("review", "Operators: work through the flagged conversations."),
+    "operator": ("review", "Operator accounts for the review pages."),
+    "serve": ("serve", "Serve the HTTP API, the web chat at / and the operator pages at /review."),
+    "user": ("serve", "Accounts of people who use the coach over HTTP."),
+}
+"""Command name -> (module under ``agent.cli``, its one-line help), in help order."""
+
+
+def load_command(name: str) -> Command | None:
+    """The command ``name``, importing and registering only its own module."""
+    entry = COMMANDS.get(name)
+    if entry is None:
+        return None
+    module = importlib.import_module(f"agent.cli.{entry[0]}")
+    holder = typer.Typer()
+    module.register(holder)
+    group = typer.main.get_group(holder)
+    return group.commands.get(name)
+
+
+class LazyCommands(TyperGroup):
+    """A root group that imports a command's module only when the command is used."""
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        """Every command name, without importing any of them."""
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        """Load the command on first use."""
+        if cmd_name not in self.commands:
+            found = load_command(cmd_name)
+            if found is None:
+                return None
+            self.commands[cmd_name] = found
+        return self.commands[cmd_name]
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        """The command list from :data:`COMMANDS`: help without importing every command."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, text) for name, (_, text) in COMMANDS.items()])
+
 
 app = typer.Typer(
     name="coach",
+    cls=LazyCommands,
     help="coachloop: an AI personal trainer that plans, coaches, adapts and remembers.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help for the root: Rich's renderer would load every command to list them.
+    rich_markup_mode=None,
 )
 
 
@@ -33,25 +113,11 @@ def _root() -> None:
     """coachloop: an AI personal trainer that plans, coaches, adapts and remembers."""
 
 
-chat.register(app)
-workout.register(app)
-eval_cli.register(app)
-review_cli.register(app)
-memory_cli.register(app)
-serve_cli.register(app)
-safety_cli.register(app)
-plan_cli.register(app)
-consult.register(app)
-progress_cli.register(app)
-readiness_cli.register(app)
-trainer_cli.register(app)
-
-
-def run() -> None:
+def run(argv: list[str] | None = None) -> Any:
     """Console-script entry point: errors become one line and exit code 1, usage errors 2."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app()
+        return app(args=argv)
     except CoachError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)

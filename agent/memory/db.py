@@ -10,6 +10,7 @@ import sqlite_utils
 
 from agent.clock import iso, utc_now
 from agent.errors import StorageError
+from agent.memory.checkpoint import CHECKPOINTS
 from agent.memory.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 15_000
@@ -38,6 +39,9 @@ def connect(path: str = ":memory:") -> sqlite_utils.Database:
         if path != ":memory:":
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            # Checkpoints run in the background, not inside the commit of a user's turn.
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+            CHECKPOINTS.watch(path, db)
         conn.execute("PRAGMA foreign_keys=ON")
         migrate(db)
     except sqlite3.DatabaseError as exc:

@@ -9,7 +9,7 @@ analysis. Estimated 1RM uses Epley, with RPE folded in by the reference's shortc
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -18,6 +18,10 @@ import sqlite_utils
 from pydantic import BaseModel, Field
 
 from agent.clock import iso
+from agent.memory import aggregates
+from agent.memory.aggregates import MAX_E1RM_REPS as MAX_E1RM_REPS
+from agent.memory.aggregates import estimate_1rm as estimate_1rm
+from agent.memory.aggregates import week_start as week_start
 from agent.memory.db import transaction
 from agent.memory.exercises import ExerciseIndex, default_index
 from agent.memory.store import active_notes, get_profile
@@ -25,8 +29,6 @@ from agent.memory.store import active_notes, get_profile
 LB_TO_KG = 0.45359237
 """Exact definition of the international pound."""
 
-MAX_E1RM_REPS = 15
-"""Beyond this many (effective) reps, a 1RM estimate says little; none is given."""
 
 SetType = Literal["normal", "warmup", "drop", "failure"]
 _COUNTED = "('normal', 'failure')"
@@ -165,29 +167,6 @@ def to_kg(load: float | None, unit: str | None) -> float | None:
     return round(load * LB_TO_KG, 3) if unit == "lb" else float(load)
 
 
-def estimate_1rm(load_kg: float | None, reps: int | None, rpe: float | None = None) -> float | None:
-    """Estimated one-rep max in kg (Epley, RPE-adjusted), or None when it means nothing.
-
-    Args:
-        load_kg: Load lifted in kg.
-        reps: Repetitions done.
-        rpe: Effort; reps short of RPE 10 are added (the reference's shortcut).
-    """
-    if not load_kg or not reps or reps <= 0:
-        return None
-    effective = reps + (10 - min(10.0, max(5.0, rpe))) if rpe is not None else float(reps)
-    if effective > MAX_E1RM_REPS:
-        return None
-    if effective <= 1:
-        return round(load_kg, 1)
-    return round(load_kg * (1 + effective / 30), 1)
-
-
-def week_start(day: date) -> date:
-    """The Monday of ``day``'s week."""
-    return day - timedelta(days=day.weekday())
-
-
 # -- writing -----------------------------------------------------------------------------
 
 
@@ -287,6 +266,7 @@ def log_sets(
                 ],
             )
             ids.append(int(cursor.lastrowid or 0))
+        aggregates.refresh(db, user_id)
     return ids
 
 
@@ -347,7 +327,9 @@ _SET_COLUMNS = (
 
 
 def _set_view(row: Sequence[Any]) -> SetView:
-    return SetView(
+    # Rows come from our own table, already validated when written: constructing without
+    # re-validating keeps the context's cost flat in the number of sets it shows.
+    return SetView.model_construct(
         set_number=row[0],
         reps=row[1],
         load=row[2],
@@ -370,7 +352,7 @@ def _group_exercises(rows: Sequence[Sequence[Any]]) -> list[ExerciseSets]:
     return list(grouped.values())
 
 
-_SESSION_DATE = "substr(COALESCE(started_at, planned_for, created_at), 1, 10)"
+_SESSION_DATE = aggregates.SESSION_DAY
 
 
 def _workouts(
@@ -478,62 +460,81 @@ def _trend(weekly: list[tuple[str, float]]) -> str:
 def exercise_progress(
     db: sqlite_utils.Database, user_id: int, exercise_id: str, now: datetime, weeks: int = 12
 ) -> ExerciseProgress | None:
-    """Bests ever and the weekly best-e1RM trend over the last ``weeks`` weeks."""
-    last = last_performance(db, user_id, exercise_id)
+    """Bests ever and the weekly best-e1RM trend over the last ``weeks`` weeks.
+
+    Read from the aggregates (all-time figures and one point per week), never from every
+    set the person logged.
+    """
+    found = aggregates.exercise_stats(db, user_id, exercise_id)
+    if not found:
+        return None
+    since = week_start(now.date()) - timedelta(weeks=weeks - 1)
+    points = aggregates.exercise_weeks(db, user_id, since, exercise_id)
+    return _progress(db, user_id, found[0], points)
+
+
+def _progress(
+    db: sqlite_utils.Database,
+    user_id: int,
+    stats: aggregates.ExerciseStats,
+    points: Sequence[aggregates.WeekPoint],
+) -> ExerciseProgress | None:
+    last = last_performance(db, user_id, stats.exercise_id)
     if last is None:
         return None
-    rows = db.execute(
-        f"SELECT {_SET_COLUMNS} FROM set_logs WHERE user_id = ? AND exercise_id = ? "
-        f"AND set_type IN {_COUNTED}",
-        [user_id, exercise_id],
-    ).fetchall()
-    # Scored on raw rows: building a pydantic view for every set ever logged made this
-    # the slowest part of a heavy user's context; only the best set needs a view.
-    e1rms = [estimate_1rm(r[4], r[1], r[5]) if r[7] != "warmup" else None for r in rows]
-    scored = [(e, r) for e, r in zip(e1rms, rows, strict=True) if e is not None]
-    best_row = max(scored, key=lambda pair: (pair[0], pair[1][8]), default=None)
-    best = _set_view(best_row[1]) if best_row else None
-    heaviest = max((r[4] for r in rows if r[4]), default=None)
-    since = week_start(now.date()) - timedelta(weeks=weeks - 1)
+    best = None
+    if stats.best_set_id is not None:
+        row = db.execute(
+            f"SELECT {_SET_COLUMNS} FROM set_logs WHERE id = ? AND user_id = ?",
+            [stats.best_set_id, user_id],
+        ).fetchone()
+        best = _set_view(row) if row else None
     # Loaded lifts trend by estimated 1RM; bodyweight ones by their best reps.
-    metric = "e1rm_kg" if scored else "reps"
-    per_week: dict[str, float] = {}
-    trend_source = scored if scored else [(None, r) for r in rows]
-    for e1rm, row in trend_source:
-        day = date.fromisoformat(row[8][:10])
-        value = e1rm if scored else float(row[1] or 0)
-        if day < since or not value:
-            continue
-        key = week_start(day).isoformat()
-        per_week[key] = max(per_week.get(key, 0.0), value)
-    weekly = sorted(per_week.items())
+    scored = stats.best_e1rm_kg is not None
+    weekly = [
+        (p.week_start, float(value))
+        for p in points
+        if (value := (p.best_e1rm_kg if scored else p.best_reps))
+    ]
     return ExerciseProgress(
-        exercise_id=exercise_id,
+        exercise_id=stats.exercise_id,
         name=last.name,
         last_date=last.sets[-1].logged_at[:10],
         last_sets=last.sets,
         best_set=best,
-        heaviest_kg=heaviest,
+        heaviest_kg=stats.heaviest_kg,
         best_e1rm_kg=best.e1rm_kg if best else None,
         weekly_best=weekly,
-        trend_metric=metric,
+        trend_metric="e1rm_kg" if scored else "reps",
         trend=_trend(weekly),
-        total_sets=len(rows),
+        total_sets=stats.counted_sets,
     )
 
 
 def top_exercises(
     db: sqlite_utils.Database, user_id: int, now: datetime, limit: int = 6, weeks: int = 8
 ) -> list[ExerciseProgress]:
-    """Progress of the exercises the person does most lately (most sets in ``weeks``)."""
-    since = (now - timedelta(weeks=weeks)).date().isoformat()
-    rows = db.execute(
-        "SELECT exercise_id, SUM(substr(logged_at, 1, 10) >= ?) AS recent, COUNT(*) AS total, "
-        "MAX(logged_at) AS last FROM set_logs WHERE user_id = ? "
-        "GROUP BY exercise_id ORDER BY recent DESC, last DESC, total DESC LIMIT ?",
-        [since, user_id, limit],
-    ).fetchall()
-    found = [exercise_progress(db, user_id, r[0], now) for r in rows]
+    """Progress of the exercises the person does most lately.
+
+    "Lately" is the weeks from the Monday ``weeks`` weeks ago to now; ties go to the one
+    done last, then to the one with more sets ever. Reads the aggregates only.
+    """
+    since = (now - timedelta(weeks=weeks)).date()
+    trend_since = week_start(now.date()) - timedelta(weeks=11)
+    points = aggregates.exercise_weeks(db, user_id, min(since, trend_since))
+    recent: Counter[str] = Counter()
+    by_exercise: dict[str, list[aggregates.WeekPoint]] = defaultdict(list)
+    for point in points:
+        if point.week_start >= week_start(since).isoformat():
+            recent[point.exercise_id] += point.all_sets
+        if point.week_start >= trend_since.isoformat():
+            by_exercise[point.exercise_id].append(point)
+    ranked = sorted(
+        aggregates.exercise_stats(db, user_id),
+        key=lambda s: (recent[s.exercise_id], s.last_logged_at, s.all_sets),
+        reverse=True,
+    )
+    found = [_progress(db, user_id, s, by_exercise[s.exercise_id]) for s in ranked[:limit]]
     return [p for p in found if p is not None]
 
 
@@ -551,20 +552,18 @@ def weekly_sets_per_muscle(
     """
     catalog = index if index is not None else default_index()
     first = week_start(now.date()) - timedelta(weeks=weeks - 1)
-    rows = db.execute(
-        "SELECT exercise_id, substr(logged_at, 1, 10), COUNT(*) FROM set_logs WHERE user_id = ? "
-        f"AND set_type IN {_COUNTED} AND substr(logged_at, 1, 10) >= ? "
-        "GROUP BY exercise_id, substr(logged_at, 1, 10)",
-        [user_id, first.isoformat()],
-    ).fetchall()
+    rows = [
+        (p.exercise_id, p.week_start, p.counted_sets)
+        for p in aggregates.exercise_weeks(db, user_id, first)
+        if p.counted_sets
+    ]
     result = {
         (first + timedelta(weeks=i)).isoformat(): MuscleWeek(
             week_start=(first + timedelta(weeks=i)).isoformat(), sets={}, unmapped_sets=0
         )
         for i in range(weeks)
     }
-    for exercise_id, day, count in rows:
-        key = week_start(date.fromisoformat(day)).isoformat()
+    for exercise_id, key, count in rows:
         bucket = result.get(key)
         if bucket is None:
             continue
@@ -579,47 +578,23 @@ def weekly_sets_per_muscle(
     return list(result.values())
 
 
-def training_days(db: sqlite_utils.Database, user_id: int) -> list[date]:
-    """Distinct days with a done workout or logged sets, oldest first."""
-    rows = db.execute(
-        f"SELECT DISTINCT {_SESSION_DATE} FROM workout_sessions WHERE user_id = ? "
-        "AND status = 'done' UNION SELECT DISTINCT substr(logged_at, 1, 10) FROM set_logs "
-        "WHERE user_id = ? AND session_id IS NULL",
-        [user_id, user_id],
-    ).fetchall()
-    return sorted({date.fromisoformat(r[0]) for r in rows if r[0]})
-
-
-def _streaks(per_week: dict[date, int], target: int, this_week: date) -> tuple[int, int]:
-    if not per_week:
-        return 0, 0
-    longest = run = 0
-    cursor = min(per_week)
-    while cursor <= this_week:
-        met = per_week.get(cursor, 0) >= target
-        if met:
-            run += 1
-            longest = max(longest, run)
-        elif cursor != this_week:
-            run = 0
-        cursor += timedelta(weeks=1)
-    # The current week is not over: it extends a streak when met, never breaks one.
-    return run, longest
+def training_days(db: sqlite_utils.Database, user_id: int, since: date | None = None) -> list[date]:
+    """Distinct days with a done workout or logged sets, oldest first (from ``since`` on)."""
+    return aggregates.training_days(db, user_id, since)
 
 
 def adherence(db: sqlite_utils.Database, user_id: int, now: datetime, weeks: int = 4) -> Adherence:
     """Training days per week against the profile's target, streaks and recency.
 
     A week "meets the target" with at least ``days_per_week`` training days (1 when the
-    target is unknown). The rate looks at the last ``weeks`` full weeks.
+    target is unknown). The rate looks at the last ``weeks`` full weeks. Reads the window
+    and the stored all-time figures, never the whole history.
     """
     target = get_profile(db, user_id).days_per_week
-    days = training_days(db, user_id)
+    summary = aggregates.day_summary(db, user_id)
     this_week = week_start(now.date())
-    per_week: dict[date, int] = defaultdict(int)
-    for day in days:
-        per_week[week_start(day)] += 1
     window = [this_week - timedelta(weeks=i) for i in range(weeks, -1, -1)]
+    per_week = aggregates.weeks_between(db, user_id, window[0], this_week + timedelta(weeks=1))
     full = window[:-1]
     done = sum(per_week.get(w, 0) for w in full)
     skipped = db.execute(
@@ -628,10 +603,11 @@ def adherence(db: sqlite_utils.Database, user_id: int, now: datetime, weeks: int
         [user_id, full[0].isoformat(), this_week.isoformat()],
     ).fetchone()[0]
     rate = None
-    if target and days:
-        met = [min(1.0, per_week.get(w, 0) / target) for w in full if w >= week_start(days[0])]
+    if target and summary.first is not None:
+        first_week = week_start(summary.first)
+        met = [min(1.0, per_week.get(w, 0) / target) for w in full if w >= first_week]
         rate = round(sum(met) / len(met), 2) if met else None
-    current, longest = _streaks(per_week, target or 1, this_week)
+    current, longest = aggregates.streaks(db, user_id, target or 1, this_week)
     return Adherence(
         target_per_week=target,
         weeks=[(w.isoformat(), per_week.get(w, 0)) for w in window],
@@ -640,8 +616,8 @@ def adherence(db: sqlite_utils.Database, user_id: int, now: datetime, weeks: int
         rate=rate,
         current_streak_weeks=current,
         longest_streak_weeks=longest,
-        days_since_last=(now.date() - days[-1]).days if days else None,
-        total_workouts=len(days),
+        days_since_last=(now.date() - summary.last).days if summary.last else None,
+        total_workouts=summary.total,
     )
 
 

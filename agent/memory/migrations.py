@@ -235,6 +235,57 @@ def _m004_safety_details_parq(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m009_history_aggregates(db: sqlite_utils.Database) -> None:
+    # Aggregates kept on write (agent.memory.aggregates) so that reading a heavy user's
+    # history costs the same as a new user's. Existing history is folded in on first read
+    # (history_marks starts at id 0). The session-day index serves the date-ordered
+    # workout reads.
+    db.executescript(
+        """
+        CREATE TABLE exercise_stats (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            exercise_id TEXT NOT NULL,
+            all_sets INTEGER NOT NULL,
+            last_logged_at TEXT NOT NULL,
+            counted_sets INTEGER NOT NULL,
+            heaviest_kg REAL,
+            best_e1rm_kg REAL,
+            best_set_id INTEGER,
+            best_logged_at TEXT,
+            PRIMARY KEY (user_id, exercise_id)
+        );
+        CREATE TABLE exercise_weeks (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            week_start TEXT NOT NULL,
+            exercise_id TEXT NOT NULL,
+            all_sets INTEGER NOT NULL,
+            counted_sets INTEGER NOT NULL,
+            best_e1rm_kg REAL,
+            best_reps INTEGER,
+            PRIMARY KEY (user_id, week_start, exercise_id)
+        );
+        CREATE TABLE training_days (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,
+            PRIMARY KEY (user_id, day)
+        );
+        CREATE TABLE history_marks (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            set_id INTEGER NOT NULL DEFAULT 0,
+            session_id INTEGER NOT NULL DEFAULT 0,
+            total_days INTEGER NOT NULL DEFAULT 0,
+            streak_target INTEGER,
+            streak_through TEXT,
+            streak_run INTEGER NOT NULL DEFAULT 0,
+            streak_longest INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX idx_sessions_user_day ON workout_sessions(
+            user_id, (substr(COALESCE(started_at, planned_for, created_at), 1, 10))
+        );
+        """
+    )
+
+
 def _m006_consultation_assessments(db: sqlite_utils.Database) -> None:
     # One consultation record per person (answers as JSON keyed by question id, so a form
     # filled over several visits and a chat reach the same row), and every assessment
@@ -459,4 +510,5 @@ MIGRATIONS: list[Migration] = [
     Migration("006_consultation_assessments", _m006_consultation_assessments),
     Migration("007_wearables", _m007_wearables),
     Migration("008_trainers", _m008_trainers),
+    Migration("009_history_aggregates", _m009_history_aggregates),
 ]

@@ -24,7 +24,7 @@ import sqlite_utils
 from agent.clock import iso
 from agent.importers import lifting
 from agent.importers.records import LiftSet, ParseResult
-from agent.memory import store
+from agent.memory import aggregates, store
 from agent.memory.db import transaction
 from agent.memory.exercises import ExerciseIndex, default_index, slug
 from agent.memory.history import LB_TO_KG, to_kg
@@ -238,6 +238,7 @@ def store_lifting(
         for rows in workouts.values():
             if _import_workout(db, user_id, rows, now, catalog, report, unmatched):
                 report.workouts += 1
+        aggregates.refresh(db, user_id)
     report.unmatched = dict(sorted(unmatched.items()))
     return report
 

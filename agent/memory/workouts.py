@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from agent.clock import iso
 from agent.live.state import LiveState
 from agent.live.units import normalise_unit
-from agent.memory import history, wearables
+from agent.memory import aggregates, history, wearables
 from agent.memory.db import transaction
 from agent.planning.catalog import load_catalog
 from agent.planning.models import ExerciseRecord, History, Session, SessionRecord, SetRecord
@@ -134,6 +134,7 @@ def close(
             "WHERE id = ? AND user_id = ?",
             [status, state.to_json(), iso(now), session_id, user_id],
         )
+        aggregates.session_finished(db, user_id, session_id)
 
 
 @dataclass(frozen=True)

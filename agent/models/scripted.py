@@ -48,6 +48,15 @@ class ScriptedModel:
 
     def __post_init__(self) -> None:
         self._queue: deque[Reply] = deque(self.replies)
+        self._tools_seen: list[dict[str, Any]] | None = None
+
+    def _tools_snapshot(self, tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # The loop sends the same schemas on every call; deep-copying all of them each
+        # time was most of this double's cost. An equal list shares the previous copy
+        # (comparing is done in C and is far cheaper than copying).
+        if self._tools_seen is None or self._tools_seen != tools:
+            self._tools_seen = copy.deepcopy(tools)
+        return self._tools_seen
 
     def push(self, *replies: Reply) -> None:
         """Queue more replies."""
@@ -57,7 +66,7 @@ class ScriptedModel:
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
     ) -> AssistantMessage:
         """Pop the next scripted reply."""
-        self.requests.append((copy.deepcopy(messages), copy.deepcopy(tools)))
+        self.requests.append((copy.deepcopy(messages), self._tools_snapshot(tools)))
         if not self._queue:
             raise ModelError("scripted model has no reply left")
         reply = self._queue.popleft()

@@ -14,9 +14,10 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
+
+from agent.datafiles import parse_yaml
 
 Pattern = Literal[
     "squat",
@@ -145,7 +146,7 @@ class Resolution(BaseModel):
 
 def _read_yaml(name: str) -> Any:
     text = resources.files("agent.planning").joinpath("data", name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return parse_yaml(text)
 
 
 def _words(text: str) -> list[str]:

@@ -12,8 +12,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict
+
+from agent.datafiles import parse_yaml
 
 Role = Literal["main", "secondary", "light", "core", "carry", "isolation", "mobility"]
 
@@ -213,7 +214,7 @@ class ProgressionRules(_Frozen):
 
 def _read(name: str) -> Any:
     text = resources.files("agent.planning").joinpath("data", name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return parse_yaml(text)
 
 
 @cache

@@ -19,6 +19,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlite_utils
 
@@ -93,9 +94,15 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-# Verified against when the name is unknown, so a wrong name costs as long as a wrong
-# password and the timing does not reveal which operator names exist.
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the name is unknown.
+
+    A wrong name then costs as long as a wrong password, so the timing does not reveal
+    which operator names exist. Made on first use: hashing at import cost every
+    ``coach`` command, ``--help`` included, ~45 ms.
+    """
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def _check_name(name: str) -> str:
@@ -133,7 +140,7 @@ def check_credentials(db: sqlite_utils.Database, name: str, password: str) -> in
     if len(password) > MAX_PASSWORD_CHARS:
         return None
     if stored is None:
-        verify_password(password, _DUMMY_HASH)
+        verify_password(password, _dummy_hash())
         return None
     return stored[0] if verify_password(password, stored[1]) else None
 

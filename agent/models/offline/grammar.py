@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import yaml
 from rapidfuzz import fuzz, process
 
+from agent.datafiles import parse_yaml
 from agent.models.offline.slots import DATA_DIR, Slots, normalize
 
 FUZZY_THRESHOLD = 86.0
@@ -57,7 +57,7 @@ class Intent:
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
     with (DATA_DIR / "intents.yaml").open(encoding="utf-8") as handle:
-        data: dict[str, Any] = yaml.safe_load(handle)
+        data: dict[str, Any] = parse_yaml(handle)
     return data
 
 

@@ -16,8 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from agent.datafiles import parse_yaml
 from agent.models.offline.slots import Slots, extract, normalize
 
 SESSION_TOOLS = frozenset(
@@ -40,7 +39,7 @@ Call = tuple[str, dict[str, Any]]
 @lru_cache(maxsize=1)
 def _phrases() -> dict[str, Any]:
     path = Path(__file__).parent / "data" / "phrases.yaml"
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = parse_yaml(path.read_text(encoding="utf-8"))
     return data
 
 

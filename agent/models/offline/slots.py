@@ -19,8 +19,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from agent.datafiles import parse_yaml
 from agent.planning.minutes import MAX_MINUTES, MIN_MINUTES
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -32,7 +31,7 @@ _NUM = r"\d+(?:\.\d+)?"
 def lexicon() -> dict[str, Any]:
     """The vocabulary file, loaded once."""
     with (DATA_DIR / "lexicon.yaml").open(encoding="utf-8") as handle:
-        data: dict[str, Any] = yaml.safe_load(handle)
+        data: dict[str, Any] = parse_yaml(handle)
     return data
 
 
@@ -458,7 +457,7 @@ def _equipment_phrases() -> dict[str, tuple[str, ...]]:
         phrases[str(phrase).lower()] = tuple(str(i) for i in items)
     if SHARED_VOCABULARY.is_file():
         with SHARED_VOCABULARY.open(encoding="utf-8") as handle:
-            shared = yaml.safe_load(handle) or {}
+            shared = parse_yaml(handle) or {}
         bodyweight = str(lexicon()["bodyweight_word"])
         for phrase, items in (shared.get("equipment_synonyms") or {}).items():
             words = tuple(str(i) for i in items or [])

@@ -1,0 +1,55 @@
+"""The root ``coach`` app: commands load lazily, and the help it lists is theirs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from agent.cli.main import COMMANDS, app, load_command
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_the_listed_help_is_the_commands_own_first_line(name: str) -> None:
+    command = load_command(name)
+    assert command is not None
+    assert (command.help or "").strip().splitlines()[0] == COMMANDS[name][1]
+
+
+def test_every_registered_command_is_listed() -> None:
+    names: set[str] = set()
+    for module in {module for module, _ in COMMANDS.values()}:
+        holder = typer.Typer()
+        __import__(f"agent.cli.{module}", fromlist=["register"]).register(holder)
+        names |= set(typer.main.get_group(holder).commands)
+    assert names == set(COMMANDS)
+
+
+def _modules_after(args: list[str], stdin: str = "") -> set[str]:
+    code = (
+        "import sys\n"
+        "from agent.cli.main import app\n"
+        f"try:\n    app(args={args!r})\nexcept SystemExit:\n    pass\n"
+        "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], input=stdin, capture_output=True, text=True, check=True
+    )
+    return set(done.stderr.split())
+
+
+def test_help_imports_no_command_and_a_command_only_its_own() -> None:
+    loaded = _modules_after(["--help"])
+    assert not {m for m in loaded if m.startswith("agent.cli.") and m != "agent.cli.main"}
+    loaded = _modules_after(["safety", "check"], "my knee hurts\n")
+    assert "agent.cli.safety" in loaded
+    heavy = {"fastapi", "agent.server.operator_auth", "evals", "agent.cli.eval", "openai"}
+    assert not heavy & loaded
+
+
+def test_unknown_commands_are_a_usage_error() -> None:
+    result = CliRunner().invoke(app, ["no-such-command"])
+    assert result.exit_code == 2
