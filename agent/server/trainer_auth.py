@@ -13,6 +13,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlite_utils
 
@@ -27,9 +28,13 @@ from agent.server.operator_auth import (
     verify_password,
 )
 
-# Verified against when the name is unknown, so a wrong name costs as long as a wrong
-# password and the timing does not reveal which trainer names exist.
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+@cache
+def _dummy_hash() -> str:
+    # Verified against when the name is unknown, so a wrong name costs as long as a wrong
+    # password and the timing does not reveal which trainer names exist. Made on first
+    # use: scrypt is slow on purpose, and every `coach` command imports this module.
+    return hash_password(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,7 @@ def check_credentials(db: sqlite_utils.Database, name: str, password: str) -> in
         return None
     found = trainer_store.credentials(db, name)
     if found is None:
-        verify_password(password, _DUMMY_HASH)
+        verify_password(password, _dummy_hash())
         return None
     return found[0] if verify_password(password, found[1]) else None
 
