@@ -165,7 +165,7 @@ class Coach:
         )
         try:
             with transaction(self.db):
-                reply, produced, outcomes = self._converse(ctx)
+                reply, produced, outcomes = self._converse(ctx, replay=verdict.replay)
                 checked = check_reply(reply)
                 if not checked.ok:
                     reply = checked.replacement
@@ -208,8 +208,14 @@ class Coach:
                 now=now,
             )
 
-    def _converse(self, ctx: ToolContext) -> tuple[str, list[dict[str, Any]], list[ToolOutcome]]:
-        """Model <-> tools until a final reply; returns it, the new messages and outcomes."""
+    def _converse(
+        self, ctx: ToolContext, *, replay: str | None = None
+    ) -> tuple[str, list[dict[str, Any]], list[ToolOutcome]]:
+        """Model <-> tools until a final reply; returns it, the new messages and outcomes.
+
+        ``replay``: the person said no to the safety question, so the model answers the
+        message the question held (in place of the bare "no").
+        """
         system = prompts.render(
             "system.j2",
             context=build_context(ctx.db, ctx.user_id, ctx.now),
@@ -218,6 +224,8 @@ class Coach:
         history = store.conversation_messages(
             ctx.db, ctx.user_id, ctx.conversation_id, self.history_limit
         )
+        if replay is not None and history and history[-1].get("role") == "user":
+            history = [*history[:-1], {**history[-1], "content": replay}]
         messages: list[dict[str, Any]] = [{"role": "system", "content": system}, *history]
         produced: list[dict[str, Any]] = []
         outcomes: list[ToolOutcome] = []

@@ -51,6 +51,8 @@ class Rule:
     modifier_tiers: Mapping[str, Tier]
     examples: tuple[str, ...] = ()
     counter_examples: tuple[str, ...] = ()
+    topic: str | None = None
+    """For ``check`` rules: the cardinal area whose question is asked (``check.yaml``)."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class Triggers:
     clearance: re.Pattern[str]
     resolution_statement: re.Pattern[str]
     injection: re.Pattern[str]
+    followup: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,12 @@ class RuleSet:
         return self.area_tags.get(match.group(0)) if match else None
 
 
-def _read(name: str) -> dict[str, Any]:
+def read_yaml(name: str) -> dict[str, Any]:
+    """One data file of ``safety/data/`` as a mapping.
+
+    Raises:
+        RuleError: The file's top level is not a mapping.
+    """
     data = yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise RuleError(f"{name}: expected a mapping at the top level")
@@ -222,6 +230,7 @@ def _triggers(context: Mapping[str, Any], macros: Mapping[str, str]) -> Triggers
         clearance=_compile(context["clearance"], macros),
         resolution_statement=_compile(context["resolution_statement"], macros),
         injection=_compile(context["injection"], macros),
+        followup=_compile(context["followup"], macros),
     )
 
 
@@ -256,6 +265,7 @@ def _rule(
         modifier_tiers=modifier_tiers,
         examples=tuple(str(e) for e in raw.get("examples") or ()),
         counter_examples=tuple(str(e) for e in raw.get("not") or ()),
+        topic=str(raw["topic"]) if raw.get("topic") else None,
     )
 
 
@@ -287,9 +297,9 @@ def load() -> RuleSet:
         RuleError: A data file is malformed (an unknown tier, macro or modifier, a
             pattern that does not compile, duplicate ids).
     """
-    lexicon = _read("lexicon.yaml")
-    context = _read("context.yaml")
-    data = _read("rules.yaml")
+    lexicon = read_yaml("lexicon.yaml")
+    context = read_yaml("context.yaml")
+    data = read_yaml("rules.yaml")
     area_source, area_tags = _areas(lexicon)
     macros = {str(k): str(v) for k, v in (data.get("macros") or {}).items()}
     macros["area"] = area_source

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from safety.check import GENERAL, Answer, load_checks, read_answer
 from safety.normalise import fold, for_matching, sentences
 from safety.rules import MODIFIERS, Rule, RuleSet, Triggers, load
 from safety.tiers import Tier
@@ -40,6 +41,8 @@ CLEARED_ID = "CTX-CLEARED"
 RETRACTION_ID = "CTX-RETRACTION"
 INJECTION_ID = "CTX-INJECTION"
 WORSENING_ID = "CTX-WORSENING"
+CHECK_ANSWER_ID = "CTX-CHECK-ANSWER"
+FOLLOWUP_ID = "CTX-FOLLOWUP"
 PERSISTING_ID = "CTX-PERSISTING"
 
 
@@ -64,6 +67,8 @@ class Signal:
     """Context that changed the tier: hypothetical, other, resolved, passed, history, recent."""
     rule_tier: Tier = Tier.NONE
     """The rule's own tier before context."""
+    topic: str | None = None
+    """For a ``check`` signal: the cardinal area the safety question is about."""
 
     def to_json(self) -> dict[str, object]:
         """A small JSON object for CLIs, APIs and the flags table."""
@@ -75,6 +80,7 @@ class Signal:
             "kind": self.kind,
             "area": self.area,
             "modifiers": list(self.modifiers),
+            "topic": self.topic,
         }
 
 
@@ -126,6 +132,31 @@ class Assessment:
         )
 
     @property
+    def check_topic(self) -> str | None:
+        """At tier ``check``: the cardinal area of the one safety question to ask."""
+        if self.tier is not Tier.CHECK:
+            return None
+        return next((s.topic for s in self.signals if s.tier is Tier.CHECK and s.topic), GENERAL)
+
+    @property
+    def check_answer(self) -> Answer | None:
+        """How this message answered a pending safety question (``None``: none pending)."""
+        for signal in self.signals:
+            if signal.rule_id == CHECK_ANSWER_ID:
+                return Answer(signal.text)
+        return None
+
+    @property
+    def followup(self) -> bool:
+        """The message wants to carry on after a flag ("I'll push through", "what's next?")."""
+        return FOLLOWUP_ID in self.rule_ids
+
+    @property
+    def low_mood(self) -> bool:
+        """Low mood or hopelessness (without a crisis signal)."""
+        return not self.crisis and any(s.kind == "mood" and s.tier >= Tier.CAUTION for s in self.signals)
+
+    @property
     def retraction(self) -> bool:
         """The message takes something back ("jk", "never mind")."""
         return RETRACTION_ID in self.rule_ids
@@ -162,6 +193,8 @@ class ScreenContext:
     """Joint areas flagged then."""
     locked: bool = False
     """A stop or emergency lock stands for this person."""
+    pending_check: str | None = None
+    """The topic of the safety question the coach asked on the previous turn, if any."""
 
 
 def screen(text: str, context: ScreenContext | None = None) -> Assessment:
@@ -189,6 +222,8 @@ def screen(text: str, context: ScreenContext | None = None) -> Assessment:
     whole = " . ".join(normalised)
     signals.extend(_markers(whole, rules))
     signals.extend(_across_turns(normalised, rules, context))
+    if context.pending_check is not None:
+        signals.append(_check_answer(" . ".join(normalised), context.pending_check))
     tier = max((s.tier for s in signals), default=Tier.NONE)
     return Assessment(tier, signals, _excerpt(tier, top_sentences, signals))
 
@@ -327,6 +362,10 @@ def _read_target(
         if name in modifiers:
             tier = rule.modifier_tiers[name]
             break
+    if "other" in modifiers and _NOT_NOW & set(modifiers) and rule.kind != "crisis":
+        # Someone else's event that is over or long past ("my dad had a heart attack in
+        # 2015", "my friend fainted at a concert last year") calls for nothing now.
+        tier = Tier.NONE
     area = rules.area_of(match.group(0)) or _clause_area(start, end, sentence, rules)
     return Signal(
         rule_id=rule.id,
@@ -337,7 +376,11 @@ def _read_target(
         area=area if rule.kind in ("pain", "injury") else None,
         modifiers=modifiers,
         rule_tier=rule.tier,
+        topic=rule.topic,
     )
+
+
+_NOT_NOW = frozenset({"history", "recent", "resolved", "passed"})
 
 
 def _clause_area(start: int, end: int, sentence: _Sentence, rules: RuleSet) -> str | None:
@@ -396,6 +439,25 @@ def _severity(masked: str, found: list[Signal], rules: RuleSet) -> Signal | None
     )
 
 
+def _check_answer(whole: str, topic_name: str) -> Signal:
+    """The answer to the previous turn's safety question: a yes raises the tier."""
+    checks = load_checks()
+    topic = checks.topics.get(topic_name, checks.topics[GENERAL])
+    answer = read_answer(whole)
+    if answer is Answer.YES:
+        return Signal(
+            CHECK_ANSWER_ID,
+            topic.label,
+            topic.yes_tier,
+            answer.value,
+            kind="symptom",
+            rule_tier=topic.yes_tier,
+            topic=topic.name,
+        )
+    label = "answered the safety question" + (" with no" if answer is Answer.NO else "")
+    return Signal(CHECK_ANSWER_ID, label, Tier.NONE, answer.value, kind=MARKER_KIND)
+
+
 def _markers(whole: str, rules: RuleSet) -> list[Signal]:
     """Notes that never raise the tier: resolution, clearance, retraction, injection."""
     t = rules.triggers
@@ -405,6 +467,7 @@ def _markers(whole: str, rules: RuleSet) -> list[Signal]:
         (CLEARED_ID, "says a professional checked or cleared them", t.clearance),
         (RETRACTION_ID, "takes something back", t.retraction),
         (INJECTION_ID, "asks to switch the safety rules off", t.injection),
+        (FOLLOWUP_ID, "wants to carry on", t.followup),
     )
     for rule_id, label, regex in checks:
         match = regex.search(whole)

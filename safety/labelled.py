@@ -1,0 +1,109 @@
+"""Labelled safety messages: the corpus format shared by training, measuring and review.
+
+One JSON object per line (see ``safety/data/corpus/README.md``)::
+
+    {"text": "...", "label": "check", "acceptable": ["check", "stop", "emergency"],
+     "category": "cardinal_vague", "voice": "slang"}
+
+``label`` is the tier a careful coach gives; ``acceptable`` every tier that is not a
+mistake (it always holds the label); ``voice`` one of :data:`VOICES`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from safety.tiers import Tier
+
+VOICES = ("terse", "chatty", "slang", "non-native", "formal", "story")
+"""The ways people write that every file is spread over (held out one at a time)."""
+
+CORPUS_DIR = Path(__file__).parent / "data" / "corpus"
+"""The committed training corpus; ``tests/data/safety`` stays test data."""
+
+FILES = {
+    Tier.EMERGENCY: "emergency.jsonl",
+    Tier.STOP: "stop.jsonl",
+    Tier.CHECK: "check.jsonl",
+    Tier.CAUTION: "caution.jsonl",
+    Tier.NONE: "benign.jsonl",
+}
+"""The corpus file each label belongs in."""
+
+
+class CorpusError(ValueError):
+    """A corpus line is not a labelled message; the message names file and line."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One labelled message."""
+
+    text: str
+    label: Tier
+    acceptable: tuple[Tier, ...]
+    category: str
+    voice: str
+
+    def to_json(self) -> dict[str, object]:
+        """The row as one corpus line's object."""
+        return {
+            "text": self.text,
+            "label": self.label.value,
+            "acceptable": [t.value for t in self.acceptable],
+            "category": self.category,
+            "voice": self.voice,
+        }
+
+
+def parse(raw: object, where: str) -> Row:
+    """One row from a decoded JSON object.
+
+    Raises:
+        CorpusError: A field is missing or not a known tier or voice.
+    """
+    if not isinstance(raw, dict):
+        raise CorpusError(f"{where}: expected a JSON object")
+    try:
+        text = str(raw["text"]).strip()
+        label = Tier(str(raw["label"]))
+        acceptable = tuple(sorted({Tier(str(t)) for t in raw.get("acceptable") or [label]}))
+        voice = str(raw["voice"])
+        category = str(raw.get("category") or "uncategorised")
+    except (KeyError, ValueError) as exc:
+        raise CorpusError(f"{where}: not a labelled message ({exc})") from exc
+    if not text:
+        raise CorpusError(f"{where}: empty text")
+    if label not in acceptable:
+        raise CorpusError(f"{where}: label {label.value!r} is not among the acceptable tiers")
+    if voice not in VOICES:
+        raise CorpusError(f"{where}: unknown voice {voice!r} (use one of {', '.join(VOICES)})")
+    return Row(text, label, acceptable, category, voice)
+
+
+def read(paths: Iterable[Path]) -> list[Row]:
+    """Every row of the given JSON-lines files, in file order.
+
+    Raises:
+        CorpusError: A line is not a labelled message.
+    """
+    rows: list[Row] = []
+    for path in paths:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                raw = json.loads(line)
+            except ValueError as exc:
+                raise CorpusError(f"{where}: not JSON ({exc})") from exc
+            rows.append(parse(raw, where))
+    return rows
+
+
+def corpus_files(directory: Path = CORPUS_DIR) -> list[Path]:
+    """The corpus files of ``directory``, sorted (a stable order for training)."""
+    return sorted(directory.glob("*.jsonl"))
