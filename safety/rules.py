@@ -86,6 +86,7 @@ class Triggers:
     hypothetical_pre: re.Pattern[str]
     actuality: re.Pattern[str]
     general_question: re.Pattern[str]
+    general_question_open: re.Pattern[str]
     terminators: re.Pattern[str]
     worsening: re.Pattern[str]
     persisting: re.Pattern[str]
@@ -223,6 +224,7 @@ def _triggers(context: Mapping[str, Any], macros: Mapping[str, str]) -> Triggers
         ),
         actuality=compile_raw(context["actuality"]),
         general_question=compile_raw(context["general_question"]),
+        general_question_open=compile_raw(context["general_question_open"]),
         terminators=compile_raw(alternation("terminators")),
         worsening=_compile(context["worsening"], macros),
         persisting=_compile(context["persisting"], macros),
@@ -289,6 +291,16 @@ def _anchor_index(rules: tuple[Rule, ...]) -> tuple[re.Pattern[str], dict[str, t
     return regex, table
 
 
+def _spelling_map(lexicon: Mapping[str, Any]) -> dict[str, str]:
+    """Every word the screen respells: typos of symptom words, dropped g's ("feelin"),
+    and chat shorthand ("r" -> "are", "yrs" -> "years")."""
+    spellings = typo_map(lexicon["fuzzy_terms"], lexicon["not_typos"])
+    for word in lexicon["g_dropped"]:
+        spellings[str(word)[:-1]] = str(word)
+    spellings.update({str(k): str(v) for k, v in lexicon["shorthand"].items()})
+    return spellings
+
+
 @lru_cache(maxsize=1)
 def load() -> RuleSet:
     """The compiled rule set (cached for the life of the process).
@@ -324,7 +336,7 @@ def load() -> RuleSet:
         rules=rules,
         triggers=_triggers(context, macros),
         severity=severity,
-        typos=typo_map(lexicon["fuzzy_terms"], lexicon["not_typos"]),
+        typos=_spelling_map(lexicon),
         areas=re.compile(rf"{_LEFT}{area_source}{_RIGHT}"),
         area_tags=area_tags,
         anchor_regex=anchor_regex,

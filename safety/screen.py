@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from safety.check import GENERAL, Answer, load_checks, read_answer
+from safety.classifier import ScreenClassifier, default_classifier
 from safety.normalise import fold, for_matching, sentences
 from safety.rules import MODIFIERS, Rule, RuleSet, Triggers, load
 from safety.tiers import Tier
@@ -43,6 +44,14 @@ INJECTION_ID = "CTX-INJECTION"
 WORSENING_ID = "CTX-WORSENING"
 CHECK_ANSWER_ID = "CTX-CHECK-ANSWER"
 FOLLOWUP_ID = "CTX-FOLLOWUP"
+CLASSIFIER_ID = "CLF"
+CLASSIFIER_LABELS = {
+    Tier.EMERGENCY: "possible warning signs of an emergency",
+    Tier.CHECK: "something that needs a closer look",
+    Tier.STOP: "a symptom that needs rest and a check",
+    Tier.CAUTION: "something to take carefully",
+}
+"""Plain words for a classifier signal (it has no rule to name)."""
 PERSISTING_ID = "CTX-PERSISTING"
 
 
@@ -197,12 +206,19 @@ class ScreenContext:
     """The topic of the safety question the coach asked on the previous turn, if any."""
 
 
-def screen(text: str, context: ScreenContext | None = None) -> Assessment:
-    """Screen one message for red flags.
+def screen(
+    text: str,
+    context: ScreenContext | None = None,
+    *,
+    classifier: ScreenClassifier | None = None,
+) -> Assessment:
+    """Screen one message for red flags: the rules and the trained classifier, one verdict.
 
     Args:
         text: The message exactly as the person typed it (any unicode).
         context: Earlier turns' flags; without it the message is read on its own.
+        classifier: The learned detector (default: the committed export in
+            ``safety/data/model``); benchmarks pass one trained without a held-out voice.
 
     Returns:
         The assessment: the highest tier found, every signal, and an excerpt.
@@ -212,13 +228,30 @@ def screen(text: str, context: ScreenContext | None = None) -> Assessment:
     signals: list[Signal] = []
     top_sentences: list[tuple[Tier, str]] = []
     normalised: list[str] = []
+    readable: list[str] = []
     for sentence in sentences(fold(text)):
         norm = for_matching(sentence, rules.typos)
         normalised.append(norm)
-        found = _screen_sentence(norm, rules)
+        found, for_classifier = _screen_sentence(norm, rules)
+        readable.append(for_classifier)
         if found:
             signals.extend(found)
             top_sentences.append((max(s.tier for s in found), sentence))
+    model = classifier if classifier is not None else default_classifier()
+    if model is not None:
+        learned = model.verdict(" . ".join(readable))
+        if learned.tier > Tier.NONE:
+            signals.append(
+                Signal(
+                    f"{CLASSIFIER_ID}-{learned.tier.value.upper()}",
+                    CLASSIFIER_LABELS[learned.tier],
+                    learned.tier,
+                    f"p={learned.probability:.2f}",
+                    kind="classifier",
+                    rule_tier=learned.tier,
+                    topic=learned.topic,
+                )
+            )
     whole = " . ".join(normalised)
     signals.extend(_markers(whole, rules))
     signals.extend(_across_turns(normalised, rules, context))
@@ -226,6 +259,19 @@ def screen(text: str, context: ScreenContext | None = None) -> Assessment:
         signals.append(_check_answer(" . ".join(normalised), context.pending_check))
     tier = max((s.tier for s in signals), default=Tier.NONE)
     return Assessment(tier, signals, _excerpt(tier, top_sentences, signals))
+
+
+def _rule_tier(signals: list[Signal]) -> Tier:
+    return max((s.tier for s in signals), default=Tier.NONE)
+
+
+def classifier_text(text: str) -> str:
+    """The text the classifier reads for ``text`` (what it is trained on, too)."""
+    rules = load()
+    return " . ".join(
+        _screen_sentence(for_matching(sentence, rules.typos), rules)[1]
+        for sentence in sentences(fold(text))
+    )
 
 
 def _excerpt(tier: Tier, top_sentences: list[tuple[Tier, str]], signals: list[Signal]) -> str:
@@ -265,12 +311,16 @@ class _Sentence:
         return left, right
 
 
-def _screen_sentence(norm: str, rules: RuleSet) -> list[Signal]:
+def _screen_sentence(norm: str, rules: RuleSet) -> tuple[list[Signal], str]:
+    """The rules' signals in one normalised sentence, and the sentence as the classifier
+    reads it: idioms removed and every target that context settled (negated, someone
+    else's past, a question) replaced by a marker word, so context applies to both."""
     triggers = rules.triggers
     masked = triggers.idioms.sub(_blank, norm)
     unprompted = triggers.injection.sub(_blank, masked)
     sentence = _Sentence(masked, triggers.pseudo.sub(_blank, unprompted))
     best: dict[str, Signal] = {}
+    settled: list[tuple[int, int]] = []
     for index in rules.candidates(masked):
         rule = rules.rules[index]
         if rule.unless is not None and rule.unless.search(masked):
@@ -279,13 +329,36 @@ def _screen_sentence(norm: str, rules: RuleSet) -> list[Signal]:
             continue
         for match in rule.regex.finditer(masked):
             signal = _read_target(rule, match, sentence, rules)
+            if signal is None or (signal.tier is Tier.NONE and rule.tier > Tier.NONE):
+                settled.append(match.span())
             if signal is not None and (rule.id not in best or signal.tier > best[rule.id].tier):
                 best[rule.id] = signal
     found = list(best.values())
     score = _severity(masked, found, rules)
     if score is not None:
         found.append(score)
-    return found
+    return found, _for_classifier(masked, settled)
+
+
+SETTLED_MARK = " settledmention "
+"""What the classifier reads in place of a target its context settled."""
+
+
+def _for_classifier(masked: str, settled: list[tuple[int, int]]) -> str:
+    if settled:
+        pieces: list[str] = []
+        last = 0
+        for start, end in sorted(settled):
+            if start < last:
+                # Overlapping targets: extend the settled stretch.
+                last = max(last, end)
+                continue
+            pieces.append(masked[last:start])
+            pieces.append(SETTLED_MARK)
+            last = end
+        pieces.append(masked[last:])
+        masked = "".join(pieces)
+    return masked.replace("#", " ")
 
 
 def _modifiers(
@@ -323,7 +396,10 @@ def _hypothetical(text: str, pre: str, clause: str, t: Triggers) -> bool:
         return False
     if t.hypothetical_pre.search(pre):
         return True
-    # A general question that names nobody: "is shortness of breath normal?"
+    # A general question that names nobody: "is shortness of breath normal?", "why do
+    # people pass out on max squats"
+    if t.general_question_open.search(text):
+        return True
     stripped = text.rstrip()
     return (
         stripped.endswith("?")

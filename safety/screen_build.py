@@ -1,0 +1,201 @@
+"""Build and measure the screen's classifier (build time: imports scikit-learn).
+
+- ``python -m safety.screen_build`` (what ``make models`` runs) trains on every row of
+  ``safety/data/corpus`` and exports ``safety/data/model/screen.{json,npy}``.
+- :func:`voice_folds` trains without one voice and screens that voice's rows with the
+  rules plus the fold's classifier, for every voice: the figures the issue asks for,
+  per voice and overall (``benchmarks/safety.py`` prints them; a test gates on them).
+
+The classifier learns from :func:`safety.screen.classifier_text`, the message as the
+rules' context left it, so a change to the rules or context means a rebuild (a test
+rebuilds the export and compares it byte for byte).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from safety.classifier import MODEL_PATH, ScreenClassifier
+from safety.labelled import VOICES, Row, corpus_files, read
+from safety.screen import classifier_text, screen
+from safety.textclf import TextClassifier
+from safety.textclf_train import TrainOptions, train_and_export
+from safety.tiers import Tier
+
+OPTIONS = TrainOptions()
+"""The training settings of the committed export."""
+
+
+def train(rows: Sequence[Row], path: Path, options: TrainOptions = OPTIONS) -> ScreenClassifier:
+    """Train on ``rows`` and export to ``path`` (``.json`` + ``.npy``); return it loaded."""
+    texts = [classifier_text(row.text) for row in rows]
+    labels = [row.label.value for row in rows]
+    model: TextClassifier = train_and_export(texts, labels, path, options)
+    return ScreenClassifier(model)
+
+
+def build(path: Path = MODEL_PATH) -> int:
+    """Train on the whole committed corpus and export; returns the number of rows."""
+    rows = read(corpus_files())
+    train(rows, path)
+    return len(rows)
+
+
+@dataclass
+class Figures:
+    """Recall and false positives of the whole screen on some rows."""
+
+    messages: int = 0
+    emergency: int = 0
+    emergency_hits: int = 0
+    emergency_or_check_hits: int = 0
+    stop_or_worse: int = 0
+    stop_or_worse_hits: int = 0
+    benign: int = 0
+    benign_stop: int = 0
+    benign_check: int = 0
+    misses: list[dict[str, object]] = field(default_factory=list)
+
+    def add(self, row: Row, got: Tier) -> None:
+        """Count one screened row."""
+        self.messages += 1
+        if row.label is Tier.EMERGENCY:
+            self.emergency += 1
+            self.emergency_hits += got is Tier.EMERGENCY
+            self.emergency_or_check_hits += got in (Tier.EMERGENCY, Tier.CHECK)
+        if min(row.acceptable) >= Tier.STOP:
+            self.stop_or_worse += 1
+            self.stop_or_worse_hits += got >= Tier.STOP
+        if row.label is Tier.NONE:
+            self.benign += 1
+            self.benign_stop += got >= Tier.STOP and got not in row.acceptable
+            self.benign_check += got >= Tier.CHECK and got not in row.acceptable
+        if got not in row.acceptable:
+            self.misses.append(
+                {
+                    "text": row.text,
+                    "got": got.value,
+                    "label": row.label.value,
+                    "category": row.category,
+                    "voice": row.voice,
+                }
+            )
+
+    def merge(self, other: Figures) -> None:
+        """Add another set of counts to this one."""
+        for name in (
+            "messages",
+            "emergency",
+            "emergency_hits",
+            "emergency_or_check_hits",
+            "stop_or_worse",
+            "stop_or_worse_hits",
+            "benign",
+            "benign_stop",
+            "benign_check",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.misses.extend(other.misses)
+
+    @property
+    def emergency_recall(self) -> float:
+        return _share(self.emergency_hits, self.emergency, 1.0)
+
+    @property
+    def emergency_or_check_recall(self) -> float:
+        return _share(self.emergency_or_check_hits, self.emergency, 1.0)
+
+    @property
+    def stop_or_worse_recall(self) -> float:
+        return _share(self.stop_or_worse_hits, self.stop_or_worse, 1.0)
+
+    @property
+    def benign_fp_stop_or_worse(self) -> float:
+        return _share(self.benign_stop, self.benign, 0.0)
+
+    @property
+    def benign_fp_check_or_worse(self) -> float:
+        return _share(self.benign_check, self.benign, 0.0)
+
+    def to_json(self) -> dict[str, object]:
+        """The figures, rounded, without the misses."""
+        return {
+            "messages": self.messages,
+            "emergency_messages": self.emergency,
+            "emergency_recall": round(self.emergency_recall, 4),
+            "emergency_or_check_recall": round(self.emergency_or_check_recall, 4),
+            "stop_or_worse_messages": self.stop_or_worse,
+            "stop_or_worse_recall": round(self.stop_or_worse_recall, 4),
+            "benign_messages": self.benign,
+            "benign_fp_stop_or_worse": round(self.benign_fp_stop_or_worse, 4),
+            "benign_fp_check_or_worse": round(self.benign_fp_check_or_worse, 4),
+        }
+
+
+TARGETS = {
+    "emergency_recall": 0.99,
+    "emergency_or_check_recall": 0.995,
+    "stop_or_worse_recall": 0.97,
+    "benign_fp_stop_or_worse": 0.02,
+    "benign_fp_check_or_worse": 0.08,
+}
+"""The issue's voice-held-out targets (recalls at least, false positives at most)."""
+
+
+def _share(part: int, whole: int, empty: float) -> float:
+    return part / whole if whole else empty
+
+
+def measure(rows: Sequence[Row], classifier: ScreenClassifier | None) -> Figures:
+    """Screen every row with the rules and ``classifier``; count the figures."""
+    figures = Figures()
+    for row in rows:
+        figures.add(row, screen(row.text, classifier=classifier).tier)
+    return figures
+
+
+def voice_folds(rows: Sequence[Row], options: TrainOptions = OPTIONS) -> dict[str, Figures]:
+    """Figures per held-out voice (trained on the other voices) and ``"overall"``."""
+    result: dict[str, Figures] = {}
+    overall = Figures()
+    with tempfile.TemporaryDirectory() as tmp:
+        for voice in VOICES:
+            held = [row for row in rows if row.voice == voice]
+            kept = [row for row in rows if row.voice != voice]
+            if not held:
+                continue
+            fold_model = train(kept, Path(tmp) / f"without-{voice}", options)
+            figures = measure(held, fold_model)
+            result[voice] = figures
+            overall.merge(figures)
+    result["overall"] = overall
+    return result
+
+
+def missed_targets(figures: Figures) -> list[str]:
+    """The targets ``figures`` misses, as readable lines (empty when all are met)."""
+    values = figures.to_json()
+    missed: list[str] = []
+    for name, target in TARGETS.items():
+        value = float(str(values[name]))
+        ok = value <= target if name.startswith("benign") else value >= target
+        if not ok:
+            missed.append(f"{name} = {value:.4f} (target {target})")
+    return missed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Train and export the screen's classifier.")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH, help="Export path (no suffix).")
+    args = parser.parse_args(argv)
+    count = build(args.out)
+    print(f"trained the screen classifier on {count} messages -> {args.out}.json/.npy")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
