@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli.main import app
-from agent.live import session
+from agent.coaching import session
 from agent.loop import utc_now
 from agent.memory import store
 from agent.memory.db import connect
@@ -140,7 +140,7 @@ def test_voice_without_espeak_says_how_to_enable_it(
     db_path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _prepare(db_path)
-    monkeypatch.setattr("agent.live.voice.available", lambda: False)
+    monkeypatch.setattr("agent.cli.voice.available", lambda: False)
     result = CliRunner().invoke(
         app, ["workout", "--user", "sam", "--db", db_path, "--voice"], input=""
     )
@@ -153,7 +153,7 @@ def test_voice_without_espeak_says_how_to_enable_it(
     not __import__("shutil").which("espeak-ng"), reason="espeak-ng is not installed"
 )
 def test_voice_cue_produces_an_audio_file(tmp_path: Path) -> None:
-    from agent.live import voice
+    from agent.cli import voice
 
     wav = tmp_path / "cue.wav"
     assert voice.synthesize("Goblet squat, set 1 of 3: 8 to 12 reps.", wav)

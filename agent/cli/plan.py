@@ -13,13 +13,13 @@ from typing import Annotated
 import typer
 
 from agent.cli.common import DbOption, JsonOption, UserOption, fail, open_db, user_name
+from agent.coaching.plan import Overrides, areas, build_request, save_planned
 from agent.errors import ToolRetry
 from agent.loop import utc_now
 from agent.memory import store
 from agent.planning.catalog import LEVELS
 from agent.planning.models import GOALS, Session
 from agent.planning.session import build_session
-from agent.tools.planning_tools import Overrides, areas, build_request, save_planned
 from safety.flags import is_plan_locked
 
 MinutesOption = Annotated[

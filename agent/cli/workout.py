@@ -10,14 +10,16 @@ import sqlite_utils
 import typer
 from rich.console import Console
 
+from agent.cli import voice
 from agent.cli.common import DbOption, JsonOption, UserOption, open_db, user_name
+from agent.cli.rest import countdown
+from agent.coaching import session, week
 from agent.config import default_model_name
 from agent.errors import CoachError, UserInputError
-from agent.live import persist, session, voice, week
-from agent.live.rest import countdown
-from agent.live.transcript import record_step
 from agent.loop import Coach, TurnResult, utc_now
 from agent.memory import store
+from agent.memory import workouts as persist
+from agent.memory.transcript import record_step
 from agent.models import get_model
 from safety.gate import is_plan_locked
 

@@ -553,7 +553,7 @@ def _log_live(who: Caller, body: LogSetsRequest) -> list[int]:
     Raises:
         HTTPException: 409 when the session cannot take the set in its current state.
     """
-    from agent.live import session as live
+    from agent.coaching import session as live
     from safety.gate import is_plan_locked
 
     ids: list[int] = []

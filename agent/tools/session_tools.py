@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from agent.coaching import session
 from agent.errors import ToolRetry
-from agent.live import session
 from agent.tools.context import ToolContext
 from agent.tools.registry import Tool
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agent.live import router as live_router
 from agent.models.base import AssistantMessage, ToolCall
+from agent.models.offline import router as live_router
 from agent.models.offline.policy import Understanding, first_round, follow_up, understand
 from agent.models.offline.replies import render_reply
 from agent.models.offline.state import read_state
@@ -53,7 +53,7 @@ class OfflineModel:
 
 
 def _live_calls(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> list[ToolCall]:
-    """During a live workout, session phrases go to the session tools (agent.live.router)."""
+    """During a live workout, session phrases go to the session tools (router.py)."""
     offered = {str((t.get("function") or {}).get("name")) for t in tools}
     routed = live_router.route(messages, offered) or []
     return [

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
+from agent.coaching.plan import planned_session, read_history
 from agent.memory import history as memory_history
 from agent.memory import store
 from agent.memory.notes import add_note
@@ -16,7 +17,7 @@ from agent.models.scripted import ScriptedModel, call, calls, say
 from agent.planning.models import Session
 from agent.tools import default_registry
 from agent.tools.context import ToolContext
-from agent.tools.planning_tools import planned_session, read_history, tools
+from agent.tools.planning_tools import tools
 from agent.tools.registry import ToolOutcome, ToolRegistry
 from tests.factories import make_coach, make_user
 

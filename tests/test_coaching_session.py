@@ -8,10 +8,11 @@ from typing import Any
 
 import sqlite_utils
 
-from agent.live import persist, session
+from agent.coaching import session
 from agent.live.state import LiveState
 from agent.loop import Coach
 from agent.memory import store
+from agent.memory import workouts as persist
 from agent.models.scripted import ScriptedModel, call, calls, say
 from agent.planning.catalog import constraint_tags
 from tests.factories import make_coach, make_user

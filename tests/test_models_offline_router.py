@@ -9,10 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli.main import app
-from agent.live import router
 from agent.loop import utc_now
 from agent.memory import store
 from agent.memory.db import connect
+from agent.models.offline import router
 
 _OFFERED = set(router.SESSION_TOOLS) | {"record_feedback"}
 

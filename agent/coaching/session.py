@@ -13,12 +13,13 @@ from typing import Any
 import sqlite_utils
 
 import prompts
-from agent.live import persist, planner_bridge
+from agent.coaching import planner_bridge
+from agent.coaching.plan import Overrides, build_request
 from agent.live import state as sm
 from agent.live.state import LiveExercise, LiveState, Phase
 from agent.live.units import normalise_unit, round_load
 from agent.memory import history, store
-from agent.tools.planning_tools import Overrides, build_request
+from agent.memory import workouts as persist
 
 RESUME_WITHIN = timedelta(hours=12)
 """An unfinished session older than this is closed rather than resumed."""
