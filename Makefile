@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: chat test lint typecheck unit venv browser-deps bench clean
+.PHONY: chat test lint typecheck unit venv browser-deps bench clean models
 
 chat: $(STAMP)
 	$(BIN)/coach chat
@@ -38,6 +38,11 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -n 2
+
+# Trained models, rebuilt from their corpora (deterministic: the same files every time).
+# safety/data/model/screen.{json,npy}: the red-flag screen's classifier.
+models: $(STAMP)
+	$(BIN)/python -m safety.screen_build
 
 bench: $(STAMP)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b; done

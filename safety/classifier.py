@@ -12,7 +12,8 @@ Its calibrated probabilities become a tier by the thresholds in :class:`Threshol
 - else ``P(emergency) >= check_emergency`` or ``P(check) + P(emergency) >= check``: check
   (the classifier is worried but below its emergency threshold: ask one question);
 - else ``P(stop) + P(emergency) >= stop``: stop;
-- else ``P(caution) >= caution``: caution.
+- else nothing: the classifier is a red-flag detector, and caution stays with the rules
+  (their labels and joint areas say what to protect).
 
 The screen's tier is the higher of this and the rules' tier, so neither detector can
 lower what the other found.
@@ -40,7 +41,6 @@ class Thresholds:
     check_emergency: float = 0.2
     check: float = 0.45
     stop: float = 0.5
-    caution: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,6 @@ class ScreenClassifier:
         severe = p[Tier.STOP] + emergency
         if severe >= t.stop:
             return Verdict(Tier.STOP, severe)
-        if p[Tier.CAUTION] >= t.caution:
-            return Verdict(Tier.CAUTION, p[Tier.CAUTION])
         return Verdict(Tier.NONE, p[Tier.NONE])
 
 

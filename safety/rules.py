@@ -95,6 +95,9 @@ class Triggers:
     resolution_statement: re.Pattern[str]
     injection: re.Pattern[str]
     followup: re.Pattern[str]
+    negation_list: re.Pattern[str]
+    media: re.Pattern[str]
+    other_over: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,9 @@ def _triggers(context: Mapping[str, Any], macros: Mapping[str, str]) -> Triggers
         resolution_statement=_compile(context["resolution_statement"], macros),
         injection=_compile(context["injection"], macros),
         followup=_compile(context["followup"], macros),
+        negation_list=compile_raw(rf"{_LEFT}(?:{alternation('negation_list')}){_RIGHT}(?: any)?"),
+        media=compile_raw(context["media"]),
+        other_over=compile_raw(context["other_over"]),
     )
 
 

@@ -21,7 +21,7 @@ The highest tier of any signal in any sentence is the message's tier.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from safety.check import GENERAL, Answer, load_checks, read_answer
 from safety.classifier import ScreenClassifier, default_classifier
@@ -253,12 +253,30 @@ def screen(
                 )
             )
     whole = " . ".join(normalised)
+    signals = _others_not_now(signals, whole, rules.triggers)
     signals.extend(_markers(whole, rules))
     signals.extend(_across_turns(normalised, rules, context))
     if context.pending_check is not None:
         signals.append(_check_answer(" . ".join(normalised), context.pending_check))
     tier = max((s.tier for s in signals), default=Tier.NONE)
     return Assessment(tier, signals, _excerpt(tier, top_sentences, signals))
+
+
+def _others_not_now(signals: list[Signal], whole: str, t: Triggers) -> list[Signal]:
+    """Someone else's event told as past, over, or from a film or the news is no alarm.
+
+    The time often sits in another sentence ("Wife fainted at our wedding. Eight years
+    ago."), so this reads the whole message. Crisis signals are never lowered.
+    """
+    others = [s for s in signals if "other" in s.modifiers and s.kind != "crisis"]
+    if not others or not (
+        t.history.search(whole) or t.other_over.search(whole) or t.media.search(whole)
+    ):
+        return signals
+    return [
+        replace(s, tier=Tier.NONE) if "other" in s.modifiers and s.kind != "crisis" else s
+        for s in signals
+    ]
 
 
 def _rule_tier(signals: list[Signal]) -> Tier:
@@ -372,7 +390,9 @@ def _modifiers(
     back = bool(t.recurrence.search(text, end))
     resolved = not back and bool(t.resolution_pre.search(pre) or t.resolution_post.search(post))
     passed = not back and not resolved and bool(t.resolution_followup.search(text, end))
-    if not resolved and not passed and (t.negation_pre.search(pre) or t.negation_post.search(post)):
+    if not resolved and not passed and (
+        _window_negated(pre, t) or t.negation_post.search(post) or _list_negated(pre, t)
+    ):
         return True, ()
     clause = text[left:right]
     found: list[str] = []
@@ -389,6 +409,32 @@ def _modifiers(
     if t.recent.search(clause):
         found.append("recent")
     return False, tuple(found)
+
+
+_LIST_SEPARATORS = re.compile(r",|\b(?:or|nor|and)\b")
+_LIST_ITEM_WORDS = 4
+_LIST_ITEMS = 10
+
+
+def _window_negated(pre: str, t: Triggers) -> bool:
+    """A negation a few words before the target, with no comma between: after a comma
+    only a list carries it on ("didnt warm up, chest hurts" is not a denial)."""
+    return bool(t.negation_pre.search(pre[pre.rfind(",") + 1 :]))
+
+
+def _list_negated(pre: str, t: Triggers) -> bool:
+    """A negation whose scope runs across a list up to the target (ConText), e.g. "no
+    chest pain, dizziness or shortness of breath", "neither pain nor swelling"."""
+    last = None
+    for match in t.negation_list.finditer(pre):
+        last = match
+    if last is None:
+        return False
+    gap = pre[last.end() :]
+    if t.actuality.search(gap) or not _LIST_SEPARATORS.search(gap):
+        return False
+    items = _LIST_SEPARATORS.split(gap)
+    return len(items) <= _LIST_ITEMS and all(len(i.split()) <= _LIST_ITEM_WORDS for i in items)
 
 
 def _hypothetical(text: str, pre: str, clause: str, t: Triggers) -> bool:

@@ -4,7 +4,10 @@
   ``safety/data/corpus`` and exports ``safety/data/model/screen.{json,npy}``.
 - :func:`voice_folds` trains without one voice and screens that voice's rows with the
   rules plus the fold's classifier, for every voice: the figures the issue asks for,
-  per voice and overall (``benchmarks/safety.py`` prints them; a test gates on them).
+  per voice and overall. ``make models`` writes them to ``safety/data/model/folds.json``
+  with a fingerprint of every input (corpus, rule data, screening code); the test suite
+  checks the fingerprint is current and gates on the figures, and ``benchmarks/safety.py``
+  recomputes them from scratch.
 
 The classifier learns from :func:`safety.screen.classifier_text`, the message as the
 rules' context left it, so a change to the rules or context means a rebuild (a test
@@ -14,6 +17,8 @@ rebuilds the export and compares it byte for byte).
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -188,12 +193,69 @@ def missed_targets(figures: Figures) -> list[str]:
     return missed
 
 
+FOLDS_PATH = MODEL_PATH.parent / "folds.json"
+"""The voice-held-out figures of the committed rules, corpus and training settings."""
+
+_SAFETY_DIR = Path(__file__).parent
+_INPUT_CODE = (
+    "check.py",
+    "classifier.py",
+    "labelled.py",
+    "normalise.py",
+    "rules.py",
+    "screen.py",
+    "screen_build.py",
+    "textclf.py",
+    "textclf_train.py",
+    "tiers.py",
+)
+
+
+def fingerprint() -> str:
+    """SHA-256 over everything the fold figures depend on: corpus, rule data, code."""
+    digest = hashlib.sha256()
+    files = [
+        *corpus_files(),
+        *sorted((_SAFETY_DIR / "data").glob("*.yaml")),
+        *(_SAFETY_DIR / name for name in _INPUT_CODE),
+    ]
+    for path in files:
+        digest.update(path.relative_to(_SAFETY_DIR).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def folds_report(results: dict[str, Figures]) -> dict[str, object]:
+    """The fold figures as JSON: per voice, overall, the targets and what is missed."""
+    return {
+        "fingerprint": fingerprint(),
+        "per_voice": {voice: f.to_json() for voice, f in results.items() if voice != "overall"},
+        "overall": results["overall"].to_json(),
+        "targets": TARGETS,
+        "missed": missed_targets(results["overall"]),
+    }
+
+
+def write_folds(path: Path = FOLDS_PATH) -> dict[str, object]:
+    """Run the voice-held-out folds on the committed corpus and write ``path``."""
+    report = folds_report(voice_folds(read(corpus_files())))
+    path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return report
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train and export the screen's classifier.")
     parser.add_argument("--out", type=Path, default=MODEL_PATH, help="Export path (no suffix).")
+    parser.add_argument(
+        "--no-folds", action="store_true", help="Skip the voice-held-out figures (folds.json)."
+    )
     args = parser.parse_args(argv)
     count = build(args.out)
     print(f"trained the screen classifier on {count} messages -> {args.out}.json/.npy")
+    if not args.no_folds:
+        report = write_folds()
+        print(f"voice-held-out figures -> {FOLDS_PATH}: {json.dumps(report['overall'])}")
     return 0
 
 
