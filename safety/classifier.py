@@ -40,7 +40,7 @@ class Thresholds:
     emergency: float = 0.5
     check_emergency: float = 0.2
     check: float = 0.45
-    stop: float = 0.5
+    stop: float = 0.6
 
 
 @dataclass(frozen=True)

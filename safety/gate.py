@@ -175,13 +175,13 @@ def settle(
             message_id=message_id,
             assessment=assessment,
             now=now,
-            lock=tier >= Tier.STOP and not assessment.about_other,
+            lock=tier >= Tier.STOP and not assessment.about_other and not assessment.low_mood,
             check_topic=assessment.check_topic if ask else None,
         )
     plan_locked = is_plan_locked(db, user_id)
 
     # 4. What the person sees.
-    reply = reply_for(assessment)
+    reply = None if assessment.low_mood else reply_for(assessment)
     if reply is None and held_emergency and held and not resolved:
         reply = prompts.render("safety/emergency_followup.j2", labels=assessment.labels)
     elif reply is None and held_emergency and assessment.followup:

@@ -96,6 +96,8 @@ class Triggers:
     injection: re.Pattern[str]
     followup: re.Pattern[str]
     negation_list: re.Pattern[str]
+    negation_scope: re.Pattern[str]
+    settled_subject: re.Pattern[str]
     media: re.Pattern[str]
     other_over: re.Pattern[str]
 
@@ -237,6 +239,11 @@ def _triggers(context: Mapping[str, Any], macros: Mapping[str, str]) -> Triggers
         injection=_compile(context["injection"], macros),
         followup=_compile(context["followup"], macros),
         negation_list=compile_raw(rf"{_LEFT}(?:{alternation('negation_list')}){_RIGHT}(?: any)?"),
+        negation_scope=compile_raw(
+            rf"{_LEFT}(?:{alternation('negation_pre')}){_RIGHT}"
+            rf"((?:\s+(?!(?:{alternation('scope_stops')})\b)[\w#]+){{1,{window}}})"
+        ),
+        settled_subject=_compile(context["settled_subject"], macros),
         media=compile_raw(context["media"]),
         other_over=compile_raw(context["other_over"]),
     )

@@ -162,8 +162,17 @@ class Assessment:
 
     @property
     def low_mood(self) -> bool:
-        """Low mood or hopelessness (without a crisis signal)."""
-        return not self.crisis and any(s.kind == "mood" and s.tier >= Tier.CAUTION for s in self.signals)
+        """Low mood or hopelessness, and nothing physical at stop or above, no crisis.
+
+        The classifier may read such a message as a stop; it still gets the warm reply.
+        """
+        if self.crisis or self.tier is Tier.EMERGENCY:
+            return False
+        mood = any(s.kind == "mood" and s.tier >= Tier.CAUTION for s in self.signals)
+        physical = any(
+            s.tier >= Tier.STOP and s.kind not in ("mood", "classifier") for s in self.signals
+        )
+        return mood and not physical
 
     @property
     def retraction(self) -> bool:
@@ -355,6 +364,8 @@ def _screen_sentence(norm: str, rules: RuleSet) -> tuple[list[Signal], str]:
     score = _severity(masked, found, rules)
     if score is not None:
         found.append(score)
+    settled.extend(m.span(1) for m in triggers.negation_scope.finditer(sentence.triggers))
+    settled.extend(m.span() for m in triggers.settled_subject.finditer(sentence.triggers))
     return found, _for_classifier(masked, settled)
 
 

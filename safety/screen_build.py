@@ -34,6 +34,16 @@ from safety.tiers import Tier
 OPTIONS = TrainOptions()
 """The training settings of the committed export."""
 
+ORDINARY_PATH = Path(__file__).parent / "data" / "ordinary.jsonl"
+"""Everyday coaching chat labelled ``none`` (a snapshot of the offline model's NLU corpus,
+kept to what the rules screen at none): training only, so the classifier learns what
+ordinary messages look like and stays quiet on "my workout was hard"."""
+
+
+def training_rows(corpus: Sequence[Row]) -> list[Row]:
+    """The corpus rows plus the ordinary chat, in a fixed order."""
+    return [*corpus, *read([ORDINARY_PATH])]
+
 
 def train(rows: Sequence[Row], path: Path, options: TrainOptions = OPTIONS) -> ScreenClassifier:
     """Train on ``rows`` and export to ``path`` (``.json`` + ``.npy``); return it loaded."""
@@ -45,7 +55,7 @@ def train(rows: Sequence[Row], path: Path, options: TrainOptions = OPTIONS) -> S
 
 def build(path: Path = MODEL_PATH) -> int:
     """Train on the whole committed corpus and export; returns the number of rows."""
-    rows = read(corpus_files())
+    rows = training_rows(read(corpus_files()))
     train(rows, path)
     return len(rows)
 
@@ -167,10 +177,11 @@ def voice_folds(rows: Sequence[Row], options: TrainOptions = OPTIONS) -> dict[st
     """Figures per held-out voice (trained on the other voices) and ``"overall"``."""
     result: dict[str, Figures] = {}
     overall = Figures()
+    everything = training_rows(rows)
     with tempfile.TemporaryDirectory() as tmp:
         for voice in VOICES:
             held = [row for row in rows if row.voice == voice]
-            kept = [row for row in rows if row.voice != voice]
+            kept = [row for row in everything if row.voice != voice]
             if not held:
                 continue
             fold_model = train(kept, Path(tmp) / f"without-{voice}", options)
@@ -216,6 +227,7 @@ def fingerprint() -> str:
     digest = hashlib.sha256()
     files = [
         *corpus_files(),
+        ORDINARY_PATH,
         *sorted((_SAFETY_DIR / "data").glob("*.yaml")),
         *(_SAFETY_DIR / name for name in _INPUT_CODE),
     ]

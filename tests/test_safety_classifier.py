@@ -19,7 +19,7 @@ import pytest
 from safety.classifier import MODEL_PATH, ScreenClassifier, Thresholds
 from safety.labelled import corpus_files, read
 from safety.screen import classifier_text
-from safety.screen_build import OPTIONS
+from safety.screen_build import OPTIONS, training_rows
 from safety.textclf import TextClassifier, export_paths
 from safety.textclf_train import export, fit, sklearn_probabilities
 from safety.tiers import Tier
@@ -27,7 +27,7 @@ from safety.tiers import Tier
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, list[str], Path]:
-    rows = read(corpus_files())
+    rows = training_rows(read(corpus_files()))
     texts = [classifier_text(row.text) for row in rows]
     pipeline = fit(texts, [row.label.value for row in rows], OPTIONS)
     path = tmp_path_factory.mktemp("model") / "screen"
