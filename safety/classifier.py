@@ -21,6 +21,7 @@ lower what the other found.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +32,14 @@ from safety.tiers import Tier
 
 MODEL_PATH = Path(__file__).parent / "data" / "model" / "screen"
 """The committed export: ``screen.json`` and ``screen.npy``."""
+
+MIN_WORDS = 3
+"""Fewest words (three letters or more) the classifier needs before it says anything."""
+
+SETTLED_WORD = "settledmention"
+"""The marker the screen puts where context settled a mention (see ``screen``)."""
+
+_WORDS = re.compile(r"[a-z]{3,}")
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,14 @@ class ScreenClassifier:
         return {Tier(k): v for k, v in self.model.probabilities(readable).items()}
 
     def verdict(self, readable: str) -> Verdict:
-        """The classifier's tier for a classifier text (see the module docstring)."""
+        """The classifier's tier for a classifier text (see the module docstring).
+
+        It abstains (tier none) on fewer than :data:`MIN_WORDS` words of three letters or
+        more: "ok", "n" or "3" carry nothing to learn from, and a near-empty input only
+        echoes the class priors.
+        """
+        if len([w for w in _WORDS.findall(readable) if w != SETTLED_WORD]) < MIN_WORDS:
+            return Verdict(Tier.NONE, 1.0)
         p = self.probabilities(readable)
         t = self.thresholds
         emergency = p[Tier.EMERGENCY]

@@ -31,8 +31,8 @@ import sqlite_utils
 
 import prompts
 from safety import flags
-from safety.flags import is_plan_locked
 from safety.check import GENERAL, Answer, load_checks
+from safety.flags import is_plan_locked
 from safety.screen import Assessment, ScreenContext, screen
 from safety.tiers import Tier
 

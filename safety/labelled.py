@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from safety.tiers import Tier
 
@@ -102,6 +103,74 @@ def read(paths: Iterable[Path]) -> list[Row]:
                 raise CorpusError(f"{where}: not JSON ({exc})") from exc
             rows.append(parse(raw, where))
     return rows
+
+
+REVIEWED_CATEGORY = "reviewed"
+"""Category of rows that came from the operators' review queue."""
+
+
+def from_review(raw: dict[str, Any], voice: str | None) -> Row | None:
+    """A corpus row from one ``coach review export`` line, or ``None`` when it says nothing.
+
+    The operator's verdict decides the label: a false positive is ``none`` (caution also
+    acceptable), a true positive keeps the screen's tier, and a ``label`` the operator
+    added to the line (for a ``wrong_tier`` or escalated flag) always wins. The voice is
+    the line's own ``voice`` or ``voice`` given here.
+
+    Raises:
+        CorpusError: The line has no text, an unknown tier or voice, or no voice at all.
+    """
+    text = str(raw.get("text") or "").strip()
+    if not text:
+        raise CorpusError(f"flag {raw.get('flag_id')}: no text")
+    decision = raw.get("decision")
+    label: Tier | None
+    acceptable: tuple[Tier, ...]
+    try:
+        if raw.get("label"):
+            label = Tier(str(raw["label"]))
+            acceptable = (label,)
+        elif raw.get("status") == "false_positive" or decision == "false_positive":
+            label, acceptable = Tier.NONE, (Tier.NONE, Tier.CAUTION)
+        elif decision == "true_positive" or (decision is None and raw.get("status") == "resolved"):
+            label = Tier(str(raw["tier"]))
+            acceptable = (label,)
+        else:
+            return None
+    except (KeyError, ValueError) as exc:
+        raise CorpusError(f"flag {raw.get('flag_id')}: unknown tier ({exc})") from exc
+    chosen = str(raw.get("voice") or voice or "")
+    if not chosen:
+        raise CorpusError(f"flag {raw.get('flag_id')}: no voice (add --voice)")
+    return parse(
+        {
+            "text": text,
+            "label": label.value,
+            "acceptable": [t.value for t in acceptable],
+            "category": REVIEWED_CATEGORY,
+            "voice": chosen,
+        },
+        f"flag {raw.get('flag_id')}",
+    )
+
+
+def append(rows: Iterable[Row], directory: Path = CORPUS_DIR) -> int:
+    """Append rows to the corpus file of their label, skipping texts already in the corpus.
+
+    Returns:
+        How many rows were added.
+    """
+    known = {row.text for row in read(corpus_files(directory))}
+    added = 0
+    for row in rows:
+        if row.text in known:
+            continue
+        known.add(row.text)
+        path = directory / FILES[row.label]
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(row.to_json(), ensure_ascii=False) + "\n")
+        added += 1
+    return added
 
 
 def corpus_files(directory: Path = CORPUS_DIR) -> list[Path]:

@@ -115,6 +115,8 @@ class RuleSet:
     anchor_regex: re.Pattern[str]
     anchor_rules: dict[str, tuple[int, ...]]
     by_id: dict[str, Rule] = field(default_factory=dict)
+    stopwords: frozenset[str] = frozenset()
+    """Words the classifier does not read (``classifier_stopwords`` in lexicon.yaml)."""
 
     def candidates(self, text: str) -> list[int]:
         """Indices of the rules whose anchors occur in ``text``, in file order."""
@@ -305,8 +307,11 @@ def _anchor_index(rules: tuple[Rule, ...]) -> tuple[re.Pattern[str], dict[str, t
 
 
 def _spelling_map(lexicon: Mapping[str, Any]) -> dict[str, str]:
-    """Every word the screen respells: typos of symptom words, dropped g's ("feelin"),
-    and chat shorthand ("r" -> "are", "yrs" -> "years")."""
+    """Every word the screen respells.
+
+    Typos of symptom words, dropped g's ("feelin") and chat shorthand ("r" -> "are",
+    "yrs" -> "years").
+    """
     spellings = typo_map(lexicon["fuzzy_terms"], lexicon["not_typos"])
     for word in lexicon["g_dropped"]:
         spellings[str(word)[:-1]] = str(word)
@@ -355,4 +360,5 @@ def load() -> RuleSet:
         anchor_regex=anchor_regex,
         anchor_rules=anchor_rules,
         by_id={r.id: r for r in rules},
+        stopwords=frozenset(str(w) for w in lexicon["classifier_stopwords"]),
     )

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from safety.check import GENERAL, Answer, load_checks, read_answer
-from safety.classifier import ScreenClassifier, default_classifier
+from safety.classifier import SETTLED_WORD, ScreenClassifier, default_classifier
 from safety.normalise import fold, for_matching, sentences
 from safety.rules import MODIFIERS, Rule, RuleSet, Triggers, load
 from safety.tiers import Tier
@@ -130,7 +130,7 @@ class Assessment:
     @property
     def about_other(self) -> bool:
         """Every emergency signal is about someone else ("my friend just collapsed")."""
-        top = [s for s in self.signals if s.tier is Tier.EMERGENCY]
+        top = [s for s in self.signals if s.tier is Tier.EMERGENCY and s.kind != "classifier"]
         return bool(top) and all("other" in s.modifiers for s in top)
 
     @property
@@ -339,9 +339,12 @@ class _Sentence:
 
 
 def _screen_sentence(norm: str, rules: RuleSet) -> tuple[list[Signal], str]:
-    """The rules' signals in one normalised sentence, and the sentence as the classifier
-    reads it: idioms removed and every target that context settled (negated, someone
-    else's past, a question) replaced by a marker word, so context applies to both."""
+    """The rules' signals in one normalised sentence, and the text the classifier reads.
+
+    For the classifier, idioms are removed and every target that context settled
+    (negated, someone else's past, a question) is replaced by a marker word, so context
+    applies to both detectors.
+    """
     triggers = rules.triggers
     masked = triggers.idioms.sub(_blank, norm)
     unprompted = triggers.injection.sub(_blank, masked)
@@ -356,7 +359,9 @@ def _screen_sentence(norm: str, rules: RuleSet) -> tuple[list[Signal], str]:
             continue
         for match in rule.regex.finditer(masked):
             signal = _read_target(rule, match, sentence, rules)
-            if signal is None or (signal.tier is Tier.NONE and rule.tier > Tier.NONE):
+            if signal is None or signal.tier < rule.tier:
+                # Context settled this mention (denied, someone else's, past, a question):
+                # the classifier must not read it afresh and undo that.
                 settled.append(match.span())
             if signal is not None and (rule.id not in best or signal.tier > best[rule.id].tier):
                 best[rule.id] = signal
@@ -366,14 +371,14 @@ def _screen_sentence(norm: str, rules: RuleSet) -> tuple[list[Signal], str]:
         found.append(score)
     settled.extend(m.span(1) for m in triggers.negation_scope.finditer(sentence.triggers))
     settled.extend(m.span() for m in triggers.settled_subject.finditer(sentence.triggers))
-    return found, _for_classifier(masked, settled)
+    return found, _for_classifier(unprompted, settled, rules.stopwords)
 
 
-SETTLED_MARK = " settledmention "
+SETTLED_MARK = f" {SETTLED_WORD} "
 """What the classifier reads in place of a target its context settled."""
 
 
-def _for_classifier(masked: str, settled: list[tuple[int, int]]) -> str:
+def _for_classifier(masked: str, settled: list[tuple[int, int]], stopwords: frozenset[str]) -> str:
     if settled:
         pieces: list[str] = []
         last = 0
@@ -387,7 +392,10 @@ def _for_classifier(masked: str, settled: list[tuple[int, int]]) -> str:
             last = end
         pieces.append(masked[last:])
         masked = "".join(pieces)
-    return masked.replace("#", " ")
+    return " ".join(w for w in _CLASSIFIER_WORD.findall(masked) if w not in stopwords)
+
+
+_CLASSIFIER_WORD = re.compile(r"[a-z0-9]+")
 
 
 def _modifiers(
@@ -401,8 +409,10 @@ def _modifiers(
     back = bool(t.recurrence.search(text, end))
     resolved = not back and bool(t.resolution_pre.search(pre) or t.resolution_post.search(post))
     passed = not back and not resolved and bool(t.resolution_followup.search(text, end))
-    if not resolved and not passed and (
-        _window_negated(pre, t) or t.negation_post.search(post) or _list_negated(pre, t)
+    if (
+        not resolved
+        and not passed
+        and (_window_negated(pre, t) or t.negation_post.search(post) or _list_negated(pre, t))
     ):
         return True, ()
     clause = text[left:right]
@@ -428,14 +438,20 @@ _LIST_ITEMS = 10
 
 
 def _window_negated(pre: str, t: Triggers) -> bool:
-    """A negation a few words before the target, with no comma between: after a comma
-    only a list carries it on ("didnt warm up, chest hurts" is not a denial)."""
+    """A negation a few words before the target, with no comma between.
+
+    After a comma only a list carries a negation on ("didnt warm up, chest hurts" is
+    not a denial).
+    """
     return bool(t.negation_pre.search(pre[pre.rfind(",") + 1 :]))
 
 
 def _list_negated(pre: str, t: Triggers) -> bool:
-    """A negation whose scope runs across a list up to the target (ConText), e.g. "no
-    chest pain, dizziness or shortness of breath", "neither pain nor swelling"."""
+    """A negation whose scope runs across a list up to the target (ConText).
+
+    For example "no chest pain, dizziness or shortness of breath", "neither pain nor
+    swelling".
+    """
     last = None
     for match in t.negation_list.finditer(pre):
         last = match

@@ -118,22 +118,27 @@ class Figures:
 
     @property
     def emergency_recall(self) -> float:
+        """Emergency messages screened as emergency."""
         return _share(self.emergency_hits, self.emergency, 1.0)
 
     @property
     def emergency_or_check_recall(self) -> float:
+        """Emergency messages screened as emergency or check."""
         return _share(self.emergency_or_check_hits, self.emergency, 1.0)
 
     @property
     def stop_or_worse_recall(self) -> float:
+        """Stop-or-worse messages screened at stop or above."""
         return _share(self.stop_or_worse_hits, self.stop_or_worse, 1.0)
 
     @property
     def benign_fp_stop_or_worse(self) -> float:
+        """Benign messages screened at stop or above."""
         return _share(self.benign_stop, self.benign, 0.0)
 
     @property
     def benign_fp_check_or_worse(self) -> float:
+        """Benign messages screened at check or above."""
         return _share(self.benign_check, self.benign, 0.0)
 
     def to_json(self) -> dict[str, object]:
@@ -257,6 +262,7 @@ def write_folds(path: Path = FOLDS_PATH) -> dict[str, object]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """``make models``: train, export, and write the fold figures."""
     parser = argparse.ArgumentParser(description="Train and export the screen's classifier.")
     parser.add_argument("--out", type=Path, default=MODEL_PATH, help="Export path (no suffix).")
     parser.add_argument(

@@ -63,3 +63,13 @@ def db_path(tmp_path: Path) -> str:
 def now() -> datetime:
     """The fixed test clock."""
     return FIXED_NOW
+
+
+@pytest.fixture
+def rules_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Screen with the rules and their context alone, without the trained classifier.
+
+    For tests that pin what the rules themselves make of a message; the classifier and
+    the combined verdict have their own tests (test_safety_classifier, test_safety_classes).
+    """
+    monkeypatch.setattr("safety.screen.default_classifier", lambda: None)

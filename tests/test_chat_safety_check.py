@@ -70,7 +70,9 @@ def test_follow_ups_after_an_emergency_keep_the_lock_and_restate_the_advice(
         assert turn["tool_calls"] == [], turn
         assert "please don't train today" in turn["reply"], turn["reply"]
         assert "doctor" in turn["reply"]
-    locks = connect(db_path).execute("SELECT lock_active FROM safety_flags WHERE tier = 'emergency'")
+    locks = connect(db_path).execute(
+        "SELECT lock_active FROM safety_flags WHERE tier = 'emergency'"
+    )
     assert locks.fetchall() == [(1,)]
 
 

@@ -96,7 +96,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def screened() -> dict[str, dict[str, object]]:
     """Every message of every class through one ``coach safety check --json`` run."""
-    stdin = "".join(f"{text}\n" for text, _ in (c.values for c in CASES))  # type: ignore[misc]
+    stdin = "".join(f"{text}\n" for text, _ in (c.values for c in CASES))
     result = CliRunner().invoke(app, ["safety", "check", "--json"], input=stdin)
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.output.splitlines()]

@@ -49,7 +49,7 @@ def test_the_export_predicts_what_scikit_learn_predicts_on_the_whole_corpus(
     built: tuple[object, list[str], Path],
 ) -> None:
     pipeline, texts, path = built
-    expected = sklearn_probabilities(pipeline, texts)  # type: ignore[arg-type]
+    expected = sklearn_probabilities(pipeline, texts)
     model = TextClassifier.load(path)
     got = np.array([[model.probabilities(t)[label] for label in model.labels] for t in texts])
     assert got.shape == expected.shape
@@ -74,8 +74,13 @@ def _fixed(probabilities: dict[Tier, float]) -> ScreenClassifier:
     return Fixed(TextClassifier.load(MODEL_PATH), Thresholds())
 
 
-def _p(none: float = 0.0, caution: float = 0.0, check: float = 0.0, stop: float = 0.0,
-       emergency: float = 0.0) -> dict[Tier, float]:
+def _p(
+    none: float = 0.0,
+    caution: float = 0.0,
+    check: float = 0.0,
+    stop: float = 0.0,
+    emergency: float = 0.0,
+) -> dict[Tier, float]:
     return {
         Tier.NONE: none,
         Tier.CAUTION: caution,
