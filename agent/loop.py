@@ -27,7 +27,7 @@ from agent.models.base import AssistantMessage, ChatModel
 from agent.tools import default_registry
 from agent.tools.context import ToolContext
 from agent.tools.registry import ToolOutcome, ToolRegistry
-from safety import gate
+from safety import gate, second_opinion
 from safety.output import check_reply
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,7 @@ class Coach:
         max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS,
         clock: Callable[[], datetime] = utc_now,
         history_limit: int = 30,
+        second_opinion: bool | None = None,
     ) -> None:
         self.db = db
         self.model = model
@@ -99,6 +100,8 @@ class Coach:
         self.max_tool_rounds = max_tool_rounds
         self.clock = clock
         self.history_limit = history_limit
+        # The LLM second opinion runs only when the model is an LLM, never offline.
+        self.second_opinion = model.name == "openai" if second_opinion is None else second_opinion
 
     def turn(self, user_id: int, conversation_id: int, text: str) -> TurnResult:
         """Answer one user message.
@@ -143,6 +146,8 @@ class Coach:
                 [verdict.assessment.tier.value, turn_id],
             )
             self._remember_constraints(user_id, verdict.constraints, now)
+        if verdict.reply is None and self.second_opinion:
+            verdict = self._second_opinion(verdict, turn_id, conversation_id, message_id, text, now)
         safety = {
             "tier": verdict.assessment.tier.value,
             "signals": [s.rule_id for s in verdict.assessment.signals],
@@ -190,6 +195,50 @@ class Coach:
             {"name": o.name, "arguments": o.arguments, "result": o.result} for o in outcomes
         ]
         return result
+
+    def _second_opinion(
+        self,
+        verdict: gate.GateResult,
+        turn_id: int,
+        conversation_id: int,
+        message_id: int,
+        text: str,
+        now: datetime,
+    ) -> gate.GateResult:
+        """Ask the model to triage the message; it may only raise the screen's verdict.
+
+        Outside any transaction (a model call); a failed or garbled answer is no opinion.
+        """
+        try:
+            answer = self.model.complete(
+                second_opinion.triage_messages(text), [second_opinion.TRIAGE_TOOL]
+            )
+        except ModelError as exc:
+            log.warning("second opinion unavailable: %s", exc)
+            return verdict
+        opinion = second_opinion.read_opinion(
+            answer.content, [(c.name, c.arguments) for c in answer.tool_calls]
+        )
+        raised = second_opinion.raise_with(verdict.assessment, opinion)
+        if raised is verdict.assessment:
+            return verdict
+        user_id = int(
+            self.db.execute("SELECT user_id FROM turns WHERE id = ?", [turn_id]).fetchone()[0]
+        )
+        with transaction(self.db):
+            self.db.execute(
+                "UPDATE turns SET safety_tier = ? WHERE id = ?", [raised.tier.value, turn_id]
+            )
+            return gate.settle(
+                self.db,
+                raised,
+                user_id=user_id,
+                conversation_id=conversation_id,
+                message_id=message_id,
+                now=now,
+                context=verdict.context,
+                pending=verdict.pending,
+            )
 
     def _remember_constraints(self, user_id: int, areas: list[str], now: datetime) -> None:
         """Keep a joint area the screen flagged at caution as an active constraint.

@@ -68,6 +68,10 @@ class GateResult:
     replay: str | None = None
     """The person said no to the safety question: the message it held, for the model to
     answer now."""
+    context: ScreenContext = field(default_factory=ScreenContext)
+    """What earlier turns told the screen (kept so a second opinion settles the same way)."""
+    pending: flags.PendingCheck | None = None
+    """The safety question this message answers, if any."""
 
     @property
     def tripwire_triggered(self) -> bool:
@@ -192,7 +196,13 @@ def settle(
         reply = prompts.render("safety/low_mood.j2")
     if reply is not None:
         return GateResult(
-            assessment, reply=reply, plan_locked=plan_locked, resolved=resolved, flag_id=flag_id
+            assessment,
+            reply=reply,
+            plan_locked=plan_locked,
+            resolved=resolved,
+            flag_id=flag_id,
+            context=context,
+            pending=pending,
         )
     replay = None
     if pending is not None and assessment.check_answer is Answer.NO and tier < Tier.CHECK:
@@ -207,6 +217,8 @@ def settle(
         ),
         flag_id=flag_id,
         replay=replay,
+        context=context,
+        pending=pending,
     )
 
 
