@@ -115,8 +115,6 @@ class RuleSet:
     anchor_regex: re.Pattern[str]
     anchor_rules: dict[str, tuple[int, ...]]
     by_id: dict[str, Rule] = field(default_factory=dict)
-    stopwords: frozenset[str] = frozenset()
-    """Words the classifier does not read (``classifier_stopwords`` in lexicon.yaml)."""
 
     def candidates(self, text: str) -> list[int]:
         """Indices of the rules whose anchors occur in ``text``, in file order."""
@@ -360,5 +358,4 @@ def load() -> RuleSet:
         anchor_regex=anchor_regex,
         anchor_rules=anchor_rules,
         by_id={r.id: r for r in rules},
-        stopwords=frozenset(str(w) for w in lexicon["classifier_stopwords"]),
     )

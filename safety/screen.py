@@ -371,14 +371,14 @@ def _screen_sentence(norm: str, rules: RuleSet) -> tuple[list[Signal], str]:
         found.append(score)
     settled.extend(m.span(1) for m in triggers.negation_scope.finditer(sentence.triggers))
     settled.extend(m.span() for m in triggers.settled_subject.finditer(sentence.triggers))
-    return found, _for_classifier(unprompted, settled, rules.stopwords)
+    return found, _for_classifier(unprompted, settled)
 
 
 SETTLED_MARK = f" {SETTLED_WORD} "
 """What the classifier reads in place of a target its context settled."""
 
 
-def _for_classifier(masked: str, settled: list[tuple[int, int]], stopwords: frozenset[str]) -> str:
+def _for_classifier(masked: str, settled: list[tuple[int, int]]) -> str:
     if settled:
         pieces: list[str] = []
         last = 0
@@ -392,7 +392,7 @@ def _for_classifier(masked: str, settled: list[tuple[int, int]], stopwords: froz
             last = end
         pieces.append(masked[last:])
         masked = "".join(pieces)
-    return " ".join(w for w in _CLASSIFIER_WORD.findall(masked) if w not in stopwords)
+    return " ".join(_CLASSIFIER_WORD.findall(masked))
 
 
 _CLASSIFIER_WORD = re.compile(r"[a-z0-9]+")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -72,4 +73,6 @@ def rules_only(monkeypatch: pytest.MonkeyPatch) -> None:
     For tests that pin what the rules themselves make of a message; the classifier and
     the combined verdict have their own tests (test_safety_classifier, test_safety_classes).
     """
-    monkeypatch.setattr("safety.screen.default_classifier", lambda: None)
+    # By module object: the package's ``screen`` attribute is the function, not the module.
+    module = importlib.import_module("safety.screen")
+    monkeypatch.setattr(module, "default_classifier", lambda: None)
