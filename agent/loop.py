@@ -13,14 +13,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlite_utils
 
 import prompts
+from agent.clock import utc_now
+from agent.coaching import assessments
 from agent.errors import CoachError, ModelError, UserInputError
-from agent.memory import notes, store
+from agent.memory import assessments as assessment_rows
+from agent.memory import notes, store, transcript
 from agent.memory.context import build_context
 from agent.memory.db import transaction
 from agent.models.base import AssistantMessage, ChatModel
@@ -36,11 +39,6 @@ MAX_MESSAGE_CHARS = 4000
 """Longer messages are refused with a clear error rather than silently cut."""
 
 DEFAULT_MAX_TOOL_ROUNDS = 8
-
-
-def utc_now() -> datetime:
-    """The wall clock, in UTC; injected everywhere else."""
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -116,13 +114,8 @@ class Coach:
         # 1-2. The message, the pending turn and the screen's flag are durable before any
         # model sees the message.
         with transaction(self.db):
-            turn_id = int(
-                self.db.execute(
-                    "INSERT INTO turns (conversation_id, user_id, status, started_at) "
-                    "VALUES (?, ?, 'pending', ?)",
-                    [conversation_id, user_id, store.iso(now)],
-                ).lastrowid
-                or 0
+            turn_id = transcript.open_turn(
+                self.db, user_id=user_id, conversation_id=conversation_id, now=now
             )
             message_id = store.add_message(
                 self.db,
@@ -141,13 +134,12 @@ class Coach:
                 text=text,
                 now=now,
             )
-            self.db.execute(
-                "UPDATE turns SET safety_tier = ? WHERE id = ?",
-                [verdict.assessment.tier.value, turn_id],
-            )
+            transcript.set_safety_tier(self.db, turn_id, verdict.assessment.tier.value)
             self._remember_constraints(user_id, verdict.constraints, now)
         if verdict.reply is None and self.second_opinion:
-            verdict = self._second_opinion(verdict, turn_id, conversation_id, message_id, text, now)
+            verdict = self._second_opinion(
+                verdict, turn_id, user_id, conversation_id, message_id, text, now
+            )
         safety = {
             "tier": verdict.assessment.tier.value,
             "signals": [s.rule_id for s in verdict.assessment.signals],
@@ -182,6 +174,9 @@ class Coach:
                         now=now,
                         excerpt=checked.excerpt,
                     )
+                opening = self._session_opening(ctx, turn_id)
+                if opening:
+                    reply = f"{reply}\n\n{opening}"
                 if verdict.guidance:
                     # The screen's own words (caution advice, an answer about a symptom,
                     # "your plan stays on hold") always reach the person, whatever the model said.
@@ -200,6 +195,7 @@ class Coach:
         self,
         verdict: gate.GateResult,
         turn_id: int,
+        user_id: int,
         conversation_id: int,
         message_id: int,
         text: str,
@@ -222,13 +218,8 @@ class Coach:
         raised = second_opinion.raise_with(verdict.assessment, opinion)
         if raised is verdict.assessment:
             return verdict
-        user_id = int(
-            self.db.execute("SELECT user_id FROM turns WHERE id = ?", [turn_id]).fetchone()[0]
-        )
         with transaction(self.db):
-            self.db.execute(
-                "UPDATE turns SET safety_tier = ? WHERE id = ?", [raised.tier.value, turn_id]
-            )
+            transcript.set_safety_tier(self.db, turn_id, raised.tier.value)
             return gate.settle(
                 self.db,
                 raised,
@@ -239,6 +230,14 @@ class Coach:
                 context=verdict.context,
                 pending=verdict.pending,
             )
+
+    def _session_opening(self, ctx: ToolContext, turn_id: int) -> str | None:
+        """Issue 19: at a session's first turn, mention retests that are due (never when locked)."""
+        if ctx.plan_locked or not assessment_rows.first_turn(
+            ctx.db, ctx.user_id, ctx.conversation_id, turn_id
+        ):
+            return None
+        return assessments.session_opening(ctx.db, ctx.user_id, ctx.now)
 
     def _remember_constraints(self, user_id: int, areas: list[str], now: datetime) -> None:
         """Keep a joint area the screen flagged at caution as an active constraint.
@@ -278,7 +277,8 @@ class Coach:
         messages: list[dict[str, Any]] = [{"role": "system", "content": system}, *history]
         produced: list[dict[str, Any]] = []
         outcomes: list[ToolOutcome] = []
-        schemas = self.registry.schemas()
+        # While a safety flag stands the model is not even shown the plan-changing tools.
+        schemas = self.registry.offered(plan_locked=ctx.plan_locked)
         rounds = 0
         while True:
             answer = self._ask(messages, schemas)
@@ -345,17 +345,10 @@ class Coach:
                 tool_call_id=message.get("tool_call_id"),
                 name=message.get("name"),
             )
-        self.db.execute(
-            "UPDATE turns SET status = 'complete', finished_at = ? WHERE id = ?",
-            [store.iso(now), turn_id],
-        )
+        transcript.complete_turn(self.db, turn_id, now)
 
     def _fail(self, turn_id: int, exc: Exception) -> None:
         try:
-            with transaction(self.db):
-                self.db.execute(
-                    "UPDATE turns SET status = 'failed', error = ?, finished_at = ? WHERE id = ?",
-                    [str(exc)[:500], store.iso(self.clock()), turn_id],
-                )
+            transcript.fail_turn(self.db, turn_id, str(exc), self.clock())
         except CoachError:
             log.exception("could not mark turn %s failed", turn_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli.main import app
+from agent.clock import utc_now
 from agent.coaching import session
-from agent.loop import utc_now
 from agent.memory import store
 from agent.memory.db import connect
 
@@ -149,9 +150,7 @@ def test_voice_without_espeak_says_how_to_enable_it(
     assert "Warm-up" in result.output
 
 
-@pytest.mark.skipif(
-    not __import__("shutil").which("espeak-ng"), reason="espeak-ng is not installed"
-)
+@pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng is not installed")
 def test_voice_cue_produces_an_audio_file(tmp_path: Path) -> None:
     from agent.cli import voice
 

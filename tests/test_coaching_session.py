@@ -110,7 +110,7 @@ def test_a_safety_stop_mid_session_keeps_logging_but_refuses_plan_changes(
     stopped = d.coach().turn(d.user_id, d.conversation_id, "my chest hurts and I feel faint")
     assert stopped.safety["tier"] in {"stop", "emergency"}
     refused = d.say("next", "next_step")
-    assert isinstance(refused, str) and "refused" in refused
+    assert refused["error"]["code"] == "plan_locked"
     logged = d.say("I did 10 before that", "log_set", {"reps": 10})
     assert logged["locked"] is True and "paused" in logged["message"]
     assert db.execute("SELECT COUNT(*) FROM set_logs").fetchone()[0] == 1

@@ -9,17 +9,21 @@ decides; these functions only fetch, validate and save. The tools in
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Literal
 
 import sqlite_utils
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from rapidfuzz import fuzz
 
+from agent.coaching import adjustments, assessments
+from agent.coaching.compliance import days_per_week_on
+from agent.coaching.readiness import planner_readiness
 from agent.errors import ToolRetry
-from agent.memory import store
-from agent.memory.db import transaction
+from agent.memory import store, workouts
+from agent.memory.history import week_start
+from agent.planning import adapt
 from agent.planning import progression as progress
 from agent.planning import weekly as week
 from agent.planning.catalog import (
@@ -31,6 +35,7 @@ from agent.planning.catalog import (
     normalize_equipment,
     parse_equipment,
 )
+from agent.planning.minutes import MAX_MINUTES, MIN_MINUTES
 from agent.planning.models import (
     FOCUSES,
     GOALS,
@@ -40,169 +45,15 @@ from agent.planning.models import (
     History,
     Readiness,
     Session,
-    SessionRecord,
     SessionRequest,
-    SetRecord,
 )
 from agent.planning.progression import Recommendation
 from agent.planning.rules import prescriptions
 from agent.planning.session import build_session
 from agent.planning.weekly import WeeklyProgram, choose_today
 
-HISTORY_DAYS = 70
-"""How far back history is read: enough for gaps (>28 days), stalls and the week."""
-
 DEFAULT_MINUTES = 30
 """Session length when neither the call nor the profile says."""
-
-
-# -- reading ----------------------------------------------------------------------------
-def read_history(db: sqlite_utils.Database, user_id: int, today: date) -> History:
-    """Done and skipped sessions of the last :data:`HISTORY_DAYS` days, as the planner reads them.
-
-    Working sets only (warm-ups and drop sets are left out). The planned rep range and
-    effort are taken from the stored plan when it came from the planner. Sets logged
-    outside any session are grouped by day.
-    """
-    since = (today - timedelta(days=HISTORY_DAYS)).isoformat()
-    day_sql = "COALESCE(substr(started_at, 1, 10), planned_for, substr(created_at, 1, 10))"
-    rows = db.execute(
-        f"SELECT id, status, {day_sql}, plan FROM workout_sessions WHERE user_id = ? "
-        f"AND status IN ('done', 'skipped') AND {day_sql} >= ? ORDER BY {day_sql}, id",
-        [user_id, since],
-    ).fetchall()
-    records: list[SessionRecord] = []
-    for session_id, status, day, plan in rows:
-        sets = db.execute(
-            "SELECT exercise_id, reps, load_kg, rir, rpe, duration_s FROM set_logs "
-            "WHERE user_id = ? AND session_id = ? AND COALESCE(set_type, 'normal') "
-            "IN ('normal', 'failure') ORDER BY id",
-            [user_id, session_id],
-        ).fetchall()
-        records.append(_record(str(day), status, sets, _targets(plan)))
-    loose = db.execute(
-        "SELECT substr(logged_at, 1, 10), exercise_id, reps, load_kg, rir, rpe, duration_s "
-        "FROM set_logs WHERE user_id = ? AND session_id IS NULL AND substr(logged_at, 1, 10) "
-        ">= ? AND COALESCE(set_type, 'normal') IN ('normal', 'failure') ORDER BY logged_at, id",
-        [user_id, since],
-    ).fetchall()
-    by_day: dict[str, list[Any]] = {}
-    for row in loose:
-        by_day.setdefault(str(row[0]), []).append(row[1:])
-    for day, day_sets in sorted(by_day.items()):
-        records.append(_record(day, "done", day_sets, {}))
-    return History(sessions=records)
-
-
-def _targets(plan: str | None) -> dict[str, dict[str, Any]]:
-    if not plan:
-        return {}
-    try:
-        data = json.loads(plan)
-    except ValueError:
-        return {}
-    out: dict[str, dict[str, Any]] = {}
-    for item in data.get("exercises") or [] if isinstance(data, dict) else []:
-        if isinstance(item, dict) and isinstance(item.get("id"), str):
-            out[item["id"]] = item
-    return out
-
-
-def _record(
-    day: str, status: str, sets: list[Any], targets: dict[str, dict[str, Any]]
-) -> SessionRecord:
-    catalog = load_catalog()
-    by_exercise: dict[str, ExerciseRecord] = {}
-    aerobic = vigorous = 0.0
-    for exercise_id, reps, load_kg, rir, rpe, seconds in sets:
-        exercise = catalog.find(exercise_id)
-        if exercise is not None and exercise.pattern == "conditioning" and seconds:
-            if exercise.intensity == "vigorous":
-                vigorous += seconds / 60
-            else:
-                aerobic += seconds / 60
-        target = targets.get(exercise_id, {})
-        record = by_exercise.setdefault(
-            exercise_id,
-            ExerciseRecord(
-                exercise_id=exercise_id,
-                rep_low=_int(target.get("rep_low")),
-                rep_high=_int(target.get("rep_high")),
-                target_rir=_int(target.get("target_rir")),
-            ),
-        )
-        record.sets.append(
-            SetRecord(
-                reps=_int(reps),
-                load_kg=_float(load_kg),
-                rir=_bounded(rir, 0, 10),
-                rpe=_bounded(rpe, 1, 10),
-                seconds=_float(seconds),
-            )
-        )
-    return SessionRecord(
-        day=date.fromisoformat(day),
-        status="done" if status == "done" else "skipped",
-        exercises=list(by_exercise.values()),
-        aerobic_minutes=round(aerobic, 1),
-        vigorous_minutes=round(vigorous, 1),
-    )
-
-
-def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | float) and value >= 0 else None
-
-
-def _float(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and value >= 0 else None
-
-
-def _bounded(value: Any, low: float, high: float) -> float | None:
-    number = _float(value)
-    return number if number is not None and low <= number <= high else None
-
-
-def planned_session(
-    db: sqlite_utils.Database, user_id: int, today: date
-) -> tuple[int, Session] | None:
-    """Today's planned session (row id and session), if the planner made one."""
-    rows = db.execute(
-        "SELECT id, plan FROM workout_sessions WHERE user_id = ? AND status = 'planned' "
-        "AND planned_for = ? ORDER BY id DESC",
-        [user_id, today.isoformat()],
-    ).fetchall()
-    for row_id, plan in rows:
-        if not plan:
-            continue
-        try:
-            return int(row_id), Session.model_validate_json(plan)
-        except ValidationError:
-            continue  # a plan from something else (an import, an older format)
-    return None
-
-
-def save_planned(db: sqlite_utils.Database, user_id: int, session: Session, now: datetime) -> int:
-    """Store the session as today's plan (replacing today's earlier plan); returns its id."""
-    today = now.date().isoformat()
-    plan = session.model_dump_json()
-    with transaction(db):
-        row = db.execute(
-            "SELECT id FROM workout_sessions WHERE user_id = ? AND status = 'planned' "
-            "AND planned_for = ? ORDER BY id DESC LIMIT 1",
-            [user_id, today],
-        ).fetchone()
-        if row:
-            db.execute(
-                "UPDATE workout_sessions SET plan = ? WHERE id = ? AND user_id = ?",
-                [plan, row[0], user_id],
-            )
-            return int(row[0])
-        cursor = db.execute(
-            "INSERT INTO workout_sessions (user_id, status, planned_for, plan, source, "
-            "created_at) VALUES (?, 'planned', ?, ?, 'coach', ?)",
-            [user_id, today, plan, store.iso(now)],
-        )
-        return int(cursor.lastrowid or 0)
 
 
 # -- building requests -------------------------------------------------------------------
@@ -306,8 +157,8 @@ def build_request(
     """
     profile = store.get_profile(db, user_id)
     today = now.date()
-    history = read_history(db, user_id, today)
-    planned = planned_session(db, user_id, today) if carry_today else None
+    history = workouts.read_history(db, user_id, today)
+    planned = workouts.planned_session(db, user_id, today) if carry_today else None
     base = planned[1].request if planned is not None else None
     goal = overrides.goal or (base.goal if base else None) or profile.goal
     if goal is not None and goal not in GOALS:
@@ -328,7 +179,7 @@ def build_request(
         constraints.update(base.constraints)
     if overrides.avoid:
         constraints.update(areas(overrides.avoid))
-    focus, variation = _focus(profile.days_per_week, history, today)
+    focus, variation = _focus(days_per_week_on(db, user_id, today), history, today)
     minutes = (
         overrides.minutes
         or (base.minutes if base else None)
@@ -343,11 +194,16 @@ def build_request(
             if overrides.poor_sleep is None
             else overrides.poor_sleep,
         )
+    # Imported recovery data joins the self-report; the planner names both in its reasons.
+    device_band, device_reasons = planner_readiness(db, user_id, today)
+    readiness = readiness.model_copy(
+        update={"device_band": device_band, "device_reasons": device_reasons}
+    )
     request = SessionRequest(
         goal=_goal(goal),
         level=_level(overrides.level or profile.level),
         equipment=equipment,
-        minutes=max(5, min(180, int(minutes))),
+        minutes=max(MIN_MINUTES, min(MAX_MINUTES, int(minutes))),
         readiness=readiness,
         constraints=sorted(c for c in constraints if c in known_areas),
         dislikes=_dislikes(db, user_id),
@@ -356,8 +212,9 @@ def build_request(
         today=today,
         age=profile.age if profile.age is not None and 10 <= profile.age <= 110 else None,
         units="lb" if profile.units == "lb" else "kg",
+        assessments=assessments.planner_facts(db, user_id, now),
     )
-    return request, history
+    return adjustments.apply(db, user_id, request), history
 
 
 def _goal(value: str | None) -> Goal:
@@ -433,45 +290,136 @@ def in_session(session: Session, text: str) -> Exercise:
 
 
 # -- services ----------------------------------------------------------------------------
-def current(
-    db: sqlite_utils.Database, user_id: int, now: datetime, constraints: list[str]
-) -> tuple[Session, History]:
+@dataclass(frozen=True)
+class PlanScope:
+    """Whose plan, at what time, and which joint areas this turn asks to protect."""
+
+    db: sqlite_utils.Database
+    user_id: int
+    now: datetime
+    constraints: tuple[str, ...] = ()
+
+    def request(
+        self, overrides: Overrides | None = None, *, carry_today: bool = True
+    ) -> tuple[SessionRequest, History]:
+        """The planner's request and history for this scope (see :func:`build_request`)."""
+        return build_request(
+            self.db,
+            self.user_id,
+            self.now,
+            overrides or Overrides(),
+            list(self.constraints),
+            carry_today=carry_today,
+        )
+
+
+def current(scope: PlanScope) -> tuple[Session, History]:
     """Today's plan, made now from the profile when there is none yet."""
-    found = planned_session(db, user_id, now.date())
-    request, history = build_request(db, user_id, now, Overrides(), constraints)
+    found = workouts.planned_session(scope.db, scope.user_id, scope.now.date())
+    request, history = scope.request()
     if found is not None:
         return found[1], history
     return build_session(request, history), history
 
 
-def weekly(
-    db: sqlite_utils.Database,
-    user_id: int,
-    now: datetime,
-    constraints: list[str],
-    days_per_week: int | None,
-) -> WeeklyProgram:
-    """The week's program for the usual profile (not today's one-off minutes or equipment)."""
-    profile = store.get_profile(db, user_id)
-    request, history = build_request(db, user_id, now, Overrides(), constraints, carry_today=False)
-    days = days_per_week or profile.days_per_week or 3
-    return week.weekly_program(request.model_copy(update={"focus": "full"}), days, history)
+def _store(scope: PlanScope, session: Session) -> tuple[int, Session]:
+    # The trainer's decisions in force today join the reasons, so the person sees who
+    # changed their plan and why.
+    in_force = adjustments.attributions(scope.db, scope.user_id, scope.now.date())
+    notes = [n for n in in_force if n not in session.reasons]
+    if notes:
+        session = session.model_copy(update={"reasons": [*session.reasons, *notes]})
+    return workouts.save_planned(scope.db, scope.user_id, session, scope.now), session
 
 
-def next_progression(
-    db: sqlite_utils.Database,
-    user_id: int,
-    now: datetime,
-    constraints: list[str],
-    exercise_name: str,
-) -> Recommendation:
+def plan_today(scope: PlanScope, overrides: Overrides) -> tuple[int, Session]:
+    """Plan today's session and store it as today's plan; returns its id and the session.
+
+    Raises:
+        ToolRetry: An override is not usable (unknown equipment, area or goal).
+    """
+    request, history = scope.request(overrides)
+    return _store(scope, build_session(request, history))
+
+
+def shorten(scope: PlanScope, minutes: int) -> tuple[int, Session]:
+    """Fit today's session into ``minutes``, keeping the key lifts, and store it."""
+    session, history = current(scope)
+    return _store(scope, adapt.shorten(session, minutes, history))
+
+
+def swap_equipment(scope: PlanScope, equipment: list[str]) -> tuple[int, Session]:
+    """Rebuild today's session for the equipment available now, and store it.
+
+    Raises:
+        ToolRetry: A piece of equipment is not known.
+    """
+    session, history = current(scope)
+    words = equipment_words(equipment, strict=True)
+    return _store(scope, adapt.swap_equipment(session, words, history))
+
+
+def swap_exercise(scope: PlanScope, exercise: str, reason: str | None) -> tuple[int, Session]:
+    """Replace one exercise of today's session with a like one, and store it.
+
+    Raises:
+        ToolRetry: The exercise is not in today's session, or nothing can replace it.
+    """
+    session, history = current(scope)
+    chosen = in_session(session, exercise)
+    try:
+        swapped = adapt.swap_exercise(session, chosen.id, reason, history)
+    except LookupError as exc:
+        raise ToolRetry(f"{exc}; tell the person and offer to skip it instead") from exc
+    return _store(scope, swapped)
+
+
+def adjust_difficulty(
+    scope: PlanScope, direction: Literal["easier", "harder"]
+) -> tuple[int, Session]:
+    """Make today's session one step easier or harder, and store it.
+
+    Raises:
+        ToolRetry: The session cannot move further that way.
+    """
+    session, history = current(scope)
+    try:
+        changed = adapt.adjust_difficulty(session, direction, history)
+    except ValueError as exc:
+        raise ToolRetry(str(exc)) from exc
+    return _store(scope, changed)
+
+
+def weekly(scope: PlanScope, days_per_week: int | None) -> WeeklyProgram:
+    """The week's program for the usual profile (not today's one-off minutes or equipment).
+
+    A trainer's approved change of days per week counts unless ``days_per_week`` is
+    given; days a status pauses get no session; the trainer's decisions are in ``reasons``.
+    """
+    request, history = scope.request(carry_today=False)
+    today = scope.now.date()
+    days = days_per_week or days_per_week_on(scope.db, scope.user_id, today) or 3
+    program = week.weekly_program(request.model_copy(update={"focus": "full"}), days, history)
+    program = adjustments.pause_week(scope.db, scope.user_id, program)
+    notes = adjustments.attributions(scope.db, scope.user_id, today)
+    return program.model_copy(update={"reasons": [*program.reasons, *notes]})
+
+
+def next_week(scope: PlanScope) -> WeeklyProgram:
+    """Next week's program (from Monday) with the decisions in force from then on."""
+    monday = week_start(scope.now.date()) + timedelta(days=7)
+    start = datetime.combine(monday, scope.now.timetz())
+    return weekly(PlanScope(scope.db, scope.user_id, start, scope.constraints), None)
+
+
+def next_progression(scope: PlanScope, exercise_name: str) -> Recommendation:
     """What to do next time on one exercise (load, reps, ladder step or deload), and why.
 
     Raises:
         ToolRetry: The name matches no catalog exercise confidently.
     """
     exercise = resolve(exercise_name)
-    request, history = build_request(db, user_id, now, Overrides(), constraints)
+    request, history = scope.request()
     records = history.exposures(exercise.id)
     low, high, rir = _range_for(exercise, request, records)
     return progress.next_progression(

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from agent.errors import ToolRetry
-from agent.memory import history, notes
+from agent.memory import history, notes, wearables, workouts
 from agent.memory.exercises import ExerciseRef, default_index, normalise, slug
 from agent.tools.context import ToolContext
 from agent.tools.registry import Tool
@@ -98,12 +98,8 @@ def resolve_exercise(ctx: ToolContext, name: str) -> ExerciseRef:
     found = index.resolve(name)
     if found is not None:
         return found
-    logged = ctx.db.execute(
-        "SELECT DISTINCT exercise_id, exercise_name FROM set_logs WHERE user_id = ?",
-        [ctx.user_id],
-    ).fetchall()
     key = normalise(name)
-    for exercise_id, exercise_name in logged:
+    for exercise_id, exercise_name in workouts.logged_exercises(ctx.db, ctx.user_id):
         if normalise(exercise_name) == key or exercise_id == name:
             return ExerciseRef(exercise_id, exercise_name)
     if not index:
@@ -273,9 +269,20 @@ def workout_history(ctx: ToolContext, args: RangeArgs) -> dict[str, Any]:
     if start > end:
         raise ToolRetry("start must be on or before end")
     found = history.workouts_between(ctx.db, ctx.user_id, start, end)
+    imported = wearables.planner_activities(ctx.db, ctx.user_id, end, (end - start).days)
     return {
         "start": start.isoformat(),
         "end": end.isoformat(),
+        # Runs, rides and swims from a watch: what and how long, never heart-rate traces.
+        "activities": [
+            {
+                "date": a.day.isoformat(),
+                "sport": a.sport,
+                "minutes": round(a.minutes),
+                "hard": a.vigorous,
+            }
+            for a in imported
+        ],
         "workouts": [
             {
                 "date": w.date,

@@ -11,19 +11,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from agent.coaching import plan
-from agent.coaching.plan import Overrides, equipment_words
-from agent.errors import ToolRetry
-from agent.planning import adapt
-from agent.planning.models import Goal, History, Session, SessionRequest
+from agent.coaching.plan import Overrides, PlanScope
+from agent.planning.minutes import Minutes
+from agent.planning.models import Goal, Session
 from agent.planning.progression import Recommendation
-from agent.planning.session import build_session
 from agent.planning.weekly import WeeklyProgram
 from agent.tools.context import ToolContext
 from agent.tools.registry import Tool
 
 
-def _request(ctx: ToolContext, overrides: Overrides) -> tuple[SessionRequest, History]:
-    return plan.build_request(ctx.db, ctx.user_id, ctx.now, overrides, list(ctx.constraints))
+def _scope(ctx: ToolContext) -> PlanScope:
+    return PlanScope(ctx.db, ctx.user_id, ctx.now, tuple(ctx.constraints))
 
 
 # -- results -----------------------------------------------------------------------------
@@ -36,7 +34,8 @@ class PlanResult(BaseModel):
     reasons: list[str] = Field(description="Why the session looks as it does.")
 
 
-def _result(session_id: int, session: Session) -> PlanResult:
+def _result(stored: tuple[int, Session]) -> PlanResult:
+    session_id, session = stored
     data = session.model_dump(mode="json", exclude={"request"})
     return PlanResult(
         session_id=session_id,
@@ -46,19 +45,11 @@ def _result(session_id: int, session: Session) -> PlanResult:
     )
 
 
-def _current(ctx: ToolContext) -> tuple[Session, History]:
-    return plan.current(ctx.db, ctx.user_id, ctx.now, list(ctx.constraints))
-
-
-def _save(ctx: ToolContext, session: Session) -> PlanResult:
-    return _result(plan.save_planned(ctx.db, ctx.user_id, session, ctx.now), session)
-
-
 # -- tools -------------------------------------------------------------------------------
 class PlanTodayArgs(BaseModel):
     """Overrides for today; anything omitted comes from the stored profile."""
 
-    minutes: int | None = Field(default=None, ge=5, le=180, description="Minutes available today.")
+    minutes: Minutes | None = Field(default=None, description="Minutes available today.")
     equipment: list[str] | None = Field(
         default=None,
         description="Equipment available today, e.g. ['dumbbells', 'bench'] or ['nothing'].",
@@ -87,20 +78,18 @@ def plan_today(ctx: ToolContext, args: PlanTodayArgs) -> PlanResult:
         poor_sleep=args.poor_sleep,
         avoid=args.avoid,
     )
-    request, history = _request(ctx, overrides)
-    return _save(ctx, build_session(request, history))
+    return _result(plan.plan_today(_scope(ctx), overrides))
 
 
 class ShortenArgs(BaseModel):
     """The new length."""
 
-    minutes: int = Field(ge=5, le=180, description="Minutes available now.")
+    minutes: Minutes = Field(description="Minutes available now.")
 
 
 def shorten_session(ctx: ToolContext, args: ShortenArgs) -> PlanResult:
     """Fit today's session into fewer (or more) minutes, keeping the key lifts."""
-    session, history = _current(ctx)
-    return _save(ctx, adapt.shorten(session, args.minutes, history))
+    return _result(plan.shorten(_scope(ctx), args.minutes))
 
 
 class SwapEquipmentArgs(BaseModel):
@@ -114,9 +103,7 @@ class SwapEquipmentArgs(BaseModel):
 
 def swap_equipment(ctx: ToolContext, args: SwapEquipmentArgs) -> PlanResult:
     """Rebuild today's session for different equipment (e.g. the cable machine is taken)."""
-    session, history = _current(ctx)
-    words = equipment_words(args.equipment, strict=True)
-    return _save(ctx, adapt.swap_equipment(session, words, history))
+    return _result(plan.swap_equipment(_scope(ctx), args.equipment))
 
 
 class SwapExerciseArgs(BaseModel):
@@ -130,13 +117,7 @@ class SwapExerciseArgs(BaseModel):
 
 def swap_exercise(ctx: ToolContext, args: SwapExerciseArgs) -> PlanResult:
     """Replace one exercise with another of the same movement and main muscle."""
-    session, history = _current(ctx)
-    exercise = plan.in_session(session, args.exercise)
-    try:
-        swapped = adapt.swap_exercise(session, exercise.id, args.reason, history)
-    except LookupError as exc:
-        raise ToolRetry(f"{exc}; tell the person and offer to skip it instead") from exc
-    return _save(ctx, swapped)
+    return _result(plan.swap_exercise(_scope(ctx), args.exercise, args.reason))
 
 
 class AdjustDifficultyArgs(BaseModel):
@@ -147,12 +128,7 @@ class AdjustDifficultyArgs(BaseModel):
 
 def adjust_difficulty(ctx: ToolContext, args: AdjustDifficultyArgs) -> PlanResult:
     """Make today's session one step easier or harder (ladder step, sets or effort)."""
-    session, history = _current(ctx)
-    try:
-        changed = adapt.adjust_difficulty(session, args.direction, history)
-    except ValueError as exc:
-        raise ToolRetry(str(exc)) from exc
-    return _save(ctx, changed)
+    return _result(plan.adjust_difficulty(_scope(ctx), args.direction))
 
 
 class WeeklyProgramArgs(BaseModel):
@@ -165,7 +141,7 @@ class WeeklyProgramArgs(BaseModel):
 
 def weekly_program(ctx: ToolContext, args: WeeklyProgramArgs) -> WeeklyProgram:
     """Plan the week: split, remaining sessions, sets per muscle and the health ledger."""
-    return plan.weekly(ctx.db, ctx.user_id, ctx.now, list(ctx.constraints), args.days_per_week)
+    return plan.weekly(_scope(ctx), args.days_per_week)
 
 
 class NextProgressionArgs(BaseModel):
@@ -176,7 +152,7 @@ class NextProgressionArgs(BaseModel):
 
 def next_progression(ctx: ToolContext, args: NextProgressionArgs) -> Recommendation:
     """What to do next time on one exercise (load, reps, ladder step or deload), and why."""
-    return plan.next_progression(ctx.db, ctx.user_id, ctx.now, list(ctx.constraints), args.exercise)
+    return plan.next_progression(_scope(ctx), args.exercise)
 
 
 def tools() -> list[Tool]:
