@@ -34,12 +34,12 @@ MODEL_PATH = Path(__file__).parent / "data" / "model" / "screen"
 """The committed export: ``screen.json`` and ``screen.npy``."""
 
 MIN_WORDS = 3
-"""Fewest words (three letters or more) the classifier needs before it says anything."""
+"""Fewest words (four letters or more) the classifier needs before it says anything."""
 
 SETTLED_WORD = "settledmention"
 """The marker the screen puts where context settled a mention (see ``screen``)."""
 
-_WORDS = re.compile(r"[a-z]{3,}")
+_WORDS = re.compile(r"[a-z]{4,}")
 
 
 @dataclass(frozen=True)
@@ -80,9 +80,9 @@ class ScreenClassifier:
     def verdict(self, readable: str) -> Verdict:
         """The classifier's tier for a classifier text (see the module docstring).
 
-        It abstains (tier none) on fewer than :data:`MIN_WORDS` words of three letters or
-        more: "ok", "n" or "3" carry nothing to learn from, and a near-empty input only
-        echoes the class priors.
+        It abstains (tier none) on fewer than :data:`MIN_WORDS` words of four letters or
+        more: "swimming and cycling" or "an hour and a half" carry too little to read,
+        and a near-empty input only echoes the class priors (the rules still screen it).
         """
         if len([w for w in _WORDS.findall(readable) if w != SETTLED_WORD]) < MIN_WORDS:
             return Verdict(Tier.NONE, 1.0)

@@ -104,10 +104,17 @@ def _p(
 def test_probabilities_become_a_tier_by_the_thresholds(
     probabilities: dict[Tier, float], tier: Tier
 ) -> None:
-    assert _fixed(probabilities).verdict("chest feels odd").tier is tier
+    assert _fixed(probabilities).verdict("my chest feels rather odd today").tier is tier
+
+
+def test_too_few_words_to_read_is_no_verdict() -> None:
+    assert _fixed(_p(emergency=1.0)).verdict("swimming and cycling").tier is Tier.NONE
 
 
 def test_a_classifier_check_names_the_cardinal_area_of_its_question() -> None:
-    verdict = _fixed(_p(check=0.9, none=0.1)).verdict("my chest feels odd")
+    verdict = _fixed(_p(check=0.9, none=0.1)).verdict("my chest feels rather odd today")
     assert verdict.topic == "chest"
-    assert _fixed(_p(check=0.9, none=0.1)).verdict("something is off").topic == "general"
+    assert (
+        _fixed(_p(check=0.9, none=0.1)).verdict("something feels rather wrong today").topic
+        == "general"
+    )
