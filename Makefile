@@ -40,9 +40,12 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -n 2
 
 # Trained text classifiers, rebuilt from their corpora (deterministic: the exports are
-# committed and a test rebuilds each one byte for byte). One command per classifier.
+# committed and a test rebuilds each one byte for byte). One command per classifier:
+# the offline model's intents, then the red-flag screen's classifier
+# (safety/data/model/screen.{json,npy}).
 models: $(STAMP)
 	$(BIN)/python -m agent.models.offline.intent_build
+	$(BIN)/python -m safety.screen_build
 
 bench: $(STAMP)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b; done

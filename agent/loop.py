@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +31,7 @@ from agent.models.base import AssistantMessage, ChatModel
 from agent.tools import default_registry
 from agent.tools.context import ToolContext
 from agent.tools.registry import ToolOutcome, ToolRegistry
-from safety import gate
+from safety import gate, second_opinion
 from safety.output import check_reply
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ class Coach:
         max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS,
         clock: Callable[[], datetime] = utc_now,
         history_limit: int = 30,
+        second_opinion: bool | None = None,
     ) -> None:
         self.db = db
         self.model = model
@@ -97,6 +99,13 @@ class Coach:
         self.max_tool_rounds = max_tool_rounds
         self.clock = clock
         self.history_limit = history_limit
+        # The LLM second opinion runs only when the model is an LLM, never offline.
+        # The triage second opinion is an extra model call per message, so it is opt-in:
+        # COACH_SECOND_OPINION=1 turns it on for a remote model (never for offline).
+        if second_opinion is None:
+            wanted = os.environ.get("COACH_SECOND_OPINION", "") in {"1", "true", "yes"}
+            second_opinion = wanted and model.name == "openai"
+        self.second_opinion = second_opinion
 
     def turn(self, user_id: int, conversation_id: int, text: str) -> TurnResult:
         """Answer one user message.
@@ -133,6 +142,10 @@ class Coach:
             )
             transcript.set_safety_tier(self.db, turn_id, verdict.assessment.tier.value)
             self._remember_constraints(user_id, verdict.constraints, now)
+        if verdict.reply is None and self.second_opinion:
+            verdict = self._second_opinion(
+                verdict, turn_id, user_id, conversation_id, message_id, text, now
+            )
         safety = {
             "tier": verdict.assessment.tier.value,
             "signals": [s.rule_id for s in verdict.assessment.signals],
@@ -155,7 +168,7 @@ class Coach:
         )
         try:
             with transaction(self.db):
-                reply, produced, outcomes = self._converse(ctx)
+                reply, produced, outcomes = self._converse(ctx, replay=verdict.replay)
                 checked = check_reply(reply)
                 if not checked.ok:
                     reply = checked.replacement
@@ -184,6 +197,46 @@ class Coach:
         ]
         return result
 
+    def _second_opinion(
+        self,
+        verdict: gate.GateResult,
+        turn_id: int,
+        user_id: int,
+        conversation_id: int,
+        message_id: int,
+        text: str,
+        now: datetime,
+    ) -> gate.GateResult:
+        """Ask the model to triage the message; it may only raise the screen's verdict.
+
+        Outside any transaction (a model call); a failed or garbled answer is no opinion.
+        """
+        try:
+            answer = self.model.complete(
+                second_opinion.triage_messages(text), [second_opinion.TRIAGE_TOOL]
+            )
+        except ModelError as exc:
+            log.warning("second opinion unavailable: %s", exc)
+            return verdict
+        opinion = second_opinion.read_opinion(
+            answer.content, [(c.name, c.arguments) for c in answer.tool_calls]
+        )
+        raised = second_opinion.raise_with(verdict.assessment, opinion)
+        if raised is verdict.assessment:
+            return verdict
+        with transaction(self.db):
+            transcript.set_safety_tier(self.db, turn_id, raised.tier.value)
+            return gate.settle(
+                self.db,
+                raised,
+                user_id=user_id,
+                conversation_id=conversation_id,
+                message_id=message_id,
+                now=now,
+                context=verdict.context,
+                pending=verdict.pending,
+            )
+
     def _session_opening(self, ctx: ToolContext, turn_id: int) -> str | None:
         """Issue 19: at a session's first turn, mention retests that are due (never when locked)."""
         if ctx.plan_locked or not assessment_rows.first_turn(
@@ -209,8 +262,14 @@ class Coach:
                 now=now,
             )
 
-    def _converse(self, ctx: ToolContext) -> tuple[str, list[dict[str, Any]], list[ToolOutcome]]:
-        """Model <-> tools until a final reply; returns it, the new messages and outcomes."""
+    def _converse(
+        self, ctx: ToolContext, *, replay: str | None = None
+    ) -> tuple[str, list[dict[str, Any]], list[ToolOutcome]]:
+        """Model <-> tools until a final reply; returns it, the new messages and outcomes.
+
+        ``replay``: the person said no to the safety question, so the model answers the
+        message the question held (in place of the bare "no").
+        """
         system = prompts.render(
             "system.j2",
             context=build_context(ctx.db, ctx.user_id, ctx.now),
@@ -219,6 +278,8 @@ class Coach:
         history = store.conversation_messages(
             ctx.db, ctx.user_id, ctx.conversation_id, self.history_limit
         )
+        if replay is not None and history and history[-1].get("role") == "user":
+            history = [*history[:-1], {**history[-1], "content": replay}]
         messages: list[dict[str, Any]] = [{"role": "system", "content": system}, *history]
         produced: list[dict[str, Any]] = []
         outcomes: list[ToolOutcome] = []

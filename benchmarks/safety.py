@@ -1,9 +1,22 @@
-"""Safety screen benchmark: recall, false positives and latency on the labelled corpus.
+"""Safety screen benchmark: voice-held-out recall and false positives, and screen latency.
 
-Run: ``.venv/bin/python benchmarks/safety.py`` (prints one JSON object). Latency is the
-wall time of one ``screen()`` call per message, over every corpus message repeated
-``--repeat`` times, with the garbage collector paused so its pauses are not charged to
-the screen (the rule set is loaded and warmed first).
+Run: ``.venv/bin/python benchmarks/safety.py`` (prints one JSON object).
+
+Compared: the whole screen (rules + trained classifier, one verdict) against the labels
+of ``safety/data/corpus``. For each voice (terse, chatty, slang, non-native, formal,
+story) the classifier is trained WITHOUT that voice and the voice's messages are
+screened with it; figures are given per voice and overall:
+
+- emergency recall: emergency messages screened as emergency;
+- emergency-or-check recall: emergency messages screened as emergency or check (the
+  coach asks the safety question first);
+- stop-or-worse recall: messages whose every acceptable tier is stop or emergency,
+  screened at stop or above;
+- benign false positives at stop-or-worse and at check-or-worse: messages labelled none
+  screened at such a tier that their row does not accept.
+
+Latency: wall time of one ``screen()`` call (rules + the committed classifier) per corpus
+message, repeated ``--repeat`` times after a warm-up, garbage collector paused.
 """
 
 from __future__ import annotations
@@ -19,11 +32,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evals import corpus  # noqa: E402
 from safety import screen  # noqa: E402
+from safety.classifier import default_classifier  # noqa: E402
+from safety.labelled import corpus_files, read  # noqa: E402
 from safety.rules import load  # noqa: E402
+from safety.screen_build import TARGETS, folds_report, voice_folds  # noqa: E402
 
-CORPUS = ROOT / "tests" / "data" / "safety"
+LATENCY_TARGET_US = 1000
 
 
 def _latencies(texts: list[str], repeat: int) -> list[float]:
@@ -43,36 +58,35 @@ def _latencies(texts: list[str], repeat: int) -> list[float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeat", type=int, default=20, help="Passes over the corpus.")
-    parser.add_argument("--misses", action="store_true", help="List every misclassified message.")
+    parser.add_argument("--repeat", type=int, default=3, help="Passes over the corpus.")
+    parser.add_argument("--misses", action="store_true", help="List every missed message.")
     args = parser.parse_args()
 
     started = time.perf_counter()
     load()
+    default_classifier()
     load_seconds = time.perf_counter() - started
-    cases = corpus.load(sorted(CORPUS.glob("*.jsonl")))
-    metrics = corpus.measure(cases)
-    texts = [c.text for c in cases]
+    rows = read(corpus_files())
+    started = time.perf_counter()
+    results = voice_folds(rows)
+    folds_seconds = time.perf_counter() - started
+    report = folds_report(results)
+    if args.misses:
+        report["misses"] = results["overall"].misses
+    texts = [row.text for row in rows]
     for text in texts:  # warm-up pass
         screen(text)
     samples = _latencies(texts, args.repeat)
-    report = metrics.to_json()
-    if not args.misses:
-        report["misses"] = len(metrics.misses)
     report.update(
         {
-            "rules_load_seconds": round(load_seconds, 3),
+            "folds_seconds": round(folds_seconds, 1),
+            "load_seconds": round(load_seconds, 3),
             "latency_samples": len(samples),
             "latency_p50_us": round(statistics.median(samples), 1),
             "latency_p99_us": round(samples[int(len(samples) * 0.99) - 1], 1),
             "latency_max_us": round(samples[-1], 1),
-            "targets": {
-                "emergency_recall": 1.0,
-                "stop_or_worse_recall": 0.98,
-                "false_positive_stop_or_worse_on_benign": 0.01,
-                "false_positive_caution_or_worse_on_benign": 0.05,
-                "latency_p99_us": 200,
-            },
+            "latency_target_p99_us": LATENCY_TARGET_US,
+            "targets": TARGETS,
         }
     )
     print(json.dumps(report, indent=2))

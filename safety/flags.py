@@ -52,10 +52,12 @@ def record(
     now: datetime,
     lock: bool,
     source: str = "screen",
+    check_topic: str | None = None,
 ) -> int:
     """Store a flag for ``assessment`` (caution or above) and return its id.
 
-    Stop and emergency flags enter the review queue (status ``open``).
+    Stop and emergency flags enter the review queue (status ``open``). ``check_topic``
+    records the safety question asked about this message (its answer comes next turn).
     """
     flagged = assessment.flagged
     details = {
@@ -63,6 +65,7 @@ def record(
         "areas": assessment.areas,
         "about_other": assessment.about_other,
         "crisis": assessment.crisis,
+        "check_topic": check_topic,
     }
     stamp = timestamp(now)
     cursor = db.execute(
@@ -170,6 +173,43 @@ def lift_locks(
         )
         lifted += 1
     return lifted, held
+
+
+@dataclass(frozen=True)
+class PendingCheck:
+    """The safety question asked on the previous turn, and the message that raised it."""
+
+    topic: str
+    text: str
+
+
+def pending_check(
+    db: sqlite_utils.Database, conversation_id: int | None, message_id: int | None
+) -> PendingCheck | None:
+    """The check the coach asked about the person's previous message, if it did.
+
+    Only the message right before ``message_id`` counts: the question is answered on the
+    next turn or not at all.
+    """
+    if conversation_id is None or message_id is None:
+        return None
+    row = db.execute(
+        "SELECT f.details, m.content FROM safety_flags f JOIN messages m ON m.id = f.message_id "
+        "WHERE f.source = 'screen' AND f.tier = 'check' AND f.message_id = ("
+        "SELECT MAX(id) FROM messages WHERE conversation_id = ? AND role = 'user' AND id < ?) "
+        "ORDER BY f.id DESC LIMIT 1",
+        [conversation_id, message_id],
+    ).fetchone()
+    if row is None:
+        return None
+    details: dict[str, Any] = json.loads(row[0] or "{}")
+    topic = details.get("check_topic")
+    return PendingCheck(str(topic), str(row[1] or "")) if topic else None
+
+
+def emergency_lock(db: sqlite_utils.Database, user_id: int) -> bool:
+    """Whether an emergency lock stands for this person (it lifts only after a check-up)."""
+    return any(lock.tier is Tier.EMERGENCY for lock in locks(db, user_id))
 
 
 def screen_context(

@@ -6,6 +6,13 @@ on a retraction such as "jk I'm fine"), and says what the loop must do:
 
 - stop / emergency: ``reply`` is a fixed conservative message rendered from
   ``prompts/safety/*.j2``; the model is not called (``tripwire_triggered``).
+- check: ``reply`` is the one safety question of the message's cardinal area
+  (``safety/data/check.yaml``); the model is not called, so nothing changes the plan
+  this turn. The next message is read as the answer: yes escalates (the screen raises
+  the tier), no lets the held message go on (``replay``).
+- after an emergency, while its lock stands: "I'll push through", "it went away,
+  what's next?" or "it was nothing" get the advice again, kindly, from a template.
+- low mood or hopelessness: a warm, crisis-aware reply from a template, never a menu.
 - caution: ``constraints`` (joint areas) go into the model's context and ``guidance``
   (a safer-alternative note) is appended to the model's reply.
 - a question about a red-flag symptom: ``guidance`` only, no alarm.
@@ -17,18 +24,27 @@ the earlier flags, and "ignore the safety rules" is only reported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import sqlite_utils
 
 import prompts
 from safety import flags
+from safety.check import GENERAL, Answer, load_checks
 from safety.flags import is_plan_locked
-from safety.screen import Assessment, screen
+from safety.screen import Assessment, ScreenContext, screen
 from safety.tiers import Tier
 
-__all__ = ["GateResult", "check_turn", "is_plan_locked", "record_output_flag", "reply_for"]
+__all__ = [
+    "GateResult",
+    "check_turn",
+    "is_plan_locked",
+    "question_for",
+    "record_output_flag",
+    "reply_for",
+    "settle",
+]
 
 
 @dataclass(frozen=True)
@@ -49,6 +65,13 @@ class GateResult:
     question, or why the plan stays on hold)."""
     flag_id: int | None = None
     """The flag stored for this message, if any."""
+    replay: str | None = None
+    """The person said no to the safety question: the message it held, for the model to
+    answer now."""
+    context: ScreenContext = field(default_factory=ScreenContext)
+    """What earlier turns told the screen (kept so a second opinion settles the same way)."""
+    pending: flags.PendingCheck | None = None
+    """The safety question this message answers, if any."""
 
     @property
     def tripwire_triggered(self) -> bool:
@@ -92,10 +115,43 @@ def check_turn(
     Returns:
         The assessment and what the loop must do (see the module docstring).
     """
-    # 1. Screen with what this conversation already flagged.
+    # 1. Screen with what this conversation already flagged (and the question asked last
+    # turn, if any: this message is its answer).
     context = flags.screen_context(db, user_id, conversation_id, now)
+    pending = flags.pending_check(db, conversation_id, message_id)
+    if pending is not None:
+        context = replace(context, pending_check=pending.topic)
     assessment = screen(text, context)
+    return settle(
+        db,
+        assessment,
+        user_id=user_id,
+        conversation_id=conversation_id,
+        message_id=message_id,
+        now=now,
+        context=context,
+        pending=pending,
+    )
+
+
+def settle(
+    db: sqlite_utils.Database,
+    assessment: Assessment,
+    *,
+    user_id: int,
+    conversation_id: int,
+    message_id: int | None,
+    now: datetime,
+    context: ScreenContext,
+    pending: flags.PendingCheck | None = None,
+) -> GateResult:
+    """Record the flag for ``assessment`` and decide what the person sees.
+
+    Split from :func:`check_turn` so a raised verdict (the optional second opinion) is
+    settled the same way as the screen's own.
+    """
     tier = assessment.tier
+    held_emergency = context.locked and flags.emergency_lock(db, user_id)
 
     # 2. A report that the symptom is over may lift standing locks; a new stop does not.
     resolved = False
@@ -110,6 +166,8 @@ def check_turn(
             + (" and that they were checked" if assessment.clearance else ""),
         )
         resolved = lifted > 0
+    # A second vague answer to the question is not asked about again.
+    ask = tier is Tier.CHECK and pending is None
 
     # 3. Store the flag; a stop or emergency about the person locks their plan.
     flag_id = None
@@ -121,29 +179,61 @@ def check_turn(
             message_id=message_id,
             assessment=assessment,
             now=now,
-            lock=tier >= Tier.STOP and not assessment.about_other,
+            lock=tier >= Tier.STOP and not assessment.about_other and not assessment.low_mood,
+            check_topic=assessment.check_topic if ask else None,
         )
     plan_locked = is_plan_locked(db, user_id)
 
     # 4. What the person sees.
-    reply = reply_for(assessment)
+    reply = None if assessment.low_mood else reply_for(assessment)
+    if reply is None and held_emergency and held and not resolved:
+        reply = prompts.render("safety/emergency_followup.j2", labels=assessment.labels)
+    elif reply is None and held_emergency and assessment.followup:
+        reply = prompts.render("safety/emergency_followup.j2", labels=assessment.labels)
+    elif reply is None and ask:
+        reply = question_for(assessment)
+    elif reply is None and assessment.low_mood:
+        reply = prompts.render("safety/low_mood.j2")
     if reply is not None:
         return GateResult(
-            assessment, reply=reply, plan_locked=plan_locked, resolved=resolved, flag_id=flag_id
+            assessment,
+            reply=reply,
+            plan_locked=plan_locked,
+            resolved=resolved,
+            flag_id=flag_id,
+            context=context,
+            pending=pending,
         )
+    replay = None
+    if pending is not None and assessment.check_answer is Answer.NO and tier < Tier.CHECK:
+        replay = pending.text
     return GateResult(
         assessment,
         plan_locked=plan_locked,
         constraints=assessment.areas,
         resolved=resolved,
-        guidance=_guidance(assessment, plan_locked=plan_locked, resolved=resolved, held=held),
+        guidance=_guidance(
+            assessment, plan_locked=plan_locked, resolved=resolved, held=held, replay=replay
+        ),
         flag_id=flag_id,
+        replay=replay,
+        context=context,
+        pending=pending,
     )
 
 
+def question_for(assessment: Assessment) -> str:
+    """The one safety question for a ``check`` assessment, from its topic's template."""
+    checks = load_checks()
+    topic = checks.topics.get(assessment.check_topic or GENERAL, checks.topics[GENERAL])
+    return topic.question
+
+
 def _guidance(
-    assessment: Assessment, *, plan_locked: bool, resolved: bool, held: int
+    assessment: Assessment, *, plan_locked: bool, resolved: bool, held: int, replay: str | None
 ) -> str | None:
+    if replay is not None:
+        return prompts.render("safety/check_cleared.j2")
     if held or (plan_locked and (assessment.retraction or assessment.resolution)):
         return prompts.render(
             "safety/still_locked.j2", emergency=bool(held), retraction=assessment.retraction
@@ -157,7 +247,7 @@ def _guidance(
             areas=assessment.areas,
             kinds=sorted({s.kind for s in assessment.flagged}),
         )
-    if assessment.question:
+    if assessment.question or assessment.tier is Tier.CHECK:
         return prompts.render("safety/question.j2")
     return None
 

@@ -44,7 +44,7 @@ _SENTENCE = re.compile(r"(?:\d[.,]\d|[^.!?;\n])+[.!?;]*")
 _APOSTROPHES = re.compile(r"['\"]")
 _HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 _CANNOT = re.compile(r"\bcan ?not\b")
-_WORD = re.compile(r"[a-z]{4,}")
+_WORD = re.compile(r"[a-z]+")
 
 
 def fold(text: str) -> str:

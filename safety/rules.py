@@ -50,6 +50,8 @@ class Rule:
     modifier_tiers: Mapping[str, Tier]
     examples: tuple[str, ...] = ()
     counter_examples: tuple[str, ...] = ()
+    topic: str | None = None
+    """For ``check`` rules: the cardinal area whose question is asked (``check.yaml``)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Triggers:
     hypothetical_pre: re.Pattern[str]
     actuality: re.Pattern[str]
     general_question: re.Pattern[str]
+    general_question_open: re.Pattern[str]
     terminators: re.Pattern[str]
     worsening: re.Pattern[str]
     persisting: re.Pattern[str]
@@ -90,6 +93,12 @@ class Triggers:
     clearance: re.Pattern[str]
     resolution_statement: re.Pattern[str]
     injection: re.Pattern[str]
+    followup: re.Pattern[str]
+    negation_list: re.Pattern[str]
+    negation_scope: re.Pattern[str]
+    settled_subject: re.Pattern[str]
+    media: re.Pattern[str]
+    other_over: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,12 @@ class RuleSet:
         return self.area_tags.get(match.group(0)) if match else None
 
 
-def _read(name: str) -> dict[str, Any]:
+def read_yaml(name: str) -> dict[str, Any]:
+    """One data file of ``safety/data/`` as a mapping.
+
+    Raises:
+        RuleError: The file's top level is not a mapping.
+    """
     data = parse_yaml((DATA_DIR / name).read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise RuleError(f"{name}: expected a mapping at the top level")
@@ -214,6 +228,7 @@ def _triggers(context: Mapping[str, Any], macros: Mapping[str, str]) -> Triggers
         ),
         actuality=compile_raw(context["actuality"]),
         general_question=compile_raw(context["general_question"]),
+        general_question_open=compile_raw(context["general_question_open"]),
         terminators=compile_raw(alternation("terminators")),
         worsening=_compile(context["worsening"], macros),
         persisting=_compile(context["persisting"], macros),
@@ -221,6 +236,15 @@ def _triggers(context: Mapping[str, Any], macros: Mapping[str, str]) -> Triggers
         clearance=_compile(context["clearance"], macros),
         resolution_statement=_compile(context["resolution_statement"], macros),
         injection=_compile(context["injection"], macros),
+        followup=_compile(context["followup"], macros),
+        negation_list=compile_raw(rf"{_LEFT}(?:{alternation('negation_list')}){_RIGHT}(?: any)?"),
+        negation_scope=compile_raw(
+            rf"{_LEFT}(?:{alternation('negation_pre')}){_RIGHT}"
+            rf"((?:\s+(?!(?:{alternation('scope_stops')})\b)[\w#]+){{1,{window}}})"
+        ),
+        settled_subject=_compile(context["settled_subject"], macros),
+        media=compile_raw(context["media"]),
+        other_over=compile_raw(context["other_over"]),
     )
 
 
@@ -255,6 +279,7 @@ def _rule(
         modifier_tiers=modifier_tiers,
         examples=tuple(str(e) for e in raw.get("examples") or ()),
         counter_examples=tuple(str(e) for e in raw.get("not") or ()),
+        topic=str(raw["topic"]) if raw.get("topic") else None,
     )
 
 
@@ -278,6 +303,19 @@ def _anchor_index(rules: tuple[Rule, ...]) -> tuple[re.Pattern[str], dict[str, t
     return regex, table
 
 
+def _spelling_map(lexicon: Mapping[str, Any]) -> dict[str, str]:
+    """Every word the screen respells.
+
+    Typos of symptom words, dropped g's ("feelin") and chat shorthand ("r" -> "are",
+    "yrs" -> "years").
+    """
+    spellings = typo_map(lexicon["fuzzy_terms"], lexicon["not_typos"])
+    for word in lexicon["g_dropped"]:
+        spellings[str(word)[:-1]] = str(word)
+    spellings.update({str(k): str(v) for k, v in lexicon["shorthand"].items()})
+    return spellings
+
+
 @lru_cache(maxsize=1)
 def load() -> RuleSet:
     """The compiled rule set (cached for the life of the process).
@@ -286,9 +324,9 @@ def load() -> RuleSet:
         RuleError: A data file is malformed (an unknown tier, macro or modifier, a
             pattern that does not compile, duplicate ids).
     """
-    lexicon = _read("lexicon.yaml")
-    context = _read("context.yaml")
-    data = _read("rules.yaml")
+    lexicon = read_yaml("lexicon.yaml")
+    context = read_yaml("context.yaml")
+    data = read_yaml("rules.yaml")
     area_source, area_tags = _areas(lexicon)
     macros = {str(k): str(v) for k, v in (data.get("macros") or {}).items()}
     macros["area"] = area_source
@@ -313,7 +351,7 @@ def load() -> RuleSet:
         rules=rules,
         triggers=_triggers(context, macros),
         severity=severity,
-        typos=typo_map(lexicon["fuzzy_terms"], lexicon["not_typos"]),
+        typos=_spelling_map(lexicon),
         areas=re.compile(rf"{_LEFT}{area_source}{_RIGHT}"),
         area_tags=area_tags,
         anchor_regex=anchor_regex,

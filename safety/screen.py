@@ -21,8 +21,10 @@ The highest tier of any signal in any sentence is the message's tier.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from safety.check import GENERAL, Answer, load_checks, read_answer
+from safety.classifier import SETTLED_WORD, ScreenClassifier, default_classifier
 from safety.normalise import fold, for_matching, sentences
 from safety.rules import MODIFIERS, Rule, RuleSet, Triggers, load
 from safety.tiers import Tier
@@ -40,6 +42,16 @@ CLEARED_ID = "CTX-CLEARED"
 RETRACTION_ID = "CTX-RETRACTION"
 INJECTION_ID = "CTX-INJECTION"
 WORSENING_ID = "CTX-WORSENING"
+CHECK_ANSWER_ID = "CTX-CHECK-ANSWER"
+FOLLOWUP_ID = "CTX-FOLLOWUP"
+CLASSIFIER_ID = "CLF"
+CLASSIFIER_LABELS = {
+    Tier.EMERGENCY: "possible warning signs of an emergency",
+    Tier.CHECK: "something that needs a closer look",
+    Tier.STOP: "a symptom that needs rest and a check",
+    Tier.CAUTION: "something to take carefully",
+}
+"""Plain words for a classifier signal (it has no rule to name)."""
 PERSISTING_ID = "CTX-PERSISTING"
 
 
@@ -64,6 +76,8 @@ class Signal:
     """Context that changed the tier: hypothetical, other, resolved, passed, history, recent."""
     rule_tier: Tier = Tier.NONE
     """The rule's own tier before context."""
+    topic: str | None = None
+    """For a ``check`` signal: the cardinal area the safety question is about."""
 
     def to_json(self) -> dict[str, object]:
         """A small JSON object for CLIs, APIs and the flags table."""
@@ -75,6 +89,7 @@ class Signal:
             "kind": self.kind,
             "area": self.area,
             "modifiers": list(self.modifiers),
+            "topic": self.topic,
         }
 
 
@@ -115,7 +130,7 @@ class Assessment:
     @property
     def about_other(self) -> bool:
         """Every emergency signal is about someone else ("my friend just collapsed")."""
-        top = [s for s in self.signals if s.tier is Tier.EMERGENCY]
+        top = [s for s in self.signals if s.tier is Tier.EMERGENCY and s.kind != "classifier"]
         return bool(top) and all("other" in s.modifiers for s in top)
 
     @property
@@ -124,6 +139,40 @@ class Assessment:
         return any(
             "hypothetical" in s.modifiers and s.rule_tier >= Tier.CAUTION for s in self.signals
         )
+
+    @property
+    def check_topic(self) -> str | None:
+        """At tier ``check``: the cardinal area of the one safety question to ask."""
+        if self.tier is not Tier.CHECK:
+            return None
+        return next((s.topic for s in self.signals if s.tier is Tier.CHECK and s.topic), GENERAL)
+
+    @property
+    def check_answer(self) -> Answer | None:
+        """How this message answered a pending safety question (``None``: none pending)."""
+        for signal in self.signals:
+            if signal.rule_id == CHECK_ANSWER_ID:
+                return Answer(signal.text)
+        return None
+
+    @property
+    def followup(self) -> bool:
+        """The message wants to carry on after a flag ("I'll push through", "what's next?")."""
+        return FOLLOWUP_ID in self.rule_ids
+
+    @property
+    def low_mood(self) -> bool:
+        """Low mood or hopelessness, and nothing physical at stop or above, no crisis.
+
+        The classifier may read such a message as a stop; it still gets the warm reply.
+        """
+        if self.crisis or self.tier is Tier.EMERGENCY:
+            return False
+        mood = any(s.kind == "mood" and s.tier >= Tier.CAUTION for s in self.signals)
+        physical = any(
+            s.tier >= Tier.STOP and s.kind not in ("mood", "classifier") for s in self.signals
+        )
+        return mood and not physical
 
     @property
     def retraction(self) -> bool:
@@ -162,14 +211,23 @@ class ScreenContext:
     """Joint areas flagged then."""
     locked: bool = False
     """A stop or emergency lock stands for this person."""
+    pending_check: str | None = None
+    """The topic of the safety question the coach asked on the previous turn, if any."""
 
 
-def screen(text: str, context: ScreenContext | None = None) -> Assessment:
-    """Screen one message for red flags.
+def screen(
+    text: str,
+    context: ScreenContext | None = None,
+    *,
+    classifier: ScreenClassifier | None = None,
+) -> Assessment:
+    """Screen one message for red flags: the rules and the trained classifier, one verdict.
 
     Args:
         text: The message exactly as the person typed it (any unicode).
         context: Earlier turns' flags; without it the message is read on its own.
+        classifier: The learned detector (default: the committed export in
+            ``safety/data/model``); benchmarks pass one trained without a held-out voice.
 
     Returns:
         The assessment: the highest tier found, every signal, and an excerpt.
@@ -179,18 +237,73 @@ def screen(text: str, context: ScreenContext | None = None) -> Assessment:
     signals: list[Signal] = []
     top_sentences: list[tuple[Tier, str]] = []
     normalised: list[str] = []
+    readable: list[str] = []
     for sentence in sentences(fold(text)):
         norm = for_matching(sentence, rules.typos)
         normalised.append(norm)
-        found = _screen_sentence(norm, rules)
+        found, for_classifier = _screen_sentence(norm, rules)
+        # Words that ask to switch the screen off are not symptoms: the classifier reads
+        # the sentence up to them, so an appended injection can never lower its verdict.
+        injected = rules.triggers.injection.search(norm)
+        if injected is not None:
+            for_classifier = _screen_sentence(norm[: injected.start()], rules)[1]
+        readable.append(for_classifier)
         if found:
             signals.extend(found)
             top_sentences.append((max(s.tier for s in found), sentence))
+    model = classifier if classifier is not None else default_classifier()
+    if model is not None:
+        learned = model.verdict(" . ".join(readable))
+        if learned.tier > Tier.NONE:
+            signals.append(
+                Signal(
+                    f"{CLASSIFIER_ID}-{learned.tier.value.upper()}",
+                    CLASSIFIER_LABELS[learned.tier],
+                    learned.tier,
+                    f"p={learned.probability:.2f}",
+                    kind="classifier",
+                    rule_tier=learned.tier,
+                    topic=learned.topic,
+                )
+            )
     whole = " . ".join(normalised)
+    signals = _others_not_now(signals, whole, rules.triggers)
     signals.extend(_markers(whole, rules))
     signals.extend(_across_turns(normalised, rules, context))
+    if context.pending_check is not None:
+        signals.append(_check_answer(" . ".join(normalised), context.pending_check))
     tier = max((s.tier for s in signals), default=Tier.NONE)
     return Assessment(tier, signals, _excerpt(tier, top_sentences, signals))
+
+
+def _others_not_now(signals: list[Signal], whole: str, t: Triggers) -> list[Signal]:
+    """Someone else's event told as past, over, or from a film or the news is no alarm.
+
+    The time often sits in another sentence ("Wife fainted at our wedding. Eight years
+    ago."), so this reads the whole message. Crisis signals are never lowered.
+    """
+    others = [s for s in signals if "other" in s.modifiers and s.kind != "crisis"]
+    if not others or not (
+        t.history.search(whole) or t.other_over.search(whole) or t.media.search(whole)
+    ):
+        return signals
+    return [
+        replace(s, tier=Tier.NONE) if "other" in s.modifiers and s.kind != "crisis" else s
+        for s in signals
+    ]
+
+
+def _rule_tier(signals: list[Signal]) -> Tier:
+    return max((s.tier for s in signals), default=Tier.NONE)
+
+
+def classifier_text(text: str) -> str:
+    """The text the classifier reads for ``text`` (what it is trained on, too)."""
+    rules = load()
+    return " . ".join(
+        _screen_sentence(for_matching(sentence, rules.typos), rules)[1]
+        for sentence in sentences(fold(text))
+    )
 
 
 def _excerpt(tier: Tier, top_sentences: list[tuple[Tier, str]], signals: list[Signal]) -> str:
@@ -230,12 +343,19 @@ class _Sentence:
         return left, right
 
 
-def _screen_sentence(norm: str, rules: RuleSet) -> list[Signal]:
+def _screen_sentence(norm: str, rules: RuleSet) -> tuple[list[Signal], str]:
+    """The rules' signals in one normalised sentence, and the text the classifier reads.
+
+    For the classifier, idioms are removed and every target that context settled
+    (negated, someone else's past, a question) is replaced by a marker word, so context
+    applies to both detectors.
+    """
     triggers = rules.triggers
     masked = triggers.idioms.sub(_blank, norm)
     unprompted = triggers.injection.sub(_blank, masked)
     sentence = _Sentence(masked, triggers.pseudo.sub(_blank, unprompted))
     best: dict[str, Signal] = {}
+    settled: list[tuple[int, int]] = []
     for index in rules.candidates(masked):
         rule = rules.rules[index]
         if rule.unless is not None and rule.unless.search(masked):
@@ -244,13 +364,43 @@ def _screen_sentence(norm: str, rules: RuleSet) -> list[Signal]:
             continue
         for match in rule.regex.finditer(masked):
             signal = _read_target(rule, match, sentence, rules)
+            if signal is None or signal.tier < rule.tier:
+                # Context settled this mention (denied, someone else's, past, a question):
+                # the classifier must not read it afresh and undo that.
+                settled.append(match.span())
             if signal is not None and (rule.id not in best or signal.tier > best[rule.id].tier):
                 best[rule.id] = signal
     found = list(best.values())
     score = _severity(masked, found, rules)
     if score is not None:
         found.append(score)
-    return found
+    settled.extend(m.span(1) for m in triggers.negation_scope.finditer(sentence.triggers))
+    settled.extend(m.span() for m in triggers.settled_subject.finditer(sentence.triggers))
+    return found, _for_classifier(unprompted, settled)
+
+
+SETTLED_MARK = f" {SETTLED_WORD} "
+"""What the classifier reads in place of a target its context settled."""
+
+
+def _for_classifier(masked: str, settled: list[tuple[int, int]]) -> str:
+    if settled:
+        pieces: list[str] = []
+        last = 0
+        for start, end in sorted(settled):
+            if start < last:
+                # Overlapping targets: extend the settled stretch.
+                last = max(last, end)
+                continue
+            pieces.append(masked[last:start])
+            pieces.append(SETTLED_MARK)
+            last = end
+        pieces.append(masked[last:])
+        masked = "".join(pieces)
+    return " ".join(_CLASSIFIER_WORD.findall(masked))
+
+
+_CLASSIFIER_WORD = re.compile(r"[a-z0-9]+")
 
 
 def _modifiers(
@@ -264,7 +414,11 @@ def _modifiers(
     back = bool(t.recurrence.search(text, end))
     resolved = not back and bool(t.resolution_pre.search(pre) or t.resolution_post.search(post))
     passed = not back and not resolved and bool(t.resolution_followup.search(text, end))
-    if not resolved and not passed and (t.negation_pre.search(pre) or t.negation_post.search(post)):
+    if (
+        not resolved
+        and not passed
+        and (_window_negated(pre, t) or t.negation_post.search(post) or _list_negated(pre, t))
+    ):
         return True, ()
     clause = text[left:right]
     found: list[str] = []
@@ -283,12 +437,47 @@ def _modifiers(
     return False, tuple(found)
 
 
+_LIST_SEPARATORS = re.compile(r",|\b(?:or|nor|and)\b")
+_LIST_ITEM_WORDS = 4
+_LIST_ITEMS = 10
+
+
+def _window_negated(pre: str, t: Triggers) -> bool:
+    """A negation a few words before the target, with no comma between.
+
+    After a comma only a list carries a negation on ("didnt warm up, chest hurts" is
+    not a denial).
+    """
+    return bool(t.negation_pre.search(pre[pre.rfind(",") + 1 :]))
+
+
+def _list_negated(pre: str, t: Triggers) -> bool:
+    """A negation whose scope runs across a list up to the target (ConText).
+
+    For example "no chest pain, dizziness or shortness of breath", "neither pain nor
+    swelling".
+    """
+    last = None
+    for match in t.negation_list.finditer(pre):
+        last = match
+    if last is None:
+        return False
+    gap = pre[last.end() :]
+    if t.actuality.search(gap) or not _LIST_SEPARATORS.search(gap):
+        return False
+    items = _LIST_SEPARATORS.split(gap)
+    return len(items) <= _LIST_ITEMS and all(len(i.split()) <= _LIST_ITEM_WORDS for i in items)
+
+
 def _hypothetical(text: str, pre: str, clause: str, t: Triggers) -> bool:
     if t.actuality.search(clause):
         return False
     if t.hypothetical_pre.search(pre):
         return True
-    # A general question that names nobody: "is shortness of breath normal?"
+    # A general question that names nobody: "is shortness of breath normal?", "why do
+    # people pass out on max squats"
+    if t.general_question_open.search(text):
+        return True
     stripped = text.rstrip()
     return (
         stripped.endswith("?")
@@ -327,6 +516,10 @@ def _read_target(
         if name in modifiers:
             tier = rule.modifier_tiers[name]
             break
+    if "other" in modifiers and _NOT_NOW & set(modifiers) and rule.kind != "crisis":
+        # Someone else's event that is over or long past ("my dad had a heart attack in
+        # 2015", "my friend fainted at a concert last year") calls for nothing now.
+        tier = Tier.NONE
     area = rules.area_of(match.group(0)) or _clause_area(start, end, sentence, rules)
     return Signal(
         rule_id=rule.id,
@@ -337,7 +530,11 @@ def _read_target(
         area=area if rule.kind in ("pain", "injury") else None,
         modifiers=modifiers,
         rule_tier=rule.tier,
+        topic=rule.topic,
     )
+
+
+_NOT_NOW = frozenset({"history", "recent", "resolved", "passed"})
 
 
 def _clause_area(start: int, end: int, sentence: _Sentence, rules: RuleSet) -> str | None:
@@ -396,6 +593,25 @@ def _severity(masked: str, found: list[Signal], rules: RuleSet) -> Signal | None
     )
 
 
+def _check_answer(whole: str, topic_name: str) -> Signal:
+    """The answer to the previous turn's safety question: a yes raises the tier."""
+    checks = load_checks()
+    topic = checks.topics.get(topic_name, checks.topics[GENERAL])
+    answer = read_answer(whole)
+    if answer is Answer.YES:
+        return Signal(
+            CHECK_ANSWER_ID,
+            topic.label,
+            topic.yes_tier,
+            answer.value,
+            kind="symptom",
+            rule_tier=topic.yes_tier,
+            topic=topic.name,
+        )
+    label = "answered the safety question" + (" with no" if answer is Answer.NO else "")
+    return Signal(CHECK_ANSWER_ID, label, Tier.NONE, answer.value, kind=MARKER_KIND)
+
+
 def _markers(whole: str, rules: RuleSet) -> list[Signal]:
     """Notes that never raise the tier: resolution, clearance, retraction, injection."""
     t = rules.triggers
@@ -405,6 +621,7 @@ def _markers(whole: str, rules: RuleSet) -> list[Signal]:
         (CLEARED_ID, "says a professional checked or cleared them", t.clearance),
         (RETRACTION_ID, "takes something back", t.retraction),
         (INJECTION_ID, "asks to switch the safety rules off", t.injection),
+        (FOLLOWUP_ID, "wants to carry on", t.followup),
     )
     for rule_id, label, regex in checks:
         match = regex.search(whole)

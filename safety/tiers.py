@@ -6,7 +6,11 @@ from enum import StrEnum
 
 
 class Tier(StrEnum):
-    """How serious a message is: ``none`` < ``caution`` < ``stop`` < ``emergency``.
+    """How serious a message is: ``none`` < ``caution`` < ``check`` < ``stop`` < ``emergency``.
+
+    ``check`` sits between caution and stop: the screen could not settle a message that
+    touches a cardinal area (chest, heart, breathing, head, vision, speech, one-sided
+    weakness, fainting), so the coach asks one safety question before going on.
 
     A ``str`` enum so it serialises as its value, but comparisons go by severity, never
     alphabetically, so ``max(tiers)`` is the most serious one.
@@ -14,12 +18,13 @@ class Tier(StrEnum):
 
     NONE = "none"
     CAUTION = "caution"
+    CHECK = "check"
     STOP = "stop"
     EMERGENCY = "emergency"
 
     @property
     def rank(self) -> int:
-        """Severity as a number: 0 for none up to 3 for emergency."""
+        """Severity as a number: 0 for none up to 4 for emergency."""
         return _RANK[self.value]
 
     def __lt__(self, other: object) -> bool:
@@ -46,4 +51,4 @@ class Tier(StrEnum):
     __hash__ = str.__hash__
 
 
-_RANK = {"none": 0, "caution": 1, "stop": 2, "emergency": 3}
+_RANK = {"none": 0, "caution": 1, "check": 2, "stop": 3, "emergency": 4}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 from collections.abc import Iterator
@@ -74,3 +75,15 @@ def db_path(tmp_path: Path) -> str:
 def now() -> datetime:
     """The fixed test clock."""
     return FIXED_NOW
+
+
+@pytest.fixture
+def rules_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Screen with the rules and their context alone, without the trained classifier.
+
+    For tests that pin what the rules themselves make of a message; the classifier and
+    the combined verdict have their own tests (test_safety_classifier, test_safety_classes).
+    """
+    # By module object: the package's ``screen`` attribute is the function, not the module.
+    module = importlib.import_module("safety.screen")
+    monkeypatch.setattr(module, "default_classifier", lambda: None)

@@ -6,6 +6,8 @@ The corpus (tests/data/safety/*.jsonl) was written before the rules; see
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,19 @@ from safety.rules import RuleSet, load
 from safety.tiers import Tier
 
 CORPUS_DIR = Path(__file__).parent / "data" / "safety"
+
+# The rules' own figures on this hand-written test data; the whole screen (rules plus the
+# classifier) is gated on the voice-held-out folds of safety/data/corpus
+# (test_safety_folds.py).
+pytestmark = pytest.mark.usefixtures("rules_only")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _rules_only_for_the_module() -> Iterator[None]:
+    # The module-scoped figures below are computed before function-scoped fixtures run.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(importlib.import_module("safety.screen"), "default_classifier", lambda: None)
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +55,8 @@ def test_corpus_is_big_varied_and_covers_every_tier(cases: list[corpus.Case]) ->
     assert len(cases) >= 400
     risky_looking = [c for c in cases if c.benign and c.category != "training"]
     assert len(risky_looking) >= 120
-    for tier in Tier:
+    # This older data predates the check tier; safety/data/corpus covers it.
+    for tier in (t for t in Tier if t is not Tier.CHECK):
         assert any(c.acceptable == (tier,) for c in cases), tier
     assert len({c.text for c in cases}) == len(cases), "duplicate messages"
 

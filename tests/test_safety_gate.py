@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+import pytest
 import sqlite_utils
 
 from agent.models.scripted import ScriptedModel, call, calls, say
 from safety import Tier, gate
 from safety.gate import check_turn, is_plan_locked
 from tests.factories import make_coach, make_user
+
+# These tests pin the rules' and context's own reading of each message.
+pytestmark = pytest.mark.usefixtures("rules_only")
 
 
 def _turn(

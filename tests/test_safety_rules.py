@@ -14,7 +14,13 @@ from safety.rules import DATA_DIR, Rule, RuleError, _compile, load
 from safety.tiers import Tier
 
 RULES = load().rules
-PREFIX = {Tier.EMERGENCY: "EMG-", Tier.STOP: "STP-", Tier.CAUTION: "CAU-", Tier.NONE: "CAU-"}
+PREFIX = {
+    Tier.EMERGENCY: "EMG-",
+    Tier.STOP: "STP-",
+    Tier.CHECK: "CHK-",
+    Tier.CAUTION: "CAU-",
+    Tier.NONE: "CAU-",
+}
 
 
 def _fires(rule: Rule, text: str) -> bool:

@@ -6,6 +6,9 @@ import pytest
 
 from safety import Assessment, ScreenContext, Tier, screen
 
+# These tests pin the rules' and context's own reading of each message.
+pytestmark = pytest.mark.usefixtures("rules_only")
+
 
 def tier(text: str, context: ScreenContext | None = None) -> Tier:
     return screen(text, context).tier

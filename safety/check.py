@@ -1,0 +1,98 @@
+"""The check step: one short safety question when the screen cannot settle a message.
+
+A message screened at tier ``check`` touches a cardinal area (chest, heart, breathing,
+head, vision, speech, one-sided weakness, fainting) without saying it is serious or
+ruling it out, or only the classifier found it worrying. The coach then asks the one
+question of that area from ``safety/data/check.yaml`` (a template, never the model) and
+screens the answer on the next turn: yes escalates, no lets the held request go on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+from safety.rules import RuleError, read_yaml
+from safety.tiers import Tier
+
+GENERAL = "general"
+"""The topic when no cardinal word names one."""
+
+
+class Answer(StrEnum):
+    """How a reply to the safety question reads."""
+
+    YES = "yes"
+    NO = "no"
+    UNCLEAR = "unclear"
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One cardinal area and its question."""
+
+    name: str
+    question: str
+    label: str
+    yes_tier: Tier
+    words: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
+class CheckData:
+    """Everything in ``check.yaml``, compiled."""
+
+    topics: dict[str, Topic]
+    yes: re.Pattern[str]
+    no: re.Pattern[str]
+
+    def topic_of(self, normalised: str) -> Topic:
+        """The first topic whose words occur in ``normalised`` text, else the general one."""
+        for topic in self.topics.values():
+            if topic.words is not None and topic.words.search(normalised):
+                return topic
+        return self.topics[GENERAL]
+
+
+@lru_cache(maxsize=1)
+def load_checks() -> CheckData:
+    """The compiled check data (cached for the life of the process).
+
+    Raises:
+        RuleError: ``check.yaml`` is malformed.
+    """
+    data = read_yaml("check.yaml")
+    topics: dict[str, Topic] = {}
+    for name, raw in data["topics"].items():
+        try:
+            tier = Tier(str(raw["yes_tier"]))
+        except ValueError as exc:
+            raise RuleError(f"check.yaml: {name}: unknown tier {raw['yes_tier']!r}") from exc
+        words = raw.get("words")
+        topics[str(name)] = Topic(
+            name=str(name),
+            question=str(raw["question"]),
+            label=str(raw["label"]),
+            yes_tier=tier,
+            words=re.compile(rf"\b(?:{words})\b") if words else None,
+        )
+    if GENERAL not in topics:
+        raise RuleError("check.yaml: needs a 'general' topic")
+    answers = data["answers"]
+    return CheckData(topics, re.compile(str(answers["yes"])), re.compile(str(answers["no"])))
+
+
+def read_answer(normalised: str) -> Answer:
+    """Whether a normalised reply to the safety question says yes, no, or neither."""
+    checks = load_checks()
+    text = normalised.strip(" .!,")
+    if checks.no.search(text):
+        return Answer.NO
+    if checks.yes.search(text):
+        return Answer.YES
+    return Answer.UNCLEAR
+
+
+__all__ = ["GENERAL", "Answer", "CheckData", "Topic", "load_checks", "read_answer"]

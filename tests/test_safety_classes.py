@@ -1,0 +1,119 @@
+"""Every class of miss and false alarm the issue lists, through ``coach safety check``.
+
+The messages are written for this test (not taken from the corpus the classifier was
+trained on), one group per class; each must be screened at a tier its label accepts.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli.main import app
+
+EMERGENCY = ("emergency",)
+STOP_OR_WORSE = ("stop", "emergency")
+ASK_OR_WORSE = ("check", "stop", "emergency")
+CAUTION = ("caution",)
+CAUTION_OR_ASK = ("caution", "check")
+CALM = ("none", "caution")
+NONE = ("none",)
+
+CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
+    "negation scope across lists": [
+        ("no chest pain, dizziness or shortness of breath today, just tired legs", CALM),
+        ("I had no headache, blurred vision, nausea or numbness at all", CALM),
+        ("neither chest tightness nor palpitations during the run", CALM),
+        ("didnt feel faint, sick or breathless, only bored", CALM),
+    ],
+    "other people and the past": [
+        ("my grandad had a heart attack back in 2009, he's fine now", CALM),
+        ("my sister fainted at a concert years ago, anyway what's today's plan?", CALM),
+        ("a guy at my old club collapsed during a match when we were kids", CALM),
+        ("my training partner just collapsed and isn't responding", EMERGENCY),
+    ],
+    "hyperbole and idioms": [
+        ("I'd rather pass out than do more burpees lol", CALM),
+        ("dying to try the new kettlebell class", CALM),
+        ("my heart is pounding with excitement for race day", CALM),
+        ("that leg session nearly killed me haha", CALM),
+        ("the price of that rower almost gave me a heart attack", CALM),
+    ],
+    "chest pressure metaphors": [
+        ("feels like a brick is sitting on my chest since the last set", EMERGENCY),
+        ("like someone is standing on my chest and it won't ease", EMERGENCY),
+        ("there's a tight band round my chest that won't let go", EMERGENCY),
+    ],
+    "dizziness metaphors": [
+        ("the floor keeps tilting under me after the rower", STOP_OR_WORSE),
+        ("the whole room is spinning when I stand up", STOP_OR_WORSE),
+        ("feels like I'm on a boat and the walls are swaying", STOP_OR_WORSE),
+    ],
+    "stroke signs in lay words": [
+        ("my right hand suddenly won't close around the bar", EMERGENCY),
+        ("my words are coming out all jumbled and wrong", EMERGENCY),
+        ("one side of my mouth has dropped and I'm drooling", EMERGENCY),
+    ],
+    "fainting told as a story": [
+        ("next thing I knew I was on the floor with people standing over me", EMERGENCY),
+        ("I woke up on the mat and don't remember going down", EMERGENCY),
+        ("I was on the bike and then I was looking at the ceiling", EMERGENCY),
+    ],
+    "severe joint and muscle signs": [
+        ("felt something tear in my calf on the sprint", STOP_OR_WORSE),
+        ("my knee gave way on the stairs and it's swelling fast", STOP_OR_WORSE),
+        ("knife-like pain in my shoulder when I press", STOP_OR_WORSE),
+        ("I can't straighten up after the deadlifts", STOP_OR_WORSE),
+    ],
+    "mild joint complaints": [
+        ("my knee is a bit grumbly today", CAUTION_OR_ASK),
+        ("shoulder feels slightly off on overhead work", CAUTION_OR_ASK),
+        ("my wrist is a little sore when I do push ups", CAUTION_OR_ASK),
+    ],
+    "conditions and medications in lay words": [
+        ("I take water tablets for my blood pressure", CAUTION),
+        ("I'm on beta blockers", CAUTION),
+        ("I have a pacemaker fitted", CAUTION),
+        ("I'm on blood thinners since my clot", CAUTION),
+        ("I use an insulin pump for my type 1", CAUTION),
+    ],
+    "vague cardinal mentions get the check question": [
+        ("my chest feels kinda odd today", ASK_OR_WORSE),
+        ("head feels off since the last set", ASK_OR_WORSE),
+        ("my left arm feels a bit strange", ASK_OR_WORSE),
+    ],
+}
+
+CASES = [
+    pytest.param(text, accepted, id=f"{name}: {text[:40]}")
+    for name, group in CLASSES.items()
+    for text, accepted in group
+]
+
+
+@pytest.fixture(scope="module")
+def screened() -> dict[str, dict[str, object]]:
+    """Every message of every class through one ``coach safety check --json`` run."""
+    stdin = "".join(f"{text}\n" for text, _ in (c.values for c in CASES))
+    result = CliRunner().invoke(app, ["safety", "check", "--json"], input=stdin)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    return {str(row["text"]): row for row in rows}
+
+
+@pytest.mark.parametrize(("text", "accepted"), CASES)
+def test_each_class_is_screened_at_an_accepted_tier(
+    screened: dict[str, dict[str, object]], text: str, accepted: tuple[str, ...]
+) -> None:
+    row = screened[text]
+    assert row["tier"] in accepted, row
+
+
+def test_a_check_reports_its_tier_and_topic(screened: dict[str, dict[str, object]]) -> None:
+    row = screened["head feels off since the last set"]
+    assert row["tier"] == "check"
+    signals = row["signals"]
+    assert isinstance(signals, list)
+    assert any(s["topic"] == "head" for s in signals if s["tier"] == "check")

@@ -1,0 +1,120 @@
+"""The screen's classifier: built by ``make models``, applied without scikit-learn.
+
+- the committed export is exactly what the build step makes from the committed corpus
+  (so nobody can hand-edit weights or forget to rebuild after changing rules or data);
+- the run-time apply (numpy, ``safety.textclf``) predicts what scikit-learn predicts,
+  on every corpus message;
+- the screen's run time never imports scikit-learn.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from safety.classifier import MODEL_PATH, ScreenClassifier, Thresholds
+from safety.labelled import corpus_files, read
+from safety.screen import classifier_text
+from safety.screen_build import OPTIONS, training_rows
+from safety.textclf import TextClassifier, export_paths
+from safety.textclf_train import export, fit, sklearn_probabilities
+from safety.tiers import Tier
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, list[str], Path]:
+    rows = training_rows(read(corpus_files()))
+    texts = [classifier_text(row.text) for row in rows]
+    pipeline = fit(texts, [row.label.value for row in rows], OPTIONS)
+    path = tmp_path_factory.mktemp("model") / "screen"
+    export(pipeline, path)
+    return pipeline, texts, path
+
+
+def test_the_committed_export_is_what_make_models_builds(
+    built: tuple[object, list[str], Path],
+) -> None:
+    _, _, path = built
+    for fresh, committed in zip(export_paths(path), export_paths(MODEL_PATH), strict=True):
+        assert fresh.read_bytes() == committed.read_bytes(), (
+            f"{committed.name} is stale: run `make models` and commit the result"
+        )
+
+
+def test_the_export_predicts_what_scikit_learn_predicts_on_the_whole_corpus(
+    built: tuple[object, list[str], Path],
+) -> None:
+    pipeline, texts, path = built
+    expected = sklearn_probabilities(pipeline, texts)
+    model = TextClassifier.load(path)
+    got = np.array([[model.probabilities(t)[label] for label in model.labels] for t in texts])
+    assert got.shape == expected.shape
+    assert np.array_equal(got.argmax(axis=1), expected.argmax(axis=1))
+    assert np.allclose(got, expected, rtol=0, atol=1e-9)
+
+
+def test_the_runtime_never_imports_scikit_learn() -> None:
+    code = (
+        "import sys; from safety import screen; screen('my chest feels tight'); "
+        "assert 'sklearn' not in sys.modules, 'sklearn imported at run time'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def _fixed(probabilities: dict[Tier, float]) -> ScreenClassifier:
+    class Fixed(ScreenClassifier):
+        def probabilities(self, readable: str) -> dict[Tier, float]:
+            return probabilities
+
+    return Fixed(TextClassifier.load(MODEL_PATH), Thresholds())
+
+
+def _p(
+    none: float = 0.0,
+    caution: float = 0.0,
+    check: float = 0.0,
+    stop: float = 0.0,
+    emergency: float = 0.0,
+) -> dict[Tier, float]:
+    return {
+        Tier.NONE: none,
+        Tier.CAUTION: caution,
+        Tier.CHECK: check,
+        Tier.STOP: stop,
+        Tier.EMERGENCY: emergency,
+    }
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "tier"),
+    [
+        (_p(emergency=0.9, none=0.1), Tier.EMERGENCY),
+        (_p(emergency=0.35, none=0.65), Tier.CHECK),
+        (_p(check=0.7, none=0.3), Tier.CHECK),
+        (_p(stop=0.8, none=0.2), Tier.STOP),
+        (_p(caution=0.9, none=0.1), Tier.NONE),
+        (_p(none=1.0), Tier.NONE),
+    ],
+)
+def test_probabilities_become_a_tier_by_the_thresholds(
+    probabilities: dict[Tier, float], tier: Tier
+) -> None:
+    assert _fixed(probabilities).verdict("my chest feels rather odd today").tier is tier
+
+
+def test_too_few_words_to_read_is_no_verdict() -> None:
+    assert _fixed(_p(emergency=1.0)).verdict("swimming and cycling").tier is Tier.NONE
+
+
+def test_a_classifier_check_names_the_cardinal_area_of_its_question() -> None:
+    verdict = _fixed(_p(check=0.9, none=0.1)).verdict("my chest feels rather odd today")
+    assert verdict.topic == "chest"
+    assert (
+        _fixed(_p(check=0.9, none=0.1)).verdict("something feels rather wrong today").topic
+        == "general"
+    )

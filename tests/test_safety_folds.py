@@ -1,0 +1,84 @@
+"""Voice-held-out figures of the whole screen (rules + classifier): the recall gate.
+
+``make models`` runs the six folds (train without one voice, screen that voice) and
+writes ``safety/data/model/folds.json`` with a fingerprint of every input. Here:
+
+- the file must be current (same corpus, rule data and screening code), and one fold
+  is re-run to show the figures are regenerated exactly (training is deterministic);
+- the figures must not fall below the floors measured when this gate was set;
+- the issue's targets are asserted too; they are not met yet, so that test is a strict
+  expected failure: it starts failing (and must be turned into a plain test) the day
+  the figures reach the targets.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from safety.labelled import corpus_files, read
+from safety.screen_build import (
+    FOLDS_PATH,
+    TARGETS,
+    Figures,
+    fingerprint,
+    measure,
+    train,
+    training_rows,
+)
+
+FLOORS = {
+    "emergency_recall": 0.92,
+    "emergency_or_check_recall": 0.945,
+    "stop_or_worse_recall": 0.94,
+}
+"""Recall floors per the measured figures (see the closing note of issue 14)."""
+
+CEILINGS = {"benign_fp_stop_or_worse": 0.08, "benign_fp_check_or_worse": 0.125}
+"""False-positive ceilings per the measured figures."""
+
+
+@pytest.fixture(scope="module")
+def folds() -> dict[str, Any]:
+    report: dict[str, Any] = json.loads(FOLDS_PATH.read_text(encoding="utf-8"))
+    return report
+
+
+def test_the_fold_figures_are_current(folds: dict[str, Any]) -> None:
+    assert folds["fingerprint"] == fingerprint(), (
+        "corpus, rules or screening code changed: run `make models` and commit the result"
+    )
+
+
+def test_one_fold_regenerates_exactly(
+    folds: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    rows = read(corpus_files())
+    voice = "terse"
+    kept = [row for row in training_rows(rows) if row.voice != voice]
+    model = train(kept, tmp_path_factory.mktemp("fold") / "model")
+    figures: Figures = measure([row for row in rows if row.voice == voice], model)
+    assert figures.to_json() == folds["per_voice"][voice]
+
+
+def test_the_figures_do_not_regress(folds: dict[str, Any]) -> None:
+    overall = folds["overall"]
+    for name, floor in FLOORS.items():
+        assert overall[name] >= floor, (name, overall[name])
+    for name, ceiling in CEILINGS.items():
+        assert overall[name] <= ceiling, (name, overall[name])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the issue's voice-held-out targets are not met yet (see folds.json)",
+)
+def test_the_figures_meet_the_issue_targets(folds: dict[str, Any]) -> None:
+    overall = folds["overall"]
+    for name, target in TARGETS.items():
+        if name.startswith("benign"):
+            assert overall[name] <= target, (name, overall[name])
+        else:
+            assert overall[name] >= target, (name, overall[name])
