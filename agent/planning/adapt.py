@@ -17,9 +17,25 @@ from agent.planning.progression import fmt
 from agent.planning.rules import prescriptions
 from agent.planning.session import build_session
 
-SwapReason = Literal["dislike", "pain", "equipment", "other"]
+SwapReason = Literal["too_hard", "dislike", "pain", "equipment", "other"]
 
 _REASON_WORDS: dict[SwapReason, tuple[str, ...]] = {
+    # First: "too hard, it hurts my pride" is about difficulty, and a swap for it must go
+    # down the ladder, never sideways to a harder variant.
+    "too_hard": (
+        "too hard",
+        "too difficult",
+        "impossible",
+        "can't do",
+        "cannot do",
+        "cant do",
+        "can not do",
+        "struggle",
+        "too tough",
+        "too heavy",
+        "not strong enough",
+        "easier",
+    ),
     "pain": ("pain", "hurt", "ache", "sore", "injur", "twinge", "uncomfortable", "discomfort"),
     "dislike": ("dislike", "hate", "boring", "don't like", "do not like", "not a fan", "bored"),
     "equipment": ("taken", "busy", "occupied", "no ", "don't have", "do not have", "broken"),
@@ -115,6 +131,36 @@ def substitutes(
     return ranked[:limit]
 
 
+def easier_substitutes(
+    exercise_id: str, request: SessionRequest, *, avoid: Iterable[str] = ()
+) -> list[Exercise]:
+    """Easier replacements, never a harder variant.
+
+    The ladder's rungs below first, then same-pattern exercises of no higher level that
+    are not on its ladder above.
+    """
+    cat = load_catalog()
+    original = cat.get(exercise_id)
+    excluded = set(request.avoid_tags)
+    for area in request.constraints:
+        excluded.update(cat.vocabulary.constraint_tags[area])
+    skip = {exercise_id, *avoid, *request.exclude}
+    rungs = [
+        e
+        for e in cat.ladder(exercise_id, "down")
+        if e.id not in skip
+        and Catalog.available(e, request.equipment)
+        and Catalog.allowed(e, excluded)
+    ]
+    harder = {e.id for e in cat.ladder(exercise_id, "up")}
+    others = [
+        e
+        for e in substitutes(exercise_id, request, avoid=skip, limit=len(cat))
+        if e.id not in harder and e.level_rank <= original.level_rank
+    ]
+    return list(dict.fromkeys([*rungs, *others]))
+
+
 def _similarity(original: Exercise, other: Exercise) -> float:
     order = prescriptions().equipment_preference
     best = min((order.index(e) for e in other.equipment if e in order), default=len(order))
@@ -148,14 +194,17 @@ def swap_exercise(
         names = ", ".join(p.name for p in session.exercises)
         raise KeyError(f"{exercise_id} is not in today's session (it has: {names})")
     in_session = [p.id for p in session.exercises]
-    options = substitutes(exercise_id, session.request, avoid=in_session, limit=1)
+    kind = classify_reason(reason)
+    if kind == "too_hard":
+        options = easier_substitutes(exercise_id, session.request, avoid=in_session)
+    else:
+        options = substitutes(exercise_id, session.request, avoid=in_session, limit=1)
     if not options:
         raise LookupError(
             f"nothing else of the same pattern fits today's equipment and constraints "
             f"to replace {current.name}"
         )
     new = options[0]
-    kind = classify_reason(reason)
     update: dict[str, object] = {
         "prefer": [new.id, *[p for p in session.request.prefer if p != exercise_id]],
         "exclude": [*session.request.exclude, exercise_id],
@@ -164,6 +213,7 @@ def swap_exercise(
         update["dislikes"] = [*session.request.dislikes, exercise_id]
     request = SessionRequest.model_validate({**session.request.model_dump(), **update})
     why = {
+        "too_hard": "it was too hard; this is an easier variant",
         "dislike": "you would rather not do it",
         "pain": "it does not feel right today; stop anything that causes pain",
         "equipment": "the equipment is not available",

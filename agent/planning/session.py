@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
-from typing import Literal
 
+from agent.planning import difficulty
 from agent.planning.catalog import Catalog, Exercise, load_catalog
+from agent.planning.difficulty import Direction
 from agent.planning.draft import (
     Context,
     Draft,
@@ -59,8 +60,6 @@ from agent.planning.rules import (
 )
 
 _FULL_VARIANTS = ("full_a", "full_b", "full_c")
-EASIER_SET_FACTOR = 0.8
-"""Each step easier keeps this share of the sets (besides one more rep in reserve)."""
 _HISTORY_WINDOW_DAYS = 42
 
 
@@ -567,57 +566,35 @@ def _difficulty(ctx: Context, items: list[Item], used: set[str]) -> None:
     steps = ctx.req.difficulty
     if steps == 0:
         return
-    direction: Literal["up", "down"] = "up" if steps > 0 else "down"
-    word = "Harder" if steps > 0 else "Easier"
-    level = ctx.req.level_rank()
+    direction: Direction = "harder" if steps > 0 else "easier"
+    max_level = min(2, ctx.req.level_rank() + 1)
     for item in items:
         if item.role == "light":
             continue
-        moved = 0
-        if item.role in {"main", "secondary"}:
-            for rung in ctx.cat.ladder(item.ex.id, direction):
-                if moved == abs(steps):
-                    break
-                if (
-                    rung.id in used
-                    or rung.id in ctx.req.exclude
-                    or rung.level_rank > level + 1
-                    or not Catalog.available(rung, ctx.equipment)
-                    or not Catalog.allowed(rung, ctx.excluded)
-                ):
-                    continue
-                old = item.ex.name
-                used.discard(item.ex.id)
-                _swap_item(ctx, item, rung)
-                used.add(rung.id)
-                moved += 1
-                item.notes.append(f"{word}: {old} -> {rung.name}.")
-                ctx.reasons.append(f"{word}: {old} -> {rung.name} (one ladder step).")
-        left = abs(steps) - moved
-        if left <= 0:
-            continue
-        _effort_steps(item, steps > 0, left)
-
-
-def _rir_words(rir: int) -> str:
-    return f"{rir} rep{'' if rir == 1 else 's'} in reserve"
-
-
-def _effort_steps(item: Item, harder: bool, count: int) -> None:
-    if item.rir is not None:
-        floor = 0 if item.role == "isolation" else 1
-        before = item.rir
-        item.rir = max(floor, item.rir - count) if harder else min(5, item.rir + count)
-        if item.rir != before:
-            item.notes.append(
-                f"{'Harder' if harder else 'Easier'}: finish with {_rir_words(item.rir)} "
-                f"instead of {before}."
-            )
-    if harder:
-        item.max_sets += 1
-        item.sets = min(item.max_sets, item.sets + 1)
-    else:
-        item.factor *= EASIER_SET_FACTOR**count
+        change = difficulty.step(
+            ctx.cat,
+            item.ex.id,
+            direction,
+            count=abs(steps),
+            rir=item.rir,
+            equipment=ctx.equipment,
+            excluded=ctx.excluded,
+            max_level=max_level,
+            blocked=(used - {item.ex.id}) | set(ctx.req.exclude),
+            rir_floor=0 if item.role == "isolation" else 1,
+            use_ladder=item.role in {"main", "secondary"},
+        )
+        if change.exercise.id != item.ex.id:
+            used.discard(item.ex.id)
+            _swap_item(ctx, item, change.exercise)
+            used.add(change.exercise.id)
+            ctx.reasons.extend(n for n in change.notes if "ladder step" in n)
+        item.notes.extend(change.notes)
+        item.rir = change.rir
+        item.factor *= change.set_factor
+        if change.extra_sets:
+            item.max_sets += change.extra_sets
+            item.sets = min(item.max_sets, item.sets + change.extra_sets)
 
 
 def _flow_items(ctx: Context, count: int, rounds: int) -> list[Item]:
