@@ -101,7 +101,7 @@ def test_adjusting_a_whole_session_never_goes_the_wrong_way(
     )
     base = build_session(request)
     for direction in ("easier", "harder"):
-        new = adjust_difficulty(base, direction)  # type: ignore[arg-type]
+        new = adjust_difficulty(base, direction)
         old_ids = {p.id for p in base.exercises}
         for item in new.exercises:
             if item.id in old_ids:
