@@ -18,10 +18,11 @@ Pure and deterministic: no clock, no database, no randomness.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 
-from agent.planning import difficulty
+from agent.planning import difficulty, populations
 from agent.planning.catalog import Catalog, Exercise, load_catalog
 from agent.planning.difficulty import Direction
 from agent.planning.draft import (
@@ -31,6 +32,7 @@ from agent.planning.draft import (
     Item,
     Mods,
     Unit,
+    balance_drill,
     conditioning,
     is_free_load,
     mobility_moves,
@@ -45,6 +47,7 @@ from agent.planning.models import (
     SessionRequest,
 )
 from agent.planning.output import assemble
+from agent.planning.populations import PopulationPlan
 from agent.planning.progression import (
     fmt,
     load_step,
@@ -69,10 +72,10 @@ def _template_name(req: SessionRequest) -> str:
     return req.focus
 
 
-def _excluded_tags(req: SessionRequest, cat: Catalog) -> frozenset[str]:
+def _excluded_tags(req: SessionRequest, cat: Catalog, pop: PopulationPlan) -> frozenset[str]:
     table = cat.vocabulary.constraint_tags
-    tags = set(req.avoid_tags)
-    for area in req.constraints:
+    tags = set(req.avoid_tags) | pop.exclude_tags
+    for area in (*req.constraints, *pop.protect):
         tags.update(table[area])
     return frozenset(tags)
 
@@ -108,21 +111,28 @@ def _last_done(req: SessionRequest, history: History) -> dict[str, date]:
 def _context(req: SessionRequest, history: History, cat: Catalog) -> Context:
     rx = prescriptions()
     goal = rx.goals[req.goal]
+    pop = populations.plan_for(req.facts())
     ready = readiness_band(req.readiness)
     last = history.last_done(req.today) if req.today is not None else None
     gap = gap_adjustment(
         None if last is None or req.today is None else (req.today - last).days, req.age
     )
+    gap = _stated_layoff(req, gap)
     mods, reasons = _modifiers(req, ready, gap, rx)
+    if pop.no_finisher:
+        mods = replace(mods, finisher=False)
+    params = goal.levels[req.level]
+    if pop.prescription is not None:
+        params = pop.prescription[req.level]
     ctx = Context(
         req=req,
         cat=cat,
         rx=rx,
         goal=goal,
-        params=goal.levels[req.level],
+        params=params,
         history=history,
         equipment=frozenset(req.equipment),
-        excluded=_excluded_tags(req, cat),
+        excluded=_excluded_tags(req, cat, pop),
         recent=_recent_muscles(req, history, cat),
         last_done=_last_done(req, history),
         mods=mods,
@@ -135,7 +145,50 @@ def _context(req: SessionRequest, history: History, cat: Catalog) -> Context:
             if record.sets:
                 ctx.exposures.setdefault(record.exercise_id, []).append((session.day, record))
     ctx.reasons.extend(reasons)
+    ctx.population = pop
+    ctx.reasons.extend(pop.notes)
+    ctx.reasons.extend(pop.stop_signs)
     return ctx
+
+
+def _stated_layoff(req: SessionRequest, logged: GapResult) -> GapResult:
+    """A layoff the person reported ("six weeks off ill"), rebuilt since ``back_since``.
+
+    The gap table row for the weeks off cuts sets and loads [reference section 3]; each
+    day back rebuilds a share of it. The stricter of this and the logged gap wins.
+    """
+    if not req.layoff_weeks:
+        return logged
+    stated = gap_adjustment(7 * req.layoff_weeks, req.age)
+    days_back = 0
+    if req.back_since is not None and req.today is not None:
+        days_back = max(0, (req.today - req.back_since).days)
+    built = populations.rebuild_after_layoff(
+        stated.set_factor, stated.load_factor, stated.rir_add, stated.rebuild_weeks, days_back
+    )
+    if built.set_factor >= logged.set_factor and built.load_factor >= logged.load_factor:
+        return logged
+    weeks = req.layoff_weeks
+    reason = (
+        f"Back after {weeks} week{'' if weeks == 1 else 's'} off: about "
+        f"{round(100 * built.set_factor)}% of the usual sets and loads "
+        f"{round(100 * (1 - built.load_factor))}% lighter"
+        + (f", with {built.rir_add} more reps in reserve" if built.rir_add else "")
+        + (
+            f", building back over about {stated.rebuild_weeks} weeks."
+            if stated.rebuild_weeks
+            else "."
+        )
+    )
+    return stated.model_copy(
+        update={
+            "id": "layoff",
+            "set_factor": min(built.set_factor, logged.set_factor),
+            "load_factor": min(built.load_factor, logged.load_factor),
+            "rir_add": max(built.rir_add, logged.rir_add),
+            "reason": reason,
+        }
+    )
 
 
 def _modifiers(
@@ -396,6 +449,11 @@ def _dose(ctx: Context, ex: Exercise, slot: Slot, tier: str, role: Role) -> Item
         rest = min(60, max(30, params.rest_accessory))
     if role in {"main", "secondary"} and is_free_load(ex):
         lo, hi = max(lo, 6), max(hi, 12)
+    pop = ctx.population
+    lo = max(lo, pop.min_reps)
+    hi = max(hi, lo)
+    if rir is not None:
+        rir = max(rir, pop.min_rir)
     seconds: int | None = None
     low: int | None = lo
     high: int | None = hi
@@ -581,7 +639,7 @@ def _difficulty(ctx: Context, items: list[Item], used: set[str]) -> None:
             excluded=ctx.excluded,
             max_level=max_level,
             blocked=(used - {item.ex.id}) | set(ctx.req.exclude),
-            rir_floor=0 if item.role == "isolation" else 1,
+            rir_floor=max(ctx.population.min_rir, 0 if item.role == "isolation" else 1),
             use_ladder=item.role in {"main", "secondary"},
         )
         if change.exercise.id != item.ex.id:
@@ -595,6 +653,8 @@ def _difficulty(ctx: Context, items: list[Item], used: set[str]) -> None:
         if change.extra_sets:
             item.max_sets += change.extra_sets
             item.sets = min(item.max_sets, item.sets + change.extra_sets)
+        if item.rir is not None:
+            item.rir = max(item.rir, ctx.population.min_rir)
 
 
 def _flow_items(ctx: Context, count: int, rounds: int) -> list[Item]:
@@ -602,7 +662,11 @@ def _flow_items(ctx: Context, count: int, rounds: int) -> list[Item]:
     moves = mobility_moves(ctx, dynamic=True, muscles=()) + mobility_moves(
         ctx, dynamic=False, muscles=()
     )
-    chosen = sorted(moves, key=lambda e: (len(e.tags), e.id))[:count]
+    chosen = sorted(moves, key=lambda e: (len(e.stress_tags), e.id))[:count]
+    drill = balance_drill(ctx) if "balance" in ctx.population.warmup else None
+    if drill is not None:
+        # Older adults keep their balance work even on an easy day.
+        chosen = [drill, *chosen[: max(0, count - 1)]]
     items: list[Item] = []
     for ex in chosen:
         item = Item(
