@@ -148,7 +148,7 @@ def population_request(profiles: Profiles, name: str) -> SessionRequest:
     rng = profiles.rng
     base = profiles.request().model_dump()
     base["age"] = rng.choice([None, 22, 31, 38, 44])
-    fields: dict[str, Any] = {
+    table: dict[str, dict[str, Any]] = {
         "pregnancy_first_trimester": {"pregnancy_week": rng.randint(1, 13)},
         "pregnancy_second_trimester": {"pregnancy_week": rng.randint(14, 27)},
         "pregnancy_third_trimester": {"pregnancy_week": rng.randint(28, 42)},
@@ -178,8 +178,8 @@ def population_request(profiles: Profiles, name: str) -> SessionRequest:
             "equipment": sorted({*base["equipment"], "dumbbells"}),
             "load_caps": {"dumbbells": float(rng.choice([5, 8, 10, 12.5, 20]))},
         },
-    }[name]
-    base.update(fields)
+    }
+    base.update(table[name])
     return SessionRequest.model_validate(base)
 
 
