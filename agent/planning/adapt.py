@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from typing import Literal
 
 from agent.planning.catalog import Catalog, Exercise, describe_tags, load_catalog
+from agent.planning.equipment import needing
 from agent.planning.models import History, Readiness, Session, SessionRequest
+from agent.planning.output import hard_sets
 from agent.planning.progression import fmt
 from agent.planning.rules import prescriptions
 from agent.planning.session import build_session
@@ -96,6 +98,112 @@ def swap_equipment(
     )
     have = ", ".join(e for e in request.equipment if e != "bodyweight") or "bodyweight only"
     return _rebuild(session, request, history, [f"Equipment today: {have}."])
+
+
+def equipment_unavailable(
+    session: Session, items: Iterable[str], history: History | None = None
+) -> Session:
+    """One or more items are unavailable today ("the bench is taken", "no cables here").
+
+    Only the exercises that need them are swapped, each for the closest exercise of the
+    same pattern and main muscle that the rest of today's kit allows, keeping its dose,
+    block and place; everything else is left exactly as it was (no rebuild, so nothing
+    else moves). The usual kit is not changed: this is today's plan only. ``history`` is
+    accepted for symmetry with the other adaptations; the swap keeps the planned dose.
+
+    Raises:
+        ValueError: An item is not an equipment vocabulary word.
+    """
+    del history  # the swap keeps the planned dose; loads for the new exercise are chosen fresh
+    cat = load_catalog()
+    gone = sorted(set(items) - {"bodyweight"})
+    unknown = [g for g in gone if g not in cat.vocabulary.equipment]
+    if unknown:
+        known = ", ".join(cat.vocabulary.equipment)
+        raise ValueError(f"unknown equipment {unknown}; use: {known}")
+    ids = [p.id for p in session.exercises]
+    affected = needing(ids, gone)
+    request = SessionRequest.model_validate(
+        {
+            **session.request.model_dump(),
+            "equipment": [e for e in session.request.equipment if e not in gone],
+            "exclude": [*session.request.exclude, *affected],
+        }
+    )
+    words = " and ".join(g.replace("_", " ") for g in gone)
+    if not affected:
+        return session.model_copy(
+            update={"request": request, "changes": [f"No {words} today: nothing here needs it."]}
+        )
+    changes = [f"No {words} today: only what needs it changes, the rest stays."]
+    taken = set(ids)
+    replaced: dict[str, Exercise | None] = {}
+    for old_id in affected:
+        options = substitutes(old_id, request, avoid=taken, limit=1)
+        new = options[0] if options else None
+        replaced[old_id] = new
+        old_name = cat.get(old_id).name
+        if new is None:
+            changes.append(f"Dropped {old_name}: nothing else for it without the {words}.")
+        else:
+            taken.add(new.id)
+            changes.append(f"{old_name} -> {new.name} (same movement, no {words} needed).")
+    exercises = []
+    for p in session.exercises:
+        if p.id not in replaced:
+            exercises.append(p)
+            continue
+        new = replaced[p.id]
+        if new is None:
+            continue
+        exercises.append(
+            p.model_copy(
+                update={
+                    "id": new.id,
+                    "name": new.name,
+                    "pattern": new.pattern,
+                    "equipment": list(new.equipment),
+                    "tags": list(new.tags),
+                    "cues": list(new.cues[:2]),
+                    "muscles": list(new.primary_muscles),
+                    "secondary_muscles": list(new.secondary_muscles),
+                    "per_side": new.unilateral,
+                    "load": None,
+                    "notes": [f"Instead of {p.name}: no {words} today."],
+                }
+            )
+        )
+    rename = {old: new.id for old, new in replaced.items() if new is not None}
+    blocks = [
+        b.model_copy(
+            update={
+                "exercise_ids": [
+                    rename.get(i, i) for i in b.exercise_ids if i not in replaced or i in rename
+                ]
+            }
+        )
+        for b in session.blocks
+    ]
+    blocks = [b for b in blocks if b.exercise_ids]
+    warmup = session.warmup.model_copy(
+        update={
+            "items": [
+                i
+                for i in session.warmup.items
+                if i.id is None or not set(cat.get(i.id).equipment) & set(gone)
+            ]
+        }
+    )
+    return session.model_copy(
+        update={
+            "exercises": exercises,
+            "blocks": blocks,
+            "warmup": warmup,
+            "hard_sets": hard_sets(exercises, prescriptions().secondary_set_weight),
+            "request": request,
+            "changes": changes,
+        }
+    )
 
 
 def substitutes(

@@ -7,6 +7,7 @@ Used by the property tests, the benchmark sweep and anyone who wants to verify a
 from __future__ import annotations
 
 from agent.planning.catalog import load_catalog
+from agent.planning.equipment import cap_for
 from agent.planning.models import Session, SessionRequest
 from agent.planning.populations import plan_for
 from agent.planning.rules import prescriptions
@@ -75,7 +76,7 @@ def violations(request: SessionRequest, session: Session) -> list[str]:
 
 
 def population_violations(request: SessionRequest, session: Session) -> list[str]:
-    """The population rules' limits (tags are checked with the others in :func:`violations`).
+    """The population rules' limits and load caps (tags are checked in :func:`violations`).
 
     No set planned closer to failure than the population allows; no rep range starting
     below its minimum; a balance drill in every session when balance is asked for, and a
@@ -83,12 +84,15 @@ def population_violations(request: SessionRequest, session: Session) -> list[str
     """
     pop = plan_for(request.facts())
     problems: list[str] = []
+    catalog = load_catalog()
     for p in session.exercises:
+        cap = cap_for(catalog.get(p.id), request.load_caps, request.units)
+        if cap is not None and p.load is not None and p.load.value > cap:
+            problems.append(f"{p.id} load {p.load.value} above the cap {cap}")
         if p.target_rir is not None and p.target_rir < pop.min_rir:
             problems.append(f"{p.id} planned at {p.target_rir} RIR, below {pop.min_rir}")
         if p.rep_low is not None and p.rep_low < pop.min_reps:
             problems.append(f"{p.id} starts at {p.rep_low} reps, below {pop.min_reps}")
-    catalog = load_catalog()
     steps = [i.id for i in session.warmup.items if i.id] + [p.id for p in session.exercises]
     if "balance" in pop.warmup and not any(
         (found := catalog.find(i)) is not None and found.pattern == "balance" for i in steps

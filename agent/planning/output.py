@@ -346,7 +346,8 @@ def _cooldown(ctx: Context, minutes: int, exercises: list[Prescription]) -> Phas
     return trusted(Phase, minutes=float(minutes), items=items)
 
 
-def _hard_sets(exercises: list[Prescription], weight: float) -> dict[str, float]:
+def hard_sets(exercises: list[Prescription], weight: float) -> dict[str, float]:
+    """Hard sets per muscle; secondary muscles count ``weight`` of a set."""
     totals: dict[str, float] = {}
     for p in exercises:
         if not p.hard:
@@ -415,7 +416,7 @@ def assemble(
         blocks=blocks,
         warmup=warmup,
         cooldown=cooldown,
-        hard_sets=_hard_sets(exercises, rx.secondary_set_weight),
+        hard_sets=hard_sets(exercises, rx.secondary_set_weight),
         aerobic_minutes=moderate,
         vigorous_minutes=vigorous,
         deload_recommended=ctx.deload_recommended,

@@ -38,6 +38,7 @@ from agent.planning.draft import (
     mobility_moves,
     static_score,
 )
+from agent.planning.equipment import cap_for, harder_variants
 from agent.planning.fitting import fit, plan_seconds, unit_seconds
 from agent.planning.models import (
     Band,
@@ -575,7 +576,39 @@ def _progress(ctx: Context, item: Item, used: set[str]) -> None:
     elif item.seconds is not None and rec.rep_high != rep_range[1]:
         item.seconds = rec.target_reps or item.seconds
     if rec.load is not None:
+        cap = cap_for(item.ex, ctx.req.load_caps, ctx.req.units)
+        if cap is not None and rec.load > cap and _harder_under_cap(ctx, item, used, cap):
+            return
         item.load = _load(ctx, item, rec.load, rec.last_load, rec.last_reps, rec.target_reps)
+
+
+def _harder_under_cap(ctx: Context, item: Item, used: set[str], cap: float) -> bool:
+    """Keep the work hard when progression wants more than the heaviest load available.
+
+    The ladder's next rung, else a same-kit variant (one leg or arm at a time), when one
+    fits today; its load is then chosen fresh.
+    """
+    options = [
+        *ctx.cat.ladder(item.ex.id, "up"),
+        *(ctx.cat.get(i) for i in harder_variants(item.ex.id)),
+    ]
+    for rung in options:
+        if (
+            rung.id in used
+            or rung.id in ctx.req.exclude
+            or rung.level_rank > min(2, ctx.level + 1)
+            or not Catalog.available(rung, ctx.equipment)
+            or not Catalog.allowed(rung, ctx.excluded)
+        ):
+            continue
+        old = item.ex.name
+        _swap_item(ctx, item, rung)
+        item.notes.append(
+            f"{old} has outgrown the heaviest {fmt(cap)} {ctx.req.units} here: "
+            f"{rung.name} keeps it hard."
+        )
+        return True
+    return False
 
 
 def _range(item: Item) -> tuple[int, int] | None:
@@ -603,6 +636,17 @@ def _load(
             f"{fmt(value)} -> {fmt(reduced)} {unit}."
         )
         value = reduced
+    cap = cap_for(item.ex, ctx.req.load_caps, unit)
+    if cap is not None and value > cap:
+        # The heaviest available load, with reps and a slow lowering to keep it hard.
+        value = cap
+        top = item.high
+        target = item.high
+        item.notes.append(
+            f"Capped at {fmt(cap)} {unit}, the heaviest available: "
+            + (f"go for {top}+ reps " if top else "")
+            + "with a slow 3-second lowering to keep it hard."
+        )
     text = f"{fmt(value)} {unit}"
     if last is not None and last_reps:
         text += f" (last time {fmt(last)} {unit} x {', '.join(str(r) for r in last_reps)})"
