@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.loop import Coach
-from agent.memory import history, notes, portability, store
+from agent.memory import history, notes, portability, situation, store
 from agent.memory.db import connect
 from agent.memory.history import SetInput
 from agent.models.scripted import ScriptedModel, call, calls, say
@@ -49,6 +49,17 @@ def _full_user(db: sqlite_utils.Database, now: datetime, name: str) -> int:
     )
     history.record_feedback(db, user_id, now=now, difficulty="about_right", note="fine")
     parq.record_answers(db, user_id, {q.id: q.id == "PARQ-6" for q in parq.questions()}, now)
+    situation.add_temporary_kit(
+        db,
+        user_id,
+        situation.StoredKit(
+            place="the hotel gym",
+            equipment=["bodyweight", "dumbbells"],
+            starts_on=now.date(),
+            ends_on=now.date(),
+        ),
+        now,
+    )
     return user_id
 
 

@@ -235,9 +235,39 @@ def _m004_safety_details_parq(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m005_profile_population(db: sqlite_utils.Database) -> None:
+    # Who the person is, for the planner's population rules (agent/planning/populations):
+    # a due date (the pregnancy week advances with the calendar), the birth date
+    # (postpartum), conditions, sport, a stated layoff and load caps. Temporary kits (a
+    # hotel stay) cover some days and then expire on their own.
+    db.executescript(
+        """
+        ALTER TABLE profiles ADD COLUMN due_date TEXT;
+        ALTER TABLE profiles ADD COLUMN birth_date TEXT;
+        ALTER TABLE profiles ADD COLUMN conditions TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE profiles ADD COLUMN sport TEXT;
+        ALTER TABLE profiles ADD COLUMN layoff_weeks INTEGER;
+        ALTER TABLE profiles ADD COLUMN back_since TEXT;
+        ALTER TABLE profiles ADD COLUMN load_caps TEXT NOT NULL DEFAULT '{}';
+        CREATE TABLE temporary_kits (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            place TEXT NOT NULL,
+            equipment TEXT NOT NULL,            -- JSON list of equipment vocabulary words
+            load_caps TEXT NOT NULL DEFAULT '{}',
+            starts_on TEXT NOT NULL,
+            ends_on TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_temporary_kits_user ON temporary_kits(user_id, ends_on);
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration("001_core", _m001_core),
     Migration("002_memory_history", _m002_memory_history),
     Migration("003_review_privacy", _m003_review_privacy),
     Migration("004_safety_details_parq", _m004_safety_details_parq),
+    Migration("005_profile_population", _m005_profile_population),
 ]

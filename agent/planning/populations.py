@@ -280,6 +280,34 @@ def strength_days_around_runs(week: Mapping[str, RunKind], sessions: int) -> lis
     return sorted(chosen, key=DAYS.index)
 
 
+def request_fields(stored: Mapping[str, Any], today: date) -> dict[str, Any]:
+    """Planner request fields for ``today`` from stored facts.
+
+    ``stored`` has the keys of ``agent.memory.situation.Situation`` plus ``age``: the
+    pregnancy week comes from the due date and the postpartum weeks from the birth date,
+    so both advance with the calendar.
+    """
+    out: dict[str, Any] = {
+        "conditions": [c for c in stored.get("conditions") or [] if c in CONDITIONS],
+        "load_caps": dict(stored.get("load_caps") or {}),
+    }
+    due = stored.get("due_date")
+    if due is not None:
+        out["pregnancy_week"] = pregnancy_week(due, today)
+    birth = stored.get("birth_date")
+    if birth is not None:
+        out["postpartum_weeks"] = postpartum_weeks(birth, today)
+    if stored.get("sport") in SPORTS:
+        out["sport"] = stored["sport"]
+    if stored.get("layoff_weeks"):
+        out["layoff_weeks"] = stored["layoff_weeks"]
+        out["back_since"] = stored.get("back_since")
+    age = stored.get("age")
+    if age is not None and 10 <= age <= 110:
+        out["age"] = age
+    return out
+
+
 def known_conditions(values: Iterable[str]) -> list[str]:
     """Validate condition names; sorted and de-duplicated.
 

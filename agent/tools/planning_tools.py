@@ -17,9 +17,9 @@ from pydantic import BaseModel, Field, ValidationError
 from rapidfuzz import fuzz
 
 from agent.errors import ToolRetry
-from agent.memory import store
+from agent.memory import situation, store
 from agent.memory.db import transaction
-from agent.planning import adapt
+from agent.planning import adapt, populations
 from agent.planning import progression as progress
 from agent.planning import weekly as week
 from agent.planning.catalog import (
@@ -31,6 +31,7 @@ from agent.planning.catalog import (
     normalize_equipment,
     parse_equipment,
 )
+from agent.planning.equipment import TemporaryKit, find_place, kit_for_place, kit_on
 from agent.planning.models import (
     FOCUSES,
     GOALS,
@@ -345,6 +346,9 @@ def build_request(
             if overrides.poor_sleep is None
             else overrides.poor_sleep,
         )
+    who, equipment, load_caps = _situation_today(
+        db, user_id, profile.age, today, equipment, base, fresh=overrides.equipment is None
+    )
     request = SessionRequest(
         goal=_goal(goal),
         level=_level(overrides.level or profile.level),
@@ -356,10 +360,41 @@ def build_request(
         focus=focus,
         variation=variation,
         today=today,
-        age=profile.age if profile.age is not None and 10 <= profile.age <= 110 else None,
         units="lb" if profile.units == "lb" else "kg",
+        load_caps=load_caps,
+        **who,
     )
     return request, history
+
+
+def _situation_today(
+    db: sqlite_utils.Database,
+    user_id: int,
+    age: int | None,
+    today: date,
+    equipment: list[str],
+    base: SessionRequest | None,
+    *,
+    fresh: bool,
+) -> tuple[dict[str, Any], list[str], dict[str, float]]:
+    """Population fields for today, and the kit.
+
+    A temporary place covering today wins over the usual kit unless today's equipment was
+    already said.
+    """
+    stored = situation.get_situation(db, user_id)
+    who = populations.request_fields({**stored.model_dump(), "age": age}, today)
+    caps: dict[str, float] = who.pop("load_caps")
+    if base is not None:
+        return who, equipment, dict(base.load_caps)
+    kits = [
+        TemporaryKit.model_validate(k.model_dump())
+        for k in situation.temporary_kits(db, user_id, today)
+    ]
+    kit = kit_on(today, equipment, caps, kits)
+    if fresh and kit.place is not None:
+        return who, kit.equipment, dict(kit.load_caps)
+    return who, equipment, caps
 
 
 def _request(
@@ -494,6 +529,97 @@ def swap_equipment(ctx: ToolContext, args: SwapEquipmentArgs) -> PlanResult:
     session, history = _current(ctx)
     words = equipment_words(args.equipment, strict=True)
     return _save(ctx, adapt.swap_equipment(session, words, history))
+
+
+class UnavailableArgs(BaseModel):
+    """Equipment that is unavailable right now (taken, broken, not in this gym)."""
+
+    items: list[str] = Field(
+        min_length=1, description="What is unavailable, e.g. ['bench'] or ['cable machine']."
+    )
+
+
+def equipment_unavailable(ctx: ToolContext, args: UnavailableArgs) -> PlanResult:
+    """Something is unavailable today ("the bench is taken", "no cables in this gym").
+
+    Swaps only the exercises that need it and keeps the rest of the session and the kit.
+    The usual equipment is not changed.
+    """
+    session, history = _current(ctx)
+    words = equipment_words(args.items, strict=True)
+    return _save(ctx, adapt.equipment_unavailable(session, words, history))
+
+
+class TemporaryPlaceArgs(BaseModel):
+    """A place the person trains at for some days only (a hotel, a trip)."""
+
+    place: str = Field(description="What they called it, e.g. 'the hotel gym'.")
+    days: int = Field(default=1, ge=1, le=60, description="How many days, from today.")
+    equipment: list[str] | None = Field(
+        default=None,
+        description="Equipment there if they said; omitted = what such a place usually has.",
+    )
+    max_dumbbell_kg: float | None = Field(
+        default=None, gt=0, le=100, description="Heaviest dumbbell there, in kg, if said."
+    )
+
+
+class TemporaryPlaceResult(BaseModel):
+    """The temporary kit saved and today's plan with it."""
+
+    place: str = Field(description="The place.")
+    equipment: list[str] = Field(description="Equipment there.")
+    load_caps: dict[str, float] = Field(description="Heaviest kg per item there.")
+    starts_on: date = Field(description="First day.")
+    ends_on: date = Field(description="Last day; the usual kit comes back after it.")
+    plan: PlanResult = Field(description="Today's session with that kit.")
+
+
+def temporary_place(ctx: ToolContext, args: TemporaryPlaceArgs) -> TemporaryPlaceResult:
+    """Train somewhere else for some days ("at a hotel till Friday, it has a small gym").
+
+    Saves a kit for those days only (it expires by itself) and plans today with it. The
+    usual equipment in the profile is not changed.
+    """
+    today = ctx.now.date()
+    known = find_place(args.place)
+    if args.equipment:
+        equipment = equipment_words(args.equipment, strict=True)
+        caps: dict[str, float] = {}
+    elif known is not None and not known.ask:
+        usual = kit_for_place(known)
+        equipment, caps = list(usual.equipment), dict(usual.load_caps)
+    else:
+        raise ToolRetry(f"what equipment is at {args.place}? pass it as equipment")
+    if args.max_dumbbell_kg is not None:
+        caps["dumbbells"] = args.max_dumbbell_kg
+    kit = TemporaryKit(
+        place=args.place,
+        equipment=equipment,
+        load_caps=caps,
+        starts_on=today,
+        ends_on=today + timedelta(days=args.days - 1),
+    )
+    situation.add_temporary_kit(
+        ctx.db, ctx.user_id, situation.StoredKit.model_validate(kit.model_dump()), ctx.now
+    )
+    session, history = _current(ctx)
+    request = session.request.model_copy(
+        update={"equipment": kit.equipment, "load_caps": dict(kit.load_caps)}
+    )
+    until = "today" if args.days == 1 else f"until {kit.ends_on.isoformat()}"
+    new = build_session(request, history)
+    new = new.model_copy(
+        update={"changes": [f"At {args.place} {until}: {', '.join(kit.equipment)}."]}
+    )
+    return TemporaryPlaceResult(
+        place=kit.place,
+        equipment=kit.equipment,
+        load_caps=kit.load_caps,
+        starts_on=kit.starts_on,
+        ends_on=kit.ends_on,
+        plan=_save(ctx, new),
+    )
 
 
 class SwapExerciseArgs(BaseModel):
@@ -651,6 +777,8 @@ def tools() -> list[Tool]:
         Tool.from_function(plan_today, plan_changing=True),
         Tool.from_function(shorten_session, plan_changing=True),
         Tool.from_function(swap_equipment, plan_changing=True),
+        Tool.from_function(equipment_unavailable, plan_changing=True),
+        Tool.from_function(temporary_place, plan_changing=True),
         Tool.from_function(swap_exercise, plan_changing=True),
         Tool.from_function(adjust_difficulty, plan_changing=True),
         Tool.from_function(weekly_program, plan_changing=True),
