@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import sqlite_utils
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -140,6 +140,10 @@ class LiveView(BaseModel):
     next_exercise: str | None = Field(default=None, description="What comes after it.")
     exercises_done: int = Field(default=0, description="Exercises finished or skipped.")
     exercises_total: int = Field(default=0, description="Exercises in the session.")
+    paused: bool = Field(
+        default=False,
+        description="Training is paused by a safety flag: no timer and no set buttons.",
+    )
 
 
 class SessionOut(BaseModel):
@@ -291,6 +295,11 @@ def _session_out(db: sqlite_utils.Database, user_id: int, row: Any) -> SessionOu
         "SELECT COUNT(*) FROM set_logs WHERE session_id = ? AND user_id = ?", [row[0], user_id]
     ).fetchone()[0]
     state = _load_json(row[6])
+    live = live_view(state)
+    if live is not None and row[1] == "in_progress":
+        from safety.gate import is_plan_locked
+
+        live.paused = bool((state or {}).get("locked")) or is_plan_locked(db, user_id)
     return SessionOut(
         id=row[0],
         status=row[1],
@@ -300,7 +309,7 @@ def _session_out(db: sqlite_utils.Database, user_id: int, row: Any) -> SessionOu
         plan=_load_json(row[5]),
         state=state,
         sets_logged=int(sets),
-        live=live_view(state),
+        live=live,
     )
 
 
@@ -530,6 +539,90 @@ def log_sets(session_id: int, body: LogSetsRequest, who: CallerDep) -> LogSetsRe
     return LogSetsResponse(
         session_id=session_id, set_ids=ids, session=_session_out(who.db, who.user_id, after)
     )
+
+
+class StepRequest(BaseModel):
+    """A button on the workout card, done by the server so the page shows the true state."""
+
+    action: Literal["skip_rest", "done", "too_heavy", "too_easy"] = Field(
+        description="skip_rest ends the rest; done logs the set at its planned target (marked "
+        "as such) or ends the warm-up; too_heavy / too_easy move the next set's load."
+    )
+
+
+class StepResponse(BaseModel):
+    """What the live session did and where it stands now."""
+
+    message: str = Field(description="What the coach says about it.")
+    session: SessionOut = Field(description="The session after the action.")
+
+
+@router.post(
+    "/sessions/{session_id}/step",
+    response_model=StepResponse,
+    responses={
+        **_AUTH_RESPONSES,
+        404: {"description": "No such session of yours."},
+        409: {"description": "The session is not live, or training is paused by safety."},
+    },
+)
+def step(session_id: int, body: StepRequest, who: CallerDep) -> StepResponse:
+    """Skip rest, Done, Too heavy or Too easy on the live workout, done by the server.
+
+    The page renders the returned state, so the server and the page never disagree: a
+    skipped rest is skipped on the server too, and the next Done logs the set. While a
+    safety flag stands nothing moves: the answer is 409 and the session shows as paused.
+    """
+    from agent.live import session as live
+    from safety.gate import is_plan_locked
+
+    with transaction(who.db):
+        row = who.db.execute(
+            f"SELECT {_SESSION_COLUMNS} FROM workout_sessions WHERE id = ? AND user_id = ?",
+            [session_id, who.user_id],
+        ).fetchone()
+        if not row:
+            raise HTTPException(status_code=404, detail="no such session")
+        if row[1] != "in_progress":
+            raise HTTPException(status_code=409, detail="this session is not live")
+        if is_plan_locked(who.db, who.user_id):
+            live.pause_for_safety(who.db, who.user_id)
+            raise HTTPException(
+                status_code=409, detail="training is paused until the safety question is resolved"
+            )
+        now = who.now()
+        try:
+            payload = _step(live, who, body.action, now, (_load_json(row[6]) or {}).get("phase"))
+        except live.SessionError as exc:
+            raise HTTPException(status_code=409, detail=str(exc)) from exc
+        after = who.db.execute(
+            f"SELECT {_SESSION_COLUMNS} FROM workout_sessions WHERE id = ? AND user_id = ?",
+            [session_id, who.user_id],
+        ).fetchone()
+        return StepResponse(
+            message=str(payload.get("message") or ""),
+            session=_session_out(who.db, who.user_id, after),
+        )
+
+
+def _step(live: Any, who: Caller, action: str, now: datetime, phase: str | None) -> dict[str, Any]:
+    """Run one workout-card action against the live session."""
+    if action in {"too_heavy", "too_easy"}:
+        direction = "down" if action == "too_heavy" else "up"
+        why = "you said it was too heavy" if action == "too_heavy" else "you said it was too easy"
+        result: dict[str, Any] = live.adjust(who.db, who.user_id, direction, why)
+        return result
+    if action == "skip_rest":
+        if phase in {"rest", "warmup"}:
+            skipped: dict[str, Any] = live.advance(who.db, who.user_id, now)
+            return skipped
+        current: dict[str, Any] = live.current(who.db, who.user_id)
+        return current
+    # Done: during a rest the person is done with the next set, so the rest ends first.
+    if phase == "rest":
+        live.advance(who.db, who.user_id, now)
+    done: dict[str, Any] = live.advance(who.db, who.user_id, now)
+    return done
 
 
 def _in_play(raw_state: str | None) -> str | None:
