@@ -283,6 +283,7 @@ def advance(db: sqlite_utils.Database, user_id: int, now: datetime) -> dict[str,
     if row.state.phase is Phase.WORK:
         exercise = row.state.exercises[row.state.index]
         return log(db, user_id, now, reps=None, load=exercise.load, unit=exercise.unit)
+    # A bare Enter / Done during work is logged as the planned target, marked as such.
     if row.state.phase is Phase.COOLDOWN:
         return finish(db, user_id, now)
     sm.advance(row.state)
@@ -305,7 +306,9 @@ def log(
 ) -> dict[str, Any]:
     """Log ``sets`` sets of the exercise in play, then adapt and move to rest or on.
 
-    Missing reps count as the top of the target; a missing load is the suggested one.
+    Missing reps (Enter or Done without a number) are logged as the planned target, the
+    bottom of the range, and marked as such (``source`` "planned_target" and the reply
+    says so), never silently as the top of the range; a missing load is the suggested one.
     RPE and RIR convert (RIR = 10 - RPE). While ``locked`` the sets are stored but the
     plan does not move on or change.
     """
@@ -320,7 +323,8 @@ def log(
     load_used = load if load is not None else exercise.load
     if rir is None and rpe is not None:
         rir = max(0.0, 10 - rpe)
-    reps_used = reps if reps is not None else exercise.rep_high
+    assumed = reps is None
+    reps_used = reps if reps is not None else exercise.rep_low
     outcome: dict[str, Any] = {"adjusted": None, "rest_s": 0}
     for _ in range(max(1, sets)):
         persist.insert_set(
@@ -336,6 +340,7 @@ def log(
                 unit_used,
                 rpe,
                 rir,
+                source="planned_target" if assumed else "live",
             ),
             now,
         )
@@ -354,6 +359,7 @@ def log(
         "load": load_used,
         "unit": unit_used if load_used is not None else None,
         "sets": max(1, sets),
+        "planned_target": assumed,
     }
     payload["rest_s"] = outcome["rest_s"]
     payload["adjusted"] = outcome["adjusted"]
