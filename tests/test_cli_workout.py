@@ -164,7 +164,7 @@ def test_voice_cue_produces_an_audio_file(tmp_path: Path) -> None:
     assert wav.read_bytes()[:4] == b"RIFF"
 
 
-def _read_until(fd: int, marker: str, timeout: float = 20.0) -> str:
+def _read_until(fd: int, marker: str, timeout: float = 60.0) -> str:
     import select
     import time
 

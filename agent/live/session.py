@@ -72,6 +72,21 @@ def step_payload(row: persist.SessionRow, *, event: str = "step") -> dict[str, A
     return data
 
 
+def _announce(payload: dict[str, Any], text: str) -> dict[str, Any]:
+    """Say what changed and why before what to do now: no swap or cut happens silently."""
+    payload["announced"] = text
+    payload["message"] = f"{text}\n{payload['message']}"
+    return payload
+
+
+def _swap_reason(unavailable: list[str], constraints: list[str]) -> str:
+    if unavailable:
+        return f"no {' or '.join(u.replace('_', ' ') for u in unavailable)} right now"
+    if constraints:
+        return f"to spare your {', '.join(c.replace('_', ' ') for c in constraints)}"
+    return "you asked for something else"
+
+
 def _exercise_data(exercise: LiveExercise) -> dict[str, Any]:
     return {
         "id": exercise.id,
@@ -449,8 +464,9 @@ def swap(
     row.state.adjustments.append(f"{exercise.name} -> {replacement.name}")
     persist.save(db, user_id, row.id, row.state)
     payload = step_payload(row, event="swapped")
-    payload["swapped"] = {"from": exercise.name, "to": replacement.name}
-    return payload
+    why = _swap_reason(unavailable, constraints)
+    payload["swapped"] = {"from": exercise.name, "to": replacement.name, "why": why}
+    return _announce(payload, f"Swapped {exercise.name} for {replacement.name}: {why}.")
 
 
 def _swap_later(
@@ -480,8 +496,9 @@ def _swap_later(
     row.state.adjustments.append(f"{target.name} -> {replacement.name}")
     persist.save(db, user_id, row.id, row.state)
     payload = step_payload(row, event="swapped")
-    payload["swapped"] = {"from": target.name, "to": replacement.name}
-    return payload
+    why = _swap_reason(unavailable, constraints)
+    payload["swapped"] = {"from": target.name, "to": replacement.name, "why": why}
+    return _announce(payload, f"Later on, {target.name} becomes {replacement.name}: {why}.")
 
 
 def spare(
@@ -535,13 +552,18 @@ def compress(db: sqlite_utils.Database, user_id: int, minutes: float) -> dict[st
         sm.advance(row.state)
     persist.save(db, user_id, row.id, row.state)
     payload = step_payload(row, event="compressed")
+    after = row.state.remaining_minutes()
     payload["compressed"] = {
         "minutes": minutes,
         "before_minutes": before,
-        "after_minutes": row.state.remaining_minutes(),
+        "after_minutes": after,
         "changes": changes,
     }
-    return payload
+    what = "; ".join(changes) if changes else "nothing needed to change"
+    return _announce(
+        payload,
+        f"To fit {minutes:g} minutes (about {before:g} were left, now {after:g}): {what}.",
+    )
 
 
 # -- finishing ---------------------------------------------------------------------------
