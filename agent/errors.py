@@ -1,10 +1,15 @@
 """One exception root for everything the coach raises on purpose.
 
 At the CLI and HTTP edges a ``CoachError`` becomes one clear line for the person,
-never a traceback. Anything else is a bug and is logged as such.
+never a traceback. Anything else is a bug and is logged as such. A tool's failure
+reaches the model as data (``tool_error_result``), which every reader decodes with
+``read_tool_error``.
 """
 
 from __future__ import annotations
+
+import json
+from typing import Any, Literal, get_args
 
 
 class CoachError(Exception):
@@ -23,10 +28,6 @@ class ModelError(CoachError):
     """The model backend failed or replied with something unusable after retries."""
 
 
-class MaxTurnsExceeded(CoachError):
-    """The model kept calling tools past the allowed number of rounds in one turn."""
-
-
 class StorageError(CoachError):
     """The database could not be read or written (locked too long, corrupt, read-only)."""
 
@@ -39,5 +40,37 @@ class ToolRetry(CoachError):
     """
 
 
-class PlanLocked(ToolRetry):
-    """A plan-changing tool was called while a safety flag stands for the user."""
+class SessionError(CoachError):
+    """A live-workout operation does not fit the session's state; the message says what would.
+
+    The session tools hand it back to the model as a ``retry``; ``coach workout`` prints it.
+    """
+
+
+ToolErrorCode = Literal["invalid", "retry", "plan_locked", "unknown_tool", "crashed"]
+"""Why a tool call failed: bad arguments; the tool asks for another try (unknown exercise,
+impossible value, a ``ToolRetry``); refused while a safety flag stands; no such tool; a bug
+in the tool."""
+
+TOOL_ERROR_CODES: tuple[str, ...] = get_args(ToolErrorCode)
+
+
+def tool_error_result(code: ToolErrorCode, message: str) -> dict[str, Any]:
+    """A failed tool call's result as the model receives it: data, never a text prefix."""
+    return {"error": {"code": code, "message": message}}
+
+
+def read_tool_error(result: Any) -> tuple[str, str] | None:
+    """The ``(code, message)`` of a failed call's result, or None for a success.
+
+    Accepts the result as the registry returns it or as its JSON text (a tool message).
+    """
+    if isinstance(result, str):
+        try:
+            result = json.loads(result)
+        except ValueError:
+            return None
+    error = result.get("error") if isinstance(result, dict) and len(result) == 1 else None
+    if isinstance(error, dict) and error.get("code") in TOOL_ERROR_CODES:
+        return str(error["code"]), str(error.get("message") or "")
+    return None

@@ -13,14 +13,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlite_utils
 
 import prompts
+from agent.clock import utc_now
 from agent.errors import CoachError, ModelError, UserInputError
-from agent.memory import notes, store
+from agent.memory import notes, store, transcript
 from agent.memory.context import build_context
 from agent.memory.db import transaction
 from agent.models.base import AssistantMessage, ChatModel
@@ -36,11 +37,6 @@ MAX_MESSAGE_CHARS = 4000
 """Longer messages are refused with a clear error rather than silently cut."""
 
 DEFAULT_MAX_TOOL_ROUNDS = 8
-
-
-def utc_now() -> datetime:
-    """The wall clock, in UTC; injected everywhere else."""
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -113,13 +109,8 @@ class Coach:
         # 1-2. The message, the pending turn and the screen's flag are durable before any
         # model sees the message.
         with transaction(self.db):
-            turn_id = int(
-                self.db.execute(
-                    "INSERT INTO turns (conversation_id, user_id, status, started_at) "
-                    "VALUES (?, ?, 'pending', ?)",
-                    [conversation_id, user_id, store.iso(now)],
-                ).lastrowid
-                or 0
+            turn_id = transcript.open_turn(
+                self.db, user_id=user_id, conversation_id=conversation_id, now=now
             )
             message_id = store.add_message(
                 self.db,
@@ -138,10 +129,7 @@ class Coach:
                 text=text,
                 now=now,
             )
-            self.db.execute(
-                "UPDATE turns SET safety_tier = ? WHERE id = ?",
-                [verdict.assessment.tier.value, turn_id],
-            )
+            transcript.set_safety_tier(self.db, turn_id, verdict.assessment.tier.value)
             self._remember_constraints(user_id, verdict.constraints, now)
         safety = {
             "tier": verdict.assessment.tier.value,
@@ -221,7 +209,8 @@ class Coach:
         messages: list[dict[str, Any]] = [{"role": "system", "content": system}, *history]
         produced: list[dict[str, Any]] = []
         outcomes: list[ToolOutcome] = []
-        schemas = self.registry.schemas()
+        # While a safety flag stands the model is not even shown the plan-changing tools.
+        schemas = self.registry.offered(plan_locked=ctx.plan_locked)
         rounds = 0
         while True:
             answer = self._ask(messages, schemas)
@@ -288,17 +277,10 @@ class Coach:
                 tool_call_id=message.get("tool_call_id"),
                 name=message.get("name"),
             )
-        self.db.execute(
-            "UPDATE turns SET status = 'complete', finished_at = ? WHERE id = ?",
-            [store.iso(now), turn_id],
-        )
+        transcript.complete_turn(self.db, turn_id, now)
 
     def _fail(self, turn_id: int, exc: Exception) -> None:
         try:
-            with transaction(self.db):
-                self.db.execute(
-                    "UPDATE turns SET status = 'failed', error = ?, finished_at = ? WHERE id = ?",
-                    [str(exc)[:500], store.iso(self.clock()), turn_id],
-                )
+            transcript.fail_turn(self.db, turn_id, str(exc), self.clock())
         except CoachError:
             log.exception("could not mark turn %s failed", turn_id)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
+from agent.clock import iso
 from agent.memory import history, intake, notes, store
 from agent.memory.context import MAX_CONTEXT_TOKENS, build_context, count_tokens
 from agent.memory.db import connect, transaction
@@ -105,9 +106,9 @@ def populate(db: sqlite_utils.Database, name: str, workouts: int, seed: int = 7)
                     user_id,
                     when.date().isoformat(),
                     json.dumps({"title": title}),
-                    store.iso(when),
-                    store.iso(when),
-                    store.iso(when),
+                    iso(when),
+                    iso(when),
+                    iso(when),
                 ],
             ).lastrowid
             progress = number / max(workouts, 1)

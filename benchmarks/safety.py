@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from safety import corpus, screen  # noqa: E402
+from evals import corpus  # noqa: E402
+from safety import screen  # noqa: E402
 from safety.rules import load  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "safety"

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
+from agent.errors import read_tool_error
 from evals.grounding import strip_quoted
 from evals.records import CheckResult, TurnRecord
 from evals.scenario import (
@@ -88,11 +89,7 @@ def _called(turn: TurnRecord, names: set[str], ok_only: bool = False) -> list[st
         name = str(call.get("name"))
         is_plan = "@plan" in names and bool(list(iter_plans(call.get("result"))))
         if name in names or is_plan:
-            if (
-                ok_only
-                and isinstance(call.get("result"), str)
-                and call["result"].startswith("error:")
-            ):
+            if ok_only and read_tool_error(call.get("result")) is not None:
                 continue
             found.append(name)
     return found

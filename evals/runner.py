@@ -18,13 +18,14 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 import prompts
+from agent.clock import iso, utc_now
 from agent.errors import CoachError
 from agent.loop import Coach
 from agent.memory import store
@@ -312,7 +313,7 @@ def run(
     progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
     """Run every scenario ``options.trials`` times; return the results document."""
-    started_at = datetime.now(UTC)
+    started_at = utc_now()
     started = time.perf_counter()
     registry = default_registry()
     databases = FreshDatabases()
@@ -355,7 +356,7 @@ def run(
             "judge": options.judge.model_id if options.judge else None,
             "simulator": bool(options.simulator),
             "git_revision": git_revision(),
-            "started_at": started_at.isoformat(timespec="seconds"),
+            "started_at": iso(started_at),
             "scenarios": [s.id for s in scenarios],
             **options.extra,
         },

@@ -8,16 +8,13 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
+from agent.clock import iso
 from agent.memory import store
 from agent.memory.db import transaction
 from evals.scenario import FlagSeed, NoteSeed, Scenario, SessionSeed
 
 EVAL_USER = "eval-user"
 LB_TO_KG = 0.45359237
-
-
-def _iso(moment: datetime) -> str:
-    return store.iso(moment)
 
 
 def exercise_name(exercise_id: str) -> str:
@@ -68,9 +65,9 @@ def _seed_session(
             start.date().isoformat(),
             session.skip_reason,
             "coach",
-            _iso(start),
-            _iso(start) if session.status != "planned" else None,
-            _iso(finished) if finished else None,
+            iso(start),
+            iso(start) if session.status != "planned" else None,
+            iso(finished) if finished else None,
         ],
     )
     session_id = int(cursor.lastrowid or 0)
@@ -94,19 +91,19 @@ def _seed_session(
                 item.unit if item.load is not None else None,
                 round(load_kg, 3) if load_kg is not None else None,
                 item.rpe,
-                _iso(start + timedelta(minutes=3 * (index + 1))),
+                iso(start + timedelta(minutes=3 * (index + 1))),
                 "coach",
             ],
         )
     if session.feedback:
         db.execute(
             "INSERT INTO feedback (user_id, session_id, difficulty, created_at) VALUES (?,?,?,?)",
-            [user_id, session_id, session.feedback, _iso(finished or start)],
+            [user_id, session_id, session.feedback, iso(finished or start)],
         )
 
 
 def _seed_note(db: sqlite_utils.Database, user_id: int, note: NoteSeed, now: datetime) -> None:
-    stamp = _iso(now - timedelta(days=note.days_ago))
+    stamp = iso(now - timedelta(days=note.days_ago))
     db.execute(
         "INSERT INTO notes (user_id, kind, subject, text, status, started_at, created_at) "
         "VALUES (?,?,?,?,?,?,?)",
@@ -115,7 +112,7 @@ def _seed_note(db: sqlite_utils.Database, user_id: int, note: NoteSeed, now: dat
 
 
 def _seed_flag(db: sqlite_utils.Database, user_id: int, flag: FlagSeed, now: datetime) -> None:
-    stamp = _iso(now - timedelta(days=flag.days_ago))
+    stamp = iso(now - timedelta(days=flag.days_ago))
     locked = flag.lock_active if flag.lock_active is not None else flag.tier != "caution"
     db.execute(
         "INSERT INTO safety_flags (user_id, tier, signals, rule_ids, excerpt, lock_active, "

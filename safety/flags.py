@@ -19,6 +19,7 @@ from typing import Any
 import sqlite_utils
 
 from safety.screen import Assessment, ScreenContext
+from safety.storage import timestamp
 from safety.tiers import Tier
 
 CONTEXT_WINDOW = timedelta(hours=24)
@@ -30,10 +31,6 @@ _INSERT_FLAG = (
     "rule_ids, excerpt, source, lock_active, review_status, details, created_at, "
     "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -67,7 +64,7 @@ def record(
         "about_other": assessment.about_other,
         "crisis": assessment.crisis,
     }
-    stamp = _iso(now)
+    stamp = timestamp(now)
     cursor = db.execute(
         _INSERT_FLAG,
         [
@@ -100,7 +97,7 @@ def record_output(
     now: datetime,
 ) -> int:
     """Store that the output rail replaced a model reply; operators review every one."""
-    stamp = _iso(now)
+    stamp = timestamp(now)
     cursor = db.execute(
         _INSERT_FLAG,
         [
@@ -160,7 +157,7 @@ def lift_locks(
         if lock.tier is Tier.EMERGENCY and not (checked and later_day):
             held += 1
             continue
-        stamp = _iso(now)
+        stamp = timestamp(now)
         db.execute(
             "UPDATE safety_flags SET lock_active = 0, lock_cleared_at = ?, updated_at = ? "
             "WHERE id = ?",
@@ -179,7 +176,7 @@ def screen_context(
     db: sqlite_utils.Database, user_id: int, conversation_id: int | None, now: datetime
 ) -> ScreenContext:
     """What earlier turns tell the screen: recent flags of this conversation and locks."""
-    since = _iso(now - CONTEXT_WINDOW)
+    since = timestamp(now - CONTEXT_WINDOW)
     rows = db.execute(
         "SELECT tier, rule_ids, details, lock_active FROM safety_flags WHERE user_id = ? "
         "AND source = 'screen' AND (lock_active = 1 OR (conversation_id IS ? AND "

@@ -19,6 +19,7 @@ import prompts
 from safety import flags
 from safety.rules import DATA_DIR
 from safety.screen import Assessment, Signal
+from safety.storage import timestamp
 from safety.tiers import Tier
 
 
@@ -88,7 +89,7 @@ def record_answers(
     missing = [qid for qid in known if qid not in answers]
     if missing:
         raise ParqError(f"unanswered PAR-Q+ questions: {', '.join(missing)}")
-    stamp = now.isoformat(timespec="seconds")
+    stamp = timestamp(now)
     for qid in known:
         db.execute(
             "INSERT INTO parq_answers (user_id, question_id, answer, answered_at) "

@@ -26,8 +26,7 @@ from typing import Any
 
 import sqlite_utils
 
-from agent.errors import UserInputError
-from agent.memory.db import transaction
+from safety.storage import timestamp, write_transaction
 
 STATUSES = ("open", "in_review", "resolved", "escalated", "false_positive")
 """Every review status, in the order a flag normally passes through them."""
@@ -64,7 +63,7 @@ NOTE_MAX_CHARS = 2000
 """Notes longer than this are refused rather than cut."""
 
 
-class ReviewError(UserInputError):
+class ReviewError(ValueError):
     """A review action that cannot be done as asked; the message says why."""
 
 
@@ -163,10 +162,6 @@ def format_age(seconds: int) -> str:
     if minutes:
         return f"{minutes}m {secs}s"
     return f"{secs}s"
-
-
-def _stamp(now: datetime) -> str:
-    return now.isoformat(timespec="seconds")
 
 
 def _age(created_at: str, now: datetime) -> int:
@@ -398,7 +393,7 @@ def _record(
     note: str | None,
 ) -> None:
     """Write the changed fields and one event per change (inside the caller's transaction)."""
-    stamp = _stamp(now)
+    stamp = timestamp(now)
     for field_name, before, after in changes:
         column = "review_status" if field_name == "status" else field_name
         db.execute(
@@ -456,7 +451,7 @@ def assign(
     """
     actor = _clean_actor(actor)
     text = _clean_note(note, required=False)
-    with transaction(db):
+    with write_transaction(db):
         known = db.execute("SELECT 1 FROM operators WHERE name = ?", [operator]).fetchone()
         if known is None:
             raise ReviewError(f"no operator called {operator!r} (add one: coach operator add)")
@@ -484,7 +479,7 @@ def release(
     """
     actor = _clean_actor(actor)
     text = _clean_note(note, required=False)
-    with transaction(db):
+    with write_transaction(db):
         flag = get_flag(db, flag_id, now)
         if flag.status != "in_review":
             raise ReviewError(f"flag #{flag_id} is {flag.status}, not in review")
@@ -548,7 +543,7 @@ def resolve(
     actor = _clean_actor(actor)
     text = _clean_note(note, required=True)
     decision = _check_verdict(status, decision, action)
-    with transaction(db):
+    with write_transaction(db):
         flag = get_flag(db, flag_id, now)
         current = flag.status
         if current == "open":
@@ -616,11 +611,11 @@ def export_examples(
         }
         for r in rows
     ]
-    with transaction(db):
+    with write_transaction(db):
         db.execute(
             "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?,?,?,?,?)",
             [
-                _stamp(now),
+                timestamp(now),
                 actor,
                 "review.export",
                 None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -10,8 +11,18 @@ from typing import Any
 
 import pytest
 import sqlite_utils
+from hypothesis import HealthCheck, settings
 
 from agent.memory.db import connect
+
+# Property tests check rules that must hold for every input, not speed: on a loaded
+# 2-core CI machine a 200 ms deadline fails tests at random. "ci" (the default) has no
+# deadline; HYPOTHESIS_PROFILE=dev keeps hypothesis's defaults for local timing checks.
+settings.register_profile(
+    "ci", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.register_profile("dev")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 FIXED_NOW = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)
 """A Monday evening; tests that need time to pass build later datetimes from it."""

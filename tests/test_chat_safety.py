@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from agent.errors import read_tool_error
 from agent.memory.db import connect
 from agent.tools import default_registry
 from tests.test_chat_cli import coach
@@ -48,7 +49,7 @@ def test_plan_changes_stay_locked_after_a_stop_until_resolved(db_path: str) -> N
     assert done.returncode == 0, done.stderr
     turns = _turns(done.stdout)
     assert turns[1]["safety"]["tier"] == "stop"
-    locked = {c["name"] for c in turns[2]["tool_calls"] if not str(c["result"]).startswith("error")}
+    locked = {c["name"] for c in turns[2]["tool_calls"] if read_tool_error(c["result"]) is None}
     assert not locked & plan_changing
     assert any(c["name"] == "plan_today" for c in turns[4]["tool_calls"])
     assert connect(db_path).execute("SELECT lock_active FROM safety_flags").fetchone() == (0,)

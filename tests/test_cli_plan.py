@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from agent.loop import utc_now
+from agent.clock import utc_now
 from agent.memory import store
 from agent.memory.db import connect
 from agent.planning.catalog import load_catalog

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli.main import app
-from agent.live import session
-from agent.loop import utc_now
+from agent.clock import utc_now
+from agent.coaching import session
 from agent.memory import store
 from agent.memory.db import connect
 
@@ -144,7 +145,7 @@ def test_voice_without_espeak_says_how_to_enable_it(
     db_path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _prepare(db_path)
-    monkeypatch.setattr("agent.live.voice.available", lambda: False)
+    monkeypatch.setattr("agent.cli.voice.available", lambda: False)
     result = CliRunner().invoke(
         app, ["workout", "--user", "sam", "--db", db_path, "--voice"], input=""
     )
@@ -153,11 +154,9 @@ def test_voice_without_espeak_says_how_to_enable_it(
     assert "Warm-up" in result.output
 
 
-@pytest.mark.skipif(
-    not __import__("shutil").which("espeak-ng"), reason="espeak-ng is not installed"
-)
+@pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng is not installed")
 def test_voice_cue_produces_an_audio_file(tmp_path: Path) -> None:
-    from agent.live import voice
+    from agent.cli import voice
 
     wav = tmp_path / "cue.wav"
     assert voice.synthesize("Goblet squat, set 1 of 3: 8 to 12 reps.", wav)

@@ -109,7 +109,10 @@ def test_bad_arguments_go_back_to_the_model(db: sqlite_utils.Database, now: date
         [calls(call("update_profile", '{"days_per_week": "lots"')), say("Could you say a number?")]
     )
     result = make_coach(db, model, now).turn(user_id, conversation_id, "lots of days")
-    assert result.tool_calls[0]["result"].startswith("error: arguments were not valid JSON")
+    assert result.tool_calls[0]["result"]["error"]["code"] == "invalid"
+    assert result.tool_calls[0]["result"]["error"]["message"].startswith(
+        "arguments were not valid JSON"
+    )
     assert result.reply == "Could you say a number?"
 
 

@@ -9,6 +9,7 @@ import sqlite_utils
 from hypothesis import given
 from hypothesis import strategies as st
 
+from agent.clock import iso
 from agent.memory import history, intake, notes, store
 from agent.memory.context import MAX_CONTEXT_TOKENS, build_context, count_tokens, scrub
 from agent.memory.db import connect
@@ -47,8 +48,8 @@ def test_context_carries_profile_constraints_flags_history_and_notes(
             "x",
             1,
             "open",
-            store.iso(now),
-            store.iso(now),
+            iso(now),
+            iso(now),
         ],
     )
     text = build_context(db, user_id, now)

@@ -128,7 +128,7 @@ def test_my_knee_is_fine_again_resolves_the_constraint(
     assert store.active_constraint_areas(db, user_id) == []
     assert db.execute("SELECT status, ended_at FROM notes").fetchone()[0] == "resolved"
     # A constraint that does not exist comes back to the model as a fixable error.
-    assert str(result.tool_calls[1]["result"]).startswith("error: no active constraint")
+    assert result.tool_calls[1]["result"]["error"]["message"].startswith("no active constraint")
 
 
 def test_forget_that_i_hate_lunges_and_im_not_a_beginner(
@@ -178,8 +178,8 @@ def test_log_sets_resolves_names_and_unknown_ones_get_close_matches(
         ("log_sets", {"exercise": "goblin squad", "sets": [{"reps": 10}]}),
     )
     assert tool_calls[0]["result"]["exercise_id"] == "dumbbell_row"  # type: ignore[index]
-    error = str(tool_calls[1]["result"])
-    assert error.startswith("error: unknown exercise") and "Goblet squat" in error
+    error = tool_calls[1]["result"]["error"]["message"]  # type: ignore[index]
+    assert error.startswith("unknown exercise") and "Goblet squat" in error
     rows = db.execute("SELECT exercise_id, unit, load_kg FROM set_logs").fetchall()
     assert len(rows) == 3 and rows[0][:2] == ("dumbbell_row", "lb")
 
@@ -219,10 +219,9 @@ def test_history_tools_answer_from_logged_sets(
     assert json.loads(json.dumps(by_name["record_feedback"]))["feedback_id"] == 1
 
 
-def test_equipment_and_areas_use_the_catalog_vocabulary_when_installed(
+def test_equipment_and_areas_use_the_catalog_vocabulary(
     db: sqlite_utils.Database, now: datetime
 ) -> None:
-    pytest.importorskip("agent.planning.catalog")
     user_id, _ = make_user(db, now)
     intake.add_equipment(db, user_id, ["a pair of DBs", "pull-up bar", "TRX straps"], now)
     assert store.get_profile(db, user_id).equipment == ["dumbbells", "pullup_bar", "trx straps"]

@@ -13,6 +13,7 @@ import sqlite_utils
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agent.clock import iso
 from agent.loop import Coach
 from agent.memory import history, notes, portability, situation, store
 from agent.memory.db import connect
@@ -92,7 +93,7 @@ def test_delete_removes_the_person_from_every_table_and_audits_without_the_name(
     flag_ids = [r[0] for r in db.execute("SELECT id FROM safety_flags WHERE user_id = ?", [gone])]
     db.execute(
         "INSERT INTO flag_events (flag_id, actor, at, field, note) VALUES (?, 'op', ?, 'x', ?)",
-        [flag_ids[0], store.iso(now), "called Robin Gone back"],
+        [flag_ids[0], iso(now), "called Robin Gone back"],
     )
     counts = portability.delete_user(db, gone, now)
     assert counts["users"] == 1 and counts["set_logs"] == 1
@@ -195,10 +196,7 @@ def test_import_rejects_other_files_and_counts_unreadable_rows(
     assert (report.format, report.sets, report.skipped_rows) == ("strong", 1, 1)
 
 
-def test_import_uses_the_planning_catalog_when_it_is_installed(
-    db: sqlite_utils.Database, now: datetime
-) -> None:
-    pytest.importorskip("agent.planning.catalog")
+def test_import_uses_the_planning_catalog(db: sqlite_utils.Database, now: datetime) -> None:
     user_id, _ = make_user(db, now)
     text = (DATA / "strong_sample.csv").read_text()
     report = portability.import_history(db, user_id, text, now, unit="lb")

@@ -8,10 +8,11 @@ from typing import Any
 
 import sqlite_utils
 
+from agent.coaching.plan import Overrides, build_request
 from agent.memory import situation
 from agent.memory.migrations import MIGRATIONS
 from agent.tools.context import ToolContext
-from agent.tools.planning_tools import Overrides, build_request, tools
+from agent.tools.planning_tools import tools
 from agent.tools.profile_tools import tools as profile_tools
 from agent.tools.registry import ToolOutcome, ToolRegistry
 from tests.factories import make_user

@@ -11,9 +11,11 @@ import sqlite_utils
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agent.errors import tool_error_result
 from agent.models.base import AssistantMessage
 from agent.models.offline import OfflineModel, understand
 from agent.models.offline.grammar import intents, question_field
+from agent.tools import default_registry
 from tests.factories import make_coach, make_user
 
 SYSTEM = {"role": "system", "content": "You are coachloop.\nToday: 2026-11-16."}
@@ -352,21 +354,23 @@ def test_only_offered_tools_are_called_and_arguments_follow_the_schema() -> None
     assert _calls(ask("I have 20 minutes, what should I do?", tools=tools)) == [
         ("plan_today", {"available_minutes": 20})
     ]
-    reply = ask("what should I do today?", tools=[schema("get_profile")])
+    # A plan request without the plan tool reads as the safety lock (see the locked test);
+    # any other request whose tool is not offered says so instead of improvising.
+    reply = ask("what did I do last week?", tools=[schema("get_profile")])
     assert not reply.tool_calls
-    assert "a session for today" in (reply.content or "")
+    assert "a look at your history" in (reply.content or "")
     assert "aren't available" in (reply.content or "")
 
 
 def test_tool_errors_are_explained_and_safety_locks_respected() -> None:
     locked = answered(
         "what should I do today?",
-        [("plan_today", {}, "error: refused: a safety flag is open for this person, ...")],
+        [("plan_today", {}, tool_error_result("plan_locked", "a safety flag is open, ..."))],
     )
     assert "safety concern" in (locked.content or "")
     failed = answered(
         "swap the flibbertigibbet",
-        [("swap_exercise", {}, "error: unknown exercise 'flibbertigibbet'")],
+        [("swap_exercise", {}, tool_error_result("retry", "unknown exercise 'flibbertigibbet'"))],
     )
     assert failed.content == "I couldn't swap exercise: unknown exercise 'flibbertigibbet'"
 
@@ -413,7 +417,6 @@ def test_a_whole_conversation_through_the_loop(db: sqlite_utils.Database, now: d
 
 
 def test_unclear_exercise_names_get_a_clarifying_question() -> None:
-    pytest.importorskip("agent.planning.catalog")
     reply = ask("swap the zercher thing")
     assert not reply.tool_calls
     assert (reply.content or "").startswith('I\'m not sure which exercise "zercher thing" is.')
@@ -426,7 +429,15 @@ def test_unclear_exercise_names_get_a_clarifying_question() -> None:
 def test_model_directed_hints_are_not_shown() -> None:
     failed = answered(
         "3x8 flibbertigibbet",
-        [("log_sets", {}, "error: unknown exercise 'flibbertigibbet'; ask the person to rephrase")],
+        [
+            (
+                "log_sets",
+                {},
+                tool_error_result(
+                    "retry", "unknown exercise 'flibbertigibbet'; ask the person to rephrase"
+                ),
+            )
+        ],
     )
     assert failed.content == "I couldn't log sets: unknown exercise 'flibbertigibbet'"
 
@@ -551,17 +562,16 @@ def test_weekly_program_and_progression_replies_come_from_the_tools() -> None:
 
 
 def test_a_locked_plan_is_not_even_requested() -> None:
-    locked = {
-        "role": "system",
-        "content": "You are coachloop.\nSafety flags: stop on 2026-11-16 (plan changes locked).",
-    }
-    messages = [locked, {"role": "user", "content": "ok then give me a quick 10 minute workout"}]
-    reply = OfflineModel().complete(messages, TOOLS)
+    # While a safety flag stands the loop does not offer the plan-changing tools.
+    changing = default_registry().plan_changing()
+    locked = [t for t in TOOLS if t["function"]["name"] not in changing]
+    messages = [SYSTEM, {"role": "user", "content": "ok then give me a quick 10 minute workout"}]
+    reply = OfflineModel().complete(messages, locked)
     assert not reply.tool_calls
     assert (reply.content or "").startswith("I can't change your plan while the safety concern")
     # Logging and history still work while the plan is locked.
-    messages = [locked, {"role": "user", "content": "what did I do last week?"}]
-    assert _calls(OfflineModel().complete(messages, TOOLS)) == [("workout_history", {})]
+    messages = [SYSTEM, {"role": "user", "content": "what did I do last week?"}]
+    assert _calls(OfflineModel().complete(messages, locked)) == [("workout_history", {})]
 
 
 @settings(max_examples=150, deadline=None)
@@ -584,3 +594,11 @@ def test_equipment_named_in_a_request_limits_todays_plan() -> None:
     # Buying something adds to what the person owns; it does not narrow today's plan to it.
     bought = _calls(ask("I bought a kettlebell, what should I do today?"))
     assert ("plan_today", {}) in bought
+
+
+def test_the_lock_is_read_from_the_tools_offered_never_from_the_prompt() -> None:
+    # The context still tells an LLM about the lock in words; the offline model goes by
+    # what it is offered, so the words alone change nothing.
+    prose = {"role": "system", "content": "Safety flags: stop on 2026-11-16 (plan changes locked)."}
+    messages = [prose, {"role": "user", "content": "give me a quick 10 minute workout"}]
+    assert _calls(OfflineModel().complete(messages, TOOLS)) == [("plan_today", {"minutes": 10})]

@@ -10,7 +10,7 @@ from email.utils import format_datetime
 import pytest
 import sqlite_utils
 
-from agent.errors import ConfigurationError, ModelError
+from agent.errors import ConfigurationError, ModelError, read_tool_error
 from agent.models.openai_backend import (
     OpenAIModel,
     RetryPolicy,
@@ -118,8 +118,14 @@ def test_malformed_tool_arguments_go_back_to_the_model(
     user_id, conversation_id = make_user(db, now)
     result = make_coach(db, model, now).turn(user_id, conversation_id, "strength please")
     assert result.reply == "Sorry, let me retry later."
-    assert result.tool_calls[0]["result"].startswith("error: arguments were not valid JSON")
-    assert stub.requests[1]["messages"][-1]["content"].startswith("error:")
+    error = result.tool_calls[0]["result"]["error"]
+    assert error["code"] == "invalid" and error["message"].startswith(
+        "arguments were not valid JSON"
+    )
+    assert read_tool_error(stub.requests[1]["messages"][-1]["content"]) == (
+        "invalid",
+        error["message"],
+    )
     assert _status(db) == "complete"
 
 

@@ -146,9 +146,12 @@ def test_a_scripted_plan_change_after_a_stop_is_refused_and_changes_nothing(
     second = coach.turn(user, conversation, "ok let's just start the workout")
     model.assert_complete()
     (outcome,) = second.tool_calls
-    assert outcome["name"] == "start_workout" and str(outcome["result"]).startswith(
-        "error: refused"
-    )
+    assert outcome["name"] == "start_workout"
+    assert outcome["result"]["error"]["code"] == "plan_locked"
+    # The model was not even offered the plan-changing tools; the refusal is defence in depth.
+    (_messages, offered) = model.requests[0]
+    offered_names = {schema["function"]["name"] for schema in offered}
+    assert offered_names and not offered_names & coach.registry.plan_changing()
     assert db.execute("SELECT count(*) FROM workout_sessions").fetchone()[0] == sessions_before
 
 

@@ -18,8 +18,8 @@ from agent.live.state import LiveExercise, LiveState, Phase
 from agent.memory.db import connect
 from agent.models.base import AssistantMessage
 from agent.models.scripted import ScriptedModel, call, calls, say
-from agent.server.api import live_view
-from agent.server.app import JsonLogFormatter, RateLimiter, create_app
+from agent.server.app import JsonLogFormatter, create_app
+from agent.server.state import RateLimiter
 from tests.factories import make_token_user, query_rows
 
 
@@ -276,20 +276,6 @@ def test_chat_carries_the_live_session_position(server: Server, now: datetime) -
     assert (live["set_number"], live["sets"], live["target"]) == (2, 3, "8-12")
     assert (live["load"], live["unit"], live["rest_s"]) == (16, "kg", 75)
     assert live["next_exercise"] == "Push-up"
-
-
-def test_live_view_follows_the_state_machine() -> None:
-    state = LiveState(
-        exercises=[LiveExercise(id="plank", name="Plank", sets=2, rep_low=30, rep_high=30)]
-    )
-    warmup = live_view(json.loads(state.to_json()))
-    assert warmup is not None
-    assert (warmup.phase, warmup.exercise, warmup.next_exercise) == ("warmup", None, "Plank")
-    state.phase, state.exercises[0].timed = Phase.WORK, True
-    working = live_view(json.loads(state.to_json()))
-    assert working is not None
-    assert (working.exercise, working.set_number, working.target) == ("Plank", 1, "30 s")
-    assert live_view(None) is None
 
 
 def test_apps_log_sets_into_their_own_session(server: Server, now: datetime) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 import sqlite_utils
 from pydantic import BaseModel, Field
 
-from agent.errors import ToolRetry
+from agent.errors import ToolRetry, read_tool_error
 from agent.tools.context import ToolContext
 from agent.tools.registry import Tool, ToolRegistry
 from tests.factories import make_user
@@ -69,31 +70,42 @@ def test_a_valid_call_returns_the_result(registry: ToolRegistry, ctx: ToolContex
 
 
 @pytest.mark.parametrize(
-    ("name", "raw", "expected"),
+    ("name", "raw", "code", "expected"),
     [
-        ("add", "{not json", "not valid JSON"),
-        ("add", "[1, 2]", "must be a JSON object"),
-        ("add", '{"a": "x", "b": 1}', "invalid arguments: a"),
-        ("add", '{"a": 1, "b": -1}', "invalid arguments: b"),
-        ("nope", "{}", "unknown tool 'nope'"),
-        ("add", '{"a": 13, "b": 1}', "13 is unlucky"),
-        ("add", '{"a": 99, "b": 1}', "failed internally (RuntimeError)"),
+        ("add", "{not json", "invalid", "not valid JSON"),
+        ("add", "[1, 2]", "invalid", "must be a JSON object"),
+        ("add", '{"a": "x", "b": 1}', "invalid", "invalid arguments: a"),
+        ("add", '{"a": 1, "b": -1}', "invalid", "invalid arguments: b"),
+        ("nope", "{}", "unknown_tool", "unknown tool 'nope'"),
+        ("add", '{"a": 13, "b": 1}', "retry", "13 is unlucky"),
+        ("add", '{"a": 99, "b": 1}', "crashed", "failed internally (RuntimeError)"),
     ],
 )
-def test_model_mistakes_come_back_as_text(
-    registry: ToolRegistry, ctx: ToolContext, name: str, raw: str, expected: str
+def test_model_mistakes_come_back_as_coded_data(
+    registry: ToolRegistry, ctx: ToolContext, name: str, raw: str, code: str, expected: str
 ) -> None:
     outcome = registry.run(ctx, name, raw)
     assert not outcome.ok
-    assert outcome.content().startswith("error:")
-    assert expected in outcome.content()
+    found = read_tool_error(outcome.content())
+    assert found is not None and found[0] == code
+    assert expected in found[1]
 
 
 def test_plan_changing_tools_refuse_while_locked(registry: ToolRegistry, ctx: ToolContext) -> None:
     ctx.plan_locked = True
     outcome = registry.run(ctx, "change_plan", '{"a": 1, "b": 1}')
-    assert not outcome.ok and "safety flag" in outcome.content()
+    found = read_tool_error(outcome.result)
+    assert not outcome.ok and found is not None
+    assert found[0] == "plan_locked" and "safety flag" in found[1]
     assert registry.run(ctx, "add", '{"a": 1, "b": 1}').ok
+
+
+def test_plan_changing_tools_are_not_offered_while_locked(registry: ToolRegistry) -> None:
+    def names(schemas: list[dict[str, Any]]) -> set[str]:
+        return {s["function"]["name"] for s in schemas}
+
+    assert names(registry.offered(plan_locked=False)) == {"add", "change_plan"}
+    assert names(registry.offered(plan_locked=True)) == {"add"}
 
 
 def test_a_function_without_a_pydantic_argument_is_rejected() -> None:

@@ -9,9 +9,10 @@ from typing import Annotated, TextIO
 import typer
 
 from agent.cli.common import DbOption, JsonOption, UserOption, fail, open_db, user_name
+from agent.clock import utc_now
 from agent.config import default_model_name
 from agent.errors import CoachError, UserInputError
-from agent.loop import Coach, TurnResult, utc_now
+from agent.loop import Coach, TurnResult
 from agent.memory import store
 from agent.models import get_model
 

@@ -15,8 +15,8 @@ import sqlite_utils
 import typer
 
 from agent.cli.common import DbOption, JsonOption, UserOption, fail, open_db, user_name
+from agent.clock import utc_now
 from agent.errors import CoachError
-from agent.loop import utc_now
 from agent.memory import intake, notes, portability, store
 from agent.memory.context import build_context, count_tokens, gather
 

@@ -13,18 +13,25 @@ from typing import Annotated
 import typer
 
 from agent.cli.common import DbOption, JsonOption, UserOption, fail, open_db, user_name
+from agent.clock import utc_now
+from agent.coaching.plan import Overrides, areas, build_request
 from agent.errors import ToolRetry
-from agent.loop import utc_now
 from agent.memory import store
+from agent.memory.workouts import save_planned
 from agent.planning.catalog import LEVELS
+from agent.planning.minutes import MAX_MINUTES, MIN_MINUTES
 from agent.planning.models import GOALS, Session
 from agent.planning.session import build_session
-from agent.tools.planning_tools import Overrides, areas, build_request, save_planned
 from safety.flags import is_plan_locked
 
 MinutesOption = Annotated[
     int | None,
-    typer.Option("--minutes", min=5, max=180, help="Minutes available today (5-180)."),
+    typer.Option(
+        "--minutes",
+        min=MIN_MINUTES,
+        max=MAX_MINUTES,
+        help=f"Minutes available today ({MIN_MINUTES}-{MAX_MINUTES}).",
+    ),
 ]
 EquipmentOption = Annotated[
     str | None,

@@ -17,8 +17,8 @@ from typing import Annotated, Any
 import typer
 
 from agent.cli.common import DbOption, JsonOption, fail, open_db
+from agent.clock import utc_now
 from agent.errors import UserInputError
-from agent.loop import utc_now
 from agent.server import operator_auth
 from safety import review
 
@@ -86,7 +86,7 @@ def list_command(
     now = utc_now()
     try:
         page = review.list_flags(database, now, tier=tier, status=status, user=user, limit=limit)
-    except UserInputError as exc:
+    except (UserInputError, review.ReviewError) as exc:
         raise fail(str(exc)) from exc
     trails = review.flag_events(database, [f.id for f in page.items])
     if as_json:
@@ -161,7 +161,7 @@ def show_command(
     database = open_db(db)
     try:
         detail = review.detail(database, flag_id, utc_now())
-    except UserInputError as exc:
+    except (UserInputError, review.ReviewError) as exc:
         raise fail(str(exc)) from exc
     if as_json:
         typer.echo(
@@ -204,7 +204,7 @@ def assign_command(
         flag = review.assign(
             database, flag_id, operator_name, actor=_actor(operator), now=utc_now(), note=note
         )
-    except UserInputError as exc:
+    except (UserInputError, review.ReviewError) as exc:
         raise fail(str(exc)) from exc
     typer.echo(f"flag #{flag.id} is {flag.status}, assigned to {flag.assigned_to}")
 
@@ -238,7 +238,7 @@ def resolve_command(
             decision=decision,
             action=action,
         )
-    except UserInputError as exc:
+    except (UserInputError, review.ReviewError) as exc:
         raise fail(str(exc)) from exc
     typer.echo(f"flag #{flag.id} is {flag.status}")
 
@@ -259,7 +259,7 @@ def export_command(
         examples = review.export_examples(
             database, actor=_actor(operator), now=utc_now(), status=status
         )
-    except UserInputError as exc:
+    except (UserInputError, review.ReviewError) as exc:
         raise fail(str(exc)) from exc
     lines = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in examples)
     if str(path) == "-":
@@ -289,6 +289,6 @@ def add_operator_command(
     database = open_db(db)
     try:
         operator_auth.add_operator(database, name, password, utc_now())
-    except UserInputError as exc:
+    except (UserInputError, review.ReviewError) as exc:
         raise fail(str(exc)) from exc
     typer.echo(f"operator {name.strip()} added")

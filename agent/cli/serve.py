@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 
 from agent.cli.common import DbOption, open_db
+from agent.clock import utc_now
 from agent.config import default_model_name, resolve_db_path
 from agent.errors import ConfigurationError
-from agent.loop import utc_now
 from agent.server.auth import issue_token
 
 user_app = typer.Typer(help="Accounts of people who use the coach over HTTP.", no_args_is_help=True)

@@ -10,15 +10,19 @@ import sqlite_utils
 import typer
 from rich.console import Console
 
+from agent.cli import voice
 from agent.cli.common import DbOption, JsonOption, UserOption, open_db, user_name
+from agent.cli.rest import countdown
+from agent.clock import utc_now
+from agent.coaching import session, week
 from agent.config import default_model_name
-from agent.errors import CoachError, UserInputError
-from agent.live import persist, session, voice, week
-from agent.live.rest import countdown
-from agent.live.transcript import record_step
-from agent.loop import Coach, TurnResult, utc_now
+from agent.errors import CoachError, SessionError, UserInputError
+from agent.loop import Coach, TurnResult
 from agent.memory import store
+from agent.memory import workouts as persist
+from agent.memory.transcript import record_step
 from agent.models import get_model
+from agent.planning.minutes import MAX_MINUTES, MIN_MINUTES
 from safety.gate import is_plan_locked
 
 ModelOption = Annotated[
@@ -27,7 +31,7 @@ ModelOption = Annotated[
 ]
 MinutesOption = Annotated[
     int | None,
-    typer.Option("--minutes", min=5, max=180, help="Minutes available today."),
+    typer.Option("--minutes", min=MIN_MINUTES, max=MAX_MINUTES, help="Minutes available today."),
 ]
 VoiceOption = Annotated[bool, typer.Option("--voice", help="Speak the cues (needs espeak-ng).")]
 
@@ -127,7 +131,7 @@ def workout(
         )
     try:
         started = session.start(database, user_id, now, minutes=minutes)
-    except session.SessionError as exc:
+    except SessionError as exc:
         raise UserInputError(str(exc)) from exc
     if is_plan_locked(database, user_id):
         # Resuming while a safety flag stands: log what was done, or finish; no new sets.

@@ -1,5 +1,5 @@
-"""The live session: a persisted state machine that walks a person through today's workout.
+"""The live workout as a pure state machine: ``state`` holds the step logic, ``units`` the loads.
 
-``state`` holds the pure step logic, ``persist`` reads and writes it in the database,
-``guidance`` turns a step into words, ``planner_bridge`` talks to agent.planning.
+Reading and writing it is memory's job (``agent.memory.workouts``); the operations that
+load, change and store it are coaching's (``agent.coaching.session``).
 """

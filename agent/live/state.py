@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from agent.live.units import load_step, round_load
 
@@ -112,6 +112,21 @@ class LiveState(BaseModel):
     def to_json(self) -> str:
         """Serialised for the database."""
         return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> LiveState | None:
+        """The state stored in ``workout_sessions.state``; None when there is none.
+
+        The one reader of the stored state: memory, the CLI, the server and the views all
+        come through here. A state this machine did not write (an import, an older
+        format) reads as None rather than as a half-understood session.
+        """
+        if not raw:
+            return None
+        try:
+            return cls.model_validate_json(raw)
+        except ValidationError:
+            return None
 
 
 PENDING = {"pending", "active"}

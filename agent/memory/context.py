@@ -25,6 +25,7 @@ import sqlite_utils
 from pydantic import BaseModel, Field
 
 import prompts
+from agent.clock import iso
 from agent.memory import history, intake, store
 from agent.memory.notes import notes as list_notes
 
@@ -106,7 +107,7 @@ def _name_parts(db: sqlite_utils.Database, user_id: int) -> tuple[str, ...]:
 
 def open_flags(db: sqlite_utils.Database, user_id: int, now: datetime) -> list[dict[str, Any]]:
     """Flags that still matter: locking ones, and any from the last 14 days, newest first."""
-    since = store.iso(now - timedelta(days=14))
+    since = iso(now - timedelta(days=14))
     rows = db.execute(
         "SELECT id, tier, signals, lock_active, review_status, created_at FROM safety_flags "
         "WHERE user_id = ? AND (lock_active = 1 OR created_at >= ?) "

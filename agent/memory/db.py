@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 import sqlite_utils
 
+from agent.clock import iso, utc_now
 from agent.errors import StorageError
 from agent.memory.migrations import MIGRATIONS
 
@@ -65,7 +65,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             migration.apply(db)
             db.execute(
                 "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-                [migration.name, datetime.now(UTC).isoformat()],
+                [migration.name, iso(utc_now())],
             )
             applied.append(migration.name)
     return applied
@@ -101,3 +101,9 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
         raise StorageError(f"could not save to the database: {exc}") from exc
+
+
+def roll_back_open(db: sqlite_utils.Database) -> None:
+    """Roll back a transaction left open (a request that failed half-way), if any."""
+    if db.conn.in_transaction:
+        db.conn.execute("ROLLBACK")

@@ -1,23 +1,22 @@
 """Exercise names to catalog ids, for logging and importing history.
 
-The catalog itself belongs to planning (``agent.planning.catalog``); memory only needs
-three things from it: ids, names and aliases to match against, and the muscles each
-exercise trains (for weekly sets per muscle). This module reads whatever the catalog
-offers through a narrow adapter, so history keeps working for exercises the catalog
-does not know (imported ones, or ones removed later): their muscles are simply unknown.
+The catalog itself belongs to planning (``agent.planning.catalog``, pure data memory may
+read); memory only needs three things from it: ids, names and aliases to match against,
+and the muscles each exercise trains (for weekly sets per muscle). History keeps working
+for exercises the catalog does not know (imported ones, or ones removed later): they get
+``custom:`` ids and their muscles are simply unknown.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from types import ModuleType
-from typing import Any
 
 from rapidfuzz import fuzz, process
+
+from agent.planning.catalog import Resolution, load_catalog, normalize_area, normalize_equipment
 
 MATCH_THRESHOLD = 86.0
 """Fuzzy score (0-100) above which a name is taken as that exercise without asking."""
@@ -95,7 +94,7 @@ class ExerciseIndex:
     """
 
     entries: list[ExerciseRef] = field(default_factory=list)
-    resolver: Callable[[str], Any] | None = None
+    resolver: Callable[[str], Resolution] | None = None
 
     def __post_init__(self) -> None:
         self._by_id = {e.id: e for e in self.entries}
@@ -116,7 +115,7 @@ class ExerciseIndex:
         if name in self._by_id:
             return self._by_id[name]
         if self.resolver is not None:
-            found = getattr(self.resolver(name), "exercise_id", None)
+            found = self.resolver(name).exercise_id
             return self._by_id.get(found) if found else None
         key = normalise(name)
         if key in self._keys:
@@ -135,8 +134,8 @@ class ExerciseIndex:
     def suggestions(self, name: str, limit: int = 3) -> list[str]:
         """Display names of the closest exercises, best first (for "did you mean")."""
         if self.resolver is not None:
-            matches = getattr(self.resolver(name), "matches", None) or []
-            ranked = [m.name for m in matches if getattr(m, "score", 0) >= SUGGEST_THRESHOLD]
+            matches = self.resolver(name).matches
+            ranked = [m.name for m in matches if m.score >= SUGGEST_THRESHOLD]
             return list(dict.fromkeys(ranked))[:limit]
         key = normalise(name)
         if not key or not self._keys:
@@ -150,79 +149,36 @@ class ExerciseIndex:
         return names[:limit]
 
 
-def _field(item: Any, *names: str) -> Any:
-    for name in names:
-        value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
-        if value:
-            return value
-    return None
-
-
-def _as_tuple(value: Any) -> tuple[str, ...]:
-    if not value:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    return tuple(str(v) for v in value)
-
-
-def index_from(items: Iterable[Any]) -> ExerciseIndex:
-    """Build an index from catalog items (objects or dicts with id, name, aliases, muscles)."""
-    refs: list[ExerciseRef] = []
-    for item in items:
-        exercise_id = _field(item, "id")
-        name = _field(item, "name") or exercise_id
-        if not exercise_id:
-            continue
-        primary = _as_tuple(_field(item, "primary_muscles", "muscles", "primary"))
-        secondary = tuple(
-            m for m in _as_tuple(_field(item, "secondary_muscles", "secondary")) if m not in primary
-        )
-        aliases = _as_tuple(_field(item, "aliases"))
-        refs.append(ExerciseRef(str(exercise_id), str(name), primary, secondary, aliases))
-    return ExerciseIndex(refs)
-
-
-@lru_cache(maxsize=1)
-def _catalog_module() -> ModuleType | None:
-    try:
-        # Imported by name: planning is an optional neighbour here, not a dependency.
-        return importlib.import_module("agent.planning.catalog")
-    except ImportError:
-        return None
-
-
 @lru_cache(maxsize=1)
 def default_index() -> ExerciseIndex:
-    """The planning catalog as an index; empty when the catalog cannot be loaded.
+    """The planning catalog as an index, resolving names the way planning does.
 
     The catalog is static data shipped with the package, so one cached copy per process
-    is safe. An empty index means names are kept as given (``custom:`` ids).
+    is safe.
     """
-    catalog = _catalog_module()
-    loader = getattr(catalog, "load_catalog", None) or getattr(catalog, "load", None)
-    if loader is None:
-        return ExerciseIndex()
-    loaded = loader()
-    items = getattr(loaded, "exercises", loaded)
-    if isinstance(items, dict):
-        items = items.values()
-    index = index_from(items)
-    resolver = getattr(loaded, "resolve", None)
-    return ExerciseIndex(index.entries, resolver) if callable(resolver) else index
+    catalog = load_catalog()
+    refs = [
+        ExerciseRef(
+            e.id,
+            e.name,
+            tuple(e.primary_muscles),
+            tuple(m for m in e.secondary_muscles if m not in e.primary_muscles),
+            tuple(e.aliases),
+        )
+        for e in catalog.exercises
+    ]
+    return ExerciseIndex(refs, catalog.resolve)
 
 
 def equipment_words(text: str) -> list[str]:
     """The catalog's vocabulary words for a piece of equipment ("a kettlebell" -> kettlebell).
 
-    Empty when the catalog is missing or does not know the phrase.
+    Empty when the catalog does not know the phrase.
     """
-    normalize = getattr(_catalog_module(), "normalize_equipment", None)
-    return [str(w) for w in normalize(text)] if callable(normalize) else []
+    return [str(w) for w in normalize_equipment(text)]
 
 
 def body_area(text: str) -> str | None:
     """The catalog's constraint area for a body-part phrase ("knees" -> knee), or None."""
-    normalize = getattr(_catalog_module(), "normalize_area", None)
-    found = normalize(text) if callable(normalize) else None
+    found = normalize_area(text)
     return str(found) if found else None

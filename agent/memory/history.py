@@ -17,9 +17,10 @@ from typing import Any, Literal
 import sqlite_utils
 from pydantic import BaseModel, Field
 
+from agent.clock import iso
 from agent.memory.db import transaction
 from agent.memory.exercises import ExerciseIndex, default_index
-from agent.memory.store import active_notes, get_profile, iso
+from agent.memory.store import active_notes, get_profile
 
 LB_TO_KG = 0.45359237
 """Exact definition of the international pound."""

@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 import sqlite_utils
 
+from agent.clock import iso
 from agent.memory.db import transaction
 from agent.memory.exercises import body_area
-from agent.memory.store import iso
 
 NoteKind = Literal["preference", "dislike", "barrier", "constraint", "substitution"]
 NOTE_KINDS: tuple[str, ...] = ("preference", "dislike", "barrier", "constraint", "substitution")

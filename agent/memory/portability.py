@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 import sqlite_utils
 
+from agent.clock import iso
 from agent.memory import store
 from agent.memory.db import transaction
 from agent.memory.exercises import ExerciseIndex, default_index, slug
@@ -370,7 +371,7 @@ def _import_workout(
     unmatched: Counter[str],
 ) -> bool:
     first = rows[0]
-    started = store.iso(first.started)
+    started = iso(first.started)
     plan = json.dumps({"title": first.title, "imported_from": report.format})
     exists = db.execute(
         "SELECT 1 FROM workout_sessions WHERE user_id = ? AND source = 'import' "
@@ -383,7 +384,7 @@ def _import_workout(
     session_id = db.execute(
         "INSERT INTO workout_sessions (user_id, status, planned_for, plan, source, created_at, "
         "started_at, finished_at) VALUES (?, 'done', ?, ?, 'import', ?, ?, ?)",
-        [user_id, first.started.date().isoformat(), plan, store.iso(now), started, started],
+        [user_id, first.started.date().isoformat(), plan, iso(now), started, started],
     ).lastrowid
     numbers: Counter[str] = Counter()
     for row in rows:

@@ -15,12 +15,8 @@ from typing import Any
 import sqlite_utils
 from pydantic import BaseModel, Field
 
+from agent.clock import iso as iso  # the schema's timestamp format, kept importable here
 from agent.memory.db import transaction
-
-
-def iso(moment: datetime) -> str:
-    """A timestamp as stored: ISO 8601, seconds precision."""
-    return moment.isoformat(timespec="seconds")
 
 
 class Profile(BaseModel):
@@ -133,12 +129,50 @@ def start_conversation(
         return int(cursor.lastrowid or 0)
 
 
+def set_token_hash(db: sqlite_utils.Database, user_id: int, token_hash: str) -> None:
+    """Store the hash of the user's API token (replacing any earlier one)."""
+    with transaction(db):
+        db.execute("UPDATE users SET token_hash = ? WHERE id = ?", [token_hash, user_id])
+
+
+def user_by_token_hash(db: sqlite_utils.Database, token_hash: str) -> tuple[int, str] | None:
+    """The user id and stored hash for a token hash, if a user holds it."""
+    row = db.execute(
+        "SELECT id, token_hash FROM users WHERE token_hash = ?", [token_hash]
+    ).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
 def latest_conversation(db: sqlite_utils.Database, user_id: int) -> int | None:
     """The user's most recent conversation id, if any."""
     row = db.execute(
         "SELECT id FROM conversations WHERE user_id = ? ORDER BY id DESC LIMIT 1", [user_id]
     ).fetchone()
     return int(row[0]) if row else None
+
+
+def owns_conversation(db: sqlite_utils.Database, user_id: int, conversation_id: int) -> bool:
+    """Whether ``conversation_id`` exists and belongs to the user."""
+    row = db.execute(
+        "SELECT 1 FROM conversations WHERE id = ? AND user_id = ?", [conversation_id, user_id]
+    ).fetchone()
+    return row is not None
+
+
+def chat_lines(
+    db: sqlite_utils.Database, user_id: int, conversation_id: int, limit: int
+) -> list[tuple[str, str, str]]:
+    """The conversation's last ``limit`` words said (role, text, time), oldest first.
+
+    Only what a person would see: user and assistant messages with text, no tool traffic.
+    """
+    rows = db.execute(
+        "SELECT role, content, created_at FROM messages WHERE user_id = ? "
+        "AND conversation_id = ? AND role IN ('user', 'assistant') AND content IS NOT NULL "
+        "AND content != '' ORDER BY id DESC LIMIT ?",
+        [user_id, conversation_id, limit],
+    ).fetchall()
+    return [(str(r[0]), str(r[1]), str(r[2])) for r in reversed(rows)]
 
 
 def add_message(

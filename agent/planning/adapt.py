@@ -13,6 +13,7 @@ from typing import Literal
 
 from agent.planning.catalog import Catalog, Exercise, describe_tags, load_catalog
 from agent.planning.equipment import needing
+from agent.planning.minutes import MAX_MINUTES, MIN_MINUTES
 from agent.planning.models import History, Readiness, Session, SessionRequest
 from agent.planning.output import hard_sets
 from agent.planning.progression import fmt
@@ -71,10 +72,10 @@ def shorten(session: Session, minutes: int, history: History | None = None) -> S
     """Fit the session into ``minutes`` (or lengthen it) with the reference's shrink order.
 
     Raises:
-        ValueError: ``minutes`` is outside 5-180.
+        ValueError: ``minutes`` is outside MIN_MINUTES-MAX_MINUTES.
     """
-    if not 5 <= minutes <= 180:
-        raise ValueError("minutes must be between 5 and 180")
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise ValueError(f"minutes must be between {MIN_MINUTES} and {MAX_MINUTES}")
     request = session.request.model_copy(update={"minutes": minutes})
     verb = "Shortened" if minutes < session.request.minutes else "Lengthened"
     return _rebuild(

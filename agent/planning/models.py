@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agent.planning.catalog import LEVELS, Level, load_catalog
+from agent.planning.minutes import Minutes
 from agent.planning.populations import CONDITIONS, Facts, known_conditions
 
 Goal = Literal[
@@ -156,7 +157,7 @@ class SessionRequest(BaseModel):
     equipment: list[str] = Field(
         default_factory=lambda: ["bodyweight"], description="Equipment vocabulary words."
     )
-    minutes: int = Field(default=30, ge=5, le=180, description="Time available, minutes.")
+    minutes: Minutes = Field(default=30, description="Time available, minutes.")
     readiness: Readiness = Field(default_factory=Readiness, description="Readiness today.")
     constraints: list[str] = Field(
         default_factory=list, description="Joint areas to protect (knee, shoulder, ...)."

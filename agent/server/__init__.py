@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
-from agent.server.app import ServerSettings, create_app
+from agent.server.app import create_app
+from agent.server.state import ServerSettings
 
 __all__ = ["ServerSettings", "create_app"]

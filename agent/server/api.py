@@ -21,12 +21,16 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from agent.errors import CoachError, ModelError, StorageError, UserInputError
+from agent.coaching import session as live
+from agent.errors import CoachError, ModelError, SessionError, StorageError, UserInputError
+from agent.live.view import LiveView, in_play, live_view
 from agent.loop import MAX_MESSAGE_CHARS, Coach
-from agent.memory import history, store
+from agent.memory import history, portability, store, workouts
 from agent.memory.db import transaction
-from agent.server.app import ServerState
+from agent.memory.exercises import default_index
 from agent.server.auth import bearer_token, user_for_token
+from agent.server.state import ServerState
+from safety.gate import is_plan_locked
 
 router = APIRouter(prefix="/v1", tags=["coach"])
 log = logging.getLogger("coach.server")
@@ -124,28 +128,6 @@ class SafetyOut(BaseModel):
     signals: list[str] = Field(default_factory=list, description="Rules that matched.")
 
 
-class LiveView(BaseModel):
-    """Where a live session stands, flattened for a screen: what to do now and next."""
-
-    phase: str = Field(description="warmup | set | rest | cooldown | feedback | done.")
-    exercise: str | None = Field(default=None, description="The exercise in play.")
-    exercise_id: str | None = Field(default=None, description="Its catalog id.")
-    set_number: int | None = Field(default=None, description="The set to do now (1-based).")
-    sets: int | None = Field(default=None, description="Planned sets of this exercise.")
-    target: str | None = Field(default=None, description='Target reps, e.g. "8-12".')
-    load: float | None = Field(default=None, description="Suggested load; null = bodyweight.")
-    unit: str | None = Field(default=None, description="Unit of the load.")
-    rest_s: int | None = Field(default=None, description="Rest after each set, seconds.")
-    cues: list[str] = Field(default_factory=list, description="Coaching cues.")
-    next_exercise: str | None = Field(default=None, description="What comes after it.")
-    exercises_done: int = Field(default=0, description="Exercises finished or skipped.")
-    exercises_total: int = Field(default=0, description="Exercises in the session.")
-    paused: bool = Field(
-        default=False,
-        description="Training is paused by a safety flag: no timer and no set buttons.",
-    )
-
-
 class SessionOut(BaseModel):
     """A workout session: its plan and, when live, the state machine's position."""
 
@@ -240,106 +222,43 @@ class LogSetsResponse(BaseModel):
 # -- helpers -----------------------------------------------------------------------------
 
 
-_SESSION_COLUMNS = "id, status, planned_for, started_at, finished_at, plan, state"
-
-
-def _load_json(raw: str | None) -> dict[str, Any] | None:
-    if not raw:
+def _session_out(
+    record: workouts.WorkoutRecord | None, *, plan_locked: bool = False
+) -> SessionOut | None:
+    """A stored session for clients; a live one shows as paused while safety holds it."""
+    if record is None:
         return None
-    value = json.loads(raw)
-    return value if isinstance(value, dict) else {"value": value}
-
-
-def _target(exercise: dict[str, Any]) -> str | None:
-    low, high = exercise.get("rep_low"), exercise.get("rep_high")
-    if low is None:
-        return None
-    core = str(low) if low == high or high is None else f"{low}-{high}"
-    return f"{core} s" if exercise.get("timed") else core
-
-
-def live_view(state: dict[str, Any] | None) -> LiveView | None:
-    """Flatten the live-session state machine's JSON for clients."""
-    if not state or "phase" not in state:
-        return None
-    exercises = [e for e in state.get("exercises") or [] if isinstance(e, dict)]
-    index = int(state.get("index") or 0)
-    view = LiveView(
-        phase=str(state["phase"]),
-        exercises_total=len(exercises),
-        exercises_done=sum(1 for e in exercises if e.get("status") in {"done", "skipped"}),
-    )
-    pending = [
-        e for i, e in enumerate(exercises) if i > index and e.get("status") in {None, "pending"}
-    ]
-    view.next_exercise = str(pending[0].get("name")) if pending else None
-    if view.phase in {"set", "rest"} and index < len(exercises):
-        current = exercises[index]
-        done = int(current.get("done_sets") or 0)
-        view.exercise = str(current.get("name"))
-        view.exercise_id = current.get("id")
-        view.sets = current.get("sets")
-        view.set_number = min(done + 1, int(current.get("sets") or done + 1))
-        view.target = _target(current)
-        view.load = current.get("load")
-        view.unit = current.get("unit") if current.get("load") is not None else None
-        view.rest_s = current.get("rest_s")
-        view.cues = [str(c) for c in current.get("cues") or []]
-    elif view.phase == "warmup" and exercises:
-        view.next_exercise = str(exercises[0].get("name"))
-    return view
-
-
-def _session_out(db: sqlite_utils.Database, user_id: int, row: Any) -> SessionOut:
-    sets = db.execute(
-        "SELECT COUNT(*) FROM set_logs WHERE session_id = ? AND user_id = ?", [row[0], user_id]
-    ).fetchone()[0]
-    state = _load_json(row[6])
-    live = live_view(state)
-    if live is not None and row[1] == "in_progress":
-        from safety.gate import is_plan_locked
-
-        live.paused = bool((state or {}).get("locked")) or is_plan_locked(db, user_id)
+    view = live_view(record.live) if record.live is not None else None
+    if view is not None and record.live is not None and record.status == "in_progress":
+        view.paused = record.live.locked or plan_locked
     return SessionOut(
-        id=row[0],
-        status=row[1],
-        planned_for=row[2],
-        started_at=row[3],
-        finished_at=row[4],
-        plan=_load_json(row[5]),
-        state=state,
-        sets_logged=int(sets),
-        live=live,
+        id=record.id,
+        status=record.status,
+        planned_for=record.planned_for,
+        started_at=record.started_at,
+        finished_at=record.finished_at,
+        plan=record.plan,
+        state=record.state,
+        sets_logged=record.sets_logged,
+        live=view,
     )
 
 
 def live_session(db: sqlite_utils.Database, user_id: int) -> SessionOut | None:
     """The user's session in progress, if any."""
-    row = db.execute(
-        f"SELECT {_SESSION_COLUMNS} FROM workout_sessions WHERE user_id = ? "
-        "AND status = 'in_progress' ORDER BY id DESC LIMIT 1",
-        [user_id],
-    ).fetchone()
-    return _session_out(db, user_id, row) if row else None
+    return _session_out(workouts.live_record(db, user_id), plan_locked=is_plan_locked(db, user_id))
 
 
 def today_session(db: sqlite_utils.Database, user_id: int, now: datetime) -> SessionOut | None:
     """Today's coach-planned session (planned, in progress or done), newest first."""
-    row = db.execute(
-        f"SELECT {_SESSION_COLUMNS} FROM workout_sessions WHERE user_id = ? "
-        "AND plan IS NOT NULL AND source != 'log' AND status != 'skipped' "
-        "AND (planned_for = ? OR status = 'in_progress') ORDER BY id DESC LIMIT 1",
-        [user_id, now.date().isoformat()],
-    ).fetchone()
-    return _session_out(db, user_id, row) if row else None
+    return _session_out(
+        workouts.today_record(db, user_id, now.date()), plan_locked=is_plan_locked(db, user_id)
+    )
 
 
 def _conversation(who: Caller, wanted: int | None) -> int:
     if wanted is not None:
-        row = who.db.execute(
-            "SELECT 1 FROM conversations WHERE id = ? AND user_id = ?", [wanted, who.user_id]
-        ).fetchone()
-        if not row:
+        if not store.owns_conversation(who.db, who.user_id, wanted):
             raise HTTPException(status_code=404, detail="no such conversation")
         return wanted
     latest = store.latest_conversation(who.db, who.user_id)
@@ -478,13 +397,8 @@ def get_history(
         for week in muscles
     ]
     conversation_id = store.latest_conversation(who.db, who.user_id)
-    rows = (
-        who.db.execute(
-            "SELECT role, content, created_at FROM messages WHERE user_id = ? "
-            "AND conversation_id = ? AND role IN ('user', 'assistant') AND content IS NOT NULL "
-            "AND content != '' ORDER BY id DESC LIMIT ?",
-            [who.user_id, conversation_id, limit],
-        ).fetchall()
+    lines = (
+        store.chat_lines(who.db, who.user_id, conversation_id, limit)
         if conversation_id is not None
         else []
     )
@@ -492,7 +406,7 @@ def get_history(
         workouts=[w.model_dump() for w in workouts],
         weeks=weeks_out,
         conversation_id=conversation_id,
-        messages=[MessageOut(role=r[0], content=r[1], created_at=r[2]) for r in reversed(rows)],
+        messages=[MessageOut(role=r, content=c, created_at=t) for r, c, t in lines],
     )
 
 
@@ -513,13 +427,11 @@ def log_sets(session_id: int, body: LogSetsRequest, who: CallerDep) -> LogSetsRe
     the live session: it adapts the next load and moves to rest, as a logged set in chat
     does. Otherwise they are recorded as given.
     """
-    row = who.db.execute(
-        f"SELECT {_SESSION_COLUMNS} FROM workout_sessions WHERE id = ? AND user_id = ?",
-        [session_id, who.user_id],
-    ).fetchone()
-    if not row:
+    record = workouts.record_by_id(who.db, who.user_id, session_id)
+    if record is None:
         raise HTTPException(status_code=404, detail="no such session")
-    if row[1] == "in_progress" and _in_play(row[6]) == body.exercise_id:
+    playing = in_play(record.live) if record.live is not None else None
+    if record.status == "in_progress" and playing is not None and playing.id == body.exercise_id:
         ids = _log_live(who, body)
     else:
         ids = history.log_sets(
@@ -532,13 +444,38 @@ def log_sets(session_id: int, body: LogSetsRequest, who: CallerDep) -> LogSetsRe
             session_id=session_id,
             source="api",
         )
-    after = who.db.execute(
-        f"SELECT {_SESSION_COLUMNS} FROM workout_sessions WHERE id = ? AND user_id = ?",
-        [session_id, who.user_id],
-    ).fetchone()
-    return LogSetsResponse(
-        session_id=session_id, set_ids=ids, session=_session_out(who.db, who.user_id, after)
-    )
+    after = _session_out(workouts.record_by_id(who.db, who.user_id, session_id))
+    if after is None:
+        raise HTTPException(status_code=404, detail="no such session")
+    return LogSetsResponse(session_id=session_id, set_ids=ids, session=after)
+
+
+def _log_live(who: Caller, body: LogSetsRequest) -> list[int]:
+    """Log through the live session, so it adapts and moves on exactly as in chat.
+
+    Raises:
+        HTTPException: 409 when the session cannot take the set in its current state.
+    """
+    ids: list[int] = []
+    with transaction(who.db):
+        locked = is_plan_locked(who.db, who.user_id)
+        for item in body.sets:
+            try:
+                live.log(
+                    who.db,
+                    who.user_id,
+                    who.now(),
+                    reps=item.reps,
+                    load=item.load,
+                    unit=item.unit,
+                    rpe=item.rpe,
+                    rir=item.rir,
+                    locked=locked,
+                )
+            except SessionError as exc:
+                raise HTTPException(status_code=409, detail=str(exc)) from exc
+            ids.append(workouts.latest_set_id(who.db, who.user_id))
+    return ids
 
 
 class StepRequest(BaseModel):
@@ -573,107 +510,45 @@ def step(session_id: int, body: StepRequest, who: CallerDep) -> StepResponse:
     skipped rest is skipped on the server too, and the next Done logs the set. While a
     safety flag stands nothing moves: the answer is 409 and the session shows as paused.
     """
-    from agent.live import session as live
-    from safety.gate import is_plan_locked
-
     with transaction(who.db):
-        row = who.db.execute(
-            f"SELECT {_SESSION_COLUMNS} FROM workout_sessions WHERE id = ? AND user_id = ?",
-            [session_id, who.user_id],
-        ).fetchone()
-        if not row:
+        record = workouts.record_by_id(who.db, who.user_id, session_id)
+        if record is None:
             raise HTTPException(status_code=404, detail="no such session")
-        if row[1] != "in_progress":
+        if record.status != "in_progress" or record.live is None:
             raise HTTPException(status_code=409, detail="this session is not live")
         if is_plan_locked(who.db, who.user_id):
             live.pause_for_safety(who.db, who.user_id)
             raise HTTPException(
                 status_code=409, detail="training is paused until the safety question is resolved"
             )
-        now = who.now()
         try:
-            payload = _step(live, who, body.action, now, (_load_json(row[6]) or {}).get("phase"))
-        except live.SessionError as exc:
+            payload = _step(who, body.action, record.live.phase.value)
+        except SessionError as exc:
             raise HTTPException(status_code=409, detail=str(exc)) from exc
-        after = who.db.execute(
-            f"SELECT {_SESSION_COLUMNS} FROM workout_sessions WHERE id = ? AND user_id = ?",
-            [session_id, who.user_id],
-        ).fetchone()
-        return StepResponse(
-            message=str(payload.get("message") or ""),
-            session=_session_out(who.db, who.user_id, after),
-        )
+        after = _session_out(workouts.record_by_id(who.db, who.user_id, session_id))
+    if after is None:
+        raise HTTPException(status_code=404, detail="no such session")
+    return StepResponse(message=str(payload.get("message") or ""), session=after)
 
 
-def _step(live: Any, who: Caller, action: str, now: datetime, phase: str | None) -> dict[str, Any]:
+def _step(who: Caller, action: str, phase: str) -> dict[str, Any]:
     """Run one workout-card action against the live session."""
+    now = who.now()
     if action in {"too_heavy", "too_easy"}:
         direction = "down" if action == "too_heavy" else "up"
         why = "you said it was too heavy" if action == "too_heavy" else "you said it was too easy"
-        result: dict[str, Any] = live.adjust(who.db, who.user_id, direction, why)
-        return result
+        return live.adjust(who.db, who.user_id, direction, why)
     if action == "skip_rest":
         if phase in {"rest", "warmup"}:
-            skipped: dict[str, Any] = live.advance(who.db, who.user_id, now)
-            return skipped
-        current: dict[str, Any] = live.current(who.db, who.user_id)
-        return current
+            return live.advance(who.db, who.user_id, now)
+        return live.current(who.db, who.user_id)
     # Done: during a rest the person is done with the next set, so the rest ends first.
     if phase == "rest":
         live.advance(who.db, who.user_id, now)
-    done: dict[str, Any] = live.advance(who.db, who.user_id, now)
-    return done
-
-
-def _in_play(raw_state: str | None) -> str | None:
-    """The id of the exercise a live session is on (or about to start after rest/warm-up)."""
-    state = _load_json(raw_state) or {}
-    exercises = [e for e in state.get("exercises") or [] if isinstance(e, dict)]
-    index = int(state.get("index") or 0)
-    if state.get("phase") == "warmup":
-        index = next(
-            (i for i, e in enumerate(exercises) if e.get("status") in {None, "pending", "active"}),
-            len(exercises),
-        )
-    if state.get("phase") not in {"warmup", "set", "rest"} or index >= len(exercises):
-        return None
-    return str(exercises[index].get("id"))
-
-
-def _log_live(who: Caller, body: LogSetsRequest) -> list[int]:
-    """Log through the live session, so it adapts and moves on exactly as in chat.
-
-    Raises:
-        HTTPException: 409 when the session cannot take the set in its current state.
-    """
-    from agent.live import session as live
-    from safety.gate import is_plan_locked
-
-    ids: list[int] = []
-    with transaction(who.db):
-        locked = is_plan_locked(who.db, who.user_id)
-        for item in body.sets:
-            try:
-                live.log(
-                    who.db,
-                    who.user_id,
-                    who.now(),
-                    reps=item.reps,
-                    load=item.load,
-                    unit=item.unit,
-                    rpe=item.rpe,
-                    rir=item.rir,
-                    locked=locked,
-                )
-            except live.SessionError as exc:
-                raise HTTPException(status_code=409, detail=str(exc)) from exc
-            ids.append(int(who.db.execute("SELECT MAX(id) FROM set_logs").fetchone()[0]))
-    return ids
+    return live.advance(who.db, who.user_id, now)
 
 
 def _exercise_name(exercise_id: str) -> str:
-    from agent.memory.exercises import default_index
-
     entry = default_index().get(exercise_id)
     return entry.name if entry is not None else exercise_id
 
@@ -681,8 +556,6 @@ def _exercise_name(exercise_id: str) -> str:
 @router.get("/me/export", responses=_AUTH_RESPONSES)
 def export_me(who: CallerDep) -> dict[str, Any]:
     """Everything the coach stores about you, as JSON."""
-    from agent.memory import portability
-
     data: dict[str, Any] = portability.export_user(who.db, who.user_id)
     for row in data.get("users", []):
         row.pop("token_hash", None)  # a credential's hash is not the person's data
@@ -702,7 +575,5 @@ class DeletedOut(BaseModel):
 @router.delete("/me", response_model=DeletedOut, responses=_AUTH_RESPONSES)
 def delete_me(who: CallerDep) -> DeletedOut:
     """Delete everything the coach stores about you; your token stops working."""
-    from agent.memory import portability
-
     counts = portability.delete_user(who.db, who.user_id, who.now(), actor="api")
     return DeletedOut(deleted=True, rows=counts)

@@ -15,7 +15,6 @@ from datetime import datetime
 import sqlite_utils
 
 from agent.memory import store
-from agent.memory.db import transaction
 
 TOKEN_PREFIX = "cl_"
 """Makes a coachloop token recognisable in a config file or a secret scanner."""
@@ -34,8 +33,7 @@ def issue_token(db: sqlite_utils.Database, name: str, now: datetime) -> tuple[in
     """
     user_id = store.ensure_user(db, name, now)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with transaction(db):
-        db.execute("UPDATE users SET token_hash = ? WHERE id = ?", [hash_token(token), user_id])
+    store.set_token_hash(db, user_id, hash_token(token))
     store.audit(db, actor="cli", action="user.token_issued", now=now, subject=f"user:{user_id}")
     return user_id, token
 
@@ -45,10 +43,10 @@ def user_for_token(db: sqlite_utils.Database, token: str) -> int | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     wanted = hash_token(token)
-    row = db.execute("SELECT id, token_hash FROM users WHERE token_hash = ?", [wanted]).fetchone()
+    found = store.user_by_token_hash(db, wanted)
     # The lookup is by index; the constant-time compare keeps the check itself honest.
-    if row and hmac.compare_digest(str(row[1]), wanted):
-        return int(row[0])
+    if found and hmac.compare_digest(found[1], wanted):
+        return found[0]
     return None
 
 

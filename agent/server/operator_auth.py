@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from agent.errors import UserInputError
-from agent.memory.db import transaction
+from agent.memory import operators
 
 SESSION_TTL = timedelta(hours=8)
 """A working shift: after it, the operator signs in again."""
@@ -116,36 +116,26 @@ def add_operator(db: sqlite_utils.Database, name: str, password: str, now: datet
         raise OperatorError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
     if len(password) > MAX_PASSWORD_CHARS:
         raise OperatorError(f"the password can have at most {MAX_PASSWORD_CHARS} characters")
-    hashed = hash_password(password)
-    stamp = now.isoformat(timespec="seconds")
-    with transaction(db):
-        if db.execute("SELECT 1 FROM operators WHERE name = ?", [name]).fetchone():
-            raise OperatorError(f"an operator called {name!r} already exists")
-        cursor = db.execute(
-            "INSERT INTO operators (name, password_hash, created_at) VALUES (?, ?, ?)",
-            [name, hashed, stamp],
-        )
-        db.execute(
-            "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?,?,?,?,?)",
-            [stamp, "cli", "operator.add", f"operator:{name}", "{}"],
-        )
-        return int(cursor.lastrowid or 0)
+    operator_id = operators.add(db, name, hash_password(password), now)
+    if operator_id is None:
+        raise OperatorError(f"an operator called {name!r} already exists")
+    return operator_id
 
 
 def operator_names(db: sqlite_utils.Database) -> list[str]:
     """Every operator's name, sorted."""
-    return [str(r[0]) for r in db.execute("SELECT name FROM operators ORDER BY name").fetchall()]
+    return operators.names(db)
 
 
 def check_credentials(db: sqlite_utils.Database, name: str, password: str) -> int | None:
     """The operator's id when name and password match, else None."""
-    row = db.execute("SELECT id, password_hash FROM operators WHERE name = ?", [name]).fetchone()
+    stored = operators.password_hash(db, name)
     if len(password) > MAX_PASSWORD_CHARS:
         return None
-    if row is None:
+    if stored is None:
         verify_password(password, _DUMMY_HASH)
         return None
-    return int(row[0]) if verify_password(password, str(row[1])) else None
+    return stored[0] if verify_password(password, stored[1]) else None
 
 
 def _token_hash(token: str) -> str:
@@ -163,16 +153,14 @@ def start_session(
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     expires = now + ttl
-    with transaction(db):
-        db.execute("DELETE FROM operator_sessions WHERE expires_at <= ?", [now.isoformat()])
-        db.execute(
-            "INSERT INTO operator_sessions (token_hash, operator_id, csrf_token, expires_at) "
-            "VALUES (?, ?, ?, ?)",
-            [_token_hash(token), operator_id, csrf, expires.isoformat()],
-        )
-        name = str(
-            db.execute("SELECT name FROM operators WHERE id = ?", [operator_id]).fetchone()[0]
-        )
+    name = operators.open_session(
+        db,
+        token_hash=_token_hash(token),
+        operator_id=operator_id,
+        csrf_token=csrf,
+        expires=expires,
+        now=now,
+    )
     return token, OperatorSession(operator_id, name, csrf, expires)
 
 
@@ -182,23 +170,15 @@ def session_for(
     """The live session behind a cookie value, or None (unknown, expired or malformed)."""
     if not token or len(token) > 200:
         return None
-    row = db.execute(
-        "SELECT s.operator_id, o.name, s.csrf_token, s.expires_at FROM operator_sessions s "
-        "JOIN operators o ON o.id = s.operator_id WHERE s.token_hash = ?",
-        [_token_hash(token)],
-    ).fetchone()
-    if row is None:
+    found = operators.session(db, _token_hash(token))
+    if found is None or found[3] <= now:
         return None
-    expires = datetime.fromisoformat(str(row[3]))
-    if expires <= now:
-        return None
-    return OperatorSession(int(row[0]), str(row[1]), str(row[2]), expires)
+    return OperatorSession(*found)
 
 
 def end_session(db: sqlite_utils.Database, token: str) -> None:
     """Sign out: the token stops working at once."""
-    with transaction(db):
-        db.execute("DELETE FROM operator_sessions WHERE token_hash = ?", [_token_hash(token)])
+    operators.close_session(db, _token_hash(token))
 
 
 class SignInThrottle:

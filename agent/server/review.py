@@ -32,7 +32,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 import prompts
-from agent.loop import utc_now
+from agent.clock import utc_now
 from agent.memory import store
 from agent.server import operator_auth
 from agent.server.operator_auth import OperatorSession

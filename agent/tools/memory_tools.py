@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from agent.errors import ToolRetry
-from agent.memory import history, notes
+from agent.memory import history, notes, workouts
 from agent.memory.exercises import ExerciseRef, default_index, normalise, slug
 from agent.tools.context import ToolContext
 from agent.tools.registry import Tool
@@ -98,12 +98,8 @@ def resolve_exercise(ctx: ToolContext, name: str) -> ExerciseRef:
     found = index.resolve(name)
     if found is not None:
         return found
-    logged = ctx.db.execute(
-        "SELECT DISTINCT exercise_id, exercise_name FROM set_logs WHERE user_id = ?",
-        [ctx.user_id],
-    ).fetchall()
     key = normalise(name)
-    for exercise_id, exercise_name in logged:
+    for exercise_id, exercise_name in workouts.logged_exercises(ctx.db, ctx.user_id):
         if normalise(exercise_name) == key or exercise_id == name:
             return ExerciseRef(exercise_id, exercise_name)
     if not index:

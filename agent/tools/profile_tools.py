@@ -11,6 +11,7 @@ from agent.errors import ToolRetry
 from agent.memory import intake, store
 from agent.memory import situation as situation_store
 from agent.planning import populations
+from agent.planning.minutes import Minutes
 from agent.tools.context import ToolContext
 from agent.tools.registry import Tool
 
@@ -60,8 +61,8 @@ class UpdateProfileArgs(BaseModel):
         default=None, description="Full list of equipment now available, e.g. ['dumbbells']"
     )
     days_per_week: int | None = Field(default=None, ge=1, le=7, description="Days per week.")
-    session_minutes: int | None = Field(
-        default=None, ge=5, le=180, description="Usual session length in minutes."
+    session_minutes: Minutes | None = Field(
+        default=None, description="Usual session length in minutes."
     )
     units: Literal["kg", "lb"] | None = Field(default=None, description="Preferred load unit.")
     no_constraints: bool | None = Field(

@@ -2,7 +2,12 @@
 
 A tool is ``def name(ctx: ToolContext, args: ArgsModel) -> BaseModel | dict``. Its name is
 the function's, its description the docstring's summary, its parameters the pydantic
-model's JSON schema. Whatever the model gets wrong comes back to it as text.
+model's JSON schema. Whatever the model gets wrong comes back to it as data: a JSON
+object ``{"error": {"code": ..., "message": ...}}`` (``agent.errors.tool_error_result``).
+
+While a safety flag locks the plan, plan-changing tools are not offered at all
+(:meth:`ToolRegistry.offered`); :meth:`ToolRegistry.run` still refuses them as defence in
+depth, with the code ``plan_locked``.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ValidationError
 
-from agent.errors import PlanLocked, ToolRetry
+from agent.errors import ToolErrorCode, ToolRetry, tool_error_result
 from agent.tools.context import ToolContext
 
 log = logging.getLogger(__name__)
@@ -105,6 +110,7 @@ class ToolRegistry:
     def __init__(self, tools: Iterable[Tool]) -> None:
         self._tools: dict[str, Tool] = {}
         self._schemas: list[dict[str, Any]] | None = None
+        self._locked_schemas: list[dict[str, Any]] | None = None
         for item in tools:
             if item.name in self._tools:
                 raise ValueError(f"duplicate tool name {item.name}")
@@ -135,23 +141,41 @@ class ToolRegistry:
         return self._schemas
 
     def plan_changing(self) -> set[str]:
-        """Names of tools that change a plan; locked while a safety flag stands."""
+        """Names of tools that change a plan; not offered while a safety flag stands."""
         return {t.name for t in self._tools.values() if t.plan_changing}
 
+    def offered(self, *, plan_locked: bool) -> list[dict[str, Any]]:
+        """The schemas to offer this turn: without plan-changing tools while the plan is locked.
+
+        The model cannot call what it is not shown, whatever the prompt says.
+        """
+        if not plan_locked:
+            return self.schemas()
+        if self._locked_schemas is None:
+            changing = self.plan_changing()
+            self._locked_schemas = [
+                s for s in self.schemas() if s["function"]["name"] not in changing
+            ]
+        return self._locked_schemas
+
     def run(self, ctx: ToolContext, name: str, raw_arguments: str) -> ToolOutcome:
-        """Run one call. Never raises for the model's mistakes: they become the result text."""
+        """Run one call. Never raises for the model's mistakes: they become a coded error result."""
         try:
             parsed = json.loads(raw_arguments or "{}")
         except json.JSONDecodeError as exc:
-            return _error(name, {}, f"arguments were not valid JSON ({exc.msg}); send an object")
+            return _error(
+                name, {}, "invalid", f"arguments were not valid JSON ({exc.msg}); send an object"
+            )
         if not isinstance(parsed, dict):
-            return _error(name, {}, "arguments must be a JSON object")
+            return _error(name, {}, "invalid", "arguments must be a JSON object")
         item = self._tools.get(name)
         if item is None:
             known = ", ".join(self.names())
-            return _error(name, parsed, f"unknown tool {name!r}; available: {known}")
+            return _error(
+                name, parsed, "unknown_tool", f"unknown tool {name!r}; available: {known}"
+            )
         if item.plan_changing and ctx.plan_locked:
-            return _error(name, parsed, str(PlanLocked(_LOCKED)))
+            return _error(name, parsed, "plan_locked", _LOCKED)
         try:
             args = item.args_model.model_validate(parsed)
         except ValidationError as exc:
@@ -159,28 +183,30 @@ class ToolRegistry:
                 f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}"
                 for e in exc.errors()
             )
-            return _error(name, parsed, f"invalid arguments: {problems}")
+            return _error(name, parsed, "invalid", f"invalid arguments: {problems}")
         try:
             result = item.fn(ctx, args)
         except ToolRetry as exc:
-            return _error(name, parsed, str(exc))
+            return _error(name, parsed, "retry", str(exc))
         except Exception as exc:
             # A bug in a tool must not end the person's turn; the model is told the call
             # failed and the traceback goes to the log for us.
             log.exception("tool %s crashed", name)
-            return _error(name, parsed, f"the tool failed internally ({type(exc).__name__})")
+            return _error(
+                name, parsed, "crashed", f"the tool failed internally ({type(exc).__name__})"
+            )
         if isinstance(result, BaseModel):
             result = result.model_dump(mode="json")
         return ToolOutcome(name, parsed, result, ok=True)
 
 
 _LOCKED = (
-    "refused: a safety flag is open for this person, so the plan cannot change until they "
+    "a safety flag is open for this person, so the plan cannot change until they "
     "say the symptom has resolved. Do not offer a workout; repeat the safety advice kindly."
 )
 
 
-def _error(name: str, arguments: dict[str, Any], message: str) -> ToolOutcome:
-    text = f"error: {message}"[:MAX_ERROR_CHARS]
-    log.info("tool %s rejected: %s", name, text)
-    return ToolOutcome(name, arguments, text, ok=False)
+def _error(name: str, arguments: dict[str, Any], code: ToolErrorCode, message: str) -> ToolOutcome:
+    text = message[:MAX_ERROR_CHARS]
+    log.info("tool %s rejected (%s): %s", name, code, text)
+    return ToolOutcome(name, arguments, tool_error_result(code, text), ok=False)

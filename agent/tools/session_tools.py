@@ -13,8 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.errors import ToolRetry
-from agent.live import session
+from agent.coaching import session
+from agent.errors import SessionError, ToolRetry
+from agent.planning.minutes import MAX_MINUTES, Minutes
 from agent.tools.context import ToolContext
 from agent.tools.registry import Tool
 
@@ -22,7 +23,7 @@ from agent.tools.registry import Tool
 def _run(fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
     try:
         result: dict[str, Any] = fn(*args, **kwargs)
-    except (session.SessionError, ValueError) as exc:
+    except (SessionError, ValueError) as exc:
         raise ToolRetry(str(exc)) from exc
     return result
 
@@ -30,8 +31,8 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
 class StartWorkoutArgs(BaseModel):
     """How to start today's session."""
 
-    minutes: float | None = Field(
-        default=None, ge=5, le=180, description="Minutes available today, if the person said."
+    minutes: Minutes | None = Field(
+        default=None, description="Minutes available today, if the person said."
     )
 
 
@@ -173,7 +174,10 @@ def swap_current(ctx: ToolContext, args: SwapArgs) -> dict[str, Any]:
 class CompressArgs(BaseModel):
     """Time left."""
 
-    minutes: float = Field(ge=1, le=180, description='Minutes left ("only 5 minutes left").')
+    # Minutes left, not a session length: two minutes left is a fine thing to say.
+    minutes: float = Field(
+        ge=1, le=MAX_MINUTES, description='Minutes left ("only 5 minutes left").'
+    )
 
 
 def compress_remaining(ctx: ToolContext, args: CompressArgs) -> dict[str, Any]:

@@ -23,11 +23,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agent.live import router as live_router
 from agent.models.base import AssistantMessage, ToolCall
+from agent.models.offline import router as live_router
 from agent.models.offline.policy import Understanding, first_round, follow_up, understand
 from agent.models.offline.replies import render_reply
-from agent.models.offline.state import read_state
+from agent.models.offline.state import offered_names, read_state
 
 __all__ = ["OfflineModel", "Understanding", "understand"]
 
@@ -41,7 +41,7 @@ class OfflineModel:
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
     ) -> AssistantMessage:
         """Return tool calls for a new user message, or the reply once results are in."""
-        state = read_state(messages)
+        state = read_state(messages, tools)
         understood = understand(state.user_text, state.last_question)
         if state.rounds == 0:
             calls = _live_calls(messages, tools) or first_round(understood, state, tools)
@@ -53,9 +53,8 @@ class OfflineModel:
 
 
 def _live_calls(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> list[ToolCall]:
-    """During a live workout, session phrases go to the session tools (agent.live.router)."""
-    offered = {str((t.get("function") or {}).get("name")) for t in tools}
-    routed = live_router.route(messages, offered) or []
+    """During a live workout, session phrases go to the session tools (router.py)."""
+    routed = live_router.route(messages, offered_names(tools)) or []
     return [
         ToolCall(id=f"call_{i}_{name}", name=name, arguments=json.dumps(args, sort_keys=True))
         for i, (name, args) in enumerate(routed, start=1)

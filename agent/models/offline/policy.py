@@ -21,6 +21,7 @@ from agent.models.offline import slots as slot_parsers
 from agent.models.offline.grammar import arg_aliases, classify, question_field
 from agent.models.offline.slots import Slots, extract
 from agent.models.offline.state import PLAN_TOOLS, DialogueState
+from agent.planning.minutes import MIN_MINUTES
 
 _PAST = re.compile(r"\b(was|were|felt|did|had|found|yesterday|last (session|time|workout))\b")
 _PROGRESS_CHECK = re.compile(r"\bhow (am i|have i been|is my)\b")
@@ -53,7 +54,8 @@ def _answer_to_question(text: str, asked: str | None, found: Slots) -> Slots:
             return replace(found, days_per_week=int(number))
     if asked == "session_minutes" and found.minutes is None:
         number = slot_parsers.find_number(text)
-        if number is not None and 5 <= number <= 240:
+        # Any length is taken as the answer; the tool says clearly when it is out of range.
+        if number is not None and number >= MIN_MINUTES:
             return replace(found, minutes=int(number))
     if asked == "equipment" and not found.equipment.mentioned:
         return replace(found, equipment=slot_parsers.find_equipment(text, answering=True))

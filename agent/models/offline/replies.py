@@ -104,7 +104,7 @@ def _section(result: ToolResult) -> str:
             name=result.name,
             # Hints addressed to a model ("ask the person to rephrase") are not for people.
             error=re.sub(r";?\s*ask the person to rephrase\.?", "", result.error),
-            locked=result.error.startswith("refused: a safety flag"),
+            locked=result.code == "plan_locked",
         )
     data = result.result if isinstance(result.result, dict) else {"value": result.result}
     return prompts.render(
@@ -151,8 +151,11 @@ _PLAN_INTENTS = (
     "harder",
     "swap_exercise",
     "readiness",
+    "weekly_program",
+    "progression",
 )
-"""Intents that change today's session: refused while a safety flag locks the plan."""
+"""Intents whose tools are plan-changing (they change or prescribe training): their tools
+are not offered while a safety flag locks the plan."""
 
 
 def render_reply(u: Understanding, state: DialogueState) -> str:
@@ -163,7 +166,7 @@ def render_reply(u: Understanding, state: DialogueState) -> str:
     sections = [_section(result) for result in shown]
     sections = [s for s in sections if s]
     planned = any(r.ok and find_session(r.result) for r in state.results)
-    locked = any(r.error.startswith("refused: a safety flag") for r in state.results) or (
+    locked = any(r.code == "plan_locked" for r in state.results) or (
         state.plan_locked and u.has(*_PLAN_INTENTS)
     )
     return prompts.render(
@@ -180,7 +183,7 @@ def render_reply(u: Understanding, state: DialogueState) -> str:
         and not any(e.exercise for e in u.slots.sets)
         and not state.called("log_set"),
         examples=understood_examples(),
-        locked=locked and not any(r.error.startswith("refused: a safety") for r in state.results),
+        locked=locked and not any(r.code == "plan_locked" for r in state.results),
         unserved=[]
         if state.results or u.unclear or locked
         else [i for i in u.intents if i in _SERVED_BY_TOOLS],

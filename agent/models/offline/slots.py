@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from agent.planning.minutes import MAX_MINUTES, MIN_MINUTES
+
 DATA_DIR = Path(__file__).parent / "data"
 
 _NUM = r"\d+(?:\.\d+)?"
@@ -122,7 +124,7 @@ def find_minutes(text: str) -> int | None:
     if bare:
         value = int(bare.group(1))
         # "got 3" is rarely minutes; a session is at least a few minutes long.
-        return value if 5 <= value <= 240 else None
+        return value if MIN_MINUTES <= value <= MAX_MINUTES else None
     return None
 
 

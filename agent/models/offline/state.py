@@ -1,8 +1,10 @@
 """Dialogue state, read from the messages alone: the offline model keeps nothing between calls.
 
 What it needs to know: the newest user message, the coach's question before it, which
-tools already ran this turn (and what they returned), and which ran earlier in the
-conversation (was a session already planned?).
+tools already ran this turn (and what they returned), which ran earlier in the
+conversation (was a session already planned?), and which tools are offered: while a
+safety flag locks the plan the plan-changing tools are not offered, so "plan intent, no
+plan tool offered" reads as locked.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.errors import read_tool_error
+
 PLAN_TOOLS = frozenset(
     {"plan_today", "shorten_session", "swap_equipment", "swap_exercise", "adjust_difficulty"}
 )
 """Tools whose success means a session for today exists in the conversation."""
 
-_LOCKED = re.compile(r"plan changes locked", re.IGNORECASE)
-"""What prompts/context.j2 writes while a stop-tier safety flag locks plan changes."""
+PLAN_TOOL = "plan_today"
+"""The tool every plan intent needs; not offered while a safety flag locks the plan."""
 
 _TODAY = re.compile(r"\btoday:?\s*(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
 
@@ -30,17 +34,24 @@ class ToolResult:
     name: str
     arguments: dict[str, Any]
     result: Any
-    """The parsed JSON result, or the text when the tool answered with an error string."""
+    """The parsed JSON result (``{"error": {"code", "message"}}`` when the call failed)."""
 
     @property
     def ok(self) -> bool:
-        """False when the tool refused or failed (the registry's ``error:`` text)."""
-        return not (isinstance(self.result, str) and self.result.startswith("error:"))
+        """False when the tool refused or failed."""
+        return read_tool_error(self.result) is None
+
+    @property
+    def code(self) -> str:
+        """The failure's code (``agent.errors.ToolErrorCode``); empty when the call succeeded."""
+        failure = read_tool_error(self.result)
+        return failure[0] if failure else ""
 
     @property
     def error(self) -> str:
-        """The error text without its prefix (empty when the call succeeded)."""
-        return "" if self.ok else str(self.result).removeprefix("error:").strip()
+        """The failure's message (empty when the call succeeded)."""
+        failure = read_tool_error(self.result)
+        return failure[1] if failure else ""
 
 
 @dataclass(frozen=True)
@@ -56,7 +67,7 @@ class DialogueState:
     """Names of tools that succeeded in earlier turns of this conversation."""
     today: str | None = None
     plan_locked: bool = False
-    """The system prompt says plan changes are locked by an open safety flag."""
+    """Tools are offered but the plan tool is not: an open safety flag locks the plan."""
 
     @property
     def plan_exists(self) -> bool:
@@ -93,8 +104,13 @@ def _calls_by_id(message: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]
     return found
 
 
-def read_state(messages: list[dict[str, Any]]) -> DialogueState:
-    """Build the dialogue state from the chat-completions ``messages``."""
+def offered_names(tools: list[dict[str, Any]]) -> set[str]:
+    """The names of the tools offered, from their chat-completions schemas."""
+    return {str((t.get("function") or {}).get("name")) for t in tools}
+
+
+def read_state(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> DialogueState:
+    """Build the dialogue state from the chat-completions ``messages`` and offered ``tools``."""
     last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
     user_text = str(messages[last_user].get("content") or "") if last_user >= 0 else ""
     question = next(
@@ -120,15 +136,13 @@ def read_state(messages: list[dict[str, Any]]) -> DialogueState:
     earlier = [
         str(m.get("name", ""))
         for m in messages[: max(last_user, 0)]
-        if m.get("role") == "tool" and not str(m.get("content") or "").startswith("error:")
+        if m.get("role") == "tool" and read_tool_error(m.get("content")) is None
     ]
     today = None
-    locked = False
     if messages and messages[0].get("role") == "system":
-        system = str(messages[0].get("content") or "")
-        found = _TODAY.search(system)
+        found = _TODAY.search(str(messages[0].get("content") or ""))
         today = found.group(1) if found else None
-        locked = bool(_LOCKED.search(system))
+    offered = offered_names(tools)
     return DialogueState(
         user_text=user_text,
         last_question=question,
@@ -136,5 +150,5 @@ def read_state(messages: list[dict[str, Any]]) -> DialogueState:
         rounds=rounds,
         earlier_tools=earlier,
         today=today,
-        plan_locked=locked,
+        plan_locked=bool(offered) and PLAN_TOOL not in offered,
     )

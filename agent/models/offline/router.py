@@ -34,12 +34,6 @@ SESSION_TOOLS = frozenset(
     }
 )
 
-PLAN_CHANGING = frozenset(SESSION_TOOLS - {"current_step", "log_set", "finish_workout"})
-"""Session tools refused while a safety flag locks the plan (logging and finishing stay)."""
-
-LOCK_MARKER = "(plan changes locked)"
-"""How the system prompt's context (prompts/context.j2) says a safety flag locks the plan."""
-
 Call = tuple[str, dict[str, Any]]
 
 
@@ -170,24 +164,25 @@ def _feedback_calls(text: str) -> list[Call]:
 
 
 def route(messages: list[dict[str, Any]], offered: set[str]) -> list[Call] | None:
-    """The session tool calls for the newest user message, or None to let others decide."""
+    """The session tool calls for the newest user message, or None to let others decide.
+
+    Only ``offered`` tools are called. While a safety flag locks the plan the plan-changing
+    session tools are not offered: a phrase that needs one then gets the current step,
+    which says the session is paused.
+    """
     last_user = next((m for m in reversed(messages) if m.get("role") == "user"), None)
     if last_user is None:
         return None
     text = normalize(str(last_user.get("content") or ""))
     mode = live_mode(messages)
-    locked = any(
-        m.get("role") == "system" and LOCK_MARKER in str(m.get("content") or "") for m in messages
-    )
     if mode == "feedback":
         calls = _feedback_calls(text)
     elif mode == "live":
         calls = _live_calls(text)
-        if locked:
-            # After a stop the session only logs what was done, finishes, or says it is paused.
-            kept = [call for call in calls if call[0] not in PLAN_CHANGING]
-            calls = kept if kept or not calls else [("current_step", {})]
+        kept = [call for call in calls if call[0] in offered]
+        # Under a lock the session only logs what was done, finishes, or says it is paused.
+        calls = kept if kept or not calls else [("current_step", {})]
     else:
-        calls = [("start_workout", {})] if _matches("start", text) and not locked else []
+        calls = [("start_workout", {})] if _matches("start", text) else []
     calls = [call for call in calls if call[0] in offered]
     return calls or None

@@ -1,7 +1,7 @@
 """The screen against the labelled corpus: the recall targets are a hard gate.
 
 The corpus (tests/data/safety/*.jsonl) was written before the rules; see
-``safety.corpus`` for how each figure is computed.
+``evals.corpus`` for how each figure is computed.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from safety import corpus, screen
+from evals import corpus
+from safety import screen
 from safety.rules import RuleSet, load
 from safety.tiers import Tier
 

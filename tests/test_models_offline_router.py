@@ -9,10 +9,12 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli.main import app
-from agent.live import router
-from agent.loop import utc_now
+from agent.clock import utc_now
+from agent.errors import tool_error_result
 from agent.memory import store
 from agent.memory.db import connect
+from agent.models.offline import router
+from agent.tools import default_registry
 
 _OFFERED = set(router.SESSION_TOOLS) | {"record_feedback"}
 
@@ -74,7 +76,8 @@ def test_outside_a_session_only_start_is_claimed() -> None:
 
 def test_a_refused_call_does_not_hide_the_live_session() -> None:
     messages = _conversation("log_set", _LIVE, "did 6")
-    messages.insert(-1, {"role": "tool", "name": "next_step", "content": "error: refused"})
+    refused = json.dumps(tool_error_result("plan_locked", "a safety flag is open"))
+    messages.insert(-1, {"role": "tool", "name": "next_step", "content": refused})
     assert router.route(messages, _OFFERED) == [("log_set", {"reps": 6})]
 
 
@@ -145,13 +148,13 @@ def test_a_mild_ache_mid_session_swaps_to_spare_the_joint() -> None:
 
 
 def test_under_a_safety_lock_the_session_only_logs_finishes_or_says_it_is_paused() -> None:
+    # The lock is tool availability: the plan-changing tools are not offered.
+    locked = _OFFERED - default_registry().plan_changing()
     messages = _conversation("log_set", _LIVE, "ok next exercise")
-    messages[0]["content"] = "Safety flags: stop on 2026-11-16 (plan changes locked)."
-    assert router.route(messages, _OFFERED) == [("current_step", {})]
+    assert router.route(messages, locked) == [("current_step", {})]
     messages[-1]["content"] = "I did 8 before that"
-    assert router.route(messages, _OFFERED) == [("log_set", {"reps": 8})]
+    assert router.route(messages, locked) == [("log_set", {"reps": 8})]
     messages[-1]["content"] = "I'm done for today"
-    assert router.route(messages, _OFFERED) == [("finish_workout", {})]
+    assert router.route(messages, locked) == [("finish_workout", {})]
     fresh = _conversation(None, None, "let's go")
-    fresh[0]["content"] = messages[0]["content"]
-    assert router.route(fresh, _OFFERED) is None
+    assert router.route(fresh, locked) is None

@@ -12,11 +12,12 @@ import sqlite_utils
 from agent.memory import history as memory_history
 from agent.memory import store
 from agent.memory.notes import add_note
+from agent.memory.workouts import planned_session, read_history
 from agent.models.scripted import ScriptedModel, call, calls, say
 from agent.planning.models import Session
 from agent.tools import default_registry
 from agent.tools.context import ToolContext
-from agent.tools.planning_tools import planned_session, read_history, tools
+from agent.tools.planning_tools import tools
 from agent.tools.registry import ToolOutcome, ToolRegistry
 from tests.factories import make_coach, make_user
 
@@ -137,18 +138,18 @@ def test_model_mistakes_come_back_as_helpful_errors(
 ) -> None:
     ctx = _ctx(db, now, **PROFILE)
     bad_equipment = _run(ctx, "plan_today", equipment=["laser"])
-    assert not bad_equipment.ok and "unknown equipment 'laser'" in bad_equipment.result
+    assert not bad_equipment.ok and "unknown equipment 'laser'" in bad_equipment.content()
     bad_area = _run(ctx, "plan_today", avoid=["spleen"])
-    assert not bad_area.ok and "knee" in bad_area.result
+    assert not bad_area.ok and "knee" in bad_area.content()
     bad_goal = _run(ctx, "plan_today", goal="get huge")
     assert not bad_goal.ok
     _run(ctx, "plan_today")
     missing = _run(ctx, "swap_exercise", exercise="pistol squat")
-    assert not missing.ok and "not in today's session" in missing.result
+    assert not missing.ok and "not in today's session" in missing.content()
     vague = _run(ctx, "next_progression", exercise="row")
-    assert not vague.ok and "closest" in vague.result and "id band_row" in vague.result
+    assert not vague.ok and "closest" in vague.content() and "id band_row" in vague.content()
     unknown = _run(ctx, "next_progression", exercise="zzzz qqq")
-    assert not unknown.ok and "no exercise like" in unknown.result
+    assert not unknown.ok and "no exercise like" in unknown.content()
     direction = _run(ctx, "adjust_difficulty", direction="sideways")
     assert not direction.ok
 
@@ -157,7 +158,7 @@ def test_plan_changing_tools_refuse_while_locked(db: sqlite_utils.Database, now:
     ctx = _ctx(db, now, **PROFILE)
     ctx.plan_locked = True
     out = _run(ctx, "plan_today")
-    assert not out.ok and "refused" in out.result
+    assert not out.ok and out.result["error"]["code"] == "plan_locked"
     assert db.execute("SELECT COUNT(*) FROM workout_sessions").fetchone()[0] == 0
 
 

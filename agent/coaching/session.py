@@ -13,12 +13,15 @@ from typing import Any
 import sqlite_utils
 
 import prompts
-from agent.live import persist, planner_bridge
+from agent.clock import iso
+from agent.coaching import planner_bridge
+from agent.coaching.plan import Overrides, build_request
+from agent.errors import SessionError
 from agent.live import state as sm
 from agent.live.state import LiveExercise, LiveState, Phase
 from agent.live.units import normalise_unit, round_load
 from agent.memory import history, store
-from agent.tools.planning_tools import Overrides, build_request
+from agent.memory import workouts as persist
 
 RESUME_WITHIN = timedelta(hours=12)
 """An unfinished session older than this is closed rather than resumed."""
@@ -26,10 +29,6 @@ RESUME_WITHIN = timedelta(hours=12)
 FEEDBACK_LOAD_STEP = 0.05
 """Last session "too hard" lowers today's loads 5% (and adds a rep in reserve); "too easy"
 raises them 5% (one fewer in reserve)."""
-
-
-class SessionError(Exception):
-    """The operation does not fit the session's state; the message says what would."""
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -179,7 +178,7 @@ def start(
         return step_payload(row, event="resumed")
     if row is not None:
         _abandon(db, user_id, row, now)
-    _mark_missed(db, user_id, now)
+    persist.mark_missed(db, user_id, now.date())
     gap = persist.days_since_last(db, user_id, now)
     profile = store.get_profile(db, user_id)
     planned = persist.planned_for(db, user_id, now.date())
@@ -223,7 +222,7 @@ def start(
     if not state.exercises:
         raise SessionError("no exercise fits the equipment and constraints on file")
     new_id = persist.start(db, user_id, state, now, plan=plan, session_id=session_id)
-    row = persist.SessionRow(new_id, "in_progress", state, persist.iso(now), None)
+    row = persist.SessionRow(new_id, "in_progress", state, iso(now), None)
     payload = step_payload(row, event="started")
     payload["gap_days"] = gap
     payload["welcome"] = prompts.render("live/welcome.j2", gap_days=gap)
@@ -245,15 +244,6 @@ def _abandon(
 ) -> None:
     logged = persist.session_sets(db, user_id, row.id)
     persist.close(db, user_id, row.id, row.state, now, "done" if logged else "skipped")
-
-
-def _mark_missed(db: sqlite_utils.Database, user_id: int, now: datetime) -> None:
-    """Planned sessions whose day has passed are recorded as missed, not silently kept."""
-    db.execute(
-        "UPDATE workout_sessions SET status = 'skipped', skip_reason = 'missed' "
-        "WHERE user_id = ? AND status = 'planned' AND planned_for < ?",
-        [user_id, now.date().isoformat()],
-    )
 
 
 def _feedback_difficulty(db: sqlite_utils.Database, user_id: int) -> int:

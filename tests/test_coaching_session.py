@@ -8,10 +8,11 @@ from typing import Any
 
 import sqlite_utils
 
-from agent.live import persist, session
+from agent.coaching import session
 from agent.live.state import LiveState
 from agent.loop import Coach
 from agent.memory import store
+from agent.memory import workouts as persist
 from agent.models.scripted import ScriptedModel, call, calls, say
 from agent.planning.catalog import constraint_tags
 from tests.factories import make_coach, make_user
@@ -111,7 +112,7 @@ def test_a_safety_stop_mid_session_keeps_logging_but_refuses_plan_changes(
     stopped = d.coach().turn(d.user_id, d.conversation_id, "my chest hurts and I feel faint")
     assert stopped.safety["tier"] in {"stop", "emergency"}
     refused = d.say("next", "next_step")
-    assert isinstance(refused, str) and "refused" in refused
+    assert refused["error"]["code"] == "plan_locked"
     logged = d.say("I did 10 before that", "log_set", {"reps": 10})
     assert logged["locked"] is True and "paused" in logged["message"]
     assert db.execute("SELECT COUNT(*) FROM set_logs").fetchone()[0] == 1

@@ -1,0 +1,102 @@
+"""Turn records: the loop's pending, complete and failed turns, and steps taken outside one.
+
+The loop opens a turn before any model sees the message and closes it with the whole
+turn's messages. ``coach workout`` starting a session and Enter moving it on are real
+session-tool calls made for the person; :func:`record_step` writes them into the
+conversation as one turn, so any model reading it knows where the session is.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from agent.clock import iso
+from agent.memory import store
+from agent.memory.db import transaction
+
+
+def open_turn(
+    db: sqlite_utils.Database, *, user_id: int, conversation_id: int, now: datetime
+) -> int:
+    """A pending turn (inside the caller's transaction); returns its id."""
+    cursor = db.execute(
+        "INSERT INTO turns (conversation_id, user_id, status, started_at) "
+        "VALUES (?, ?, 'pending', ?)",
+        [conversation_id, user_id, iso(now)],
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def set_safety_tier(db: sqlite_utils.Database, turn_id: int, tier: str) -> None:
+    """Record the safety screen's tier on the turn."""
+    db.execute("UPDATE turns SET safety_tier = ? WHERE id = ?", [tier, turn_id])
+
+
+def complete_turn(db: sqlite_utils.Database, turn_id: int, now: datetime) -> None:
+    """Mark the turn complete (inside the caller's transaction, with its messages)."""
+    db.execute(
+        "UPDATE turns SET status = 'complete', finished_at = ? WHERE id = ?",
+        [iso(now), turn_id],
+    )
+
+
+def fail_turn(db: sqlite_utils.Database, turn_id: int, error: str, now: datetime) -> None:
+    """Mark the turn failed, keeping the start of the error for operators."""
+    with transaction(db):
+        db.execute(
+            "UPDATE turns SET status = 'failed', error = ?, finished_at = ? WHERE id = ?",
+            [error[:500], iso(now), turn_id],
+        )
+
+
+def record_step(
+    db: sqlite_utils.Database,
+    *,
+    user_id: int,
+    conversation_id: int,
+    now: datetime,
+    said: str,
+    tool: str,
+    result: dict[str, Any],
+) -> None:
+    """Store ``said`` -> call ``tool`` -> its result -> the step message, as one turn."""
+    stamp = iso(now)
+    call_id = f"call_cli_{tool}_{int(now.timestamp() * 1000)}"
+    with transaction(db):
+        turn_id = int(
+            db.execute(
+                "INSERT INTO turns (conversation_id, user_id, status, started_at, finished_at) "
+                "VALUES (?, ?, 'complete', ?, ?)",
+                [conversation_id, user_id, stamp, stamp],
+            ).lastrowid
+            or 0
+        )
+        common: dict[str, Any] = {
+            "user_id": user_id,
+            "conversation_id": conversation_id,
+            "now": now,
+            "turn_id": turn_id,
+        }
+        store.add_message(db, role="user", content=said, **common)
+        store.add_message(
+            db,
+            role="assistant",
+            content=None,
+            tool_calls=[
+                {"id": call_id, "type": "function", "function": {"name": tool, "arguments": "{}"}}
+            ],
+            **common,
+        )
+        store.add_message(
+            db,
+            role="tool",
+            content=json.dumps(result, sort_keys=True, default=str),
+            tool_call_id=call_id,
+            name=tool,
+            **common,
+        )
+        store.add_message(db, role="assistant", content=str(result.get("message", "")), **common)

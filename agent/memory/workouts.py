@@ -1,0 +1,536 @@
+"""Workout sessions in the database: ``workout_sessions``, ``set_logs`` and ``feedback``.
+
+Live sessions: the state is written after every step (inside the turn's transaction when
+there is one), which is what lets a killed process resume at the same set. Planned
+sessions: today's plan is stored and read back as the planner's ``Session``, and past
+sessions are read as the planner's ``History``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+from pydantic import ValidationError
+
+from agent.clock import iso
+from agent.live.state import LiveState
+from agent.live.units import normalise_unit
+from agent.memory import history
+from agent.memory.db import transaction
+from agent.planning.catalog import load_catalog
+from agent.planning.models import ExerciseRecord, History, Session, SessionRecord, SetRecord
+
+
+@dataclass
+class SessionRow:
+    """One workout session and its live state."""
+
+    id: int
+    status: str
+    state: LiveState
+    started_at: str | None
+    planned_for: str | None
+
+
+def _row(raw: Any) -> SessionRow:
+    state = LiveState.from_json(raw[2]) or LiveState()
+    return SessionRow(int(raw[0]), str(raw[1]), state, raw[3], raw[4])
+
+
+_COLUMNS = "id, status, state, started_at, planned_for"
+
+
+def in_progress(db: sqlite_utils.Database, user_id: int) -> SessionRow | None:
+    """The user's unfinished live session, if any (most recent first)."""
+    raw = db.execute(
+        f"SELECT {_COLUMNS} FROM workout_sessions WHERE user_id = ? AND status = 'in_progress' "
+        "ORDER BY id DESC LIMIT 1",
+        [user_id],
+    ).fetchone()
+    return _row(raw) if raw else None
+
+
+def awaiting_feedback(db: sqlite_utils.Database, user_id: int) -> SessionRow | None:
+    """The latest finished session, if it has no feedback yet."""
+    raw = db.execute(
+        f"SELECT {_COLUMNS} FROM workout_sessions s WHERE user_id = ? AND status = 'done' "
+        "AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.session_id = s.id) "
+        "ORDER BY id DESC LIMIT 1",
+        [user_id],
+    ).fetchone()
+    return _row(raw) if raw else None
+
+
+def planned_for(db: sqlite_utils.Database, user_id: int, day: date) -> tuple[int, Any] | None:
+    """A session planned for ``day`` (id and its plan JSON), if the planner made one."""
+    raw = db.execute(
+        "SELECT id, plan FROM workout_sessions WHERE user_id = ? AND status = 'planned' "
+        "AND (planned_for = ? OR planned_for IS NULL) ORDER BY id DESC LIMIT 1",
+        [user_id, day.isoformat()],
+    ).fetchone()
+    if not raw:
+        return None
+    return int(raw[0]), json.loads(raw[1]) if raw[1] else {}
+
+
+def start(
+    db: sqlite_utils.Database,
+    user_id: int,
+    state: LiveState,
+    now: datetime,
+    *,
+    plan: dict[str, Any],
+    session_id: int | None = None,
+) -> int:
+    """Mark a planned session in progress, or create one; returns its id."""
+    with transaction(db):
+        if session_id is not None:
+            db.execute(
+                "UPDATE workout_sessions SET status = 'in_progress', state = ?, started_at = ? "
+                "WHERE id = ? AND user_id = ?",
+                [state.to_json(), iso(now), session_id, user_id],
+            )
+            return session_id
+        cursor = db.execute(
+            "INSERT INTO workout_sessions (user_id, status, planned_for, plan, state, source, "
+            "created_at, started_at) VALUES (?, 'in_progress', ?, ?, ?, 'coach', ?, ?)",
+            [
+                user_id,
+                now.date().isoformat(),
+                json.dumps(plan, sort_keys=True, default=str),
+                state.to_json(),
+                iso(now),
+                iso(now),
+            ],
+        )
+        return int(cursor.lastrowid or 0)
+
+
+def save(db: sqlite_utils.Database, user_id: int, session_id: int, state: LiveState) -> None:
+    """Persist the state after a step."""
+    with transaction(db):
+        db.execute(
+            "UPDATE workout_sessions SET state = ? WHERE id = ? AND user_id = ?",
+            [state.to_json(), session_id, user_id],
+        )
+
+
+def close(
+    db: sqlite_utils.Database,
+    user_id: int,
+    session_id: int,
+    state: LiveState,
+    now: datetime,
+    status: str = "done",
+) -> None:
+    """Mark the session done (or skipped when nothing was logged)."""
+    with transaction(db):
+        db.execute(
+            "UPDATE workout_sessions SET status = ?, state = ?, finished_at = ? "
+            "WHERE id = ? AND user_id = ?",
+            [status, state.to_json(), iso(now), session_id, user_id],
+        )
+
+
+@dataclass(frozen=True)
+class LoggedSet:
+    """A set as stored."""
+
+    exercise_id: str
+    exercise_name: str
+    set_number: int
+    reps: int | None
+    load: float | None
+    unit: str | None
+    rpe: float | None
+    rir: float | None
+    source: str = "live"
+    """live, or planned_target when no number was given (Enter / Done)."""
+
+
+def insert_set(
+    db: sqlite_utils.Database, user_id: int, session_id: int, logged: LoggedSet, now: datetime
+) -> int:
+    """Store one set through memory's history (load kept as said, normalised to kg)."""
+    item = history.SetInput(
+        reps=logged.reps,
+        load=logged.load,
+        unit=normalise_unit(logged.unit) if logged.load is not None else None,
+        rpe=logged.rpe,
+        rir=logged.rir,
+    )
+    ids = history.log_sets(
+        db,
+        user_id,
+        exercise_id=logged.exercise_id,
+        exercise_name=logged.exercise_name,
+        sets=[item],
+        now=now,
+        session_id=session_id,
+        source=logged.source,
+    )
+    return ids[0]
+
+
+def last_load(
+    db: sqlite_utils.Database, user_id: int, exercise_id: str
+) -> tuple[float, str] | None:
+    """The load of the person's most recent loaded set of this exercise."""
+    raw = db.execute(
+        "SELECT load, unit FROM set_logs WHERE user_id = ? AND exercise_id = ? "
+        "AND load IS NOT NULL ORDER BY logged_at DESC, id DESC LIMIT 1",
+        [user_id, exercise_id],
+    ).fetchone()
+    return (float(raw[0]), str(raw[1] or "kg")) if raw else None
+
+
+def days_since_last(db: sqlite_utils.Database, user_id: int, now: datetime) -> int | None:
+    """Whole days since the last finished session, or None for a first session."""
+    raw = db.execute(
+        "SELECT MAX(COALESCE(finished_at, started_at)) FROM workout_sessions "
+        "WHERE user_id = ? AND status = 'done'",
+        [user_id],
+    ).fetchone()
+    if not raw or not raw[0]:
+        return None
+    last = datetime.fromisoformat(raw[0])
+    if last.tzinfo is None and now.tzinfo is not None:
+        last = last.replace(tzinfo=now.tzinfo)
+    return max(0, (now.date() - last.date()).days)
+
+
+def last_feedback(db: sqlite_utils.Database, user_id: int) -> str | None:
+    """The difficulty given after the most recent session with feedback."""
+    raw = db.execute(
+        "SELECT difficulty FROM feedback WHERE user_id = ? AND difficulty IS NOT NULL "
+        "ORDER BY created_at DESC, id DESC LIMIT 1",
+        [user_id],
+    ).fetchone()
+    return str(raw[0]) if raw else None
+
+
+def session_sets(db: sqlite_utils.Database, user_id: int, session_id: int) -> list[dict[str, Any]]:
+    """Every set of a session, in order."""
+    rows = db.execute(
+        "SELECT exercise_id, exercise_name, set_number, reps, load, unit, load_kg, rpe, rir "
+        "FROM set_logs WHERE user_id = ? AND session_id = ? ORDER BY id",
+        [user_id, session_id],
+    ).fetchall()
+    keys = ("exercise_id", "exercise_name", "set_number", "reps", "load", "unit", "load_kg")
+    return [dict(zip((*keys, "rpe", "rir"), r, strict=True)) for r in rows]
+
+
+def best_before(
+    db: sqlite_utils.Database, user_id: int, exercise_id: str, session_id: int
+) -> tuple[float | None, int | None]:
+    """The best load (kg) and best reps for an exercise before this session."""
+    raw = db.execute(
+        "SELECT MAX(load_kg), MAX(reps) FROM set_logs WHERE user_id = ? AND exercise_id = ? "
+        "AND (session_id IS NULL OR session_id != ?)",
+        [user_id, exercise_id, session_id],
+    ).fetchone()
+    return (raw[0], raw[1]) if raw else (None, None)
+
+
+# -- sessions as the faces show them -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkoutRecord:
+    """One stored session with its plan, its live state (typed and as stored) and set count."""
+
+    id: int
+    status: str
+    planned_for: str | None
+    started_at: str | None
+    finished_at: str | None
+    plan: dict[str, Any] | None
+    state: dict[str, Any] | None
+    """The stored state as JSON data, for clients that read it raw."""
+    live: LiveState | None
+    """The same state, typed; None when the session has not started."""
+    sets_logged: int
+
+
+_RECORD_COLUMNS = "id, status, planned_for, started_at, finished_at, plan, state"
+
+
+def _json_object(raw: str | None) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    value = json.loads(raw)
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def _workout_record(db: sqlite_utils.Database, user_id: int, raw: Any) -> WorkoutRecord:
+    sets = db.execute(
+        "SELECT COUNT(*) FROM set_logs WHERE session_id = ? AND user_id = ?", [raw[0], user_id]
+    ).fetchone()[0]
+    return WorkoutRecord(
+        id=int(raw[0]),
+        status=str(raw[1]),
+        planned_for=raw[2],
+        started_at=raw[3],
+        finished_at=raw[4],
+        plan=_json_object(raw[5]),
+        state=_json_object(raw[6]),
+        live=LiveState.from_json(raw[6]),
+        sets_logged=int(sets),
+    )
+
+
+def live_record(db: sqlite_utils.Database, user_id: int) -> WorkoutRecord | None:
+    """The user's session in progress, if any."""
+    raw = db.execute(
+        f"SELECT {_RECORD_COLUMNS} FROM workout_sessions WHERE user_id = ? "
+        "AND status = 'in_progress' ORDER BY id DESC LIMIT 1",
+        [user_id],
+    ).fetchone()
+    return _workout_record(db, user_id, raw) if raw else None
+
+
+def today_record(db: sqlite_utils.Database, user_id: int, day: date) -> WorkoutRecord | None:
+    """The coach-planned session of ``day`` (planned, in progress or done), newest first."""
+    raw = db.execute(
+        f"SELECT {_RECORD_COLUMNS} FROM workout_sessions WHERE user_id = ? "
+        "AND plan IS NOT NULL AND source != 'log' AND status != 'skipped' "
+        "AND (planned_for = ? OR status = 'in_progress') ORDER BY id DESC LIMIT 1",
+        [user_id, day.isoformat()],
+    ).fetchone()
+    return _workout_record(db, user_id, raw) if raw else None
+
+
+def record_by_id(db: sqlite_utils.Database, user_id: int, session_id: int) -> WorkoutRecord | None:
+    """The user's session ``session_id``; None when it is not theirs or does not exist."""
+    raw = db.execute(
+        f"SELECT {_RECORD_COLUMNS} FROM workout_sessions WHERE id = ? AND user_id = ?",
+        [session_id, user_id],
+    ).fetchone()
+    return _workout_record(db, user_id, raw) if raw else None
+
+
+def latest_set_id(db: sqlite_utils.Database, user_id: int) -> int:
+    """The id of the user's most recently stored set."""
+    raw = db.execute("SELECT MAX(id) FROM set_logs WHERE user_id = ?", [user_id]).fetchone()
+    return int(raw[0] or 0)
+
+
+# -- sessions as the planner reads them ----------------------------------------------------
+
+HISTORY_DAYS = 70
+"""How far back history is read: enough for gaps (>28 days), stalls and the week."""
+
+
+def read_history(db: sqlite_utils.Database, user_id: int, today: date) -> History:
+    """Done and skipped sessions of the last :data:`HISTORY_DAYS` days, as the planner reads them.
+
+    Working sets only (warm-ups and drop sets are left out). The planned rep range and
+    effort are taken from the stored plan when it came from the planner. Sets logged
+    outside any session are grouped by day.
+    """
+    since = (today - timedelta(days=HISTORY_DAYS)).isoformat()
+    day_sql = "COALESCE(substr(started_at, 1, 10), planned_for, substr(created_at, 1, 10))"
+    rows = db.execute(
+        f"SELECT id, status, {day_sql}, plan FROM workout_sessions WHERE user_id = ? "
+        f"AND status IN ('done', 'skipped') AND {day_sql} >= ? ORDER BY {day_sql}, id",
+        [user_id, since],
+    ).fetchall()
+    records: list[SessionRecord] = []
+    for session_id, status, day, plan in rows:
+        sets = db.execute(
+            "SELECT exercise_id, reps, load_kg, rir, rpe, duration_s FROM set_logs "
+            "WHERE user_id = ? AND session_id = ? AND COALESCE(set_type, 'normal') "
+            "IN ('normal', 'failure') ORDER BY id",
+            [user_id, session_id],
+        ).fetchall()
+        records.append(_record(str(day), status, sets, _targets(plan)))
+    loose = db.execute(
+        "SELECT substr(logged_at, 1, 10), exercise_id, reps, load_kg, rir, rpe, duration_s "
+        "FROM set_logs WHERE user_id = ? AND session_id IS NULL AND substr(logged_at, 1, 10) "
+        ">= ? AND COALESCE(set_type, 'normal') IN ('normal', 'failure') ORDER BY logged_at, id",
+        [user_id, since],
+    ).fetchall()
+    by_day: dict[str, list[Any]] = {}
+    for row in loose:
+        by_day.setdefault(str(row[0]), []).append(row[1:])
+    for day, day_sets in sorted(by_day.items()):
+        records.append(_record(day, "done", day_sets, {}))
+    return History(sessions=records)
+
+
+def _targets(plan: str | None) -> dict[str, dict[str, Any]]:
+    if not plan:
+        return {}
+    try:
+        data = json.loads(plan)
+    except ValueError:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for item in data.get("exercises") or [] if isinstance(data, dict) else []:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            out[item["id"]] = item
+    return out
+
+
+def _record(
+    day: str, status: str, sets: list[Any], targets: dict[str, dict[str, Any]]
+) -> SessionRecord:
+    catalog = load_catalog()
+    by_exercise: dict[str, ExerciseRecord] = {}
+    aerobic = vigorous = 0.0
+    for exercise_id, reps, load_kg, rir, rpe, seconds in sets:
+        exercise = catalog.find(exercise_id)
+        if exercise is not None and exercise.pattern == "conditioning" and seconds:
+            if exercise.intensity == "vigorous":
+                vigorous += seconds / 60
+            else:
+                aerobic += seconds / 60
+        target = targets.get(exercise_id, {})
+        record = by_exercise.setdefault(
+            exercise_id,
+            ExerciseRecord(
+                exercise_id=exercise_id,
+                rep_low=_int(target.get("rep_low")),
+                rep_high=_int(target.get("rep_high")),
+                target_rir=_int(target.get("target_rir")),
+            ),
+        )
+        record.sets.append(
+            SetRecord(
+                reps=_int(reps),
+                load_kg=_float(load_kg),
+                rir=_bounded(rir, 0, 10),
+                rpe=_bounded(rpe, 1, 10),
+                seconds=_float(seconds),
+            )
+        )
+    return SessionRecord(
+        day=date.fromisoformat(day),
+        status="done" if status == "done" else "skipped",
+        exercises=list(by_exercise.values()),
+        aerobic_minutes=round(aerobic, 1),
+        vigorous_minutes=round(vigorous, 1),
+    )
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and value >= 0 else None
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and value >= 0 else None
+
+
+def _bounded(value: Any, low: float, high: float) -> float | None:
+    number = _float(value)
+    return number if number is not None and low <= number <= high else None
+
+
+def planned_session(
+    db: sqlite_utils.Database, user_id: int, today: date
+) -> tuple[int, Session] | None:
+    """Today's planned session (row id and session), if the planner made one."""
+    rows = db.execute(
+        "SELECT id, plan FROM workout_sessions WHERE user_id = ? AND status = 'planned' "
+        "AND planned_for = ? ORDER BY id DESC",
+        [user_id, today.isoformat()],
+    ).fetchall()
+    for row_id, plan in rows:
+        if not plan:
+            continue
+        try:
+            return int(row_id), Session.model_validate_json(plan)
+        except ValidationError:
+            continue  # a plan from something else (an import, an older format)
+    return None
+
+
+def save_planned(db: sqlite_utils.Database, user_id: int, session: Session, now: datetime) -> int:
+    """Store the session as today's plan (replacing today's earlier plan); returns its id."""
+    today = now.date().isoformat()
+    plan = session.model_dump_json()
+    with transaction(db):
+        row = db.execute(
+            "SELECT id FROM workout_sessions WHERE user_id = ? AND status = 'planned' "
+            "AND planned_for = ? ORDER BY id DESC LIMIT 1",
+            [user_id, today],
+        ).fetchone()
+        if row:
+            db.execute(
+                "UPDATE workout_sessions SET plan = ? WHERE id = ? AND user_id = ?",
+                [plan, row[0], user_id],
+            )
+            return int(row[0])
+        cursor = db.execute(
+            "INSERT INTO workout_sessions (user_id, status, planned_for, plan, source, "
+            "created_at) VALUES (?, 'planned', ?, ?, 'coach', ?)",
+            [user_id, today, plan, iso(now)],
+        )
+        return int(cursor.lastrowid or 0)
+
+
+# -- the week as the check-in reads it -------------------------------------------------------
+
+
+def live_states_since(db: sqlite_utils.Database, user_id: int, first: date) -> list[LiveState]:
+    """The live states of sessions started (or created) on or after ``first``."""
+    rows = db.execute(
+        "SELECT state FROM workout_sessions WHERE user_id = ? AND state IS NOT NULL "
+        "AND substr(COALESCE(started_at, created_at), 1, 10) >= ?",
+        [user_id, first.isoformat()],
+    ).fetchall()
+    states = [LiveState.from_json(r[0]) for r in rows]
+    return [s for s in states if s is not None]
+
+
+def working_sets_since(db: sqlite_utils.Database, user_id: int, first: date) -> dict[str, int]:
+    """Working sets (normal and to failure) per exercise id logged on or after ``first``."""
+    rows = db.execute(
+        "SELECT exercise_id, COUNT(*) FROM set_logs WHERE user_id = ? "
+        "AND set_type IN ('normal', 'failure') AND substr(logged_at, 1, 10) >= ? "
+        "GROUP BY exercise_id",
+        [user_id, first.isoformat()],
+    ).fetchall()
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+def status_counts_since(db: sqlite_utils.Database, user_id: int, first: date) -> dict[str, int]:
+    """Sessions per status (planned, done, skipped...) dated on or after ``first``."""
+    rows = db.execute(
+        "SELECT status, COUNT(*) FROM workout_sessions WHERE user_id = ? "
+        "AND COALESCE(planned_for, substr(started_at, 1, 10)) >= ? GROUP BY status",
+        [user_id, first.isoformat()],
+    ).fetchall()
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+def timed_cardio_minutes_since(db: sqlite_utils.Database, user_id: int, first: date) -> float:
+    """Minutes of timed cardio logged (sets with a duration and no load) since ``first``."""
+    raw = db.execute(
+        "SELECT COALESCE(SUM(duration_s), 0) FROM set_logs WHERE user_id = ? "
+        "AND duration_s IS NOT NULL AND load IS NULL AND reps IS NULL "
+        "AND substr(logged_at, 1, 10) >= ?",
+        [user_id, first.isoformat()],
+    ).fetchone()
+    return round(float(raw[0]) / 60, 1)
+
+
+def mark_missed(db: sqlite_utils.Database, user_id: int, today: date) -> None:
+    """Planned sessions whose day has passed are recorded as missed, not silently kept."""
+    db.execute(
+        "UPDATE workout_sessions SET status = 'skipped', skip_reason = 'missed' "
+        "WHERE user_id = ? AND status = 'planned' AND planned_for < ?",
+        [user_id, today.isoformat()],
+    )
+
+
+def logged_exercises(db: sqlite_utils.Database, user_id: int) -> list[tuple[str, str]]:
+    """Every (exercise id, name) the user has logged a set of."""
+    rows = db.execute(
+        "SELECT DISTINCT exercise_id, exercise_name FROM set_logs WHERE user_id = ?", [user_id]
+    ).fetchall()
+    return [(str(r[0]), str(r[1])) for r in rows]
