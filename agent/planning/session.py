@@ -224,7 +224,10 @@ def _modifiers(
         set_factor=set_factor,
         load_factor=load_factor,
         rir_add=rir_add,
-        extra_sets=ready.extra_sets if gap.id == "resume" and not req.deload else 0,
+        # The gap's cut multiplies the session the day would otherwise give (its extra set
+        # included), so a return never ends up with more exercises, and more sets, than
+        # the same day without the break.
+        extra_sets=0 if req.deload else ready.extra_sets,
         finisher=ready.finisher and gap.id == "resume" and not req.deload,
     )
     return mods, reasons
