@@ -103,6 +103,7 @@ class World:
                     "exercise_id": "push_up",
                     "sets": [{"reps": 5}],
                 },
+                "/v1/sessions/{session_id}/step": {"action": "done"},
             }
             body = bodies.get(path, {})
         return self.client.request(
@@ -134,6 +135,7 @@ def test_the_walk_covers_every_api_route(world: World) -> None:
         ("GET", "/v1/plan/today"),
         ("GET", "/v1/history"),
         ("POST", "/v1/sessions/{session_id}/sets"),
+        ("POST", "/v1/sessions/{session_id}/step"),
         ("GET", "/v1/me/export"),
         ("DELETE", "/v1/me"),
     }
