@@ -30,7 +30,7 @@ def _run(ctx: ToolContext, name: str, **arguments: Any) -> ToolOutcome:
 
 
 def test_the_migration_is_named_and_applied(db: sqlite_utils.Database) -> None:
-    assert "005_profile_population" in [m.name for m in MIGRATIONS]
+    assert "009_profile_population" in [m.name for m in MIGRATIONS]
     columns = {c.name for c in db["profiles"].columns}
     assert {"due_date", "birth_date", "conditions", "sport", "layoff_weeks"} <= columns
     assert "temporary_kits" in db.table_names()

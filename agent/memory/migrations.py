@@ -235,7 +235,7 @@ def _m004_safety_details_parq(db: sqlite_utils.Database) -> None:
     )
 
 
-def _m005_profile_population(db: sqlite_utils.Database) -> None:
+def _m009_profile_population(db: sqlite_utils.Database) -> None:
     # Who the person is, for the planner's population rules (agent/planning/populations):
     # a due date (the pregnancy week advances with the calendar), the birth date
     # (postpartum), conditions, sport, a stated layoff and load caps. Temporary kits (a
@@ -269,5 +269,5 @@ MIGRATIONS: list[Migration] = [
     Migration("002_memory_history", _m002_memory_history),
     Migration("003_review_privacy", _m003_review_privacy),
     Migration("004_safety_details_parq", _m004_safety_details_parq),
-    Migration("005_profile_population", _m005_profile_population),
+    Migration("009_profile_population", _m009_profile_population),
 ]
