@@ -7,6 +7,15 @@ the thread's CPU time (unaffected by other processes competing for the cores). T
 builds every profile twice and checks each session with ``agent.planning.invariants``:
 time window (80-100% of the minutes), equipment, excluded joint-stress tags, lower + push
 + pull in strength sessions, and byte-identical JSON for the same input.
+
+The population sweep (``--population-profiles`` per population, default 10,000) does the
+same for generated people of each population in ``data/populations.yaml`` (pregnancy by
+trimester, postpartum, older adults, youth, blood pressure, heart-rate medication,
+osteoarthritis, strength for runners) plus a stated layoff and a dumbbell load cap, with
+everything else random. Beyond the invariants (which include the population's excluded
+tags, reps-in-reserve floor, minimum reps and balance/power drills) it compares a layoff
+session with the same request without the layoff (never more sets) and checks that no
+suggested load exceeds a cap. ``--only-populations`` runs just that sweep.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ from agent.planning.models import (  # noqa: E402
     ExerciseRecord,
     History,
     Readiness,
+    Session,
     SessionRecord,
     SessionRequest,
     SetRecord,
@@ -116,6 +126,117 @@ class Profiles:
         return History(sessions=sessions)
 
 
+POPULATIONS = (
+    "pregnancy_first_trimester",
+    "pregnancy_second_trimester",
+    "pregnancy_third_trimester",
+    "postpartum_early",
+    "older_adult",
+    "youth",
+    "hypertension",
+    "heart_rate_medication",
+    "knee_osteoarthritis",
+    "hip_osteoarthritis",
+    "sport_strength",
+    "layoff",
+    "load_cap",
+)
+
+
+def population_request(profiles: Profiles, name: str) -> SessionRequest:
+    """A random request of one population (everything else as in the main sweep)."""
+    rng = profiles.rng
+    base = profiles.request().model_dump()
+    base["age"] = rng.choice([None, 22, 31, 38, 44])
+    table: dict[str, dict[str, Any]] = {
+        "pregnancy_first_trimester": {"pregnancy_week": rng.randint(1, 13)},
+        "pregnancy_second_trimester": {"pregnancy_week": rng.randint(14, 27)},
+        "pregnancy_third_trimester": {"pregnancy_week": rng.randint(28, 42)},
+        "postpartum_early": {"postpartum_weeks": rng.randint(0, 12)},
+        "older_adult": {
+            "age": rng.randint(65, 95),
+            "conditions": rng.sample(
+                ["knee_osteoarthritis", "hip_osteoarthritis"], rng.randint(0, 2)
+            ),
+        },
+        "youth": {"age": rng.randint(12, 17)},
+        "hypertension": {
+            "conditions": [
+                "hypertension",
+                *rng.sample(["heart_rate_medication"], rng.randint(0, 1)),
+            ]
+        },
+        "heart_rate_medication": {"conditions": ["heart_rate_medication"]},
+        "knee_osteoarthritis": {"conditions": ["knee_osteoarthritis"]},
+        "hip_osteoarthritis": {"conditions": ["hip_osteoarthritis"]},
+        "sport_strength": {"sport": rng.choice(["running", "field"]), "goal": "strength"},
+        "layoff": {
+            "layoff_weeks": rng.randint(1, 30),
+            "back_since": TODAY - timedelta(days=rng.randint(0, 60)),
+        },
+        "load_cap": {
+            "equipment": sorted({*base["equipment"], "dumbbells"}),
+            "load_caps": {"dumbbells": float(rng.choice([5, 8, 10, 12.5, 20]))},
+        },
+    }
+    base.update(table[name])
+    return SessionRequest.model_validate(base)
+
+
+def _total_sets(session: Session) -> int:
+    return sum(p.sets for p in session.exercises if p.hard)
+
+
+def population_sweep(seed: int, count: int) -> dict[str, Any]:
+    """``count`` generated people per population; violations per population and kind."""
+    out: dict[str, Any] = {}
+    started = time.perf_counter()
+    total = 0
+    for index, name in enumerate(POPULATIONS):
+        profiles = Profiles(seed + index)
+        counts: Counter[str] = Counter()
+        examples: list[dict[str, Any]] = []
+        for _ in range(count):
+            request = population_request(profiles, name)
+            history = profiles.history()
+            try:
+                session = build_session(request, history)
+                again = build_session(request.model_copy(deep=True), history)
+            except Exception as exc:  # a crash is a violation too; keep sweeping
+                counts["errors"] += 1
+                if len(examples) < 3:
+                    examples.append(
+                        {"error": repr(exc), "request": request.model_dump(mode="json")}
+                    )
+                continue
+            problems = violations(request, session)
+            if session.model_dump_json() != again.model_dump_json():
+                problems.append("nondeterministic JSON")
+            if name == "layoff":
+                plain = build_session(
+                    request.model_copy(update={"layoff_weeks": None, "back_since": None}), history
+                )
+                if _total_sets(session) > _total_sets(plain) and session.kind == plain.kind:
+                    problems.append("layoff session has more sets than without the layoff")
+            for problem in problems:
+                counts[_category(problem)] += 1
+            if problems and len(examples) < 3:
+                examples.append({"problems": problems, "request": request.model_dump(mode="json")})
+        total += sum(counts.values())
+        out[name] = {
+            "profiles": count,
+            "violations": dict(sorted(counts.items())),
+            "violations_total": sum(counts.values()),
+            "examples": examples,
+        }
+    return {
+        "profiles_per_population": count,
+        "seconds": round(time.perf_counter() - started, 1),
+        "violations_total": total,
+        "populations": out,
+    }
+
+
 def _percentiles(samples_ms: list[float]) -> dict[str, float]:
     ordered = sorted(samples_ms)
     n = len(ordered)
@@ -174,6 +295,16 @@ def _category(problem: str) -> str:
         return "excluded_tag"
     if "strength session without" in problem:
         return "missing_lower_push_pull"
+    if "RIR, below" in problem or "reps, below" in problem:
+        return "population_effort"
+    if "drill for an older adult" in problem:
+        return "population_drills"
+    if "above the cap" in problem:
+        return "load_cap"
+    if "layoff" in problem:
+        return "layoff"
+    if "nondeterministic" in problem:
+        return "nondeterministic"
     return "other"
 
 
@@ -241,7 +372,17 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=10_000, help="Latency samples.")
     parser.add_argument("--rounds", type=int, default=5, help="Latency rounds.")
     parser.add_argument("--seed", type=int, default=20261116, help="Random seed.")
+    parser.add_argument(
+        "--population-profiles", type=int, default=10_000, help="Profiles per population."
+    )
+    parser.add_argument(
+        "--only-populations", action="store_true", help="Run only the population sweep."
+    )
     args = parser.parse_args()
+    if args.only_populations:
+        pops = population_sweep(args.seed + 2, args.population_profiles)
+        print(json.dumps({"benchmark": "plan", "population_sweep": pops}, indent=1))
+        return 0 if pops["violations_total"] == 0 else 1
     started = time.perf_counter()
     load_catalog()
     load_ms = round((time.perf_counter() - started) * 1000, 1)
@@ -253,9 +394,11 @@ def main() -> int:
         "target_p99_ms": TARGET_P99_MS,
         "p99_within_target": lat["wall_p99_median_of_rounds_ms"] <= TARGET_P99_MS,
         "sweep": sweep(Profiles(args.seed + 1), args.profiles),
+        "population_sweep": population_sweep(args.seed + 2, args.population_profiles),
     }
     print(json.dumps(report, indent=1))
-    return 0 if report["sweep"]["violations_total"] == 0 else 1
+    clean = report["sweep"]["violations_total"] + report["population_sweep"]["violations_total"]
+    return 0 if clean == 0 else 1
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ def _start(page: object) -> None:
     page.click("#start-session")
     expect(page.locator("#live-card")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator("#live-phase")).to_contain_text("Warm-up")
-    page.click(".quick button[data-say=done]")
+    page.click(".quick button[data-action=done]")
     expect(page.locator("#live-set")).to_contain_text("Set 1 of", timeout=TIMEOUT_MS)
 
 

@@ -50,9 +50,13 @@ def test_enter_walks_the_session_and_rest_is_reported_as_data(db_path: str) -> N
     first = events[1]["exercise"]
     assert events[3]["rest_s"] == first["rest_s"] > 0
     assert events[4]["exercise"]["name"] == first["name"] and events[4]["set"] == 2
+    # Enter gave no number: the planned target is logged and marked, never the range top.
+    assert events[2]["logged"]["planned_target"] is True
+    assert "planned target" in events[2]["message"]
     db = connect(db_path)
-    rows = db.execute("SELECT exercise_id, reps, load, unit FROM set_logs").fetchall()
-    assert rows == [(first["id"], int(first["reps"].split("-")[-1]), None, None)]
+    rows = db.execute("SELECT exercise_id, reps, load, unit, source FROM set_logs").fetchall()
+    low = int(first["reps"].split("-")[0])
+    assert rows == [(first["id"], low, None, None, "planned_target")]
 
 
 def test_sigkill_mid_session_resumes_at_the_same_exercise_and_set(db_path: str) -> None:
@@ -159,7 +163,7 @@ def test_voice_cue_produces_an_audio_file(tmp_path: Path) -> None:
     assert wav.read_bytes()[:4] == b"RIFF"
 
 
-def _read_until(fd: int, marker: str, timeout: float = 20.0) -> str:
+def _read_until(fd: int, marker: str, timeout: float = 60.0) -> str:
     import select
     import time
 
@@ -230,3 +234,40 @@ def test_resuming_under_a_safety_flag_pauses_the_session(db_path: str) -> None:
     assert [e["event"] for e in events] == ["locked", "locked"]
     assert "paused" in events[0]["message"]
     assert db.execute("SELECT COUNT(*) FROM set_logs").fetchone()[0] == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_a_set_typed_during_the_rest_countdown_is_logged_with_its_load(db_path: str) -> None:
+    import pty
+
+    _prepare(db_path)
+    master, slave = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm", "COACH_BACKEND": "offline"}
+    proc = subprocess.Popen(
+        [*_RUN, "workout", "--user", "sam", "--db", db_path],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+    )
+    os.close(slave)
+    try:
+        _read_until(master, "Warm-up")
+        os.write(master, b"\n")
+        _read_until(master, "set 1 of 3")
+        os.write(master, b"10 reps at 20 kg\n")
+        _read_until(master, "Enter to skip")
+        # Typed while the countdown runs: exactly when people type their set.
+        os.write(master, b"9 reps at 22 kg\n")
+        # The terminal echoes the typing first; the coach's answer follows it.
+        _read_until(master, "Logged", timeout=30)
+        os.write(master, b"quit\n")
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    db = connect(db_path)
+    rows = db.execute("SELECT reps, load, unit FROM set_logs ORDER BY id").fetchall()
+    assert rows == [(10, 20.0, "kg"), (9, 22.0, "kg")]

@@ -72,6 +72,8 @@ def test_a_whole_session_logs_adapts_compresses_and_summarises(
     assert squeezed["compressed"]["after_minutes"] <= 5
     assert squeezed["compressed"]["after_minutes"] < remaining_before
     assert squeezed["compressed"]["changes"]
+    # The cut is said, with its reason, before what to do now.
+    assert squeezed["message"].startswith("To fit 5 minutes")
     d.say("8 at 16", "log_set", {"reps": 8, "load": 16})
     summary = d.say("I'm done for today", "finish_workout")
     assert summary["sets"] == 6 and summary["exercises"] == 3
@@ -130,6 +132,7 @@ def test_swap_keeps_the_pattern_and_skip_moves_on(db: sqlite_utils.Database, now
     )
     assert swapped["exercise"]["pattern"] == "horizontal_push"
     assert swapped["exercise"]["name"] == "Dumbbell floor press"  # same muscle, no bench
+    assert swapped["message"].startswith("Swapped ") and "no bench right now" in swapped["message"]
 
 
 def _one_session_then_back(
@@ -248,4 +251,5 @@ def test_a_session_planned_earlier_today_is_the_one_that_runs(
     later = next(e for e in row.state.exercises[1:] if "bench" in e.equipment)
     swapped = d.say("the bench is taken", "swap_current", {"unavailable_equipment": ["bench"]})
     assert swapped["swapped"]["from"] == later.name
+    assert swapped["announced"].startswith(f"Later on, {later.name} becomes")
     assert swapped["exercise"]["id"] == ids[0]  # the lift in play stays

@@ -65,10 +65,16 @@ def test_compress_fits_the_minutes_or_keeps_only_the_set_in_play(
 @settings(max_examples=60, deadline=None)
 @given(_exercise, st.sampled_from(["down", "up"]))
 def test_a_load_change_moves_the_right_way(exercise: LiveExercise, direction: str) -> None:
-    before = (exercise.load, exercise.rep_high)
+    before = (exercise.load, exercise.rep_high, exercise.target_rir, exercise.rep_low)
     sm.change_load(exercise, direction, "test")
     if before[0] is None:
-        assert (exercise.rep_high > before[1]) == (direction == "up") or exercise.rep_high == 1
+        # Unknown load: the effort moves; the reps move only once the effort cannot.
+        if exercise.target_rir != before[2]:
+            assert (exercise.target_rir < before[2]) == (direction == "up")
+            assert (exercise.rep_low, exercise.rep_high) == (before[3], before[1])
+        else:
+            assert before[2] == 0 if direction == "up" else before[2] >= sm.MAX_TARGET_RIR
+            assert (exercise.rep_high > before[1]) == (direction == "up") or exercise.rep_high == 1
     elif direction == "down":
         assert exercise.load is not None and 0 < exercise.load < before[0]
     else:

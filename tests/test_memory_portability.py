@@ -18,7 +18,7 @@ from agent.coaching import assessments, consultation, programs
 from agent.coaching import trainers as service
 from agent.importers.records import Activity, DailyValue, ParseResult
 from agent.loop import Coach
-from agent.memory import checkins, history, notes, portability, store, wearables
+from agent.memory import checkins, history, notes, portability, situation, store, wearables
 from agent.memory.checkins import ProposedChange
 from agent.memory.db import connect
 from agent.memory.history import SetInput
@@ -65,6 +65,17 @@ def _full_user(db: sqlite_utils.Database, now: datetime, name: str) -> int:
     )
     wearables.save(db, user_id, watch, now, "export.csv")
     _with_a_trainer(db, user_id, now)
+    situation.add_temporary_kit(
+        db,
+        user_id,
+        situation.StoredKit(
+            place="the hotel gym",
+            equipment=["bodyweight", "dumbbells"],
+            starts_on=now.date(),
+            ends_on=now.date(),
+        ),
+        now,
+    )
     return user_id
 
 

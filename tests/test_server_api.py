@@ -425,3 +425,45 @@ def test_export_then_delete_removes_everything_and_the_token(server: Server) -> 
     assert server.rows("SELECT COUNT(*) FROM users") == [(0,)]
     assert server.rows("SELECT COUNT(*) FROM messages") == [(0,)]
     assert server.client.get("/v1/history").status_code == 401
+
+
+def test_skip_rest_then_done_are_server_actions(server: Server, now: datetime) -> None:
+    session_id = _plan_session(server, now, status="in_progress")
+    url = f"/v1/sessions/{session_id}/step"
+    skipped = server.client.post(url, json={"action": "skip_rest"})
+    assert skipped.status_code == 200
+    live = skipped.json()["session"]["live"]
+    assert (live["phase"], live["set_number"]) == ("set", 2)
+    done = server.client.post(url, json={"action": "done"})
+    assert done.status_code == 200
+    assert done.json()["session"]["sets_logged"] == 1
+    assert server.rows("SELECT exercise_id, load FROM set_logs") == [("goblet_squat", 16.0)]
+    # Done during a rest ends the rest and logs the set the person just did.
+    again = server.client.post(url, json={"action": "done"})
+    assert again.json()["session"]["sets_logged"] == 2
+
+
+def test_too_heavy_moves_the_next_load_down_on_the_server(server: Server, now: datetime) -> None:
+    session_id = _plan_session(server, now, status="in_progress")
+    body = server.client.post(
+        f"/v1/sessions/{session_id}/step", json={"action": "too_heavy"}
+    ).json()
+    assert body["session"]["live"]["load"] < 16
+    assert body["message"]
+
+
+def test_actions_on_a_paused_or_missing_session_are_refused(server: Server, now: datetime) -> None:
+    session_id = _plan_session(server, now, status="in_progress")
+    assert server.client.post("/v1/sessions/999/step", json={"action": "done"}).status_code == 404
+    bad = server.client.post(f"/v1/sessions/{session_id}/step", json={"action": "jump"})
+    assert bad.status_code == 422
+    emergency = server.client.post(
+        "/v1/chat", json={"message": "crushing chest pain and my left arm is numb"}
+    ).json()
+    assert emergency["safety"]["tier"] == "emergency"
+    assert emergency["session"]["live"]["paused"] is True
+    refused = server.client.post(f"/v1/sessions/{session_id}/step", json={"action": "done"})
+    assert refused.status_code == 409
+    assert server.rows("SELECT COUNT(*) FROM set_logs") == [(0,)]
+    today = server.client.get("/v1/plan/today").json()["session"]
+    assert today["live"]["paused"] is True

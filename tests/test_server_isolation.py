@@ -118,6 +118,7 @@ class World:
                     "sets": [{"reps": 5}],
                 },
                 "/v1/me/consultation": {"answers": {"goal": "hello"}},
+                "/v1/sessions/{session_id}/step": {"action": "done"},
             }
             body = bodies.get(path, {})
         return self.client.request(
@@ -158,6 +159,7 @@ def test_the_walk_covers_every_api_route(world: World) -> None:
         ("GET", "/v1/plan/today"),
         ("GET", "/v1/history"),
         ("POST", "/v1/sessions/{session_id}/sets"),
+        ("POST", "/v1/sessions/{session_id}/step"),
         ("GET", "/v1/me/export"),
         ("DELETE", "/v1/me"),
         ("GET", "/v1/me/consultation"),

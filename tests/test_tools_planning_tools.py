@@ -49,6 +49,8 @@ def test_tools_are_registered_with_plan_changing_flags() -> None:
         "plan_today",
         "shorten_session",
         "swap_equipment",
+        "equipment_unavailable",
+        "temporary_place",
         "swap_exercise",
         "adjust_difficulty",
         "weekly_program",

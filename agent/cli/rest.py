@@ -1,5 +1,7 @@
 """The rest countdown: a progress bar in a terminal, skippable with Enter.
 
+Anything typed during it is handed back as the next message.
+
 Piped and ``--json`` runs never sleep: they report the rest as data instead.
 """
 
@@ -16,34 +18,41 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 TICK_S = 0.2
 
 
-def _enter_pressed(stream: TextIO, timeout: float) -> bool:
-    """True if a line arrived on ``stream`` within ``timeout`` (POSIX terminals and pipes)."""
+def _line_typed(stream: TextIO, timeout: float) -> str | None:
+    """A line that arrived on ``stream`` within ``timeout`` ("" for a bare Enter), or None.
+
+    POSIX terminals and pipes; streams select cannot watch (Windows consoles) just wait.
+    """
     try:
         ready, _, _ = select.select([stream], [], [], timeout)
     except (OSError, ValueError):
-        # Streams select cannot watch (Windows consoles): plain waiting, no skip.
         time.sleep(timeout)
-        return False
+        return None
     if ready:
-        stream.readline()
-        return True
-    return False
+        return stream.readline().rstrip("\r\n")
+    return None
 
 
-def countdown(seconds: int, console: Console, stream: TextIO | None = None) -> bool:
-    """Count ``seconds`` down with a progress bar; returns True when Enter skipped it."""
+def countdown(seconds: int, console: Console, stream: TextIO | None = None) -> str | None:
+    """Count ``seconds`` down with a progress bar.
+
+    Returns None when the rest ran out, "" when Enter skipped it, and otherwise the words
+    typed during it (people type their set during the rest): the caller handles them as
+    the next message, so nothing typed is lost.
+    """
     source = stream if stream is not None else sys.stdin
     columns = (
         TextColumn("[bold]Rest[/bold]"),
         BarColumn(),
         TimeRemainingColumn(),
-        TextColumn("Enter to skip"),
+        TextColumn("Enter to skip, or type your set"),
     )
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("rest", total=seconds)
         started = time.monotonic()
         while (elapsed := time.monotonic() - started) < seconds:
             progress.update(task, completed=elapsed)
-            if _enter_pressed(source, min(TICK_S, seconds - elapsed)):
-                return True
-    return False
+            typed = _line_typed(source, min(TICK_S, seconds - elapsed))
+            if typed is not None:
+                return typed
+    return None

@@ -54,6 +54,8 @@ class _Output:
         self.console = Console()
         self.rested = False
         """A terminal countdown just ended: the session moves on to the next set."""
+        self.typed: str | None = None
+        """Words typed during that countdown: the next message, handled like any other."""
 
     def data(self, payload: dict[str, Any]) -> None:
         typer.echo(json.dumps(payload, ensure_ascii=False, default=str))
@@ -83,8 +85,15 @@ class _Output:
             if self.as_json:
                 self.data({"event": "rest", **rest})
             return
-        countdown(int(rest["rest_s"]), self.console)
+        typed = countdown(int(rest["rest_s"]), self.console)
         self.rested = True
+        self.typed = (typed.strip() or None) if typed is not None else None
+
+    def after_rest(self) -> tuple[bool, str | None]:
+        """(a countdown just ended, the words typed during it), clearing both."""
+        rested, typed = self.rested, self.typed
+        self.rested, self.typed = False, None
+        return rested, typed
 
 
 def _rest_of(result: TurnResult) -> dict[str, Any] | None:
@@ -157,34 +166,55 @@ def _read(out: _Output) -> str | None:
 def _converse(
     coach: Coach, db: sqlite_utils.Database, user_id: int, conversation_id: int, out: _Output
 ) -> int:
-    """Each line: Enter advances; anything else is a turn (safety screen first)."""
+    """Each line: Enter advances; anything else is a turn (safety screen first).
+
+    Words typed during a rest countdown are the next line, never dropped.
+    """
     failures = 0
-    while (text := _read(out)) is not None:
+    pending: list[str] = []
+    while (text := pending.pop(0) if pending else _read(out)) is not None:
         if text.strip().lower() in _QUIT:
             break
         if not text.strip():
-            _enter(db, user_id, conversation_id, out)
-            continue
-        try:
-            out.turn(coach.turn(user_id, conversation_id, text))
-        except CoachError as exc:
-            failures += 1
-            typer.echo(f"error: {exc}", err=True)
-        if out.rested:
-            out.rested = False
-            _enter(db, user_id, conversation_id, out)
+            typed = _enter(db, user_id, conversation_id, out)
+        else:
+            try:
+                out.turn(coach.turn(user_id, conversation_id, text))
+            except CoachError as exc:
+                failures += 1
+                typer.echo(f"error: {exc}", err=True)
+            typed = _after_rest(db, user_id, conversation_id, out)
+        if typed:
+            pending.append(typed)
     return failures
 
 
-def _enter(db: sqlite_utils.Database, user_id: int, conversation_id: int, out: _Output) -> None:
-    """Enter on its own: the next step, unless a safety flag holds the plan."""
+def _after_rest(
+    db: sqlite_utils.Database, user_id: int, conversation_id: int, out: _Output
+) -> str | None:
+    """After a countdown: the words typed during it, else the next step (Enter)."""
+    rested, typed = out.after_rest()
+    if not rested:
+        return None
+    if typed:
+        return typed
+    return _enter(db, user_id, conversation_id, out)
+
+
+def _enter(
+    db: sqlite_utils.Database, user_id: int, conversation_id: int, out: _Output
+) -> str | None:
+    """Enter on its own: the next step, unless a safety flag holds the plan.
+
+    Returns words typed during a rest countdown that followed, for the caller to handle.
+    """
     if persist.in_progress(db, user_id) is None:
-        return
+        return None
     if is_plan_locked(db, user_id):
         locked = session.pause_for_safety(db, user_id)
         if locked is not None:
             out.step(locked)
-        return
+        return None
     now = utc_now()
     payload = session.advance(db, user_id, now)
     record_step(
@@ -199,9 +229,8 @@ def _enter(db: sqlite_utils.Database, user_id: int, conversation_id: int, out: _
     out.step(payload)
     if payload.get("rest_s"):
         out.rest({"rest_s": payload["rest_s"], "next": payload.get("next")})
-        if out.rested:
-            out.rested = False
-            _enter(db, user_id, conversation_id, out)
+        return _after_rest(db, user_id, conversation_id, out)
+    return None
 
 
 def week_command(user: UserOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import sqlite_utils
 from pydantic import BaseModel
@@ -21,9 +21,9 @@ from agent.coaching import adjustments, assessments
 from agent.coaching.compliance import days_per_week_on
 from agent.coaching.readiness import planner_readiness
 from agent.errors import ToolRetry
-from agent.memory import store, workouts
+from agent.memory import situation, store, workouts
 from agent.memory.history import week_start
-from agent.planning import adapt
+from agent.planning import adapt, populations
 from agent.planning import progression as progress
 from agent.planning import weekly as week
 from agent.planning.catalog import (
@@ -35,6 +35,7 @@ from agent.planning.catalog import (
     normalize_equipment,
     parse_equipment,
 )
+from agent.planning.equipment import TemporaryKit, find_place, kit_for_place, kit_on
 from agent.planning.minutes import MAX_MINUTES, MIN_MINUTES
 from agent.planning.models import (
     FOCUSES,
@@ -199,6 +200,9 @@ def build_request(
     readiness = readiness.model_copy(
         update={"device_band": device_band, "device_reasons": device_reasons}
     )
+    who, equipment, load_caps = _situation_today(
+        db, user_id, profile.age, today, equipment, base, fresh=overrides.equipment is None
+    )
     request = SessionRequest(
         goal=_goal(goal),
         level=_level(overrides.level or profile.level),
@@ -210,11 +214,42 @@ def build_request(
         focus=focus,
         variation=variation,
         today=today,
-        age=profile.age if profile.age is not None and 10 <= profile.age <= 110 else None,
         units="lb" if profile.units == "lb" else "kg",
         assessments=assessments.planner_facts(db, user_id, now),
+        load_caps=load_caps,
+        **who,
     )
     return adjustments.apply(db, user_id, request), history
+
+
+def _situation_today(
+    db: sqlite_utils.Database,
+    user_id: int,
+    age: int | None,
+    today: date,
+    equipment: list[str],
+    base: SessionRequest | None,
+    *,
+    fresh: bool,
+) -> tuple[dict[str, Any], list[str], dict[str, float]]:
+    """Population fields for today, and the kit.
+
+    A temporary place covering today wins over the usual kit unless today's equipment was
+    already said.
+    """
+    stored = situation.get_situation(db, user_id)
+    who = populations.request_fields({**stored.model_dump(), "age": age}, today)
+    caps: dict[str, float] = who.pop("load_caps")
+    if base is not None:
+        return who, equipment, dict(base.load_caps)
+    kits = [
+        TemporaryKit.model_validate(k.model_dump())
+        for k in situation.temporary_kits(db, user_id, today)
+    ]
+    kit = kit_on(today, equipment, caps, kits)
+    if fresh and kit.place is not None:
+        return who, kit.equipment, dict(kit.load_caps)
+    return who, equipment, caps
 
 
 def _goal(value: str | None) -> Goal:
@@ -357,6 +392,70 @@ def swap_equipment(scope: PlanScope, equipment: list[str]) -> tuple[int, Session
     session, history = current(scope)
     words = equipment_words(equipment, strict=True)
     return _store(scope, adapt.swap_equipment(session, words, history))
+
+
+def equipment_unavailable(scope: PlanScope, items: list[str]) -> tuple[int, Session]:
+    """Something is unavailable today: swap only what needs it, and store the plan.
+
+    Raises:
+        ToolRetry: A piece of equipment is not known.
+    """
+    session, history = current(scope)
+    words = equipment_words(items, strict=True)
+    return _store(scope, adapt.equipment_unavailable(session, words, history))
+
+
+@dataclass(frozen=True)
+class TemporaryPlace:
+    """A kit saved for some days, and today's plan with it."""
+
+    kit: TemporaryKit
+    stored: tuple[int, Session]
+
+
+def temporary_place(
+    scope: PlanScope,
+    place: str,
+    days: int,
+    equipment: list[str] | None,
+    max_dumbbell_kg: float | None,
+) -> TemporaryPlace:
+    """Train somewhere else for ``days`` days from today; the usual kit is left alone.
+
+    Raises:
+        ToolRetry: The place says nothing about its kit and no equipment was given.
+    """
+    today = scope.now.date()
+    known = find_place(place)
+    caps: dict[str, float] = {}
+    if equipment:
+        kit_words = equipment_words(equipment, strict=True)
+    elif known is not None and not known.ask:
+        usual = kit_for_place(known)
+        kit_words, caps = list(usual.equipment), dict(usual.load_caps)
+    else:
+        raise ToolRetry(f"what equipment is at {place}? pass it as equipment")
+    if max_dumbbell_kg is not None:
+        caps["dumbbells"] = max_dumbbell_kg
+    kit = TemporaryKit(
+        place=place,
+        equipment=kit_words,
+        load_caps=caps,
+        starts_on=today,
+        ends_on=today + timedelta(days=days - 1),
+    )
+    situation.add_temporary_kit(
+        scope.db, scope.user_id, situation.StoredKit.model_validate(kit.model_dump()), scope.now
+    )
+    session, history = current(scope)
+    request = session.request.model_copy(
+        update={"equipment": kit.equipment, "load_caps": dict(kit.load_caps)}
+    )
+    until = "today" if days == 1 else f"until {kit.ends_on.isoformat()}"
+    new = build_session(request, history).model_copy(
+        update={"changes": [f"At {place} {until}: {', '.join(kit.equipment)}."]}
+    )
+    return TemporaryPlace(kit=kit, stored=_store(scope, new))
 
 
 def swap_exercise(scope: PlanScope, exercise: str, reason: str | None) -> tuple[int, Session]:

@@ -71,6 +71,21 @@ def step_payload(row: persist.SessionRow, *, event: str = "step") -> dict[str, A
     return data
 
 
+def _announce(payload: dict[str, Any], text: str) -> dict[str, Any]:
+    """Say what changed and why before what to do now: no swap or cut happens silently."""
+    payload["announced"] = text
+    payload["message"] = f"{text}\n{payload['message']}"
+    return payload
+
+
+def _swap_reason(unavailable: list[str], constraints: list[str]) -> str:
+    if unavailable:
+        return f"no {' or '.join(u.replace('_', ' ') for u in unavailable)} right now"
+    if constraints:
+        return f"to spare your {', '.join(c.replace('_', ' ') for c in constraints)}"
+    return "you asked for something else"
+
+
 def _exercise_data(exercise: LiveExercise) -> dict[str, Any]:
     return {
         "id": exercise.id,
@@ -273,6 +288,7 @@ def advance(db: sqlite_utils.Database, user_id: int, now: datetime) -> dict[str,
     if row.state.phase is Phase.WORK:
         exercise = row.state.exercises[row.state.index]
         return log(db, user_id, now, reps=None, load=exercise.load, unit=exercise.unit)
+    # A bare Enter / Done during work is logged as the planned target, marked as such.
     if row.state.phase is Phase.COOLDOWN:
         return finish(db, user_id, now)
     sm.advance(row.state)
@@ -295,7 +311,9 @@ def log(
 ) -> dict[str, Any]:
     """Log ``sets`` sets of the exercise in play, then adapt and move to rest or on.
 
-    Missing reps count as the top of the target; a missing load is the suggested one.
+    Missing reps (Enter or Done without a number) are logged as the planned target, the
+    bottom of the range, and marked as such (``source`` "planned_target" and the reply
+    says so), never silently as the top of the range; a missing load is the suggested one.
     RPE and RIR convert (RIR = 10 - RPE). While ``locked`` the sets are stored but the
     plan does not move on or change.
     """
@@ -310,7 +328,8 @@ def log(
     load_used = load if load is not None else exercise.load
     if rir is None and rpe is not None:
         rir = max(0.0, 10 - rpe)
-    reps_used = reps if reps is not None else exercise.rep_high
+    assumed = reps is None
+    reps_used = reps if reps is not None else exercise.rep_low
     outcome: dict[str, Any] = {"adjusted": None, "rest_s": 0}
     for _ in range(max(1, sets)):
         persist.insert_set(
@@ -326,6 +345,7 @@ def log(
                 unit_used,
                 rpe,
                 rir,
+                source="planned_target" if assumed else "live",
             ),
             now,
         )
@@ -344,6 +364,7 @@ def log(
         "load": load_used,
         "unit": unit_used if load_used is not None else None,
         "sets": max(1, sets),
+        "planned_target": assumed,
     }
     payload["rest_s"] = outcome["rest_s"]
     payload["adjusted"] = outcome["adjusted"]
@@ -433,8 +454,9 @@ def swap(
     row.state.adjustments.append(f"{exercise.name} -> {replacement.name}")
     persist.save(db, user_id, row.id, row.state)
     payload = step_payload(row, event="swapped")
-    payload["swapped"] = {"from": exercise.name, "to": replacement.name}
-    return payload
+    why = _swap_reason(unavailable, constraints)
+    payload["swapped"] = {"from": exercise.name, "to": replacement.name, "why": why}
+    return _announce(payload, f"Swapped {exercise.name} for {replacement.name}: {why}.")
 
 
 def _swap_later(
@@ -464,8 +486,9 @@ def _swap_later(
     row.state.adjustments.append(f"{target.name} -> {replacement.name}")
     persist.save(db, user_id, row.id, row.state)
     payload = step_payload(row, event="swapped")
-    payload["swapped"] = {"from": target.name, "to": replacement.name}
-    return payload
+    why = _swap_reason(unavailable, constraints)
+    payload["swapped"] = {"from": target.name, "to": replacement.name, "why": why}
+    return _announce(payload, f"Later on, {target.name} becomes {replacement.name}: {why}.")
 
 
 def spare(
@@ -519,13 +542,18 @@ def compress(db: sqlite_utils.Database, user_id: int, minutes: float) -> dict[st
         sm.advance(row.state)
     persist.save(db, user_id, row.id, row.state)
     payload = step_payload(row, event="compressed")
+    after = row.state.remaining_minutes()
     payload["compressed"] = {
         "minutes": minutes,
         "before_minutes": before,
-        "after_minutes": row.state.remaining_minutes(),
+        "after_minutes": after,
         "changes": changes,
     }
-    return payload
+    what = "; ".join(changes) if changes else "nothing needed to change"
+    return _announce(
+        payload,
+        f"To fit {minutes:g} minutes (about {before:g} were left, now {after:g}): {what}.",
+    )
 
 
 # -- finishing ---------------------------------------------------------------------------

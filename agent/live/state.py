@@ -23,6 +23,11 @@ LOAD_STEP_UP = 0.05
 """In-session load changes: down 10% after a miss or "too heavy", up 5% when far too easy
 (the reference allows +2-10% per step; small up, larger down keeps the next set safe)."""
 
+MAX_TARGET_RIR = 5
+"""An easier target never asks to stop further than this from failure."""
+FREE_LOAD = frozenset({"bodyweight", "bands", "pullup_bar"})
+"""Equipment with no load to choose (easier comes from effort, not a lighter weight)."""
+
 RIR_FAR_ABOVE = 3
 """Reps in reserve this far above the target means the load was too light."""
 
@@ -216,10 +221,7 @@ def adapt_after_set(exercise: LiveExercise, reps: int | None, rir: float | None)
 def change_load(exercise: LiveExercise, direction: str, why: str) -> str:
     """Lower or raise the next set's load (bodyweight: the rep target moves instead)."""
     if exercise.load is None or exercise.load <= 0:
-        shift = -2 if direction == "down" else 2
-        exercise.rep_low = max(1, exercise.rep_low + shift)
-        exercise.rep_high = max(exercise.rep_low, exercise.rep_high + shift)
-        return f"{exercise.name}: target now {exercise.reps_label} ({why})"
+        return _change_effort(exercise, direction, why)
     factor = 1 - LOAD_STEP_DOWN if direction == "down" else 1 + LOAD_STEP_UP
     before = exercise.load
     new = round_load(before * factor, exercise.unit)
@@ -231,6 +233,36 @@ def change_load(exercise: LiveExercise, direction: str, why: str) -> str:
         new = round_load(before, exercise.unit) + step
     exercise.load = round(new, 2)
     return f"{exercise.name}: next set {new:g} {exercise.unit} instead of {before:g} ({why})"
+
+
+def _change_effort(exercise: LiveExercise, direction: str, why: str) -> str:
+    """Move the effort when the load is unknown.
+
+    Easier means more reps in reserve (a lighter weight or an easier set), never fewer
+    reps at the same effort, which would mean a heavier weight.
+    """
+    before = exercise.target_rir
+    if direction == "down" and before < MAX_TARGET_RIR:
+        exercise.target_rir = before + 1
+    elif direction == "up" and before > 0:
+        exercise.target_rir = before - 1
+    else:
+        # Already as far from (or close to) failure as a target goes: move the reps.
+        shift = -2 if direction == "down" else 2
+        exercise.rep_low = max(1, exercise.rep_low + shift)
+        exercise.rep_high = max(exercise.rep_low, exercise.rep_high + shift)
+        return f"{exercise.name}: target now {exercise.reps_label} ({why})"
+    loaded = any(e not in FREE_LOAD for e in exercise.equipment)
+    how = (
+        ("a lighter weight" if direction == "down" else "a heavier weight")
+        if loaded
+        else ("an easier pace" if direction == "down" else "a slower, harder tempo")
+    )
+    rir = exercise.target_rir
+    return (
+        f"{exercise.name}: next set with {how}, stopping with {rir} "
+        f"rep{'' if rir == 1 else 's'} in reserve ({why})"
+    )
 
 
 def settle(state: LiveState) -> None:

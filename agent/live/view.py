@@ -27,6 +27,10 @@ class LiveView(BaseModel):
     next_exercise: str | None = Field(default=None, description="What comes after it.")
     exercises_done: int = Field(default=0, description="Exercises finished or skipped.")
     exercises_total: int = Field(default=0, description="Exercises in the session.")
+    paused: bool = Field(
+        default=False,
+        description="Training is paused by a safety flag: no timer and no set buttons.",
+    )
 
 
 def live_view(state: LiveState) -> LiveView:

@@ -495,6 +495,35 @@ def _m008_trainers(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m010_profile_population(db: sqlite_utils.Database) -> None:
+    # Who the person is, for the planner's population rules (agent/planning/populations):
+    # a due date (the pregnancy week advances with the calendar), the birth date
+    # (postpartum), conditions, sport, a stated layoff and load caps. Temporary kits (a
+    # hotel stay) cover some days and then expire on their own.
+    db.executescript(
+        """
+        ALTER TABLE profiles ADD COLUMN due_date TEXT;
+        ALTER TABLE profiles ADD COLUMN birth_date TEXT;
+        ALTER TABLE profiles ADD COLUMN conditions TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE profiles ADD COLUMN sport TEXT;
+        ALTER TABLE profiles ADD COLUMN layoff_weeks INTEGER;
+        ALTER TABLE profiles ADD COLUMN back_since TEXT;
+        ALTER TABLE profiles ADD COLUMN load_caps TEXT NOT NULL DEFAULT '{}';
+        CREATE TABLE temporary_kits (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            place TEXT NOT NULL,
+            equipment TEXT NOT NULL,            -- JSON list of equipment vocabulary words
+            load_caps TEXT NOT NULL DEFAULT '{}',
+            starts_on TEXT NOT NULL,
+            ends_on TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_temporary_kits_user ON temporary_kits(user_id, ends_on);
+        """
+    )
+
+
 def _m005_note_ends_on(db: sqlite_utils.Database) -> None:
     # A time-bound note ("only 2 days this week", "holiday for two weeks") carries the last
     # day it applies; after it the note is no longer active (read as expired).
@@ -511,4 +540,5 @@ MIGRATIONS: list[Migration] = [
     Migration("007_wearables", _m007_wearables),
     Migration("008_trainers", _m008_trainers),
     Migration("009_history_aggregates", _m009_history_aggregates),
+    Migration("010_profile_population", _m010_profile_population),
 ]

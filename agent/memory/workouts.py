@@ -149,6 +149,8 @@ class LoggedSet:
     unit: str | None
     rpe: float | None
     rir: float | None
+    source: str = "live"
+    """live, or planned_target when no number was given (Enter / Done)."""
 
 
 def insert_set(
@@ -170,7 +172,7 @@ def insert_set(
         sets=[item],
         now=now,
         session_id=session_id,
-        source="live",
+        source=logged.source,
     )
     return ids[0]
 

@@ -12,15 +12,33 @@ from collections.abc import Iterable
 from typing import Literal
 
 from agent.planning.catalog import Catalog, Exercise, describe_tags, load_catalog
+from agent.planning.equipment import needing
 from agent.planning.minutes import MAX_MINUTES, MIN_MINUTES
 from agent.planning.models import History, Readiness, Session, SessionRequest
+from agent.planning.output import hard_sets
 from agent.planning.progression import fmt
 from agent.planning.rules import prescriptions
 from agent.planning.session import build_session
 
-SwapReason = Literal["dislike", "pain", "equipment", "other"]
+SwapReason = Literal["too_hard", "dislike", "pain", "equipment", "other"]
 
 _REASON_WORDS: dict[SwapReason, tuple[str, ...]] = {
+    # First: "too hard, it hurts my pride" is about difficulty, and a swap for it must go
+    # down the ladder, never sideways to a harder variant.
+    "too_hard": (
+        "too hard",
+        "too difficult",
+        "impossible",
+        "can't do",
+        "cannot do",
+        "cant do",
+        "can not do",
+        "struggle",
+        "too tough",
+        "too heavy",
+        "not strong enough",
+        "easier",
+    ),
     "pain": ("pain", "hurt", "ache", "sore", "injur", "twinge", "uncomfortable", "discomfort"),
     "dislike": ("dislike", "hate", "boring", "don't like", "do not like", "not a fan", "bored"),
     "equipment": ("taken", "busy", "occupied", "no ", "don't have", "do not have", "broken"),
@@ -83,6 +101,112 @@ def swap_equipment(
     return _rebuild(session, request, history, [f"Equipment today: {have}."])
 
 
+def equipment_unavailable(
+    session: Session, items: Iterable[str], history: History | None = None
+) -> Session:
+    """One or more items are unavailable today ("the bench is taken", "no cables here").
+
+    Only the exercises that need them are swapped, each for the closest exercise of the
+    same pattern and main muscle that the rest of today's kit allows, keeping its dose,
+    block and place; everything else is left exactly as it was (no rebuild, so nothing
+    else moves). The usual kit is not changed: this is today's plan only. ``history`` is
+    accepted for symmetry with the other adaptations; the swap keeps the planned dose.
+
+    Raises:
+        ValueError: An item is not an equipment vocabulary word.
+    """
+    del history  # the swap keeps the planned dose; loads for the new exercise are chosen fresh
+    cat = load_catalog()
+    gone = sorted(set(items) - {"bodyweight"})
+    unknown = [g for g in gone if g not in cat.vocabulary.equipment]
+    if unknown:
+        known = ", ".join(cat.vocabulary.equipment)
+        raise ValueError(f"unknown equipment {unknown}; use: {known}")
+    ids = [p.id for p in session.exercises]
+    affected = needing(ids, gone)
+    request = SessionRequest.model_validate(
+        {
+            **session.request.model_dump(),
+            "equipment": [e for e in session.request.equipment if e not in gone],
+            "exclude": [*session.request.exclude, *affected],
+        }
+    )
+    words = " and ".join(g.replace("_", " ") for g in gone)
+    if not affected:
+        return session.model_copy(
+            update={"request": request, "changes": [f"No {words} today: nothing here needs it."]}
+        )
+    changes = [f"No {words} today: only what needs it changes, the rest stays."]
+    taken = set(ids)
+    replaced: dict[str, Exercise | None] = {}
+    for old_id in affected:
+        options = substitutes(old_id, request, avoid=taken, limit=1)
+        new = options[0] if options else None
+        replaced[old_id] = new
+        old_name = cat.get(old_id).name
+        if new is None:
+            changes.append(f"Dropped {old_name}: nothing else for it without the {words}.")
+        else:
+            taken.add(new.id)
+            changes.append(f"{old_name} -> {new.name} (same movement, no {words} needed).")
+    exercises = []
+    for p in session.exercises:
+        if p.id not in replaced:
+            exercises.append(p)
+            continue
+        new = replaced[p.id]
+        if new is None:
+            continue
+        exercises.append(
+            p.model_copy(
+                update={
+                    "id": new.id,
+                    "name": new.name,
+                    "pattern": new.pattern,
+                    "equipment": list(new.equipment),
+                    "tags": list(new.tags),
+                    "cues": list(new.cues[:2]),
+                    "muscles": list(new.primary_muscles),
+                    "secondary_muscles": list(new.secondary_muscles),
+                    "per_side": new.unilateral,
+                    "load": None,
+                    "notes": [f"Instead of {p.name}: no {words} today."],
+                }
+            )
+        )
+    rename = {old: new.id for old, new in replaced.items() if new is not None}
+    blocks = [
+        b.model_copy(
+            update={
+                "exercise_ids": [
+                    rename.get(i, i) for i in b.exercise_ids if i not in replaced or i in rename
+                ]
+            }
+        )
+        for b in session.blocks
+    ]
+    blocks = [b for b in blocks if b.exercise_ids]
+    warmup = session.warmup.model_copy(
+        update={
+            "items": [
+                i
+                for i in session.warmup.items
+                if i.id is None or not set(cat.get(i.id).equipment) & set(gone)
+            ]
+        }
+    )
+    return session.model_copy(
+        update={
+            "exercises": exercises,
+            "blocks": blocks,
+            "warmup": warmup,
+            "hard_sets": hard_sets(exercises, prescriptions().secondary_set_weight),
+            "request": request,
+            "changes": changes,
+        }
+    )
+
+
 def substitutes(
     exercise_id: str,
     request: SessionRequest,
@@ -114,6 +238,36 @@ def substitutes(
     same_muscle = [e for e in pool if e.main_muscle == original.main_muscle]
     ranked = sorted(same_muscle or pool, key=lambda e: (-_similarity(original, e), e.id))
     return ranked[:limit]
+
+
+def easier_substitutes(
+    exercise_id: str, request: SessionRequest, *, avoid: Iterable[str] = ()
+) -> list[Exercise]:
+    """Easier replacements, never a harder variant.
+
+    The ladder's rungs below first, then same-pattern exercises of no higher level that
+    are not on its ladder above.
+    """
+    cat = load_catalog()
+    original = cat.get(exercise_id)
+    excluded = set(request.avoid_tags)
+    for area in request.constraints:
+        excluded.update(cat.vocabulary.constraint_tags[area])
+    skip = {exercise_id, *avoid, *request.exclude}
+    rungs = [
+        e
+        for e in cat.ladder(exercise_id, "down")
+        if e.id not in skip
+        and Catalog.available(e, request.equipment)
+        and Catalog.allowed(e, excluded)
+    ]
+    harder = {e.id for e in cat.ladder(exercise_id, "up")}
+    others = [
+        e
+        for e in substitutes(exercise_id, request, avoid=skip, limit=len(cat))
+        if e.id not in harder and e.level_rank <= original.level_rank
+    ]
+    return list(dict.fromkeys([*rungs, *others]))
 
 
 def _similarity(original: Exercise, other: Exercise) -> float:
@@ -149,14 +303,17 @@ def swap_exercise(
         names = ", ".join(p.name for p in session.exercises)
         raise KeyError(f"{exercise_id} is not in today's session (it has: {names})")
     in_session = [p.id for p in session.exercises]
-    options = substitutes(exercise_id, session.request, avoid=in_session, limit=1)
+    kind = classify_reason(reason)
+    if kind == "too_hard":
+        options = easier_substitutes(exercise_id, session.request, avoid=in_session)
+    else:
+        options = substitutes(exercise_id, session.request, avoid=in_session, limit=1)
     if not options:
         raise LookupError(
             f"nothing else of the same pattern fits today's equipment and constraints "
             f"to replace {current.name}"
         )
     new = options[0]
-    kind = classify_reason(reason)
     update: dict[str, object] = {
         "prefer": [new.id, *[p for p in session.request.prefer if p != exercise_id]],
         "exclude": [*session.request.exclude, exercise_id],
@@ -165,6 +322,7 @@ def swap_exercise(
         update["dislikes"] = [*session.request.dislikes, exercise_id]
     request = SessionRequest.model_validate({**session.request.model_dump(), **update})
     why = {
+        "too_hard": "it was too hard; this is an easier variant",
         "dislike": "you would rather not do it",
         "pain": "it does not feel right today; stop anything that causes pain",
         "equipment": "the equipment is not available",

@@ -31,6 +31,7 @@ Pattern = Literal[
     "core",
     "conditioning",
     "mobility",
+    "balance",
 ]
 Level = Literal["beginner", "intermediate", "advanced"]
 LEVELS: tuple[Level, ...] = ("beginner", "intermediate", "advanced")
@@ -45,6 +46,11 @@ SUBSET_BASE = 75.0
 SUBSET_SPAN = 20.0
 """When every word of a name appears in the query ("plank hold" -> plank), the score is
 ``SUBSET_BASE + SUBSET_SPAN * share of the query the name covers``."""
+
+POSITION_TAGS = frozenset({"supine", "prone", "fall_risk"})
+"""Tags that describe body position or balance demand rather than joint stress. They
+exclude exercises for some people (pregnancy, older adults) but do not make an exercise
+less preferred for everyone else, so the planner's tie-breaks ignore them."""
 
 SUGGEST_THRESHOLD = 60.0
 """Matches scoring at least this are offered as suggestions."""
@@ -95,6 +101,11 @@ class Exercise(BaseModel):
     def level_rank(self) -> int:
         """0 beginner, 1 intermediate, 2 advanced."""
         return LEVELS.index(self.level)
+
+    @property
+    def stress_tags(self) -> tuple[str, ...]:
+        """Joint-stress tags only (without body-position tags such as ``supine``)."""
+        return tuple(t for t in self.tags if t not in POSITION_TAGS)
 
     @property
     def is_bodyweight(self) -> bool:

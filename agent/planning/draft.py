@@ -23,6 +23,7 @@ from agent.planning.models import (
     LoadSuggestion,
     SessionRequest,
 )
+from agent.planning.populations import PopulationPlan
 from agent.planning.rules import (
     GoalParams,
     LevelParams,
@@ -77,6 +78,8 @@ class Context:
     """Session-level reasons collected while building."""
     deload_recommended: bool = False
     """Set when a lift's progression calls for a deload."""
+    population: PopulationPlan = field(default_factory=PopulationPlan)
+    """Rules for who the person is (pregnancy, age, conditions, sport)."""
 
 
 @dataclass(eq=False)
@@ -168,7 +171,7 @@ def static_score(exercise_id: str, order: tuple[str, ...]) -> tuple[int, int]:
     ex = load_catalog().get(exercise_id)
     best = min((order.index(e) for e in ex.equipment if e in order), default=len(order))
     equipment = (len(order) - best) * 2
-    return equipment, equipment + 3 * ex.prefer - 2 * len(ex.tags)
+    return equipment, equipment + 3 * ex.prefer - 2 * len(ex.stress_tags)
 
 
 def conditioning(ctx: Context, *, vigorous: bool) -> Exercise | None:
@@ -185,6 +188,18 @@ def conditioning(ctx: Context, *, vigorous: bool) -> Exercise | None:
     if not options:
         return None
     return max(options, key=lambda e: (equipment_score(e, ctx.rx) + 3 * e.prefer, e.id))
+
+
+POWER_DRILL = "chair_box_squat"
+"""Sit-to-stands done fast up and slow down: power for getting out of a chair."""
+
+
+def balance_drill(ctx: Context) -> Exercise | None:
+    """The balance drill for today: the hardest the person's level allows."""
+    pool = ctx.cat.candidates("balance", ctx.equipment, ctx.excluded, ctx.req.level_rank())
+    if not pool:
+        return None
+    return max(pool, key=lambda e: (e.level_rank, e.prefer, e.id))
 
 
 def mobility_moves(ctx: Context, dynamic: bool, muscles: Sequence[str]) -> list[Exercise]:
@@ -223,4 +238,6 @@ def _mobility_pool(
         for e in cat.candidates("mobility", equipment, excluded, 2)
         if (e.unit == "reps") == dynamic
     ]
-    return tuple(sorted(pool, key=lambda e: (len(e.tags), -static_score(e.id, order)[0], e.id)))
+    return tuple(
+        sorted(pool, key=lambda e: (len(e.stress_tags), -static_score(e.id, order)[0], e.id))
+    )

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agent.planning.catalog import LEVELS, Level, load_catalog
 from agent.planning.minutes import Minutes
+from agent.planning.populations import CONDITIONS, Facts, known_conditions
 
 Goal = Literal[
     "strength",
@@ -223,6 +224,29 @@ class SessionRequest(BaseModel):
         description="What the trainer says about the person's situation; the caller eases "
         "(injured, sick) or pauses (sick, holiday) the plan and records it here.",
     )
+    pregnancy_week: int | None = Field(
+        default=None, ge=1, le=44, description="Week of pregnancy today (from the due date)."
+    )
+    postpartum_weeks: int | None = Field(
+        default=None, ge=0, le=520, description="Weeks since giving birth."
+    )
+    conditions: list[str] = Field(
+        default_factory=list,
+        description="Health conditions that change training: " + ", ".join(CONDITIONS) + ".",
+    )
+    sport: Literal["running", "field"] | None = Field(
+        default=None, description="The person's sport, when strength work supports it."
+    )
+    layoff_weeks: int | None = Field(
+        default=None, ge=0, le=520, description="Weeks off training the person reported."
+    )
+    back_since: date | None = Field(
+        default=None, description="First day back after that layoff (for the rebuild)."
+    )
+    load_caps: dict[str, float] = Field(
+        default_factory=dict,
+        description="Heaviest load available per equipment word, in kg (e.g. dumbbells: 20).",
+    )
 
     @field_validator("equipment")
     @classmethod
@@ -237,6 +261,33 @@ class SessionRequest(BaseModel):
         if unknown:
             raise ValueError(f"unknown constraint area {unknown}; use: {', '.join(table)}")
         return sorted(set(value))
+
+    @field_validator("conditions")
+    @classmethod
+    def _conditions(cls, value: list[str]) -> list[str]:
+        return known_conditions(value)
+
+    @field_validator("load_caps")
+    @classmethod
+    def _caps(cls, value: dict[str, float]) -> dict[str, float]:
+        vocab = load_catalog().vocabulary.equipment
+        unknown = [k for k in value if k not in vocab]
+        if unknown:
+            raise ValueError(f"unknown equipment {unknown}; use: {', '.join(vocab)}")
+        if any(v <= 0 for v in value.values()):
+            raise ValueError("a load cap must be above 0 kg")
+        return dict(sorted(value.items()))
+
+    def facts(self) -> Facts:
+        """Who the person is, for the population rules."""
+        return Facts(
+            age=self.age,
+            pregnancy_week=self.pregnancy_week,
+            postpartum_weeks=self.postpartum_weeks,
+            conditions=tuple(self.conditions),
+            sport=self.sport,
+            goal=self.goal,
+        )
 
     @field_validator("avoid_tags")
     @classmethod

@@ -15,12 +15,14 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from agent.planning.catalog import describe_tags, load_catalog
+from agent.planning.catalog import Catalog, Exercise, describe_tags, load_catalog
 from agent.planning.draft import (
+    POWER_DRILL,
     Context,
     Draft,
     Extra,
     Item,
+    balance_drill,
     conditioning,
     is_free_load,
     mobility_moves,
@@ -224,19 +226,26 @@ def _warmup(ctx: Context, plan: Draft, exercises: list[Prescription]) -> Phase:
     )
     ramp = 1 if first is not None and plan.mode == "standard" else 0
     dyn = max(0, min(2, minutes - ramp - 1))
-    general = minutes - ramp - dyn
+    drills = _population_drills(ctx)
+    if drills:
+        # Balance and power replace the dynamic moves, a minute each, before anything else.
+        dyn = len(drills)
+        ramp = max(0, min(ramp, minutes - dyn))
+    general = max(0, minutes - ramp - dyn)
     easy = conditioning(ctx, vigorous=False)
-    items.append(
-        trusted(
-            PhaseItem,
-            id=easy.id if easy else None,
-            name=easy.name if easy else "Easy movement",
-            detail="Easy pace to get warm; breathe through your nose.",
-            minutes=float(general),
-            tags=list(easy.tags) if easy else [],
+    if general or not drills:
+        items.append(
+            trusted(
+                PhaseItem,
+                id=easy.id if easy else None,
+                name=easy.name if easy else "Easy movement",
+                detail="Easy pace to get warm; breathe through your nose.",
+                minutes=float(general),
+                tags=list(easy.tags) if easy else [],
+            )
         )
-    )
-    if dyn:
+    items.extend(drills)
+    if dyn and not drills:
         muscles = [m for p in exercises for m in p.muscles]
         moves = mobility_moves(ctx, dynamic=True, muscles=muscles)[: max(1, dyn)]
         share = dyn / len(moves) if moves else 0
@@ -266,6 +275,44 @@ def _warmup(ctx: Context, plan: Draft, exercises: list[Prescription]) -> Phase:
             )
         )
     return trusted(Phase, minutes=float(minutes), items=items)
+
+
+def _population_drills(ctx: Context) -> list[PhaseItem]:
+    """Balance and power drills the population rules ask for in every warm-up."""
+    out: list[PhaseItem] = []
+    wanted = ctx.population.warmup
+    if "balance" in wanted:
+        drill = balance_drill(ctx)
+        if drill is not None:
+            out.append(balance_item(drill))
+    if "power" in wanted:
+        chair = ctx.cat.get(POWER_DRILL)
+        if Catalog.allowed(chair, ctx.excluded):
+            out.append(
+                trusted(
+                    PhaseItem,
+                    id=chair.id,
+                    name=f"Power: {chair.name}",
+                    detail="2 x 5: stand up as fast as you safely can, sit down slowly over 3 s.",
+                    minutes=1.0,
+                    tags=list(chair.tags),
+                )
+            )
+    return out
+
+
+def balance_item(drill: Exercise) -> PhaseItem:
+    """A balance drill as a warm-up or flow step, one minute."""
+    hold = drill.seconds[1] if drill.seconds else 30
+    side = " per side" if drill.unilateral else ""
+    return trusted(
+        PhaseItem,
+        id=drill.id,
+        name=f"Balance: {drill.name}",
+        detail=f"2 x {hold} s{side}, a hand near a counter or wall.",
+        minutes=1.0,
+        tags=list(drill.tags),
+    )
 
 
 def _cooldown(ctx: Context, minutes: int, exercises: list[Prescription]) -> Phase:
@@ -299,7 +346,8 @@ def _cooldown(ctx: Context, minutes: int, exercises: list[Prescription]) -> Phas
     return trusted(Phase, minutes=float(minutes), items=items)
 
 
-def _hard_sets(exercises: list[Prescription], weight: float) -> dict[str, float]:
+def hard_sets(exercises: list[Prescription], weight: float) -> dict[str, float]:
+    """Hard sets per muscle; secondary muscles count ``weight`` of a set."""
     totals: dict[str, float] = {}
     for p in exercises:
         if not p.hard:
@@ -368,7 +416,7 @@ def assemble(
         blocks=blocks,
         warmup=warmup,
         cooldown=cooldown,
-        hard_sets=_hard_sets(exercises, rx.secondary_set_weight),
+        hard_sets=hard_sets(exercises, rx.secondary_set_weight),
         aerobic_minutes=moderate,
         vigorous_minutes=vigorous,
         deload_recommended=ctx.deload_recommended,

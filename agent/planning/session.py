@@ -18,12 +18,13 @@ Pure and deterministic: no clock, no database, no randomness.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from functools import lru_cache
-from typing import Literal
 
-from agent.planning import assessed
+from agent.planning import assessed, difficulty, populations
 from agent.planning.catalog import Catalog, Exercise, load_catalog
+from agent.planning.difficulty import Direction
 from agent.planning.draft import (
     Context,
     Draft,
@@ -31,11 +32,13 @@ from agent.planning.draft import (
     Item,
     Mods,
     Unit,
+    balance_drill,
     conditioning,
     is_free_load,
     mobility_moves,
     static_score,
 )
+from agent.planning.equipment import cap_for, harder_variants
 from agent.planning.fitting import fit, plan_seconds, unit_seconds
 from agent.planning.models import (
     Band,
@@ -45,6 +48,7 @@ from agent.planning.models import (
     SessionRequest,
 )
 from agent.planning.output import assemble
+from agent.planning.populations import PopulationPlan
 from agent.planning.progression import (
     fmt,
     load_step,
@@ -61,8 +65,6 @@ from agent.planning.rules import (
 )
 
 _FULL_VARIANTS = ("full_a", "full_b", "full_c")
-EASIER_SET_FACTOR = 0.8
-"""Each step easier keeps this share of the sets (besides one more rep in reserve)."""
 _HISTORY_WINDOW_DAYS = 42
 
 
@@ -72,10 +74,10 @@ def _template_name(req: SessionRequest) -> str:
     return req.focus
 
 
-def _excluded_tags(req: SessionRequest, cat: Catalog) -> frozenset[str]:
+def _excluded_tags(req: SessionRequest, cat: Catalog, pop: PopulationPlan) -> frozenset[str]:
     table = cat.vocabulary.constraint_tags
-    tags = set(req.avoid_tags)
-    for area in req.constraints:
+    tags = set(req.avoid_tags) | pop.exclude_tags
+    for area in (*req.constraints, *pop.protect):
         tags.update(table[area])
     return frozenset(tags)
 
@@ -114,21 +116,28 @@ def _last_done(req: SessionRequest, history: History) -> dict[str, date]:
 def _context(req: SessionRequest, history: History, cat: Catalog) -> Context:
     rx = prescriptions()
     goal = rx.goals[req.goal]
+    pop = populations.plan_for(req.facts())
     ready = readiness_band(req.readiness)
     last = history.last_done(req.today) if req.today is not None else None
     gap = gap_adjustment(
         None if last is None or req.today is None else (req.today - last).days, req.age
     )
+    gap = _stated_layoff(req, gap)
     mods, reasons = _modifiers(req, ready, gap, rx)
+    if pop.no_finisher:
+        mods = replace(mods, finisher=False)
+    params = goal.levels[req.level]
+    if pop.prescription is not None:
+        params = pop.prescription[req.level]
     ctx = Context(
         req=req,
         cat=cat,
         rx=rx,
         goal=goal,
-        params=goal.levels[req.level],
+        params=params,
         history=history,
         equipment=frozenset(req.equipment),
-        excluded=_excluded_tags(req, cat),
+        excluded=_excluded_tags(req, cat, pop),
         recent=_recent_muscles(req, history, cat),
         last_done=_last_done(req, history),
         mods=mods,
@@ -143,7 +152,50 @@ def _context(req: SessionRequest, history: History, cat: Catalog) -> Context:
     ctx.reasons.extend(reasons)
     if req.today is not None:
         ctx.reasons.extend(endurance_reasons(history, req.today, rx.recovery_hours))
+    ctx.population = pop
+    ctx.reasons.extend(pop.notes)
+    ctx.reasons.extend(pop.stop_signs)
     return ctx
+
+
+def _stated_layoff(req: SessionRequest, logged: GapResult) -> GapResult:
+    """A layoff the person reported ("six weeks off ill"), rebuilt since ``back_since``.
+
+    The gap table row for the weeks off cuts sets and loads [reference section 3]; each
+    day back rebuilds a share of it. The stricter of this and the logged gap wins.
+    """
+    if not req.layoff_weeks:
+        return logged
+    stated = gap_adjustment(7 * req.layoff_weeks, req.age)
+    days_back = 0
+    if req.back_since is not None and req.today is not None:
+        days_back = max(0, (req.today - req.back_since).days)
+    built = populations.rebuild_after_layoff(
+        stated.set_factor, stated.load_factor, stated.rir_add, stated.rebuild_weeks, days_back
+    )
+    if built.set_factor >= logged.set_factor and built.load_factor >= logged.load_factor:
+        return logged
+    weeks = req.layoff_weeks
+    reason = (
+        f"Back after {weeks} week{'' if weeks == 1 else 's'} off: about "
+        f"{round(100 * built.set_factor)}% of the usual sets and loads "
+        f"{round(100 * (1 - built.load_factor))}% lighter"
+        + (f", with {built.rir_add} more reps in reserve" if built.rir_add else "")
+        + (
+            f", building back over about {stated.rebuild_weeks} weeks."
+            if stated.rebuild_weeks
+            else "."
+        )
+    )
+    return stated.model_copy(
+        update={
+            "id": "layoff",
+            "set_factor": min(built.set_factor, logged.set_factor),
+            "load_factor": min(built.load_factor, logged.load_factor),
+            "rir_add": max(built.rir_add, logged.rir_add),
+            "reason": reason,
+        }
+    )
 
 
 def _modifiers(
@@ -178,7 +230,10 @@ def _modifiers(
         set_factor=set_factor,
         load_factor=load_factor,
         rir_add=rir_add,
-        extra_sets=ready.extra_sets if gap.id == "resume" and not req.deload else 0,
+        # The gap's cut multiplies the session the day would otherwise give (its extra set
+        # included), so a return never ends up with more exercises, and more sets, than
+        # the same day without the break.
+        extra_sets=0 if req.deload else ready.extra_sets,
         finisher=ready.finisher and gap.id == "resume" and not req.deload,
     )
     return mods, reasons
@@ -404,6 +459,11 @@ def _dose(ctx: Context, ex: Exercise, slot: Slot, tier: str, role: Role) -> Item
         rest = min(60, max(30, params.rest_accessory))
     if role in {"main", "secondary"} and is_free_load(ex):
         lo, hi = max(lo, 6), max(hi, 12)
+    pop = ctx.population
+    lo = max(lo, pop.min_reps)
+    hi = max(hi, lo)
+    if rir is not None:
+        rir = max(rir, pop.min_rir)
     seconds: int | None = None
     low: int | None = lo
     high: int | None = hi
@@ -526,7 +586,39 @@ def _progress(ctx: Context, item: Item, used: set[str]) -> None:
     elif item.seconds is not None and rec.rep_high != rep_range[1]:
         item.seconds = rec.target_reps or item.seconds
     if rec.load is not None:
+        cap = cap_for(item.ex, ctx.req.load_caps, ctx.req.units)
+        if cap is not None and rec.load > cap and _harder_under_cap(ctx, item, used, cap):
+            return
         item.load = _load(ctx, item, rec.load, rec.last_load, rec.last_reps, rec.target_reps)
+
+
+def _harder_under_cap(ctx: Context, item: Item, used: set[str], cap: float) -> bool:
+    """Keep the work hard when progression wants more than the heaviest load available.
+
+    The ladder's next rung, else a same-kit variant (one leg or arm at a time), when one
+    fits today; its load is then chosen fresh.
+    """
+    options = [
+        *ctx.cat.ladder(item.ex.id, "up"),
+        *(ctx.cat.get(i) for i in harder_variants(item.ex.id)),
+    ]
+    for rung in options:
+        if (
+            rung.id in used
+            or rung.id in ctx.req.exclude
+            or rung.level_rank > min(2, ctx.level + 1)
+            or not Catalog.available(rung, ctx.equipment)
+            or not Catalog.allowed(rung, ctx.excluded)
+        ):
+            continue
+        old = item.ex.name
+        _swap_item(ctx, item, rung)
+        item.notes.append(
+            f"{old} has outgrown the heaviest {fmt(cap)} {ctx.req.units} here: "
+            f"{rung.name} keeps it hard."
+        )
+        return True
+    return False
 
 
 def _range(item: Item) -> tuple[int, int] | None:
@@ -554,6 +646,17 @@ def _load(
             f"{fmt(value)} -> {fmt(reduced)} {unit}."
         )
         value = reduced
+    cap = cap_for(item.ex, ctx.req.load_caps, unit)
+    if cap is not None and value > cap:
+        # The heaviest available load, with reps and a slow lowering to keep it hard.
+        value = cap
+        top = item.high
+        target = item.high
+        item.notes.append(
+            f"Capped at {fmt(cap)} {unit}, the heaviest available: "
+            + (f"go for {top}+ reps " if top else "")
+            + "with a slow 3-second lowering to keep it hard."
+        )
     text = f"{fmt(value)} {unit}"
     if last is not None and last_reps:
         text += f" (last time {fmt(last)} {unit} x {', '.join(str(r) for r in last_reps)})"
@@ -575,57 +678,37 @@ def _difficulty(ctx: Context, items: list[Item], used: set[str]) -> None:
     steps = ctx.req.difficulty
     if steps == 0:
         return
-    direction: Literal["up", "down"] = "up" if steps > 0 else "down"
-    word = "Harder" if steps > 0 else "Easier"
-    level = ctx.req.level_rank()
+    direction: Direction = "harder" if steps > 0 else "easier"
+    max_level = min(2, ctx.req.level_rank() + 1)
     for item in items:
         if item.role == "light":
             continue
-        moved = 0
-        if item.role in {"main", "secondary"}:
-            for rung in ctx.cat.ladder(item.ex.id, direction):
-                if moved == abs(steps):
-                    break
-                if (
-                    rung.id in used
-                    or rung.id in ctx.req.exclude
-                    or rung.level_rank > level + 1
-                    or not Catalog.available(rung, ctx.equipment)
-                    or not Catalog.allowed(rung, ctx.excluded)
-                ):
-                    continue
-                old = item.ex.name
-                used.discard(item.ex.id)
-                _swap_item(ctx, item, rung)
-                used.add(rung.id)
-                moved += 1
-                item.notes.append(f"{word}: {old} -> {rung.name}.")
-                ctx.reasons.append(f"{word}: {old} -> {rung.name} (one ladder step).")
-        left = abs(steps) - moved
-        if left <= 0:
-            continue
-        _effort_steps(item, steps > 0, left)
-
-
-def _rir_words(rir: int) -> str:
-    return f"{rir} rep{'' if rir == 1 else 's'} in reserve"
-
-
-def _effort_steps(item: Item, harder: bool, count: int) -> None:
-    if item.rir is not None:
-        floor = 0 if item.role == "isolation" else 1
-        before = item.rir
-        item.rir = max(floor, item.rir - count) if harder else min(5, item.rir + count)
-        if item.rir != before:
-            item.notes.append(
-                f"{'Harder' if harder else 'Easier'}: finish with {_rir_words(item.rir)} "
-                f"instead of {before}."
-            )
-    if harder:
-        item.max_sets += 1
-        item.sets = min(item.max_sets, item.sets + 1)
-    else:
-        item.factor *= EASIER_SET_FACTOR**count
+        change = difficulty.step(
+            ctx.cat,
+            item.ex.id,
+            direction,
+            count=abs(steps),
+            rir=item.rir,
+            equipment=ctx.equipment,
+            excluded=ctx.excluded,
+            max_level=max_level,
+            blocked=(used - {item.ex.id}) | set(ctx.req.exclude),
+            rir_floor=max(ctx.population.min_rir, 0 if item.role == "isolation" else 1),
+            use_ladder=item.role in {"main", "secondary"},
+        )
+        if change.exercise.id != item.ex.id:
+            used.discard(item.ex.id)
+            _swap_item(ctx, item, change.exercise)
+            used.add(change.exercise.id)
+            ctx.reasons.extend(n for n in change.notes if "ladder step" in n)
+        item.notes.extend(change.notes)
+        item.rir = change.rir
+        item.factor *= change.set_factor
+        if change.extra_sets:
+            item.max_sets += change.extra_sets
+            item.sets = min(item.max_sets, item.sets + change.extra_sets)
+        if item.rir is not None:
+            item.rir = max(item.rir, ctx.population.min_rir)
 
 
 def _flow_items(ctx: Context, count: int, rounds: int) -> list[Item]:
@@ -633,7 +716,11 @@ def _flow_items(ctx: Context, count: int, rounds: int) -> list[Item]:
     moves = mobility_moves(ctx, dynamic=True, muscles=()) + mobility_moves(
         ctx, dynamic=False, muscles=()
     )
-    chosen = sorted(moves, key=lambda e: (len(e.tags), e.id))[:count]
+    chosen = sorted(moves, key=lambda e: (len(e.stress_tags), e.id))[:count]
+    drill = balance_drill(ctx) if "balance" in ctx.population.warmup else None
+    if drill is not None:
+        # Older adults keep their balance work even on an easy day.
+        chosen = [drill, *chosen[: max(0, count - 1)]]
     items: list[Item] = []
     for ex in chosen:
         item = Item(

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import sqlite_utils
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
@@ -224,9 +224,15 @@ class LogSetsResponse(BaseModel):
 # -- helpers -----------------------------------------------------------------------------
 
 
-def _session_out(record: workouts.WorkoutRecord | None) -> SessionOut | None:
+def _session_out(
+    record: workouts.WorkoutRecord | None, *, plan_locked: bool = False
+) -> SessionOut | None:
+    """A stored session for clients; a live one shows as paused while safety holds it."""
     if record is None:
         return None
+    view = live_view(record.live) if record.live is not None else None
+    if view is not None and record.live is not None and record.status == "in_progress":
+        view.paused = record.live.locked or plan_locked
     return SessionOut(
         id=record.id,
         status=record.status,
@@ -236,18 +242,20 @@ def _session_out(record: workouts.WorkoutRecord | None) -> SessionOut | None:
         plan=record.plan,
         state=record.state,
         sets_logged=record.sets_logged,
-        live=live_view(record.live) if record.live is not None else None,
+        live=view,
     )
 
 
 def live_session(db: sqlite_utils.Database, user_id: int) -> SessionOut | None:
     """The user's session in progress, if any."""
-    return _session_out(workouts.live_record(db, user_id))
+    return _session_out(workouts.live_record(db, user_id), plan_locked=is_plan_locked(db, user_id))
 
 
 def today_session(db: sqlite_utils.Database, user_id: int, now: datetime) -> SessionOut | None:
     """Today's coach-planned session (planned, in progress or done), newest first."""
-    return _session_out(workouts.today_record(db, user_id, now.date()))
+    return _session_out(
+        workouts.today_record(db, user_id, now.date()), plan_locked=is_plan_locked(db, user_id)
+    )
 
 
 def _conversation(who: Caller, wanted: int | None) -> int:
@@ -470,6 +478,76 @@ def _log_live(who: Caller, body: LogSetsRequest) -> list[int]:
                 raise HTTPException(status_code=409, detail=str(exc)) from exc
             ids.append(workouts.latest_set_id(who.db, who.user_id))
     return ids
+
+
+class StepRequest(BaseModel):
+    """A button on the workout card, done by the server so the page shows the true state."""
+
+    action: Literal["skip_rest", "done", "too_heavy", "too_easy"] = Field(
+        description="skip_rest ends the rest; done logs the set at its planned target (marked "
+        "as such) or ends the warm-up; too_heavy / too_easy move the next set's load."
+    )
+
+
+class StepResponse(BaseModel):
+    """What the live session did and where it stands now."""
+
+    message: str = Field(description="What the coach says about it.")
+    session: SessionOut = Field(description="The session after the action.")
+
+
+@router.post(
+    "/sessions/{session_id}/step",
+    response_model=StepResponse,
+    responses={
+        **_AUTH_RESPONSES,
+        404: {"description": "No such session of yours."},
+        409: {"description": "The session is not live, or training is paused by safety."},
+    },
+)
+def step(session_id: int, body: StepRequest, who: CallerDep) -> StepResponse:
+    """Skip rest, Done, Too heavy or Too easy on the live workout, done by the server.
+
+    The page renders the returned state, so the server and the page never disagree: a
+    skipped rest is skipped on the server too, and the next Done logs the set. While a
+    safety flag stands nothing moves: the answer is 409 and the session shows as paused.
+    """
+    with transaction(who.db):
+        record = workouts.record_by_id(who.db, who.user_id, session_id)
+        if record is None:
+            raise HTTPException(status_code=404, detail="no such session")
+        if record.status != "in_progress" or record.live is None:
+            raise HTTPException(status_code=409, detail="this session is not live")
+        if is_plan_locked(who.db, who.user_id):
+            live.pause_for_safety(who.db, who.user_id)
+            raise HTTPException(
+                status_code=409, detail="training is paused until the safety question is resolved"
+            )
+        try:
+            payload = _step(who, body.action, record.live.phase.value)
+        except SessionError as exc:
+            raise HTTPException(status_code=409, detail=str(exc)) from exc
+        after = _session_out(workouts.record_by_id(who.db, who.user_id, session_id))
+    if after is None:
+        raise HTTPException(status_code=404, detail="no such session")
+    return StepResponse(message=str(payload.get("message") or ""), session=after)
+
+
+def _step(who: Caller, action: str, phase: str) -> dict[str, Any]:
+    """Run one workout-card action against the live session."""
+    now = who.now()
+    if action in {"too_heavy", "too_easy"}:
+        direction = "down" if action == "too_heavy" else "up"
+        why = "you said it was too heavy" if action == "too_heavy" else "you said it was too easy"
+        return live.adjust(who.db, who.user_id, direction, why)
+    if action == "skip_rest":
+        if phase in {"rest", "warmup"}:
+            return live.advance(who.db, who.user_id, now)
+        return live.current(who.db, who.user_id)
+    # Done: during a rest the person is done with the next set, so the rest ends first.
+    if phase == "rest":
+        live.advance(who.db, who.user_id, now)
+    return live.advance(who.db, who.user_id, now)
 
 
 def _exercise_name(exercise_id: str) -> str:

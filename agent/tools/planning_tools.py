@@ -6,6 +6,7 @@ reads the profile and history, the pure planner decides, and today's plan is sto
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -106,6 +107,67 @@ def swap_equipment(ctx: ToolContext, args: SwapEquipmentArgs) -> PlanResult:
     return _result(plan.swap_equipment(_scope(ctx), args.equipment))
 
 
+class UnavailableArgs(BaseModel):
+    """Equipment that is unavailable right now (taken, broken, not in this gym)."""
+
+    items: list[str] = Field(
+        min_length=1, description="What is unavailable, e.g. ['bench'] or ['cable machine']."
+    )
+
+
+def equipment_unavailable(ctx: ToolContext, args: UnavailableArgs) -> PlanResult:
+    """Something is unavailable today ("the bench is taken", "no cables in this gym").
+
+    Swaps only the exercises that need it and keeps the rest of the session and the kit.
+    The usual equipment is not changed.
+    """
+    return _result(plan.equipment_unavailable(_scope(ctx), args.items))
+
+
+class TemporaryPlaceArgs(BaseModel):
+    """A place the person trains at for some days only (a hotel, a trip)."""
+
+    place: str = Field(description="What they called it, e.g. 'the hotel gym'.")
+    days: int = Field(default=1, ge=1, le=60, description="How many days, from today.")
+    equipment: list[str] | None = Field(
+        default=None,
+        description="Equipment there if they said; omitted = what such a place usually has.",
+    )
+    max_dumbbell_kg: float | None = Field(
+        default=None, gt=0, le=100, description="Heaviest dumbbell there, in kg, if said."
+    )
+
+
+class TemporaryPlaceResult(BaseModel):
+    """The temporary kit saved and today's plan with it."""
+
+    place: str = Field(description="The place.")
+    equipment: list[str] = Field(description="Equipment there.")
+    load_caps: dict[str, float] = Field(description="Heaviest kg per item there.")
+    starts_on: date = Field(description="First day.")
+    ends_on: date = Field(description="Last day; the usual kit comes back after it.")
+    plan: PlanResult = Field(description="Today's session with that kit.")
+
+
+def temporary_place(ctx: ToolContext, args: TemporaryPlaceArgs) -> TemporaryPlaceResult:
+    """Train somewhere else for some days ("at a hotel till Friday, it has a small gym").
+
+    Saves a kit for those days only (it expires by itself) and plans today with it. The
+    usual equipment in the profile is not changed.
+    """
+    done = plan.temporary_place(
+        _scope(ctx), args.place, args.days, args.equipment, args.max_dumbbell_kg
+    )
+    return TemporaryPlaceResult(
+        place=done.kit.place,
+        equipment=done.kit.equipment,
+        load_caps=done.kit.load_caps,
+        starts_on=done.kit.starts_on,
+        ends_on=done.kit.ends_on,
+        plan=_result(done.stored),
+    )
+
+
 class SwapExerciseArgs(BaseModel):
     """The exercise to replace and why."""
 
@@ -163,6 +225,8 @@ def tools() -> list[Tool]:
         Tool.from_function(plan_today, plan_changing=True),
         Tool.from_function(shorten_session, plan_changing=True),
         Tool.from_function(swap_equipment, plan_changing=True),
+        Tool.from_function(equipment_unavailable, plan_changing=True),
+        Tool.from_function(temporary_place, plan_changing=True),
         Tool.from_function(swap_exercise, plan_changing=True),
         Tool.from_function(adjust_difficulty, plan_changing=True),
         Tool.from_function(weekly_program, plan_changing=True),

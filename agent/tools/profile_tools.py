@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date, timedelta
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from agent.errors import ToolRetry
 from agent.memory import intake, store
+from agent.memory import situation as situation_store
+from agent.planning import populations
 from agent.planning.minutes import Minutes
 from agent.tools.context import ToolContext
 from agent.tools.registry import Tool
@@ -24,6 +27,9 @@ class ProfileResult(BaseModel):
     missing: list[str] = Field(description="Intake fields not known yet, in asking order.")
     ask_next: list[str] = Field(description="The one or two fields to ask about next.")
     constraints: list[str] = Field(description="Joint areas currently being protected.")
+    situation: situation_store.Situation = Field(
+        description="Pregnancy due date, recent birth, conditions, sport, layoff, load caps."
+    )
 
 
 def _result(ctx: ToolContext) -> ProfileResult:
@@ -33,6 +39,7 @@ def _result(ctx: ToolContext) -> ProfileResult:
         missing=missing,
         ask_next=missing[: intake.QUESTIONS_PER_TURN],
         constraints=store.active_constraint_areas(ctx.db, ctx.user_id),
+        situation=situation_store.get_situation(ctx.db, ctx.user_id),
     )
 
 
@@ -64,12 +71,77 @@ class UpdateProfileArgs(BaseModel):
     no_barriers: bool | None = Field(
         default=None, description="True when the person says nothing usually gets in the way."
     )
+    age: int | None = Field(default=None, ge=10, le=110, description="Age in years, if said.")
+    pregnancy_week: int | None = Field(
+        default=None, ge=1, le=42, description="Weeks pregnant, when the person says so."
+    )
+    due_date: date | None = Field(default=None, description="Pregnancy due date, if said.")
+    weeks_since_birth: int | None = Field(
+        default=None, ge=0, le=104, description="Weeks since giving birth, when said."
+    )
+    conditions: list[str] | None = Field(
+        default=None,
+        description="Conditions the person states: " + ", ".join(populations.CONDITIONS),
+    )
+    sport: Literal["running", "field"] | None = Field(
+        default=None, description="running, or field for team field sports."
+    )
+    weeks_off: int | None = Field(
+        default=None, ge=1, le=520, description="Weeks off training they are coming back from."
+    )
+    max_dumbbell_kg: float | None = Field(
+        default=None, gt=0, le=100, description="Heaviest dumbbell they have, in kg."
+    )
 
 
 def update_profile(ctx: ToolContext, args: UpdateProfileArgs) -> ProfileResult:
-    """Save intake answers or changes the person mentions (goal, level, equipment, schedule)."""
-    intake.update_profile(ctx.db, ctx.user_id, args.model_dump(exclude_none=True), ctx.now)
+    """Save what the person states about themselves: intake answers and changes.
+
+    Goal, level, equipment, schedule, and also age, a pregnancy (week or due date), a
+    recent birth, conditions, a sport, weeks off training and the heaviest dumbbell.
+    Never from a passing remark: only what they say is true of them.
+    """
+    today = ctx.now.date()
+    who = args.model_dump(include=_SITUATION_ARGS, exclude_none=True)
+    changes: dict[str, Any] = {}
+    if "pregnancy_week" in who:
+        changes["due_date"] = populations.due_date_for_week(who["pregnancy_week"], today)
+    if "due_date" in who:
+        changes["due_date"] = who["due_date"]
+    if "weeks_since_birth" in who:
+        changes["birth_date"] = today - timedelta(weeks=who["weeks_since_birth"])
+    if "conditions" in who:
+        try:
+            changes["conditions"] = populations.known_conditions(who["conditions"])
+        except ValueError as exc:
+            raise ToolRetry(str(exc)) from exc
+    if "sport" in who:
+        changes["sport"] = who["sport"]
+    if "weeks_off" in who:
+        changes["layoff_weeks"] = who["weeks_off"]
+        changes["back_since"] = today
+    if "max_dumbbell_kg" in who:
+        caps = dict(situation_store.get_situation(ctx.db, ctx.user_id).load_caps)
+        caps["dumbbells"] = who["max_dumbbell_kg"]
+        changes["load_caps"] = caps
+    if changes:
+        situation_store.update_situation(ctx.db, ctx.user_id, changes, ctx.now)
+    profile_changes = args.model_dump(exclude=_SITUATION_ARGS, exclude_none=True)
+    if profile_changes:
+        intake.update_profile(ctx.db, ctx.user_id, profile_changes, ctx.now)
     return _result(ctx)
+
+
+_SITUATION_ARGS = {
+    "pregnancy_week",
+    "due_date",
+    "weeks_since_birth",
+    "conditions",
+    "sport",
+    "weeks_off",
+    "max_dumbbell_kg",
+}
+"""Arguments stored as the person's situation (agent.memory.situation), not the profile."""
 
 
 class EquipmentArgs(BaseModel):

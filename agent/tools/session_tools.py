@@ -69,8 +69,9 @@ def current_step(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
 def next_step(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
     """The person finished the current step ("done", "next", "ready").
 
-    Ends a warm-up or rest, counts a set as done at its target, or after the cool-down
-    finishes the session. Returns the next step.
+    Ends a warm-up or rest, logs a set with no number as its planned target (marked as
+    such, so the person can correct it), or after the cool-down finishes the session.
+    Returns the next step.
     """
     return _run(session.advance, ctx.db, ctx.user_id, ctx.now)
 

@@ -123,6 +123,16 @@ function showSession(session) {
   $("live-cues").replaceChildren(...live.cues.map((c) => el("li", c)));
   $("live-next").textContent = live.next_exercise ? "Next: " + live.next_exercise : "";
   $("log-load").placeholder = live.unit || "kg";
+  // Paused by a safety flag: no timer, no set buttons, only the chat.
+  $("live-paused").hidden = !live.paused;
+  $("log-form").hidden = live.paused;
+  $("live-buttons").hidden = live.paused;
+  if (live.paused) {
+    stopRest();
+    $("live-phase").textContent = "Training paused";
+    $("live-set").textContent = "";
+    return;
+  }
   if (live.phase === "rest" && live.rest_s) {
     startRest(session.id + ":" + session.sets_logged, live.rest_s);
   } else {
@@ -157,6 +167,23 @@ function stopRest() {
   if (restTimer) clearInterval(restTimer);
   restTimer = null;
   $("rest").hidden = true;
+}
+
+// Workout-card buttons are server actions: the page shows what the server says after
+// each one, so a skipped rest is skipped on the server and the next Done logs the set.
+async function stepAction(action) {
+  $("live-error").textContent = "";
+  if (!currentSession) return;
+  try {
+    const answer = await api("POST", "/v1/sessions/" + currentSession.id + "/step", { action });
+    if (answer.message) addMessage("assistant", answer.message);
+    showSession(answer.session);
+    if (action === "done") refreshProgress();
+  } catch (error) {
+    $("live-error").textContent = error.message;
+    if (error.status === 401) signOut();
+    try { showSession((await api("GET", "/v1/plan/today")).session); } catch (_) { /* keep */ }
+  }
 }
 
 // --- chat ----------------------------------------------------------------------------
@@ -353,7 +380,10 @@ document.addEventListener("DOMContentLoaded", () => {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); $("chat-form").requestSubmit(); }
   });
   $("start-session").addEventListener("click", () => send("let's go"));
-  $("rest-skip").addEventListener("click", () => { stopRest(); });
+  $("rest-skip").addEventListener("click", () => stepAction("skip_rest"));
+  for (const button of document.querySelectorAll("[data-action]")) {
+    button.addEventListener("click", () => stepAction(button.dataset.action));
+  }
   for (const button of document.querySelectorAll("[data-say]")) {
     button.addEventListener("click", () => send(button.dataset.say));
   }
