@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import sqlite_utils
 
@@ -17,6 +20,41 @@ BUSY_TIMEOUT_MS = 15_000
 
 Generous because a turn holds the lock for milliseconds and many processes may share
 one file; a person waiting a second is better than a lost message."""
+
+BUSY_BOUND_S = 120.0
+"""How long, in all, a writer keeps retrying a busy database before reporting it.
+
+SQLite's own busy handler waits ``BUSY_TIMEOUT_MS`` per attempt; past it (or when SQLite
+reports busy without waiting, as it does for some WAL lock states) we back off and try
+again until this bound, so a burst of writers from many processes queues instead of
+losing a line."""
+
+_T = TypeVar("_T")
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def retry_busy(action: Callable[[], _T], *, bound_s: float | None = None) -> _T:
+    """Run ``action``, retrying with jittered exponential backoff while the file is busy.
+
+    Raises:
+        sqlite3.OperationalError: Still busy after ``bound_s`` seconds (``BUSY_BOUND_S``),
+            or any other operational error at once.
+    """
+    deadline = time.monotonic() + (BUSY_BOUND_S if bound_s is None else bound_s)
+    pause = 0.02
+    while True:
+        try:
+            return action()
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() >= deadline:
+                raise
+        # Jitter so writers that collided do not collide again in step.
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())) * random.uniform(0.5, 1.5))
+        pause = min(pause * 2, 1.0)
 
 
 def connect(path: str = ":memory:") -> sqlite_utils.Database:
@@ -36,7 +74,9 @@ def connect(path: str = ":memory:") -> sqlite_utils.Database:
         db = sqlite_utils.Database(conn)
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if path != ":memory:":
-            conn.execute("PRAGMA journal_mode=WAL")
+            # Switching to WAL needs a moment of exclusive access; another process busy
+            # writing is a reason to wait, never to exit at start-up.
+            retry_busy(lambda: conn.execute("PRAGMA journal_mode=WAL"))
             conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         migrate(db)
@@ -51,7 +91,11 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     Returns:
         The names of the migrations applied by this call.
     """
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    retry_busy(
+        lambda: db.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+        )
+    )
     applied: list[str] = []
     for migration in MIGRATIONS:
         with transaction(db):
@@ -76,17 +120,18 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """One write transaction; nested use becomes a savepoint inside the outer one.
 
     ``BEGIN IMMEDIATE`` takes the write lock up front, so concurrent writers queue on the
-    busy timeout instead of failing later when a read lock cannot be upgraded.
+    busy timeout (retried with backoff up to ``BUSY_BOUND_S``) instead of failing later
+    when a read lock cannot be upgraded. Keep the body short: never call a model inside.
 
     Raises:
-        StorageError: The database stayed locked past the busy timeout, or failed.
+        StorageError: The database stayed locked past ``BUSY_BOUND_S``, or failed.
     """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
     try:
-        db.conn.execute("BEGIN IMMEDIATE")
+        retry_busy(lambda: db.conn.execute("BEGIN IMMEDIATE"))
     except sqlite3.OperationalError as exc:
         raise StorageError(f"the database is busy, try again in a moment ({exc})") from exc
     try:

@@ -22,7 +22,14 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from agent.coaching import session as live
-from agent.errors import CoachError, ModelError, SessionError, StorageError, UserInputError
+from agent.errors import (
+    CoachError,
+    MessageNotSaved,
+    ModelError,
+    SessionError,
+    StorageError,
+    UserInputError,
+)
 from agent.live.view import LiveView, in_play, live_view
 from agent.loop import MAX_MESSAGE_CHARS, Coach
 from agent.memory import history, portability, store, workouts
@@ -324,9 +331,11 @@ def chat(
             return JSONResponse(
                 status_code=503,
                 content={
-                    "error": f"the coach is unavailable right now ({exc}); your message was "
+                    "error": str(exc)
+                    if isinstance(exc, MessageNotSaved)
+                    else f"the coach is unavailable right now ({exc}); your message was "
                     "saved, try again in a moment",
-                    "message_saved": isinstance(exc, ModelError),
+                    "message_saved": not isinstance(exc, MessageNotSaved),
                 },
             )
         except CoachError as exc:
