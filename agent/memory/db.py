@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,14 @@ again until this bound, so a burst of writers from many processes queues instead
 losing a line."""
 
 _T = TypeVar("_T")
+
+_PROCESS_WRITER = threading.RLock()
+"""One writer at a time within this process (a server's threads), queued in memory.
+
+Threads left to SQLite's busy handler sleep and poll, so under many concurrent requests
+the unlucky ones waited seconds for a lock held for milliseconds; waiting here is cheap
+and wakes at once. Other processes still meet at SQLite's own lock. Re-entrant so a
+thread never waits on itself."""
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -130,10 +139,19 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         with db.atomic():
             yield db
         return
+    if not _PROCESS_WRITER.acquire(timeout=BUSY_BOUND_S):
+        raise StorageError("the database is busy, try again in a moment")
     try:
-        retry_busy(lambda: db.conn.execute("BEGIN IMMEDIATE"))
-    except sqlite3.OperationalError as exc:
-        raise StorageError(f"the database is busy, try again in a moment ({exc})") from exc
+        try:
+            retry_busy(lambda: db.conn.execute("BEGIN IMMEDIATE"))
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"the database is busy, try again in a moment ({exc})") from exc
+        yield from _run_and_commit(db)
+    finally:
+        _PROCESS_WRITER.release()
+
+
+def _run_and_commit(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     try:
         yield db
     except BaseException:

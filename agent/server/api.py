@@ -318,7 +318,7 @@ def chat(
     conversation_id = _conversation(who, body.conversation_id)
     coach = Coach(who.db, state.model, state.registry, clock=state.settings.clock)
     started = time.perf_counter()
-    with state.tracking_turn():
+    with state.tracking_turn(who.user_id):
         try:
             result = coach.turn(who.user_id, conversation_id, body.message)
         except UserInputError as exc:
