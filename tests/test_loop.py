@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from agent.errors import ModelError, UserInputError
+from agent.errors import MessageNotSaved, ModelError, UserInputError
 from agent.memory import store
 from agent.models.base import AssistantMessage
 from agent.models.scripted import ScriptedModel, call, calls, say
@@ -191,3 +191,37 @@ def test_a_caution_area_becomes_a_remembered_constraint(
     assert len(result.reply) > len("Let's keep your knee happy today.")
     system = model.requests[0][0][0]["content"]
     assert "knee" in system
+
+
+def test_a_message_that_cannot_be_stored_is_echoed_back_and_the_next_line_runs(
+    db_path: str, now: datetime, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+    import sqlite3
+
+    from agent.cli.chat import _piped
+    from agent.memory import db as memory_db
+    from agent.memory.db import connect
+
+    db = connect(db_path)
+    user_id, conversation_id = make_user(db, now)
+    db.execute("PRAGMA busy_timeout=20")
+    monkeypatch.setattr(memory_db, "BUSY_BOUND_S", 0.2)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process busy writing, for longer than the bound
+    coach = make_coach(db, ScriptedModel([say("Answered.")]), now)
+    with pytest.raises(MessageNotSaved) as caught:
+        coach.turn(user_id, conversation_id, "I have a sharp pain in my knee")
+    assert caught.value.text == "I have a sharp pain in my knee"
+    failures = _piped(coach, user_id, conversation_id, io.StringIO("squat 5 at 60kg\n"), False)
+    assert failures == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "error: your message was not saved (the database is busy, try again in a moment "
+        '(database is locked)); please send it again: "squat 5 at 60kg"'
+    ]
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert _piped(coach, user_id, conversation_id, io.StringIO("hello again\n"), False) == 0
+    assert capsys.readouterr().out.strip() == "Answered."
+    assert _roles(db, conversation_id) == ["user", "assistant"]

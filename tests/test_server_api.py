@@ -425,3 +425,11 @@ def test_export_then_delete_removes_everything_and_the_token(server: Server) -> 
     assert server.rows("SELECT COUNT(*) FROM users") == [(0,)]
     assert server.rows("SELECT COUNT(*) FROM messages") == [(0,)]
     assert server.client.get("/v1/history").status_code == 401
+
+
+@pytest.mark.parametrize("huge", [2**63, 2**64 + 5, 10**30])
+def test_ids_past_64_bits_are_a_422_never_a_500(server: Server, huge: int) -> None:
+    chat = server.client.post("/v1/chat", json={"message": "hi", "conversation_id": huge})
+    assert chat.status_code == 422
+    sets = server.client.post(f"/v1/sessions/{huge}/sets", json={"exercise": "squat", "sets": []})
+    assert sets.status_code == 422

@@ -88,6 +88,9 @@ def connect(path: str = ":memory:") -> sqlite_utils.Database:
             retry_busy(lambda: conn.execute("PRAGMA journal_mode=WAL"))
             conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, not left in free pages: an erased
+        # person's words must not be readable in the file (some builds default to off).
+        conn.execute("PRAGMA secure_delete=ON")
         migrate(db)
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"cannot open the database {path}: {exc}") from exc
@@ -164,6 +167,27 @@ def _run_and_commit(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
         raise StorageError(f"could not save to the database: {exc}") from exc
+
+
+def checkpoint_and_truncate(db: sqlite_utils.Database) -> None:
+    """Copy the WAL into the main file and truncate it to zero bytes.
+
+    After an erasure the deleted rows' old pages still sit in the WAL until it is reused;
+    this moves the (securely deleted) pages into the file and empties the log. Readers
+    in other connections can hold the checkpoint back; it is retried within the bound.
+    """
+    if db.conn.in_transaction:
+        raise StorageError("checkpoint inside a transaction: commit first")
+
+    def truncate() -> None:
+        busy, _, _ = db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            raise sqlite3.OperationalError("database is busy: the WAL checkpoint was blocked")
+
+    try:
+        retry_busy(truncate, bound_s=30.0)
+    except sqlite3.OperationalError as exc:
+        raise StorageError(f"the erasure is saved but the log was not emptied: {exc}") from exc
 
 
 def roll_back_open(db: sqlite_utils.Database) -> None:

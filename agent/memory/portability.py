@@ -24,7 +24,7 @@ import sqlite_utils
 
 from agent.clock import iso
 from agent.memory import store
-from agent.memory.db import transaction
+from agent.memory.db import checkpoint_and_truncate, transaction
 from agent.memory.exercises import ExerciseIndex, default_index, slug
 from agent.memory.history import LB_TO_KG, to_kg
 
@@ -145,6 +145,11 @@ def delete_user(
             subject=pseudonym,
             detail={"rows": counts, "flag_events_scrubbed": scrubbed},
         )
+    # secure_delete zeroed the rows in the pages written; the WAL still holds the old
+    # pages until it is checkpointed and truncated (done by whoever commits, if the
+    # deletion ran inside a caller's transaction).
+    if not db.conn.in_transaction:
+        checkpoint_and_truncate(db)
     return counts
 
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import sqlite_utils
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import Path as FastApiPath
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -40,6 +41,9 @@ from agent.server.state import ServerState
 from safety.gate import is_plan_locked
 
 router = APIRouter(prefix="/v1", tags=["coach"])
+
+SQL_INT_MAX = 2**63 - 1
+"""Ids are 64-bit signed in SQLite and PostgreSQL; a larger one is a 422, never a 500."""
 log = logging.getLogger("coach.server")
 
 _AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -115,6 +119,8 @@ class ChatRequest(BaseModel):
     )
     conversation_id: int | None = Field(
         default=None,
+        ge=1,
+        le=SQL_INT_MAX,
         description="Continue this conversation (yours); default: your latest, or a new one.",
     )
     stream: bool = Field(default=False, description="Answer as Server-Sent Events.")
@@ -421,7 +427,11 @@ def get_history(
         409: {"description": "The live session cannot take this set now."},
     },
 )
-def log_sets(session_id: int, body: LogSetsRequest, who: CallerDep) -> LogSetsResponse:
+def log_sets(
+    session_id: Annotated[int, FastApiPath(ge=1, le=SQL_INT_MAX)],
+    body: LogSetsRequest,
+    who: CallerDep,
+) -> LogSetsResponse:
     """Log sets of one exercise into one of your sessions, without a chat turn.
 
     When the session is live and the sets are of the exercise in play, they go through
