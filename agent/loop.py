@@ -29,7 +29,9 @@ import sqlite_utils
 
 import prompts
 from agent.clock import utc_now
+from agent.coaching import assessments
 from agent.errors import CoachError, MessageNotSaved, ModelError, StorageError, UserInputError
+from agent.memory import assessments as assessment_rows
 from agent.memory import notes, store, transcript
 from agent.memory.context import build_context
 from agent.memory.db import transaction
@@ -150,10 +152,6 @@ class Coach:
             checked = check_reply(reply)
             if not checked.ok:
                 reply = checked.replacement
-            if verdict.guidance:
-                # The screen's own words (caution advice, an answer about a symptom,
-                # "your plan stays on hold") always reach the person, whatever the model said.
-                reply = f"{reply}\n\n{verdict.guidance}"
             with transaction(self.db):
                 if not checked.ok:
                     gate.record_output_flag(
@@ -164,6 +162,14 @@ class Coach:
                         now=now,
                         excerpt=checked.excerpt,
                     )
+                opening = self._session_opening(ctx, turn_id)
+                if opening:
+                    reply = f"{reply}\n\n{opening}"
+                if verdict.guidance:
+                    # The screen's own words (caution advice, an answer about a symptom,
+                    # "your plan stays on hold") always reach the person, whatever the
+                    # model said.
+                    reply = f"{reply}\n\n{verdict.guidance}"
                 self._finish(turn_id, user_id, conversation_id, reply, now)
         except CoachError as exc:
             kept = [o.name for o in outcomes if o.ok]
@@ -223,6 +229,14 @@ class Coach:
                 text=f"{area.replace('_', ' ')} flagged at caution by the safety screen",
                 now=now,
             )
+
+    def _session_opening(self, ctx: ToolContext, turn_id: int) -> str | None:
+        """Issue 19: at a session's first turn, mention retests that are due (never when locked)."""
+        if ctx.plan_locked or not assessment_rows.first_turn(
+            ctx.db, ctx.user_id, ctx.conversation_id, turn_id
+        ):
+            return None
+        return assessments.session_opening(ctx.db, ctx.user_id, ctx.now)
 
     def _converse(self, ctx: ToolContext, turn_id: int, outcomes: list[ToolOutcome]) -> str:
         """Model <-> tools until a final reply; each tool round is stored as it finishes.

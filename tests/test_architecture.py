@@ -22,6 +22,8 @@ _ABOVE_MEMORY = ("agent.coaching", *_ABOVE_COACHING)
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     # planning is pure: data in, plan out.
     "agent.planning": ("agent.memory", "agent.live", "safety", *_ABOVE_MEMORY),
+    # Importers are pure parsers: a file in, typed records out; no SQL, nothing above.
+    "agent.importers": ("agent.memory", "agent.planning", "agent.live", "safety", *_ABOVE_MEMORY),
     # The workout state machine is pure too.
     "agent.live": ("agent.memory", *_ABOVE_MEMORY),
     # Safety stands alone: no model, nothing from the agent.
@@ -41,7 +43,16 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "agent.cli": ("evals",),
 }
 
-EXEMPT = {"agent.cli.eval": ("evals",)}
+EXEMPT = {
+    "agent.cli.eval": ("evals",),
+    # The offline model reads a consultation answer or a reported test result with the
+    # same pure parsers the form and the tools use (data and regexes: no SQL, no state),
+    # so the chat and the form can never read one answer two ways.
+    "agent.models.offline.consultation_hook": (
+        "agent.coaching.consultation_answers",
+        "agent.coaching.assessment_reports",
+    ),
+}
 """Modules allowed what their part is not: ``coach eval`` runs the harness."""
 
 
@@ -117,6 +128,8 @@ def test_no_module_imports_a_part_it_must_not() -> None:
         ("agent.cli.plan", "evals.runner", True),
         ("agent.cli.eval", "evals.runner", False),
         ("agent.coaching.plan", "agent.memory.store", False),
+        ("agent.importers.fit", "agent.memory.db", True),
+        ("agent.memory.wearables", "agent.importers.records", False),
     ],
 )
 def test_the_rules_catch_what_they_name(module: str, name: str, forbidden: bool) -> None:

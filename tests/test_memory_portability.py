@@ -14,13 +14,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.clock import iso
+from agent.coaching import assessments, consultation, programs
+from agent.coaching import trainers as service
+from agent.importers.records import Activity, DailyValue, ParseResult
 from agent.loop import Coach
-from agent.memory import history, notes, portability, store
+from agent.memory import checkins, history, notes, portability, store, wearables
+from agent.memory.checkins import ProposedChange
 from agent.memory.db import connect
 from agent.memory.history import SetInput
 from agent.models.scripted import ScriptedModel, call, calls, say
 from safety import parq
 from tests.factories import make_user, sample_exercise_index
+from tests.trainer_factories import make_trainer
 
 DATA = Path(__file__).parent / "data" / "import"
 
@@ -50,7 +55,36 @@ def _full_user(db: sqlite_utils.Database, now: datetime, name: str) -> int:
     )
     history.record_feedback(db, user_id, now=now, difficulty="about_right", note="fine")
     parq.record_answers(db, user_id, {q.id: q.id == "PARQ-6" for q in parq.questions()}, now)
+    consultation.save_form(db, user_id, {"goal": f"{name} wants to run"}, now)
+    assessments.record(db, user_id, "resting_hr", 62, now)
+    assessments.set_interval(db, user_id, "resting_hr", 28, now)
+    watch = ParseResult(
+        kind="oura",
+        daily=[DailyValue(now.date(), "hrv", 48.0, "Oura", "rmssd", "night")],
+        activities=[Activity("GPX", now, "run", 1800.0, "Morning run", 5000.0, 150.0)],
+    )
+    wearables.save(db, user_id, watch, now, "export.csv")
+    _with_a_trainer(db, user_id, now)
     return user_id
+
+
+def _with_a_trainer(db: sqlite_utils.Database, user_id: int, now: datetime) -> None:
+    """A trainer link, status, check-in with an approved change, messages and a program."""
+    name = f"trainer-{user_id}"
+    trainer_id = make_trainer(db, now, name)
+    service.accept_invite(db, user_id, service.create_invite(db, name, now), now)
+    service.set_status(db, trainer_id, user_id, "injured", now.date(), None, "knee", now)
+    service.add_note(db, trainer_id, user_id, "private note", now)
+    service.client_message(db, user_id, "hello coach", now)
+    draft_id = checkins.save_draft(
+        db, trainer_id, user_id, now.date(), {}, [ProposedChange("deload", {"weeks": 1}, "x")], now
+    )
+    found = checkins.draft(db, user_id, draft_id)
+    assert found is not None
+    service.decide_change(db, trainer_id, user_id, found.changes[0].id, "approve", now)
+    template = programs.build_template("Base", weeks=1, days_per_week=2, minutes=30)
+    programs.assign(db, trainer_id, user_id, programs.save(db, trainer_id, template, now),
+                    now.date(), now)  # fmt: skip
 
 
 def _tables_with_user_id(db: sqlite_utils.Database) -> list[str]:
@@ -172,7 +206,7 @@ def test_import_rejects_other_files_and_counts_unreadable_rows(
     db: sqlite_utils.Database, now: datetime
 ) -> None:
     user_id, _ = make_user(db, now)
-    with pytest.raises(ValueError, match="not a Strong or Hevy"):
+    with pytest.raises(ValueError, match="not a Strong, Hevy or FitNotes"):
         portability.import_history(db, user_id, "a,b\n1,2\n", now)
     with pytest.raises(ValueError, match="no rows"):
         portability.import_history(db, user_id, "", now)

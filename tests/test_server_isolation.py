@@ -12,9 +12,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
+from agent.memory import wearables
 from agent.memory.db import connect
 from agent.server.app import create_app
 from tests.factories import make_token_user
+from tests.recovery_data import as_import, hrv
 
 B_MARKERS = ("zebra-violet", "Bo's secret press", "bo-the-other-user")
 """Strings only user B's data contains; none may appear in an answer to user A."""
@@ -52,6 +54,13 @@ class World:
         for token, who in ((self.a_token, "a"), (self.b_token, "b")):
             words = "zebra-violet" if who == "b" else "plain words"
             chat = self.post(token, "/v1/chat", {"message": f"I train at home, {words}"})
+            self.post(token, "/v1/chat", {"message": "did the push-up test, 22"})
+            consult = self.client.put(
+                "/v1/me/consultation",
+                json={"answers": {"goal": f"get stronger, {words}"}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert consult.status_code == 200, consult.text
             self.post(token, "/v1/chat", {"message": f"I feel dizzy and faint, {words}"})
             session_id = self._session(now, who)
             name = "Bo's secret press" if who == "b" else "Ann's press"
@@ -67,6 +76,11 @@ class World:
                     "session_id": session_id,
                     "flag_id": self._flag_id(self.b_id),
                 }
+        # B's watch data, named so that any leak into A's readiness would show.
+        db = connect(db_path)
+        readings = hrv(now.date(), 70, source="zebra-violet ring")
+        wearables.save(db, self.b_id, as_import(readings), now, "zebra-violet.csv")
+        db.close()
 
     def post(self, token: str, path: str, body: dict[str, Any]) -> Any:
         return self.client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
@@ -96,13 +110,14 @@ class World:
         )
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         body: dict[str, Any] | None = None
-        if with_body and method == "POST":
+        if with_body and method in {"POST", "PUT"}:
             bodies: dict[str, dict[str, Any]] = {
                 "/v1/chat": {"message": "hello", "conversation_id": self.b["conversation_id"]},
                 "/v1/sessions/{session_id}/sets": {
                     "exercise_id": "push_up",
                     "sets": [{"reps": 5}],
                 },
+                "/v1/me/consultation": {"answers": {"goal": "hello"}},
             }
             body = bodies.get(path, {})
         return self.client.request(
@@ -112,7 +127,16 @@ class World:
     def b_rows(self) -> dict[str, int]:
         db = connect(self.db_path)
         counts = {}
-        for table in ("messages", "workout_sessions", "set_logs", "safety_flags", "turns"):
+        for table in (
+            "messages",
+            "workout_sessions",
+            "set_logs",
+            "safety_flags",
+            "turns",
+            "consultations",
+            "assessments",
+            "daily_metrics",
+        ):
             sql = f"SELECT COUNT(*) FROM {table} WHERE user_id = ?"
             counts[table] = int(db.execute(sql, [self.b_id]).fetchone()[0])
         db.close()
@@ -136,6 +160,18 @@ def test_the_walk_covers_every_api_route(world: World) -> None:
         ("POST", "/v1/sessions/{session_id}/sets"),
         ("GET", "/v1/me/export"),
         ("DELETE", "/v1/me"),
+        ("GET", "/v1/me/consultation"),
+        ("PUT", "/v1/me/consultation"),
+        ("GET", "/v1/me/assessments"),
+        ("GET", "/v1/me/progress"),
+        ("GET", "/v1/me/progress.html"),
+        ("POST", "/v1/import"),
+        ("GET", "/v1/readiness"),
+        ("GET", "/v1/plan/week"),
+        ("POST", "/v1/trainer/accept"),
+        ("GET", "/v1/trainer"),
+        ("DELETE", "/v1/trainer"),
+        ("POST", "/v1/trainer/messages"),
     }
     documented = set(world.app.openapi()["paths"])
     assert {p for _, p in api} <= documented

@@ -7,13 +7,16 @@ import sys
 
 import typer
 
-from agent.cli import chat, workout
+from agent.cli import chat, consult, workout
 from agent.cli import eval as eval_cli
 from agent.cli import memory as memory_cli
 from agent.cli import plan as plan_cli
+from agent.cli import progress as progress_cli
+from agent.cli import readiness as readiness_cli
 from agent.cli import review as review_cli
 from agent.cli import safety as safety_cli
 from agent.cli import serve as serve_cli
+from agent.cli import trainer as trainer_cli
 from agent.errors import CoachError
 
 app = typer.Typer(
@@ -38,6 +41,10 @@ memory_cli.register(app)
 serve_cli.register(app)
 safety_cli.register(app)
 plan_cli.register(app)
+consult.register(app)
+progress_cli.register(app)
+readiness_cli.register(app)
+trainer_cli.register(app)
 
 
 def run() -> None:

@@ -16,7 +16,9 @@ import typer
 
 from agent.cli.common import DbOption, JsonOption, UserOption, fail, open_db, user_name
 from agent.clock import utc_now
+from agent.coaching import imports
 from agent.errors import CoachError
+from agent.importers import KINDS
 from agent.memory import intake, notes, portability, store
 from agent.memory.context import build_context, count_tokens, gather
 
@@ -222,51 +224,57 @@ def delete(
 
 
 def import_file(
-    file: Annotated[Path, typer.Argument(help="A Strong or Hevy CSV export.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="An export: Apple Health zip/xml, Garmin FIT or CSV, GPX, TCX, Oura, WHOOP, "
+            "Fitbit, Strong, Hevy or FitNotes."
+        ),
+    ],
     user: UserOption = None,
     db: DbOption = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="strong, hevy or auto (from the header).")
+        str,
+        typer.Option("--format", help=f"The kind of export, or auto: {', '.join(KINDS)}."),
     ] = "auto",
     unit: Annotated[
-        str, typer.Option("--unit", help="Unit of Strong's Weight column: kg or lb.")
-    ] = "kg",
+        str | None,
+        typer.Option("--unit", help="Weight unit for lifting logs that name none (kg or lb)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Import workout history from a Strong or Hevy CSV export."""
-    if fmt not in {"strong", "hevy", "auto"}:
-        raise typer.BadParameter("--format must be strong, hevy or auto")
-    if unit not in {"kg", "lb"}:
+    """Import a watch, app or lifting-log export (the kind is detected)."""
+    if fmt != "auto" and fmt not in KINDS:
+        raise typer.BadParameter(f"--format must be auto or one of: {', '.join(KINDS)}")
+    if unit not in (None, "kg", "lb"):
         raise typer.BadParameter("--unit must be kg or lb")
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise fail(f"cannot read {file}: {exc.strerror}") from exc
+    if not file.is_file():
+        raise fail(f"cannot read {file}: no such file")
     database = open_db(db)
     now = utc_now()
     user_id = store.ensure_user(database, user_name(user), now)
     try:
-        report = portability.import_history(
+        report = imports.import_path(
             database,
             user_id,
-            text,
+            file,
             now,
-            fmt=fmt,  # type: ignore[arg-type]
-            unit=unit,  # type: ignore[arg-type]
+            kind=None if fmt == "auto" else fmt,
+            unit="lb" if unit == "lb" else "kg" if unit == "kg" else None,
         )
-    except ValueError as exc:
-        raise fail(str(exc)) from exc
     except CoachError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(f"{file.name}: {exc}") from exc
+    except OSError as exc:
+        raise fail(f"cannot read {file}: {exc.strerror}") from exc
     if as_json:
-        typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        typer.echo(json.dumps(report, ensure_ascii=False))
         return
-    typer.echo(
-        f"imported {report.workouts} workouts, {report.sets} sets ({report.format}); "
-        f"{report.skipped_duplicate_workouts} already imported, "
-        f"{report.skipped_rows} rows unreadable"
-    )
-    if report.unmatched:
+    typer.echo(imports.summary_line(report))
+    for reason, count in report.get("skipped", {}).items():
+        typer.echo(f"  skipped {count}: {reason}")
+    for note in report.get("notes", []):
+        typer.echo(f"  note: {note}")
+    if report.get("unmatched"):
         typer.echo("not in the catalog (kept under their own names):")
-        for name, count in report.unmatched.items():
+        for name, count in report["unmatched"].items():
             typer.echo(f"  {name}: {count} sets")

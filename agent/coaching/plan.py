@@ -17,8 +17,12 @@ import sqlite_utils
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
+from agent.coaching import adjustments, assessments
+from agent.coaching.compliance import days_per_week_on
+from agent.coaching.readiness import planner_readiness
 from agent.errors import ToolRetry
 from agent.memory import store, workouts
+from agent.memory.history import week_start
 from agent.planning import adapt
 from agent.planning import progression as progress
 from agent.planning import weekly as week
@@ -175,7 +179,7 @@ def build_request(
         constraints.update(base.constraints)
     if overrides.avoid:
         constraints.update(areas(overrides.avoid))
-    focus, variation = _focus(profile.days_per_week, history, today)
+    focus, variation = _focus(days_per_week_on(db, user_id, today), history, today)
     minutes = (
         overrides.minutes
         or (base.minutes if base else None)
@@ -190,6 +194,11 @@ def build_request(
             if overrides.poor_sleep is None
             else overrides.poor_sleep,
         )
+    # Imported recovery data joins the self-report; the planner names both in its reasons.
+    device_band, device_reasons = planner_readiness(db, user_id, today)
+    readiness = readiness.model_copy(
+        update={"device_band": device_band, "device_reasons": device_reasons}
+    )
     request = SessionRequest(
         goal=_goal(goal),
         level=_level(overrides.level or profile.level),
@@ -203,8 +212,9 @@ def build_request(
         today=today,
         age=profile.age if profile.age is not None and 10 <= profile.age <= 110 else None,
         units="lb" if profile.units == "lb" else "kg",
+        assessments=assessments.planner_facts(db, user_id, now),
     )
-    return request, history
+    return adjustments.apply(db, user_id, request), history
 
 
 def _goal(value: str | None) -> Goal:
@@ -313,6 +323,12 @@ def current(scope: PlanScope) -> tuple[Session, History]:
 
 
 def _store(scope: PlanScope, session: Session) -> tuple[int, Session]:
+    # The trainer's decisions in force today join the reasons, so the person sees who
+    # changed their plan and why.
+    in_force = adjustments.attributions(scope.db, scope.user_id, scope.now.date())
+    notes = [n for n in in_force if n not in session.reasons]
+    if notes:
+        session = session.model_copy(update={"reasons": [*session.reasons, *notes]})
     return workouts.save_planned(scope.db, scope.user_id, session, scope.now), session
 
 
@@ -375,11 +391,25 @@ def adjust_difficulty(
 
 
 def weekly(scope: PlanScope, days_per_week: int | None) -> WeeklyProgram:
-    """The week's program for the usual profile (not today's one-off minutes or equipment)."""
-    profile = store.get_profile(scope.db, scope.user_id)
+    """The week's program for the usual profile (not today's one-off minutes or equipment).
+
+    A trainer's approved change of days per week counts unless ``days_per_week`` is
+    given; days a status pauses get no session; the trainer's decisions are in ``reasons``.
+    """
     request, history = scope.request(carry_today=False)
-    days = days_per_week or profile.days_per_week or 3
-    return week.weekly_program(request.model_copy(update={"focus": "full"}), days, history)
+    today = scope.now.date()
+    days = days_per_week or days_per_week_on(scope.db, scope.user_id, today) or 3
+    program = week.weekly_program(request.model_copy(update={"focus": "full"}), days, history)
+    program = adjustments.pause_week(scope.db, scope.user_id, program)
+    notes = adjustments.attributions(scope.db, scope.user_id, today)
+    return program.model_copy(update={"reasons": [*program.reasons, *notes]})
+
+
+def next_week(scope: PlanScope) -> WeeklyProgram:
+    """Next week's program (from Monday) with the decisions in force from then on."""
+    monday = week_start(scope.now.date()) + timedelta(days=7)
+    start = datetime.combine(monday, scope.now.timetz())
+    return weekly(PlanScope(scope.db, scope.user_id, start, scope.constraints), None)
 
 
 def next_progression(scope: PlanScope, exercise_name: str) -> Recommendation:

@@ -14,7 +14,7 @@ from typing import Any
 import sqlite_utils
 
 import prompts
-from agent.memory import history, store, workouts
+from agent.memory import history, store, wearables, workouts
 from agent.memory.exercises import default_index
 from agent.planning.rules import prescriptions
 
@@ -65,6 +65,13 @@ def checkin(db: sqlite_utils.Database, user_id: int, now: datetime) -> dict[str,
     gap = adherence.days_since_last
     fallen_off = adherence.total_workouts > 0 and gap is not None and gap >= FALLEN_OFF_DAYS
     aerobic = workouts.timed_cardio_minutes_since(db, user_id, first)
+    # Runs, rides and swims imported from a watch or app count as the planner counts them.
+    imported = [
+        a
+        for a in wearables.planner_activities(db, user_id, today, (today - first).days)
+        if a.day >= first
+    ]
+    aerobic = round(aerobic + sum(a.moderate_equivalent() for a in imported), 1)
     floors = prescriptions().public_health  # the planner's weekly floors
     data: dict[str, Any] = {
         "week_start": first.isoformat(),
@@ -78,6 +85,7 @@ def checkin(db: sqlite_utils.Database, user_id: int, now: datetime) -> dict[str,
             "aerobic_minutes_logged": aerobic,
             "aerobic_minutes_target": floors.aerobic_moderate_minutes,
         },
+        "imported_activities": [a.model_dump(mode="json") for a in imported],
         "days_since_last": gap,
         "fallen_off": fallen_off,
         "restart_plan": restart_plan(today, profile.days_per_week) if fallen_off else [],

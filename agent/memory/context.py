@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 
 import prompts
 from agent.clock import iso
-from agent.memory import history, intake, store
+from agent.memory import history, intake, store, wearables
 from agent.memory.notes import notes as list_notes
 
 MAX_CONTEXT_TOKENS = 2_500
@@ -67,6 +67,10 @@ class MemoryView(BaseModel):
     skips: list[history.Workout] = Field(description="Recent skipped workouts.")
     feedback: list[dict[str, Any]] = Field(description="Recent workout feedback.")
     notes: list[dict[str, Any]] = Field(description="Active notes other than constraints.")
+    recovery: dict[str, Any] | None = Field(
+        default=None,
+        description="Imported recovery data as the band and its drivers only, never readings.",
+    )
 
 
 def _phone(match: re.Match[str]) -> str:
@@ -158,7 +162,16 @@ def gather(db: sqlite_utils.Database, user_id: int, now: datetime) -> MemoryView
         skips=skips,
         feedback=feedback,
         notes=others[: LIMITS["notes"]],
+        recovery=_recovery(db, user_id, now),
     )
+
+
+def _recovery(db: sqlite_utils.Database, user_id: int, now: datetime) -> dict[str, Any] | None:
+    """The band and drivers a model may see; raw readings stay in the database."""
+    result = wearables.device_readiness(db, user_id, now.date())
+    if result.status == "no_data":
+        return None
+    return {"status": result.status, "band": result.band, "drivers": result.drivers[:3]}
 
 
 def build_context(db: sqlite_utils.Database, user_id: int, now: datetime) -> str:

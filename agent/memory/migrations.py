@@ -235,9 +235,221 @@ def _m004_safety_details_parq(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m006_consultation_assessments(db: sqlite_utils.Database) -> None:
+    # One consultation record per person (answers as JSON keyed by question id, so a form
+    # filled over several visits and a chat reach the same row), and every assessment
+    # result ever taken or reported, with its own reassessment interval.
+    db.executescript(
+        """
+        CREATE TABLE consultations (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            answers TEXT NOT NULL DEFAULT '{}',   -- JSON: question id -> answer object
+            status TEXT NOT NULL DEFAULT 'in_progress',  -- in_progress | complete | paused
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            completed_at TEXT
+        );
+        CREATE TABLE assessments (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            test_id TEXT NOT NULL,
+            value REAL NOT NULL,
+            unit TEXT NOT NULL,
+            inputs TEXT NOT NULL DEFAULT '{}',    -- JSON: what the result was computed from
+            source TEXT NOT NULL,                 -- guided | reported | form | logged_sets
+            taken_at TEXT NOT NULL,
+            note TEXT
+        );
+        CREATE INDEX idx_assessments_user ON assessments(user_id, test_id, taken_at);
+        CREATE TABLE assessment_schedule (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            test_id TEXT NOT NULL,
+            interval_days INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, test_id)
+        );
+        """
+    )
+
+
+def _m007_wearables(db: sqlite_utils.Database) -> None:
+    # Imported recovery readings: one value per day, metric, kind (HRV: rmssd | sdnn),
+    # measurement window (night | morning | day) and source, so kinds and devices never
+    # share a baseline; a re-import updates in place. Activities from watches and apps
+    # (runs, rides, swims) are keyed by source and start, so importing twice adds
+    # nothing. ``imports`` keeps each file's report. All rows go with the person.
+    db.executescript(
+        """
+        CREATE TABLE daily_metrics (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,             -- ISO date (a night is named by its morning)
+            metric TEXT NOT NULL,          -- resting_hr | hrv | sleep_minutes | ...
+            kind TEXT NOT NULL DEFAULT '', -- hrv: rmssd | sdnn
+            time_window TEXT NOT NULL DEFAULT '', -- hrv: night | morning | day
+            source TEXT NOT NULL,
+            value REAL NOT NULL,
+            imported_at TEXT NOT NULL,
+            UNIQUE (user_id, metric, kind, time_window, source, day)
+        );
+        CREATE INDEX idx_daily_metrics_user ON daily_metrics(user_id, metric, day);
+        CREATE TABLE activities (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            external_key TEXT NOT NULL,    -- source|start: the same activity imported again
+            source TEXT NOT NULL,
+            sport TEXT NOT NULL,           -- run | ride | swim | walk | hike | row | other ...
+            name TEXT,
+            started_at TEXT NOT NULL,      -- ISO with the device's offset
+            day TEXT NOT NULL,             -- local date it started
+            duration_s REAL NOT NULL,
+            distance_m REAL,
+            avg_hr REAL,
+            max_hr REAL,
+            calories REAL,
+            imported_at TEXT NOT NULL,
+            UNIQUE (user_id, external_key)
+        );
+        CREATE INDEX idx_activities_user ON activities(user_id, day);
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            report TEXT NOT NULL,          -- JSON: read, skipped and why, stored counts
+            imported_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+def _m008_trainers(db: sqlite_utils.Database) -> None:
+    # Human trainers and their clients. A link exists from the invite on; it gives the
+    # trainer access only while ``status = 'active'`` (the client accepted and nobody
+    # ended it), so ending it removes access at once. Everything a trainer decides is
+    # kept with the trainer's name, and ``audit_log`` records each decision.
+    db.executescript(
+        """
+        CREATE TABLE trainers (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL,
+            rules_yaml TEXT,           -- the trainer's tuned attention rules; NULL = defaults
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE trainer_sessions (
+            token_hash TEXT PRIMARY KEY,
+            trainer_id INTEGER NOT NULL REFERENCES trainers(id) ON DELETE CASCADE,
+            csrf_token TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE TABLE trainer_links (
+            id INTEGER PRIMARY KEY,
+            trainer_id INTEGER NOT NULL REFERENCES trainers(id) ON DELETE CASCADE,
+            user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+            invite_hash TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL,      -- invited | active | ended
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            accepted_at TEXT,
+            ended_at TEXT,
+            ended_by TEXT,
+            last_viewed_at TEXT
+        );
+        CREATE UNIQUE INDEX idx_links_one_trainer ON trainer_links(user_id)
+            WHERE status = 'active';
+        CREATE INDEX idx_links_trainer ON trainer_links(trainer_id, status);
+        CREATE TABLE client_statuses (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            status TEXT NOT NULL,      -- active | injured | sick | holiday
+            starts_on TEXT NOT NULL,
+            ends_on TEXT,              -- inclusive; NULL = until changed
+            set_by TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_client_statuses_user ON client_statuses(user_id, starts_on);
+        CREATE TABLE checkin_drafts (
+            id INTEGER PRIMARY KEY,
+            trainer_id INTEGER NOT NULL REFERENCES trainers(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            week_start TEXT NOT NULL,
+            summary TEXT NOT NULL,     -- JSON: the week's facts the changes were drawn from
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_checkin_drafts_user ON checkin_drafts(user_id, id);
+        CREATE TABLE checkin_changes (
+            id INTEGER PRIMARY KEY,
+            draft_id INTEGER NOT NULL REFERENCES checkin_drafts(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,        -- deload | swap | more_days | fewer_days | shorter_sessions
+            detail TEXT NOT NULL,      -- JSON, the parameters of the change
+            reason TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'proposed',  -- proposed | approved | rejected
+            edited INTEGER NOT NULL DEFAULT 0,
+            decided_by TEXT,
+            decided_at TEXT
+        );
+        CREATE TABLE plan_adjustments (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            change_id INTEGER REFERENCES checkin_changes(id) ON DELETE SET NULL,
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            trainer TEXT NOT NULL,
+            starts_on TEXT NOT NULL,
+            ends_on TEXT,              -- inclusive; NULL = until replaced
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_plan_adjustments_user ON plan_adjustments(user_id, starts_on);
+        CREATE TABLE trainer_messages (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            trainer_id INTEGER REFERENCES trainers(id) ON DELETE SET NULL,
+            draft_id INTEGER REFERENCES checkin_drafts(id) ON DELETE SET NULL,
+            author TEXT NOT NULL,      -- trainer | client
+            text TEXT NOT NULL,
+            status TEXT NOT NULL,      -- draft | sent | rejected (client messages: sent)
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX idx_trainer_messages_user ON trainer_messages(user_id, id);
+        CREATE TABLE trainer_notes (
+            id INTEGER PRIMARY KEY,
+            trainer_id INTEGER NOT NULL REFERENCES trainers(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE program_templates (
+            id INTEGER PRIMARY KEY,
+            trainer_id INTEGER NOT NULL REFERENCES trainers(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            weeks TEXT NOT NULL,       -- JSON: weeks of sessions, see coaching.programs
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE program_assignments (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            template_id INTEGER NOT NULL REFERENCES program_templates(id) ON DELETE CASCADE,
+            starts_on TEXT NOT NULL,
+            assigned_by TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_program_assignments_user ON program_assignments(user_id, starts_on);
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration("001_core", _m001_core),
     Migration("002_memory_history", _m002_memory_history),
     Migration("003_review_privacy", _m003_review_privacy),
     Migration("004_safety_details_parq", _m004_safety_details_parq),
+    Migration("006_consultation_assessments", _m006_consultation_assessments),
+    Migration("007_wearables", _m007_wearables),
+    Migration("008_trainers", _m008_trainers),
 ]

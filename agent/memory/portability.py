@@ -1,10 +1,10 @@
-"""A person's data in and out: export everything, delete everything, import Strong and Hevy.
+"""A person's data in and out: export everything, delete everything, import lifting logs.
 
 * :func:`export_user` gathers every row that belongs to one person, table by table;
   :func:`write_export` writes it as ``<dir>/export.json`` plus ``set_logs.csv``.
 * :func:`delete_user` removes the person from every table in one transaction and leaves
   one audit entry naming only the pseudonym and row counts.
-* :func:`import_history` reads a Strong or Hevy CSV export, matches exercise names to the
+* :func:`import_history` reads a Strong, Hevy or FitNotes CSV export, matches exercise names to the
   catalog fuzzily (unmatched names are kept as ``custom:`` exercises and reported), and
   skips workouts already imported, so importing the same file twice changes nothing.
 """
@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +22,8 @@ from typing import Any, Literal
 import sqlite_utils
 
 from agent.clock import iso
+from agent.importers import lifting
+from agent.importers.records import LiftSet, ParseResult
 from agent.memory import store
 from agent.memory.db import checkpoint_and_truncate, transaction
 from agent.memory.exercises import ExerciseIndex, default_index, slug
@@ -155,31 +156,22 @@ def delete_user(
 
 # -- import ------------------------------------------------------------------------------
 
-ImportFormat = Literal["strong", "hevy", "auto"]
-
-_STRONG_COLUMNS = {"date", "workout name", "exercise name", "set order", "weight", "reps"}
-_HEVY_COLUMNS = {"title", "start_time", "exercise_title", "set_index", "reps"}
-_DATE_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d",
-    "%d %b %Y, %H:%M",
-    "%d %B %Y, %H:%M",
-    "%b %d, %Y, %I:%M %p",
-    "%m/%d/%Y %H:%M",
-)
+ImportFormat = Literal["strong", "hevy", "fitnotes", "auto"]
 
 
 @dataclass
 class ImportReport:
-    """What an import did."""
+    """What an import of a lifting log did."""
 
     format: str
     workouts: int = 0
     sets: int = 0
     skipped_duplicate_workouts: int = 0
     skipped_rows: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Why rows were skipped -> how many."""
+    notes: list[str] = field(default_factory=list)
+    """Remarks such as the unit assumed for a file that names none."""
     matched: dict[str, str] = field(default_factory=dict)
     """File exercise name -> catalog id."""
     unmatched: dict[str, int] = field(default_factory=dict)
@@ -193,133 +185,11 @@ class ImportReport:
             "sets": self.sets,
             "skipped_duplicate_workouts": self.skipped_duplicate_workouts,
             "skipped_rows": self.skipped_rows,
+            "skipped": self.skipped,
+            "notes": self.notes,
             "matched": self.matched,
             "unmatched": self.unmatched,
         }
-
-
-@dataclass
-class _Row:
-    workout_key: tuple[str, str]
-    started: datetime
-    title: str
-    exercise: str
-    set_number: int
-    set_type: str
-    reps: int | None
-    load: float | None
-    unit: str | None
-    rpe: float | None
-    duration_s: float | None
-
-
-def _parse_date(text: str) -> datetime:
-    cleaned = text.strip()
-    for pattern in _DATE_FORMATS:
-        try:
-            return datetime.strptime(cleaned, pattern)
-        except ValueError:
-            continue
-    return datetime.fromisoformat(cleaned)
-
-
-def _number(text: str | None) -> float | None:
-    if text is None or not text.strip():
-        return None
-    return float(text.strip().replace(",", "."))
-
-
-def _read_table(text: str) -> list[dict[str, str]]:
-    sample = text[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    return [{(k or "").strip().lower(): (v or "") for k, v in row.items()} for row in reader]
-
-
-def detect_format(rows: list[dict[str, str]]) -> str:
-    """``strong`` or ``hevy`` from the header.
-
-    Raises:
-        ValueError: The header matches neither.
-    """
-    header = set(rows[0]) if rows else set()
-    if _HEVY_COLUMNS <= header:
-        return "hevy"
-    if _STRONG_COLUMNS <= header:
-        return "strong"
-    raise ValueError(
-        "not a Strong or Hevy CSV export (expected columns like 'Date, Exercise Name, Set "
-        "Order, Weight, Reps' or 'title, start_time, exercise_title, set_index, weight_kg')"
-    )
-
-
-def _strong_rows(rows: list[dict[str, str]], unit: str) -> list[_Row | None]:
-    parsed: list[_Row | None] = []
-    for row in rows:
-        try:
-            started = _parse_date(row["date"])
-            order = row.get("set order", "").strip()
-            # Strong writes warm-ups as "W" and drop sets as "D" instead of a number.
-            set_type = {"w": "warmup", "d": "drop", "f": "failure"}.get(order.lower(), "normal")
-            reps = _number(row.get("reps"))
-            load = _number(row.get("weight"))
-            parsed.append(
-                _Row(
-                    workout_key=(row["date"].strip(), row.get("workout name", "").strip()),
-                    started=started,
-                    title=row.get("workout name", "").strip() or "Imported workout",
-                    exercise=row["exercise name"].strip(),
-                    set_number=int(order) if order.isdigit() else 0,
-                    set_type=set_type,
-                    reps=int(reps) if reps else None,
-                    load=load or None,
-                    unit=unit if load else None,
-                    rpe=_number(row.get("rpe")),
-                    duration_s=_number(row.get("seconds")) or None,
-                )
-            )
-        except (KeyError, ValueError):
-            parsed.append(None)
-    return parsed
-
-
-def _hevy_rows(rows: list[dict[str, str]]) -> list[_Row | None]:
-    parsed: list[_Row | None] = []
-    for row in rows:
-        try:
-            started = _parse_date(row["start_time"])
-            kind = row.get("set_type", "normal").strip().lower() or "normal"
-            set_type = {"warmup": "warmup", "dropset": "drop", "failure": "failure"}.get(
-                kind, "normal"
-            )
-            if row.get("weight_kg", "").strip():
-                load, unit = _number(row["weight_kg"]), "kg"
-            else:
-                load, unit = _number(row.get("weight_lbs")), "lb"
-            reps = _number(row.get("reps"))
-            index = _number(row.get("set_index"))
-            parsed.append(
-                _Row(
-                    workout_key=(row["start_time"].strip(), row["title"].strip()),
-                    started=started,
-                    title=row["title"].strip() or "Imported workout",
-                    exercise=row["exercise_title"].strip(),
-                    # Hevy counts sets from 0.
-                    set_number=int(index) + 1 if index is not None else 0,
-                    set_type=set_type,
-                    reps=int(reps) if reps else None,
-                    load=load or None,
-                    unit=unit if load else None,
-                    rpe=_number(row.get("rpe")),
-                    duration_s=_number(row.get("duration_seconds")) or None,
-                )
-            )
-        except (KeyError, ValueError):
-            parsed.append(None)
-    return parsed
 
 
 def import_history(
@@ -332,31 +202,42 @@ def import_history(
     unit: Literal["kg", "lb"] = "kg",
     index: ExerciseIndex | None = None,
 ) -> ImportReport:
-    """Import a Strong or Hevy CSV export as done workouts with their sets.
+    """Import a Strong, Hevy or FitNotes CSV export as done workouts with their sets.
 
     Args:
         db: The database.
         user_id: Whose history.
         text: The CSV file's content.
         now: The import's clock (for ``created_at``).
-        fmt: ``strong``, ``hevy`` or ``auto`` (from the header).
-        unit: Strong's ``Weight`` column is in the app's unit; say which (Hevy says it).
+        fmt: ``strong``, ``hevy``, ``fitnotes`` or ``auto`` (from the header).
+        unit: The unit of a weight column that names none (the person's units).
         index: Catalog index (default: the planning catalog).
 
     Raises:
-        ValueError: The file is empty or not a Strong/Hevy export.
+        ValueError: The file is empty or not a lifting log (an ``ImportRefused``).
     """
-    table = _read_table(text)
-    if not table:
-        raise ValueError("the file has no rows")
-    chosen = detect_format(table) if fmt == "auto" else fmt
-    parsed = _strong_rows(table, unit) if chosen == "strong" else _hevy_rows(table)
+    parsed = lifting.parse(text, unit, None if fmt == "auto" else fmt)
+    return store_lifting(db, user_id, parsed, now, index)
+
+
+def store_lifting(
+    db: sqlite_utils.Database,
+    user_id: int,
+    parsed: ParseResult,
+    now: datetime,
+    index: ExerciseIndex | None = None,
+) -> ImportReport:
+    """Store a parsed lifting log; workouts already imported are skipped."""
     catalog = index if index is not None else default_index()
-    report = ImportReport(format=chosen, skipped_rows=sum(1 for r in parsed if r is None))
-    workouts: dict[tuple[str, str], list[_Row]] = {}
-    for row in parsed:
-        if row is not None and row.exercise:
-            workouts.setdefault(row.workout_key, []).append(row)
+    report = ImportReport(
+        format=parsed.kind,
+        skipped_rows=sum(parsed.skipped.values()),
+        skipped=dict(parsed.skipped),
+        notes=list(parsed.notes),
+    )
+    workouts: dict[tuple[str, str], list[LiftSet]] = {}
+    for row in parsed.sets:
+        workouts.setdefault(row.workout_key, []).append(row)
     unmatched: Counter[str] = Counter()
     with transaction(db):
         for rows in workouts.values():
@@ -369,7 +250,7 @@ def import_history(
 def _import_workout(
     db: sqlite_utils.Database,
     user_id: int,
-    rows: list[_Row],
+    rows: list[LiftSet],
     now: datetime,
     catalog: ExerciseIndex,
     report: ImportReport,
@@ -434,8 +315,8 @@ __all__ = [
     "USER_TABLES",
     "ImportReport",
     "delete_user",
-    "detect_format",
     "export_user",
     "import_history",
+    "store_lifting",
     "write_export",
 ]

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from agent.clock import iso
 from agent.live.state import LiveState
 from agent.live.units import normalise_unit
-from agent.memory import history
+from agent.memory import history, wearables
 from agent.memory.db import transaction
 from agent.planning.catalog import load_catalog
 from agent.planning.models import ExerciseRecord, History, Session, SessionRecord, SetRecord
@@ -357,7 +357,8 @@ def read_history(db: sqlite_utils.Database, user_id: int, today: date) -> Histor
         by_day.setdefault(str(row[0]), []).append(row[1:])
     for day, day_sets in sorted(by_day.items()):
         records.append(_record(day, "done", day_sets, {}))
-    return History(sessions=records)
+    imported = wearables.planner_activities(db, user_id, today, HISTORY_DAYS)
+    return History(sessions=records, activities=imported)
 
 
 def _targets(plan: str | None) -> dict[str, dict[str, Any]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
+from agent.planning import assessed
 from agent.planning.draft import Context, Draft, Extra, Item, Unit, conditioning
 from agent.planning.rules import PhaseSize, Prescriptions
 
@@ -282,7 +283,11 @@ def _fill(ctx: Context, plan: Draft, budget: float) -> None:
         ex = conditioning(ctx, vigorous=True)
         if ex is not None:
             minutes = min(left, hi)
-            work = min(40, ex.seconds[1] if ex.seconds else 30)
+            work, why = assessed.interval_work_seconds(
+                ctx, min(40, ex.seconds[1] if ex.seconds else 30)
+            )
+            if why:
+                ctx.reasons.append(why)
             plan.finisher = Extra(
                 ex,
                 minutes,

@@ -53,6 +53,7 @@ FOCUSES: tuple[Focus, ...] = (
 Band = Literal["high", "normal", "low", "very_low"]
 BlockFormat = Literal["straight", "superset", "circuit", "emom", "intervals", "steady", "flow"]
 SessionKind = Literal["strength", "recovery", "mobility"]
+ClientStatus = Literal["active", "injured", "sick", "holiday"]
 
 
 class Readiness(BaseModel):
@@ -69,6 +70,14 @@ class Readiness(BaseModel):
     )
     hrv_ms: float | None = Field(default=None, ge=1, le=400, description="HRV today, ms.")
     hrv_baseline_ms: float | None = Field(default=None, ge=1, le=400, description="Usual HRV, ms.")
+    device_band: Band | None = Field(
+        default=None,
+        description="Band from imported recovery data (HRV, resting HR, sleep); None when "
+        "calibrating or absent.",
+    )
+    device_reasons: list[str] = Field(
+        default_factory=list, description="The recovery data's drivers, in plain words."
+    )
     recovery_score: float | None = Field(
         default=None, ge=0, le=100, description="A wearable's recovery/readiness score, 0-100."
     )
@@ -112,10 +121,26 @@ class SessionRecord(BaseModel):
     vigorous_minutes: float = Field(default=0, ge=0, description="Vigorous aerobic minutes.")
 
 
+class ActivityRecord(BaseModel):
+    """A run, ride, swim or other session recorded by a watch or app and imported."""
+
+    day: date = Field(description="The date it started.")
+    sport: str = Field(description="run | ride | swim | walk | hike | row | strength | other.")
+    minutes: float = Field(ge=0, description="Duration, minutes.")
+    vigorous: bool = Field(default=False, description="Hard: heart rate at vigorous intensity.")
+
+    def moderate_equivalent(self) -> float:
+        """Minutes as moderate-equivalent: a vigorous minute counts twice [S11, S12]."""
+        return self.minutes * (2 if self.vigorous else 1)
+
+
 class History(BaseModel):
     """Recent training history, as the tools read it from the database."""
 
     sessions: list[SessionRecord] = Field(default_factory=list, description="Past sessions.")
+    activities: list[ActivityRecord] = Field(
+        default_factory=list, description="Imported endurance sessions (runs, rides, swims)."
+    )
 
     def done(self) -> list[SessionRecord]:
         """Completed sessions, oldest first (stable for equal dates)."""
@@ -136,6 +161,22 @@ class History(BaseModel):
                 if record.exercise_id == exercise_id and record.sets:
                     out.append((session.day, record))
         return out
+
+
+AssessmentFactKind = Literal["push_capacity_low", "leg_strength_low", "aerobic_recovery_poor"]
+
+
+class AssessmentFact(BaseModel):
+    """Something a home assessment showed, passed to the planner as data (issue 19).
+
+    The coaching layer derives facts from rated results (``agent.coaching.assessments``);
+    the planner only reads them and states ``reason`` in the plan.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: AssessmentFactKind = Field(description="What the result means for planning.")
+    reason: str = Field(description="The result behind it, e.g. 'push-up test 8 (fair...)'.")
 
 
 def _valid_equipment(values: list[str]) -> list[str]:
@@ -169,11 +210,19 @@ class SessionRequest(BaseModel):
     prefer: list[str] = Field(default_factory=list, description="Exercise ids to use if they fit.")
     focus: Focus = Field(default="full", description="Day emphasis; full rotates A/B/C.")
     variation: int = Field(default=0, ge=0, description="Which full-body variant (A/B/C).")
+    assessments: list[AssessmentFact] = Field(
+        default_factory=list, description="What home assessments showed (issue 19)."
+    )
     today: date | None = Field(default=None, description="The session date (for gaps, 48 h).")
     age: int | None = Field(default=None, ge=10, le=110, description="Age in years.")
     units: Literal["kg", "lb"] = Field(default="kg", description="Unit for load suggestions.")
     difficulty: int = Field(default=0, ge=-3, le=3, description="Easier (<0) or harder (>0).")
     deload: bool = Field(default=False, description="Make this a deload session.")
+    client_status: ClientStatus = Field(
+        default="active",
+        description="What the trainer says about the person's situation; the caller eases "
+        "(injured, sick) or pauses (sick, holiday) the plan and records it here.",
+    )
 
     @field_validator("equipment")
     @classmethod

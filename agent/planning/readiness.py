@@ -59,6 +59,7 @@ def readiness_band(readiness: Readiness) -> ReadinessResult:
         if drop >= rules.hrv_drop_low_pct:
             band = _lower(band, "low")
             reasons.append(f"HRV {drop:.0f}% below your usual.")
+    band = _with_device(readiness, band, reasons)
     effect = rules.bands[band]
     return ReadinessResult(
         band=band,
@@ -68,6 +69,29 @@ def readiness_band(readiness: Readiness) -> ReadinessResult:
         finisher=effect.finisher,
         reasons=reasons,
     )
+
+
+def _with_device(readiness: Readiness, band: Band, reasons: list[str]) -> Band:
+    """Combine the self-report's band with the recovery data's, naming both.
+
+    The more cautious wins, and the reasons say which input decided it, so a person
+    who feels fine but whose HRV has dropped hears why today is lighter.
+    """
+    device = readiness.device_band
+    if device is None:
+        return band
+    drivers = "; ".join(r.rstrip(".") for r in readiness.device_reasons) or device
+    reasons.append(f"Your recovery data: {drivers}.")
+    # Device data only ever holds a session back; "normal" never caps a good day.
+    if device != "normal" and _ORDER.index(device) < _ORDER.index(band):
+        reasons.append(
+            f"How you feel points to {band.replace('_', ' ')}, your recovery data to "
+            f"{device.replace('_', ' ')}: the more cautious applies."
+        )
+        return device
+    if device == "normal" and _ORDER.index(band) < _ORDER.index("normal"):
+        reasons.append("Your recovery data looks fine, but how you feel comes first today.")
+    return band
 
 
 def _band(name: str) -> Band:

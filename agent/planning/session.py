@@ -22,6 +22,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Literal
 
+from agent.planning import assessed
 from agent.planning.catalog import Catalog, Exercise, load_catalog
 from agent.planning.draft import (
     Context,
@@ -51,6 +52,7 @@ from agent.planning.progression import (
     round_load,
 )
 from agent.planning.readiness import GapResult, ReadinessResult, gap_adjustment, readiness_band
+from agent.planning.recovery import endurance_leg_load, endurance_reasons
 from agent.planning.rules import (
     Prescriptions,
     Role,
@@ -93,6 +95,9 @@ def _recent_muscles(req: SessionRequest, history: History, cat: Catalog) -> dict
                 continue
             for muscle in exercise.primary_muscles:
                 out[muscle] = min(days, out.get(muscle, days))
+    # Hard runs and rides count like a leg day: heavy lower-body work waits 48 hours.
+    for muscle, days in endurance_leg_load(history, req.today, hours).items():
+        out[muscle] = min(days, out.get(muscle, days))
     return out
 
 
@@ -136,6 +141,8 @@ def _context(req: SessionRequest, history: History, cat: Catalog) -> Context:
             if record.sets:
                 ctx.exposures.setdefault(record.exercise_id, []).append((session.day, record))
     ctx.reasons.extend(reasons)
+    if req.today is not None:
+        ctx.reasons.extend(endurance_reasons(history, req.today, rx.recovery_hours))
     return ctx
 
 
@@ -465,6 +472,7 @@ def _select(ctx: Context, template: str) -> list[Item]:
             f"Trained hard in the last 48 hours: {muscles}; those muscles get no hard sets today."
         )
     _difficulty(ctx, items, used)
+    assessed.apply(ctx, items, used, _swap_item)
     for item in items:
         item.base_sets = item.sets
     return items

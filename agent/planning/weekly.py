@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from agent.planning.catalog import load_catalog
 from agent.planning.models import History, SessionRecord, SessionRequest
+from agent.planning.recovery import endurance_leg_load
 from agent.planning.rules import prescriptions
 from agent.planning.session import build_session
 
@@ -156,6 +157,7 @@ def _recent_muscles(history: History, today: date) -> set[str]:
                 exercise = catalog.find(record.exercise_id)
                 if exercise is not None and exercise.pattern not in {"conditioning", "mobility"}:
                     out.update(exercise.primary_muscles)
+    out.update(endurance_leg_load(history, today, hours))
     return out
 
 
@@ -285,7 +287,14 @@ def weekly_program(
                 exercises=[p.name for p in session.exercises],
             )
         )
-    ledger = _ledger(request, done, strength_planned, aerobic_planned)
+    # Runs, rides and swims from a watch count toward the week's aerobic minutes.
+    imported = (
+        []
+        if start is None or today is None
+        else [a for a in hist.activities if start <= a.day <= today]
+    )
+    imported_minutes = sum(a.moderate_equivalent() for a in imported)
+    ledger = _ledger(request, done, strength_planned, aerobic_planned, imported_minutes)
     return WeeklyProgram(
         split=split.name,
         days_per_week=days_per_week,
@@ -355,10 +364,11 @@ def _ledger(
     done: Sequence[SessionRecord],
     strength_planned: int,
     aerobic_planned: float,
+    imported_minutes: float = 0.0,
 ) -> Ledger:
     floors = prescriptions().public_health
     strength_done = sum(1 for s in done if _is_strength(s))
-    aerobic_done = sum(s.aerobic_minutes + 2 * s.vigorous_minutes for s in done)
+    aerobic_done = imported_minutes + sum(s.aerobic_minutes + 2 * s.vigorous_minutes for s in done)
     target = (
         floors.fat_loss_aerobic_minutes
         if request.goal == "fat_loss"

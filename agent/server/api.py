@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any
 
 import sqlite_utils
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi import Path as FastApiPath
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
@@ -518,3 +520,44 @@ def delete_me(who: CallerDep) -> DeletedOut:
     """Delete everything the coach stores about you; your token stops working."""
     counts = portability.delete_user(who.db, who.user_id, who.now(), actor="api")
     return DeletedOut(deleted=True, rows=counts)
+
+
+# -- imports and readiness -------------------------------------------------------------------
+
+UPLOAD_LIMIT_BYTES = 1 << 30
+"""Uploads through the web page stop here; larger Apple exports go through ``coach import``."""
+
+
+@router.post("/import", responses={**_AUTH_RESPONSES, 400: {"description": "Refused file."}})
+def import_upload(
+    who: CallerDep,
+    file: Annotated[UploadFile, File(description="An export file (the kind is detected).")],
+) -> dict[str, Any]:
+    """Import a watch, app or lifting-log export; the report says what was read and skipped."""
+    from agent.coaching import imports
+
+    name = Path(file.filename or "upload").name
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        size = 0
+        with path.open("wb") as out:
+            while chunk := file.file.read(1 << 20):
+                size += len(chunk)
+                if size > UPLOAD_LIMIT_BYTES:
+                    raise HTTPException(
+                        status_code=400,
+                        detail=f"{name}: over {UPLOAD_LIMIT_BYTES >> 20} MB; use `coach import`",
+                    )
+                out.write(chunk)
+        try:
+            return imports.import_path(who.db, who.user_id, path, who.now(), display_name=name)
+        except UserInputError as exc:
+            raise HTTPException(status_code=400, detail=f"{name}: {exc}") from exc
+
+
+@router.get("/readiness", responses=_AUTH_RESPONSES)
+def get_readiness(who: CallerDep) -> dict[str, Any]:
+    """Readiness from imported recovery data: band, drivers, effect and a 30-day chart."""
+    from agent.coaching.readiness import readiness_payload
+
+    return readiness_payload(who.db, who.user_id, who.now().date())

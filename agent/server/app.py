@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from agent.clock import utc_now
 from agent.models import get_model
 from agent.models.base import ChatModel
-from agent.server import api, review
+from agent.server import api, client_trainer, review, trainer
 from agent.server.state import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_RATE_CAPACITY,
@@ -247,7 +247,12 @@ def create_app(
     app.middleware("http")(_access_log)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.include_router(api.router)
+    app.include_router(client_trainer.router)
     _mount_operator_pages(app, settings)
+    from agent.server import consult_api  # issue 19; imported here, like api, to avoid a cycle
+
+    consult_api.mount(app)
+    app.include_router(trainer.router)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:

@@ -18,9 +18,7 @@ the same router wired to ``coach serve``'s per-request connection pool.
 
 from __future__ import annotations
 
-import hmac
 import math
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,10 +29,10 @@ import sqlite_utils
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-import prompts
 from agent.clock import utc_now
 from agent.memory import store
 from agent.server import operator_auth
+from agent.server import pages as shared_pages
 from agent.server.operator_auth import OperatorSession
 from safety import review
 
@@ -43,45 +41,20 @@ LOGIN_CSRF_COOKIE = "coach_login_csrf"
 COOKIE_PATH = "/review"
 PAGE_SIZE = 25
 
-_SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
 
-
-def _csp(nonce: str) -> str:
-    return (
-        "default-src 'none'; script-src 'none'; "
-        f"style-src 'nonce-{nonce}'; img-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    )
-
-
-def _page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    nonce = secrets.token_urlsafe(16)
+def _page(page_name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("error", None)
     context.setdefault("operator", None)
     context.setdefault("csrf", "")
-    html = prompts.render(f"review/{template}", nonce=nonce, **context)
-    response = HTMLResponse(html, status_code=status_code)
-    response.headers.update(_SECURITY_HEADERS)
-    response.headers["Content-Security-Policy"] = _csp(nonce)
-    return response
+    return shared_pages.render(f"review/{page_name}", status_code, **context)
 
 
 def _redirect(url: str) -> RedirectResponse:
-    response = RedirectResponse(url, status_code=303)
-    response.headers.update(_SECURITY_HEADERS)
-    return response
+    return shared_pages.redirect(url)
 
 
 def _safe_next(target: str | None) -> str:
-    # Only a path inside the review pages: never another host ("//evil", "https://...").
-    if target and target.startswith("/review") and not target.startswith("//"):
-        return target
-    return "/review"
+    return shared_pages.safe_next(target, "/review")
 
 
 def _wall_clock() -> datetime:
@@ -138,19 +111,11 @@ PageOperator = Annotated[OperatorSession, Depends(_page_operator)]
 FormOperator = Annotated[OperatorSession, Depends(_form_operator)]
 
 
+COOKIES = shared_pages.SignInCookies(SESSION_COOKIE, LOGIN_CSRF_COOKIE, COOKIE_PATH)
+
+
 def _login_page(bound: _Bound, target: str, error: str | None, code: int) -> Response:
-    token = secrets.token_urlsafe(32)
-    response = _page("login.html", code, title="Sign in", csrf=token, next=target, error=error)
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        max_age=3600,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=bound.secure,
-    )
-    return response
+    return COOKIES.login_page(_page, secure=bound.secure, target=target, error=error, code=code)
 
 
 def login_form(bound: Bound, session: Session, next: str = "/review") -> Response:
@@ -169,42 +134,27 @@ def login(
     next: Annotated[str, Form()] = "/review",
 ) -> Response:
     """Check the name and password; open a session and set its cookie."""
-    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
-        raise HTTPException(status_code=403, detail="missing or invalid CSRF token")
+    COOKIES.check_login_csrf(request, csrf_token)
     name = name.strip()
-    wait = bound.throttle.retry_after(name, bound.now)
-    if wait:
-        message = f"Too many failed sign-ins for this name; try again in {wait // 60 + 1} min."
-        return _login_page(bound, _safe_next(next), message, 429)
-    operator_id = operator_auth.check_credentials(bound.db, name, password)
+    operator_id, message, code = shared_pages.throttled_sign_in(
+        bound.throttle,
+        name,
+        bound.now,
+        lambda: operator_auth.check_credentials(bound.db, name, password),
+    )
     if operator_id is None:
-        bound.throttle.failed(name, bound.now)
-        return _login_page(bound, _safe_next(next), "Wrong name or password.", 401)
-    bound.throttle.succeeded(name)
+        return _login_page(bound, _safe_next(next), message, code)
     token, session = operator_auth.start_session(bound.db, operator_id, bound.now)
     store.audit(bound.db, actor=session.name, action="operator.sign_in", now=bound.now)
-    response = _redirect(_safe_next(next))
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int((session.expires_at - bound.now).total_seconds()),
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=bound.secure,
-    )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path=COOKIE_PATH)
-    return response
+    max_age = int((session.expires_at - bound.now).total_seconds())
+    return COOKIES.signed_in(_safe_next(next), token, max_age, bound.secure)
 
 
 def logout(request: Request, bound: Bound, operator: FormOperator) -> Response:
     """End the session at once and clear its cookie."""
     operator_auth.end_session(bound.db, request.cookies.get(SESSION_COOKIE, ""))
     store.audit(bound.db, actor=operator.name, action="operator.sign_out", now=bound.now)
-    response = _redirect("/review/login")
-    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
-    return response
+    return COOKIES.signed_out("/review/login")
 
 
 def _queue_context(

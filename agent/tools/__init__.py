@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from agent.tools import memory_tools, planning_tools, profile_tools, session_tools
+from agent.tools import (
+    assessment_tools,
+    consultation_tools,
+    memory_tools,
+    planning_tools,
+    profile_tools,
+    session_tools,
+    trainer_tools,
+)
 from agent.tools.registry import Tool, ToolRegistry
 
 
@@ -13,6 +21,9 @@ def default_tools() -> list[Tool]:
         *memory_tools.tools(),
         *session_tools.tools(),
         *planning_tools.tools(),
+        *consultation_tools.tools(),
+        *assessment_tools.tools(),
+        *trainer_tools.tools(),
     ]
 
 

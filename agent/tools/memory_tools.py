@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from agent.errors import ToolRetry
-from agent.memory import history, notes, workouts
+from agent.memory import history, notes, wearables, workouts
 from agent.memory.exercises import ExerciseRef, default_index, normalise, slug
 from agent.tools.context import ToolContext
 from agent.tools.registry import Tool
@@ -269,9 +269,20 @@ def workout_history(ctx: ToolContext, args: RangeArgs) -> dict[str, Any]:
     if start > end:
         raise ToolRetry("start must be on or before end")
     found = history.workouts_between(ctx.db, ctx.user_id, start, end)
+    imported = wearables.planner_activities(ctx.db, ctx.user_id, end, (end - start).days)
     return {
         "start": start.isoformat(),
         "end": end.isoformat(),
+        # Runs, rides and swims from a watch: what and how long, never heart-rate traces.
+        "activities": [
+            {
+                "date": a.day.isoformat(),
+                "sport": a.sport,
+                "minutes": round(a.minutes),
+                "hard": a.vigorous,
+            }
+            for a in imported
+        ],
         "workouts": [
             {
                 "date": w.date,

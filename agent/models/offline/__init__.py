@@ -24,6 +24,7 @@ import json
 from typing import Any
 
 from agent.models.base import AssistantMessage, ToolCall
+from agent.models.offline import consultation_hook
 from agent.models.offline import router as live_router
 from agent.models.offline.policy import Understanding, first_round, follow_up, understand
 from agent.models.offline.replies import render_reply
@@ -41,6 +42,11 @@ class OfflineModel:
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
     ) -> AssistantMessage:
         """Return tool calls for a new user message, or the reply once results are in."""
+        # Issue 19 hook: consultation answers and reported test results go to their tools
+        # (see consultation_hook.py); None leaves the message to the model below.
+        hooked = consultation_hook.claim(messages, tools)
+        if hooked is not None:
+            return hooked
         state = read_state(messages, tools)
         understood = understand(state.user_text, state.last_question)
         if state.rounds == 0:

@@ -58,6 +58,7 @@ async function signIn(candidate) {
   drawProgress(history.weeks);
   const today = await api("GET", "/v1/plan/today");
   showSession(today.session);
+  await refreshReadiness();
 }
 
 function signOut() {
@@ -228,6 +229,107 @@ async function refreshProgress() {
   try { drawProgress((await api("GET", "/v1/history")).weeks); } catch (_) { /* next time */ }
 }
 
+// --- readiness and imports ------------------------------------------------------------
+
+const BAND_WORDS = { normal: "Normal", low: "Low: a lighter day", very_low: "Very low: a recovery day" };
+
+function linePath(points) {
+  return points.map((p, i) => (i ? "L" : "M") + p[0].toFixed(1) + " " + p[1].toFixed(1)).join(" ");
+}
+
+function hrvChart(days) {
+  // The normal range as a shaded band, each day's HRV as a dot, the 7-day mean as a line.
+  const width = 320, height = 140, top = 10, bottom = 120, left = 30;
+  const values = days.flatMap((d) => [d.hrv, d.hrv_rolling, d.hrv_low, d.hrv_high])
+    .filter((v) => v !== null && v !== undefined);
+  const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img",
+                              "aria-label": "HRV over the last 30 days against your normal range" });
+  if (!values.length) {
+    svg.appendChild(svgEl("text", { x: 0, y: 20 }, "No HRV imported yet."));
+    return svg;
+  }
+  const low = Math.min(...values), high = Math.max(...values), span = (high - low) || 1;
+  const step = (width - left - 5) / Math.max(days.length - 1, 1);
+  const x = (i) => left + i * step;
+  const y = (v) => bottom - ((v - low) / span) * (bottom - top);
+  const ranged = days.map((d, i) => [i, d]).filter(([, d]) => d.hrv_low !== null && d.hrv_high !== null);
+  if (ranged.length) {
+    const upper = ranged.map(([i, d]) => [x(i), y(d.hrv_high)]);
+    const lower = ranged.map(([i, d]) => [x(i), y(d.hrv_low)]).reverse();
+    svg.appendChild(svgEl("path", { id: "hrv-range", class: "range", d: linePath(upper.concat(lower)) + " Z" }));
+  }
+  const rolling = days.map((d, i) => [i, d.hrv_rolling]).filter(([, v]) => v !== null);
+  if (rolling.length) {
+    svg.appendChild(svgEl("path", { id: "hrv-rolling", class: "line",
+                                    d: linePath(rolling.map(([i, v]) => [x(i), y(v)])) }));
+  }
+  days.forEach((d, i) => {
+    if (d.hrv !== null) svg.appendChild(svgEl("circle", { class: "hrv-day", cx: x(i), cy: y(d.hrv), r: 2.5 }));
+  });
+  svg.appendChild(svgEl("text", { x: 0, y: top + 4 }, String(Math.round(high))));
+  svg.appendChild(svgEl("text", { x: 0, y: bottom }, String(Math.round(low))));
+  svg.appendChild(svgEl("text", { x: left, y: height - 4 }, days[0].day.slice(5)));
+  svg.appendChild(svgEl("text", { x: width - 5, y: height - 4, "text-anchor": "end" },
+                        days[days.length - 1].day.slice(5) + " · ms"));
+  return svg;
+}
+
+function restingChart(days) {
+  const width = 320, height = 62;
+  const points = days.map((d, i) => [i, d.resting_hr]).filter(([, v]) => v !== null);
+  const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img",
+                              "aria-label": "Resting heart rate over the last 30 days" });
+  if (!points.length) return svg;
+  const values = points.map(([, v]) => v);
+  const low = Math.min(...values), high = Math.max(...values), span = (high - low) || 1;
+  const step = (width - 35) / Math.max(days.length - 1, 1);
+  svg.appendChild(svgEl("path", { id: "resting-line", class: "line",
+    d: linePath(points.map(([i, v]) => [30 + i * step, 56 - ((v - low) / span) * 32])) }));
+  svg.appendChild(svgEl("text", { x: 0, y: 28 }, String(Math.round(high))));
+  svg.appendChild(svgEl("text", { x: 0, y: 60 }, String(Math.round(low))));
+  svg.appendChild(svgEl("text", { x: 30, y: 14 }, "Resting HR, bpm"));
+  return svg;
+}
+
+function drawReadiness(data) {
+  const title = data.band ? BAND_WORDS[data.band] || data.band
+    : (data.status === "calibrating" ? "Calibrating" : "No recovery data yet");
+  $("readiness-band").textContent = title;
+  $("readiness-band").dataset.band = data.band || data.status;
+  $("readiness-drivers").replaceChildren(...data.drivers.map((d) => el("li", d)));
+  $("readiness-effect").textContent = data.effect;
+  $("readiness-chart").replaceChildren(hrvChart(data.chart));
+  $("resting-chart").replaceChildren(restingChart(data.chart));
+}
+
+async function refreshReadiness() {
+  try { drawReadiness(await api("GET", "/v1/readiness")); }
+  catch (error) { $("readiness-effect").textContent = error.message; }
+}
+
+async function uploadExport(file) {
+  const body = new FormData();
+  body.append("file", file);
+  const response = await fetch("/v1/import", { method: "POST", body,
+                                               headers: { "Authorization": "Bearer " + token } });
+  let data = null;
+  try { data = await response.json(); } catch (_) { data = null; }
+  if (!response.ok) {
+    const message = (data && (data.error || data.detail)) || ("HTTP " + response.status);
+    throw new Error(typeof message === "string" ? message : JSON.stringify(message));
+  }
+  return data;
+}
+
+function importSummary(report) {
+  if (report.sets !== undefined) {
+    return `${report.file}: ${report.workouts} workouts, ${report.sets} sets imported.`;
+  }
+  const values = report.daily_values, acts = report.activities;
+  return `${report.file}: ${values.added} daily values added, ${values.updated} updated; ` +
+    `${acts.added} activities added, ${acts.already} already there.`;
+}
+
 // --- wiring --------------------------------------------------------------------------
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -262,6 +364,19 @@ document.addEventListener("DOMContentLoaded", () => {
     const unit = (currentSession && currentSession.live && currentSession.live.unit) || "kg";
     send(load ? `${reps} reps with ${load} ${unit}` : `did ${reps}`);
     $("log-reps").value = "";
+  });
+  $("import-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = $("import-file").files[0];
+    if (!file) return;
+    $("import-result").textContent = "Importing…";
+    try {
+      $("import-result").textContent = importSummary(await uploadExport(file));
+      await refreshReadiness();
+      await refreshProgress();
+    } catch (error) {
+      $("import-result").textContent = error.message;
+    }
   });
   if (token) signIn(token).catch(() => { localStorage.removeItem(TOKEN_KEY); token = ""; });
 });
