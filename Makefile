@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: chat test lint typecheck unit venv browser-deps bench clean
+.PHONY: chat test lint typecheck unit venv browser-deps bench clean models
 
 chat: $(STAMP)
 	$(BIN)/coach chat
@@ -38,6 +38,11 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -n 2
+
+# Trained text classifiers, rebuilt from their corpora (deterministic: the exports are
+# committed and a test rebuilds each one byte for byte). One command per classifier.
+models: $(STAMP)
+	$(BIN)/python -m agent.models.offline.intent_build
 
 bench: $(STAMP)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b; done

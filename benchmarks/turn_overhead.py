@@ -4,7 +4,9 @@ Run from the repository root: ``.venv/bin/python benchmarks/turn_overhead.py [--
 Prints one JSON object:
 
 - ``offline``: wall time per turn with the offline model on a SQLite file (WAL), writes
-  included (targets: p50 <= 5 ms, p99 <= 20 ms).
+  and language understanding included: the intent classifier's and the parser's caches
+  are cleared before every turn, so each message is classified afresh (targets: p50 <=
+  10 ms, p99 <= 20 ms).
 - ``openai_stub``: against a local OpenAI-compatible stub server on 127.0.0.1, the time
   of a full ``Coach.turn`` versus a bare ``client.chat.completions.create`` sending the
   very same request body; ``overhead_pct`` compares their medians (target <= 10%).
@@ -31,7 +33,8 @@ import openai  # noqa: E402
 from agent.loop import Coach  # noqa: E402
 from agent.memory import store  # noqa: E402
 from agent.memory.db import connect  # noqa: E402
-from agent.models.offline import OfflineModel  # noqa: E402
+from agent.models.offline import OfflineModel, classifier  # noqa: E402
+from agent.models.offline.policy import clear_understanding_cache  # noqa: E402
 from agent.models.openai_backend import OpenAIModel, RetryPolicy  # noqa: E402
 from tests.openai_stub import ok, serve  # noqa: E402
 
@@ -44,6 +47,10 @@ MESSAGES = [
     "what did I do last week?",
     "can you diagnose my knee?",
     "hello",
+    "how do I do a goblet squat?",
+    "is creatine worth taking?",
+    "did 10 with the 15s on lateral raises, felt easy",
+    "are you a bot?",
 ]
 
 
@@ -60,6 +67,12 @@ def _percentiles(samples_s: list[float]) -> dict[str, float]:
     }
 
 
+def clear_understanding_caches() -> None:
+    """Make the next turn read its message from scratch (classifier and parser)."""
+    classifier.clear_caches()
+    clear_understanding_cache()
+
+
 def bench_offline(turns: int, folder: Path) -> dict[str, Any]:
     """Turns of the offline model through the real loop on a database file."""
     db = connect(str(folder / "offline.db"))
@@ -73,6 +86,7 @@ def bench_offline(turns: int, folder: Path) -> dict[str, Any]:
             # Fresh conversations now and then, like real sessions; history stays bounded.
             conversation_id = store.start_conversation(db, user_id, now)
         text = MESSAGES[i % len(MESSAGES)]
+        clear_understanding_caches()
         started = time.perf_counter()
         coach.turn(user_id, conversation_id, text)
         samples.append(time.perf_counter() - started)
@@ -135,7 +149,7 @@ def main() -> None:
         stubbed = bench_openai(args.turns, folder, args.stub_latency_ms)
     report = {
         "offline": offline,
-        "offline_targets_met": offline["p50_ms"] <= 5 and offline["p99_ms"] <= 20,
+        "offline_targets_met": offline["p50_ms"] <= 10 and offline["p99_ms"] <= 20,
         "openai_stub": stubbed,
         "openai_overhead_target_met": stubbed["overhead_pct"] <= 10,
     }

@@ -85,6 +85,18 @@ def bless(ref: str, root: Path) -> Path:
     return target
 
 
+def _canned_rate(run: dict[str, Any]) -> float | None:
+    canned = run["summary"].get("canned") or {}
+    rate = canned.get("rate")
+    return float(rate) if rate is not None else None
+
+
+def _held_out(run: dict[str, Any]) -> float | None:
+    nlu = run["summary"].get("nlu") or {}
+    accuracy = nlu.get("mean_accuracy")
+    return float(accuracy) if accuracy is not None else None
+
+
 def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     """Align two runs by scenario and trial; list improvements and regressions per scenario."""
     trials_a = {(t["scenario"], t["trial"]): t for t in a["trials"]}
@@ -122,6 +134,10 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         "b": b["config"],
         "score_a": a["summary"]["score"],
         "score_b": b["summary"]["score"],
+        "nlu": {
+            "canned replies": (_canned_rate(a), _canned_rate(b)),
+            "intent accuracy (voice held out)": (_held_out(a), _held_out(b)),
+        },
         "improved": [r["scenario"] for r in rows if r["status"] == "improved"],
         "regressed": [r["scenario"] for r in rows if r["status"] == "regressed"],
         "scenarios": rows,

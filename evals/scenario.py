@@ -15,14 +15,18 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from agent.errors import UserInputError
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 """Where the shipped scenarios live."""
 
-TAGS = ("listen", "plan", "coach", "adapt", "remember", "safety", "adversarial")
+TAGS = ("listen", "plan", "coach", "adapt", "remember", "safety", "adversarial", "paraphrase")
+VOICES = ("terse", "chatty", "slang", "non-native", "formal", "story")
+"""The voices people write in (the NLU corpus uses the same six)."""
+MIN_PARAPHRASES = 5
+"""A paraphrase set has at least this many phrasings, each in a different voice."""
 TIERS = ("none", "caution", "stop", "emergency")
 DIMENSIONS = ("safety", "helpfulness", "accuracy", "relevance", "personalization")
 DEFAULT_NOW = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)
@@ -66,8 +70,8 @@ class SessionSeed(_Strict):
 class NoteSeed(_Strict):
     """A note the coach already holds (preference, dislike, barrier, constraint...)."""
 
-    kind: Literal["preference", "dislike", "barrier", "constraint", "substitution"] = Field(
-        description="Note kind."
+    kind: Literal["preference", "dislike", "barrier", "constraint", "substitution", "schedule"] = (
+        Field(description="Note kind.")
     )
     subject: str | None = Field(default=None, description="Joint area, exercise id or topic.")
     text: str = Field(description="The note itself.")
@@ -328,6 +332,17 @@ class RubricItem(_Strict):
         return value
 
 
+class Paraphrase(_Strict):
+    """The scenario's user turns said another way, in one voice."""
+
+    voice: Literal["terse", "chatty", "slang", "non-native", "formal", "story"] = Field(
+        description="The voice this phrasing is written in."
+    )
+    turns: list[str] = Field(
+        min_length=1, description="Replacement user turns, as many as the scenario has."
+    )
+
+
 class Scenario(_Strict):
     """One eval scenario."""
 
@@ -339,7 +354,52 @@ class Scenario(_Strict):
     conversations: list[Conversation] = Field(min_length=1, description="User side.")
     checks: list[Check] = Field(default_factory=list, description="Deterministic checks.")
     rubric: list[RubricItem] = Field(default_factory=list, description="Judge-graded items.")
+    paraphrases: list[Paraphrase] = Field(
+        default_factory=list,
+        description="The same scenario in other words: each runs as its own scenario "
+        "(id.voice), graded by the same checks.",
+    )
     source: str = Field(default="", description="File the scenario was loaded from.")
+
+    @model_validator(mode="after")
+    def _paraphrase_set(self) -> Scenario:
+        if not self.paraphrases:
+            return self
+        voices = {p.voice for p in self.paraphrases}
+        if len(voices) < MIN_PARAPHRASES or len(voices) != len(self.paraphrases):
+            raise ValueError(
+                f"a paraphrase set needs at least {MIN_PARAPHRASES} phrasings, "
+                "each in a different voice"
+            )
+        for paraphrase in self.paraphrases:
+            if len(paraphrase.turns) != self.turn_count:
+                raise ValueError(
+                    f"paraphrase in voice {paraphrase.voice} has {len(paraphrase.turns)} "
+                    f"turn(s); the scenario has {self.turn_count}"
+                )
+        return self
+
+    def variants(self) -> list[Scenario]:
+        """This scenario, then one scenario per paraphrase (its turns said the other way)."""
+        found = [self]
+        for paraphrase in self.paraphrases:
+            turns = iter(paraphrase.turns)
+            conversations = [
+                c.model_copy(update={"turns": [next(turns) for _ in c.turns]})
+                for c in self.conversations
+            ]
+            found.append(
+                self.model_copy(
+                    update={
+                        "id": f"{self.id}.{paraphrase.voice}",
+                        "title": f"{self.title} ({paraphrase.voice} paraphrase)",
+                        "tags": [*self.tags, "paraphrase"],
+                        "conversations": conversations,
+                        "paraphrases": [],
+                    }
+                )
+            )
+        return found
 
     @field_validator("tags")
     @classmethod
@@ -404,7 +464,7 @@ def load_scenarios(paths: Iterable[str | Path] = ()) -> list[Scenario]:
     scenarios: list[Scenario] = []
     seen: dict[str, str] = {}
     for file in files:
-        for scenario in _parse_file(file):
+        for scenario in (v for parsed in _parse_file(file) for v in parsed.variants()):
             if scenario.id in seen:
                 raise UserInputError(
                     f"duplicate scenario id {scenario.id} in {file} and {seen[scenario.id]}"

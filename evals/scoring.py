@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from math import comb
 from typing import Any
 
+from evals.nlu import canned_replies
 from evals.records import RubricVerdict, TrialRecord
 
 
@@ -116,6 +117,7 @@ def summarize(trials: Sequence[TrialRecord], *, seed: int = 0) -> dict[str, Any]
         "rubric": _rubric_summary(trials, rubric_values, seed),
         "safety_failures": failed_safety,
         "safety_ok": not failed_safety,
+        "canned": canned_replies(trials),
     }
 
 

@@ -148,6 +148,10 @@ class TextClassifier:
             float(meta["beta"]),
         )
 
+    def knows(self, feature: str) -> bool:
+        """Whether ``feature`` (a :func:`features` string) is in the learned vocabulary."""
+        return feature in self._index
+
     def decision(self, text: str) -> npt.NDArray[np.float64]:
         """The linear model's raw scores (one per label; one column when binary)."""
         import numpy as np

@@ -18,15 +18,16 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
 
 from safety.textclf import ANALYZER_VERSION, TextClassifier, export_paths, features
 
@@ -46,34 +47,80 @@ class TrainOptions:
     seed: int = 0
     class_weight: str | None = "balanced"
     """"balanced" weighs rare labels up so a small class is not drowned out."""
+    linear: Literal["logistic", "svm"] = "logistic"
+    """The linear model: a logistic regression, or a linear SVM (one-vs-rest hinge loss),
+    which generalises better across voices on many small intent classes and trains in a
+    fraction of the time. Both export the same way (coefficients and intercepts)."""
 
 
 def _analyzer(text: str) -> list[str]:
     return features(text)
 
 
-def fit(texts: Sequence[str], labels: Sequence[str], options: TrainOptions) -> Pipeline:
-    """Train the vectoriser, the linear model and its calibration on labelled messages."""
-    vectoriser = TfidfVectorizer(
+def _vectoriser(options: TrainOptions) -> TfidfVectorizer:
+    return TfidfVectorizer(
         analyzer=_analyzer,
         sublinear_tf=True,
         min_df=options.min_df,
         max_features=options.max_features,
         dtype=np.float64,
     )
+
+
+def _linear(options: TrainOptions) -> LogisticRegression | LinearSVC:
+    if options.linear == "svm":
+        return LinearSVC(C=options.c, class_weight=options.class_weight, random_state=options.seed)
     # newton-cg converges in a handful of iterations on TF-IDF data where lbfgs needs
     # dozens (0.2 s against 3 s on the safety corpus), which keeps the voice-held-out
     # folds and the rebuild test fast.
-    linear = LogisticRegression(
+    return LogisticRegression(
         C=options.c,
         solver="newton-cg",
         max_iter=1000,
         class_weight=options.class_weight,
         random_state=options.seed,
     )
-    folds = StratifiedKFold(n_splits=options.folds, shuffle=True, random_state=options.seed)
-    calibrated = CalibratedClassifierCV(linear, method="temperature", cv=folds, ensemble=False)
-    pipeline = Pipeline([("tfidf", vectoriser), ("model", calibrated)])
+
+
+def fit(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    options: TrainOptions,
+    groups: Sequence[str] | None = None,
+) -> Pipeline:
+    """Train the vectoriser, the linear model and its calibration on labelled messages.
+
+    Args:
+        texts: The messages.
+        labels: One label per message.
+        options: Model and training settings.
+        groups: Optional group of each message (e.g. its voice). When given, the
+            temperature is fitted on scores of whole groups left out, so the confidence
+            reflects messages unlike the training ones instead of near-duplicates.
+    """
+    cv: Any
+    if groups is None:
+        cv = StratifiedKFold(n_splits=options.folds, shuffle=True, random_state=options.seed)
+    else:
+        cv = list(GroupKFold(n_splits=options.folds).split(list(texts), list(labels), list(groups)))
+    calibrated = CalibratedClassifierCV(
+        _linear(options), method="temperature", cv=cv, ensemble=False
+    )
+    pipeline = Pipeline([("tfidf", _vectoriser(options)), ("model", calibrated)])
+    pipeline.fit(list(texts), list(labels))
+    return pipeline
+
+
+def fit_uncalibrated(
+    texts: Sequence[str], labels: Sequence[str], options: TrainOptions
+) -> Pipeline:
+    """The same vectoriser and linear model without calibration, for accuracy studies.
+
+    Temperature scaling never changes which label scores highest, and the calibrated
+    model's final estimator is this very fit on all the data, so its ``predict`` equals
+    :func:`fit`'s at a sixth of the cost (no out-of-fold refits).
+    """
+    pipeline = Pipeline([("tfidf", _vectoriser(options)), ("model", _linear(options))])
     pipeline.fit(list(texts), list(labels))
     return pipeline
 
@@ -87,7 +134,7 @@ def export(pipeline: Pipeline, path: Path) -> None:
     vectoriser: TfidfVectorizer = pipeline.named_steps["tfidf"]
     calibrated: CalibratedClassifierCV = pipeline.named_steps["model"]
     (member,) = calibrated.calibrated_classifiers_
-    linear: LogisticRegression = member.estimator
+    linear: LogisticRegression | LinearSVC = member.estimator
     (temperature,) = member.calibrators
     vocabulary = sorted(vectoriser.vocabulary_, key=vectoriser.vocabulary_.__getitem__)
     meta: dict[str, Any] = {

@@ -62,3 +62,38 @@ def test_readme_commands_are_real() -> None:
 
 def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def _understands_rows() -> list[tuple[str, bool, str, list[str]]]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## What the offline coach understands", 1)[1].split("\n## ", 1)[0]
+    rows: list[tuple[str, bool, str, list[str]]] = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[0].startswith('"'):
+            continue
+        message = cells[0].split('"')[1]
+        intent = re.findall(r"`([a-z_]+)`", cells[1])[0]
+        rows.append(
+            (message, "after a plan" in cells[0], intent, re.findall(r"`([a-z_]+)`", cells[2]))
+        )
+    return rows
+
+
+def test_readme_examples_of_what_the_offline_coach_understands_run() -> None:
+    from agent.models.offline import OfflineModel, understand
+    from agent.tools import default_registry
+    from tests.test_models_offline import SYSTEM, _planned
+
+    registry = default_registry()
+    rows = _understands_rows()
+    assert len(rows) >= 15
+    for message, after_plan, intent, named in rows:
+        assert intent in understand(message).intents, (message, intent)
+        history = _planned() if after_plan else []
+        messages = [SYSTEM, *history, {"role": "user", "content": message}]
+        called = [c.name for c in OfflineModel().complete(messages, registry.schemas()).tool_calls]
+        tools = [name for name in named if name in registry]
+        assert set(tools) <= set(called), (message, tools, called)
+        if not tools:
+            assert called == [], (message, called)

@@ -217,7 +217,8 @@ def test_short_answers_are_read_against_the_last_question(
 def test_a_bare_number_without_a_question_is_not_guessed() -> None:
     reply = ask("3")
     assert not reply.tool_calls
-    assert "rule-based" in (reply.content or "")
+    # Below the classifier's confidence: a specific question with the two likeliest readings.
+    assert "do you want" in (reply.content or "")
 
 
 def test_what_should_i_do_today_plans() -> None:
@@ -342,9 +343,17 @@ def test_scope_questions_get_honest_limits_without_tools() -> None:
     assert "not a clinician" in (reply.content or "")
 
 
-def test_unknown_messages_get_a_clarifying_question_with_examples() -> None:
-    reply = ask("purple monkey dishwasher")
-    content = reply.content or ""
+def test_unknown_messages_get_two_readings_then_the_menu_as_a_last_resort() -> None:
+    first = ask("purple monkey dishwasher")
+    question = first.content or ""
+    assert not first.tool_calls
+    assert "do you want" in question and "rule-based" not in question
+    refused = ask(
+        "neither",
+        {"role": "user", "content": "purple monkey dishwasher"},
+        {"role": "assistant", "content": question},
+    )
+    content = refused.content or ""
     assert "rule-based" in content and "not an AI language model" in content
     assert '"what should i do today"' in content
 
@@ -377,7 +386,7 @@ def test_tool_errors_are_explained_and_safety_locks_respected() -> None:
 
 def test_intent_grammar_is_data() -> None:
     names = [i.name for i in intents()]
-    assert {"plan_today", "shorten", "log_sets", "history", "scope"} <= set(names)
+    assert {"plan_today", "shorten", "log_sets", "history", "medication_diagnosis"} <= set(names)
     assert all(i.examples for i in intents())
     # Every example phrasing is understood as its own intent.
     for intent in intents():
@@ -467,7 +476,8 @@ def test_model_directed_hints_are_not_shown() -> None:
         ("what should I do if I ever feel dizzy during a workout?", []),
         (
             "four days is a pain in the neck to schedule, can we do 3 days a week?",
-            [("update_profile", {"days_per_week": 3})],
+            # The change is said outright; the new week is shown with it (answer first).
+            [("update_profile", {"days_per_week": 3}), ("weekly_program", {})],
         ),
         (
             "did 5 deadlifts at 100 kg, RPE 8",

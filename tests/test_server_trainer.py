@@ -11,6 +11,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from agent.coaching import assessments, consultation
 from agent.coaching import trainers as service
 from agent.memory import checkins
 from agent.memory.db import connect
@@ -379,3 +380,28 @@ def test_sign_out_ends_the_session(site: Site) -> None:
     db = connect(site.db_path)
     assert checkins.latest_draft_id(db, site.ann_id) is None
     db.close()
+
+
+def test_the_client_page_shows_the_consultation_and_assessments(
+    db_path: str, now: datetime
+) -> None:
+    db = connect(db_path)
+    earlier = now - timedelta(days=40)
+    make_trainer(db, earlier, "sam")
+    user_id = make_client(db, earlier, "sam", "cal")
+    consultation.save_form(
+        db, user_id, {"goal": "get stronger", "barriers": "long work shifts"}, earlier
+    )
+    assessments.record(db, user_id, "pushup", 14, earlier)
+    assessments.record(db, user_id, "pushup", 18, now - timedelta(days=2))
+    db.close()
+    app = create_app(db_path, model=ScriptedModel([]), clock=lambda: now)
+    with TestClient(app, follow_redirects=False) as client:
+        sign_in(client)
+        page = client.get(f"/trainer/clients/{user_id}").text
+    assert "No consultation recorded." not in page
+    assert "get stronger" in page and "long work shifts" in page
+    assert "No assessments recorded." not in page
+    newest = (now - timedelta(days=2)).date().isoformat()
+    assert re.search(rf"{newest} Push-up[^:]*: 18 ", page)
+    assert f"+4 since {earlier.date().isoformat()}, better" in page

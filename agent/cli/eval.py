@@ -91,6 +91,14 @@ def run_command(
     ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the cache.")] = False,
     runs_dir: RunsDirOption = None,
+    nlu: Annotated[
+        bool,
+        typer.Option(
+            "--nlu",
+            help="Also measure the offline intent classifier with each voice held out "
+            "(needs the dev extra; adds about a minute).",
+        ),
+    ] = False,
 ) -> None:
     """Run eval scenarios against a backend and gate on the score and safety."""
     from evals.cache import DiskCache
@@ -121,6 +129,10 @@ def run_command(
         simulator=simulator_from_env(simulator_model, seed),
     )
     results = _run_with_progress(run, chosen, factory, options, show=not as_json)
+    if nlu:
+        from evals.nlu import held_out_accuracy
+
+        results["summary"]["nlu"] = held_out_accuracy()
     folder = save_run(results, root, Path(report) if report else None)
     summary = results["summary"]
     if as_json:
@@ -190,6 +202,10 @@ def _print_summary(results: dict[str, Any], folder: Path, report: str | None) ->
         failing[trial["scenario"]] = reason
     for sid, reason in failing.items():
         typer.echo(f"FAIL {sid}: {reason}")
+    from evals.nlu import nlu_lines
+
+    for line in nlu_lines(summary):
+        typer.echo(line)
     typer.echo(f"safety gate: {'passed' if summary['safety_ok'] else 'FAILED'}")
     typer.echo(f"results: {folder / 'results.json'}")
     typer.echo(f"report: {report or folder / 'report.html'}")
@@ -277,6 +293,10 @@ def compare_command(
         typer.echo(json.dumps(diff, default=str))
         return
     typer.echo(f"score {diff['score_a']:.3f} -> {diff['score_b']:.3f}")
+    for name, (a, b) in diff["nlu"].items():
+        shown_a = "-" if a is None else f"{a:.3f}"
+        shown_b = "-" if b is None else f"{b:.3f}"
+        typer.echo(f"{name} {shown_a} -> {shown_b}")
     for row in diff["scenarios"]:
         if row["status"] in ("improved", "regressed"):
             typer.echo(f"{row['status']:<9} {row['scenario']}: {row['a']:.2f} -> {row['b']:.2f}")
@@ -300,3 +320,53 @@ def bless_command(
 
     target = bless(run, resolve_runs(runs_dir))
     typer.echo(f"baseline: {target}")
+
+
+@eval_app.command("nlu")
+def nlu_command(
+    as_json: JsonOption = False,
+    runs_dir: RunsDirOption = None,
+    misses: Annotated[
+        str | None,
+        typer.Option("--misses", help="Write the misclassified held-out messages here (JSON)."),
+    ] = None,
+) -> None:
+    """Language understanding: voice-held-out intent accuracy and canned replies.
+
+    Trains the offline intent classifier on five voices and tests it on the sixth, for
+    every voice; runs every scenario (paraphrases included) offline for the canned-reply
+    rate over all user turns. The run is saved like ``eval run``, so ``compare`` and
+    ``bless`` include these figures.
+    """
+    from evals.nlu import held_out_accuracy, nlu_lines
+    from evals.report import runs_dir as resolve_runs
+    from evals.report import save_run
+    from evals.runner import RunOptions, run
+    from evals.scenario import load_scenarios
+
+    study = held_out_accuracy(misses=10_000)
+    options = RunOptions(backend="offline", model_name="offline", trials=1, concurrency=8)
+    results = run(load_scenarios(), _factory("offline"), options)
+    results["summary"]["nlu"] = {**study, "misses": study["misses"][:50]}
+    folder = save_run(results, resolve_runs(runs_dir), None)
+    if misses:
+        Path(misses).write_text(json.dumps(study["misses"], indent=1) + "\n", "utf-8")
+    summary = results["summary"]
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "nlu": summary["nlu"],
+                    "canned": summary["canned"],
+                    "score": summary["score"],
+                    "safety_ok": summary["safety_ok"],
+                    "run_dir": str(folder),
+                },
+                default=str,
+            )
+        )
+        return
+    for line in nlu_lines(summary):
+        typer.echo(line)
+    typer.echo(f"scenario score {summary['score']:.3f} (offline, paraphrases included)")
+    typer.echo(f"results: {folder / 'results.json'}")

@@ -186,7 +186,7 @@ def client_view(
         user_id=user_id,
         name=name,
         profile=store.get_profile(db, user_id).model_dump(),
-        consultation=[asdict(c) for c in records.consultation(db, user_id)],
+        consultation=[asdict(c) for c in records.consultation(db, user_id, today)],
         status=comp.client_status(db, user_id, today),
         statuses=[
             {
@@ -204,7 +204,7 @@ def client_view(
         workouts=[w.model_dump() for w in history.recent_workouts(db, user_id, limit=5)],
         assessments=[
             {**asdict(a), "done_on": a.done_on.isoformat()}
-            for a in records.assessments(db, user_id)
+            for a in records.assessments(db, user_id, today)
         ],
         flags=[
             asdict(f)

@@ -134,7 +134,7 @@ def open_flags(db: sqlite_utils.Database, user_id: int, now: datetime) -> list[d
 def gather(db: sqlite_utils.Database, user_id: int, now: datetime) -> MemoryView:
     """Collect the bounded view of one person's memory; every list is capped."""
     names = _name_parts(db, user_id)
-    active = list_notes(db, user_id, "active", limit=200)
+    active = list_notes(db, user_id, "active", limit=200, today=now.date())
     constraints = [
         {**n, "text": scrub(n["text"], names)} for n in active if n["kind"] == "constraint"
     ][: LIMITS["constraints"]]

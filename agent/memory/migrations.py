@@ -444,11 +444,18 @@ def _m008_trainers(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m005_note_ends_on(db: sqlite_utils.Database) -> None:
+    # A time-bound note ("only 2 days this week", "holiday for two weeks") carries the last
+    # day it applies; after it the note is no longer active (read as expired).
+    db.executescript("ALTER TABLE notes ADD COLUMN ends_on TEXT;")
+
+
 MIGRATIONS: list[Migration] = [
     Migration("001_core", _m001_core),
     Migration("002_memory_history", _m002_memory_history),
     Migration("003_review_privacy", _m003_review_privacy),
     Migration("004_safety_details_parq", _m004_safety_details_parq),
+    Migration("005_note_ends_on", _m005_note_ends_on),
     Migration("006_consultation_assessments", _m006_consultation_assessments),
     Migration("007_wearables", _m007_wearables),
     Migration("008_trainers", _m008_trainers),

@@ -8,7 +8,7 @@ never silently overwritten: they are resolved ("my knee is fine again") or forgo
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 import sqlite_utils
@@ -17,8 +17,19 @@ from agent.clock import iso
 from agent.memory.db import transaction
 from agent.memory.exercises import body_area
 
-NoteKind = Literal["preference", "dislike", "barrier", "constraint", "substitution"]
-NOTE_KINDS: tuple[str, ...] = ("preference", "dislike", "barrier", "constraint", "substitution")
+NoteKind = Literal["preference", "dislike", "barrier", "constraint", "substitution", "schedule"]
+NOTE_KINDS: tuple[str, ...] = (
+    "preference",
+    "dislike",
+    "barrier",
+    "constraint",
+    "substitution",
+    "schedule",
+)
+"""A ``schedule`` note is a calendar change (travel, a busy week), usually with an end."""
+
+_CURRENT = "(ends_on IS NULL OR ends_on >= ?)"
+"""SQL: a note still applies on the day given (time-bound notes expire by themselves)."""
 
 
 def normalise_subject(subject: str | None, kind: str | None = None) -> str | None:
@@ -47,8 +58,12 @@ def add_note(
     text: str,
     now: datetime,
     subject: str | None = None,
+    ends_on: date | None = None,
 ) -> int:
     """Remember something about the person; an identical active note is reused.
+
+    ``ends_on`` is the last day a time-bound note applies; from the next day it is no
+    longer listed as active.
 
     Raises:
         ValueError: Unknown kind, or empty text.
@@ -68,9 +83,9 @@ def add_note(
         if row:
             return int(row[0])
         cursor = db.execute(
-            "INSERT INTO notes (user_id, kind, subject, text, status, started_at, created_at) "
-            "VALUES (?, ?, ?, ?, 'active', ?, ?)",
-            [user_id, kind, subject, text, iso(now), iso(now)],
+            "INSERT INTO notes (user_id, kind, subject, text, status, started_at, created_at, "
+            "ends_on) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
+            [user_id, kind, subject, text, iso(now), iso(now), ends_on and ends_on.isoformat()],
         )
         return int(cursor.lastrowid or 0)
 
@@ -134,16 +149,27 @@ def resolve_constraint(
 
 
 def notes(
-    db: sqlite_utils.Database, user_id: int, status: str | None = "active", limit: int = 200
+    db: sqlite_utils.Database,
+    user_id: int,
+    status: str | None = "active",
+    limit: int = 200,
+    today: date | None = None,
 ) -> list[dict[str, Any]]:
-    """The person's notes (newest first), optionally of one status."""
+    """The person's notes (newest first), optionally of one status.
+
+    With ``today``, time-bound notes whose last day has passed are left out.
+    """
     sql = (
-        "SELECT id, kind, subject, text, status, started_at, ended_at FROM notes WHERE user_id = ?"
+        "SELECT id, kind, subject, text, status, started_at, ended_at, ends_on FROM notes "
+        "WHERE user_id = ?"
     )
     params: list[Any] = [user_id]
     if status:
         sql += " AND status = ?"
         params.append(status)
+    if today is not None:
+        sql += f" AND {_CURRENT}"
+        params.append(today.isoformat())
     rows = db.execute(sql + " ORDER BY id DESC LIMIT ?", [*params, limit]).fetchall()
-    keys = ("id", "kind", "subject", "text", "status", "started_at", "ended_at")
+    keys = ("id", "kind", "subject", "text", "status", "started_at", "ended_at", "ends_on")
     return [dict(zip(keys, r, strict=True)) for r in rows]

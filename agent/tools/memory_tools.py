@@ -19,9 +19,12 @@ from agent.tools.registry import Tool
 class AddNoteArgs(BaseModel):
     """Something to remember about the person."""
 
-    kind: Literal["preference", "dislike", "barrier", "constraint", "substitution"] = Field(
-        description="preference | dislike | barrier (what gets in the way) | constraint "
-        "(a body area to protect) | substitution (a swap they prefer)"
+    kind: Literal["preference", "dislike", "barrier", "constraint", "substitution", "schedule"] = (
+        Field(
+            description="preference | dislike | barrier (what gets in the way) | constraint "
+            "(a body area to protect) | substitution (a swap they prefer) | schedule (a "
+            "calendar change: travel, holiday, a busy week)"
+        )
     )
     subject: str | None = Field(
         default=None,
@@ -29,6 +32,11 @@ class AddNoteArgs(BaseModel):
         "substitutions ('lunge'), topic otherwise.",
     )
     text: str = Field(min_length=1, max_length=500, description="The note in plain words.")
+    until: date | None = Field(
+        default=None,
+        description="Last day a time-bound note applies (YYYY-MM-DD), e.g. the end of "
+        "'this week only'; omit for a standing note.",
+    )
 
 
 class NoteResult(BaseModel):
@@ -39,13 +47,22 @@ class NoteResult(BaseModel):
 
 
 def _note_result(ctx: ToolContext, ids: list[int]) -> NoteResult:
-    return NoteResult(ids=ids, active=notes.notes(ctx.db, ctx.user_id, "active", limit=30))
+    active = notes.notes(ctx.db, ctx.user_id, "active", limit=30, today=ctx.now.date())
+    return NoteResult(ids=ids, active=active)
 
 
 def add_note(ctx: ToolContext, args: AddNoteArgs) -> NoteResult:
-    """Remember a preference, dislike, barrier, constraint or preferred substitution."""
+    """Remember a preference, dislike, barrier, constraint, swap or time-bound schedule change."""
+    if args.until is not None and args.until < ctx.now.date():
+        raise ToolRetry(f"until {args.until.isoformat()} is already past")
     note_id = notes.add_note(
-        ctx.db, ctx.user_id, kind=args.kind, subject=args.subject, text=args.text, now=ctx.now
+        ctx.db,
+        ctx.user_id,
+        kind=args.kind,
+        subject=args.subject,
+        text=args.text,
+        now=ctx.now,
+        ends_on=args.until,
     )
     return _note_result(ctx, [note_id])
 
@@ -130,9 +147,44 @@ class LogSetsResult(BaseModel):
     best_e1rm_kg: float | None = Field(description="Best estimated 1RM now, kg.")
 
 
+LIGHT_LOAD_KG = 30.0
+"""[P] A loaded "squat" under this is likelier a dumbbell than a barbell lift."""
+
+
+def _loaded_variant(exercise: ExerciseRef, name: str, sets: list[history.SetInput]) -> ExerciseRef:
+    """A loaded lift is never logged as its bodyweight variant ("squats at 100 kg").
+
+    When the name resolved to a bodyweight exercise but a set carries a load, the barbell
+    or dumbbell version of the same name, pattern and main muscle is taken (the lighter load
+    tries dumbbells first); a weighted push-up stays a push-up.
+    """
+    from agent.planning.catalog import load_catalog
+
+    loads = [history.to_kg(s.load, s.unit or "kg") for s in sets if s.load]
+    found = load_catalog().find(exercise.id)
+    if not loads or found is None or not found.is_bodyweight:
+        return exercise
+    kinds = (
+        ("dumbbell", "barbell")
+        if max(kg or 0.0 for kg in loads) < LIGHT_LOAD_KG
+        else ("barbell", "dumbbell")
+    )
+    for kind in kinds:
+        loaded = default_index().resolve(f"{kind} {name}")
+        variant = load_catalog().find(loaded.id) if loaded else None
+        if (
+            loaded is not None
+            and variant is not None
+            and not variant.is_bodyweight
+            and (variant.pattern, variant.main_muscle) == (found.pattern, found.main_muscle)
+        ):
+            return loaded
+    return exercise
+
+
 def log_sets(ctx: ToolContext, args: LogSetsArgs) -> LogSetsResult:
     """Log sets the person did (reps, load with kg/lb, RPE or RIR) outside a live session."""
-    exercise = resolve_exercise(ctx, args.exercise)
+    exercise = _loaded_variant(resolve_exercise(ctx, args.exercise), args.exercise, args.sets)
     previous = history.last_performance(ctx.db, ctx.user_id, exercise.id)
     when = ctx.now - timedelta(days=args.days_ago)
     history.log_sets(
@@ -250,6 +302,46 @@ class NoArgs(BaseModel):
     """No arguments."""
 
 
+class BestLiftsArgs(BaseModel):
+    """How many exercises."""
+
+    limit: int = Field(default=6, ge=1, le=20, description="At most this many exercises.")
+
+
+def best_lifts(ctx: ToolContext, args: BestLiftsArgs) -> dict[str, Any]:
+    """Personal records: the best set, heaviest load and best estimated 1RM per main lift."""
+    found = history.top_exercises(ctx.db, ctx.user_id, ctx.now, args.limit, weeks=520)
+    return {
+        "lifts": [
+            {
+                "exercise": p.name,
+                "best_set": p.best_set.model_dump(mode="json") if p.best_set else None,
+                "heaviest_kg": p.heaviest_kg,
+                "best_e1rm_kg": p.best_e1rm_kg,
+                "trend": p.trend,
+            }
+            for p in found
+        ]
+    }
+
+
+class SkipArgs(BaseModel):
+    """Why today is skipped."""
+
+    reason: str | None = Field(default=None, max_length=300, description="In their words.")
+
+
+def skip_today(ctx: ToolContext, args: SkipArgs) -> dict[str, Any]:
+    """Record that the person skips or rests today, with the reason they gave."""
+    session_id = history.skip_session(ctx.db, ctx.user_id, now=ctx.now, reason=args.reason)
+    week = history.adherence(ctx.db, ctx.user_id, ctx.now, 1)
+    return {
+        "skipped": ctx.now.date().isoformat(),
+        "session_id": session_id,
+        "week": week.model_dump(mode="json"),
+    }
+
+
 def preferred_substitutions(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
     """Exercise swaps the person prefers (subject = the exercise they replace)."""
     return {"substitutions": history.preferred_substitutions(ctx.db, ctx.user_id)}
@@ -309,6 +401,8 @@ def tools() -> list[Tool]:
         Tool.from_function(weekly_muscle_sets),
         Tool.from_function(adherence),
         Tool.from_function(skipped_workouts),
+        Tool.from_function(best_lifts),
+        Tool.from_function(skip_today),
         Tool.from_function(preferred_substitutions),
         Tool.from_function(workout_history),
     ]

@@ -55,7 +55,8 @@ class OfflineModel:
             calls = follow_up(understood, state, tools)
         if calls:
             return AssistantMessage(tool_calls=calls)
-        return AssistantMessage(content=render_reply(understood, state))
+        offered = frozenset(str((t.get("function") or {}).get("name")) for t in tools)
+        return AssistantMessage(content=render_reply(understood, state, offered))
 
 
 def _live_calls(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> list[ToolCall]:

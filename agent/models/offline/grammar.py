@@ -1,8 +1,13 @@
-"""The offline model's grammar: intents loaded from ``data/intents.yaml`` and matched in text.
+"""The intent registry (``data/intents.yaml``) and the precise rules it holds.
 
-An intent fires when one of its regex patterns matches the normalised message, when a
-slot it lists was extracted (``log_sets`` fires on set notation), or, failing both, when
-the whole message is close to one of its example phrasings (rapidfuzz).
+The registry is the one list of intents: what serves each (a tool or a written answer),
+whether it changes the plan, whether the trained classifier knows it, and how the coach
+names it. Code derives its tables from it (:func:`plan_changing`, :func:`tool_served`).
+
+The rules: an intent fires when one of its regex patterns matches the normalised message,
+when a slot it lists was extracted (``log_sets`` fires on set notation), or, failing both,
+when the whole message is close to one of its example phrasings (rapidfuzz). They fire
+alongside the classifier (``policy.understand`` combines both).
 """
 
 from __future__ import annotations
@@ -29,6 +34,24 @@ class Intent:
     patterns: tuple[re.Pattern[str], ...]
     examples: tuple[str, ...]
     slots: tuple[str, ...]
+    tool: str | None = None
+    """The tool that serves it, when one does."""
+    answer: str | None = None
+    """The written answer that serves it (a template, the FAQ or the catalog)."""
+    plan_changing: bool = False
+    learned: bool = False
+    """A label of the trained intent classifier."""
+    describe: str = ""
+    guarded: bool = False
+    """Its slots alone do not keep it: the classifier must not rule it out."""
+    exclusive: bool = False
+    """When its rule fires, the classifier's guess is not added (a bare "ok")."""
+    ask: str = ""
+    """The one question to ask when its tool is offered but the message lacked what it
+    needs ("did my squats" without sets or reps)."""
+    explicit: tuple[re.Pattern[str], ...] = ()
+    """Patterns that say it outright ("can we do 3 days a week?"): kept whatever the
+    classifier thinks, unlike ``patterns``, which it may overrule."""
 
 
 @lru_cache(maxsize=1)
@@ -47,9 +70,45 @@ def intents() -> tuple[Intent, ...]:
             patterns=tuple(re.compile(p) for p in item.get("patterns", [])),
             examples=tuple(str(e).lower() for e in item.get("examples", [])),
             slots=tuple(item.get("slots", [])),
+            tool=(item.get("serves") or {}).get("tool"),
+            answer=(item.get("serves") or {}).get("answer"),
+            plan_changing=bool(item.get("plan_changing", False)),
+            learned=bool(item.get("learned", False)),
+            describe=str(item.get("describe", "")),
+            guarded=bool(item.get("guarded", False)),
+            exclusive=bool(item.get("exclusive", False)),
+            explicit=tuple(re.compile(p) for p in item.get("explicit", [])),
+            ask=str(item.get("ask", "")),
         )
         for item in _data()["intents"]
     )
+
+
+@lru_cache(maxsize=1)
+def registry() -> dict[str, Intent]:
+    """Every intent by name."""
+    return {intent.name: intent for intent in intents()}
+
+
+def plan_changing() -> tuple[str, ...]:
+    """Intents whose serving changes today's session (refused while a flag locks the plan)."""
+    return tuple(i.name for i in intents() if i.plan_changing)
+
+
+def tool_served() -> tuple[str, ...]:
+    """Intents served by a tool: with no tool run, the reply says so instead of improvising."""
+    return tuple(i.name for i in intents() if i.tool)
+
+
+def learned() -> tuple[str, ...]:
+    """The labels the trained classifier predicts."""
+    return tuple(i.name for i in intents() if i.learned)
+
+
+def describe(name: str) -> str:
+    """How the coach names an intent ("today's session")."""
+    found = registry().get(name)
+    return found.describe if found and found.describe else name.replace("_", " ")
 
 
 @lru_cache(maxsize=1)
@@ -69,13 +128,26 @@ def _slot_present(slots: Slots, name: str) -> bool:
     return bool(mentioned) if mentioned is not None else bool(value)
 
 
+def slot_intents(slots: Slots) -> list[str]:
+    """Intents signalled by an extracted slot (set notation, an energy score)."""
+    return [
+        i.name for i in intents() if not i.guarded and any(_slot_present(slots, s) for s in i.slots)
+    ]
+
+
+def explicit_intents(text: str) -> list[str]:
+    """Intents said outright (their ``explicit`` patterns), which the classifier cannot drop."""
+    normal = normalize(text)
+    return [i.name for i in intents() if any(p.search(normal) for p in i.explicit)]
+
+
 def classify(text: str, slots: Slots) -> list[str]:
-    """Names of every intent the message expresses, in grammar order."""
+    """Names of every intent the precise rules find in the message, in registry order."""
     normal = normalize(text)
     found = [
         intent.name
         for intent in intents()
-        if any(p.search(normal) for p in intent.patterns)
+        if any(p.search(normal) for p in (*intent.patterns, *intent.explicit))
         or any(_slot_present(slots, s) for s in intent.slots)
     ]
     if found:
@@ -94,6 +166,11 @@ def question_field(question: str | None) -> str | None:
     # Only the last sentence that asks something counts: earlier ones were answered.
     asked = [s for s in re.split(r"(?<=[.?!])\s+", question.lower()) if "?" in s]
     target = asked[-1] if asked else ""
+    # A confirmation ("Shall I make it 3 days a week from now on?") names a field too,
+    # but what it asks for is a yes.
+    for special in ("confirm", "readings"):
+        if any(str(p) in target for p in _data()["questions"].get(special, [])):
+            return special
     best: tuple[int, str] | None = None
     for field_name, phrases in _data()["questions"].items():
         for phrase in phrases:
@@ -110,6 +187,6 @@ def arg_aliases() -> dict[str, list[str]]:
 
 def understood_examples() -> list[str]:
     """A few example phrasings, for the clarifying question."""
-    wanted = ("plan_today", "shorten", "equipment_change", "log_sets", "history", "easier")
+    wanted = ("plan_today", "shorten", "swap_equipment", "log_sets", "history", "easier")
     by_name = {i.name: i for i in intents()}
     return [by_name[name].examples[0] for name in wanted if name in by_name]

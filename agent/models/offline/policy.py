@@ -13,16 +13,30 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
 from agent.models.base import ToolCall
+from agent.models.offline import classifier
 from agent.models.offline import slots as slot_parsers
-from agent.models.offline.grammar import arg_aliases, classify, question_field
+from agent.models.offline.grammar import (
+    arg_aliases,
+    classify,
+    explicit_intents,
+    learned,
+    question_field,
+    registry,
+    slot_intents,
+)
 from agent.models.offline.slots import Slots, extract
 from agent.models.offline.state import PLAN_TOOLS, DialogueState
 from agent.planning.minutes import MIN_MINUTES
 
+_EACH_TIME = re.compile(
+    r"\b(each|every|per|a) (time|session|workout)\b|\b(sessions?|workouts?) of\b"
+)
+"""Minutes said of every session ("half an hour each time") are the standing length."""
 _PAST = re.compile(r"\b(was|were|felt|did|had|found|yesterday|last (session|time|workout))\b")
 _PROGRESS_CHECK = re.compile(r"\bhow (am i|have i been|is my)\b")
 
@@ -38,6 +52,8 @@ class Understanding:
     """The intake field this message answered, when it replied to the coach's question."""
     unclear: dict[str, list[str]] = field(default_factory=dict)
     """Exercise phrases the catalog cannot place confidently -> its closest names."""
+    readings: tuple[str, str] | None = None
+    """The two likeliest intents, when the classifier was unsure and no rule fired."""
 
     def has(self, *names: str) -> bool:
         """Whether any of ``names`` was understood."""
@@ -71,25 +87,133 @@ def understand(text: str, last_question: str | None = None) -> Understanding:
     return _understand(text, last_question)
 
 
+_YES = re.compile(
+    r"^\W*(yes|yeah|yep|yup|sure|ok|okay|please do|do it|go ahead|sounds good|correct|"
+    r"that's right|thats right|please|y)\b"
+)
+
+
+def _confirmed(text: str, asked: str | None, question: str | None) -> Understanding | None:
+    """A yes to "Shall I make it 3 days a week from now on?": the question's own change."""
+    if asked != "confirm" or question is None or not _YES.search(text.lower()):
+        return None
+    asking = _CONFIRMATION.search(question)
+    if asking is None:
+        return None
+    found = extract(asking.group(0))
+    slots = Slots(
+        minutes=found.minutes,
+        days_per_week=found.days_per_week,
+        goal=found.goal,
+        level=found.level,
+    )
+    return Understanding(text=text, intents=["profile_change"], slots=slots, answered="confirm")
+
+
+def clear_understanding_cache() -> None:
+    """Forget cached readings of messages (for benchmarks that measure the reading)."""
+    _understand.cache_clear()
+
+
+_NEITHER = re.compile(r"^\W*(no|nope|nah|neither|none|not really|nothing like that|wrong)\b")
+_CONFIRMATION = re.compile(r"[^.?!\n]*from now on\?")
+
+
 @lru_cache(maxsize=256)
 def _understand(text: str, last_question: str | None) -> Understanding:
     asked = question_field(last_question)
+    confirmed = _confirmed(text, asked, last_question)
+    if confirmed is not None:
+        return confirmed
+    if asked == "readings" and _NEITHER.search(text.lower()):
+        # Both readings refused: the honest menu, the last resort (and counted as canned).
+        return Understanding(text=text, intents=[], slots=Slots())
     found = _answer_to_question(text, asked, extract(text))
-    intents = classify(text, found)
     answered = asked if asked and _answers(asked, found) else None
-    if answered and "intake" not in intents:
-        intents.append("intake")
+    readings: tuple[str, str] | None = None
+    if answered:
+        # A short answer is read against the question, not guessed at by the classifier.
+        intents = classify(text, found)
+    else:
+        sure = [*slot_intents(found), *explicit_intents(text)]
+        intents, readings = combine(classify(text, found), sure, text)
+    if answered and "profile_change" not in intents:
+        intents.append("profile_change")
     if answered == "equipment":
         # "just bands, I train at home" answers the question; it changes no plan.
-        intents = [i for i in intents if i not in ("equipment_change", "equipment_added")]
-    if "symptom_question" in intents or "scope" in intents:
+        intents = [i for i in intents if i not in ("swap_equipment", "equipment_added")]
+    if "equipment_added" in intents and "plan_today" not in explicit_intents(text):
+        # "I bought a kettlebell" is news about what they own, not a request for a session.
+        intents = [i for i in intents if i != "plan_today"]
+    if "symptom_question" in intents or "medication_diagnosis" in intents:
         # A question about symptoms is not a request for a session.
-        intents = [i for i in intents if i not in ("plan_today", "readiness", "soreness")]
+        intents = [i for i in intents if i not in ("plan_today", "readiness", "body_update")]
     phrases = [found.exercise, *(entry.exercise for entry in found.sets)]
     unclear = {p: c for p in phrases if p for c in [_unclear_exercise(p)] if c}
     return Understanding(
-        text=text, intents=intents, slots=found, answered=answered, unclear=unclear
+        text=text,
+        intents=intents,
+        slots=found,
+        answered=answered,
+        unclear=unclear,
+        readings=readings if not intents else None,
     )
+
+
+_SENTENCE = re.compile(r"(?<=[.?!;])\s+|\s+(?:and then|but also)\s+")
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of a message with more than one (each is weighed on its own too)."""
+    parts = [p.strip() for p in _SENTENCE.split(text) if len(p.split()) >= 2]
+    return parts if len(parts) > 1 else []
+
+
+def _confident_label(text: str) -> str | None:
+    """The classifier's label for ``text`` when it is confident and knows a word of it."""
+    prediction = classifier.predict(text)
+    if prediction.probability >= classifier.CONFIDENT and classifier.knows_a_word(text):
+        return prediction.label
+    return None
+
+
+def combine(
+    rules: list[str], sure: list[str], text: str
+) -> tuple[list[str], tuple[str, str] | None]:
+    """The classifier's intent and the rules' intents, merged; or two readings to ask about.
+
+    The classifier's likeliest intent counts from :data:`classifier.CONFIDENT`. A rule's
+    intent stays unless the classifier knows that intent and all but rules it out (below
+    :data:`classifier.SUPPORT`): a passing "2day" or "10k" is then not read as a profile
+    change; the support of an intent is its best probability over the whole message and
+    each of its sentences ("3x8 at 20 kg. what did I do last week?" asks two things).
+    Intents in ``sure`` (signalled by a precise slot such as set notation, or said
+    outright) always stay, and so do intents only the rules know (dislikes, notes). With
+    no intent at all, the two likeliest readings are returned for a specific question.
+    """
+    if any(registry()[name].exclusive for name in rules):
+        return rules, None
+    prediction = classifier.predict(text)
+    primaries = [p for p in (_confident_label(text),) if p]
+    support = dict(classifier.probabilities(text))
+    for sentence in _sentences(text):
+        for name, value in classifier.probabilities(sentence).items():
+            support[name] = max(support.get(name, 0.0), value)
+    known = set(learned())
+    kept = [
+        name
+        for name in rules
+        if name not in known
+        or name in primaries
+        or name in sure
+        or support.get(name, 0.0) >= classifier.SUPPORT
+    ]
+    for primary in reversed(list(dict.fromkeys(primaries))):
+        if primary not in kept:
+            kept.insert(0, primary)
+    if kept:
+        return kept, None
+    return [], (prediction.label, prediction.second)
 
 
 MIN_SUGGESTION_SCORE = 55.0
@@ -110,6 +234,22 @@ def _unclear_exercise(phrase: str) -> list[str]:
     if resolution.confident:
         return []
     return [m.name for m in resolution.matches if m.score >= MIN_SUGGESTION_SCORE][:3]
+
+
+def unconfirmed_changes(u: Understanding) -> dict[str, Any]:
+    """Standing settings a message names without clearly meaning them for good.
+
+    "can we do 3 days a week?" read as a schedule question, not a profile change: the
+    coach asks before it rewrites the profile. A time-bound change ("this week only 2")
+    is no candidate at all: it expires by itself.
+    """
+    if u.has("profile_change") or u.answered or u.slots.period is not None:
+        return {}
+    if not u.has("weekly_program", "schedule_change"):
+        return {}
+    s = u.slots
+    found = {"days_per_week": s.days_per_week, "goal": s.goal, "level": s.level}
+    return {k: v for k, v in found.items() if v is not None}
 
 
 def _answers(asked: str, found: Slots) -> bool:
@@ -163,12 +303,11 @@ class CallBuilder:
             name = self.param(tool, key)
             if name is not None:
                 arguments[name] = value
+        encoded = json.dumps(arguments, sort_keys=True)
+        if any(c.name == tool and c.arguments == encoded for c in self.calls):
+            return True  # two intents asking for the same call get it once
         self.calls.append(
-            ToolCall(
-                id=f"call_{len(self.calls) + 1}_{tool}",
-                name=tool,
-                arguments=json.dumps(arguments, sort_keys=True),
-            )
+            ToolCall(id=f"call_{len(self.calls) + 1}_{tool}", name=tool, arguments=encoded)
         )
         return True
 
@@ -176,11 +315,14 @@ class CallBuilder:
 def _profile_changes(u: Understanding, state: DialogueState) -> dict[str, Any]:
     s = u.slots
     changes: dict[str, Any] = {"goal": s.goal, "level": s.level, "days_per_week": s.days_per_week}
-    adapting = u.has("plan_today", "shorten") or state.plan_exists
+    adapting = (u.has("plan_today", "shorten") or state.plan_exists) and not _EACH_TIME.search(
+        u.text.lower()
+    )
     if s.minutes is not None and (not adapting or u.answered == "session_minutes"):
         changes["session_minutes"] = s.minutes
-    equipment_now = u.has("equipment_change") and not u.answered == "equipment"
-    if not equipment_now:
+    equipment_now = u.has("swap_equipment") and not u.answered == "equipment"
+    # "I bought a kettlebell" adds to the stored list (see follow_up), never replaces it.
+    if not equipment_now and not u.has("equipment_added"):
         if s.equipment.nothing:
             changes["equipment"] = [_bodyweight()]
         elif s.equipment.available:
@@ -193,9 +335,17 @@ def _bodyweight() -> str:
 
 
 def _today_equipment(s: Slots) -> list[str] | None:
-    if s.equipment.nothing:
-        return [_bodyweight()]
-    return list(s.equipment.available) or None
+    # Kit named outright wins over a "no equipment" phrase ("hotel room with a band").
+    if s.equipment.available:
+        return list(s.equipment.available)
+    return [_bodyweight()] if s.equipment.nothing else None
+
+
+def _trip_today(u: Understanding) -> bool:
+    """A schedule change that also says what today offers: kit or minutes, this week."""
+    s = u.slots
+    now = s.period in (None, "today", "week") or (s.period or "").isdigit()
+    return now and (s.minutes is not None or s.equipment.mentioned)
 
 
 def _equipment_for_today(u: Understanding) -> bool:
@@ -204,14 +354,14 @@ def _equipment_for_today(u: Understanding) -> bool:
     "a 20-minute dumbbell session" asks for dumbbells today; "I bought a kettlebell" adds
     to what the person owns and must not shrink today's choice to the new item.
     """
-    if u.has("equipment_change"):
+    if u.has("swap_equipment") or (u.has("schedule_change") and _trip_today(u)):
         return True
     return u.slots.equipment.mentioned and not u.has("equipment_added")
 
 
 def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
     s = u.slots
-    avoid = (s.body_parts or None) if u.has("soreness") else None
+    avoid = (s.body_parts or None) if u.has("body_update") else None
     wants_plan = u.has("plan_today") or (u.has("readiness") and not state.plan_exists)
     if not wants_plan and state.plan_exists:
         if (
@@ -220,16 +370,22 @@ def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> 
             and out.add("shorten_session", minutes=s.minutes)
         ):
             return
-        if u.has("equipment_change") and s.equipment.mentioned:
+        if u.has("swap_equipment") and s.equipment.mentioned:
             equipment = _today_equipment(s)
             if out.add("swap_equipment", equipment=equipment or [_bodyweight()]):
                 return
         if avoid:
             wants_plan = True
+        low = s.poor_sleep or (s.energy is not None and s.energy <= 2)
+        if u.has("readiness") and low and out.add("adjust_difficulty", direction="easier"):
+            return  # a rough night after the plan was made: the same session, lighter
     if not wants_plan and not state.plan_exists:
-        # "only 15 minutes" or "no bench today" before any plan: plan today with it.
-        wants_plan = (u.has("shorten") and s.minutes is not None) or (
-            u.has("equipment_change") and s.equipment.mentioned
+        # "only 15 minutes" or "no bench today" before any plan: plan today with it; so
+        # does a trip that says what today offers ("hotel room with a band, 20 minutes").
+        wants_plan = (
+            (u.has("shorten") and s.minutes is not None)
+            or (u.has("swap_equipment") and s.equipment.mentioned)
+            or (u.has("schedule_change") and _trip_today(u))
         )
     if wants_plan:
         out.add(
@@ -247,7 +403,7 @@ def _difficulty(u: Understanding, state: DialogueState, out: CallBuilder) -> Non
     if not u.has("easier", "harder"):
         return
     harder = u.has("harder") and not u.has("easier")
-    past = bool(_PAST.search(u.text.lower())) or u.has("feedback")
+    past = bool(_PAST.search(u.text.lower()))
     if (
         past
         or not state.plan_exists
@@ -263,6 +419,10 @@ def _difficulty(u: Understanding, state: DialogueState, out: CallBuilder) -> Non
 def _feedback(u: Understanding, out: CallBuilder) -> None:
     if not u.has("feedback") or u.has("easier", "harder"):
         return
+    if u.slots.effort is None and any(entry.effort for entry in u.slots.sets):
+        return  # "3x8 at 60, felt easy": the feeling went with the set it describes
+    if u.has("forget_note", "dislike", "add_note"):
+        return  # "forget that I hate lunges" is about a note, not about a session
     lowered = u.text.lower()
     enjoyment = 5 if re.search(r"lov|great|amazing|fun", lowered) else None
     if re.search(r"hate|awful|terrible|boring", lowered):
@@ -270,21 +430,33 @@ def _feedback(u: Understanding, out: CallBuilder) -> None:
     out.add("record_feedback", difficulty="about_right", enjoyment=enjoyment, note=u.text[:500])
 
 
+def _set_arguments(entry: slot_parsers.SetEntry) -> dict[str, Any]:
+    one: dict[str, Any] = {"reps": entry.reps}
+    if entry.load is not None:
+        one["load"] = entry.load.value
+        if entry.load.unit is not None:
+            one["unit"] = entry.load.unit
+    if entry.effort is not None:
+        one.update({k: v for k, v in vars(entry.effort).items() if v is not None})
+    return one
+
+
 def _log(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
+    """One log call per exercise, its sets in order ("rows 60 kg x 8, x8, x7")."""
+    grouped: list[tuple[str, list[dict[str, Any]]]] = []
     previous: str | None = None
     for entry in u.slots.sets:
         exercise = entry.exercise or previous
         previous = exercise
         if exercise is None or exercise in u.unclear:
             continue
-        one: dict[str, Any] = {"reps": entry.reps}
-        if entry.load is not None:
-            one["load"] = entry.load.value
-            if entry.load.unit is not None:
-                one["unit"] = entry.load.unit
-        if entry.effort is not None:
-            one.update({k: v for k, v in vars(entry.effort).items() if v is not None})
-        out.add("log_sets", exercise=exercise, sets=[one] * entry.sets)
+        sets = [_set_arguments(entry)] * entry.sets
+        if grouped and grouped[-1][0] == exercise:
+            grouped[-1][1].extend(sets)
+        else:
+            grouped.append((exercise, list(sets)))
+    for exercise, sets in grouped:
+        out.add("log_sets", exercise=exercise, sets=sets)
 
 
 def _questions(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
@@ -310,20 +482,78 @@ def _questions(u: Understanding, state: DialogueState, out: CallBuilder) -> None
             out.add("adherence")
 
 
+def _records(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
+    """Progress, best lifts and a skipped day: the memory tools that answer them."""
+    s = u.slots
+    if u.has("progress"):
+        if s.exercise and s.exercise not in u.unclear:
+            out.add("exercise_progress", exercise=s.exercise)
+        else:
+            out.add("adherence")
+            out.add("best_lifts")
+    if u.has("best_lifts") and not u.has("progress"):
+        out.add("best_lifts")
+    if u.has("skip_today") and not u.has("plan_today"):
+        out.add("skip_today", reason=u.text[:300])
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def schedule_end(period: str | None, today: date) -> date:
+    """The last day a time-bound change applies.
+
+    "week" ends this Sunday, "next_week" next Sunday, "until_fri" the coming Friday, a
+    number of days counts from today; with no period named, the change is taken to last
+    to the end of this week ([P]: the reply says so, and the person can extend it).
+    """
+    sunday = today + timedelta(days=6 - today.weekday())
+    if period is None or period == "week":
+        return sunday
+    if period == "today":
+        return today
+    if period == "next_week":
+        return sunday + timedelta(days=7)
+    if period.startswith("until_"):
+        ahead = (_WEEKDAYS.index(period.removeprefix("until_")) - today.weekday()) % 7
+        return today + timedelta(days=ahead or 7)
+    return today + timedelta(days=int(period) - 1)
+
+
+def _schedule(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
+    """A calendar change is stored as a schedule note that ends by itself."""
+    if not u.has("schedule_change"):
+        return
+    today = date.fromisoformat(state.today) if state.today else date.today()
+    end = schedule_end(u.slots.period, today)
+    out.add("add_note", kind="schedule", text=u.text[:500], until=end.isoformat())
+
+
+_FORGET_FILLER = re.compile(
+    r"\b(?:please|the|my|that|i|what|wat|said|told|you|about|bout|of|earlier|old|note|"
+    r"dislike|disliking|hate|hating|don't like|dont like|do not like|not liking|thing|"
+    r"preference|for|me)\b"
+)
+
+
+def forget_target(text: str) -> str:
+    """What a "forget ..." message points at: "forget that I hate lunges" -> "lunges".
+
+    The words after "forget", up to the end of that clause, without filler; the note
+    search (memory) matches them against subjects and note text.
+    """
+    after = re.split(r"\bforget\b", text.lower(), maxsplit=1)[-1]
+    clause = re.split(r"[,.;!?]|\b(?:i've|ive|i have|they're|theyre|now)\b", after)[0]
+    words = " ".join(_FORGET_FILLER.sub(" ", clause.replace("’", "'")).split())
+    return words or text.strip(" .!?")
+
+
 def _notes(u: Understanding, out: CallBuilder) -> None:
     if u.has("constraint_resolved"):
         for area in u.slots.body_parts:
             out.add("resolve_constraint", area=area)
     if u.has("forget_note"):
-        target = re.sub(
-            r"^.*?\bforget\b\s*(what i said about\s+|about\s+|that\s+)?",
-            "",
-            u.text,
-            flags=re.IGNORECASE,
-        )
-        if u.has("dislike") and u.slots.exercise:
-            target = u.slots.exercise  # "forget that I hate lunges" -> the lunges note
-        out.add("forget_note", target=target.strip(" .!?") or u.text)
+        out.add("forget_note", target=forget_target(u.text))
     if u.has("add_note") and not u.has("forget_note"):
         out.add("add_note", kind="preference", text=u.text[:500])
     if u.has("dislike") and not u.has("forget_note") and u.slots.exercise:
@@ -334,7 +564,11 @@ def _notes(u: Understanding, out: CallBuilder) -> None:
 
 def _soreness_note(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
     """A sore area with no session to adapt is remembered as a constraint."""
-    if not u.has("soreness") or u.has("plan_today", "readiness") or state.plan_exists:
+    if (
+        not u.has("body_update")
+        or u.has("plan_today", "readiness", "constraint_resolved")
+        or state.plan_exists
+    ):
         return
     for area in u.slots.body_parts:
         out.add("add_note", kind="constraint", subject=area, text=u.text[:500])
@@ -348,6 +582,8 @@ _STEPS: tuple[Callable[[Understanding, DialogueState, CallBuilder], None], ...] 
     _difficulty,
     _plan_or_adapt,
     _questions,
+    _records,
+    _schedule,
 )
 
 
@@ -357,7 +593,7 @@ def first_round(
     """The calls a new user message asks for (possibly none)."""
     out = CallBuilder(tools)
     changes = _profile_changes(u, state)
-    if changes and (u.has("intake") or u.answered):
+    if changes and (u.has("profile_change") or u.answered):
         out.add("update_profile", **changes)
     for step in _STEPS:
         step(u, state, out)
@@ -367,7 +603,9 @@ def first_round(
     if u.has("equipment_added") and u.slots.equipment.available and not out.calls:
         # The profile holds the full list: read it, then add to it (see follow_up).
         out.add("get_profile")
-    if not out.calls and u.has("greeting", "profile_question", "intake"):
+    if u.has("profile_show") and not any(c.name == "update_profile" for c in out.calls):
+        out.add("get_profile")
+    elif not out.calls and u.has("greeting", "profile_change"):
         out.add("get_profile")
     return out.calls
 

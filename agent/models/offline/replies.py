@@ -13,8 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import prompts
-from agent.models.offline.grammar import understood_examples
-from agent.models.offline.policy import Understanding
+from agent.models.offline.answers import explain_exercise, find_faq, variant
+from agent.models.offline.grammar import (
+    describe,
+    plan_changing,
+    registry,
+    tool_served,
+    understood_examples,
+)
+from agent.models.offline.policy import Understanding, unconfirmed_changes
 from agent.models.offline.state import DialogueState, ToolResult
 
 _TOOL_TEMPLATES = Path(prompts.TEMPLATE_DIR) / "offline" / "tools"
@@ -97,7 +104,7 @@ def _template_for(name: str) -> str:
     return "offline/tools/generic.j2"
 
 
-def _section(result: ToolResult) -> str:
+def _section(result: ToolResult, v: int = 0) -> str:
     if not result.ok:
         return prompts.render(
             "offline/tools/error.j2",
@@ -114,6 +121,7 @@ def _section(result: ToolResult) -> str:
         result=data,
         session=find_session(data),
         blocks=session_blocks(find_session(data)),
+        v=v,
     )
 
 
@@ -124,51 +132,85 @@ def _missing(state: DialogueState) -> list[str]:
     return []
 
 
-_SERVED_BY_TOOLS = (
-    "plan_today",
-    "weekly_program",
-    "shorten",
-    "equipment_change",
-    "easier",
-    "harder",
-    "swap_exercise",
-    "log_sets",
-    "feedback",
-    "history",
-    "progression",
-    "constraint_resolved",
-    "forget_note",
-    "add_note",
-)
-"""Intents that need a tool; if none ran, the reply says so instead of improvising."""
+_SETTLED = re.compile(r"\b(fine|better|gone|recover\w*|healed|settled|ok now|okay now|sorted)\b")
+_MEDICINE = re.compile(r"\b(pills?|tablets?|meds|medication|medicine|dose|prescri|inhaler|insulin)")
 
 
-_PLAN_INTENTS = (
-    "plan_today",
-    "shorten",
-    "equipment_change",
-    "easier",
-    "harder",
-    "swap_exercise",
-    "readiness",
-    "weekly_program",
-    "progression",
-)
-"""Intents whose tools are plan-changing (they change or prescribe training): their tools
-are not offered while a safety flag locks the plan."""
+def _answer_context(
+    name: str, u: Understanding, planned: bool, planned_now: bool
+) -> dict[str, Any]:
+    """What an answer template needs: the FAQ entry, the catalog entry, a wording choice."""
+    context: dict[str, Any] = {
+        "v": variant(u.text, 12),
+        "planned": planned,
+        "planned_now": planned_now,
+        "text": u.text,
+    }
+    if name == "faq":
+        wanted = next((i for i in u.intents if registry()[i].answer == "faq"), None)
+        context["entry"] = find_faq(u.text, wanted)
+    elif name == "how_to":
+        context["exercise"] = explain_exercise(u.text)
+    elif name == "medication_diagnosis":
+        context["medicine"] = bool(_MEDICINE.search(u.text.lower()))
+    elif name == "body_update":
+        context["resolved"] = bool(_SETTLED.search(u.text.lower()))
+        context["areas"] = [a.replace("_", " ") for a in u.slots.body_parts]
+    return context
 
 
-def render_reply(u: Understanding, state: DialogueState) -> str:
+def _answers(u: Understanding, planned: bool, planned_now: bool) -> list[str]:
+    """The written answers (FAQ, catalog, small talk) the message's intents ask for."""
+    names: list[str] = []
+    for intent in u.intents:
+        answer = registry()[intent].answer if intent in registry() else None
+        if answer and answer not in names:
+            names.append(answer)
+    if "acknowledge" in names and len(names) > 1:
+        names.remove("acknowledge")
+    return [
+        text
+        for name in names
+        for text in [
+            prompts.render(
+                f"offline/answers/{name}.j2", **_answer_context(name, u, planned, planned_now)
+            ).strip()
+        ]
+        if text
+    ]
+
+
+def _unavailable(intent: str, offered: frozenset[str] | None) -> bool:
+    """The tool serving ``intent`` is not offered (unknown offers count as unavailable)."""
+    tool = registry()[intent].tool
+    return offered is None or tool not in offered
+
+
+def _asks(u: Understanding, offered: frozenset[str] | None) -> list[str]:
+    """Specific questions for intents whose tool is offered but lacked what it needs."""
+    found = []
+    for intent in u.intents:
+        entry = registry().get(intent)
+        if entry and entry.ask and not _unavailable(intent, offered):
+            found.append(entry.ask)
+    return found[:1]
+
+
+def render_reply(
+    u: Understanding, state: DialogueState, offered: frozenset[str] | None = None
+) -> str:
     """The final reply for this turn."""
     updated = any(r.name == "update_profile" and r.ok for r in state.results)
     # A profile read before an update is superseded by the update's own answer.
     shown = [r for r in state.results if not (updated and r.name == "get_profile")]
-    sections = [_section(result) for result in shown]
+    sections = [_section(result, variant(u.text, 12)) for result in shown]
     sections = [s for s in sections if s]
     planned = any(r.ok and find_session(r.result) for r in state.results)
     locked = any(r.code == "plan_locked" for r in state.results) or (
-        state.plan_locked and u.has(*_PLAN_INTENTS)
+        state.plan_locked and u.has(*plan_changing())
     )
+    updated_now = any(r.name == "update_profile" for r in state.results)
+    readings = [describe(name) for name in u.readings] if u.readings else []
     return prompts.render(
         "offline/reply.j2",
         sections=sections,
@@ -183,9 +225,14 @@ def render_reply(u: Understanding, state: DialogueState) -> str:
         and not any(e.exercise for e in u.slots.sets)
         and not state.called("log_set"),
         examples=understood_examples(),
+        answers=_answers(u, planned or state.plan_exists, planned or bool(state.results)),
+        readings=readings,
+        confirm={} if updated_now or locked else unconfirmed_changes(u),
         locked=locked and not any(r.code == "plan_locked" for r in state.results),
         unserved=[]
         if state.results or u.unclear or locked
-        else [i for i in u.intents if i in _SERVED_BY_TOOLS],
+        else [i for i in u.intents if i in tool_served() and _unavailable(i, offered)],
+        asks=[] if state.results or locked else _asks(u, offered),
+        describe=describe,
         unclear=u.unclear,
     )

@@ -14,7 +14,7 @@ Load(value=20.0, unit='kg')
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -105,14 +105,26 @@ _BARE_MINUTES = re.compile(
 )
 
 
+_SLEEP_BEFORE = re.compile(r"\b(?:slept|sleep|asleep|kip|bed|nap|napped)\b[^.,;!?]{0,20}$")
+_SLEEP_AFTER = re.compile(r"^\s*(?:of\s+)?(?:sleep|kip|shut-?eye|in bed|last night|a night)\b")
+
+
+def _in_sleep_frame(normal: str, match: re.Match[str]) -> bool:
+    """Whether a duration is hours of sleep ("slept 5 hours"), never session time."""
+    before = normal[max(0, match.start() - 30) : match.start()]
+    return bool(_SLEEP_BEFORE.search(before) or _SLEEP_AFTER.search(normal[match.end() :]))
+
+
 def find_minutes(text: str) -> int | None:
     """Minutes named in ``text``: "12 min", "twelve minutes", "an hour", "only got 20".
+
+    Hours of sleep ("slept 5 hours") are not session time and are skipped.
 
     Returns:
         Whole minutes (rounded), or ``None`` when no duration is named.
     """
     normal = normalize(text)
-    match = _MINUTES.search(normal)
+    match = next((m for m in _MINUTES.finditer(normal) if not _in_sleep_frame(normal, m)), None)
     if match:
         hours, extra, minutes = match.groups()
         if hours is not None:
@@ -121,7 +133,7 @@ def find_minutes(text: str) -> int | None:
             value = _number(minutes or "") or 0.0
         return round(value)
     bare = _BARE_MINUTES.search(normal)
-    if bare:
+    if bare and not _in_sleep_frame(normal, bare):
         value = int(bare.group(1))
         # "got 3" is rarely minutes; a session is at least a few minutes long.
         return value if MIN_MINUTES <= value <= MAX_MINUTES else None
@@ -181,7 +193,11 @@ def _unit_regex() -> tuple[re.Pattern[str], dict[str, str]]:
     return re.compile(rf"({_NUM})\s*({_alternation(list(units))})\b"), units
 
 
-_BARE_LOAD = re.compile(rf"(?:\bat|@|\bwith|\busing)\s*({_NUM})\b(?!\s*(?:x|×|reps?|sets?))")
+_BARE_LOAD = re.compile(
+    rf"(?:\bat|@|\bwith|\busing)\s*(?:the\s+)?({_NUM})\b(?!\s*(?:x|×|reps?|sets?))"
+)
+_PAIR_LOAD = re.compile(rf"(?:\bat|@|\bwith|\busing|\bthe)\s+(?:the\s+)?({_NUM})s\b")
+"""A pair of dumbbells named by their weight: "with the 15s" (the person's own units)."""
 
 
 def find_load(text: str) -> Load | None:
@@ -192,7 +208,7 @@ def find_load(text: str) -> Load | None:
     if match:
         value = _number(match.group(1))
         return Load(value, units[match.group(2)]) if value is not None else None
-    bare = _BARE_LOAD.search(normal)
+    bare = _BARE_LOAD.search(normal) or _PAIR_LOAD.search(normal)
     if bare:
         value = _number(bare.group(1))
         return Load(value, None) if value is not None else None
@@ -227,29 +243,85 @@ def find_effort(text: str) -> Effort | None:
 
 
 _SETS_X_REPS = re.compile(r"\b(\d{1,2})\s*(?:x|×|\*)\s*(\d{1,3})\b")
-_SETS_OF = re.compile(r"\b(\d{1,2})\s*sets?\s*(?:of|x)\s*(\d{1,3})\b(?:\s*reps?)?")
-_SINGLE = re.compile(rf"\b(\d{{1,3}})\s*(?:reps?\s*)?(?:at|@|with|of)\s*(?={_NUM})")
+_SETS_OF = re.compile(
+    r"\b(\d{1,2})\s*sets?\s*(?:of|x)\s*(\d{1,3})\b(?:\s*(?:repetitions?|reps?)\b)?"
+)
+_SINGLE = re.compile(
+    rf"\b(\d{{1,3}})\s*(?:(?:reps?|times|repetitions?)\s*)?(?:at|@|with|of)\s*(?:the\s+)?"
+    rf"(?={_NUM})"
+)
+_LOAD_FOR = re.compile(
+    rf"\b({_NUM})\s*(kg|kgs|kilos?|lbs?|pounds?)?\s*for\s*(\d{{1,2}})\b"
+    r"(?!\s*(?:min|mins|minutes|sets?|weeks?|days?|hours?|hrs?|seconds?|secs?|s\b|m\b))"
+)
+"""Load-for-reps, as lifters write it: "225 for 3" is one set of 3 at 225."""
+_LOAD_X_REPS = re.compile(
+    rf"\b({_NUM})\s*(kg|kgs|kilos?|lbs?|pounds?)?\s*(?:x|×|\*)\s*(\d{{1,3}})\b"
+)
+"""Load then reps: "60 kg x 8" is one set of 8 at 60 kg; "100x5" too (no one does 100 sets)."""
+_MORE_REPS = re.compile(r"^\s*(?:x|×|\*)\s*(\d{1,3})\s*(?:reps?)?\s*$")
+"""A further set of the entry before, by its reps alone: "rows 60 kg x 8, x8, x7"."""
+MAX_SETS = 12
+"""More "sets" than this in NxM notation is a load: "100x5" is 5 reps at 100."""
 _SINGLE_NAMED = re.compile(
     rf"\b(\d{{1,3}})\s+(?!sets?\b|reps?\b|x\b|times\b)([a-z][a-z -]{{1,30}}?)\s+(?:at|@|with)\s*"
     rf"(?={_NUM})"
 )
-_CLAUSE = re.compile(r",|;|\bthen\b|\balso\b|\band\b(?=\s*\d)|\.(?!\d)")
+_CLAUSE = re.compile(r",|;|!|\?|\bthen\b|\balso\b|\band\b(?=\s*\d)|\.(?!\d)")
 _FILLER = re.compile(
     r"\b(?:i|i've|ive|did|done|just|finished|completed|logged|log|my|of|sets?|reps?|at|with|"
     r"using|for|the|a|some|today|and|each|per|side|got|made|was|were|it|felt|rpe|rir|x|kg|kgs|"
-    r"kilos?|lbs?|pounds?|about|around)\b|@|\d+(?:\.\d+)?"
+    r"kilos?|kilograms?|lbs?|pounds?|about|around|on|then|next|after|that|first|also|please|record|"
+    r"repetitions?|times|them|went|go|goes|okay|ok|well|good|fine|great|like|an|say|d|made|"
+    r"performed|pulled|hit|managed|smashed|knocked out|had|ve|m|s|yesterday|this morning)\b"
+    r"|@|\d+(?:\.\d+)?(?:s\b)?"
 )
+
+
+_NOT_A_NAME = frozenset(
+    {"dumbbell", "dumbbells", "kettlebell", "barbell", "bar", "db", "dbs", "kb"}
+)
+"""Equipment alone ("with the 20 kg dumbbell") names no exercise."""
 
 
 def _exercise_words(clause: str) -> str | None:
     # Names are words: quotes, brackets and other symbols never belong to one.
-    letters = re.sub(r"[^a-z0-9\s-]", " ", _FILLER.sub(" ", clause))
+    letters = re.sub(r"[^a-z0-9\s-]", " ", _FILLER.sub(" ", clause.replace("'", " ")))
     words = " ".join(letters.split()).strip(" -:")
-    return words or None
+    if not words or set(words.split()) <= _NOT_A_NAME:
+        return None
+    return words
+
+
+def _parse_load_first(clause: str) -> SetEntry | None:
+    """One set written load first: "225 for 3 on deadlift", "rows 60 kg x 8"."""
+    loaded = _LOAD_X_REPS.search(clause)
+    match = loaded if loaded and (loaded.group(2) or float(loaded.group(1)) > MAX_SETS) else None
+    match = match or _LOAD_FOR.search(clause)
+    if match is None:
+        return None
+    value, reps = _number(match.group(1)), int(match.group(3))
+    if value is None or reps < 1:
+        return None
+    _, units = _unit_regex()
+    unit = units.get(match.group(2)) if match.group(2) else None
+    rest = _RPE.sub(" ", clause[: match.start()] + " " + clause[match.end() :])
+    return SetEntry(
+        sets=1,
+        reps=reps,
+        exercise=_exercise_words(_unit_regex()[0].sub(" ", rest)),
+        load=Load(value, unit),
+        effort=find_effort(clause),
+    )
 
 
 def _parse_clause(clause: str) -> SetEntry | None:
+    loaded = _LOAD_X_REPS.search(clause)
+    if loaded and (loaded.group(2) or float(loaded.group(1)) > MAX_SETS):
+        return _parse_load_first(clause)
     match = _SETS_X_REPS.search(clause) or _SETS_OF.search(clause)
+    if match is None and _LOAD_FOR.search(clause):
+        return _parse_load_first(clause)
     if match:
         sets, reps = int(match.group(1)), int(match.group(2))
     else:
@@ -289,22 +361,52 @@ def _parse_named_single(clause: str) -> SetEntry | None:
     )
 
 
+def _felt(clause: str) -> Effort | None:
+    """How a set felt in words ("felt easy", "a grind"), as an RPE (lexicon ``felt``)."""
+    for value, pattern in _table("felt"):
+        if pattern.search(clause):
+            return Effort(rpe=float(value))
+    return None
+
+
 def find_sets(text: str) -> list[SetEntry]:
     """Logged sets: "3x8 goblet squats at 20 kg, RPE 7", "3 sets of 8", "8 reps with 50 lb".
 
-    An effort given in its own clause ("..., RPE 7") belongs to the entry before it.
+    Also "225 for 3 on deadlift", "rows 60 kg x 8, x8, x7" (further sets by their reps),
+    "then lunges, 3x12 with 10s" (the exercise named in the clause before). An effort given
+    in its own clause ("..., RPE 7", "felt easy") belongs to the entry before it.
     """
     entries: list[SetEntry] = []
+    named: str | None = None
     for clause in _CLAUSE.split(normalize(text)):
+        more = _MORE_REPS.match(clause)
+        if more and entries and int(more.group(1)) > 0:
+            last = entries[-1]
+            entries.append(replace(last, sets=1, reps=int(more.group(1)), effort=None))
+            continue
         entry = _parse_clause(clause)
         if entry is not None:
+            if entry.exercise is None and named is not None:
+                entry = replace(entry, exercise=named)
+            if entry.effort is None:
+                entry = replace(entry, effort=_felt(clause))
             entries.append(entry)
+            named = None
             continue
-        effort = find_effort(clause)
+        effort = find_effort(clause) or _felt(clause)
         if effort is not None and entries and entries[-1].effort is None:
-            last = entries[-1]
-            entries[-1] = SetEntry(last.sets, last.reps, last.exercise, last.load, effort)
+            entries[-1] = replace(entries[-1], effort=effort)
+        elif effort is None:
+            named = _named_exercise(clause)
     return entries
+
+
+def _named_exercise(clause: str) -> str | None:
+    """An exercise named alone in a clause ("then lunges"), for the notation after it."""
+    words = _exercise_words(clause)
+    if words is None or len(words.split()) > 4:
+        return None
+    return words
 
 
 # --- vocabulary slots ------------------------------------------------------------------
@@ -333,9 +435,14 @@ _NOTHING_CONTEXT = re.compile(r"equipment|weights|gear|kit|have|got|use|only|jus
 
 
 _UNAVAILABLE_AFTER = re.compile(
-    r"^\s*(?:is|are|was|were|'s)\s+(?:taken|busy|broken|occupied|in use|gone|missing|"
-    r"not available|unavailable|out of order)"
+    r"^\s*(?:(?:is|are|was|were|'s)\s+)?(?:(?:all|still|currently)\s+)?(?:taken|busy|broken|"
+    r"occupied|in use|gone|missing|not available|unavailable|out of order|hogged)"
 )
+_ONLY = re.compile(
+    r"\b(?:only|just)\s+(?:have\s+|got\s+|the\s+|my\s+|a\s+|some\s+|a pair of\s+)*([a-z -]{2,40})"
+    r"|\b([a-z-]+(?:\s+[a-z-]+)?)\s+only\b"
+)
+""""only dumbbells", "it's just dumbbells for me": what is available is exactly that."""
 _SETUP_UNAVAILABLE = re.compile(r"closed|shut|can't|cannot|not|\bno\b|away|without|travel")
 SHARED_VOCABULARY = Path(__file__).resolve().parents[2] / "planning" / "data" / "vocabulary.yaml"
 """The planner's vocabulary file; its equipment synonyms are merged into ours when present."""
@@ -400,7 +507,25 @@ def find_equipment(text: str, *, answering: bool = False) -> EquipmentMention:
             gone = _NEGATION.search(before) or _UNAVAILABLE_AFTER.search(after)
             _add(missing if gone else available, items)
     available = [item for item in available if item not in missing]
+    only = _only_items(normal)
+    if only and set(only) <= set(available):
+        # "someone's on the bench, it's just dumbbells today": the rest is not to hand.
+        missing.extend(item for item in available if item not in only and item not in missing)
+        available = only
     return EquipmentMention(available=available, missing=missing, nothing=nothing)
+
+
+def _only_items(normal: str) -> list[str]:
+    """Equipment named as the only kit ("only dumbbells", "dumbbells only")."""
+    phrases = _equipment_phrases()
+    found: list[str] = []
+    for match in _ONLY.finditer(normal):
+        span = match.group(1) or match.group(2) or ""
+        for named in _equipment_regex().finditer(span):
+            items = phrases[named.group(0)]
+            if len(items) <= 2:
+                _add(found, items)
+    return found
 
 
 def find_body_parts(text: str) -> list[str]:
@@ -441,7 +566,7 @@ def find_level(text: str) -> str | None:
     return _first("levels", text)
 
 
-_ENERGY_SCORE = re.compile(r"\benergy\b[^\d]{0,15}(\d+)\s*(?:/|out of)\s*(\d+)")
+_ENERGY_SCORE = re.compile(r"\benergy\b[^\d]{0,15}(\d+)\s*(?:/|out of|from|of)\s*(\d+)")
 
 
 def find_energy(text: str) -> int | None:
@@ -455,9 +580,50 @@ def find_energy(text: str) -> int | None:
     return int(found) if found is not None else None
 
 
+SHORT_SLEEP_HOURS = 6.0
+"""Fewer hours of sleep than this count as a poor night (readiness, not session time)."""
+
+
+def find_sleep_hours(text: str) -> float | None:
+    """Hours slept, when the message says so: "slept 5 hours", "4h of sleep"."""
+    normal = normalize(text)
+    for match in _MINUTES.finditer(normal):
+        hours = match.group(1)
+        if hours is not None and _in_sleep_frame(normal, match):
+            return _number(hours)
+    return None
+
+
 def find_poor_sleep(text: str) -> bool:
-    """Whether the message says last night's sleep was bad ("slept terribly")."""
-    return bool(_list_regex("poor_sleep").search(str(text).lower().replace("’", "'")))
+    """Whether the message says last night's sleep was bad ("slept terribly", "slept 5 hours")."""
+    if _list_regex("poor_sleep").search(str(text).lower().replace("’", "'")):
+        return True
+    hours = find_sleep_hours(text)
+    return hours is not None and hours < SHORT_SLEEP_HOURS
+
+
+_UNTIL_DAY = re.compile(
+    r"\b(?:till|til|until|through|thru|to)\s+(?:next\s+)?(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b"
+)
+
+
+def find_period(text: str) -> str | None:
+    """The time-bound period a change is said for: "today", "week", "next_week" or days.
+
+    "this week only 2 days" -> "week"; "holiday for two weeks" -> "14"; "travelling till
+    Sunday" -> "until_sun". ``None`` when the
+    message names no period (a standing change, or no change at all).
+    """
+    normal = normalize(text)
+    best: tuple[int, str] | None = None
+    weekday = _UNTIL_DAY.search(normal)
+    if weekday:
+        best = (weekday.start(), f"until_{weekday.group(1)}")
+    for name, pattern in _table("periods"):
+        match = pattern.search(normal)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), name)
+    return best[1] if best else None
 
 
 def find_number(text: str) -> float | None:
@@ -482,7 +648,7 @@ _EXERCISE_PHRASES = (
     ),
     re.compile(
         r"\b(?:don't like|do not like|hate|can't stand|dislike|not a fan of|never give me)\s+"
-        r"(?:doing\s+)?(?:the\s+)?(.+?)(?:[,.?!]|\s+(?:because|since|as|anymore|please)\b|$)"
+        r"(?:doing\s+)?(?:the\s+|of\s+)?(.+?)(?:[,.?!;]|\s+(?:because|since|as|anymore|please)\b|$)"
     ),
     re.compile(
         r"\b(?:progress|increase|progression for|progression on|add weight to|heavier on)\s+"
@@ -518,6 +684,8 @@ class Slots:
     sets: list[SetEntry] = field(default_factory=list)
     effort: Effort | None = None
     exercise: str | None = None
+    period: str | None = None
+    """A time-bound period the message names ("this week", "for two weeks")."""
 
 
 def extract(text: str) -> Slots:
@@ -536,4 +704,5 @@ def extract(text: str) -> Slots:
         sets=sets,
         effort=find_effort(text),
         exercise=find_exercise_phrase(text),
+        period=find_period(text),
     )

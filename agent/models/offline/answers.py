@@ -1,0 +1,157 @@
+"""Answers the offline model writes from data, with no tool: the FAQ, the catalog, small talk.
+
+- Training, food and myth questions are matched to the curated FAQ (``data/faq.yaml``)
+  by similarity over the classifier's own features (idf-weighted cosine), so the same
+  spelling folds ("wat", "2day") help here too. Every answer there is reviewed, non-medical
+  and sourced.
+- "How do I do X" is answered from the exercise catalog: cues, muscles, an easier and a
+  harder version.
+- Small talk, motivation and off-topic messages get short templates; which of a few
+  wordings is used depends on the message, so different messages do not all get the very
+  same line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import yaml
+
+from agent.models.offline.slots import DATA_DIR
+from safety.textclf import features
+
+FAQ_MIN_SIMILARITY = 0.12
+"""Below this cosine similarity no FAQ entry is a fair answer to the question."""
+
+HOW_TO_MIN_SCORE = 80.0
+"""Catalog similarity (0-100) from which a named exercise is explained."""
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """One reviewed answer."""
+
+    id: str
+    intent: str
+    questions: tuple[str, ...]
+    answer: str
+    source: str
+    refer: bool
+
+
+@cache
+def faq() -> tuple[FaqEntry, ...]:
+    """The curated FAQ, in file order."""
+    with (DATA_DIR / "faq.yaml").open(encoding="utf-8") as handle:
+        raw: dict[str, Any] = yaml.safe_load(handle)
+    return tuple(
+        FaqEntry(
+            id=str(item["id"]),
+            intent=str(item["intent"]),
+            questions=tuple(str(q) for q in item["questions"]),
+            answer=" ".join(str(item["answer"]).split()),
+            source=str(item.get("source", "")),
+            refer=bool(item.get("refer", False)),
+        )
+        for item in raw["entries"]
+    )
+
+
+@cache
+def _index() -> tuple[dict[str, float], list[tuple[int, dict[str, float]]]]:
+    """Idf of every feature, and each question's unit-length weighted vector."""
+    questions = [(i, q) for i, entry in enumerate(faq()) for q in entry.questions]
+    seen: Counter[str] = Counter()
+    for _, question in questions:
+        seen.update(set(features(question)))
+    total = len(questions)
+    idf = {f: math.log((1 + total) / (1 + n)) + 1.0 for f, n in seen.items()}
+    return idf, [(i, _vector(q, idf)) for i, q in questions]
+
+
+def _vector(text: str, idf: dict[str, float]) -> dict[str, float]:
+    counts = Counter(f for f in features(text) if f in idf)
+    weights = {f: (1.0 + math.log(n)) * idf[f] for f, n in counts.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return {f: w / norm for f, w in weights.items()}
+
+
+def find_faq(text: str, intent: str | None = None) -> FaqEntry | None:
+    """The FAQ entry closest to ``text`` (preferring ``intent``'s entries), if close enough."""
+    idf, vectors = _index()
+    query = _vector(text, idf)
+    entries = faq()
+    best: tuple[float, int] | None = None
+    for index, vector in vectors:
+        score = sum(w * vector.get(f, 0.0) for f, w in query.items())
+        if intent is not None and entries[index].intent == intent:
+            score *= 1.25  # the classifier already said which family it is
+        if best is None or score > best[0]:
+            best = (score, index)
+    if best is None or best[0] < FAQ_MIN_SIMILARITY:
+        return None
+    return entries[best[1]]
+
+
+_HOW_TO = re.compile(
+    r"(?:how (?:do|should|can|would) (?:i|you|we|one) (?:properly |correctly )?"
+    r"(?:do|perform|execute|set up for|start)|how to (?:do |perform )?|form (?:on|for|in)|"
+    r"cues? (?:for|on)|technique (?:for|on|in)|tips (?:for|on)|teach me|show me|explain|"
+    r"what (?:muscles?|does) (?:does |do |is |are )?|walk me through)\s+"
+    r"(?:a |an |the |my |proper |correct |good )*(.+?)"
+    r"(?:\s+(?:properly|correctly|right|work|hit|train|target|form|technique|pls|please))*\s*[?.!]*$"
+)
+
+
+def how_to_phrase(text: str) -> str | None:
+    """The exercise a "how do I do X" question names, as written."""
+    found = _HOW_TO.search(" ".join(text.lower().replace("’", "'").split()))
+    return found.group(1).strip(" '\"") if found else None
+
+
+def _windows(text: str) -> list[str]:
+    words = re.findall(r"[a-z][a-z'-]*", text.lower())
+    return [" ".join(words[i : i + n]) for n in (3, 2, 1) for i in range(len(words) - n + 1)]
+
+
+def explain_exercise(text: str) -> dict[str, Any] | None:
+    """Cues, muscles and the easier and harder versions of the exercise ``text`` asks about."""
+    try:
+        from agent.planning.catalog import load_catalog, resolve_exercise
+    except ImportError:  # the catalog is optional for the model
+        return None
+    phrase = how_to_phrase(text)
+    candidates = [phrase] if phrase else []
+    candidates += _windows(text)
+    for candidate in candidates:
+        resolution = resolve_exercise(candidate)
+        if not resolution.matches or resolution.matches[0].score < HOW_TO_MIN_SCORE:
+            continue
+        catalog = load_catalog()
+        exercise = catalog.find(resolution.matches[0].id)
+        if exercise is None:
+            continue
+        easier = catalog.find(exercise.regression) if exercise.regression else None
+        harder = catalog.find(exercise.progression) if exercise.progression else None
+        return {
+            "name": exercise.name,
+            "cues": list(exercise.cues),
+            "muscles": [m.replace("_", " ") for m in exercise.primary_muscles],
+            "helpers": [m.replace("_", " ") for m in exercise.secondary_muscles],
+            "equipment": [e.replace("_", " ") for e in exercise.equipment],
+            "easier": easier.name if easier else None,
+            "harder": harder.name if harder else None,
+        }
+    return None
+
+
+def variant(text: str, count: int) -> int:
+    """A stable choice among ``count`` wordings, different for different messages."""
+    digest = hashlib.blake2s(" ".join(text.lower().split()).encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % max(count, 1)
