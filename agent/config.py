@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -25,6 +26,9 @@ def user_data_dir() -> Path:
     return Path(base) / APP_NAME
 
 
+_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
 def resolve_db_path(explicit: str | None = None) -> str:
     """The database to use: ``--db``, else ``COACH_DB``, else a file in the data directory.
 
@@ -35,12 +39,21 @@ def resolve_db_path(explicit: str | None = None) -> str:
         A filesystem path, or ``":memory:"``.
 
     Raises:
-        ConfigurationError: The parent folder cannot be created.
+        ConfigurationError: The value is a URL (of an engine this store does not run),
+            or the parent folder cannot be created.
     """
     chosen = explicit or os.environ.get("COACH_DB")
     if chosen:
         if chosen == ":memory:":
             return chosen
+        scheme = _URL_SCHEME.match(chosen)
+        if scheme:
+            # Without this, "postgresql://..." silently became a SQLite file under a
+            # folder named "postgresql:".
+            raise ConfigurationError(
+                f"the database {scheme.group(1)}://... is not supported: "
+                "give the path of a SQLite file"
+            )
         path = Path(chosen).expanduser()
     else:
         path = user_data_dir() / "coach.db"

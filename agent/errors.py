@@ -32,6 +32,17 @@ class StorageError(CoachError):
     """The database could not be read or written (locked too long, corrupt, read-only)."""
 
 
+class MessageNotSaved(StorageError):
+    """The person's message could not be stored (the database stayed busy past its bound).
+
+    Nothing of the turn ran; ``text`` is the message, so the face can echo it back.
+    """
+
+    def __init__(self, reason: str, text: str) -> None:
+        super().__init__(f"your message was not saved ({reason}); please send it again")
+        self.text = text
+
+
 class ToolRetry(CoachError):
     """A tool call the model can fix: bad id, impossible value, unknown exercise.
 

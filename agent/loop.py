@@ -1,11 +1,20 @@
 """The turn loop: screen, context, model <-> tools, output check, persist.
 
-1. Store the user's message (its own transaction) so nothing is lost whatever follows.
-2. Screen it (``safety.gate``); a stop or emergency is answered from a fixed template and
-   the model is never called.
+1. Store the user's message, the pending turn and the screen's verdict in one short
+   transaction, so nothing is lost whatever follows.
+2. A stop or emergency is answered from a fixed template and the model is never called.
 3. Build the messages: system prompt with the bounded context, the recent conversation.
-4. Ask the model; run the tools it calls; repeat up to ``max_tool_rounds``.
-5. Check the reply (``safety.output``), then persist the whole turn in one transaction.
+4. Ask the model with no transaction open: a slow or hung model never holds the database's
+   write lock, so other people's turns, set logging and erasure go on meanwhile.
+5. Each tool round (the model's calls, their effects and results) is written in its own
+   short transaction; the checked reply and the turn's completion in a last one.
+
+What a model failure after a tool round means: the rounds already written stay (a set
+logged is logged), their calls and results stay in the transcript under the turn, the
+turn is marked failed with an error naming the tools that took effect, and the person is
+told so. A failed turn's tool messages are never shown to the model again
+(``store.conversation_messages``), so no dangling call reaches it. The user's message
+itself is stored before anything else runs and is never rolled back.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ import sqlite_utils
 import prompts
 from agent.clock import utc_now
 from agent.coaching import assessments
-from agent.errors import CoachError, ModelError, UserInputError
+from agent.errors import CoachError, MessageNotSaved, ModelError, StorageError, UserInputError
 from agent.memory import assessments as assessment_rows
 from agent.memory import notes, store, transcript
 from agent.memory.context import build_context
@@ -99,7 +108,6 @@ class Coach:
         self.max_tool_rounds = max_tool_rounds
         self.clock = clock
         self.history_limit = history_limit
-        # The LLM second opinion runs only when the model is an LLM, never offline.
         # The triage second opinion is an extra model call per message, so it is opt-in:
         # COACH_SECOND_OPINION=1 turns it on for a remote model (never for offline).
         if second_opinion is None:
@@ -112,13 +120,87 @@ class Coach:
 
         Raises:
             UserInputError: The message is empty or too long (nothing is stored).
+            MessageNotSaved: The database stayed busy past its bound; nothing is stored
+                and the error carries the text to echo back.
             ModelError: The model failed; the user's message is stored, the turn is
-                marked failed, and no tool effect of this turn remains.
+                marked failed, and tool rounds finished before the failure stay (the
+                error names them).
         """
         text = clean_message(text)
         now = self.clock()
         # 1-2. The message, the pending turn and the screen's flag are durable before any
         # model sees the message.
+        try:
+            turn_id, message_id, verdict = self._receive(user_id, conversation_id, text, now)
+        except StorageError as exc:
+            raise MessageNotSaved(str(exc), text) from exc
+        if verdict.reply is None and self.second_opinion:
+            # A model call: outside any transaction, like every other.
+            verdict = self._second_opinion(
+                verdict, turn_id, user_id, conversation_id, message_id, text, now
+            )
+        safety = {
+            "tier": verdict.assessment.tier.value,
+            "signals": [s.rule_id for s in verdict.assessment.signals],
+        }
+        result = TurnResult(
+            user=text, reply="", safety=safety, turn_id=turn_id, conversation_id=conversation_id
+        )
+        if verdict.reply is not None:
+            result.reply = verdict.reply
+            with transaction(self.db):
+                self._finish(turn_id, user_id, conversation_id, verdict.reply, now)
+            return result
+        ctx = ToolContext(
+            db=self.db,
+            user_id=user_id,
+            conversation_id=conversation_id,
+            now=now,
+            plan_locked=verdict.plan_locked,
+            constraints=list(verdict.constraints),
+        )
+        outcomes: list[ToolOutcome] = []
+        try:
+            reply = self._converse(ctx, turn_id, outcomes, replay=verdict.replay)
+            checked = check_reply(reply)
+            if not checked.ok:
+                reply = checked.replacement
+            with transaction(self.db):
+                if not checked.ok:
+                    gate.record_output_flag(
+                        self.db,
+                        user_id=user_id,
+                        conversation_id=conversation_id,
+                        reasons=checked.reasons,
+                        now=now,
+                        excerpt=checked.excerpt,
+                    )
+                opening = self._session_opening(ctx, turn_id)
+                if opening:
+                    reply = f"{reply}\n\n{opening}"
+                if verdict.guidance:
+                    # The screen's own words (caution advice, an answer about a symptom,
+                    # "your plan stays on hold") always reach the person, whatever the
+                    # model said.
+                    reply = f"{reply}\n\n{verdict.guidance}"
+                self._finish(turn_id, user_id, conversation_id, reply, now)
+        except CoachError as exc:
+            kept = [o.name for o in outcomes if o.ok]
+            if kept:
+                # The person (and the transcript) learn which effects stayed.
+                exc.args = (f"{exc}; already done and kept: {', '.join(kept)}",)
+            self._fail(turn_id, exc)
+            raise
+        result.reply = reply
+        result.tool_calls = [
+            {"name": o.name, "arguments": o.arguments, "result": o.result} for o in outcomes
+        ]
+        return result
+
+    def _receive(
+        self, user_id: int, conversation_id: int, text: str, now: datetime
+    ) -> tuple[int, int, gate.GateResult]:
+        """One short transaction: the pending turn, the message, the screen's verdict."""
         with transaction(self.db):
             turn_id = transcript.open_turn(
                 self.db, user_id=user_id, conversation_id=conversation_id, now=now
@@ -142,60 +224,24 @@ class Coach:
             )
             transcript.set_safety_tier(self.db, turn_id, verdict.assessment.tier.value)
             self._remember_constraints(user_id, verdict.constraints, now)
-        if verdict.reply is None and self.second_opinion:
-            verdict = self._second_opinion(
-                verdict, turn_id, user_id, conversation_id, message_id, text, now
+        return turn_id, message_id, verdict
+
+    def _remember_constraints(self, user_id: int, areas: list[str], now: datetime) -> None:
+        """Keep a joint area the screen flagged at caution as an active constraint.
+
+        Without this a sore knee would only shape the current turn's plan and be forgotten
+        by the next one; the person lifts it by saying it is fine again.
+        """
+        known = set(store.active_constraint_areas(self.db, user_id))
+        for area in sorted(set(areas) - known):
+            notes.add_note(
+                self.db,
+                user_id,
+                kind="constraint",
+                subject=area,
+                text=f"{area.replace('_', ' ')} flagged at caution by the safety screen",
+                now=now,
             )
-        safety = {
-            "tier": verdict.assessment.tier.value,
-            "signals": [s.rule_id for s in verdict.assessment.signals],
-        }
-        result = TurnResult(
-            user=text, reply="", safety=safety, turn_id=turn_id, conversation_id=conversation_id
-        )
-        if verdict.reply is not None:
-            result.reply = verdict.reply
-            with transaction(self.db):
-                self._finish(turn_id, user_id, conversation_id, [], verdict.reply, now)
-            return result
-        ctx = ToolContext(
-            db=self.db,
-            user_id=user_id,
-            conversation_id=conversation_id,
-            now=now,
-            plan_locked=verdict.plan_locked,
-            constraints=list(verdict.constraints),
-        )
-        try:
-            with transaction(self.db):
-                reply, produced, outcomes = self._converse(ctx, replay=verdict.replay)
-                checked = check_reply(reply)
-                if not checked.ok:
-                    reply = checked.replacement
-                    gate.record_output_flag(
-                        self.db,
-                        user_id=user_id,
-                        conversation_id=conversation_id,
-                        reasons=checked.reasons,
-                        now=now,
-                        excerpt=checked.excerpt,
-                    )
-                opening = self._session_opening(ctx, turn_id)
-                if opening:
-                    reply = f"{reply}\n\n{opening}"
-                if verdict.guidance:
-                    # The screen's own words (caution advice, an answer about a symptom,
-                    # "your plan stays on hold") always reach the person, whatever the model said.
-                    reply = f"{reply}\n\n{verdict.guidance}"
-                self._finish(turn_id, user_id, conversation_id, produced, reply, now)
-        except CoachError as exc:
-            self._fail(turn_id, exc)
-            raise
-        result.reply = reply
-        result.tool_calls = [
-            {"name": o.name, "arguments": o.arguments, "result": o.result} for o in outcomes
-        ]
-        return result
 
     def _second_opinion(
         self,
@@ -245,28 +291,17 @@ class Coach:
             return None
         return assessments.session_opening(ctx.db, ctx.user_id, ctx.now)
 
-    def _remember_constraints(self, user_id: int, areas: list[str], now: datetime) -> None:
-        """Keep a joint area the screen flagged at caution as an active constraint.
-
-        Without this a sore knee would only shape the current turn's plan and be forgotten
-        by the next one; the person lifts it by saying it is fine again.
-        """
-        known = set(store.active_constraint_areas(self.db, user_id))
-        for area in sorted(set(areas) - known):
-            notes.add_note(
-                self.db,
-                user_id,
-                kind="constraint",
-                subject=area,
-                text=f"{area.replace('_', ' ')} flagged at caution by the safety screen",
-                now=now,
-            )
-
     def _converse(
-        self, ctx: ToolContext, *, replay: str | None = None
-    ) -> tuple[str, list[dict[str, Any]], list[ToolOutcome]]:
-        """Model <-> tools until a final reply; returns it, the new messages and outcomes.
+        self,
+        ctx: ToolContext,
+        turn_id: int,
+        outcomes: list[ToolOutcome],
+        *,
+        replay: str | None = None,
+    ) -> str:
+        """Model <-> tools until a final reply; each tool round is stored as it finishes.
 
+        ``outcomes`` is filled as calls run, so a caller seeing a failure knows what stayed.
         ``replay``: the person said no to the safety question, so the model answers the
         message the question held (in place of the bare "no").
         """
@@ -281,36 +316,32 @@ class Coach:
         if replay is not None and history and history[-1].get("role") == "user":
             history = [*history[:-1], {**history[-1], "content": replay}]
         messages: list[dict[str, Any]] = [{"role": "system", "content": system}, *history]
-        produced: list[dict[str, Any]] = []
-        outcomes: list[ToolOutcome] = []
         # While a safety flag stands the model is not even shown the plan-changing tools.
         schemas = self.registry.offered(plan_locked=ctx.plan_locked)
         rounds = 0
         while True:
-            answer = self._ask(messages, schemas)
+            answer = self._ask(messages, schemas)  # no transaction is open here
             if not answer.tool_calls:
-                produced.append(answer.to_openai())
-                return (answer.content or "").strip(), produced, outcomes
+                return (answer.content or "").strip()
             if rounds == self.max_tool_rounds:
                 break
             rounds += 1
             step = [answer.to_openai()]
-            for tool_call in answer.tool_calls:
-                outcome = self.registry.run(ctx, tool_call.name, tool_call.arguments)
-                outcomes.append(outcome)
-                step.append(
-                    {
-                        "role": "tool",
-                        "tool_call_id": tool_call.id,
-                        "name": tool_call.name,
-                        "content": outcome.content(),
-                    }
-                )
+            with transaction(self.db):
+                for tool_call in answer.tool_calls:
+                    outcome = self.registry.run(ctx, tool_call.name, tool_call.arguments)
+                    outcomes.append(outcome)
+                    step.append(
+                        {
+                            "role": "tool",
+                            "tool_call_id": tool_call.id,
+                            "name": tool_call.name,
+                            "content": outcome.content(),
+                        }
+                    )
+                self._store(turn_id, ctx.user_id, ctx.conversation_id, step, ctx.now)
             messages.extend(step)
-            produced.extend(step)
-        reply = prompts.render("loop/max_rounds.j2")
-        produced.append({"role": "assistant", "content": reply})
-        return reply, produced, outcomes
+        return prompts.render("loop/max_rounds.j2")
 
     def _ask(
         self, messages: list[dict[str, Any]], schemas: list[dict[str, Any]]
@@ -320,24 +351,15 @@ class Coach:
             raise ModelError("the model returned an empty reply")
         return answer
 
-    def _finish(
+    def _store(
         self,
         turn_id: int,
         user_id: int,
         conversation_id: int,
         produced: list[dict[str, Any]],
-        reply: str,
         now: datetime,
     ) -> None:
-        """Persist the turn's messages and mark it complete (inside the caller's transaction)."""
-        if (
-            not produced
-            or produced[-1].get("role") != "assistant"
-            or produced[-1].get("tool_calls")
-        ):
-            produced = [*produced, {"role": "assistant", "content": reply}]
-        else:
-            produced[-1] = {"role": "assistant", "content": reply}
+        """Append the turn's messages (inside the caller's transaction)."""
         for message in produced:
             store.add_message(
                 self.db,
@@ -351,6 +373,18 @@ class Coach:
                 tool_call_id=message.get("tool_call_id"),
                 name=message.get("name"),
             )
+
+    def _finish(
+        self,
+        turn_id: int,
+        user_id: int,
+        conversation_id: int,
+        reply: str,
+        now: datetime,
+    ) -> None:
+        """Store the final reply and mark the turn complete (inside the caller's transaction)."""
+        final = [{"role": "assistant", "content": reply}]
+        self._store(turn_id, user_id, conversation_id, final, now)
         transcript.complete_turn(self.db, turn_id, now)
 
     def _fail(self, turn_id: int, exc: Exception) -> None:

@@ -27,6 +27,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     content_type: str = "application/json"
+    hold_until: threading.Event | None = None
+    """Hold the answer until the test sets this event (a model call that hangs on cue)."""
 
 
 def completion(
@@ -116,6 +118,8 @@ class StubServer:
                 reply = stub._next(body)
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
+                if reply.hold_until is not None:
+                    reply.hold_until.wait(timeout=600)
                 payload = (
                     reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
                 ).encode()

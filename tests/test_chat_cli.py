@@ -148,3 +148,30 @@ def test_openai_backend_without_a_key_is_one_line(db_path: str) -> None:
     assert done.stderr.strip().splitlines() == [
         "error: the openai backend needs OPENAI_API_KEY (and OPENAI_BASE_URL for other servers)"
     ]
+
+
+def test_a_bad_model_body_is_one_line_and_the_next_line_is_answered(db_path: str) -> None:
+    with serve() as stub:
+        stub.push(Reply(body="null"), ok("Here for the next one."))
+        env = {"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": stub.base_url}
+        # A lone \r ends a line too (old Mac files, some terminals' paste).
+        done = coach(["chat", "--json", "--db", db_path], "hello\rstill there?\r", env)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "error: the model server replied with something that is not a chat completion "
+        "(a JSON null, not an object)"
+    ]
+    assert [t["reply"] for t in _lines(done.stdout)] == ["Here for the next one."]
+    database = connect(db_path)
+    stored = [r[0] for r in database.execute("SELECT content FROM messages WHERE role = 'user'")]
+    assert stored == ["hello", "still there?"]
+    statuses = [r[0] for r in database.execute("SELECT status FROM turns ORDER BY id")]
+    assert statuses == ["failed", "complete"]
+
+
+def test_a_database_url_of_another_engine_is_refused_in_one_line(tmp_path: Path) -> None:
+    done = coach(["chat"], "hi\n", {"COACH_DB": "postgresql://coach@localhost/coach"})
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "error: the database postgresql://... is not supported: give the path of a SQLite file"
+    ]

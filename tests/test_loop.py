@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import pytest
 import sqlite_utils
 
-from agent.errors import ModelError, UserInputError
+from agent.errors import MessageNotSaved, ModelError, UserInputError
 from agent.memory import store
 from agent.models.base import AssistantMessage
 from agent.models.scripted import ScriptedModel, call, calls, say
 from tests.factories import make_coach, make_user
+
+_PUSH_UPS = {"exercise": "push-up", "sets": [{"reps": 10}]}
 
 
 def _roles(db: sqlite_utils.Database, conversation_id: int) -> list[str]:
@@ -72,17 +76,41 @@ def test_a_red_flag_is_answered_without_calling_the_model(
     assert flag == ("emergency", 1)
 
 
-def test_a_model_failure_keeps_the_message_and_drops_tool_effects(
+def test_a_model_failure_after_a_tool_round_keeps_the_message_and_the_round(
     db: sqlite_utils.Database, now: datetime
 ) -> None:
     user_id, conversation_id = make_user(db, now)
     model = ScriptedModel([calls(call("update_profile", {"goal": "endurance"}))])
-    with pytest.raises(ModelError):
+    with pytest.raises(ModelError, match="already done and kept: update_profile"):
         make_coach(db, model, now).turn(user_id, conversation_id, "endurance please")
-    assert _roles(db, conversation_id) == ["user"]
-    assert store.get_profile(db, user_id).goal is None
+    # The round was written before the model was asked again; it stays, and says so.
+    assert _roles(db, conversation_id) == ["user", "assistant", "tool"]
+    assert store.get_profile(db, user_id).goal == "endurance"
     status, error = db.execute("SELECT status, error FROM turns").fetchone()
-    assert status == "failed" and "no reply left" in error
+    assert status == "failed" and "no reply left" in error and "update_profile" in error
+    # A failed turn's dangling tool call is never shown to the model again.
+    assert [m["role"] for m in store.conversation_messages(db, user_id, conversation_id)] == [
+        "user"
+    ]
+
+
+def test_no_transaction_is_open_while_the_model_is_asked(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, conversation_id = make_user(db, now)
+    seen: list[bool] = []
+
+    def answer(reply: str) -> Callable[[list[dict[str, Any]]], AssistantMessage]:
+        def ask(messages: list[dict[str, Any]]) -> AssistantMessage:
+            seen.append(db.conn.in_transaction)
+            return say(reply) if reply else calls(call("log_sets", _PUSH_UPS))
+
+        return ask
+
+    model = ScriptedModel([answer(""), answer("Logged.")])
+    result = make_coach(db, model, now).turn(user_id, conversation_id, "did 10 push-ups")
+    assert result.reply == "Logged."
+    assert seen == [False, False]
 
 
 def test_an_empty_model_reply_is_a_model_error(db: sqlite_utils.Database, now: datetime) -> None:
@@ -163,3 +191,37 @@ def test_a_caution_area_becomes_a_remembered_constraint(
     assert len(result.reply) > len("Let's keep your knee happy today.")
     system = model.requests[0][0][0]["content"]
     assert "knee" in system
+
+
+def test_a_message_that_cannot_be_stored_is_echoed_back_and_the_next_line_runs(
+    db_path: str, now: datetime, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+    import sqlite3
+
+    from agent.cli.chat import _piped
+    from agent.memory import db as memory_db
+    from agent.memory.db import connect
+
+    db = connect(db_path)
+    user_id, conversation_id = make_user(db, now)
+    db.execute("PRAGMA busy_timeout=20")
+    monkeypatch.setattr(memory_db, "BUSY_BOUND_S", 0.2)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process busy writing, for longer than the bound
+    coach = make_coach(db, ScriptedModel([say("Answered.")]), now)
+    with pytest.raises(MessageNotSaved) as caught:
+        coach.turn(user_id, conversation_id, "I have a sharp pain in my knee")
+    assert caught.value.text == "I have a sharp pain in my knee"
+    failures = _piped(coach, user_id, conversation_id, io.StringIO("squat 5 at 60kg\n"), False)
+    assert failures == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "error: your message was not saved (the database is busy, try again in a moment "
+        '(database is locked)); please send it again: "squat 5 at 60kg"'
+    ]
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert _piped(coach, user_id, conversation_id, io.StringIO("hello again\n"), False) == 0
+    assert capsys.readouterr().out.strip() == "Answered."
+    assert _roles(db, conversation_id) == ["user", "assistant"]

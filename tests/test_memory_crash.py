@@ -1,4 +1,4 @@
-"""A process killed mid-turn leaves the whole turn or none of it, and the next run works."""
+"""A process killed mid-turn keeps the message and each finished tool round; the next run works."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ user_id = store.ensure_user(db, "casey", now)
 conversation_id = store.start_conversation(db, user_id, now)
 
 def stall(messages):
-    # The tools of this turn have run inside its open transaction; now hang until killed.
+    # The tool round of this turn is committed (no transaction is open across a model
+    # call); now hang until killed.
     marker.write_text("tools done")
     time.sleep(120)
 
@@ -46,7 +47,7 @@ Coach(db, model, clock=lambda: now).turn(user_id, conversation_id, "did 2 sets o
 """
 
 
-def test_sigkill_mid_turn_leaves_no_tool_effects_and_the_next_run_works(
+def test_sigkill_mid_turn_keeps_the_finished_round_and_the_next_run_works(
     db_path: str, tmp_path: Path
 ) -> None:
     marker = tmp_path / "marker"
@@ -72,12 +73,13 @@ def test_sigkill_mid_turn_leaves_no_tool_effects_and_the_next_run_works(
     db = connect(db_path)
     user_id = store.find_user(db, "casey")
     assert user_id is not None
-    # The message and the pending turn were committed before the model ran; nothing else.
+    # The message, then the whole tool round (both calls, their effects and results) were
+    # committed before the model was asked again; the turn itself never finished.
     assert db.execute("SELECT status FROM turns").fetchall() == [("pending",)]
-    assert db.execute("SELECT role FROM messages").fetchall() == [("user",)]
-    assert db.execute("SELECT COUNT(*) FROM set_logs").fetchone()[0] == 0
-    assert db.execute("SELECT COUNT(*) FROM workout_sessions").fetchone()[0] == 0
-    assert store.get_profile(db, user_id).goal is None
+    roles = [r[0] for r in db.execute("SELECT role FROM messages ORDER BY id").fetchall()]
+    assert roles == ["user", "assistant", "tool", "tool"]
+    assert db.execute("SELECT COUNT(*) FROM set_logs").fetchone()[0] == 2
+    assert store.get_profile(db, user_id).goal == "strength"
 
     now = datetime(2026, 11, 16, 18, 5, tzinfo=UTC)
     conversation_id = store.start_conversation(db, user_id, now)

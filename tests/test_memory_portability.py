@@ -308,3 +308,24 @@ def test_any_hevy_file_round_trips_into_history(
     )
     assert all(kg == w for _, _, w, kg, _ in stored)
     db.close()
+
+
+def test_after_a_deletion_neither_the_file_nor_its_wal_holds_the_words(
+    db_path: str, now: datetime
+) -> None:
+    secret = "my-neighbour-zanzibar-knows-about-my-knee"
+    db = connect(db_path)
+    other = connect(db_path)  # a second connection, as a server's pool keeps open
+    user_id = store.ensure_user(db, "Robin Gone", now)
+    conversation_id = store.start_conversation(db, user_id, now)
+    coach = Coach(db, ScriptedModel([say(f"Noted: {secret}.")] * 3), clock=lambda: now)
+    for _ in range(3):
+        coach.turn(user_id, conversation_id, f"remember {secret} please")
+    assert other.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 6
+    portability.delete_user(db, user_id, now)
+    for path in (Path(db_path), Path(f"{db_path}-wal")):
+        if path.exists():
+            assert secret.encode() not in path.read_bytes(), path.name
+    assert Path(f"{db_path}-wal").stat().st_size == 0
+    other.close()
+    db.close()

@@ -260,3 +260,22 @@ def test_object_arguments_are_reencoded_and_nameless_calls_dropped() -> None:
     assert [(c.name, json.loads(c.arguments)) for c in message.tool_calls] == [
         ("plan_today", {"x": 1})
     ]
+
+
+@pytest.mark.parametrize("body", ["null", "42", "[1, 2]", '"just text"', "true"])
+def test_a_200_that_is_not_a_completion_fails_the_turn_and_the_next_line_is_answered(
+    stub: StubServer,
+    monkeypatch: pytest.MonkeyPatch,
+    db: sqlite_utils.Database,
+    now: datetime,
+    body: str,
+) -> None:
+    stub.push(Reply(body=body), ok("Next one answered."))
+    model, _ = _model(stub, monkeypatch)
+    user_id, conversation_id = make_user(db, now)
+    coach = make_coach(db, model, now)
+    with pytest.raises(ModelError, match=r"not a chat completion|not JSON"):
+        coach.turn(user_id, conversation_id, "plan my week")
+    assert _status(db) == "failed"
+    assert coach.turn(user_id, conversation_id, "and today?").reply == "Next one answered."
+    assert _user_messages(db) == ["plan my week", "and today?"]

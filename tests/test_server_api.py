@@ -467,3 +467,11 @@ def test_actions_on_a_paused_or_missing_session_are_refused(server: Server, now:
     assert server.rows("SELECT COUNT(*) FROM set_logs") == [(0,)]
     today = server.client.get("/v1/plan/today").json()["session"]
     assert today["live"]["paused"] is True
+
+
+@pytest.mark.parametrize("huge", [2**63, 2**64 + 5, 10**30])
+def test_ids_past_64_bits_are_a_422_never_a_500(server: Server, huge: int) -> None:
+    chat = server.client.post("/v1/chat", json={"message": "hi", "conversation_id": huge})
+    assert chat.status_code == 422
+    sets = server.client.post(f"/v1/sessions/{huge}/sets", json={"exercise": "squat", "sets": []})
+    assert sets.status_code == 422

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from typing import Annotated, TextIO
 
 import typer
@@ -11,7 +12,7 @@ import typer
 from agent.cli.common import DbOption, JsonOption, UserOption, fail, open_db, user_name
 from agent.clock import utc_now
 from agent.config import default_model_name
-from agent.errors import CoachError, UserInputError
+from agent.errors import CoachError, MessageNotSaved, UserInputError
 from agent.loop import Coach, TurnResult
 from agent.memory import store
 from agent.models import get_model
@@ -49,13 +50,23 @@ def chat(
         raise typer.Exit(code=1)
 
 
+def _lines(stream: TextIO) -> Iterator[str]:
+    r"""Lines ending in ``\n``, ``\r\n`` or a lone ``\r`` (old Mac files, some terminals)."""
+    for chunk in stream:
+        yield from chunk.replace("\r\n", "\n").replace("\r", "\n").splitlines()
+
+
 def _piped(coach: Coach, user_id: int, conversation_id: int, lines: TextIO, as_json: bool) -> int:
     failures = 0
-    for line in lines:
+    for line in _lines(lines):
         if not line.strip():
             continue
         try:
             result = coach.turn(user_id, conversation_id, line)
+        except MessageNotSaved as exc:
+            failures += 1
+            typer.echo(f"error: {exc}: {json.dumps(exc.text, ensure_ascii=False)}", err=True)
+            continue
         except CoachError as exc:
             failures += 1
             typer.echo(f"error: {exc}", err=True)
@@ -92,6 +103,11 @@ def _interactive(coach: Coach, user_id: int, conversation_id: int) -> int:
             result = coach.turn(user_id, conversation_id, text)
         except UserInputError as exc:
             console.print(f"[yellow]{exc}[/yellow]")
+            continue
+        except MessageNotSaved as exc:
+            failures += 1
+            console.print(f"[red]error: {exc}[/red]", markup=True)
+            console.print(exc.text, markup=False)
             continue
         except CoachError as exc:
             failures += 1

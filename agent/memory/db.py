@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import sqlite_utils
 
@@ -18,6 +22,49 @@ BUSY_TIMEOUT_MS = 15_000
 
 Generous because a turn holds the lock for milliseconds and many processes may share
 one file; a person waiting a second is better than a lost message."""
+
+BUSY_BOUND_S = 120.0
+"""How long, in all, a writer keeps retrying a busy database before reporting it.
+
+SQLite's own busy handler waits ``BUSY_TIMEOUT_MS`` per attempt; past it (or when SQLite
+reports busy without waiting, as it does for some WAL lock states) we back off and try
+again until this bound, so a burst of writers from many processes queues instead of
+losing a line."""
+
+_T = TypeVar("_T")
+
+_PROCESS_WRITER = threading.RLock()
+"""One writer at a time within this process (a server's threads), queued in memory.
+
+Threads left to SQLite's busy handler sleep and poll, so under many concurrent requests
+the unlucky ones waited seconds for a lock held for milliseconds; waiting here is cheap
+and wakes at once. Other processes still meet at SQLite's own lock. Re-entrant so a
+thread never waits on itself."""
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def retry_busy(action: Callable[[], _T], *, bound_s: float | None = None) -> _T:
+    """Run ``action``, retrying with jittered exponential backoff while the file is busy.
+
+    Raises:
+        sqlite3.OperationalError: Still busy after ``bound_s`` seconds (``BUSY_BOUND_S``),
+            or any other operational error at once.
+    """
+    deadline = time.monotonic() + (BUSY_BOUND_S if bound_s is None else bound_s)
+    pause = 0.02
+    while True:
+        try:
+            return action()
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() >= deadline:
+                raise
+        # Jitter so writers that collided do not collide again in step.
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())) * random.uniform(0.5, 1.5))
+        pause = min(pause * 2, 1.0)
 
 
 def connect(path: str = ":memory:") -> sqlite_utils.Database:
@@ -37,12 +84,17 @@ def connect(path: str = ":memory:") -> sqlite_utils.Database:
         db = sqlite_utils.Database(conn)
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if path != ":memory:":
-            conn.execute("PRAGMA journal_mode=WAL")
+            # Switching to WAL needs a moment of exclusive access; another process busy
+            # writing is a reason to wait, never to exit at start-up.
+            retry_busy(lambda: conn.execute("PRAGMA journal_mode=WAL"))
             conn.execute("PRAGMA synchronous=NORMAL")
             # Checkpoints run in the background, not inside the commit of a user's turn.
             conn.execute("PRAGMA wal_autocheckpoint=0")
             CHECKPOINTS.watch(path, db)
         conn.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, not left in free pages: an erased
+        # person's words must not be readable in the file (some builds default to off).
+        conn.execute("PRAGMA secure_delete=ON")
         migrate(db)
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"cannot open the database {path}: {exc}") from exc
@@ -55,7 +107,11 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     Returns:
         The names of the migrations applied by this call.
     """
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    retry_busy(
+        lambda: db.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+        )
+    )
     applied: list[str] = []
     for migration in MIGRATIONS:
         with transaction(db):
@@ -80,19 +136,29 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """One write transaction; nested use becomes a savepoint inside the outer one.
 
     ``BEGIN IMMEDIATE`` takes the write lock up front, so concurrent writers queue on the
-    busy timeout instead of failing later when a read lock cannot be upgraded.
+    busy timeout (retried with backoff up to ``BUSY_BOUND_S``) instead of failing later
+    when a read lock cannot be upgraded. Keep the body short: never call a model inside.
 
     Raises:
-        StorageError: The database stayed locked past the busy timeout, or failed.
+        StorageError: The database stayed locked past ``BUSY_BOUND_S``, or failed.
     """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
+    if not _PROCESS_WRITER.acquire(timeout=BUSY_BOUND_S):
+        raise StorageError("the database is busy, try again in a moment")
     try:
-        db.conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        raise StorageError(f"the database is busy, try again in a moment ({exc})") from exc
+        try:
+            retry_busy(lambda: db.conn.execute("BEGIN IMMEDIATE"))
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"the database is busy, try again in a moment ({exc})") from exc
+        yield from _run_and_commit(db)
+    finally:
+        _PROCESS_WRITER.release()
+
+
+def _run_and_commit(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     try:
         yield db
     except BaseException:
@@ -105,6 +171,27 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
         raise StorageError(f"could not save to the database: {exc}") from exc
+
+
+def checkpoint_and_truncate(db: sqlite_utils.Database) -> None:
+    """Copy the WAL into the main file and truncate it to zero bytes.
+
+    After an erasure the deleted rows' old pages still sit in the WAL until it is reused;
+    this moves the (securely deleted) pages into the file and empties the log. Readers
+    in other connections can hold the checkpoint back; it is retried within the bound.
+    """
+    if db.conn.in_transaction:
+        raise StorageError("checkpoint inside a transaction: commit first")
+
+    def truncate() -> None:
+        busy, _, _ = db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            raise sqlite3.OperationalError("database is busy: the WAL checkpoint was blocked")
+
+    try:
+        retry_busy(truncate, bound_s=30.0)
+    except sqlite3.OperationalError as exc:
+        raise StorageError(f"the erasure is saved but the log was not emptied: {exc}") from exc
 
 
 def roll_back_open(db: sqlite_utils.Database) -> None:

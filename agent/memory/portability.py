@@ -25,7 +25,7 @@ from agent.clock import iso
 from agent.importers import lifting
 from agent.importers.records import LiftSet, ParseResult
 from agent.memory import aggregates, store
-from agent.memory.db import transaction
+from agent.memory.db import checkpoint_and_truncate, transaction
 from agent.memory.exercises import ExerciseIndex, default_index, slug
 from agent.memory.history import LB_TO_KG, to_kg
 
@@ -146,6 +146,11 @@ def delete_user(
             subject=pseudonym,
             detail={"rows": counts, "flag_events_scrubbed": scrubbed},
         )
+    # secure_delete zeroed the rows in the pages written; the WAL still holds the old
+    # pages until it is checkpointed and truncated (done by whoever commits, if the
+    # deletion ran inside a caller's transaction).
+    if not db.conn.in_transaction:
+        checkpoint_and_truncate(db)
     return counts
 
 

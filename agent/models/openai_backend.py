@@ -26,6 +26,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import openai
+import pydantic
 from openai.types.chat import ChatCompletion
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
@@ -156,7 +157,10 @@ def to_assistant_message(data: Any) -> AssistantMessage:
         ModelError: The body is not a completion with at least one choice.
     """
     if not isinstance(data, dict):
-        raise ModelError("the model server replied with something that is not a JSON object")
+        raise ModelError(
+            "the model server replied with something that is not a chat completion "
+            f"(a JSON {type(data).__name__.replace('NoneType', 'null')}, not an object)"
+        )
     choices = data.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         error = data.get("error")
@@ -288,6 +292,10 @@ class OpenAIModel:
                 data = json.loads(response)
             except ValueError:
                 raise ModelError("the model server replied with a body that is not JSON") from None
-        else:
+        elif isinstance(response, pydantic.BaseModel):
             data = response.model_dump(mode="json")
+        else:
+            # The SDK passes a JSON body that is not an object (null, a number, a list)
+            # through as it is; the same check as any other body names the problem.
+            data = response
         return to_assistant_message(data)

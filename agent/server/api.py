@@ -20,11 +20,19 @@ from typing import Annotated, Any, Literal
 
 import sqlite_utils
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
+from fastapi import Path as FastApiPath
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from agent.coaching import session as live
-from agent.errors import CoachError, ModelError, SessionError, StorageError, UserInputError
+from agent.errors import (
+    CoachError,
+    MessageNotSaved,
+    ModelError,
+    SessionError,
+    StorageError,
+    UserInputError,
+)
 from agent.live.view import LiveView, in_play, live_view
 from agent.loop import MAX_MESSAGE_CHARS, Coach
 from agent.memory import history, portability, store, workouts
@@ -35,6 +43,9 @@ from agent.server.state import ServerState
 from safety.gate import is_plan_locked
 
 router = APIRouter(prefix="/v1", tags=["coach"])
+
+SQL_INT_MAX = 2**63 - 1
+"""Ids are 64-bit signed in SQLite and PostgreSQL; a larger one is a 422, never a 500."""
 log = logging.getLogger("coach.server")
 
 _AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -110,6 +121,8 @@ class ChatRequest(BaseModel):
     )
     conversation_id: int | None = Field(
         default=None,
+        ge=1,
+        le=SQL_INT_MAX,
         description="Continue this conversation (yours); default: your latest, or a new one.",
     )
     stream: bool = Field(default=False, description="Answer as Server-Sent Events.")
@@ -321,7 +334,7 @@ def chat(
     conversation_id = _conversation(who, body.conversation_id)
     coach = Coach(who.db, state.model, state.registry, clock=state.settings.clock)
     started = time.perf_counter()
-    with state.tracking_turn():
+    with state.tracking_turn(who.user_id):
         try:
             result = coach.turn(who.user_id, conversation_id, body.message)
         except UserInputError as exc:
@@ -334,9 +347,11 @@ def chat(
             return JSONResponse(
                 status_code=503,
                 content={
-                    "error": f"the coach is unavailable right now ({exc}); your message was "
+                    "error": str(exc)
+                    if isinstance(exc, MessageNotSaved)
+                    else f"the coach is unavailable right now ({exc}); your message was "
                     "saved, try again in a moment",
-                    "message_saved": isinstance(exc, ModelError),
+                    "message_saved": not isinstance(exc, MessageNotSaved),
                 },
             )
         except CoachError as exc:
@@ -422,7 +437,11 @@ def get_history(
         409: {"description": "The live session cannot take this set now."},
     },
 )
-def log_sets(session_id: int, body: LogSetsRequest, who: CallerDep) -> LogSetsResponse:
+def log_sets(
+    session_id: Annotated[int, FastApiPath(ge=1, le=SQL_INT_MAX)],
+    body: LogSetsRequest,
+    who: CallerDep,
+) -> LogSetsResponse:
     """Log sets of one exercise into one of your sessions, without a chat turn.
 
     When the session is live and the sets are of the exercise in play, they go through

@@ -31,7 +31,6 @@ from agent.server.state import (
     DEFAULT_RATE_CAPACITY,
     DEFAULT_RATE_PER_SECOND,
     DatabasePool,
-    FairLock,
     RateLimiter,
     ServerSettings,
     ServerState,
@@ -203,8 +202,7 @@ def create_app(
         clock=clock,
         model=model,
     )
-    turn_lock = FairLock()
-    pool = DatabasePool(db_path, opening_lock=turn_lock)
+    pool = DatabasePool(db_path)
     with pool.connection():
         pass  # open and migrate now, so a bad path fails at start, not on first request
     state = ServerState(
@@ -213,7 +211,6 @@ def create_app(
         pool=pool,
         limiter=RateLimiter(rate_capacity, rate_per_second),
         registry=default_registry(),
-        turn_lock=turn_lock,
     )
 
     @asynccontextmanager

@@ -16,10 +16,9 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import sqlite_utils
 
@@ -57,9 +56,7 @@ class ServerSettings:
 class DatabasePool:
     """Connections to one database file, lent to one request at a time."""
 
-    def __init__(
-        self, path: str, max_idle: int = 16, opening_lock: AbstractContextManager[Any] | None = None
-    ) -> None:
+    def __init__(self, path: str, max_idle: int = 16) -> None:
         if path == ":memory:":
             raise ConfigurationError(
                 "coach serve needs a database file: an in-memory database is private to one "
@@ -67,7 +64,6 @@ class DatabasePool:
             )
         self.path = path
         self.max_idle = max_idle
-        self._opening_lock = opening_lock if opening_lock is not None else nullcontext()
         self._idle: queue.LifoQueue[sqlite_utils.Database] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._closed = False
@@ -78,11 +74,9 @@ class DatabasePool:
         try:
             db = self._idle.get_nowait()
         except queue.Empty:
-            # Opening runs the migration check, one write transaction per migration;
-            # taken under the turn queue it waits its turn instead of racing the turns
-            # for SQLite's write lock.
-            with self._opening_lock:
-                db = connect(self.path)
+            # Opening runs the migration check, one short write transaction per
+            # migration; it queues with the turns' writes, never behind a model call.
+            db = connect(self.path)
         try:
             yield db
         finally:
@@ -174,23 +168,30 @@ class ServerState:
     registry: ToolRegistry
     in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    turn_lock: FairLock = field(default_factory=FairLock)
+    _user_queues: dict[int, tuple[FairLock, int]] = field(default_factory=dict)
 
     @contextmanager
-    def tracking_turn(self) -> Iterator[None]:
+    def tracking_turn(self, user_id: int) -> Iterator[None]:
         """Run one turn: counted (shutdown logs say how many it waited for) and queued.
 
-        The turn loop holds SQLite's write lock for the whole turn, so turns in one
-        database run one at a time whatever we do. Queueing them on an in-process lock
-        makes the wait fair and cheap; left to SQLite's busy handler, waiting writers
-        sleep and retry, and under 50 concurrent clients the slowest turns took seconds
-        (benchmarks/serve.py: p99 4.7 s without the lock, under 1 s with it).
+        One person's turns run in the order they arrived (a FIFO per user); different
+        people's turns run at once, each on its own connection and worker thread. No
+        database lock is held across a model call (``agent.loop``), so a slow model for
+        one person delays nobody else; writes queue for milliseconds in
+        ``agent.memory.db.transaction``.
         """
         with self._lock:
             self.in_flight += 1
+            queue_lock, waiting = self._user_queues.get(user_id, (FairLock(), 0))
+            self._user_queues[user_id] = (queue_lock, waiting + 1)
         try:
-            with self.turn_lock:
+            with queue_lock:
                 yield
         finally:
             with self._lock:
                 self.in_flight -= 1
+                _, waiting = self._user_queues[user_id]
+                if waiting == 1:
+                    del self._user_queues[user_id]  # nobody else queued: forget the user
+                else:
+                    self._user_queues[user_id] = (queue_lock, waiting - 1)
