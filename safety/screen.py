@@ -270,10 +270,30 @@ def screen(
     signals = _others_not_now(signals, whole, rules.triggers)
     signals.extend(_markers(whole, rules))
     signals.extend(_across_turns(normalised, rules, context))
+    signals = _worsening_refers_back(signals)
     if context.pending_check is not None:
         signals.append(_check_answer(" . ".join(normalised), context.pending_check))
     tier = max((s.tier for s in signals), default=Tier.NONE)
     return Assessment(tier, signals, _excerpt(tier, top_sentences, signals))
+
+
+def _worsening_refers_back(signals: list[Signal]) -> list[Signal]:
+    """ "It's getting worse" names no symptom of its own: the earlier one is what worsens.
+
+    The cross-turn rule already escalates that earlier symptom to stop. When nothing
+    else in the message fired a rule, a classifier emergency there is reading the
+    urgency of the words, not a new red flag, so it is held at the escalated tier;
+    any rule that names a cardinal symptom in the same message still raises it.
+    """
+    if WORSENING_ID not in {s.rule_id for s in signals}:
+        return signals
+    named = [s for s in signals if s.kind not in ("classifier", MARKER_KIND)]
+    if any(s.rule_id != WORSENING_ID for s in named):
+        return signals
+    return [
+        replace(s, tier=Tier.STOP) if s.kind == "classifier" and s.tier is Tier.EMERGENCY else s
+        for s in signals
+    ]
 
 
 def _others_not_now(signals: list[Signal], whole: str, t: Triggers) -> list[Signal]:
