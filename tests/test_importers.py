@@ -92,6 +92,11 @@ def test_hostile_xml_is_refused_in_one_line(tmp_path: Path) -> None:
     broken.write_text('<?xml version="1.0"?><HealthData><Record type="x"></HealthData>')
     with pytest.raises(ImportRefused, match="not well-formed XML at line 1"):
         parse_file(broken)
+    # A damaged encoding declaration (found by the damaged-file property test).
+    garbled = tmp_path / "export.xml"
+    garbled.write_text('<?xml version="1.0" encoding="TF-8"?><HealthData></HealthData>')
+    with pytest.raises(ImportRefused, match="unknown text encoding"):
+        parse_file(garbled)
 
 
 def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:

@@ -139,6 +139,10 @@ def read_xml(stream: IO[bytes], handler: XmlHandler, *, with_text: bool = True) 
         raise ImportRefused(
             f"not well-formed XML at line {exc.lineno}: {expat.ErrorString(exc.code)}"
         ) from exc
+    except LookupError as exc:
+        # A damaged or exotic encoding declaration ("TF-8") is expat asking the codec
+        # registry for a name it does not know: a refused file, not a crash.
+        raise ImportRefused(f"unknown text encoding in the XML declaration ({exc})") from exc
     return total
 
 
