@@ -278,7 +278,7 @@ def screen(
 
 
 def _worsening_refers_back(signals: list[Signal]) -> list[Signal]:
-    """ "It's getting worse" names no symptom of its own: the earlier one is what worsens.
+    """A worsening remark names no symptom of its own: the earlier one is what worsens.
 
     The cross-turn rule already escalates that earlier symptom to stop. When nothing
     else in the message fired a rule, a classifier emergency there is reading the
