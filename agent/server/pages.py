@@ -13,13 +13,40 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 import prompts
 from agent.server.operator_auth import SignInThrottle
+
+SessionT = TypeVar("SessionT")
+
+
+def signed_in_or_redirect(session: SessionT | None, request: Request, login: str) -> SessionT:
+    """Pages: the signed-in session, else a 303 to ``login`` that comes back here after."""
+    if session is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise HTTPException(
+            status_code=303,
+            detail="sign in first",
+            headers={"Location": f"{login}?" + urlencode({"next": target})},
+        )
+    return session
+
+
+def signed_in_with_token(
+    session: SessionT | None, token_matches: Callable[[SessionT], bool]
+) -> SessionT:
+    """Forms: a signed-in session (else 401) whose form carries its CSRF token (else 403)."""
+    if session is None:
+        raise HTTPException(status_code=401, detail="sign in first")
+    if not token_matches(session):
+        raise HTTPException(status_code=403, detail="missing or invalid CSRF token")
+    return session
+
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",

@@ -26,7 +26,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import sqlite_utils
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from agent.clock import utc_now
@@ -88,23 +88,14 @@ Session = Annotated[OperatorSession | None, Depends(_session)]
 
 def _page_operator(request: Request, session: Session) -> OperatorSession:
     """Pages: a signed-in operator, else a redirect to the sign-in page."""
-    if session is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise HTTPException(
-            status_code=303,
-            detail="sign in first",
-            headers={"Location": "/review/login?" + urlencode({"next": target})},
-        )
-    return session
+    return shared_pages.signed_in_or_redirect(session, request, "/review/login")
 
 
 def _form_operator(session: Session, csrf_token: Annotated[str, Form()] = "") -> OperatorSession:
     """Forms: a signed-in operator (else 401) whose form carries the session's token (else 403)."""
-    if session is None:
-        raise HTTPException(status_code=401, detail="sign in first")
-    if not operator_auth.csrf_matches(session, csrf_token):
-        raise HTTPException(status_code=403, detail="missing or invalid CSRF token")
-    return session
+    return shared_pages.signed_in_with_token(
+        session, lambda signed_in: operator_auth.csrf_matches(signed_in, csrf_token)
+    )
 
 
 PageOperator = Annotated[OperatorSession, Depends(_page_operator)]

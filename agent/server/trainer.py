@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
 
 import sqlite_utils
 from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request
@@ -95,23 +94,14 @@ Session = Annotated[TrainerSession | None, Depends(_session)]
 
 def _page_trainer(request: Request, session: Session) -> TrainerSession:
     """Pages: a signed-in trainer, else a redirect to the sign-in page."""
-    if session is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise HTTPException(
-            status_code=303,
-            detail="sign in first",
-            headers={"Location": "/trainer/login?" + urlencode({"next": target})},
-        )
-    return session
+    return shared_pages.signed_in_or_redirect(session, request, "/trainer/login")
 
 
 def _form_trainer(session: Session, csrf_token: Annotated[str, Form()] = "") -> TrainerSession:
     """Forms: a signed-in trainer (else 401) whose form carries the session's token (else 403)."""
-    if session is None:
-        raise HTTPException(status_code=401, detail="sign in first")
-    if not trainer_auth.csrf_matches(session, csrf_token):
-        raise HTTPException(status_code=403, detail="missing or invalid CSRF token")
-    return session
+    return shared_pages.signed_in_with_token(
+        session, lambda signed_in: trainer_auth.csrf_matches(signed_in, csrf_token)
+    )
 
 
 def _api_trainer(request: Request, session: Session) -> TrainerSession:
