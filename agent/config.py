@@ -72,3 +72,11 @@ def default_model_name() -> str:
     if backend:
         return backend
     return "openai" if os.environ.get("OPENAI_API_KEY") else "offline"
+
+
+def second_opinion_wanted() -> bool:
+    """Whether ``COACH_SECOND_OPINION`` asks a remote model to triage each message too.
+
+    Off by default: it is one extra model call per message.
+    """
+    return os.environ.get("COACH_SECOND_OPINION", "") in {"1", "true", "yes"}

@@ -20,7 +20,6 @@ itself is stored before anything else runs and is never rolled back.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +28,7 @@ from typing import Any
 import sqlite_utils
 
 import prompts
+from agent import config
 from agent.clock import utc_now
 from agent.coaching import assessments
 from agent.errors import CoachError, MessageNotSaved, ModelError, StorageError, UserInputError
@@ -111,8 +111,7 @@ class Coach:
         # The triage second opinion is an extra model call per message, so it is opt-in:
         # COACH_SECOND_OPINION=1 turns it on for a remote model (never for offline).
         if second_opinion is None:
-            wanted = os.environ.get("COACH_SECOND_OPINION", "") in {"1", "true", "yes"}
-            second_opinion = wanted and model.name == "openai"
+            second_opinion = config.second_opinion_wanted() and model.name == "openai"
         self.second_opinion = second_opinion
 
     def turn(self, user_id: int, conversation_id: int, text: str) -> TurnResult:
