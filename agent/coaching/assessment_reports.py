@@ -11,8 +11,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel
+
+from agent.datafiles import parse_yaml
 
 DATA_DIR = Path(__file__).parent / "data"
 LB_PER_KG = 2.20462
@@ -30,7 +31,7 @@ class Reported(BaseModel):
 
 @lru_cache(maxsize=1)
 def _report_words() -> dict[str, list[re.Pattern[str]]]:
-    raw = yaml.safe_load((DATA_DIR / "assessment_words.yaml").read_text(encoding="utf-8"))
+    raw = parse_yaml((DATA_DIR / "assessment_words.yaml").read_text(encoding="utf-8"))
     return {str(k): [re.compile(p, re.IGNORECASE) for p in v] for k, v in raw["tests"].items()}
 
 

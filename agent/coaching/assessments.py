@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import sqlite_utils
-import yaml
 from pydantic import BaseModel, Field
 
 from agent.coaching import consultation
 from agent.coaching.assessment_reports import LB_PER_KG
+from agent.datafiles import parse_yaml
 from agent.memory import assessments as rows_
 from agent.memory import history, store
 from agent.planning.models import AssessmentFact
@@ -76,9 +76,7 @@ class NormTable(BaseModel):
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
-    raw: dict[str, Any] = yaml.safe_load(
-        (DATA_DIR / "assessments.yaml").read_text(encoding="utf-8")
-    )
+    raw: dict[str, Any] = parse_yaml((DATA_DIR / "assessments.yaml").read_text(encoding="utf-8"))
     return raw
 
 
@@ -112,7 +110,7 @@ def norm_tables() -> dict[str, NormTable]:
     for path in sorted((DATA_DIR / "norms").glob("*.yaml")):
         if path.stem == "unverified":
             continue
-        table = NormTable.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        table = NormTable.model_validate(parse_yaml(path.read_text(encoding="utf-8")))
         tables[table.test] = table
     return tables
 
@@ -120,7 +118,7 @@ def norm_tables() -> dict[str, NormTable]:
 @lru_cache(maxsize=1)
 def unverified() -> dict[str, str]:
     """Why a test has no category: its table could not be verified, or none exists."""
-    raw = yaml.safe_load((DATA_DIR / "norms" / "unverified.yaml").read_text(encoding="utf-8"))
+    raw = parse_yaml((DATA_DIR / "norms" / "unverified.yaml").read_text(encoding="utf-8"))
     return {str(k): " ".join(str(v).split()) for k, v in raw["tests"].items()}
 
 

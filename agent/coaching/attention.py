@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.coaching import compliance as comp
 from agent.coaching.client_records import ClientRecords
+from agent.datafiles import parse_yaml
 from agent.errors import UserInputError
 from agent.memory import store
 from agent.memory import trainers as trainer_store
@@ -114,7 +115,7 @@ def parse_rules(text: str) -> RuleSet:
         RulesError: Not YAML, or a rule with a wrong kind, field or number.
     """
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as exc:
         raise RulesError(f"the rules are not valid YAML: {exc}") from exc
     try:

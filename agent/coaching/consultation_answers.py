@@ -16,9 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, Field
 
+from agent.datafiles import parse_yaml
 from safety import parq
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -41,7 +41,7 @@ class Question:
 @lru_cache(maxsize=1)
 def questions() -> tuple[Question, ...]:
     """Every question, in asking order (the PAR-Q+ seven where the data file places them)."""
-    raw = yaml.safe_load((DATA_DIR / "consultation.yaml").read_text(encoding="utf-8"))
+    raw = parse_yaml((DATA_DIR / "consultation.yaml").read_text(encoding="utf-8"))
     found: list[Question] = []
     for item in raw["questions"]:
         if item.get("parq"):
@@ -244,7 +244,7 @@ def goal_category(text: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _goal_words() -> dict[str, list[str]]:
-    raw = yaml.safe_load((DATA_DIR / "goal_words.yaml").read_text(encoding="utf-8"))
+    raw = parse_yaml((DATA_DIR / "goal_words.yaml").read_text(encoding="utf-8"))
     return {str(k): [str(p) for p in v] for k, v in raw["categories"].items()}
 
 

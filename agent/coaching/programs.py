@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agent.coaching.trainers import NotYourClient, require_client
+from agent.datafiles import parse_yaml
 from agent.errors import UserInputError
 from agent.memory import checkins, store
 from agent.memory import trainers as trainer_store
@@ -122,7 +123,7 @@ def parse_template(text: str) -> Template:
         UserInputError: Not YAML, or a week, session or exercise that does not fit.
     """
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as exc:
         raise UserInputError(f"the template is not valid YAML: {exc}") from exc
     try:

@@ -20,9 +20,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from agent.datafiles import parse_yaml
 from agent.planning.catalog import Exercise, load_catalog
 
 KG_PER_LB = 0.45359237
@@ -44,7 +44,7 @@ class Place(BaseModel):
 @cache
 def _raw() -> Any:
     text = resources.files("agent.planning").joinpath("data", "places.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return parse_yaml(text)
 
 
 @cache

@@ -18,9 +18,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
+from agent.datafiles import parse_yaml
 from agent.planning.rules import LevelParams
 
 Warmup = Literal["balance", "power"]
@@ -79,7 +79,7 @@ def population_data() -> PopulationData:
         .joinpath("data", "populations.yaml")
         .read_text(encoding="utf-8")
     )
-    raw: Any = yaml.safe_load(text)
+    raw: Any = parse_yaml(text)
     return PopulationData.model_validate(raw)
 
 

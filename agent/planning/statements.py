@@ -24,8 +24,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from agent.datafiles import parse_yaml
 from agent.planning.catalog import load_catalog
 from agent.planning.equipment import KG_PER_LB, Place, place_with_access
 
@@ -71,7 +70,7 @@ class Stated:
 @cache
 def _data() -> dict[str, Any]:
     text = resources.files("agent.planning").joinpath("data", "statements.yaml").read_text("utf-8")
-    raw: dict[str, Any] = yaml.safe_load(text)
+    raw: dict[str, Any] = parse_yaml(text)
     return raw
 
 

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import yaml
-
+from agent.datafiles import parse_yaml
 from agent.models.offline.slots import DATA_DIR
 from safety.textclf import features
 
@@ -49,7 +48,7 @@ class FaqEntry:
 def faq() -> tuple[FaqEntry, ...]:
     """The curated FAQ, in file order."""
     with (DATA_DIR / "faq.yaml").open(encoding="utf-8") as handle:
-        raw: dict[str, Any] = yaml.safe_load(handle)
+        raw: dict[str, Any] = parse_yaml(handle)
     return tuple(
         FaqEntry(
             id=str(item["id"]),
