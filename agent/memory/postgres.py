@@ -157,9 +157,11 @@ class _Session:
     def execute(self, sql: str) -> None:
         if sql.strip().upper() == "BEGIN IMMEDIATE":
             # SQLite's "take the write lock now": BEGIN, then the store's one write lock.
-            self._raw.execute("BEGIN")
+            # One round trip for both (client-side binding allows two statements).
             try:
-                self._raw.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK_KEY])
+                self._raw.execute(
+                    cast(Any, f"BEGIN; SELECT pg_advisory_xact_lock({int(WRITE_LOCK_KEY)})")
+                )
             except psycopg.errors.LockNotAvailable as exc:
                 self._raw.rollback()
                 raise StorageError(f"the database is busy, try again in a moment ({exc})") from exc
