@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agent.errors import StorageError
-from agent.memory import store
+from agent.memory import postgres, store
 from agent.memory.db import connect, transaction
 from agent.memory.dialect import (
     WRITE_LOCK_KEY,
@@ -81,12 +81,13 @@ def test_a_writer_waits_for_the_write_lock_and_then_goes_on(pg_url: str) -> None
 
 
 def test_a_write_lock_held_past_the_bound_is_a_busy_error_and_nothing_is_half_done(
-    pg_url: str,
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The bound is 120 s; shortened for the test (read as each pooled connection opens).
+    monkeypatch.setattr(postgres, "LOCK_TIMEOUT_MS", 200)
     db = connect(pg_url)
     holder = psycopg.connect(pg_url, autocommit=False)
     holder.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK_KEY])
-    db.execute("SET lock_timeout = '200ms'")  # the bound is 120 s; shortened for the test
     with pytest.raises(StorageError, match="the database is busy"), transaction(db):
         db.execute("INSERT INTO users (name, pseudonym, created_at) VALUES ('x', 'y', 'z')")
     assert not db.conn.in_transaction
@@ -119,4 +120,19 @@ def test_two_connections_starting_at_once_migrate_once(pg_url: str) -> None:
     db = connect(pg_url)
     names = [r[0] for r in db.execute("SELECT name FROM _migrations ORDER BY name")]
     assert len(names) == len(set(names)) >= 10
+    db.close()
+
+
+def test_a_store_holds_a_connection_only_inside_a_transaction(pg_url: str) -> None:
+    db = connect(pg_url)
+    pool = postgres._pool_for(pg_url)
+    idle = pool.get_stats()["pool_available"]
+    store.ensure_user(db, "ann", NOW)  # statements outside a transaction give theirs back
+    assert db.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 1
+    assert pool.get_stats()["pool_available"] == idle
+    with transaction(db):
+        assert db.conn.in_transaction
+        assert pool.get_stats()["pool_available"] == idle - 1 or idle == 0
+    assert not db.conn.in_transaction
+    assert pool.get_stats()["pool_available"] >= idle
     db.close()

@@ -68,14 +68,17 @@ class _BoolAsInteger(Dumper):
         return b"1" if obj else b"0"
 
 
+LOCK_TIMEOUT_MS = 120_000
+"""A writer waits for the store's write lock at most as long as a SQLite writer retries a
+busy file (``agent.memory.db.BUSY_BOUND_S``), then reports the database busy."""
+
+
 def _configure(conn: psycopg.Connection[Any]) -> None:
     # SUM over 64-bit integers and AVG give NUMERIC; SQLite gives numbers Python adds to
     # floats, so read NUMERIC as float rather than Decimal.
     conn.adapters.register_loader("numeric", FloatLoader)
     conn.adapters.register_dumper(bool, _BoolAsInteger)
-    # A writer waits for the store's write lock at most as long as a SQLite writer
-    # retries a busy file (``agent.memory.db.BUSY_BOUND_S``), then reports it.
-    conn.execute("SET lock_timeout = '120s'")
+    conn.execute(cast(Any, f"SET lock_timeout = {int(LOCK_TIMEOUT_MS)}"))
 
 
 def redacted(url: str) -> str:
@@ -145,54 +148,84 @@ def close_pools(url: str | None = None) -> None:
 
 
 class _Session:
-    """What the store asks of ``db.conn``: whether a transaction is open, and BEGIN/END."""
+    """What the store asks of ``db.conn``: whether a transaction is open, BEGIN and its end."""
 
-    def __init__(self, raw: psycopg.Connection[Any]) -> None:
-        self._raw = raw
+    def __init__(self, db: PgDatabase) -> None:
+        self._db = db
 
     @property
     def in_transaction(self) -> bool:
-        return self._raw.info.transaction_status != TransactionStatus.IDLE
+        return self._db.pinned is not None
 
     def execute(self, sql: str) -> None:
-        if sql.strip().upper() == "BEGIN IMMEDIATE":
-            # SQLite's "take the write lock now": BEGIN, then the store's one write lock.
-            # One round trip for both (client-side binding allows two statements).
+        word = sql.strip().upper()
+        if word == "BEGIN IMMEDIATE":
+            # SQLite's "take the write lock now": BEGIN, then the store's one write lock,
+            # in one round trip (client-side binding allows two statements).
+            raw = self._db.pin()
             try:
-                self._raw.execute(
-                    cast(Any, f"BEGIN; SELECT pg_advisory_xact_lock({int(WRITE_LOCK_KEY)})")
-                )
+                raw.execute(cast(Any, f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
             except psycopg.errors.LockNotAvailable as exc:
-                self._raw.rollback()
+                self._db.unpin()
                 raise StorageError(f"the database is busy, try again in a moment ({exc})") from exc
+            except BaseException:
+                self._db.unpin()
+                raise
             return
-        self._raw.execute(cast(Any, sql))
+        if word == "BEGIN":
+            self._db.pin().execute("BEGIN")
+            return
+        if word in {"COMMIT", "ROLLBACK"}:
+            self.commit() if word == "COMMIT" else self.rollback()
+            return
+        self._db.execute(sql)
 
     def commit(self) -> None:
         """Commit the open transaction, if any (``sqlite3.Connection.commit``)."""
-        self._raw.commit()
+        raw = self._db.pinned
+        if raw is not None:
+            try:
+                raw.commit()
+            finally:
+                self._db.unpin()
 
     def rollback(self) -> None:
         """Roll back the open transaction, if any."""
-        self._raw.rollback()
+        if self._db.pinned is not None:
+            self._db.unpin()
 
 
 class PgCursor:
-    """The part of ``sqlite3.Cursor`` the store reads: rows, counts and the new row's id."""
+    """The part of ``sqlite3.Cursor`` the store reads: rows, counts and the new row's id.
 
-    def __init__(self, cursor: psycopg.Cursor[Any], lastrowid: int | None) -> None:
-        self._cursor = cursor
+    The rows are fetched before the connection goes back to the pool.
+    """
+
+    def __init__(
+        self,
+        rows: list[Any],
+        rowcount: int,
+        description: Any,
+        lastrowid: int | None,
+    ) -> None:
+        self._rows = rows
+        self._next = 0
+        self.rowcount = rowcount
+        self.description = description
         self.lastrowid = lastrowid
-        self.rowcount = cursor.rowcount
-        self.description = cursor.description
 
     def fetchone(self) -> Any:
         """The next row, or None."""
-        return self._cursor.fetchone() if self._cursor.description else None
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
 
     def fetchall(self) -> list[Any]:
         """Every row left."""
-        return self._cursor.fetchall() if self._cursor.description else []
+        rest = self._rows[self._next :]
+        self._next = len(self._rows)
+        return rest
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.fetchall())
@@ -234,13 +267,22 @@ class PgTable:
             yield dict(zip(names, row, strict=True))
 
 
+_HAS_ID: dict[tuple[str, str], bool] = {}
+"""(database URL, table) -> whether the table numbers its rows with ``id``: asked once."""
+
+
 class PgDatabase(sqlite_utils.Database):
-    """One pooled PostgreSQL connection, answering as the store's ``sqlite_utils.Database``.
+    """The store on a PostgreSQL server, answering as the store's ``sqlite_utils.Database``.
 
     It is a ``sqlite_utils.Database`` to the type checker because every store function is
     typed against that class; it never opens a SQLite connection (``__init__`` does not
-    call the base's) and overrides every method the store uses. ``close`` gives the
-    connection back to the pool.
+    call the base's) and overrides every method the store uses.
+
+    It holds a pooled connection only while it needs one: a statement outside a
+    transaction borrows one and gives it back with its rows fetched; a transaction keeps
+    one from ``BEGIN`` to its end. So a turn waiting on its model, or a request between
+    statements, holds no connection, and a pool of a few connections serves many
+    requests at once.
     """
 
     coach_engine = "postgresql"
@@ -248,69 +290,109 @@ class PgDatabase(sqlite_utils.Database):
     def __init__(self, url: str) -> None:
         self.url = url
         self._pool = _pool_for(url)
+        self.pinned: psycopg.Connection[Any] | None = None
+        self._closed = False
+        self.conn = cast(sqlite3.Connection, _Session(self))
+
+    def _getconn(self) -> psycopg.Connection[Any]:
+        if self._closed:
+            raise StorageError("the database connection is closed")
         try:
-            self._raw: psycopg.Connection[Any] | None = self._pool.getconn()
+            return self._pool.getconn()
         except psycopg_pool.PoolTimeout as exc:
             raise StorageError(
                 f"the database server is busy (no free connection in {POOL_WAIT_S:.0f} s)"
             ) from exc
-        self.conn = cast(sqlite3.Connection, _Session(self._raw))
-        self._has_id: dict[str, bool] = {}
 
-    @property
-    def raw(self) -> psycopg.Connection[Any]:
-        """The psycopg connection (raises once the database is closed)."""
-        if self._raw is None:
-            raise StorageError("the database connection is closed")
-        return self._raw
+    def _putconn(self, raw: psycopg.Connection[Any]) -> None:
+        try:
+            if raw.info.transaction_status != TransactionStatus.IDLE:
+                raw.rollback()
+        except psycopg.Error:
+            pass  # a broken connection: the pool sees it and discards it
+        self._pool.putconn(raw)
 
-    def _table_has_id(self, table: str) -> bool:
-        known = self._has_id.get(table)
+    def pin(self) -> psycopg.Connection[Any]:
+        """Keep one connection for a transaction (until :meth:`unpin`)."""
+        if self.pinned is None:
+            self.pinned = self._getconn()
+        return self.pinned
+
+    def unpin(self) -> None:
+        """End the transaction's hold: roll back what is uncommitted, return the connection."""
+        raw, self.pinned = self.pinned, None
+        if raw is not None:
+            self._putconn(raw)
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        if self.pinned is not None:
+            yield self.pinned
+            return
+        raw = self._getconn()
+        try:
+            yield raw
+        finally:
+            self._putconn(raw)
+
+    def _table_has_id(self, raw: psycopg.Connection[Any], table: str) -> bool:
+        key = (self.url, table)
+        known = _HAS_ID.get(key)
         if known is None:
-            row = self.raw.execute(
+            row = raw.execute(
                 "SELECT 1 FROM information_schema.columns WHERE table_schema = "
                 "current_schema() AND table_name = %s AND column_name = 'id'",
                 [table],
             ).fetchone()
-            known = self._has_id[table] = row is not None
+            known = _HAS_ID[key] = row is not None
         return known
+
+    def _forget_tables(self) -> None:
+        for key in [k for k in _HAS_ID if k[0] == self.url]:
+            _HAS_ID.pop(key, None)
 
     def execute(self, sql: str, parameters: Any = None) -> Any:
         """Run one statement; an INSERT into a table with an ``id`` reports the new id."""
         if _DDL.match(sql):
             # A table made outside the migrations (tests, later features) gets the same
             # spelling as theirs: an identity id, 64-bit references.
-            self._has_id.clear()
+            self._forget_tables()
             sql = schema_script(sql, "postgresql")
         table = inserted_table(sql)
-        wants_id = table is not None and self._table_has_id(table)
-        text = returning_id(sql) if wants_id else sql
-        cursor = self.raw.cursor()
-        if parameters is None:
-            cursor.execute(cast(Any, text))
-        else:
-            cursor.execute(cast(Any, placeholders(text)), _as_params(parameters))
-        lastrowid = None
-        if wants_id and cursor.description:
-            row = cursor.fetchone()
-            lastrowid = int(row[0]) if row else None
-        return PgCursor(cursor, lastrowid)
+        with self._connection() as raw:
+            wants_id = table is not None and self._table_has_id(raw, table)
+            text = returning_id(sql) if wants_id else sql
+            cursor = raw.cursor()
+            if parameters is None:
+                cursor.execute(cast(Any, text))
+            else:
+                cursor.execute(cast(Any, placeholders(text)), _as_params(parameters))
+            rows = cursor.fetchall() if cursor.description else []
+            lastrowid = int(rows[0][0]) if wants_id and rows else None
+            return PgCursor(
+                [] if wants_id else rows, cursor.rowcount, cursor.description, lastrowid
+            )
 
     def executescript(self, sql: str) -> Any:
         """Run several statements (a migration, already in PostgreSQL's DDL) as one request."""
-        cursor = self.raw.cursor()
-        cursor.execute(cast(Any, sql))
-        self._has_id.clear()
-        return PgCursor(cursor, None)
+        with self._connection() as raw:
+            raw.execute(cast(Any, sql))
+        self._forget_tables()
+        return PgCursor([], -1, None, None)
 
     @contextmanager
     def atomic(self) -> Iterator[sqlite_utils.Database]:
         """A savepoint inside the open transaction, or a transaction of its own."""
-        raw = self.raw
-        if not self.conn.in_transaction:
-            with raw.transaction():
+        if self.pinned is None:
+            self.conn.execute("BEGIN")
+            try:
                 yield self
+            except BaseException:
+                self.conn.rollback()
+                raise
+            self.conn.commit()
             return
+        raw = self.pinned
         savepoint = f"coach_{secrets.token_hex(8)}"
         raw.execute(cast(Any, f"SAVEPOINT {savepoint}"))
         try:
@@ -323,7 +405,7 @@ class PgDatabase(sqlite_utils.Database):
 
     def table_names(self, fts4: bool = False, fts5: bool = False) -> list[str]:
         """The store's tables in the connection's schema."""
-        rows = self.raw.execute(
+        rows = self.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = "
             "current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
         ).fetchall()
@@ -333,20 +415,9 @@ class PgDatabase(sqlite_utils.Database):
         return PgTable(self, table_name)
 
     def close(self) -> None:
-        """Give the connection back to the pool (rolled back if a transaction was open)."""
-        raw, self._raw = self._raw, None
-        if raw is None:
-            return
-        try:
-            if raw.info.transaction_status != TransactionStatus.IDLE:
-                raw.rollback()
-        except psycopg.Error:
-            self._pool.putconn(raw)  # the pool discards a broken connection
-            return
-        if not self._pool.closed:
-            self._pool.putconn(raw)
-        else:
-            raw.close()
+        """Roll back a transaction left open and stop using the pool."""
+        self.unpin()
+        self._closed = True
 
 
 def _as_params(parameters: Any) -> Sequence[Any] | dict[str, Any]:
