@@ -117,10 +117,7 @@ def _pool_for(url: str) -> psycopg_pool.ConnectionPool[psycopg.Connection[Any]]:
             pool.open(wait=True, timeout=CONNECT_WAIT_S)
         except psycopg_pool.PoolTimeout as exc:
             pool.close()
-            raise StorageError(
-                f"cannot reach the database server {redacted(url)}: is it running, and "
-                "are the user, password and database name right?"
-            ) from exc
+            raise _unreachable(url) from exc
         _POOLS[url] = pool
         return pool
 
@@ -131,10 +128,14 @@ def _probe(url: str) -> None:
     try:
         psycopg.connect(url, connect_timeout=int(CONNECT_WAIT_S)).close()
     except psycopg.Error as exc:
-        raise StorageError(
-            f"cannot reach the database server {redacted(url)}: is it running, and "
-            "are the user, password and database name right?"
-        ) from exc
+        raise _unreachable(url) from exc
+
+
+def _unreachable(url: str) -> StorageError:
+    return StorageError(
+        f"cannot reach the database server {redacted(url)}: is it running, and "
+        "are the user, password and database name right?"
+    )
 
 
 def close_pools(url: str | None = None) -> None:
