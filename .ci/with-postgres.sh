@@ -46,8 +46,12 @@ if [ "$(id -u)" = 0 ]; then
 fi
 chmod 700 "$WORK"
 
+# The server's commands run from inside the temporary folder: the unprivileged user may
+# not be allowed into the folder `make test` was started from.
+as_server() { (cd "$WORK" && "${RUN_AS[@]}" "$@"); }
+
 stop() {
-    "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
+    as_server "$PG_BIN/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$WORK"
 }
 trap stop EXIT
@@ -55,11 +59,11 @@ trap 'exit 130' INT TERM
 
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 
-"${RUN_AS[@]}" "$PG_BIN/initdb" -D "$WORK/data" -U coach --auth=trust -E UTF8 --no-locale \
+as_server "$PG_BIN/initdb" -D "$WORK/data" -U coach --auth=trust -E UTF8 --no-locale \
     >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log" >&2; exit 1; }
 # A test server: durability off (the data is thrown away), room for two test workers'
 # pools plus the multi-process tests' server workers.
-"${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w -t 60 \
+as_server "$PG_BIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w -t 60 \
     -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=400 \
         -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
         -c shared_buffers=64MB" start >/dev/null \
