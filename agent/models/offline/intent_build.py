@@ -27,10 +27,12 @@ from agent.models.offline.intent_text import prepare
 from safety.textclf import TextClassifier
 from safety.textclf_train import TrainOptions, export, fit, fit_uncalibrated
 
-OPTIONS = TrainOptions(c=1.0, min_df=1, max_features=40_000, folds=6, seed=0, linear="svm")
+OPTIONS = TrainOptions(c=2.0, min_df=1, max_features=40_000, folds=6, seed=0, linear="svm")
 """What the intent classifier is trained with (fixed seed: reproducible exports). A linear
 SVM held the unseen voice better than a logistic regression (0.85 against 0.82 on three
-folds of the first corpus), and C=1 better than 0.1 or 10."""
+folds of the first corpus; 0.868 against 0.880 on the prepared spelling). On the prepared
+spelling C=2 held out 0.903 against 0.880 at C=1 and 0.867 at C=0.3; min_df 2, no feature
+cap and unweighted classes all moved it by under 0.002."""
 
 
 def texts(rows: list[Utterance]) -> list[str]:

@@ -28,6 +28,7 @@ import re
 from functools import cache
 
 from agent.models.offline.slots import lexicon
+from agent.planning.catalog import load_catalog
 
 _TOKEN = re.compile(r"[a-z0-9']+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -45,9 +46,11 @@ _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     # Durations ("10 min", "45mins", "1hr", "2 hours").
     (
-        re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:m|mins?|minutes?|hrs?|hours?|h)\b"),
+        re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:m|mins?|minutes?)\b"),
         " 0 minutes ",
     ),
+    # Hours stay hours: "slept 5 hours" is sleep, not a session length.
+    (re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:hrs?|hours?|h)\b"), " 0 hours "),
 )
 
 
@@ -69,9 +72,54 @@ def _phrases() -> list[tuple[re.Pattern[str], str]]:
     return rules
 
 
+@cache
+def _concepts() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """``intent_concepts`` (with the catalog's names, equipment and body parts added)."""
+    table: dict[str, list[str]] = {
+        k: list(v) for k, v in lexicon().get("intent_concepts", {}).items()
+    }
+    catalog = load_catalog()
+    table.setdefault("zexercise", []).extend(
+        label for exercise in catalog.exercises for label in (exercise.name, *exercise.aliases)
+    )
+    table.setdefault("zequipment", []).extend(
+        phrase for phrases in lexicon()["equipment"].values() for phrase in phrases
+    )
+    table.setdefault("zbody", []).extend(
+        phrase for phrases in lexicon()["body_parts"].values() for phrase in phrases
+    )
+    compiled: list[tuple[str, re.Pattern[str]]] = []
+    for tag, phrases in table.items():
+        words = sorted({prepare_words(str(p)) for p in phrases}, key=len, reverse=True)
+        alternation = "|".join(re.escape(w) for w in words if w)
+        compiled.append((tag, re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])")))
+    return tuple(compiled)
+
+
+@cache
+def _idioms() -> re.Pattern[str]:
+    """Figures of speech ("a pain in the neck") that name a body part without meaning it."""
+    phrases = sorted({prepare_words(str(p)) for p in lexicon()["idioms"]}, key=len, reverse=True)
+    return re.compile(rf"\b(?:{'|'.join(re.escape(p) for p in phrases)})\b")
+
+
+def prepare_words(phrase: str) -> str:
+    """A lexicon phrase in the form :func:`prepare` leaves words in (before tagging)."""
+    return " ".join(_TOKEN.findall(phrase.lower().replace("-", " ").replace("'", "")))
+
+
 def _respell(match: re.Match[str]) -> str:
     word = match.group(0)
     return _spellings().get(word.replace("'", ""), word)
+
+
+def respelled(text: str) -> str:
+    """``text`` with text-speak read as words ("wat r u doin" -> "what are you doin").
+
+    The precise intent rules read this too, so "wat should i do" asks what "what should
+    I do" asks.
+    """
+    return _TOKEN.sub(_respell, text.lower().replace("\u2019", "'"))
 
 
 def _focused(text: str) -> str:
@@ -85,10 +133,11 @@ def _focused(text: str) -> str:
 
 def prepare(text: str) -> str:
     """``text`` in the spelling the intent classifier is trained and applied on."""
-    folded = _focused(text).lower().replace("\u2019", "'")
-    folded = _TOKEN.sub(_respell, folded)
+    folded = respelled(_focused(text))
     for pattern, placeholder in _PLACEHOLDERS:
         folded = pattern.sub(placeholder, folded)
     for pattern, meant in _phrases():
         folded = pattern.sub(meant, folded)
-    return " ".join(folded.split())
+    words = _idioms().sub(" ", " ".join(_TOKEN.findall(folded.replace("-", " ").replace("'", ""))))
+    tags = [tag for tag, pattern in _concepts() if pattern.search(words)]
+    return " ".join([*folded.split(), *tags])
