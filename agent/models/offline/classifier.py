@@ -19,7 +19,7 @@ from safety.textclf import Prediction, TextClassifier, features
 CONFIDENT = 0.5
 """Calibrated probability from which the likeliest intent is acted on without asking."""
 
-SUPPORT = 0.005
+SUPPORT = 0.05
 """Probability from which the classifier does not contradict an intent a rule found."""
 
 

@@ -177,6 +177,10 @@ def _confident_label(text: str) -> str | None:
     return None
 
 
+_KNOWLEDGE = ("faq", "how_to", "medication_diagnosis")
+"""Answers to questions: a message read as one of these asks, it does not tell."""
+
+
 def combine(
     rules: list[str], sure: list[str], text: str
 ) -> tuple[list[str], tuple[str, str] | None]:
@@ -200,13 +204,19 @@ def combine(
         for name, value in classifier.probabilities(sentence).items():
             support[name] = max(support.get(name, 0.0), value)
     known = set(learned())
+    asking = bool(primaries) and registry()[primaries[0]].answer in _KNOWLEDGE
     kept = [
         name
         for name in rules
-        if name not in known
-        or name in primaries
-        or name in sure
-        or support.get(name, 0.0) >= classifier.SUPPORT
+        if (
+            name not in known
+            or name in primaries
+            or name in sure
+            or support.get(name, 0.0) >= classifier.SUPPORT
+        )
+        # A question answered from knowledge ("can you build muscle after 30?") changes
+        # no standing setting that only a rule or a slot found.
+        and not (asking and registry()[name].guarded and name not in sure)
     ]
     for primary in reversed(list(dict.fromkeys(primaries))):
         if primary not in kept:
