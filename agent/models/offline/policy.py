@@ -536,7 +536,10 @@ def _schedule(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
         return
     today = date.fromisoformat(state.today) if state.today else date.today()
     end = schedule_end(u.slots.period, today)
-    out.add("add_note", kind="schedule", text=u.text[:500], until=end.isoformat())
+    days = u.slots.days_per_week
+    # "This week only 2 days": the count rides with the note, so the week's plan follows it.
+    counted = {"days_per_week": days} if days is not None else {}
+    out.add("add_note", kind="schedule", text=u.text[:500], until=end.isoformat(), **counted)
 
 
 _FORGET_FILLER = re.compile(

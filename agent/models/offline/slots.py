@@ -663,9 +663,17 @@ def find_exercise_phrase(text: str) -> str | None:
         match = pattern.search(normal)
         if match:
             phrase = match.group(1).strip(" '\"")
-            if phrase and phrase not in {"it", "that", "this", "them", "one"}:
+            if phrase and not _NO_EXERCISE.match(phrase):
                 return phrase
     return None
+
+
+_NO_EXERCISE = re.compile(
+    r"^(?:it|that|this|them|those|these|one|(?:an?|one|some|the|any) (?:exercise|move|movement|"
+    r"thing)s?|(?:one|some|any) of (?:them|those|these|the exercises)|something|anything|"
+    r"stuff|that one|this one|(?:an?|the) exercise)$"
+)
+"""Phrases that point at an exercise without naming it ("can I swap an exercise?")."""
 
 
 @dataclass(frozen=True)
