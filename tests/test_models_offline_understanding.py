@@ -108,6 +108,12 @@ def test_the_swap_question_names_the_planned_exercises(
     assert all(name in swap.reply for name in names)
 
 
+def test_sets_without_an_exercise_are_asked_about_as_read() -> None:
+    reply = ask("did 12 with the 20s").content or ""
+    assert reply.startswith("Which exercise was that (12 reps at 20)?")
+    assert "(3x10 at 40 kg)" in (ask("3 sets of 10 at 40kg").content or "")
+
+
 def test_periods_and_their_ends() -> None:
     monday = date(2026, 11, 16)
     assert find_period("away for two weeks") == "14"
