@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import cache, lru_cache
 
 from agent.models.offline.intent_corpus import MODEL_PATH
-from agent.models.offline.intent_text import prepare
+from agent.models.offline.intent_text import folded, prepare
 from safety.textclf import Prediction, TextClassifier, features
 
 CONFIDENT = 0.5
@@ -53,10 +53,9 @@ def knows_a_word(text: str) -> bool:
     """Whether any whole word of ``text`` was seen in training.
 
     Character n-grams alone ("asdf qwer") give the linear model something to score, but
-    not evidence worth acting on: such a message is treated as not understood.
+    not evidence worth acting on: such a message is treated as not understood. The tags
+    :func:`prepare` adds (a statement, a question) are no words of the message.
     """
     found = model()
     # Numbers all fold to "0": a bare number is no evidence of what was meant.
-    return any(
-        f.startswith("w:") and f != "w:0" and found.knows(f) for f in features(prepare(text))
-    )
+    return any(f.startswith("w:") and f != "w:0" and found.knows(f) for f in features(folded(text)))

@@ -10,6 +10,9 @@ taken, a message is folded to a plain spelling, the same way when the corpus is 
   "3x12 with 10s" share features whatever the numbers and units;
 - phrases that say the same thing in other words become one wording
   (``intent_phrases``: "more easy", "less demanding" -> "easier");
+- what kind of sentence it is becomes a tag too: ``zasks`` for a question (a "?" or a
+  question word first), else ``ztells``; ``zwants`` for a request ("can you", "please",
+  "I'd like"), so "legs sore" and "is it normal my legs are sore?" part on more than words;
 - in a message of several sentences the question (or, with none, the last sentence) is
   read twice: a story ends in what it asks ("...so my legs were dead. Should I not
   combine those?"), and the story's own words should not outvote the request.
@@ -17,9 +20,9 @@ taken, a message is folded to a plain spelling, the same way when the corpus is 
 The precise slot parsers still read the original message; this only feeds the classifier.
 
 >>> prepare("wat r u doin 2day")
-'what are you doin today'
+'what are you doin today znow zasks'
 >>> prepare("rows 60kg x8, x8")
-'rows 0 kg x 0 reps , x 0 reps'
+'rows 0 kg x 0 reps , x 0 reps zexercise ztells'
 """
 
 from __future__ import annotations
@@ -32,6 +35,14 @@ from agent.planning.catalog import load_catalog
 
 _TOKEN = re.compile(r"[a-z0-9']+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_QUESTION_FIRST = re.compile(
+    r"^\W*(?:what|whats|how|why|when|where|which|who|is|are|am|do|does|did|can|could|"
+    r"should|shall|will|would|may|might|must)\b"
+)
+_REQUEST = re.compile(
+    r"\b(?:please|can you|could you|would you|will you|i want|i'?d like|i would like|"
+    r"i need|give me|make (?:it|me|the|my)|let'?s|i wish|kindly)\b"
+)
 
 _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Sets by reps ("3x12", "3 x 12", "4 sets of 6"): the shape of a logged set.
@@ -131,13 +142,26 @@ def _focused(text: str) -> str:
     return " ".join([text, *asked])
 
 
-def prepare(text: str) -> str:
-    """``text`` in the spelling the intent classifier is trained and applied on."""
+def _mood(respelled_text: str) -> list[str]:
+    """Tags for the kind of sentence: a question or a statement; a request or not."""
+    sentences = [part for part in _SENTENCE_END.split(respelled_text.strip()) if part]
+    asks = any(part.rstrip().endswith("?") or _QUESTION_FIRST.search(part) for part in sentences)
+    return ["zasks" if asks else "ztells", *(["zwants"] if _REQUEST.search(respelled_text) else [])]
+
+
+def folded(text: str) -> str:
+    """``text`` in the classifier's spelling, without the tags :func:`prepare` adds."""
     folded = respelled(_focused(text))
     for pattern, placeholder in _PLACEHOLDERS:
         folded = pattern.sub(placeholder, folded)
     for pattern, meant in _phrases():
         folded = pattern.sub(meant, folded)
-    words = _idioms().sub(" ", " ".join(_TOKEN.findall(folded.replace("-", " ").replace("'", ""))))
+    return " ".join(folded.split())
+
+
+def prepare(text: str) -> str:
+    """``text`` in the spelling the intent classifier is trained and applied on."""
+    spelled = folded(text)
+    words = _idioms().sub(" ", " ".join(_TOKEN.findall(spelled.replace("-", " ").replace("'", ""))))
     tags = [tag for tag, pattern in _concepts() if pattern.search(words)]
-    return " ".join([*folded.split(), *tags])
+    return " ".join([spelled, *tags, *_mood(respelled(text))])
