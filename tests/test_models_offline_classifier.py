@@ -11,7 +11,7 @@ from sklearn.pipeline import Pipeline
 
 from agent.models.offline import classifier
 from agent.models.offline.grammar import intents, learned, registry
-from agent.models.offline.intent_build import OPTIONS
+from agent.models.offline.intent_build import OPTIONS, texts
 from agent.models.offline.intent_corpus import MODEL_PATH, VOICES, load_corpus
 from safety.textclf import TextClassifier, export_paths
 from safety.textclf_train import export, fit, sklearn_probabilities
@@ -23,9 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pipeline, Path]:
     """One training run from the corpus, exported to a temporary place (what `make models` does)."""
     rows = load_corpus()
-    pipeline = fit(
-        [r.text for r in rows], [r.intent for r in rows], OPTIONS, groups=[r.voice for r in rows]
-    )
+    pipeline = fit(texts(rows), [r.intent for r in rows], OPTIONS, groups=[r.voice for r in rows])
     path = tmp_path_factory.mktemp("intents") / "intent_model"
     export(pipeline, path)
     return pipeline, path
@@ -43,12 +41,12 @@ def test_the_exported_model_predicts_exactly_what_sklearn_predicts(
     rebuilt: tuple[Pipeline, Path],
 ) -> None:
     pipeline, path = rebuilt
-    texts = [r.text for r in load_corpus()]
+    read = texts(load_corpus())
     model = TextClassifier.load(path)
-    expected = sklearn_probabilities(pipeline, texts)
-    got = np.array([[model.probabilities(t)[label] for label in model.labels] for t in texts])
+    expected = sklearn_probabilities(pipeline, read)
+    got = np.array([[model.probabilities(t)[label] for label in model.labels] for t in read])
     assert np.abs(expected - got).max() < 1e-9
-    assert list(pipeline.predict(texts)) == [model.predict(t).label for t in texts]
+    assert list(pipeline.predict(read)) == [model.predict(t).label for t in read]
 
 
 def test_the_corpus_is_tagged_and_covers_every_learned_intent_in_every_voice() -> None:

@@ -187,3 +187,22 @@ def test_equipment_words_are_the_planner_vocabulary() -> None:
     assert ours <= known
     # The planner's own synonyms are understood too.
     assert slots.find_equipment("a theraband and a spin bike").available == ["bands", "bike"]
+
+
+def test_a_list_of_reps_after_an_exercise_is_one_set_each() -> None:
+    sets = slots.find_sets("pull-ups went 10, 8, 7 today, one more than last week")
+    assert [(e.exercise, e.reps) for e in sets] == [
+        ("pull-ups", 10),
+        ("pull-ups", 8),
+        ("pull-ups", 7),
+    ]
+    loaded = slots.find_sets("squats were 5, 5, 5 at 100kg")
+    assert {e.load for e in loaded} == {slots.Load(100.0, "kg")}
+    assert slots.find_sets("sleep was 5, 6 hours") == []
+    assert slots.find_sets("my scores were 10, 8") == []
+
+
+def test_pointing_at_an_exercise_is_not_naming_one() -> None:
+    assert slots.find_exercise_phrase("can I swap an exercise?") is None
+    assert slots.find_exercise_phrase("swap one of those") is None
+    assert slots.find_exercise_phrase("can you swap the lunges for something?") == "lunges"

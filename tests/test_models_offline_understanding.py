@@ -5,14 +5,16 @@ The phrasings here are our own, standing for classes (none is special-cased in c
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlite_utils
 
-from agent.memory import notes
+from agent.coaching.compliance import days_per_week_on
+from agent.memory import intake, notes, store
 from agent.models.offline import OfflineModel
 from agent.models.offline.answers import explain_exercise, find_faq, how_to_phrase
 from agent.models.offline.policy import forget_target, schedule_end
+from agent.models.offline.replies import find_session
 from agent.models.offline.slots import Load, find_minutes, find_period, find_poor_sleep, find_sets
 from tests.factories import make_coach, make_user
 from tests.test_models_offline import TOOLS, _calls, _planned, answered, ask, schema
@@ -54,6 +56,62 @@ def test_a_time_bound_change_is_stored_with_an_end_not_on_the_profile() -> None:
     text = "only 2 days this week, work is mad"
     calls = _calls(ask(text, tools=[t for t in tools if t is not _add_note()]))
     assert calls == [("add_note", {"kind": "schedule", "text": text, "until": "2026-11-22"})]
+
+
+def test_a_time_bound_day_count_rides_with_the_note() -> None:
+    tools = [*TOOLS, schema("add_note", "kind", "subject", "text", "until", "days_per_week")]
+    text = "this week only 2 days, in-laws are staying"
+    calls = _calls(ask(text, tools=[t for t in tools if t is not _add_note()]))
+    assert calls == [
+        (
+            "add_note",
+            {"kind": "schedule", "text": text, "until": "2026-11-22", "days_per_week": 2},
+        )
+    ]
+
+
+def test_the_week_follows_a_temporary_day_count_until_it_ends(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, conversation_id = make_user(db, now)
+    full = {"goal": "strength", "level": "beginner", "equipment": ["dumbbells"]}
+    intake.update_profile(db, user_id, {**full, "days_per_week": 4, "session_minutes": 45}, now)
+    coach = make_coach(db, OfflineModel(), now)
+    turn = coach.turn(user_id, conversation_id, "this week only 2 days, in-laws are staying")
+    (call,) = [c for c in turn.tool_calls if c["name"] == "add_note"]
+    end = date.fromisoformat(call["arguments"]["until"])
+    assert days_per_week_on(db, user_id, now.date()) == 2
+    assert days_per_week_on(db, user_id, end) == 2
+    assert days_per_week_on(db, user_id, end + timedelta(days=1)) == 4
+    assert store.get_profile(db, user_id).days_per_week == 4
+    week = coach.turn(user_id, conversation_id, "what's my plan for the week?")
+    (program,) = [c for c in week.tool_calls if c["name"] == "weekly_program"]
+    assert len(program["result"]["days"]) == 2
+    assert any("until" in reason for reason in program["result"]["reasons"])
+
+
+def test_the_swap_question_names_the_planned_exercises(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, conversation_id = make_user(db, now)
+    full = {"goal": "strength", "level": "beginner", "equipment": ["dumbbells"]}
+    intake.update_profile(db, user_id, {**full, "days_per_week": 3, "session_minutes": 30}, now)
+    coach = make_coach(db, OfflineModel(), now)
+    plan = coach.turn(user_id, conversation_id, "what should I do today?")
+    (planned,) = [c for c in plan.tool_calls if c["name"] == "plan_today"]
+    session = find_session(planned["result"])
+    assert session is not None
+    names = [e["name"] for e in session["exercises"]]
+    assert names
+    swap = coach.turn(user_id, conversation_id, "can I swap an exercise?")
+    assert "Which exercise would you like to swap: " in swap.reply
+    assert all(name in swap.reply for name in names)
+
+
+def test_sets_without_an_exercise_are_asked_about_as_read() -> None:
+    reply = ask("did 12 with the 20s").content or ""
+    assert reply.startswith("Which exercise was that (12 reps at 20)?")
+    assert "(3x10 at 40 kg)" in (ask("3 sets of 10 at 40kg").content or "")
 
 
 def test_periods_and_their_ends() -> None:

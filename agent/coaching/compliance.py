@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
-from agent.memory import checkins, history, store
+from agent.memory import checkins, history, notes, store
 from agent.memory import trainers as trainer_store
 
 
@@ -61,7 +61,14 @@ def _days_on(rows: list[checkins.AdjustmentRow], usual: int | None, day: date) -
 
 
 def days_per_week_on(db: sqlite_utils.Database, user_id: int, day: date) -> int | None:
-    """Training days per week on ``day``: a trainer's approved change, else the profile."""
+    """Training days per week on ``day``.
+
+    A time-bound schedule note ("this week only 2 days") while it runs, else a trainer's
+    approved change, else the profile.
+    """
+    scheduled = notes.scheduled_days(db, user_id, day)
+    if scheduled is not None:
+        return scheduled[0]
     usual = store.get_profile(db, user_id).days_per_week
     return _days_on(checkins.adjustments(db, user_id), usual, day)
 

@@ -23,6 +23,7 @@ from agent.coaching.readiness import planner_readiness
 from agent.errors import ToolRetry
 from agent.memory import situation, store, workouts
 from agent.memory.history import week_start
+from agent.memory.notes import scheduled_days
 from agent.planning import adapt, populations
 from agent.planning import progression as progress
 from agent.planning import weekly as week
@@ -501,6 +502,13 @@ def weekly(scope: PlanScope, days_per_week: int | None) -> WeeklyProgram:
     program = week.weekly_program(request.model_copy(update={"focus": "full"}), days, history)
     program = adjustments.pause_week(scope.db, scope.user_id, program)
     notes = adjustments.attributions(scope.db, scope.user_id, today)
+    scheduled = None if days_per_week else scheduled_days(scope.db, scope.user_id, today)
+    if scheduled is not None:
+        count, last = scheduled
+        notes.append(
+            f"{count} training day{'s' if count != 1 else ''} this time, as you said, until "
+            f"{last.isoformat()}; then your usual week is back."
+        )
     return program.model_copy(update={"reasons": [*program.reasons, *notes]})
 
 

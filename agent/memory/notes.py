@@ -8,6 +8,7 @@ never silently overwritten: they are resolved ("my knee is fine again") or forgo
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -30,6 +31,13 @@ NOTE_KINDS: tuple[str, ...] = (
 
 _CURRENT = "(ends_on IS NULL OR ends_on >= ?)"
 """SQL: a note still applies on the day given (time-bound notes expire by themselves)."""
+
+_DAYS_SUBJECT = re.compile(r"^([1-7]) days? a week$")
+
+
+def days_subject(days_per_week: int) -> str:
+    """The subject of a schedule note that changes the training days for a while."""
+    return f"{days_per_week} days a week"
 
 
 def normalise_subject(subject: str | None, kind: str | None = None) -> str | None:
@@ -173,3 +181,23 @@ def notes(
     rows = db.execute(sql + " ORDER BY id DESC LIMIT ?", [*params, limit]).fetchall()
     keys = ("id", "kind", "subject", "text", "status", "started_at", "ended_at", "ends_on")
     return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def scheduled_days(db: sqlite_utils.Database, user_id: int, day: date) -> tuple[int, date] | None:
+    """Training days a week set by a time-bound schedule note on ``day``, and its last day.
+
+    "This week only 2 days" is stored as a ``schedule`` note with subject "2 days a week"
+    and an end; while it runs it wins over the profile, and after its end it no longer
+    counts. A note without an end is no temporary change and is not read here.
+    """
+    rows = db.execute(
+        "SELECT subject, ends_on FROM notes WHERE user_id = ? AND status = 'active' "
+        "AND kind = 'schedule' AND ends_on IS NOT NULL AND ends_on >= ? "
+        "AND substr(started_at, 1, 10) <= ? ORDER BY id DESC",
+        [user_id, day.isoformat(), day.isoformat()],
+    ).fetchall()
+    for subject, ends_on in rows:
+        found = _DAYS_SUBJECT.match(subject or "")
+        if found:
+            return int(found.group(1)), date.fromisoformat(ends_on)
+    return None

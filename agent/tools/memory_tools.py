@@ -37,6 +37,14 @@ class AddNoteArgs(BaseModel):
         description="Last day a time-bound note applies (YYYY-MM-DD), e.g. the end of "
         "'this week only'; omit for a standing note.",
     )
+    days_per_week: int | None = Field(
+        default=None,
+        ge=1,
+        le=7,
+        description="For a time-bound schedule note that changes how many days they can "
+        "train ('this week only 2 days'): that number. The week's plan follows it until "
+        "`until`; the profile is not changed.",
+    )
 
 
 class NoteResult(BaseModel):
@@ -55,11 +63,14 @@ def add_note(ctx: ToolContext, args: AddNoteArgs) -> NoteResult:
     """Remember a preference, dislike, barrier, constraint, swap or time-bound schedule change."""
     if args.until is not None and args.until < ctx.now.date():
         raise ToolRetry(f"until {args.until.isoformat()} is already past")
+    if args.days_per_week is not None and (args.kind != "schedule" or args.until is None):
+        raise ToolRetry("days_per_week goes with a schedule note that has an until date")
+    subject = notes.days_subject(args.days_per_week) if args.days_per_week else args.subject
     note_id = notes.add_note(
         ctx.db,
         ctx.user_id,
         kind=args.kind,
-        subject=args.subject,
+        subject=subject,
         text=args.text,
         now=ctx.now,
         ends_on=args.until,

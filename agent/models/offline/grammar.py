@@ -4,7 +4,8 @@ The registry is the one list of intents: what serves each (a tool or a written a
 whether it changes the plan, whether the trained classifier knows it, and how the coach
 names it. Code derives its tables from it (:func:`plan_changing`, :func:`tool_served`).
 
-The rules: an intent fires when one of its regex patterns matches the normalised message,
+The rules: an intent fires when one of its regex patterns matches the normalised message
+(number words as digits, text-speak as words: :func:`_normal`),
 when a slot it lists was extracted (``log_sets`` fires on set notation), or, failing both,
 when the whole message is close to one of its example phrasings (rapidfuzz). They fire
 alongside the classifier (``policy.understand`` combines both).
@@ -20,6 +21,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from agent.datafiles import parse_yaml
+from agent.models.offline.intent_text import respelled
 from agent.models.offline.slots import DATA_DIR, Slots, normalize
 
 FUZZY_THRESHOLD = 86.0
@@ -117,7 +119,7 @@ def _examples() -> tuple[list[str], list[str]]:
     owners: list[str] = []
     for intent in intents():
         for example in intent.examples:
-            texts.append(normalize(example))
+            texts.append(_normal(example))
             owners.append(intent.name)
     return texts, owners
 
@@ -135,15 +137,20 @@ def slot_intents(slots: Slots) -> list[str]:
     ]
 
 
+def _normal(text: str) -> str:
+    """What the rules read: number words as digits, then text-speak as words."""
+    return respelled(normalize(text))
+
+
 def explicit_intents(text: str) -> list[str]:
     """Intents said outright (their ``explicit`` patterns), which the classifier cannot drop."""
-    normal = normalize(text)
+    normal = _normal(text)
     return [i.name for i in intents() if any(p.search(normal) for p in i.explicit)]
 
 
 def classify(text: str, slots: Slots) -> list[str]:
     """Names of every intent the precise rules find in the message, in registry order."""
-    normal = normalize(text)
+    normal = _normal(text)
     found = [
         intent.name
         for intent in intents()

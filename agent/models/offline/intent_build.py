@@ -1,6 +1,8 @@
 """Build step for the offline model's intent classifier (``make models``).
 
-Reads the labelled corpus (``data/nlu/*.jsonl``: ``{text, intent, voice}``), trains the
+Reads the labelled corpus (``data/nlu/*.jsonl``: ``{text, intent, voice}``), folds each
+message to the classifier's spelling (:func:`agent.models.offline.intent_text.prepare`,
+the same function the coach applies at run time), trains the
 shared linear text classifier (:mod:`safety.textclf_train`, scikit-learn) and exports it
 to ``data/intent_model.json`` + ``.npy``, which :mod:`agent.models.offline.intents`
 applies at run time without scikit-learn. Deterministic: the same corpus gives
@@ -21,19 +23,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.models.offline.intent_corpus import CORPUS_DIR, MODEL_PATH, Utterance, load_corpus
+from agent.models.offline.intent_text import prepare
 from safety.textclf import TextClassifier
 from safety.textclf_train import TrainOptions, export, fit, fit_uncalibrated
 
-OPTIONS = TrainOptions(c=1.0, min_df=1, max_features=40_000, folds=6, seed=0, linear="svm")
+OPTIONS = TrainOptions(c=2.0, min_df=1, max_features=40_000, folds=6, seed=0, linear="svm")
 """What the intent classifier is trained with (fixed seed: reproducible exports). A linear
 SVM held the unseen voice better than a logistic regression (0.85 against 0.82 on three
-folds of the first corpus), and C=1 better than 0.1 or 10."""
+folds of the first corpus; 0.868 against 0.880 on the prepared spelling). On the prepared
+spelling C=2 held out 0.903 against 0.880 at C=1 and 0.867 at C=0.3; min_df 2, no feature
+cap and unweighted classes all moved it by under 0.002."""
+
+
+def texts(rows: list[Utterance]) -> list[str]:
+    """What the classifier reads of each row: the text in its prepared spelling."""
+    return [prepare(r.text) for r in rows]
 
 
 def train(rows: list[Utterance], path: Path = MODEL_PATH) -> TextClassifier:
     """Fit on ``rows`` and export to ``path`` (``.json`` + ``.npy``); return it loaded."""
     voices = [r.voice for r in rows]
-    export(fit([r.text for r in rows], [r.intent for r in rows], OPTIONS, groups=voices), path)
+    export(fit(texts(rows), [r.intent for r in rows], OPTIONS, groups=voices), path)
     return TextClassifier.load(path)
 
 
@@ -74,9 +84,9 @@ def voice_held_out(rows: list[Utterance]) -> HeldOutReport:
     for voice in sorted({r.voice for r in rows}):
         train_rows = [r for r in rows if r.voice != voice]
         test_rows = [r for r in rows if r.voice == voice]
-        texts, labels = [r.text for r in train_rows], [r.intent for r in train_rows]
-        pipeline = fit_uncalibrated(texts, labels, OPTIONS)
-        predicted = pipeline.predict([r.text for r in test_rows])
+        labels = [r.intent for r in train_rows]
+        pipeline = fit_uncalibrated(texts(train_rows), labels, OPTIONS)
+        predicted = pipeline.predict(texts(test_rows))
         right = 0
         for row, label in zip(test_rows, predicted, strict=True):
             if label == row.intent:

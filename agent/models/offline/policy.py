@@ -177,6 +177,10 @@ def _confident_label(text: str) -> str | None:
     return None
 
 
+_KNOWLEDGE = ("faq", "how_to", "medication_diagnosis")
+"""Answers to questions: a message read as one of these asks, it does not tell."""
+
+
 def combine(
     rules: list[str], sure: list[str], text: str
 ) -> tuple[list[str], tuple[str, str] | None]:
@@ -200,13 +204,19 @@ def combine(
         for name, value in classifier.probabilities(sentence).items():
             support[name] = max(support.get(name, 0.0), value)
     known = set(learned())
+    asking = bool(primaries) and registry()[primaries[0]].answer in _KNOWLEDGE
     kept = [
         name
         for name in rules
-        if name not in known
-        or name in primaries
-        or name in sure
-        or support.get(name, 0.0) >= classifier.SUPPORT
+        if (
+            name not in known
+            or name in primaries
+            or name in sure
+            or support.get(name, 0.0) >= classifier.SUPPORT
+        )
+        # A question answered from knowledge ("can you build muscle after 30?") changes
+        # no standing setting that only a rule or a slot found.
+        and not (asking and registry()[name].guarded and name not in sure)
     ]
     for primary in reversed(list(dict.fromkeys(primaries))):
         if primary not in kept:
@@ -526,7 +536,10 @@ def _schedule(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
         return
     today = date.fromisoformat(state.today) if state.today else date.today()
     end = schedule_end(u.slots.period, today)
-    out.add("add_note", kind="schedule", text=u.text[:500], until=end.isoformat())
+    days = u.slots.days_per_week
+    # "This week only 2 days": the count rides with the note, so the week's plan follows it.
+    counted = {"days_per_week": days} if days is not None else {}
+    out.add("add_note", kind="schedule", text=u.text[:500], until=end.isoformat(), **counted)
 
 
 _FORGET_FILLER = re.compile(

@@ -196,6 +196,28 @@ def _asks(u: Understanding, offered: frozenset[str] | None) -> list[str]:
     return found[:1]
 
 
+def sets_said(u: Understanding) -> str:
+    """The sets a message gave without naming the exercise, as read ("12 reps at 20")."""
+    said = []
+    for entry in u.slots.sets:
+        work = f"{entry.sets}x{entry.reps}" if entry.sets > 1 else f"{entry.reps} reps"
+        if entry.load is not None:
+            unit = f" {entry.load.unit}" if entry.load.unit else ""
+            work += f" at {entry.load.value:g}{unit}"
+        said.append(work)
+    return ", ".join(said)
+
+
+def planned_exercises(state: DialogueState) -> list[str]:
+    """Names of the exercises in the newest session planned in this conversation."""
+    plans = [*state.earlier_plans, *(r.result for r in state.results if r.ok)]
+    for result in reversed(plans):
+        session = find_session(result)
+        if session is not None:
+            return [str(e["name"]) for e in session["exercises"] if e.get("name")]
+    return []
+
+
 def render_reply(
     u: Understanding, state: DialogueState, offered: frozenset[str] | None = None
 ) -> str:
@@ -221,6 +243,8 @@ def render_reply(
         swap_without_exercise=u.has("swap_exercise")
         and not u.slots.exercise
         and not state.called("swap_current"),  # a live session knows which one
+        planned_exercises=planned_exercises(state),
+        sets_said=sets_said(u),
         log_without_exercise=bool(u.slots.sets)
         and not any(e.exercise for e in u.slots.sets)
         and not state.called("log_set"),

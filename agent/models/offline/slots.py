@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.datafiles import parse_yaml
+from agent.planning.catalog import resolve_exercise
 from agent.planning.minutes import MAX_MINUTES, MIN_MINUTES
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -375,6 +376,9 @@ def find_sets(text: str) -> list[SetEntry]:
     "then lunges, 3x12 with 10s" (the exercise named in the clause before). An effort given
     in its own clause ("..., RPE 7", "felt easy") belongs to the entry before it.
     """
+    listed = _rep_list(normalize(text))
+    if listed:
+        return listed
     entries: list[SetEntry] = []
     named: str | None = None
     for clause in _CLAUSE.split(normalize(text)):
@@ -398,6 +402,30 @@ def find_sets(text: str) -> list[SetEntry]:
         elif effort is None:
             named = _named_exercise(clause)
     return entries
+
+
+_REP_LIST = re.compile(
+    r"\b([a-z][a-z-]*(?: [a-z][a-z-]*){0,2}?)\s*(?:went|were|was|:|=)\s*"
+    r"(\d{1,2}(?:\s*(?:,|and|then)\s*\d{1,2}){1,9})\b(?!\s*(?:kg|lb|min|x|\.\d))"
+)
+
+
+def _rep_list(normal: str) -> list[SetEntry]:
+    """Sets told as a list of reps after the exercise: "pull-ups went 10, 8, 7".
+
+    Only when the words before the list are an exercise the catalog knows for sure, so
+    "my scores were 10, 8" or "sleep was 5, 6" is no log.
+    """
+    match = _REP_LIST.search(normal)
+    if match is None:
+        return []
+    name = _exercise_words(match.group(1))
+    if name is None or not resolve_exercise(name).confident:
+        return []
+    reps = [int(n) for n in re.findall(r"\d+", match.group(2)) if int(n) > 0]
+    load = find_load(normal[match.end() :])
+    effort = find_effort(normal) or _felt(normal)
+    return [SetEntry(sets=1, reps=r, exercise=name, load=load, effort=effort) for r in reps]
 
 
 def _named_exercise(clause: str) -> str | None:
@@ -663,9 +691,17 @@ def find_exercise_phrase(text: str) -> str | None:
         match = pattern.search(normal)
         if match:
             phrase = match.group(1).strip(" '\"")
-            if phrase and phrase not in {"it", "that", "this", "them", "one"}:
+            if phrase and not _NO_EXERCISE.match(phrase):
                 return phrase
     return None
+
+
+_NO_EXERCISE = re.compile(
+    r"^(?:it|that|this|them|those|these|one|(?:an?|one|some|the|any) (?:exercise|move|movement|"
+    r"thing)s?|(?:one|some|any) of (?:them|those|these|the exercises)|something|anything|"
+    r"stuff|that one|this one|(?:an?|the) exercise)$"
+)
+"""Phrases that point at an exercise without naming it ("can I swap an exercise?")."""
 
 
 @dataclass(frozen=True)

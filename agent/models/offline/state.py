@@ -65,6 +65,9 @@ class DialogueState:
     """Tool rounds already run in this turn."""
     earlier_tools: list[str] = field(default_factory=list)
     """Names of tools that succeeded in earlier turns of this conversation."""
+    earlier_plans: list[Any] = field(default_factory=list)
+    """Results of the plan tools that succeeded in earlier turns, oldest first (so a
+    question can name today's planned exercises)."""
     today: str | None = None
     plan_locked: bool = False
     """Tools are offered but the plan tool is not: an open safety flag locks the plan."""
@@ -138,6 +141,13 @@ def read_state(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> D
         for m in messages[: max(last_user, 0)]
         if m.get("role") == "tool" and read_tool_error(m.get("content")) is None
     ]
+    earlier_plans = [
+        _parse(m.get("content"))
+        for m in messages[: max(last_user, 0)]
+        if m.get("role") == "tool"
+        and str(m.get("name", "")) in PLAN_TOOLS
+        and read_tool_error(m.get("content")) is None
+    ]
     today = None
     if messages and messages[0].get("role") == "system":
         found = _TODAY.search(str(messages[0].get("content") or ""))
@@ -149,6 +159,7 @@ def read_state(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> D
         results=results,
         rounds=rounds,
         earlier_tools=earlier,
+        earlier_plans=earlier_plans,
         today=today,
         plan_locked=bool(offered) and PLAN_TOOL not in offered,
     )

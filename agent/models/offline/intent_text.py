@@ -1,0 +1,167 @@
+"""The spelling the intent classifier reads: one normalisation for training and run time.
+
+People write "wat r u doin 2day", "60kg x8" or "make it more easy"; the classifier learns
+from a corpus in six voices and is judged on a voice it never saw. So before features are
+taken, a message is folded to a plain spelling, the same way when the corpus is trained
+(``intent_build.py``) and when a message arrives (``classifier.py``):
+
+- slang, abbreviations and text-speak become words (``data/lexicon.yaml``: ``spellings``);
+- set notation, loads and durations become placeholders, so "225 for 3", "60kg x8" and
+  "3x12 with 10s" share features whatever the numbers and units;
+- phrases that say the same thing in other words become one wording
+  (``intent_phrases``: "more easy", "less demanding" -> "easier");
+- what kind of sentence it is becomes a tag too: ``zasks`` for a question (a "?" or a
+  question word first), else ``ztells``; ``zwants`` for a request ("can you", "please",
+  "I'd like"), so "legs sore" and "is it normal my legs are sore?" part on more than words;
+- in a message of several sentences the question (or, with none, the last sentence) is
+  read twice: a story ends in what it asks ("...so my legs were dead. Should I not
+  combine those?"), and the story's own words should not outvote the request.
+
+The precise slot parsers still read the original message; this only feeds the classifier.
+
+>>> prepare("wat r u doin 2day")
+'what are you doin today znow zasks'
+>>> prepare("rows 60kg x8, x8")
+'rows 0 kg x 0 reps , x 0 reps zexercise ztells'
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from agent.models.offline.slots import lexicon
+from agent.planning.catalog import load_catalog
+
+_TOKEN = re.compile(r"[a-z0-9']+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_QUESTION_FIRST = re.compile(
+    r"^\W*(?:what|whats|how|why|when|where|which|who|is|are|am|do|does|did|can|could|"
+    r"should|shall|will|would|may|might|must)\b"
+)
+_REQUEST = re.compile(
+    r"\b(?:please|can you|could you|would you|will you|i want|i'?d like|i would like|"
+    r"i need|give me|make (?:it|me|the|my)|let'?s|i wish|kindly)\b"
+)
+
+_PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Sets by reps ("3x12", "3 x 12", "4 sets of 6"): the shape of a logged set.
+    (re.compile(r"\b\d+\s*[x×*]\s*\d+\b"), " 0 sets of 0 reps "),
+    (re.compile(r"\b\d+\s+sets?\s+of\s+\d+\b"), " 0 sets of 0 reps "),
+    # A rep count alone ("x8"): the rest of a "x8, x8, x7" list.
+    (re.compile(r"(?<![a-z0-9])[x×]\s*\d+\b"), " x 0 reps "),
+    # Loads in any unit ("60kg", "135 lbs", "20 kilos").
+    (
+        re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:kgs?|kilos?|kilograms?|lbs?|pounds?)\b"),
+        " 0 kg ",
+    ),
+    # Durations ("10 min", "45mins", "1hr", "2 hours").
+    (
+        re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:m|mins?|minutes?)\b"),
+        " 0 minutes ",
+    ),
+    # Hours stay hours: "slept 5 hours" is sleep, not a session length.
+    (re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:hrs?|hours?|h)\b"), " 0 hours "),
+)
+
+
+@cache
+def _spellings() -> dict[str, str]:
+    table: dict[str, str] = lexicon().get("spellings", {})
+    return {str(word).lower(): str(meant).lower() for word, meant in table.items()}
+
+
+@cache
+def _phrases() -> list[tuple[re.Pattern[str], str]]:
+    """``intent_phrases``: several wordings of one meaning, longest phrase first."""
+    table: dict[str, list[str]] = lexicon().get("intent_phrases", {})
+    rules: list[tuple[re.Pattern[str], str]] = []
+    for meant, phrases in table.items():
+        for phrase in phrases:
+            rules.append((re.compile(rf"\b{re.escape(str(phrase).lower())}\b"), str(meant)))
+    rules.sort(key=lambda rule: -len(rule[0].pattern))
+    return rules
+
+
+@cache
+def _concepts() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """``intent_concepts`` (with the catalog's names, equipment and body parts added)."""
+    table: dict[str, list[str]] = {
+        k: list(v) for k, v in lexicon().get("intent_concepts", {}).items()
+    }
+    catalog = load_catalog()
+    table.setdefault("zexercise", []).extend(
+        label for exercise in catalog.exercises for label in (exercise.name, *exercise.aliases)
+    )
+    table.setdefault("zequipment", []).extend(
+        phrase for phrases in lexicon()["equipment"].values() for phrase in phrases
+    )
+    table.setdefault("zbody", []).extend(
+        phrase for phrases in lexicon()["body_parts"].values() for phrase in phrases
+    )
+    compiled: list[tuple[str, re.Pattern[str]]] = []
+    for tag, phrases in table.items():
+        words = sorted({prepare_words(str(p)) for p in phrases}, key=len, reverse=True)
+        alternation = "|".join(re.escape(w) for w in words if w)
+        compiled.append((tag, re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])")))
+    return tuple(compiled)
+
+
+@cache
+def _idioms() -> re.Pattern[str]:
+    """Figures of speech ("a pain in the neck") that name a body part without meaning it."""
+    phrases = sorted({prepare_words(str(p)) for p in lexicon()["idioms"]}, key=len, reverse=True)
+    return re.compile(rf"\b(?:{'|'.join(re.escape(p) for p in phrases)})\b")
+
+
+def prepare_words(phrase: str) -> str:
+    """A lexicon phrase in the form :func:`prepare` leaves words in (before tagging)."""
+    return " ".join(_TOKEN.findall(phrase.lower().replace("-", " ").replace("'", "")))
+
+
+def _respell(match: re.Match[str]) -> str:
+    word = match.group(0)
+    return _spellings().get(word.replace("'", ""), word)
+
+
+def respelled(text: str) -> str:
+    """``text`` with text-speak read as words ("wat r u doin" -> "what are you doin").
+
+    The precise intent rules read this too, so "wat should i do" asks what "what should
+    I do" asks.
+    """
+    return _TOKEN.sub(_respell, text.lower().replace("\u2019", "'"))
+
+
+def _focused(text: str) -> str:
+    """``text`` followed by its request sentence again, when it has several sentences."""
+    sentences = [part for part in _SENTENCE_END.split(text.strip()) if part]
+    if len(sentences) < 2:
+        return text
+    asked = [part for part in sentences if part.rstrip().endswith("?")] or sentences[-1:]
+    return " ".join([text, *asked])
+
+
+def _mood(respelled_text: str) -> list[str]:
+    """Tags for the kind of sentence: a question or a statement; a request or not."""
+    sentences = [part for part in _SENTENCE_END.split(respelled_text.strip()) if part]
+    asks = any(part.rstrip().endswith("?") or _QUESTION_FIRST.search(part) for part in sentences)
+    return ["zasks" if asks else "ztells", *(["zwants"] if _REQUEST.search(respelled_text) else [])]
+
+
+def folded(text: str) -> str:
+    """``text`` in the classifier's spelling, without the tags :func:`prepare` adds."""
+    folded = respelled(_focused(text))
+    for pattern, placeholder in _PLACEHOLDERS:
+        folded = pattern.sub(placeholder, folded)
+    for pattern, meant in _phrases():
+        folded = pattern.sub(meant, folded)
+    return " ".join(folded.split())
+
+
+def prepare(text: str) -> str:
+    """``text`` in the spelling the intent classifier is trained and applied on."""
+    spelled = folded(text)
+    words = _idioms().sub(" ", " ".join(_TOKEN.findall(spelled.replace("-", " ").replace("'", ""))))
+    tags = [tag for tag, pattern in _concepts() if pattern.search(words)]
+    return " ".join([spelled, *tags, *_mood(respelled(text))])
