@@ -1,6 +1,8 @@
 """Build and measure the screen's classifier (build time: imports scikit-learn).
 
-- ``python -m safety.screen_build`` (what ``make models`` runs) trains on every row of
+- ``python -m safety.screen_build`` (what ``make models`` runs) compiles every rule
+  pattern and records the rule files as checked (``safety.rules.write_checked``: starts
+  then compile a rule when a message first reaches it), trains on every row of
   ``safety/data/corpus`` and exports ``safety/data/model/screen.{json,npy}``.
 - :func:`voice_folds` trains without one voice and screens that voice's rows with the
   rules plus the fold's classifier, for every voice: the figures the issue asks for,
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from safety.classifier import MODEL_PATH, ScreenClassifier
 from safety.labelled import VOICES, Row, corpus_files, read
+from safety.rules import CHECKED_PATH, write_checked
 from safety.screen import classifier_text, screen
 from safety.textclf import TextClassifier
 from safety.textclf_train import TrainOptions, train_and_export
@@ -269,6 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-folds", action="store_true", help="Skip the voice-held-out figures (folds.json)."
     )
     args = parser.parse_args(argv)
+    print(f"every rule pattern compiles; checked files -> {CHECKED_PATH}: {write_checked()}")
     count = build(args.out)
     print(f"trained the screen classifier on {count} messages -> {args.out}.json/.npy")
     if not args.no_folds:
