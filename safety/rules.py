@@ -6,13 +6,14 @@ idioms, tier changes) and ``lexicon.yaml`` (joint areas, symptom words for typo
 correction). The screen itself only runs compiled expressions; each is compiled once
 per process.
 
-Compiling every rule costs more than a CLI command's whole start-up budget, and one
-message reaches only the few rules whose anchors it contains. So when the three files
-are exactly the ones a build step checked (:data:`CHECKED_PATH` holds their SHA-256,
-written by ``make models`` after compiling every pattern), a rule's expressions are
-compiled the first time the screen tries that rule. When they are not (an edited file),
-every pattern is compiled at load, so a malformed file still fails at load time and never
-while screening.
+Compiling every expression took about 0.15 s, more than half of a CLI command's
+start-up budget, and one message reaches only the few rules whose anchors it contains
+and some of the triggers. So when the three files are exactly the ones a build step
+checked (:data:`CHECKED_PATH` holds their SHA-256, written by ``make models`` after
+compiling every pattern), a rule's or trigger's expression is compiled the first time the
+screen uses it. When they are not (an edited file), every expression is compiled at load,
+so a malformed file still fails at load time and never while screening. Either way the
+expressions are the same, so are the verdicts (a test compares them).
 """
 
 from __future__ import annotations
@@ -123,40 +124,64 @@ class Severity:
     pain: re.Pattern[str]
 
 
-@dataclass(frozen=True)
-class Triggers:
-    """ConText triggers and the cross-turn phrases, compiled."""
+class _Expression:
+    """A :class:`Triggers` field: its expression, compiled the first time it is read."""
 
-    idioms: re.Pattern[str]
-    pseudo: re.Pattern[str]
-    negation_pre: re.Pattern[str]
-    negation_post: re.Pattern[str]
-    resolution_pre: re.Pattern[str]
-    resolution_post: re.Pattern[str]
-    resolution_followup: re.Pattern[str]
-    recurrence: re.Pattern[str]
-    history: re.Pattern[str]
-    recent: re.Pattern[str]
-    experiencer_other: re.Pattern[str]
-    first_person: re.Pattern[str]
-    other_in_target: re.Pattern[str]
-    hypothetical_pre: re.Pattern[str]
-    actuality: re.Pattern[str]
-    general_question: re.Pattern[str]
-    general_question_open: re.Pattern[str]
-    terminators: re.Pattern[str]
-    worsening: re.Pattern[str]
-    persisting: re.Pattern[str]
-    retraction: re.Pattern[str]
-    clearance: re.Pattern[str]
-    resolution_statement: re.Pattern[str]
-    injection: re.Pattern[str]
-    followup: re.Pattern[str]
-    negation_list: re.Pattern[str]
-    negation_scope: re.Pattern[str]
-    settled_subject: re.Pattern[str]
-    media: re.Pattern[str]
-    other_over: re.Pattern[str]
+    def __set_name__(self, owner: type[Triggers], name: str) -> None:
+        self.name = name
+
+    def __get__(self, triggers: Triggers, owner: type[Triggers] | None = None) -> re.Pattern[str]:
+        return _regex(triggers.sources[self.name])
+
+
+class Triggers:
+    """ConText triggers and the cross-turn phrases; each compiles when first read."""
+
+    idioms = _Expression()
+    pseudo = _Expression()
+    negation_pre = _Expression()
+    negation_post = _Expression()
+    resolution_pre = _Expression()
+    resolution_post = _Expression()
+    resolution_followup = _Expression()
+    recurrence = _Expression()
+    history = _Expression()
+    recent = _Expression()
+    experiencer_other = _Expression()
+    first_person = _Expression()
+    other_in_target = _Expression()
+    hypothetical_pre = _Expression()
+    actuality = _Expression()
+    general_question = _Expression()
+    general_question_open = _Expression()
+    terminators = _Expression()
+    worsening = _Expression()
+    persisting = _Expression()
+    retraction = _Expression()
+    clearance = _Expression()
+    resolution_statement = _Expression()
+    injection = _Expression()
+    followup = _Expression()
+    negation_list = _Expression()
+    negation_scope = _Expression()
+    settled_subject = _Expression()
+    media = _Expression()
+    other_over = _Expression()
+
+    def __init__(self, sources: Mapping[str, str]) -> None:
+        missing = sorted(set(TRIGGER_NAMES) - set(sources))
+        if missing:
+            raise RuleError(f"context.yaml: no expression for {', '.join(missing)}")
+        self.sources: dict[str, str] = dict(sources)
+
+    def compile(self) -> None:
+        """Compile every expression now (raises :class:`RuleError` for a bad one)."""
+        for name in TRIGGER_NAMES:
+            _regex(self.sources[name])
+
+
+TRIGGER_NAMES = tuple(n for n, v in vars(Triggers).items() if isinstance(v, _Expression))
+"""Every expression a :class:`Triggers` holds."""
 
 
 @dataclass(frozen=True)
@@ -257,49 +282,51 @@ def _triggers(context: Mapping[str, Any], macros: Mapping[str, str]) -> Triggers
         items = [value] if isinstance(value, str) else value
         return "|".join(f"(?:{item})" for item in items)
 
-    def compile_raw(source: str) -> re.Pattern[str]:
-        return re.compile(_expand(source, macros))
+    def raw(source: str) -> str:
+        return _expand(source, macros)
 
     return Triggers(
-        idioms=_compile(context["idioms"], macros),
-        pseudo=_compile(context["pseudo_negations"], macros),
-        negation_pre=compile_raw(
-            rf"{_LEFT}(?:{alternation('negation_pre')}){_RIGHT}(?![,.!?]){gap}"
-        ),
-        negation_post=compile_raw(rf"{post_gap}(?:{alternation('negation_post')})"),
-        resolution_pre=compile_raw(rf"{_LEFT}(?:{alternation('resolution_pre')}){_RIGHT}{gap}"),
-        resolution_post=compile_raw(
-            rf"{post_gap}{_LEFT}(?:{alternation('resolution_post')}){_RIGHT}"
-        ),
-        resolution_followup=_compile(context["resolution_followup"], macros),
-        recurrence=_compile(context["recurrence"], macros),
-        history=_compile(context["history"], macros),
-        recent=_compile(context["recent"], macros),
-        experiencer_other=_compile(context["experiencer_other"], macros),
-        first_person=compile_raw(context["first_person"]),
-        other_in_target=compile_raw(context["other_in_target"]),
-        hypothetical_pre=compile_raw(
-            rf"{_LEFT}(?:{alternation('hypothetical_pre')}){_RIGHT}(?:\s+[\w#]+){{0,3}}\s*$"
-        ),
-        actuality=compile_raw(context["actuality"]),
-        general_question=compile_raw(context["general_question"]),
-        general_question_open=compile_raw(context["general_question_open"]),
-        terminators=compile_raw(alternation("terminators")),
-        worsening=_compile(context["worsening"], macros),
-        persisting=_compile(context["persisting"], macros),
-        retraction=compile_raw(context["retraction"]),
-        clearance=_compile(context["clearance"], macros),
-        resolution_statement=_compile(context["resolution_statement"], macros),
-        injection=_compile(context["injection"], macros),
-        followup=_compile(context["followup"], macros),
-        negation_list=compile_raw(rf"{_LEFT}(?:{alternation('negation_list')}){_RIGHT}(?: any)?"),
-        negation_scope=compile_raw(
-            rf"{_LEFT}(?:{alternation('negation_pre')}){_RIGHT}"
-            rf"((?:\s+(?!(?:{alternation('scope_stops')})\b)[\w#]+){{1,{window}}})"
-        ),
-        settled_subject=_compile(context["settled_subject"], macros),
-        media=compile_raw(context["media"]),
-        other_over=compile_raw(context["other_over"]),
+        {
+            "idioms": _source(context["idioms"], macros),
+            "pseudo": _source(context["pseudo_negations"], macros),
+            "negation_pre": raw(
+                rf"{_LEFT}(?:{alternation('negation_pre')}){_RIGHT}(?![,.!?]){gap}"
+            ),
+            "negation_post": raw(rf"{post_gap}(?:{alternation('negation_post')})"),
+            "resolution_pre": raw(rf"{_LEFT}(?:{alternation('resolution_pre')}){_RIGHT}{gap}"),
+            "resolution_post": raw(
+                rf"{post_gap}{_LEFT}(?:{alternation('resolution_post')}){_RIGHT}"
+            ),
+            "resolution_followup": _source(context["resolution_followup"], macros),
+            "recurrence": _source(context["recurrence"], macros),
+            "history": _source(context["history"], macros),
+            "recent": _source(context["recent"], macros),
+            "experiencer_other": _source(context["experiencer_other"], macros),
+            "first_person": raw(context["first_person"]),
+            "other_in_target": raw(context["other_in_target"]),
+            "hypothetical_pre": raw(
+                rf"{_LEFT}(?:{alternation('hypothetical_pre')}){_RIGHT}(?:\s+[\w#]+){{0,3}}\s*$"
+            ),
+            "actuality": raw(context["actuality"]),
+            "general_question": raw(context["general_question"]),
+            "general_question_open": raw(context["general_question_open"]),
+            "terminators": raw(alternation("terminators")),
+            "worsening": _source(context["worsening"], macros),
+            "persisting": _source(context["persisting"], macros),
+            "retraction": raw(context["retraction"]),
+            "clearance": _source(context["clearance"], macros),
+            "resolution_statement": _source(context["resolution_statement"], macros),
+            "injection": _source(context["injection"], macros),
+            "followup": _source(context["followup"], macros),
+            "negation_list": raw(rf"{_LEFT}(?:{alternation('negation_list')}){_RIGHT}(?: any)?"),
+            "negation_scope": raw(
+                rf"{_LEFT}(?:{alternation('negation_pre')}){_RIGHT}"
+                rf"((?:\s+(?!(?:{alternation('scope_stops')})\b)[\w#]+){{1,{window}}})"
+            ),
+            "settled_subject": _source(context["settled_subject"], macros),
+            "media": raw(context["media"]),
+            "other_over": raw(context["other_over"]),
+        }
     )
 
 
@@ -445,6 +472,7 @@ def compile_all(rule_set: RuleSet) -> None:
     Raises:
         RuleError: One does not compile.
     """
+    rule_set.triggers.compile()
     for rule in rule_set.rules:
         rule.compile()
 

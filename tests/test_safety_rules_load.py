@@ -25,8 +25,10 @@ from safety.rules import (
     CHECKED_PATH,
     DATA_DIR,
     SOURCE_FILES,
+    TRIGGER_NAMES,
     RuleError,
     RuleSet,
+    Triggers,
     compile_all,
     load,
 )
@@ -103,6 +105,16 @@ def test_every_rule_compiles_and_lazily_compiled_rules_are_the_eager_ones() -> N
     for rule in RULES.rules:
         assert rule.regex is rules_module._regex(rule.source)
         assert rule.regex.pattern == rule.source
+    for name in TRIGGER_NAMES:
+        pattern = getattr(RULES.triggers, name)
+        assert pattern is rules_module._regex(RULES.triggers.sources[name])
+
+
+def test_a_context_file_without_a_trigger_is_refused() -> None:
+    sources = dict(RULES.triggers.sources)
+    del sources["idioms"]
+    with pytest.raises(RuleError, match="idioms"):
+        Triggers(sources)
 
 
 @pytest.fixture
@@ -143,6 +155,7 @@ def test_a_checked_file_set_compiles_rules_only_when_a_message_reaches_them(
     rule_set = load()
     compiled = rules_module._COMPILED
     assert not any(rule.source in compiled for rule in rule_set.rules)
+    assert not any(source in compiled for source in rule_set.triggers.sources.values())
     chest = next(r for r in rule_set.rules if r.id == "EMG-CHEST-PAIN")
     assert chest.regex.search("crushing chest pain")
     assert chest.source in compiled
