@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agent.live.state import LiveState
-from agent.memory import aggregates, history, intake, portability, store, workouts
+from agent.memory import aggregates, context, history, intake, portability, store, workouts
 from agent.memory.db import connect
 from agent.memory.history import SetInput, estimate_1rm, week_start
 from tests.factories import make_user
@@ -295,3 +295,32 @@ def test_reads_inside_read_once_trust_its_refresh_and_later_reads_fold_new_rows(
     db.conn.commit()
     progress = history.exercise_progress(db, user_id, "back_squat", now)
     assert progress is not None and progress.heaviest_kg == 150
+
+
+def test_no_context_read_walks_all_of_a_persons_sets(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, _ = make_user(db, now)
+    exercises = ["back_squat", "bench_press", "pull_up", "dip", "goblet_squat", "push_up", "row"]
+    for day in range(12):
+        history.log_sets(
+            db, user_id, exercise_id=exercises[day % 7], exercise_name=exercises[day % 7],
+            sets=[SetInput(reps=5, load=40 + day, unit="kg")] * 3,
+            now=now - timedelta(days=30 - day),
+        )  # fmt: skip
+    context.build_context(db, user_id, now)
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    context.build_context(db, user_id, now)
+    db.conn.set_trace_callback(None)
+    plans = [
+        row[3]
+        for sql in statements
+        if sql.lstrip().upper().startswith("SELECT")
+        for row in db.conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
+    ]
+    on_sets = [p for p in plans if "set_logs" in p]
+    assert on_sets
+    # A set read is bounded by an exercise, a session, a time window or ids, never by
+    # the person alone (that is every set they ever logged).
+    assert not [p for p in on_sets if p.startswith("SCAN set_logs") or p.endswith("(user_id=?)")]

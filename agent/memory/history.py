@@ -513,9 +513,11 @@ def _progresses(
     bests: dict[int, SetView] = {}
     if best_ids:
         marks = ", ".join("?" * len(best_ids))
+        # ``+user_id``: with several ids SQLite would otherwise walk all of this person's
+        # sets through the (user, time) index instead of probing the ids.
         for row in db.execute(
-            f"SELECT {_SET_COLUMNS}, id FROM set_logs WHERE user_id = ? AND id IN ({marks})",
-            [user_id, *best_ids],
+            f"SELECT {_SET_COLUMNS}, id FROM set_logs WHERE id IN ({marks}) AND +user_id = ?",
+            [*best_ids, user_id],
         ).fetchall():
             bests[row[-1]] = _set_view(row)
     found: list[ExerciseProgress | None] = []
