@@ -6,9 +6,10 @@ coachloop's ``ScriptedModel``, with openai-agents' ``Runner.run`` (no persistenc
 tracing off) driven by its own ``agents.testing.ScriptedModel``. Each side's model first
 asks for one tool call (``get_profile`` in coachloop, an equivalent function tool that
 returns a small profile dict in openai-agents), then gives the final answer. Both offer
-33 tools so schema handling costs the same. The scripted replies are built before the
-clock starts; the anchor runs on one event loop reused for every turn (its cheapest
-setting). The two are timed in turn, A B A B, so machine drift hits both alike.
+as many tools as coachloop's registry holds (46 when written), so schema handling costs
+the same. The scripted replies are built before the clock starts; the anchor runs on one
+event loop reused for every turn (its cheapest setting). The two are timed in turn,
+A B A B, so machine drift hits both alike.
 
 Prints JSON: p50/p90/p99 per side in ms and the ratios coachloop / openai-agents
 (targets: p50 <= 0.7, p99 <= 1.0). openai-agents is a dev dependency; without it the
@@ -42,9 +43,6 @@ from agent.memory import store  # noqa: E402
 from agent.memory.db import connect  # noqa: E402
 from agent.models.scripted import ScriptedModel, call, calls, say  # noqa: E402
 
-TOOLS = 33
-"""Tools offered on each side (coachloop's registry has this many)."""
-
 
 def _stats(samples_s: list[float]) -> dict[str, float]:
     ms = sorted(s * 1000 for s in samples_s)
@@ -58,8 +56,8 @@ def _stats(samples_s: list[float]) -> dict[str, float]:
     }
 
 
-def _anchor() -> tuple[Any, Any]:
-    """A builder of one openai-agents turn and the event loop that runs it."""
+def _anchor(tool_count: int) -> tuple[Any, Any]:
+    """A builder of one openai-agents turn offering ``tool_count`` tools, and its loop."""
     from agents import Agent, Runner, function_tool, set_tracing_disabled
     from agents.testing import ScriptedModel as AgentsScripted
     from agents.testing import assistant_message, function_call
@@ -78,7 +76,7 @@ def _anchor() -> tuple[Any, Any]:
         tool.__doc__ = f"Placeholder tool {index} (offered, never called)."
         return function_tool(tool)
 
-    tools = [function_tool(get_profile), *(_other(i) for i in range(TOOLS - 1))]
+    tools = [function_tool(get_profile), *(_other(i) for i in range(tool_count - 1))]
     loop = asyncio.new_event_loop()
 
     def one_turn() -> Any:
@@ -94,21 +92,20 @@ def _anchor() -> tuple[Any, Any]:
     return one_turn, loop
 
 
-def _coach(folder: Path) -> Any:
-    """A builder of one coachloop turn on a SQLite file."""
+def _coach(folder: Path) -> tuple[Any, int]:
+    """A builder of one coachloop turn on a SQLite file, and how many tools it offers."""
     db = connect(str(folder / "compare.db"))
     now = datetime.now(UTC)
     user_id = store.ensure_user(db, "bench", now)
     model = ScriptedModel()
     coach = Coach(db, model)
-    assert len(coach.registry.names()) == TOOLS
 
     def one_turn() -> Any:
         conversation_id = store.start_conversation(db, user_id, now)
         model.push(calls(call("get_profile", {}, "c1")), say("Here is your plan."))
         return lambda: coach.turn(user_id, conversation_id, "what's my profile?")
 
-    return one_turn
+    return one_turn, len(coach.registry.names())
 
 
 def main() -> None:
@@ -127,9 +124,9 @@ def main() -> None:
             )
         )
         sys.exit(0)
-    anchor_turn, loop = _anchor()
     with tempfile.TemporaryDirectory() as tmp:
-        coach_turn = _coach(Path(tmp))
+        coach_turn, tool_count = _coach(Path(tmp))
+        anchor_turn, loop = _anchor(tool_count)
         ours: list[float] = []
         theirs: list[float] = []
         for index in range(args.turns + args.warmup):

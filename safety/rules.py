@@ -3,12 +3,23 @@
 The data lives in ``safety/data/``: ``rules.yaml`` (red-flag rules, each with an id),
 ``context.yaml`` (negation, resolution, history, experiencer and hypothetical triggers,
 idioms, tier changes) and ``lexicon.yaml`` (joint areas, symptom words for typo
-correction). Everything is compiled once per process; the screen itself only runs
-precompiled expressions.
+correction). The screen itself only runs compiled expressions; each is compiled once
+per process.
+
+Compiling every expression took about 0.15 s, more than half of a CLI command's
+start-up budget, and one message reaches only the few rules whose anchors it contains
+and some of the triggers. So when the three files are exactly the ones a build step
+checked (:data:`CHECKED_PATH` holds their SHA-256, written by ``make models`` after
+compiling every pattern), a rule's or trigger's expression is compiled the first time the
+screen uses it. When they are not (an edited file), every expression is compiled at load,
+so a malformed file still fails at load time and never while screening. Either way the
+expressions are the same, so are the verdicts (a test compares them).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +32,11 @@ from safety.normalise import typo_map
 from safety.tiers import Tier
 
 DATA_DIR = Path(__file__).parent / "data"
+SOURCE_FILES = ("lexicon.yaml", "context.yaml", "rules.yaml")
+"""The files a rule set is compiled from."""
+CHECKED_PATH = DATA_DIR / "model" / "rules_checked.json"
+"""The SHA-256 of :data:`SOURCE_FILES` whose every pattern a build compiled (see
+:func:`write_checked`)."""
 MODIFIERS = ("hypothetical", "other", "resolved", "passed", "history", "recent")
 """Context modifiers, in the order they take precedence when several apply."""
 
@@ -35,23 +51,66 @@ class RuleError(ValueError):
     """A rule file is malformed; raised at load time, never while screening."""
 
 
+_COMPILED: dict[str, re.Pattern[str]] = {}
+"""Every rule expression compiled so far, by source (``re``'s own cache holds only 512
+and other code shares it). Threads may compile the same source twice; both results are
+equal, so the race is harmless."""
+
+
+def _regex(source: str) -> re.Pattern[str]:
+    """``source`` compiled, once per process.
+
+    Raises:
+        RuleError: The expression does not compile.
+    """
+    pattern = _COMPILED.get(source)
+    if pattern is None:
+        try:
+            pattern = re.compile(source)
+        except re.error as exc:
+            raise RuleError(f"bad pattern {source[:200]!r}: {exc}") from exc
+        _COMPILED[source] = pattern
+    return pattern
+
+
 @dataclass(frozen=True)
 class Rule:
-    """One red-flag rule, compiled."""
+    """One red-flag rule: its expressions compile on first use (see the module doc)."""
 
     id: str
     tier: Tier
     kind: str
     label: str
     anchors: tuple[str, ...]
-    regex: re.Pattern[str]
-    requires: re.Pattern[str] | None
-    unless: re.Pattern[str] | None
+    source: str
+    requires_source: str | None
+    unless_source: str | None
     modifier_tiers: Mapping[str, Tier]
     examples: tuple[str, ...] = ()
     counter_examples: tuple[str, ...] = ()
     topic: str | None = None
     """For ``check`` rules: the cardinal area whose question is asked (``check.yaml``)."""
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """What the rule matches (a target)."""
+        return _regex(self.source)
+
+    @property
+    def requires(self) -> re.Pattern[str] | None:
+        """What the sentence must also contain for the rule to apply, if anything."""
+        return None if self.requires_source is None else _regex(self.requires_source)
+
+    @property
+    def unless(self) -> re.Pattern[str] | None:
+        """What keeps the rule from applying to the sentence, if anything."""
+        return None if self.unless_source is None else _regex(self.unless_source)
+
+    def compile(self) -> None:
+        """Compile every expression now (raises :class:`RuleError` for a bad one)."""
+        for source in (self.source, self.requires_source, self.unless_source):
+            if source is not None:
+                _regex(source)
 
 
 @dataclass(frozen=True)
@@ -65,40 +124,64 @@ class Severity:
     pain: re.Pattern[str]
 
 
-@dataclass(frozen=True)
-class Triggers:
-    """ConText triggers and the cross-turn phrases, compiled."""
+class _Expression:
+    """A :class:`Triggers` field: its expression, compiled the first time it is read."""
 
-    idioms: re.Pattern[str]
-    pseudo: re.Pattern[str]
-    negation_pre: re.Pattern[str]
-    negation_post: re.Pattern[str]
-    resolution_pre: re.Pattern[str]
-    resolution_post: re.Pattern[str]
-    resolution_followup: re.Pattern[str]
-    recurrence: re.Pattern[str]
-    history: re.Pattern[str]
-    recent: re.Pattern[str]
-    experiencer_other: re.Pattern[str]
-    first_person: re.Pattern[str]
-    other_in_target: re.Pattern[str]
-    hypothetical_pre: re.Pattern[str]
-    actuality: re.Pattern[str]
-    general_question: re.Pattern[str]
-    general_question_open: re.Pattern[str]
-    terminators: re.Pattern[str]
-    worsening: re.Pattern[str]
-    persisting: re.Pattern[str]
-    retraction: re.Pattern[str]
-    clearance: re.Pattern[str]
-    resolution_statement: re.Pattern[str]
-    injection: re.Pattern[str]
-    followup: re.Pattern[str]
-    negation_list: re.Pattern[str]
-    negation_scope: re.Pattern[str]
-    settled_subject: re.Pattern[str]
-    media: re.Pattern[str]
-    other_over: re.Pattern[str]
+    def __set_name__(self, owner: type[Triggers], name: str) -> None:
+        self.name = name
+
+    def __get__(self, triggers: Triggers, owner: type[Triggers] | None = None) -> re.Pattern[str]:
+        return _regex(triggers.sources[self.name])
+
+
+class Triggers:
+    """ConText triggers and the cross-turn phrases; each compiles when first read."""
+
+    idioms = _Expression()
+    pseudo = _Expression()
+    negation_pre = _Expression()
+    negation_post = _Expression()
+    resolution_pre = _Expression()
+    resolution_post = _Expression()
+    resolution_followup = _Expression()
+    recurrence = _Expression()
+    history = _Expression()
+    recent = _Expression()
+    experiencer_other = _Expression()
+    first_person = _Expression()
+    other_in_target = _Expression()
+    hypothetical_pre = _Expression()
+    actuality = _Expression()
+    general_question = _Expression()
+    general_question_open = _Expression()
+    terminators = _Expression()
+    worsening = _Expression()
+    persisting = _Expression()
+    retraction = _Expression()
+    clearance = _Expression()
+    resolution_statement = _Expression()
+    injection = _Expression()
+    followup = _Expression()
+    negation_list = _Expression()
+    negation_scope = _Expression()
+    settled_subject = _Expression()
+    media = _Expression()
+    other_over = _Expression()
+
+    def __init__(self, sources: Mapping[str, str]) -> None:
+        missing = sorted(set(TRIGGER_NAMES) - set(sources))
+        if missing:
+            raise RuleError(f"context.yaml: no expression for {', '.join(missing)}")
+        self.sources: dict[str, str] = dict(sources)
+
+    def compile(self) -> None:
+        """Compile every expression now (raises :class:`RuleError` for a bad one)."""
+        for name in TRIGGER_NAMES:
+            _regex(self.sources[name])
+
+
+TRIGGER_NAMES = tuple(n for n, v in vars(Triggers).items() if isinstance(v, _Expression))
+"""Every expression a :class:`Triggers` holds."""
 
 
 @dataclass(frozen=True)
@@ -111,16 +194,12 @@ class RuleSet:
     typos: dict[str, str]
     areas: re.Pattern[str]
     area_tags: dict[str, str]
-    anchor_regex: re.Pattern[str]
-    anchor_rules: dict[str, tuple[int, ...]]
+    anchors: AnchorIndex
     by_id: dict[str, Rule] = field(default_factory=dict)
 
     def candidates(self, text: str) -> list[int]:
         """Indices of the rules whose anchors occur in ``text``, in file order."""
-        found: set[int] = set()
-        for match in self.anchor_regex.finditer(text):
-            found.update(self.anchor_rules[match.group(1)])
-        return sorted(found)
+        return self.anchors.rules_in(text)
 
     def area_of(self, text: str) -> str | None:
         """The joint-area tag named in ``text`` (the first one), if any."""
@@ -150,16 +229,17 @@ def _expand(pattern: str, macros: Mapping[str, str]) -> str:
     return _MACRO.sub(substitute, pattern)
 
 
+def _source(patterns: str | list[str], macros: Mapping[str, str], *, bounded: bool = True) -> str:
+    """One expression for ``patterns`` (alternatives), macros expanded."""
+    items = [patterns] if isinstance(patterns, str) else list(patterns)
+    body = "|".join(f"(?:{_expand(p, macros)})" for p in items)
+    return f"{_LEFT}(?:{body}){_RIGHT}" if bounded else body
+
+
 def _compile(
     patterns: str | list[str], macros: Mapping[str, str], *, bounded: bool = True
 ) -> re.Pattern[str]:
-    items = [patterns] if isinstance(patterns, str) else list(patterns)
-    body = "|".join(f"(?:{_expand(p, macros)})" for p in items)
-    source = f"{_LEFT}(?:{body}){_RIGHT}" if bounded else body
-    try:
-        return re.compile(source)
-    except re.error as exc:
-        raise RuleError(f"bad pattern {items!r}: {exc}") from exc
+    return _regex(_source(patterns, macros, bounded=bounded))
 
 
 def _tier(value: Any, where: str) -> Tier:
@@ -202,49 +282,51 @@ def _triggers(context: Mapping[str, Any], macros: Mapping[str, str]) -> Triggers
         items = [value] if isinstance(value, str) else value
         return "|".join(f"(?:{item})" for item in items)
 
-    def compile_raw(source: str) -> re.Pattern[str]:
-        return re.compile(_expand(source, macros))
+    def raw(source: str) -> str:
+        return _expand(source, macros)
 
     return Triggers(
-        idioms=_compile(context["idioms"], macros),
-        pseudo=_compile(context["pseudo_negations"], macros),
-        negation_pre=compile_raw(
-            rf"{_LEFT}(?:{alternation('negation_pre')}){_RIGHT}(?![,.!?]){gap}"
-        ),
-        negation_post=compile_raw(rf"{post_gap}(?:{alternation('negation_post')})"),
-        resolution_pre=compile_raw(rf"{_LEFT}(?:{alternation('resolution_pre')}){_RIGHT}{gap}"),
-        resolution_post=compile_raw(
-            rf"{post_gap}{_LEFT}(?:{alternation('resolution_post')}){_RIGHT}"
-        ),
-        resolution_followup=_compile(context["resolution_followup"], macros),
-        recurrence=_compile(context["recurrence"], macros),
-        history=_compile(context["history"], macros),
-        recent=_compile(context["recent"], macros),
-        experiencer_other=_compile(context["experiencer_other"], macros),
-        first_person=compile_raw(context["first_person"]),
-        other_in_target=compile_raw(context["other_in_target"]),
-        hypothetical_pre=compile_raw(
-            rf"{_LEFT}(?:{alternation('hypothetical_pre')}){_RIGHT}(?:\s+[\w#]+){{0,3}}\s*$"
-        ),
-        actuality=compile_raw(context["actuality"]),
-        general_question=compile_raw(context["general_question"]),
-        general_question_open=compile_raw(context["general_question_open"]),
-        terminators=compile_raw(alternation("terminators")),
-        worsening=_compile(context["worsening"], macros),
-        persisting=_compile(context["persisting"], macros),
-        retraction=compile_raw(context["retraction"]),
-        clearance=_compile(context["clearance"], macros),
-        resolution_statement=_compile(context["resolution_statement"], macros),
-        injection=_compile(context["injection"], macros),
-        followup=_compile(context["followup"], macros),
-        negation_list=compile_raw(rf"{_LEFT}(?:{alternation('negation_list')}){_RIGHT}(?: any)?"),
-        negation_scope=compile_raw(
-            rf"{_LEFT}(?:{alternation('negation_pre')}){_RIGHT}"
-            rf"((?:\s+(?!(?:{alternation('scope_stops')})\b)[\w#]+){{1,{window}}})"
-        ),
-        settled_subject=_compile(context["settled_subject"], macros),
-        media=compile_raw(context["media"]),
-        other_over=compile_raw(context["other_over"]),
+        {
+            "idioms": _source(context["idioms"], macros),
+            "pseudo": _source(context["pseudo_negations"], macros),
+            "negation_pre": raw(
+                rf"{_LEFT}(?:{alternation('negation_pre')}){_RIGHT}(?![,.!?]){gap}"
+            ),
+            "negation_post": raw(rf"{post_gap}(?:{alternation('negation_post')})"),
+            "resolution_pre": raw(rf"{_LEFT}(?:{alternation('resolution_pre')}){_RIGHT}{gap}"),
+            "resolution_post": raw(
+                rf"{post_gap}{_LEFT}(?:{alternation('resolution_post')}){_RIGHT}"
+            ),
+            "resolution_followup": _source(context["resolution_followup"], macros),
+            "recurrence": _source(context["recurrence"], macros),
+            "history": _source(context["history"], macros),
+            "recent": _source(context["recent"], macros),
+            "experiencer_other": _source(context["experiencer_other"], macros),
+            "first_person": raw(context["first_person"]),
+            "other_in_target": raw(context["other_in_target"]),
+            "hypothetical_pre": raw(
+                rf"{_LEFT}(?:{alternation('hypothetical_pre')}){_RIGHT}(?:\s+[\w#]+){{0,3}}\s*$"
+            ),
+            "actuality": raw(context["actuality"]),
+            "general_question": raw(context["general_question"]),
+            "general_question_open": raw(context["general_question_open"]),
+            "terminators": raw(alternation("terminators")),
+            "worsening": _source(context["worsening"], macros),
+            "persisting": _source(context["persisting"], macros),
+            "retraction": raw(context["retraction"]),
+            "clearance": _source(context["clearance"], macros),
+            "resolution_statement": _source(context["resolution_statement"], macros),
+            "injection": _source(context["injection"], macros),
+            "followup": _source(context["followup"], macros),
+            "negation_list": raw(rf"{_LEFT}(?:{alternation('negation_list')}){_RIGHT}(?: any)?"),
+            "negation_scope": raw(
+                rf"{_LEFT}(?:{alternation('negation_pre')}){_RIGHT}"
+                rf"((?:\s+(?!(?:{alternation('scope_stops')})\b)[\w#]+){{1,{window}}})"
+            ),
+            "settled_subject": _source(context["settled_subject"], macros),
+            "media": raw(context["media"]),
+            "other_over": raw(context["other_over"]),
+        }
     )
 
 
@@ -273,9 +355,11 @@ def _rule(
         kind=str(raw["kind"]),
         label=str(raw["label"]),
         anchors=tuple(anchors),
-        regex=_compile(raw["patterns"], macros),
-        requires=_compile(raw["requires"], macros, bounded=False) if raw.get("requires") else None,
-        unless=_compile(raw["unless"], macros, bounded=False) if raw.get("unless") else None,
+        source=_source(raw["patterns"], macros),
+        requires_source=(
+            _source(raw["requires"], macros, bounded=False) if raw.get("requires") else None
+        ),
+        unless_source=_source(raw["unless"], macros, bounded=False) if raw.get("unless") else None,
         modifier_tiers=modifier_tiers,
         examples=tuple(str(e) for e in raw.get("examples") or ()),
         counter_examples=tuple(str(e) for e in raw.get("not") or ()),
@@ -283,24 +367,51 @@ def _rule(
     )
 
 
-def _anchor_index(rules: tuple[Rule, ...]) -> tuple[re.Pattern[str], dict[str, tuple[int, ...]]]:
-    owners: dict[str, set[int]] = {}
-    for index, rule in enumerate(rules):
-        for anchor in rule.anchors:
-            owners.setdefault(anchor, set()).add(index)
-    # A lookahead finds an anchor at every word start, even inside a longer anchor's
-    # span; the longest alternative wins at a position, so each anchor also carries
-    # the rules of every anchor that is a prefix of it.
-    ordered = sorted(owners, key=lambda a: (-len(a), a))
-    regex = re.compile(rf"{_LEFT}(?=({'|'.join(re.escape(a) for a in ordered)}))")
-    table: dict[str, tuple[int, ...]] = {}
-    for anchor in ordered:
-        merged: set[int] = set()
-        for other, indices in owners.items():
-            if anchor.startswith(other):
-                merged |= indices
-        table[anchor] = tuple(sorted(merged))
-    return regex, table
+class AnchorIndex:
+    """Which rules' anchors occur in a text: a literal anchor at a word start.
+
+    An anchor counts where it starts a word (no letter or digit just before it), even
+    inside a longer anchor's span or a longer word. This is a dictionary lookup of the
+    text's slices at each word start, one per distinct anchor length: building it is
+    instant, where one expression of every anchor took tens of milliseconds to compile
+    on every start, and reading a message costs about the same.
+    """
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        owners: dict[str, set[int]] = {}
+        for index, rule in enumerate(rules):
+            for anchor in rule.anchors:
+                owners.setdefault(anchor, set()).add(index)
+        self._rules = {anchor: frozenset(indices) for anchor, indices in owners.items()}
+        # Anchors grouped by their first character, each group's lengths longest first:
+        # most word starts open no anchor at all and cost one lookup.
+        lengths: dict[str, set[int]] = {}
+        for anchor in owners:
+            lengths.setdefault(anchor[0], set()).add(len(anchor))
+        self._lengths = {first: sorted(sizes, reverse=True) for first, sizes in lengths.items()}
+
+    def rules_in(self, text: str) -> list[int]:
+        """Indices of the rules with an anchor at a word start of ``text``, in order."""
+        found: set[int] = set()
+        previous = ""
+        for start, char in enumerate(text):
+            word_start = not _word_char(previous)
+            previous = char
+            if not word_start:
+                continue
+            sizes = self._lengths.get(char)
+            if sizes is None:
+                continue
+            for size in sizes:
+                indices = self._rules.get(text[start : start + size])
+                if indices is not None:
+                    found.update(indices)
+        return sorted(found)
+
+
+def _word_char(char: str) -> bool:
+    """Whether ``char`` is a letter or digit for the word boundaries (``[a-z0-9]``)."""
+    return "a" <= char <= "z" or "0" <= char <= "9"
 
 
 def _spelling_map(lexicon: Mapping[str, Any]) -> dict[str, str]:
@@ -316,17 +427,79 @@ def _spelling_map(lexicon: Mapping[str, Any]) -> dict[str, str]:
     return spellings
 
 
+def _digest(sources: Mapping[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for name in SOURCE_FILES:
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update(sources[name])
+    return digest.hexdigest()
+
+
+def _parsed(name: str, raw: bytes) -> dict[str, Any]:
+    data = parse_yaml(raw.decode("utf-8"))
+    if not isinstance(data, dict):
+        raise RuleError(f"{name}: expected a mapping at the top level")
+    return data
+
+
+def _checked_digest() -> str | None:
+    try:
+        value = json.loads(CHECKED_PATH.read_text(encoding="utf-8")).get("sha256")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
 @lru_cache(maxsize=1)
 def load() -> RuleSet:
-    """The compiled rule set (cached for the life of the process).
+    """The rule set (cached for the life of the process).
 
     Raises:
         RuleError: A data file is malformed (an unknown tier, macro or modifier, a
             pattern that does not compile, duplicate ids).
     """
-    lexicon = read_yaml("lexicon.yaml")
-    context = read_yaml("context.yaml")
-    data = read_yaml("rules.yaml")
+    sources = {name: (DATA_DIR / name).read_bytes() for name in SOURCE_FILES}
+    rule_set = _build(sources)
+    if _digest(sources) != _checked_digest():
+        compile_all(rule_set)
+    return rule_set
+
+
+def compile_all(rule_set: RuleSet) -> None:
+    """Compile every rule's expressions now.
+
+    Raises:
+        RuleError: One does not compile.
+    """
+    rule_set.triggers.compile()
+    for rule in rule_set.rules:
+        rule.compile()
+
+
+def write_checked(path: Path | None = None) -> str:
+    """Compile every pattern of the current files and record their SHA-256 at ``path``.
+
+    Run by ``make models`` (``python -m safety.screen_build``); until it runs after a
+    change to a rule file, every start compiles every rule at load. ``path`` defaults to
+    :data:`CHECKED_PATH`.
+
+    Raises:
+        RuleError: A pattern does not compile (nothing is written).
+    """
+    sources = {name: (DATA_DIR / name).read_bytes() for name in SOURCE_FILES}
+    compile_all(_build(sources))
+    digest = _digest(sources)
+    (path or CHECKED_PATH).write_text(
+        json.dumps({"sha256": digest}, indent=1) + "\n", encoding="utf-8"
+    )
+    return digest
+
+
+def _build(sources: Mapping[str, bytes]) -> RuleSet:
+    lexicon = _parsed("lexicon.yaml", sources["lexicon.yaml"])
+    context = _parsed("context.yaml", sources["context.yaml"])
+    data = _parsed("rules.yaml", sources["rules.yaml"])
     area_source, area_tags = _areas(lexicon)
     macros = {str(k): str(v) for k, v in (data.get("macros") or {}).items()}
     macros["area"] = area_source
@@ -346,7 +519,6 @@ def load() -> RuleSet:
         regexes=tuple(_compile(p, macros, bounded=False) for p in sev["patterns"]),
         pain=_compile(sev["pain"], macros, bounded=False),
     )
-    anchor_regex, anchor_rules = _anchor_index(rules)
     return RuleSet(
         rules=rules,
         triggers=_triggers(context, macros),
@@ -354,7 +526,6 @@ def load() -> RuleSet:
         typos=_spelling_map(lexicon),
         areas=re.compile(rf"{_LEFT}{area_source}{_RIGHT}"),
         area_tags=area_tags,
-        anchor_regex=anchor_regex,
-        anchor_rules=anchor_rules,
+        anchors=AnchorIndex(rules),
         by_id={r.id: r for r in rules},
     )

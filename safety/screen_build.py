@@ -1,6 +1,8 @@
 """Build and measure the screen's classifier (build time: imports scikit-learn).
 
-- ``python -m safety.screen_build`` (what ``make models`` runs) trains on every row of
+- ``python -m safety.screen_build`` (what ``make models`` runs) compiles every rule
+  pattern and records the rule files as checked (``safety.rules.write_checked``: starts
+  then compile a rule when a message first reaches it), trains on every row of
   ``safety/data/corpus`` and exports ``safety/data/model/screen.{json,npy}`` plus the
   thresholds chosen on those rows alone (``screen.thresholds.json``; see
   :mod:`safety.screen_select`).
@@ -32,6 +34,7 @@ import numpy.typing as npt
 
 from safety.classifier import MODEL_PATH, ScreenClassifier, save_thresholds
 from safety.labelled import VOICES, Row, corpus_files, read
+from safety.rules import CHECKED_PATH, write_checked
 from safety.screen import classifier_text, screen
 from safety.screen_select import TARGETS, select
 
@@ -306,6 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-folds", action="store_true", help="Skip the voice-held-out figures (folds.json)."
     )
     args = parser.parse_args(argv)
+    print(f"every rule pattern compiles; checked files -> {CHECKED_PATH}: {write_checked()}")
     count = build(args.out)
     print(f"trained the screen classifier on {count} messages -> {args.out}.json/.npy")
     if not args.no_folds:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer.main
@@ -48,6 +49,20 @@ def test_help_imports_no_command_and_a_command_only_its_own() -> None:
     assert "agent.cli.safety" in loaded
     heavy = {"fastapi", "agent.server.operator_auth", "evals", "agent.cli.eval", "openai"}
     assert not heavy & loaded
+    # Neither the database layer nor typer's pydantic coercion: screening needs neither.
+    assert not {"sqlite_utils", "pydantic", "typer._adapters"} & loaded
+
+
+def test_plain_options_keep_their_values_and_typed_ones_are_still_checked(
+    tmp_path: Path,
+) -> None:
+    db = str(tmp_path / "coach.db")
+    shown = CliRunner().invoke(app, ["memory", "--db", db, "--user", "ann"])
+    assert shown.exit_code == 1
+    assert "no user called 'ann'" in shown.output
+    bad = CliRunner().invoke(app, ["plan", "--db", db, "--minutes", "soon"])
+    assert bad.exit_code == 2
+    assert "Invalid value for '--minutes'" in bad.output
 
 
 def test_unknown_commands_are_a_usage_error() -> None:

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agent.live.state import LiveState
-from agent.memory import aggregates, history, intake, portability, store, workouts
+from agent.memory import aggregates, context, history, intake, portability, store, workouts
 from agent.memory.db import connect
 from agent.memory.history import SetInput, estimate_1rm, week_start
 from tests.factories import make_user
@@ -231,3 +231,96 @@ def test_deleting_a_person_deletes_their_aggregates_and_no_one_elses(
         assert not db.execute(f"SELECT 1 FROM {table} WHERE user_id = ?", [gone]).fetchone()
     assert _snapshot(db, kept)["exercise_stats"]
     _assert_matches_rebuild(db, kept, now)
+
+
+def test_the_context_reads_every_exercise_as_a_single_read_would(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, _ = make_user(db, now)
+    for days_ago, exercise, load in [
+        (9, "back_squat", 100.0),
+        (9, "bench_press", 60.0),
+        (5, "back_squat", 105.0),
+        (5, "pull_up", 0.0),
+        (2, "bench_press", 62.5),
+        (1, "goblet_squat", 20.0),
+    ]:
+        history.log_sets(
+            db, user_id, exercise_id=exercise, exercise_name=exercise.replace("_", " "),
+            sets=[SetInput(reps=5, load=load, unit="kg"), SetInput(reps=4, load=load, unit="kg")],
+            now=now - timedelta(days=days_ago),
+        )  # fmt: skip
+    # Loose sets (no session) of one more exercise, logged straight into the table.
+    db.execute(
+        "INSERT INTO set_logs (user_id, exercise_id, exercise_name, set_number, reps, load, "
+        "unit, load_kg, logged_at) VALUES (?, 'dip', 'Dip', 1, 8, 0, 'kg', 0, ?)",
+        [user_id, (now - timedelta(days=3)).isoformat()],
+    )
+    db.conn.commit()
+    together = history.top_exercises(db, user_id, now, limit=10)
+    assert {p.exercise_id for p in together} == {
+        "back_squat", "bench_press", "pull_up", "goblet_squat", "dip",
+    }  # fmt: skip
+    for progress in together:
+        alone = history.exercise_progress(db, user_id, progress.exercise_id, now)
+        assert alone is not None
+        assert progress.model_dump() == alone.model_dump()
+        last = history.last_performance(db, user_id, progress.exercise_id)
+        assert last is not None and last.sets == progress.last_sets
+
+
+def test_reads_inside_read_once_trust_its_refresh_and_later_reads_fold_new_rows(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, _ = make_user(db, now)
+    history.log_sets(
+        db, user_id, exercise_id="back_squat", exercise_name="Back squat",
+        sets=[SetInput(reps=5, load=100, unit="kg")], now=now - timedelta(days=3),
+    )  # fmt: skip
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    with aggregates.read_once(db, user_id):
+        refreshed = len(statements)
+        history.top_exercises(db, user_id, now)
+        history.adherence(db, user_id, now)
+    db.conn.set_trace_callback(None)
+    assert refreshed == 1
+    assert not [s for s in statements[refreshed:] if "MAX(id) FROM set_logs" in s]
+    db.execute(
+        "INSERT INTO set_logs (user_id, exercise_id, exercise_name, set_number, reps, load, "
+        "unit, load_kg, logged_at) VALUES (?, 'back_squat', 'Back squat', 1, 2, 150, 'kg', "
+        "150, ?)",
+        [user_id, (now - timedelta(days=1)).isoformat()],
+    )
+    db.conn.commit()
+    progress = history.exercise_progress(db, user_id, "back_squat", now)
+    assert progress is not None and progress.heaviest_kg == 150
+
+
+def test_no_context_read_walks_all_of_a_persons_sets(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, _ = make_user(db, now)
+    exercises = ["back_squat", "bench_press", "pull_up", "dip", "goblet_squat", "push_up", "row"]
+    for day in range(12):
+        history.log_sets(
+            db, user_id, exercise_id=exercises[day % 7], exercise_name=exercises[day % 7],
+            sets=[SetInput(reps=5, load=40 + day, unit="kg")] * 3,
+            now=now - timedelta(days=30 - day),
+        )  # fmt: skip
+    context.build_context(db, user_id, now)
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    context.build_context(db, user_id, now)
+    db.conn.set_trace_callback(None)
+    plans = [
+        row[3]
+        for sql in statements
+        if sql.lstrip().upper().startswith("SELECT")
+        for row in db.conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
+    ]
+    on_sets = [p for p in plans if "set_logs" in p]
+    assert on_sets
+    # A set read is bounded by an exercise, a session, a time window or ids, never by
+    # the person alone (that is every set they ever logged).
+    assert not [p for p in on_sets if p.startswith("SCAN set_logs") or p.endswith("(user_id=?)")]

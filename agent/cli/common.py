@@ -1,15 +1,19 @@
-"""Options and helpers every command shares: database, user, clean one-line errors."""
+"""Options and helpers every command shares: database, user, clean one-line errors.
+
+The database modules are imported when a command opens the database, not here: commands
+that never open one (``coach safety check``) would otherwise pay for sqlite-utils, which
+imports numpy and scans the installed packages for plugins, on every start.
+"""
 
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import sqlite_utils
 import typer
 
-from agent.config import resolve_db_path
-from agent.memory.db import connect
+if TYPE_CHECKING:
+    import sqlite_utils
 
 DbOption = Annotated[
     str | None,
@@ -29,6 +33,9 @@ def user_name(explicit: str | None) -> str:
 
 def open_db(explicit: str | None) -> sqlite_utils.Database:
     """Open and migrate the database chosen by ``--db`` / ``COACH_DB`` / the data dir."""
+    from agent.config import resolve_db_path
+    from agent.memory.db import connect
+
     return connect(resolve_db_path(explicit))
 
 

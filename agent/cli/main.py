@@ -19,7 +19,8 @@ import typer
 import typer.main
 from typer._click.core import Command, Context
 from typer._click.formatting import HelpFormatter
-from typer.core import TyperGroup
+from typer._coercion import PassThroughRuntimeParam
+from typer.core import TyperGroup, _TyperParameter
 
 from agent.errors import CoachError
 
@@ -74,6 +75,35 @@ def load_command(name: str) -> Command | None:
     return group.commands.get(name)
 
 
+def coerce_plainly(command: Command, ctx: Context) -> None:
+    """Pass ``str`` and ``bool`` option values through as they come, in ``command``'s tree.
+
+    typer 0.29 checks every option's value with a pydantic ``TypeAdapter`` built on
+    first use, even the help flag's ``None`` when it is not given; importing pydantic for
+    that cost about 0.1 s of every command's start (``coach safety check`` uses nothing
+    else of it). The command line and the environment give ``str`` options a ``str``
+    and flags a ``bool`` (or ``None`` when absent), which such an adapter returns
+    unchanged, so these options skip it. Options with a parser, choices, paths or files
+    keep typer's own coercion.
+    """
+    params = [*command.params]
+    help_option = command.get_help_option(ctx)
+    if help_option is not None:
+        params.append(help_option)
+    for param in params:
+        if not isinstance(param, _TyperParameter) or param._runtime_param is not None:
+            continue
+        descriptor = param.type_descriptor
+        plain = descriptor.annotation in (str, bool) and descriptor.parameter_info.parser is None
+        if plain and not (descriptor.is_choice or descriptor.is_path or descriptor.is_file):
+            param._runtime_param = PassThroughRuntimeParam(
+                parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
+            )
+    if isinstance(command, TyperGroup):
+        for sub in command.commands.values():
+            coerce_plainly(sub, ctx)
+
+
 class LazyCommands(TyperGroup):
     """A root group that imports a command's module only when the command is used."""
 
@@ -87,8 +117,14 @@ class LazyCommands(TyperGroup):
             found = load_command(cmd_name)
             if found is None:
                 return None
+            coerce_plainly(found, ctx)
             self.commands[cmd_name] = found
         return self.commands[cmd_name]
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        """Parse the root's own options, passed through plainly (see :func:`coerce_plainly`)."""
+        coerce_plainly(self, ctx)
+        return super().parse_args(ctx, args)
 
     def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
         """The command list from :data:`COMMANDS`: help without importing every command."""

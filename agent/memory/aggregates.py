@@ -27,7 +27,9 @@ row first, because ids can commit out of order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -223,12 +225,34 @@ def _positions(db: sqlite_utils.Database, user_id: int) -> tuple[int, int, int, 
     return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
 
 
+_FRESH: ContextVar[tuple[int, int] | None] = ContextVar("aggregates_fresh", default=None)
+"""The (database, person) whose aggregates :func:`read_once` brought up to date."""
+
+
+@contextmanager
+def read_once(db: sqlite_utils.Database, user_id: int) -> Iterator[None]:
+    """Bring the aggregates up to date once for several reads that write no history.
+
+    Building the context reads them through half a dozen functions, each of which would
+    check on its own; inside this block they trust the one refresh at its start.
+    """
+    refresh(db, user_id)
+    token = _FRESH.set((id(db), user_id))
+    try:
+        yield
+    finally:
+        _FRESH.reset(token)
+
+
 def refresh(db: sqlite_utils.Database, user_id: int) -> None:
     """Fold the rows written since the last refresh into the aggregates.
 
     One O(1) statement when no row was written since (no write lock is taken then),
-    otherwise it reads the rows written since, by anyone. Idempotent.
+    otherwise it reads the rows written since, by anyone. Idempotent. Nothing inside a
+    :func:`read_once` block for the same database and person.
     """
+    if _FRESH.get() == (id(db), user_id):
+        return
     set_top, session_top, set_mark, session_mark = _positions(db, user_id)
     if set_top <= set_mark and session_top <= session_mark:
         return

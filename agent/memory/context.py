@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 
 import prompts
 from agent.clock import iso
-from agent.memory import history, intake, store, wearables
+from agent.memory import aggregates, history, intake, store, wearables
 from agent.memory.notes import notes as list_notes
 
 MAX_CONTEXT_TOKENS = 2_500
@@ -133,6 +133,11 @@ def open_flags(db: sqlite_utils.Database, user_id: int, now: datetime) -> list[d
 
 def gather(db: sqlite_utils.Database, user_id: int, now: datetime) -> MemoryView:
     """Collect the bounded view of one person's memory; every list is capped."""
+    with aggregates.read_once(db, user_id):
+        return _gather(db, user_id, now)
+
+
+def _gather(db: sqlite_utils.Database, user_id: int, now: datetime) -> MemoryView:
     names = _name_parts(db, user_id)
     active = list_notes(db, user_id, "active", limit=200, today=now.date())
     constraints = [

@@ -424,24 +424,44 @@ def last_performance(
     db: sqlite_utils.Database, user_id: int, exercise_id: str
 ) -> ExerciseSets | None:
     """The sets of the last workout in which the person did this exercise."""
-    row = db.execute(
-        "SELECT session_id, substr(logged_at, 1, 10) FROM set_logs WHERE user_id = ? "
-        "AND exercise_id = ? ORDER BY logged_at DESC, id DESC LIMIT 1",
-        [user_id, exercise_id],
-    ).fetchone()
-    if not row:
-        return None
-    if row[0] is not None:
-        where, param = "session_id = ?", row[0]
-    else:
-        where, param = "session_id IS NULL AND substr(logged_at, 1, 10) = ?", row[1]
-    rows = db.execute(
-        f"SELECT {_SET_COLUMNS} FROM set_logs WHERE user_id = ? AND exercise_id = ? AND {where} "
-        "ORDER BY id",
-        [user_id, exercise_id, param],
-    ).fetchall()
-    grouped = _group_exercises(rows)
-    return grouped[0] if grouped else None
+    return _last_performances(db, user_id, [exercise_id]).get(exercise_id)
+
+
+def _last_performances(
+    db: sqlite_utils.Database, user_id: int, exercise_ids: Sequence[str]
+) -> dict[str, ExerciseSets]:
+    """The last workout's sets of each exercise, in two statements whatever their number.
+
+    Per exercise: an index probe for its newest set, then that workout's sets of it (loose
+    sets: that day's). Each is one branch of a ``UNION ALL``, so the context's six
+    exercises cost two round trips, not twelve.
+    """
+    if not exercise_ids:
+        return {}
+    newest = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT exercise_id, session_id, substr(logged_at, 1, 10) "
+        f"FROM set_logs WHERE user_id = ? AND exercise_id = ? "
+        f"ORDER BY logged_at DESC, id DESC LIMIT 1) AS newest{i}"
+        for i in range(len(exercise_ids))
+    )
+    params: list[Any] = [v for exercise_id in exercise_ids for v in (user_id, exercise_id)]
+    branches: list[str] = []
+    set_params: list[Any] = []
+    for exercise_id, session_id, day in db.execute(newest, params).fetchall():
+        if session_id is not None:
+            where, param = "session_id = ?", session_id
+        else:
+            where, param = "session_id IS NULL AND substr(logged_at, 1, 10) = ?", day
+        branches.append(
+            f"SELECT {_SET_COLUMNS}, id FROM set_logs "
+            f"WHERE user_id = ? AND exercise_id = ? AND {where}"
+        )
+        set_params.extend((user_id, exercise_id, param))
+    if not branches:
+        return {}
+    rows = db.execute(" UNION ALL ".join(branches), set_params).fetchall()
+    rows.sort(key=lambda row: row[-1])
+    return {group.exercise_id: group for group in _group_exercises(rows)}
 
 
 def _trend(weekly: list[tuple[str, float]]) -> str:
@@ -479,36 +499,57 @@ def _progress(
     stats: aggregates.ExerciseStats,
     points: Sequence[aggregates.WeekPoint],
 ) -> ExerciseProgress | None:
-    last = last_performance(db, user_id, stats.exercise_id)
-    if last is None:
-        return None
-    best = None
-    if stats.best_set_id is not None:
-        row = db.execute(
-            f"SELECT {_SET_COLUMNS} FROM set_logs WHERE id = ? AND user_id = ?",
-            [stats.best_set_id, user_id],
-        ).fetchone()
-        best = _set_view(row) if row else None
-    # Loaded lifts trend by estimated 1RM; bodyweight ones by their best reps.
-    scored = stats.best_e1rm_kg is not None
-    weekly = [
-        (p.week_start, float(value))
-        for p in points
-        if (value := (p.best_e1rm_kg if scored else p.best_reps))
-    ]
-    return ExerciseProgress(
-        exercise_id=stats.exercise_id,
-        name=last.name,
-        last_date=last.sets[-1].logged_at[:10],
-        last_sets=last.sets,
-        best_set=best,
-        heaviest_kg=stats.heaviest_kg,
-        best_e1rm_kg=best.e1rm_kg if best else None,
-        weekly_best=weekly,
-        trend_metric="e1rm_kg" if scored else "reps",
-        trend=_trend(weekly),
-        total_sets=stats.counted_sets,
-    )
+    return _progresses(db, user_id, [(stats, points)])[0]
+
+
+def _progresses(
+    db: sqlite_utils.Database,
+    user_id: int,
+    wanted: Sequence[tuple[aggregates.ExerciseStats, Sequence[aggregates.WeekPoint]]],
+) -> list[ExerciseProgress | None]:
+    """Progress of each exercise in ``wanted``: three statements whatever their number."""
+    lasts = _last_performances(db, user_id, [stats.exercise_id for stats, _ in wanted])
+    best_ids = [stats.best_set_id for stats, _ in wanted if stats.best_set_id is not None]
+    bests: dict[int, SetView] = {}
+    if best_ids:
+        marks = ", ".join("?" * len(best_ids))
+        # ``+user_id``: with several ids SQLite would otherwise walk all of this person's
+        # sets through the (user, time) index instead of probing the ids.
+        for row in db.execute(
+            f"SELECT {_SET_COLUMNS}, id FROM set_logs WHERE id IN ({marks}) AND +user_id = ?",
+            [*best_ids, user_id],
+        ).fetchall():
+            bests[row[-1]] = _set_view(row)
+    found: list[ExerciseProgress | None] = []
+    for stats, points in wanted:
+        last = lasts.get(stats.exercise_id)
+        if last is None:
+            found.append(None)
+            continue
+        best = bests.get(stats.best_set_id) if stats.best_set_id is not None else None
+        # Loaded lifts trend by estimated 1RM; bodyweight ones by their best reps.
+        scored = stats.best_e1rm_kg is not None
+        weekly = [
+            (p.week_start, float(value))
+            for p in points
+            if (value := (p.best_e1rm_kg if scored else p.best_reps))
+        ]
+        found.append(
+            ExerciseProgress(
+                exercise_id=stats.exercise_id,
+                name=last.name,
+                last_date=last.sets[-1].logged_at[:10],
+                last_sets=last.sets,
+                best_set=best,
+                heaviest_kg=stats.heaviest_kg,
+                best_e1rm_kg=best.e1rm_kg if best else None,
+                weekly_best=weekly,
+                trend_metric="e1rm_kg" if scored else "reps",
+                trend=_trend(weekly),
+                total_sets=stats.counted_sets,
+            )
+        )
+    return found
 
 
 def top_exercises(
@@ -524,17 +565,18 @@ def top_exercises(
     points = aggregates.exercise_weeks(db, user_id, min(since, trend_since))
     recent: Counter[str] = Counter()
     by_exercise: dict[str, list[aggregates.WeekPoint]] = defaultdict(list)
+    recent_from, trend_from = week_start(since).isoformat(), trend_since.isoformat()
     for point in points:
-        if point.week_start >= week_start(since).isoformat():
+        if point.week_start >= recent_from:
             recent[point.exercise_id] += point.all_sets
-        if point.week_start >= trend_since.isoformat():
+        if point.week_start >= trend_from:
             by_exercise[point.exercise_id].append(point)
     ranked = sorted(
         aggregates.exercise_stats(db, user_id),
         key=lambda s: (recent[s.exercise_id], s.last_logged_at, s.all_sets),
         reverse=True,
     )
-    found = [_progress(db, user_id, s, by_exercise[s.exercise_id]) for s in ranked[:limit]]
+    found = _progresses(db, user_id, [(s, by_exercise[s.exercise_id]) for s in ranked[:limit]])
     return [p for p in found if p is not None]
 
 
