@@ -21,7 +21,8 @@ from agent.models.offline.grammar import (
     tool_served,
     understood_examples,
 )
-from agent.models.offline.policy import Understanding, unconfirmed_changes
+from agent.models.offline.policy import Understanding, situation_of, unconfirmed_changes
+from agent.models.offline.situation import confirm_question
 from agent.models.offline.state import DialogueState, ToolResult
 
 _TOOL_TEMPLATES = Path(prompts.TEMPLATE_DIR) / "offline" / "tools"
@@ -34,6 +35,7 @@ _SHARED_TEMPLATES = {
     "swap_equipment": "session",
     "swap_exercise": "session",
     "adjust_difficulty": "session",
+    "equipment_unavailable": "session",
     "add_note": "notes",
     "forget_note": "notes",
     "resolve_constraint": "notes",
@@ -110,7 +112,7 @@ def _section(result: ToolResult, v: int = 0) -> str:
             "offline/tools/error.j2",
             name=result.name,
             # Hints addressed to a model ("ask the person to rephrase") are not for people.
-            error=re.sub(r";?\s*ask the person to rephrase\.?", "", result.error),
+            error=_MODEL_HINT.sub("", result.error),
             locked=result.code == "plan_locked",
         )
     data = result.result if isinstance(result.result, dict) else {"value": result.result}
@@ -123,6 +125,12 @@ def _section(result: ToolResult, v: int = 0) -> str:
         blocks=session_blocks(find_session(data)),
         v=v,
     )
+
+
+_MODEL_HINT = re.compile(
+    r";?\s*(?:tell the person and )?ask (?:the person|them) to (?:rephrase|check the code)\.?"
+)
+"""Hints addressed to a model, not to people; the reply says the same in its own words."""
 
 
 def _missing(state: DialogueState) -> list[str]:
@@ -196,6 +204,16 @@ def _asks(u: Understanding, offered: frozenset[str] | None) -> list[str]:
     return found[:1]
 
 
+def _situation_question(u: Understanding, state: DialogueState) -> str:
+    """The one question about the person's situation: a fact to confirm, or a place's kit."""
+    reading = situation_of(u, state)
+    if reading.confirm:
+        return confirm_question(reading.confirm)
+    if reading.ask_kit:
+        return "What equipment do you have there? I'll plan with exactly that."
+    return ""
+
+
 def render_reply(
     u: Understanding, state: DialogueState, offered: frozenset[str] | None = None
 ) -> str:
@@ -213,6 +231,7 @@ def render_reply(
     readings = [describe(name) for name in u.readings] if u.readings else []
     return prompts.render(
         "offline/reply.j2",
+        situation_question="" if locked else _situation_question(u, state),
         sections=sections,
         intents=u.intents,
         missing=[] if locked else _missing(state)[:2],
