@@ -178,8 +178,8 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         intents, found = _situation_intents(text, intents, found, reading)
     phrases = [found.exercise, *(entry.exercise for entry in found.sets)]
     unclear = {p: c for p in phrases if p for c in [_unclear_exercise(p)] if c}
-    if reading.invite is not None:
-        unclear = {}
+    if reading.invite is not None or "situation" in intents:
+        unclear = {}  # about the person, not an exercise ("skip my blood pressure pills")
     return Understanding(
         text=text,
         intents=intents,
@@ -200,6 +200,10 @@ def _situation_intents(
     equipment; a session is planned only when the message asks for one.
     """
     kept = list(intents)
+    capped = "max_dumbbell_kg" in {**reading.save, **reading.confirm}
+    if capped or reading.unavailable:
+        # "dumbbells only go to 20 kg", "the bench is taken": the item named is no kit.
+        found = replace(found, equipment=slot_parsers.EquipmentMention())
     if reading.place_feeling or reading.stay or reading.kit is not None or reading.ask_kit:
         found = replace(
             found,

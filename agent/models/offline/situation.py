@@ -28,7 +28,7 @@ from typing import Any
 from agent.datafiles import parse_yaml
 from agent.models.offline import slots as slot_parsers
 from agent.models.offline.slots import DATA_DIR
-from agent.planning.equipment import Place, find_place, kit_for_place, place_with_access
+from agent.planning.equipment import find_place, kit_for_place, place_with_access, places
 from agent.planning.statements import Stated, read_statements
 
 _MONTH_NAMES = (
@@ -119,11 +119,11 @@ class Reading:
         )
 
 
-def _without_place(text: str, place: Place) -> str:
-    lowered = text.lower()
-    for phrase in sorted(place.phrases, key=len, reverse=True):
-        lowered = re.sub(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", " ", lowered)
-    return lowered
+@cache
+def _place_names() -> re.Pattern[str]:
+    phrases = sorted({p for place in places().values() for p in place.phrases}, key=len)
+    alternatives = "|".join(re.escape(p) for p in reversed(phrases))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
 
 
 def said_equipment(text: str) -> list[str]:
@@ -132,8 +132,7 @@ def said_equipment(text: str) -> list[str]:
     "hotel gym: treadmill and light dumbbells" -> treadmill, dumbbells; "nervous about
     the gym" -> nothing (the gym is not a kit there).
     """
-    place = find_place(text)
-    stripped = _without_place(text, place) if place is not None else text
+    stripped = _place_names().sub(" ", text.lower())
     return list(slot_parsers.find_equipment(stripped).available)
 
 
