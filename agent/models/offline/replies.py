@@ -22,6 +22,7 @@ from agent.models.offline.grammar import (
     understood_examples,
 )
 from agent.models.offline.policy import Understanding, situation_of, unconfirmed_changes
+from agent.models.offline.router import SESSION_TOOLS
 from agent.models.offline.situation import confirm_question
 from agent.models.offline.state import DialogueState, ToolResult
 
@@ -229,29 +230,45 @@ def render_reply(
     )
     updated_now = any(r.name == "update_profile" for r in state.results)
     readings = [describe(name) for name in u.readings] if u.readings else []
-    return prompts.render(
-        "offline/reply.j2",
-        situation_question="" if locked else _situation_question(u, state),
-        sections=sections,
-        intents=u.intents,
-        missing=[] if locked else _missing(state)[:2],
-        planned=planned,
-        had_results=bool(state.results),
-        swap_without_exercise=u.has("swap_exercise")
+    context: dict[str, Any] = {
+        "situation_question": "" if locked else _situation_question(u, state),
+        "sections": sections,
+        "intents": u.intents,
+        "missing": [] if locked else _missing(state)[:2],
+        "planned": planned,
+        "had_results": bool(state.results),
+        "swap_without_exercise": u.has("swap_exercise")
         and not u.slots.exercise
         and not state.called("swap_current"),  # a live session knows which one
-        log_without_exercise=bool(u.slots.sets)
+        "log_without_exercise": bool(u.slots.sets)
         and not any(e.exercise for e in u.slots.sets)
         and not state.called("log_set"),
-        examples=understood_examples(),
-        answers=_answers(u, planned or state.plan_exists, planned or bool(state.results)),
-        readings=readings,
-        confirm={} if updated_now or locked else unconfirmed_changes(u),
-        locked=locked and not any(r.code == "plan_locked" for r in state.results),
-        unserved=[]
+        "examples": understood_examples(),
+        "answers": _answers(u, planned or state.plan_exists, planned or bool(state.results)),
+        "readings": readings,
+        "confirm": {} if updated_now or locked else unconfirmed_changes(u),
+        "locked": locked and not any(r.code == "plan_locked" for r in state.results),
+        "unserved": []
         if state.results or u.unclear or locked
         else [i for i in u.intents if i in tool_served() and _unavailable(i, offered)],
-        asks=[] if state.results or locked else _asks(u, offered),
-        describe=describe,
-        unclear=u.unclear,
-    )
+        "asks": [] if state.results or locked else _asks(u, offered),
+        "describe": describe,
+        "unclear": u.unclear,
+    }
+    if any(r.name in SESSION_TOOLS for r in state.results):
+        # The live session served this message; it is not read a second time as a
+        # request ("I'm not sure which exercise 'arm' is" after a correct log).
+        context.update(
+            intents=[],
+            answers=[],
+            unclear={},
+            asks=[],
+            readings=[],
+            confirm={},
+            missing=[],
+            unserved=[],
+            situation_question="",
+            swap_without_exercise=False,
+            log_without_exercise=False,
+        )
+    return prompts.render("offline/reply.j2", **context)
