@@ -153,3 +153,27 @@ def test_each_session_message_is_answered_once(db_path: str) -> None:
     for turn in turns:
         assert turn["tool_calls"], turn
         assert not any(phrase in turn["reply"] for phrase in _SECOND_READING), turn["reply"]
+
+
+@pytest.mark.parametrize(
+    ("said", "item"),
+    [
+        ("someone's on the rack", "rack"),
+        ("ugh a guy is hogging the bench", "bench"),
+        ("The cable machine is occupied.", "cables"),
+    ],
+)
+def test_an_item_taken_mid_session_swaps_the_current_exercise(said: str, item: str) -> None:
+    from agent.models.offline import router
+
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": "x"},
+        {"role": "user", "content": "done"},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1"}]},
+        {"role": "tool", "name": "next_step", "content": json.dumps({"event": "step"})},
+        {"role": "assistant", "content": "ok"},
+        {"role": "user", "content": said},
+    ]
+    calls = router.route(messages, set(router.SESSION_TOOLS))
+    assert calls is not None and calls[0][0] == "swap_current"
+    assert calls[0][1]["unavailable_equipment"] == [item]

@@ -254,17 +254,15 @@ def _unavailable(text: str) -> list[str]:
     phrases = _equipment_phrases()
     for phrase in sorted(phrases, key=len, reverse=True):
         word = phrases[phrase]
-        if word in found:
+        if word in found or f" {phrase} " not in text:
             continue
-        for after in data["unavailable_after"]:
-            if f" {phrase} {after} " in text:
-                found.append(word)
-                break
-        else:
-            for before in data["unavailable_before"]:
-                if f" {before} {phrase} " in text:
-                    found.append(word)
-                    break
+        said = any(f" {phrase} {after} " in text for after in data["unavailable_after"]) or any(
+            f" {before} {phrase} " in text for before in data["unavailable_before"]
+        )
+        if said:
+            found.append(word)
+            # "the cable machine is taken" names one item, not also "machine".
+            text = text.replace(f" {phrase} ", " \u00a7 ")
     for pattern in _patterns("unavailable_absent"):
         for match in pattern.finditer(text):
             word = phrases[match.group("eq")]

@@ -18,6 +18,7 @@ from typing import Any
 
 from agent.datafiles import parse_yaml
 from agent.models.offline.slots import Slots, extract, find_load, normalize
+from agent.planning.statements import read_statements
 
 SESSION_TOOLS = frozenset(
     {
@@ -165,8 +166,10 @@ def _adapt_call(text: str, slots: Slots) -> Call | None:
         return ("compress_remaining", {"minutes": slots.minutes})
     if _matches("skip", text):
         return ("skip_exercise", {})
-    if _matches("swap", text):
-        gear = [*slots.equipment.available, *slots.equipment.missing]
+    taken = list(read_statements(text).unavailable)
+    if taken or _matches("swap", text):
+        # "someone's on the rack": the statement reader names the item taken.
+        gear = taken or [*slots.equipment.available, *slots.equipment.missing]
         return ("swap_current", {"unavailable_equipment": gear, "reason": text[:200]})
     if slots.body_parts and _matches("sore", text):
         # Reached only when the safety screen let the turn through (mild, caution tier):
