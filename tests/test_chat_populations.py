@@ -524,3 +524,24 @@ def test_a_wrong_invite_code_is_said_plainly(db_path: str) -> None:
     turns = chat(db_path, ["tr-0000000000"])
     assert "check the code" in turns[0]["reply"]
     assert "tell the person" not in turns[0]["reply"]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Work is sending me to Berlin from Wednesday, I won't be home for three days",
+        "Had 4 weeks off last year for my wedding, came back too hard and was sore for a week",
+        "I wont be at the gym this week, family stuff",
+    ],
+)
+def test_a_trip_ahead_or_a_layoff_long_over_saves_no_kit_and_no_layoff(
+    db_path: str, said: str
+) -> None:
+    turns = chat(db_path, [GYM, said])
+    names = [c["name"] for c in turns[1]["tool_calls"]]
+    assert "temporary_place" not in names
+    assert not any(
+        {"weeks_off", "equipment"} & set(c["arguments"]) for c in calls(turns[1], "update_profile")
+    )
+    stored = situation(db_path)
+    assert stored["layoff_weeks"] is None and "barbell" in stored["equipment"]

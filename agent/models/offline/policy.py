@@ -222,7 +222,9 @@ def _situation_intents(
         "body_update": not found.body_parts
         or any(c.endswith("osteoarthritis") for c in reading.save.get("conditions", [])),
         "log_sets": not found.sets,
-        "swap_equipment": bool(reading.unavailable or reading.stay or reading.kit or reading.save),
+        # An item taken keeps its plan-changing reading (refused while a flag stands);
+        # equipment_unavailable serves it (see _plan_or_adapt).
+        "swap_equipment": bool(reading.stay or reading.kit or reading.save),
         "equipment_added": reading.kit is not None,
         "plan_today": not situation_reader.asks_for_session(text),
     }
@@ -703,15 +705,18 @@ def first_round(
 ) -> list[ToolCall]:
     """The calls a new user message asks for (possibly none)."""
     out = CallBuilder(tools)
-    changes = _profile_changes(u, state)
     reading = situation_of(u, state)
+    said_outright = u.has("profile_change") or bool(u.answered)
+    # Slot readings (kit, minutes) are saved only when the person means a profile change;
+    # a fact about their situation saves that fact alone.
+    changes = _profile_changes(u, state) if said_outright else {}
     if reading.stay is not None:
         changes.pop("equipment", None)  # a stay has its own kit; the usual one stays
     if reading.kit is not None:
         changes["equipment"] = reading.kit
     changes.update(reading.save)
     standing = bool(reading.save) or reading.kit is not None
-    if changes and (u.has("profile_change") or u.answered or standing):
+    if changes and (said_outright or standing):
         out.add("update_profile", **changes)
     for step in _STEPS:
         step(u, state, out)

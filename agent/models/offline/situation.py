@@ -147,13 +147,30 @@ def _stay_days(period: str | None, today: date) -> int:
     return (schedule_end(period, today) - today).days + 1
 
 
+def _negated_place(text: str, phrases: tuple[str, ...]) -> bool:
+    """Whether the place is said as where they will not be ("I won't be home")."""
+    padded = _padded(text)
+    negations = [_padded(str(n)).strip() for n in _data()["place_negations"]]
+    for phrase in phrases:
+        at = padded.find(f" {phrase} ")
+        if at < 0:
+            continue
+        before = padded[:at].split()[-4:]
+        joined = " " + " ".join(before) + " "
+        if any(f" {n} " in joined for n in negations):
+            return True
+    return False
+
+
 def _place(
     text: str, stated: Stated, today: date
 ) -> tuple[Stay | None, list[str] | None, str | None]:
     """A stay, a standing kit, or a place whose kit must be asked about (or none)."""
     place = stated.place
-    if place is None:
+    if place is None or _negated_place(text, place.phrases):
         return None, None, None
+    if _has_any(text, "future_markers"):
+        return None, None, None  # "from Tuesday I'm at a hotel": said ahead, not today
     period = slot_parsers.find_period(text)
     items = said_equipment(text)
     away = place.id in _data()["away_places"] or _has_any(text, "away_words")
@@ -192,8 +209,9 @@ def _sorted_facts(
     for sentence in _sentences(text) or [text]:
         one = read_statements(sentence, units=units)
         found = one.profile_arguments(today)
-        if _has_any(sentence, "future_markers"):
-            found.pop("weeks_off", None)  # "I'll be off two weeks": a plan, not a layoff
+        if _has_any(sentence, "future_markers") or _has_any(sentence, "layoff_over"):
+            # "I'll be off two weeks": a plan; "went straight back after": a story.
+            found.pop("weeks_off", None)
         if "sport" in found and not _has_any(sentence, "sport_identity"):
             found.pop("sport")  # "did a 10k yesterday": a remark, not who they are
         if one.due_unsure and _padded(sentence).split()[:1] == ["due"]:
