@@ -545,3 +545,28 @@ def test_a_trip_ahead_or_a_layoff_long_over_saves_no_kit_and_no_layoff(
     )
     stored = situation(db_path)
     assert stored["layoff_weeks"] is None and "barbell" in stored["equipment"]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "my knee osteoarthritis aches a little after training, is that ok?",
+        "with knee OA is a bit of soreness after leg day fine?",
+        "I've got hip arthritis, should it be sore the day after?",
+        pytest.param(
+            "is it normal for my arthritic knee to ache a bit after squats?",
+            marks=pytest.mark.xfail(
+                reason="the safety screen (issue 14) asks a check question", strict=False
+            ),
+        ),
+    ],
+)
+def test_an_ache_question_with_arthritis_gets_the_education_answer(db_path: str, said: str) -> None:
+    from agent.planning import populations
+
+    turns = chat(db_path, [GYM, said])
+    reply = turns[1]["reply"]
+    assert populations.education("osteoarthritis_ache") in reply
+    assert "a question for a doctor" not in reply
+    assert "Shall I save that you have" in reply  # named in a question: asked first
+    assert situation(db_path)["conditions"] == []

@@ -229,6 +229,11 @@ def _situation_intents(
         "plan_today": not situation_reader.asks_for_session(text),
     }
     kept = [i for i in kept if not drop.get(i, False)]
+    if situation_reader.education_key(text, reading) is not None:
+        # "is some ache normal with my knee arthritis?": the curated answer, not a refusal.
+        answered_by_it = ("medication_diagnosis", "symptom_question", "training_question")
+        kept = [i for i in kept if i not in (*answered_by_it, "body_update")]
+        kept.append("population_education")
     if "situation" not in kept:
         kept.insert(0, "situation")
     return kept, found

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import prompts
+from agent.models.offline import situation as situation_reader
 from agent.models.offline.answers import explain_exercise, find_faq, variant
 from agent.models.offline.grammar import (
     describe,
@@ -25,6 +26,7 @@ from agent.models.offline.policy import Understanding, situation_of, unconfirmed
 from agent.models.offline.router import SESSION_TOOLS
 from agent.models.offline.situation import confirm_question
 from agent.models.offline.state import DialogueState, ToolResult
+from agent.planning import populations
 
 _TOOL_TEMPLATES = Path(prompts.TEMPLATE_DIR) / "offline" / "tools"
 
@@ -162,6 +164,9 @@ def _answer_context(
         context["exercise"] = explain_exercise(u.text)
     elif name == "medication_diagnosis":
         context["medicine"] = bool(_MEDICINE.search(u.text.lower()))
+    elif name == "population_education":
+        key = situation_reader.education_key(u.text, situation_reader.read(u.text))
+        context["education"] = populations.education(key) if key else ""
     elif name == "body_update":
         context["resolved"] = bool(_SETTLED.search(u.text.lower()))
         context["areas"] = [a.replace("_", " ") for a in u.slots.body_parts]

@@ -271,6 +271,16 @@ def read(
     )
 
 
+def education_key(text: str, reading: Reading) -> str | None:
+    """The curated education answer a question about an ache with a condition asks for."""
+    asked = any(_is_question(s) for s in _sentences(text) or [text])
+    if not asked or not _has_any(text, "ache_words"):
+        return None
+    named = [*reading.save.get("conditions", []), *reading.confirm.get("conditions", [])]
+    keys: dict[str, str] = _data()["education_for"]
+    return next((keys[c] for c in named if c in keys), None)
+
+
 def confirm_question(confirm: dict[str, Any]) -> str:
     """One question asking to save ``confirm``, worded so a "yes" reads it back."""
     phrases: dict[str, str] = _data()["confirm_phrases"]
