@@ -288,7 +288,7 @@ def confirm_question(confirm: dict[str, Any]) -> str:
     for key, value in confirm.items():
         if key == "conditions":
             names = [str(_data()["conditions_phrases"].get(c, c)) for c in value]
-            parts.append("that you have " + " and ".join(names))
+            parts.append("that " + " and ".join(names))
         elif key == "sport":
             parts.append(phrases[key].format(value=_data()["sport_words"].get(value, value)))
         elif key == "due_date":
