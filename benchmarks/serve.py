@@ -13,8 +13,12 @@ With ``--model-delay-ms 200`` the server talks to a stub OpenAI-compatible model
 compared with the ideal ``clients / model time per turn`` (issue 16). A turn counts as
 answered only when it is a 200 with a reply: a 429 (rate limit) or 503 is an error.
 
+With ``--postgres URL`` the store is that PostgreSQL server instead of a SQLite file (a
+fresh schema, dropped afterwards) and ``coach serve`` runs ``--workers`` processes (4 by
+default), so the two engines can be compared on the same load.
+
 Run from the repository root: ``.venv/bin/python benchmarks/serve.py [--clients N] [--turns N]
-[--model-delay-ms MS]``.
+[--model-delay-ms MS] [--postgres URL [--workers N]]``.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,7 +73,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_server(db_path: str, port: int, model_url: str | None) -> subprocess.Popen[str]:
+def _start_server(
+    db_path: str, port: int, model_url: str | None, workers: int = 1
+) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COACH_", "OPENAI_"))}
     if model_url:
         env.update({"OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": model_url})
@@ -86,6 +93,8 @@ def _start_server(db_path: str, port: int, model_url: str | None) -> subprocess.
             db_path,
             "--model",
             "openai" if model_url else "offline",
+            "--workers",
+            str(workers),
         ],
         cwd=ROOT,
         env=env,
@@ -188,6 +197,10 @@ def main() -> None:
     parser.add_argument(
         "--model-delay-ms", type=int, default=0, help="use a stub model taking this long per call"
     )
+    parser.add_argument(
+        "--postgres", metavar="URL", help="store on this PostgreSQL server (a fresh schema)"
+    )
+    parser.add_argument("--workers", type=int, help="server processes (4 on PostgreSQL, else 1)")
     args = parser.parse_args()
     with ExitStack() as stack:
         model_url = None
@@ -199,12 +212,34 @@ def main() -> None:
         _run(args, model_url)
 
 
+@contextmanager
+def _fresh_schema(server_url: str) -> Iterator[str]:
+    """A new schema on the PostgreSQL server, as a URL; dropped afterwards."""
+    import psycopg
+
+    from agent.memory.postgres import close_pools
+
+    schema = f"bench_{os.getpid()}_{int(time.time())}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in server_url else "?"
+    try:
+        yield f"{server_url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        close_pools()
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 def _run(args: argparse.Namespace, model_url: str | None) -> None:
     clients = max(1, min(args.clients, 200))
     turns = max(1, min(args.turns, 200))
 
-    with tempfile.TemporaryDirectory() as tmp:
+    workers = args.workers or (4 if args.postgres else 1)
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         db_path = str(Path(tmp) / "serve-bench.db")
+        if args.postgres:
+            db_path = stack.enter_context(_fresh_schema(args.postgres))
         db = connect(db_path)
         now = datetime.now(UTC)
         users: dict[int, int] = {}
@@ -214,7 +249,7 @@ def _run(args: argparse.Namespace, model_url: str | None) -> None:
         db.close()
 
         port = _free_port()
-        process = _start_server(db_path, port, model_url)
+        process = _start_server(db_path, port, model_url, workers)
         latencies: list[tuple[int, float]] = []
         errors: list[str] = []
         sent: dict[int, list[str]] = {}
@@ -249,6 +284,8 @@ def _run(args: argparse.Namespace, model_url: str | None) -> None:
         json.dumps(
             {
                 "benchmark": "serve",
+                "engine": "postgresql" if args.postgres else "sqlite",
+                "server_workers": workers,
                 "backend": "openai-stub" if model_url else "offline",
                 "model_delay_ms": args.model_delay_ms,
                 "clients": clients,

@@ -9,29 +9,42 @@ here from the exported files with :mod:`safety.textclf`, without scikit-learn.
 Its calibrated probabilities become a tier by the thresholds in :class:`Thresholds`:
 
 - ``P(emergency) >= emergency``: emergency;
-- else ``P(emergency) >= check_emergency`` or ``P(check) + P(emergency) >= check``: check
-  (the classifier is worried but below its emergency threshold: ask one question);
+- else, in a message that names a cardinal area (a topic of ``check.yaml``),
+  ``P(emergency) >= check_emergency`` or ``P(check) + P(emergency) >= check``: check (the
+  classifier is worried but below its emergency threshold: ask one question). Without a
+  cardinal word only ``P(emergency) >= check_general`` asks, so "Sorry, now I have only
+  12 minutes" is not met with a safety question;
 - else ``P(stop) + P(emergency) >= stop``: stop;
 - else nothing: the classifier is a red-flag detector, and caution stays with the rules
   (their labels and joint areas say what to protect).
 
+When the rules already found a stop, ``P(emergency) >= confirm`` makes it an emergency:
+two detectors that each see part of a red flag ("pulse all over the place, lightheaded")
+agree on more than either alone.
+
 The screen's tier is the higher of this and the rules' tier, so neither detector can
-lower what the other found.
+lower what the other found. The thresholds are chosen by ``make models`` without the
+voice they are measured on (``screen_build.select_thresholds``) and stored beside the
+export in ``screen.thresholds.json``.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from safety.check import load_checks
+from safety.check import GENERAL, load_checks
 from safety.textclf import TextClassifier
 from safety.tiers import Tier
 
 MODEL_PATH = Path(__file__).parent / "data" / "model" / "screen"
 """The committed export: ``screen.json`` and ``screen.npy``."""
+
+THRESHOLDS_SUFFIX = ".thresholds.json"
+"""The thresholds file beside an export (``screen`` -> ``screen.thresholds.json``)."""
 
 MIN_WORDS = 3
 """Fewest words (four letters or more) the classifier needs before it says anything."""
@@ -44,12 +57,48 @@ _WORDS = re.compile(r"[a-z]{4,}")
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Probability cut-offs, chosen on voice-held-out folds of the corpus (see module doc)."""
+    """Probability cut-offs (see the module doc).
+
+    The defaults are the hand-set ones of the first build, used only when an export has
+    no thresholds file.
+    """
 
     emergency: float = 0.5
     check_emergency: float = 0.2
     check: float = 0.45
     stop: float = 0.6
+    confirm: float = 1.01
+    """P(emergency) that turns the rules' stop into an emergency (above 1: never)."""
+    check_general: float = 0.2
+    """P(emergency) that asks the question of a message naming no cardinal area."""
+
+    def to_json(self) -> dict[str, float]:
+        """The thresholds as a JSON object."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, float]) -> Thresholds:
+        """Thresholds from :meth:`to_json` output."""
+        return cls(**{k: float(v) for k, v in raw.items()})
+
+
+def thresholds_path(export: Path) -> Path:
+    """The thresholds file of the export named ``export`` (no suffix)."""
+    return export.with_name(export.name + THRESHOLDS_SUFFIX)
+
+
+def save_thresholds(export: Path, thresholds: Thresholds) -> None:
+    """Write the thresholds beside ``export`` (sorted keys: byte-identical rebuilds)."""
+    text = json.dumps(thresholds.to_json(), sort_keys=True, indent=1) + "\n"
+    thresholds_path(export).write_text(text, encoding="utf-8")
+
+
+def load_thresholds(export: Path) -> Thresholds:
+    """The thresholds stored beside ``export``, or the defaults when there are none."""
+    path = thresholds_path(export)
+    if not path.exists():
+        return Thresholds()
+    return Thresholds.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
 @dataclass(frozen=True)
@@ -77,28 +126,41 @@ class ScreenClassifier:
         """Calibrated probability of each tier for a classifier text."""
         return {Tier(k): v for k, v in self.model.probabilities(readable).items()}
 
-    def verdict(self, readable: str) -> Verdict:
+    def verdict(self, readable: str, rules_tier: Tier = Tier.NONE) -> Verdict:
         """The classifier's tier for a classifier text (see the module docstring).
+
+        ``rules_tier`` is what the rules found in the same message: a rules' stop with
+        ``P(emergency) >= confirm`` becomes an emergency.
 
         It abstains (tier none) on fewer than :data:`MIN_WORDS` words of four letters or
         more: "swimming and cycling" or "an hour and a half" carry too little to read,
         and a near-empty input only echoes the class priors (the rules still screen it).
         """
-        if len([w for w in _WORDS.findall(readable) if w != SETTLED_WORD]) < MIN_WORDS:
+        if not enough_words(readable):
             return Verdict(Tier.NONE, 1.0)
         p = self.probabilities(readable)
         t = self.thresholds
         emergency = p[Tier.EMERGENCY]
-        if emergency >= t.emergency:
+        if emergency >= t.emergency or (rules_tier is Tier.STOP and emergency >= t.confirm):
             return Verdict(Tier.EMERGENCY, emergency)
         worried = p[Tier.CHECK] + emergency
-        if emergency >= t.check_emergency or worried >= t.check:
+        if emergency >= min(t.check_emergency, t.check_general) or worried >= t.check:
             topic = load_checks().topic_of(readable)
-            return Verdict(Tier.CHECK, worried, topic.name)
+            if topic.name == GENERAL:
+                asked = emergency >= t.check_general
+            else:
+                asked = emergency >= t.check_emergency or worried >= t.check
+            if asked:
+                return Verdict(Tier.CHECK, worried, topic.name)
         severe = p[Tier.STOP] + emergency
         if severe >= t.stop:
             return Verdict(Tier.STOP, severe)
         return Verdict(Tier.NONE, p[Tier.NONE])
+
+
+def enough_words(readable: str) -> bool:
+    """Whether a classifier text has the :data:`MIN_WORDS` words the classifier needs."""
+    return len([w for w in _WORDS.findall(readable) if w != SETTLED_WORD]) >= MIN_WORDS
 
 
 @lru_cache(maxsize=1)
@@ -106,4 +168,4 @@ def default_classifier() -> ScreenClassifier | None:
     """The committed classifier, or ``None`` before ``make models`` first built it."""
     if not MODEL_PATH.with_suffix(".json").exists():
         return None
-    return ScreenClassifier(TextClassifier.load(MODEL_PATH))
+    return ScreenClassifier(TextClassifier.load(MODEL_PATH), load_thresholds(MODEL_PATH))

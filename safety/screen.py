@@ -234,26 +234,16 @@ def screen(
     """
     rules = load()
     context = context or ScreenContext()
-    signals: list[Signal] = []
-    top_sentences: list[tuple[Tier, str]] = []
-    normalised: list[str] = []
-    readable: list[str] = []
-    for sentence in sentences(fold(text)):
-        norm = for_matching(sentence, rules.typos)
-        normalised.append(norm)
-        found, for_classifier = _screen_sentence(norm, rules)
-        # Words that ask to switch the screen off are not symptoms: the classifier reads
-        # the sentence up to them, so an appended injection can never lower its verdict.
-        injected = rules.triggers.injection.search(norm)
-        if injected is not None:
-            for_classifier = _screen_sentence(norm[: injected.start()], rules)[1]
-        readable.append(for_classifier)
-        if found:
-            signals.extend(found)
-            top_sentences.append((max(s.tier for s in found), sentence))
+    found = _rules_pass(text, rules)
+    signals = found.signals
+    normalised = found.normalised
+    whole = " . ".join(normalised)
     model = classifier if classifier is not None else default_classifier()
     if model is not None:
-        learned = model.verdict(" . ".join(readable))
+        # Low mood is a stop of its own kind (a warm reply, not an ambulance): only a
+        # physical stop can be confirmed as an emergency by the classifier.
+        rules_tier = max((s.tier for s in signals if s.kind != "mood"), default=Tier.NONE)
+        learned = model.verdict(" . ".join(found.readable), rules_tier)
         if learned.tier > Tier.NONE:
             signals.append(
                 Signal(
@@ -266,15 +256,63 @@ def screen(
                     topic=learned.topic,
                 )
             )
-    whole = " . ".join(normalised)
-    signals = _others_not_now(signals, whole, rules.triggers)
     signals.extend(_markers(whole, rules))
     signals.extend(_across_turns(normalised, rules, context))
     signals = _worsening_refers_back(signals)
     if context.pending_check is not None:
         signals.append(_check_answer(" . ".join(normalised), context.pending_check))
     tier = max((s.tier for s in signals), default=Tier.NONE)
-    return Assessment(tier, signals, _excerpt(tier, top_sentences, signals))
+    return Assessment(tier, signals, _excerpt(tier, found.top_sentences, signals))
+
+
+@dataclass
+class _RulesPass:
+    """What the rules found in one message, sentence by sentence."""
+
+    signals: list[Signal]
+    top_sentences: list[tuple[Tier, str]]
+    normalised: list[str]
+    readable: list[str]
+    """Per sentence, the text the classifier reads."""
+
+
+def _rules_pass(text: str, rules: RuleSet) -> _RulesPass:
+    signals: list[Signal] = []
+    top_sentences: list[tuple[Tier, str]] = []
+    normalised: list[str] = []
+    for sentence in sentences(fold(text)):
+        norm = for_matching(sentence, rules.typos)
+        normalised.append(norm)
+        found, _ = _screen_sentence(norm, rules)
+        if found:
+            signals.extend(found)
+            top_sentences.append((max(s.tier for s in found), sentence))
+    whole = " . ".join(normalised)
+    # Someone else's past or on-screen event is settled for the classifier too, though
+    # the words that settle it ("eight years ago", "documentary") may sit in another
+    # sentence than the event.
+    others_settled = _others_not_now_applies(signals, whole, rules.triggers)
+    readable = [_readable(norm, rules, others_settled) for norm in normalised]
+    signals = _others_not_now(signals, whole, rules.triggers)
+    return _RulesPass(signals, top_sentences, normalised, readable)
+
+
+def _readable(norm: str, rules: RuleSet, others_settled: bool) -> str:
+    """The text the classifier reads for one normalised sentence.
+
+    Words that ask to switch the screen off are not symptoms: the classifier reads the
+    sentence up to them, so an appended injection can never lower its verdict.
+    """
+    injected = rules.triggers.injection.search(norm)
+    if injected is not None:
+        norm = norm[: injected.start()]
+    return _screen_sentence(norm, rules, others_settled)[1]
+
+
+def screen_rules(text: str) -> tuple[list[Signal], str]:
+    """The rules' signals for one message on its own, and the text the classifier reads."""
+    found = _rules_pass(text, load())
+    return found.signals, " . ".join(found.readable)
 
 
 def _worsening_refers_back(signals: list[Signal]) -> list[Signal]:
@@ -296,21 +334,26 @@ def _worsening_refers_back(signals: list[Signal]) -> list[Signal]:
     ]
 
 
+def _settles_as_other(signal: Signal) -> bool:
+    return "other" in signal.modifiers and signal.kind != "crisis"
+
+
+def _others_not_now_applies(signals: list[Signal], whole: str, t: Triggers) -> bool:
+    """Someone else's event is in the message, and the message says it is past or media."""
+    return any(_settles_as_other(s) for s in signals) and bool(
+        t.history.search(whole) or t.other_over.search(whole) or t.media.search(whole)
+    )
+
+
 def _others_not_now(signals: list[Signal], whole: str, t: Triggers) -> list[Signal]:
     """Someone else's event told as past, over, or from a film or the news is no alarm.
 
     The time often sits in another sentence ("Wife fainted at our wedding. Eight years
     ago."), so this reads the whole message. Crisis signals are never lowered.
     """
-    others = [s for s in signals if "other" in s.modifiers and s.kind != "crisis"]
-    if not others or not (
-        t.history.search(whole) or t.other_over.search(whole) or t.media.search(whole)
-    ):
+    if not _others_not_now_applies(signals, whole, t):
         return signals
-    return [
-        replace(s, tier=Tier.NONE) if "other" in s.modifiers and s.kind != "crisis" else s
-        for s in signals
-    ]
+    return [replace(s, tier=Tier.NONE) if _settles_as_other(s) else s for s in signals]
 
 
 def _rule_tier(signals: list[Signal]) -> Tier:
@@ -319,11 +362,7 @@ def _rule_tier(signals: list[Signal]) -> Tier:
 
 def classifier_text(text: str) -> str:
     """The text the classifier reads for ``text`` (what it is trained on, too)."""
-    rules = load()
-    return " . ".join(
-        _screen_sentence(for_matching(sentence, rules.typos), rules)[1]
-        for sentence in sentences(fold(text))
-    )
+    return " . ".join(_rules_pass(text, load()).readable)
 
 
 def _excerpt(tier: Tier, top_sentences: list[tuple[Tier, str]], signals: list[Signal]) -> str:
@@ -363,12 +402,15 @@ class _Sentence:
         return left, right
 
 
-def _screen_sentence(norm: str, rules: RuleSet) -> tuple[list[Signal], str]:
+def _screen_sentence(
+    norm: str, rules: RuleSet, others_settled: bool = False
+) -> tuple[list[Signal], str]:
     """The rules' signals in one normalised sentence, and the text the classifier reads.
 
     For the classifier, idioms are removed and every target that context settled
     (negated, someone else's past, a question) is replaced by a marker word, so context
-    applies to both detectors.
+    applies to both detectors. ``others_settled``: the message says someone else's
+    events are past or on screen, so their mentions are settled too.
     """
     triggers = rules.triggers
     masked = triggers.idioms.sub(_blank, norm)
@@ -384,7 +426,11 @@ def _screen_sentence(norm: str, rules: RuleSet) -> tuple[list[Signal], str]:
             continue
         for match in rule.regex.finditer(masked):
             signal = _read_target(rule, match, sentence, rules)
-            if signal is None or signal.tier < rule.tier:
+            if (
+                signal is None
+                or signal.tier < rule.tier
+                or (others_settled and _settles_as_other(signal))
+            ):
                 # Context settled this mention (denied, someone else's, past, a question):
                 # the classifier must not read it afresh and undo that.
                 settled.append(match.span())
@@ -434,15 +480,19 @@ def _modifiers(
     back = bool(t.recurrence.search(text, end))
     resolved = not back and bool(t.resolution_pre.search(pre) or t.resolution_post.search(post))
     passed = not back and not resolved and bool(t.resolution_followup.search(text, end))
+    # A mention that is itself a negative ("cant breathe", "wont be here") is not denied
+    # by a negation a few words before that belongs to another verb ("inhaler not
+    # working, cant breathe"; "dont need a plan, wont be here next week").
+    window = not _NEGATIVE_TARGET.match(text, start) and _window_negated(pre, t)
     if (
         not resolved
         and not passed
-        and (_window_negated(pre, t) or t.negation_post.search(post) or _list_negated(pre, t))
+        and (window or t.negation_post.search(post) or _list_negated(pre, t))
     ):
         return True, ()
     clause = text[left:right]
     found: list[str] = []
-    if _hypothetical(text, pre, clause, t):
+    if _hypothetical(text, start, pre, clause, t):
         found.append("hypothetical")
     if _other(text, start, end, sentence.text, t):
         found.append("other")
@@ -457,6 +507,9 @@ def _modifiers(
     return False, tuple(found)
 
 
+_NEGATIVE_TARGET = re.compile(
+    r"(?:cant|cannot|couldnt|wont|isnt|wasnt|not|unable|doesnt|didnt|dont)\b"
+)
 _LIST_SEPARATORS = re.compile(r",|\b(?:or|nor|and)\b")
 _LIST_ITEM_WORDS = 4
 _LIST_ITEMS = 10
@@ -489,10 +542,25 @@ def _list_negated(pre: str, t: Triggers) -> bool:
     return len(items) <= _LIST_ITEMS and all(len(i.split()) <= _LIST_ITEM_WORDS for i in items)
 
 
-def _hypothetical(text: str, pre: str, clause: str, t: Triggers) -> bool:
+_CONDITIONAL_OPENING = re.compile(
+    r"(?:(?:hypothetically|theoretically|suppose|supposing|say|imagine),? )?(?:what if|if) "
+    r"(?:someone|somebody|anyone|a person|people|one|you|u|a \w+ (?:in|at|from) (?:my|the)|"
+    r"(?:a|my|our) (?:friend|client|member|runner|lifter|teammate|mate|partner|wife|husband|"
+    r"son|daughter|dad|mum|mom|student|colleague))\b"
+)
+
+
+def _hypothetical(text: str, start: int, pre: str, clause: str, t: Triggers) -> bool:
     if t.actuality.search(clause):
         return False
     if t.hypothetical_pre.search(pre):
+        return True
+    # A conditional about someone else that opens the sentence covers what follows up to
+    # its comma ("if someone in my club said they had chest pain, what should i do"),
+    # even where a terminator cut the clause short. "if i squat deep my knee hurts" is
+    # the person's own pattern, not a question.
+    opening = _CONDITIONAL_OPENING.match(text)
+    if opening is not None and "," not in text[opening.end() : start]:
         return True
     # A general question that names nobody: "is shortness of breath normal?", "why do
     # people pass out on max squats"
@@ -519,6 +587,14 @@ def _other(text: str, start: int, end: int, masked: str, t: Triggers) -> bool:
         return False
     if _WITH_ME.search(text, 0, last.start()):
         # "me and my friend both feel dizzy"
+        return False
+    if (
+        not _DETERMINED.match(last.group(0))
+        and not _ARTICLE_BEFORE.search(text, 0, last.start())
+        and t.first_person.search(text, 0, last.start())
+    ):
+        # A bare noun after the person has spoken of themselves is company, not the
+        # subject: "i overtook two runners and then collapsed".
         return False
     # "my wife says i look pale and i feel dizzy": the person is back as the subject.
     return not t.first_person.search(text, last.end(), start)
@@ -562,6 +638,11 @@ def _clause_area(start: int, end: int, sentence: _Sentence, rules: RuleSet) -> s
     return rules.area_of(sentence.text[left:right])
 
 
+_DETERMINED = re.compile(
+    r"(?:a|an|the|one|some|this|that|our|my|his|her|their|mates|friends|best|old|late|"
+    r"former|someone|somebody|people|everyone|anyone|he|she|they|hes|shes|theyre|him|them)\b"
+)
+_ARTICLE_BEFORE = re.compile(r"\b(?:a|an|the|one|this|that|some|his|her|their)(?: \w+){0,2} $")
 _WITH_ME = re.compile(r"\b(?:me|i|myself|both|we) (?:and|&) $")
 
 _WORD_NUMBERS = {

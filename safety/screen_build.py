@@ -1,8 +1,11 @@
 """Build and measure the screen's classifier (build time: imports scikit-learn).
 
 - ``python -m safety.screen_build`` (what ``make models`` runs) trains on every row of
-  ``safety/data/corpus`` and exports ``safety/data/model/screen.{json,npy}``.
-- :func:`voice_folds` trains without one voice and screens that voice's rows with the
+  ``safety/data/corpus`` and exports ``safety/data/model/screen.{json,npy}`` plus the
+  thresholds chosen on those rows alone (``screen.thresholds.json``; see
+  :mod:`safety.screen_select`).
+- :func:`voice_folds` trains without one voice (weights and thresholds: the thresholds
+  are chosen on the other voices only, nested) and screens that voice's rows with the
   rules plus the fold's classifier, for every voice: the figures the issue asks for,
   per voice and overall. ``make models`` writes them to ``safety/data/model/folds.json``
   with a fingerprint of every input (corpus, rule data, screening code); the test suite
@@ -24,11 +27,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from safety.classifier import MODEL_PATH, ScreenClassifier
+import numpy as np
+import numpy.typing as npt
+
+from safety.classifier import MODEL_PATH, ScreenClassifier, save_thresholds
 from safety.labelled import VOICES, Row, corpus_files, read
 from safety.screen import classifier_text, screen
-from safety.textclf import TextClassifier
-from safety.textclf_train import TrainOptions, train_and_export
+from safety.screen_select import TARGETS, select
+
+__all__ = [
+    "FOLDS_PATH",
+    "OPTIONS",
+    "TARGETS",
+    "Figures",
+    "build",
+    "fingerprint",
+    "folds_report",
+    "measure",
+    "out_of_voice_probabilities",
+    "train",
+    "training_rows",
+    "voice_folds",
+    "write_folds",
+]
+from safety.textclf import TextClassifier, export_paths
+from safety.textclf_train import TrainOptions, out_of_group_scores, train_and_export
 from safety.tiers import Tier
 
 OPTIONS = TrainOptions()
@@ -46,11 +69,34 @@ def training_rows(corpus: Sequence[Row]) -> list[Row]:
 
 
 def train(rows: Sequence[Row], path: Path, options: TrainOptions = OPTIONS) -> ScreenClassifier:
-    """Train on ``rows`` and export to ``path`` (``.json`` + ``.npy``); return it loaded."""
+    """Train on ``rows``, choose thresholds on them, export to ``path``; return it loaded.
+
+    The thresholds are chosen on out-of-voice scores of ``rows`` alone
+    (:mod:`safety.screen_select`), so a model trained without a voice has not seen that
+    voice in its thresholds either. They are written to ``path.thresholds.json``.
+    """
     texts = [classifier_text(row.text) for row in rows]
     labels = [row.label.value for row in rows]
     model: TextClassifier = train_and_export(texts, labels, path, options)
-    return ScreenClassifier(model)
+    thresholds = select(rows, out_of_voice_probabilities(rows, texts, labels, path, options))
+    save_thresholds(path, thresholds)
+    return ScreenClassifier(model, thresholds)
+
+
+def out_of_voice_probabilities(
+    rows: Sequence[Row], texts: list[str], labels: list[str], path: Path, options: TrainOptions
+) -> dict[Tier, npt.NDArray[np.float64]]:
+    """Each row's tier probabilities from a model trained without its voice.
+
+    Scaled by the exported model's own temperature, so they read like its probabilities.
+    """
+    classes, scores = out_of_group_scores(texts, labels, [row.voice for row in rows], options)
+    meta = json.loads(export_paths(path)[0].read_text(encoding="utf-8"))
+    scaled = float(meta["beta"]) * scores
+    scaled -= scaled.max(axis=1, keepdims=True)
+    exp = np.exp(scaled)
+    proba = exp / exp.sum(axis=1, keepdims=True)
+    return {Tier(label): proba[:, i] for i, label in enumerate(classes)}
 
 
 def build(path: Path = MODEL_PATH) -> int:
@@ -156,16 +202,6 @@ class Figures:
         }
 
 
-TARGETS = {
-    "emergency_recall": 0.99,
-    "emergency_or_check_recall": 0.995,
-    "stop_or_worse_recall": 0.97,
-    "benign_fp_stop_or_worse": 0.02,
-    "benign_fp_check_or_worse": 0.08,
-}
-"""The issue's voice-held-out targets (recalls at least, false positives at most)."""
-
-
 def _share(part: int, whole: int, empty: float) -> float:
     return part / whole if whole else empty
 
@@ -221,6 +257,7 @@ _INPUT_CODE = (
     "rules.py",
     "screen.py",
     "screen_build.py",
+    "screen_select.py",
     "textclf.py",
     "textclf_train.py",
     "tiers.py",

@@ -25,7 +25,12 @@ import numpy.typing as npt
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, StratifiedKFold
+from sklearn.model_selection import (
+    GroupKFold,
+    LeaveOneGroupOut,
+    StratifiedKFold,
+    cross_val_predict,
+)
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
@@ -165,3 +170,30 @@ def train_and_export(
     """Fit, export and load back: what ``make models`` runs for each classifier."""
     export(fit(texts, labels, options), path)
     return TextClassifier.load(path)
+
+
+def out_of_group_scores(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    groups: Sequence[str],
+    options: TrainOptions,
+) -> tuple[list[str], npt.NDArray[np.float64]]:
+    """Raw scores of every message from a model trained without its group.
+
+    One uncalibrated fit per group (e.g. per voice), so every score is what the model
+    makes of a message unlike the ones it learned from: the data thresholds can be chosen
+    on without looking at the messages they will be measured on.
+
+    Returns:
+        The labels in column order and one row of scores per message.
+    """
+    pipeline = Pipeline([("tfidf", _vectoriser(options)), ("model", _linear(options))])
+    scores: npt.NDArray[np.float64] = cross_val_predict(
+        pipeline,
+        list(texts),
+        list(labels),
+        groups=list(groups),
+        cv=LeaveOneGroupOut(),
+        method="decision_function",
+    )
+    return sorted(set(labels)), scores

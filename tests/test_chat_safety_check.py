@@ -37,6 +37,20 @@ def test_a_vague_cardinal_mention_gets_one_question_and_no_plan_change(db_path: 
     ]
 
 
+def test_ordinary_turns_about_time_sets_and_plans_get_no_safety_question(db_path: str) -> None:
+    ordinary = (
+        "sorry, only 20 minutes today\n"
+        "did 3 sets of 10 squats, log it please\n"
+        "can we move tomorrow's workout to saturday?\n"
+    )
+    turns = _turns(db_path, ordinary)
+    assert len(turns) == 3
+    questions = {topic.question for topic in load_checks().topics.values()}
+    for turn in turns:
+        assert turn["safety"]["tier"] in ("none", "caution"), turn
+        assert turn["reply"] not in questions, turn
+
+
 def test_no_lets_the_held_request_go_on(db_path: str) -> None:
     asked, answered = _turns(db_path, VAGUE + "no\n")
     assert asked["safety"]["tier"] == "check"
@@ -83,3 +97,30 @@ def test_low_mood_gets_a_warm_crisis_aware_reply_not_a_menu(db_path: str) -> Non
     assert "sorry you're feeling like this" in turn["reply"]
     assert "116 123" in turn["reply"] and "988" in turn["reply"]
     assert "I understand messages like" not in turn["reply"]
+
+
+def test_a_blackout_told_as_a_story_is_an_emergency_and_it_was_nothing_keeps_the_lock(
+    db_path: str,
+) -> None:
+    story, shrugged = _turns(
+        db_path,
+        "one second I was on the rower and the next the staff were kneeling over me\n"
+        "it was nothing, I feel fine now, what's next?\n",
+    )
+    assert story["safety"]["tier"] == "emergency"
+    assert story["tool_calls"] == []
+    assert shrugged["tool_calls"] == []
+    assert "please don't train today" in shrugged["reply"], shrugged["reply"]
+    locks = connect(db_path).execute(
+        "SELECT lock_active FROM safety_flags WHERE tier = 'emergency'"
+    )
+    assert locks.fetchall() == [(1,)]
+
+
+def test_someone_elses_emergency_now_gets_guidance_for_them_and_no_lock(db_path: str) -> None:
+    (turn,) = _turns(db_path, "the man on the next bike has slumped over and won't wake up\n")
+    assert turn["safety"]["tier"] == "emergency"
+    assert turn["tool_calls"] == []
+    assert any(n in turn["reply"] for n in ("911", "112", "999"))
+    locks = connect(db_path).execute("SELECT lock_active FROM safety_flags").fetchall()
+    assert locks == [(0,)]

@@ -79,6 +79,30 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("I'm on blood thinners since my clot", CAUTION),
         ("I use an insulin pump for my type 1", CAUTION),
     ],
+    "breathing trouble and sudden deficits in plain or formal words": [
+        ("it is very difficult to breathe and I have been sitting down for a while", EMERGENCY),
+        ("cannot get a full breath in and my lips look a bit grey", EMERGENCY),
+        ("I have suddenly lost the sight in my left eye", EMERGENCY),
+        ("I have started to stammer out of nowhere, it has never happened before", EMERGENCY),
+        ("it feels as if a heavy bag of sand were resting on my chest", EMERGENCY),
+        ("Today I faint two times on the running machine", EMERGENCY),
+    ],
+    "a negation of another verb does not deny a red flag": [
+        ("spray not helping cant breathe properly", EMERGENCY),
+        ("dont bother with my plan wont be here next week", EMERGENCY),
+    ],
+    "people in the news or on screen": [
+        ("Documentary tonight: climbers passing out near the summit. Gripping.", CALM),
+        ("news said a footballer collapsed on the pitch, he's recovering now", CALM),
+        ("I passed two runners and then collapsed at the finish line", EMERGENCY),
+    ],
+    "ordinary coaching chat is not asked the safety question": [
+        ("sorry, I've only got 15 minutes today", NONE),
+        ("did 4 sets of 8 on the bench at 60kg, please log it", NONE),
+        ("can we push Thursday's session to Friday?", NONE),
+        ("what's the plan for tomorrow?", NONE),
+        ("running a bit late, make it a short one", NONE),
+    ],
     "vague cardinal mentions get the check question": [
         ("my chest feels kinda odd today", ASK_OR_WORSE),
         ("head feels off since the last set", ASK_OR_WORSE),

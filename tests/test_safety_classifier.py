@@ -16,10 +16,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from safety.classifier import MODEL_PATH, ScreenClassifier, Thresholds
+from safety.classifier import (
+    MODEL_PATH,
+    ScreenClassifier,
+    Thresholds,
+    load_thresholds,
+    save_thresholds,
+)
 from safety.labelled import corpus_files, read
 from safety.screen import classifier_text
-from safety.screen_build import OPTIONS, training_rows
+from safety.screen_build import OPTIONS, out_of_voice_probabilities, training_rows
+from safety.screen_select import select
 from safety.textclf import TextClassifier, export_paths
 from safety.textclf_train import export, fit, sklearn_probabilities
 from safety.tiers import Tier
@@ -115,6 +122,52 @@ def test_a_classifier_check_names_the_cardinal_area_of_its_question() -> None:
     verdict = _fixed(_p(check=0.9, none=0.1)).verdict("my chest feels rather odd today")
     assert verdict.topic == "chest"
     assert (
-        _fixed(_p(check=0.9, none=0.1)).verdict("something feels rather wrong today").topic
+        _fixed(_p(emergency=0.3, none=0.7)).verdict("something feels rather wrong today").topic
         == "general"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sorry only fifteen minutes today",
+        "logged three sets of squats",
+        "can we move tomorrows session",
+    ],
+)
+def test_without_a_cardinal_word_only_emergency_probability_asks_the_question(
+    text: str,
+) -> None:
+    # Ordinary messages about time, sets and plans: the check class alone is not enough.
+    assert _fixed(_p(check=0.9, none=0.1)).verdict(text).tier is Tier.NONE
+    assert _fixed(_p(emergency=0.3, none=0.7)).verdict(text).tier is Tier.CHECK
+
+
+def test_the_classifier_confirms_a_rules_stop_as_an_emergency() -> None:
+    thresholds = Thresholds(confirm=0.2)
+    model = _fixed(_p(emergency=0.25, stop=0.5, none=0.25))
+    model.thresholds = thresholds
+    text = "pulse all over the place and lightheaded"
+    assert model.verdict(text, Tier.STOP).tier is Tier.EMERGENCY
+    assert model.verdict(text, Tier.NONE).tier is Tier.CHECK
+    assert model.verdict(text, Tier.CAUTION).tier is Tier.CHECK
+
+
+def test_thresholds_round_trip_through_their_file(tmp_path: Path) -> None:
+    chosen = Thresholds(emergency=0.6, check_emergency=0.1, check=0.35, stop=0.7, confirm=0.15)
+    save_thresholds(tmp_path / "screen", chosen)
+    assert load_thresholds(tmp_path / "screen") == chosen
+    assert load_thresholds(tmp_path / "missing") == Thresholds()
+
+
+def test_the_committed_thresholds_are_chosen_without_looking_elsewhere(
+    built: tuple[object, list[str], Path],
+) -> None:
+    """The committed thresholds are what selection on the training rows alone gives."""
+    _, texts, path = built
+    rows = training_rows(read(corpus_files()))
+    labels = [row.label.value for row in rows]
+    chosen = select(rows, out_of_voice_probabilities(rows, texts, labels, path, OPTIONS))
+    assert chosen == load_thresholds(MODEL_PATH), (
+        "screen.thresholds.json is stale: run `make models` and commit the result"
     )

@@ -1,7 +1,9 @@
 """Voice-held-out figures of the whole screen (rules + classifier): the recall gate.
 
 ``make models`` runs the six folds (train without one voice, screen that voice) and
-writes ``safety/data/model/folds.json`` with a fingerprint of every input. Here:
+writes ``safety/data/model/folds.json`` with a fingerprint of every input. Inside each
+fold the classifier's thresholds are chosen on the training voices alone (nested), so
+the held-out voice is never looked at. Here:
 
 - the file must be current (same corpus, rule data and screening code), and one fold
   is re-run to show the figures are regenerated exactly (training is deterministic);
@@ -30,13 +32,13 @@ from safety.screen_build import (
 )
 
 FLOORS = {
-    "emergency_recall": 0.92,
-    "emergency_or_check_recall": 0.945,
-    "stop_or_worse_recall": 0.94,
+    "emergency_recall": 0.965,
+    "emergency_or_check_recall": 0.97,
+    "stop_or_worse_recall": 0.96,
 }
 """Recall floors per the measured figures (see the closing note of issue 14)."""
 
-CEILINGS = {"benign_fp_stop_or_worse": 0.08, "benign_fp_check_or_worse": 0.125}
+CEILINGS = {"benign_fp_stop_or_worse": 0.08, "benign_fp_check_or_worse": 0.095}
 """False-positive ceilings per the measured figures."""
 
 

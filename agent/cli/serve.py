@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,6 +14,9 @@ from agent.clock import utc_now
 from agent.config import default_model_name, resolve_db_path
 from agent.errors import ConfigurationError
 from agent.server.auth import issue_token
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 user_app = typer.Typer(help="Accounts of people who use the coach over HTTP.", no_args_is_help=True)
 
@@ -63,11 +66,71 @@ def serve(
     graceful_seconds: Annotated[
         int, typer.Option("--graceful-seconds", help="Wait this long for turns on shutdown.")
     ] = 30,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Server processes sharing the port and the database ($COACH_WORKERS, 1). "
+            "More than one is for a PostgreSQL store (COACH_DB=postgresql://...); rate "
+            "limits and one person's turn order are kept per process.",
+            min=1,
+            max=64,
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API, the web chat at / and the operator pages at /review."""
     import uvicorn
 
-    from agent.server.app import JsonLogFormatter, create_app
+    _log_as_json()
+    per_minute = rate_per_minute or _env_int("COACH_RATE", 30)
+    operators = (
+        operator_pages
+        if operator_pages is not None
+        else os.environ.get("COACH_OPERATOR_PAGES", "1") not in {"0", "false", "no"}
+    )
+    processes = workers or _env_int("COACH_WORKERS", 1)
+    target = resolve_db_path(db)
+    options: dict[str, Any] = {
+        "host": host or os.environ.get("COACH_HOST") or "127.0.0.1",
+        "port": port if port is not None else _env_int("COACH_PORT", 8000),
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": graceful_seconds,
+        "limit_concurrency": 512,
+    }
+    if processes > 1:
+        # Each worker is a fresh process that builds its own app (its own pool, limiter
+        # and turn queues) from the environment; the settings travel there. Open the
+        # store once here first, so a bad database fails in one line before any fork.
+        open_db(target).close()
+        os.environ.update(
+            {
+                "COACH_DB": target,
+                "COACH_BACKEND": model or default_model_name(),
+                "COACH_RATE": str(per_minute),
+                "COACH_OPERATOR_PAGES": "1" if operators else "0",
+            }
+        )
+        uvicorn.run(WORKER_APP, factory=True, workers=processes, **options)
+        return
+    from agent.server.app import create_app
+
+    app = create_app(
+        target,
+        model or default_model_name(),
+        rate_capacity=float(per_minute),
+        rate_per_second=per_minute / 60.0,
+        operator_auth=operators,
+    )
+    uvicorn.Server(uvicorn.Config(app, **options)).run()
+
+
+WORKER_APP = "agent.cli.serve:worker_app"
+"""What each ``coach serve --workers N`` process imports and calls to build its app."""
+
+
+def _log_as_json() -> None:
+    from agent.server.app import JsonLogFormatter
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLogFormatter())
@@ -76,29 +139,20 @@ def serve(
     server_log.setLevel(logging.INFO)
     server_log.propagate = False
 
-    per_minute = rate_per_minute or _env_int("COACH_RATE", 30)
-    operators = (
-        operator_pages
-        if operator_pages is not None
-        else os.environ.get("COACH_OPERATOR_PAGES", "1") not in {"0", "false", "no"}
-    )
-    app = create_app(
-        resolve_db_path(db),
-        model or default_model_name(),
+
+def worker_app() -> FastAPI:
+    """One ``coach serve --workers N`` process's app, from the settings ``serve`` exported."""
+    from agent.server.app import create_app
+
+    _log_as_json()
+    per_minute = _env_int("COACH_RATE", 30)
+    return create_app(
+        resolve_db_path(None),
+        default_model_name(),
         rate_capacity=float(per_minute),
         rate_per_second=per_minute / 60.0,
-        operator_auth=operators,
+        operator_auth=os.environ.get("COACH_OPERATOR_PAGES", "1") == "1",
     )
-    config = uvicorn.Config(
-        app,
-        host=host or os.environ.get("COACH_HOST") or "127.0.0.1",
-        port=port if port is not None else _env_int("COACH_PORT", 8000),
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=graceful_seconds,
-        limit_concurrency=512,
-    )
-    uvicorn.Server(config).run()
 
 
 @user_app.command("add")

@@ -1,0 +1,199 @@
+"""Choosing the screen classifier's thresholds without the voice they are measured on.
+
+Build time only (``make models`` and the voice-held-out folds). A model and its
+thresholds are learned from the same rows and nothing else: every training row is
+scored by a model trained without that row's voice (``out_of_group_scores``), and the
+thresholds are the point of :data:`GRID` whose whole-screen figures on those scores
+come closest to the targets. So when a voice is held out to measure the screen, neither
+the weights nor the thresholds have seen it (nested selection).
+
+"Closest" is the sum, over the targets, of each shortfall in units of the error the
+target allows: the issue's five (1% of emergencies missed, 0.5% for emergency-or-check,
+3% of stop-or-worse, 2% and 8% of benign messages), plus the project's own guard for
+ordinary coaching chat (:data:`ORDINARY_CATEGORIES`: time, sets, logging, plans) asked
+the safety question or worse, 1% allowed. Without that guard the selection buys the
+last emergency-or-check point with "Sorry, I only have 12 minutes" getting the safety
+question, which the issue's benign target (over benign-but-alarming rows) barely sees.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from safety.check import GENERAL, load_checks
+from safety.classifier import Thresholds, enough_words
+from safety.labelled import Row
+from safety.screen import screen_rules
+from safety.tiers import Tier
+
+GRID: dict[str, tuple[float, ...]] = {
+    "emergency": (0.25, 0.3, 0.4, 0.5, 0.6, 0.7),
+    "check_emergency": (0.05, 0.1, 0.15, 0.2, 0.3),
+    "check": (0.25, 0.35, 0.45, 0.6),
+    "stop": (0.5, 0.6, 0.7, 0.8),
+    "confirm": (0.05, 0.1, 0.15, 0.2, 0.3, 1.01),
+    "check_general": (0.1, 0.2, 0.3, 0.4, 0.5),
+}
+"""The candidate thresholds (every consistent combination is tried; the first best wins)."""
+
+TARGETS = {
+    "emergency_recall": 0.99,
+    "emergency_or_check_recall": 0.995,
+    "stop_or_worse_recall": 0.97,
+    "benign_fp_stop_or_worse": 0.02,
+    "benign_fp_check_or_worse": 0.08,
+}
+"""The issue's voice-held-out targets (recalls at least, false positives at most)."""
+
+ORDINARY_CATEGORIES = frozenset({"training_chat", "ordinary"})
+"""Row categories of everyday coaching chat (``safety/data/ordinary.jsonl`` and the
+corpus's own ordinary rows)."""
+
+ORDINARY_ALLOWED = 0.01
+"""Share of ordinary chat that may meet the safety question or worse (a selection guard,
+not one of the issue's targets)."""
+
+
+@dataclass(frozen=True)
+class RuleView:
+    """What the rules alone make of one message, and what the classifier would read."""
+
+    tier: Tier
+    physical: Tier
+    """The rules' tier without low-mood signals (only a physical stop can be confirmed)."""
+    cardinal: bool
+    """The classifier text names a cardinal area (a check topic other than general)."""
+    readable: bool
+    """The classifier text has enough words for the classifier to speak."""
+
+
+@lru_cache(maxsize=16_384)
+def rule_view(text: str) -> RuleView:
+    """The rules' view of ``text`` (cached: rules do not change within a build)."""
+    signals, readable = screen_rules(text)
+    return RuleView(
+        tier=max((s.tier for s in signals), default=Tier.NONE),
+        physical=max((s.tier for s in signals if s.kind != "mood"), default=Tier.NONE),
+        cardinal=load_checks().topic_of(readable).name != GENERAL,
+        readable=enough_words(readable),
+    )
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    p_emergency: npt.NDArray[np.float64]
+    worried: npt.NDArray[np.float64]
+    """P(check) + P(emergency)."""
+    severe: npt.NDArray[np.float64]
+    """P(stop) + P(emergency)."""
+    rules: npt.NDArray[np.int64]
+    physical_stop: npt.NDArray[np.bool_]
+    cardinal: npt.NDArray[np.bool_]
+    readable: npt.NDArray[np.bool_]
+    acceptable: npt.NDArray[np.bool_]
+    """One row per message, one column per tier rank."""
+    emergency: npt.NDArray[np.bool_]
+    stop_or_worse: npt.NDArray[np.bool_]
+    benign: npt.NDArray[np.bool_]
+    ordinary: npt.NDArray[np.bool_]
+
+
+def _evidence(rows: Sequence[Row], probabilities: dict[Tier, npt.NDArray[np.float64]]) -> _Evidence:
+    views = [rule_view(row.text) for row in rows]
+    acceptable = np.zeros((len(rows), len(Tier)), dtype=bool)
+    for i, row in enumerate(rows):
+        for tier in row.acceptable:
+            acceptable[i, tier.rank] = True
+    emergency = probabilities[Tier.EMERGENCY]
+    return _Evidence(
+        p_emergency=emergency,
+        worried=probabilities[Tier.CHECK] + emergency,
+        severe=probabilities[Tier.STOP] + emergency,
+        rules=np.array([v.tier.rank for v in views], dtype=np.int64),
+        physical_stop=np.array([v.physical is Tier.STOP for v in views], dtype=bool),
+        cardinal=np.array([v.cardinal for v in views], dtype=bool),
+        readable=np.array([v.readable for v in views], dtype=bool),
+        acceptable=acceptable,
+        emergency=np.array([row.label is Tier.EMERGENCY for row in rows], dtype=bool),
+        stop_or_worse=np.array([min(row.acceptable) >= Tier.STOP for row in rows], dtype=bool),
+        benign=np.array(
+            [row.label is Tier.NONE and row.category not in ORDINARY_CATEGORIES for row in rows],
+            dtype=bool,
+        ),
+        ordinary=np.array([row.category in ORDINARY_CATEGORIES for row in rows], dtype=bool),
+    )
+
+
+def _tiers(e: _Evidence, t: Thresholds) -> npt.NDArray[np.int64]:
+    """The whole screen's tier rank per message under ``t`` (as ``ScreenClassifier``)."""
+    emergency = (e.p_emergency >= t.emergency) | (e.physical_stop & (e.p_emergency >= t.confirm))
+    asked = np.where(
+        e.cardinal,
+        (e.p_emergency >= t.check_emergency) | (e.worried >= t.check),
+        e.p_emergency >= t.check_general,
+    )
+    stop = e.severe >= t.stop
+    learned = np.where(emergency, 4, np.where(asked, 2, np.where(stop, 3, 0)))
+    return np.maximum(e.rules, np.where(e.readable, learned, 0))
+
+
+def _share(mask: npt.NDArray[np.bool_], among: npt.NDArray[np.bool_]) -> float:
+    return float(mask[among].sum() / max(int(among.sum()), 1))
+
+
+def _figures(e: _Evidence, tiers: npt.NDArray[np.int64]) -> dict[str, float]:
+    wrong = ~e.acceptable[np.arange(len(tiers)), tiers]
+    return {
+        "emergency_recall": _share(tiers == 4, e.emergency),
+        "emergency_or_check_recall": _share((tiers == 4) | (tiers == 2), e.emergency),
+        "stop_or_worse_recall": _share(tiers >= 3, e.stop_or_worse),
+        "benign_fp_stop_or_worse": _share((tiers >= 3) & wrong, e.benign),
+        "benign_fp_check_or_worse": _share((tiers >= 2) & wrong, e.benign),
+        "ordinary_check_or_worse": _share((tiers >= 2) & wrong, e.ordinary),
+    }
+
+
+def distance(figures: dict[str, float]) -> float:
+    """How far figures are from the targets, each shortfall in units of its allowed error."""
+    total = 0.0
+    for name, target in TARGETS.items():
+        if name.startswith("benign"):
+            total += max(0.0, figures[name] - target) / target
+        else:
+            total += max(0.0, target - figures[name]) / (1.0 - target)
+    ordinary = figures.get("ordinary_check_or_worse", 0.0)
+    return total + max(0.0, ordinary - ORDINARY_ALLOWED) / ORDINARY_ALLOWED
+
+
+def _consistent(t: Thresholds) -> bool:
+    # Asking needs less than an alarm; asking without a cardinal word needs at least as
+    # much as asking with one.
+    return t.check_emergency < t.emergency and t.check_emergency <= t.check_general
+
+
+def select(rows: Sequence[Row], probabilities: dict[Tier, npt.NDArray[np.float64]]) -> Thresholds:
+    """The grid point whose figures on ``rows`` come closest to the targets.
+
+    Args:
+        rows: The training rows.
+        probabilities: Out-of-voice calibrated probabilities of each tier, one per row.
+    """
+    evidence = _evidence(rows, probabilities)
+    names = [f.name for f in fields(Thresholds)]
+    best: tuple[float, Thresholds] | None = None
+    for values in itertools.product(*(GRID[name] for name in names)):
+        candidate = Thresholds(**dict(zip(names, values, strict=True)))
+        if not _consistent(candidate):
+            continue
+        score = distance(_figures(evidence, _tiers(evidence, candidate)))
+        if best is None or score < best[0]:
+            best = (score, candidate)
+    if best is None:
+        raise ValueError("no consistent point in the threshold grid")
+    return best[1]

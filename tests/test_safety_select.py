@@ -1,0 +1,82 @@
+"""Threshold selection for the screen's classifier (build time, ``safety.screen_select``).
+
+The thresholds must come from the training rows alone: these tests pin how a grid point
+is scored against the issue's targets and that the choice is deterministic and moves
+the way the evidence says.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from safety.classifier import Thresholds
+from safety.labelled import Row
+from safety.screen_select import GRID, ORDINARY_ALLOWED, TARGETS, distance, select
+from safety.tiers import Tier
+
+
+def test_figures_that_meet_every_target_are_at_distance_zero() -> None:
+    met = {name: (0.0 if name.startswith("benign") else 1.0) for name in TARGETS}
+    assert distance(met) == 0.0
+
+
+def test_a_shortfall_counts_in_units_of_the_error_the_target_allows() -> None:
+    met = {name: (0.0 if name.startswith("benign") else 1.0) for name in TARGETS}
+    # 1% of emergencies may be missed: 3% missed is two allowed errors over the target.
+    emergencies = dict(met, emergency_recall=0.97)
+    # 2% of benign messages may be stopped: 4% stopped is one allowed error over.
+    benign = dict(met, benign_fp_stop_or_worse=0.04)
+    assert abs(distance(emergencies) - 2.0) < 1e-9
+    assert abs(distance(benign) - 1.0) < 1e-9
+    assert abs(distance({**emergencies, "benign_fp_stop_or_worse": 0.04}) - 3.0) < 1e-9
+
+
+def test_ordinary_chat_asked_the_question_counts_against_a_grid_point() -> None:
+    met = {name: (0.0 if name.startswith("benign") else 1.0) for name in TARGETS}
+    asked = dict(met, ordinary_check_or_worse=2 * ORDINARY_ALLOWED)
+    assert abs(distance(asked) - 1.0) < 1e-9
+    assert distance(dict(met, ordinary_check_or_worse=ORDINARY_ALLOWED)) == 0.0
+
+
+def _row(text: str, label: Tier, voice: str = "terse") -> Row:
+    acceptable = (Tier.STOP, Tier.EMERGENCY) if label is Tier.STOP else (label,)
+    return Row(text, label, acceptable, "test", voice)
+
+
+ROWS = [
+    _row("my training partner looks grey and has slumped over the bench", Tier.EMERGENCY),
+    _row("pressure in the middle of my chest that will not go away", Tier.EMERGENCY),
+    _row("my calf went twang on the sprint and now it is bruising badly", Tier.STOP),
+    _row("sorry only fifteen minutes for training today", Tier.NONE),
+    _row("logged three sets of squats at sixty kilos", Tier.NONE),
+    _row("can we move tomorrows session to saturday morning", Tier.NONE),
+]
+
+
+def _probabilities(emergency: list[float]) -> dict[Tier, np.ndarray]:
+    e = np.array(emergency)
+    zero = np.zeros_like(e)
+    return {
+        Tier.EMERGENCY: e,
+        Tier.CHECK: zero,
+        Tier.STOP: zero,
+        Tier.CAUTION: zero,
+        Tier.NONE: 1.0 - e,
+    }
+
+
+def test_selection_is_a_grid_point_and_deterministic() -> None:
+    p = _probabilities([0.9, 0.8, 0.1, 0.05, 0.05, 0.05])
+    first = select(ROWS, p)
+    assert first == select(ROWS, p)
+    for name, values in GRID.items():
+        assert getattr(first, name) in values
+    assert first.check_emergency < first.emergency
+    assert first.check_emergency <= first.check_general
+
+
+def test_selection_lowers_the_emergency_threshold_when_emergencies_score_low() -> None:
+    confident = select(ROWS, _probabilities([0.9, 0.8, 0.1, 0.05, 0.05, 0.05]))
+    timid = select(ROWS, _probabilities([0.35, 0.32, 0.1, 0.05, 0.05, 0.05]))
+    assert timid.emergency <= 0.3 < 0.35
+    assert isinstance(confident, Thresholds)
