@@ -247,12 +247,7 @@ def test_a_no_to_the_confirmation_saves_nothing(db_path: str) -> None:
             "havent trained in 2 months, been really sick",
             marks=pytest.mark.xfail(reason="the safety screen (issue 14) stops it", strict=False),
         ),
-        pytest.param(
-            "I was out for eight weeks after surgery and I am now recovered.",
-            marks=pytest.mark.xfail(
-                reason="the safety screen (issue 14) asks a check question first", strict=False
-            ),
-        ),
+        "I was out for eight weeks after surgery and I am now recovered.",
         "not been to the gym in 3 months cos of work",
         "Back after a 10 week break, work was crazy",
     ],
@@ -553,12 +548,7 @@ def test_a_trip_ahead_or_a_layoff_long_over_saves_no_kit_and_no_layoff(
         "my knee osteoarthritis aches a little after training, is that ok?",
         "with knee OA is a bit of soreness after leg day fine?",
         "I've got hip arthritis, should it be sore the day after?",
-        pytest.param(
-            "is it normal for my arthritic knee to ache a bit after squats?",
-            marks=pytest.mark.xfail(
-                reason="the safety screen (issue 14) asks a check question", strict=False
-            ),
-        ),
+        "is it normal for my arthritic knee to ache a bit after squats?",
     ],
 )
 def test_an_ache_question_with_arthritis_gets_the_education_answer(db_path: str, said: str) -> None:

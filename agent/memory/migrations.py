@@ -565,7 +565,7 @@ def _m010_profile_population(db: sqlite_utils.Database) -> None:
 def _m011_set_side(db: sqlite_utils.Database) -> None:
     # Which side a one-sided set was done on, as said in the live session ("10 on the
     # left, 9 on the right", "8 per side"): left | right | each; NULL = not said.
-    db.executescript("ALTER TABLE set_logs ADD COLUMN side TEXT;")
+    _script(db, "ALTER TABLE set_logs ADD COLUMN side TEXT;")
 
 
 def _m005_note_ends_on(db: sqlite_utils.Database) -> None:
