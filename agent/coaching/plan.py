@@ -242,7 +242,11 @@ def _situation_today(
     who = populations.request_fields({**stored.model_dump(), "age": age}, today)
     caps: dict[str, float] = who.pop("load_caps")
     if base is not None:
-        return who, equipment, dict(base.load_caps)
+        # Today's plan keeps its caps; a cap said since then applies too (the lower wins).
+        merged = dict(base.load_caps)
+        for item, kg in caps.items():
+            merged[item] = min(kg, merged.get(item, kg))
+        return who, equipment, merged
     kits = [
         TemporaryKit.model_validate(k.model_dump())
         for k in situation.temporary_kits(db, user_id, today)

@@ -22,6 +22,7 @@ from agent.live.state import LiveExercise, LiveState, Phase
 from agent.live.units import normalise_unit, round_load
 from agent.memory import history, store
 from agent.memory import workouts as persist
+from agent.memory.workouts import Side
 
 RESUME_WITHIN = timedelta(hours=12)
 """An unfinished session older than this is closed rather than resumed."""
@@ -221,6 +222,10 @@ def start(
                 exercise.load, exercise.unit = previous
     if not state.exercises:
         raise SessionError("no exercise fits the equipment and constraints on file")
+    for exercise in state.exercises:
+        if exercise.load is None and not exercise.timed:
+            # No load known yet: a load said without a unit ("the 25s") is in theirs.
+            exercise.unit = profile.units
     new_id = persist.start(db, user_id, state, now, plan=plan, session_id=session_id)
     row = persist.SessionRow(new_id, "in_progress", state, iso(now), None)
     payload = step_payload(row, event="started")
@@ -296,6 +301,22 @@ def advance(db: sqlite_utils.Database, user_id: int, now: datetime) -> dict[str,
     return step_payload(row)
 
 
+_OPPOSITE = {"left": "right", "right": "left"}
+
+
+def _other_side(
+    db: sqlite_utils.Database, session_id: int, state: LiveState, side: Side | None
+) -> bool:
+    """Whether a set said for one side completes the set just logged for the other."""
+    if side not in _OPPOSITE or state.phase is not Phase.REST:
+        return False
+    if not 0 <= state.index < len(state.exercises):
+        return False
+    last = persist.last_side(db, session_id)
+    current = state.exercises[state.index]
+    return last == (current.id, _OPPOSITE[str(side)]) and current.done_sets > 0
+
+
 def log(
     db: sqlite_utils.Database,
     user_id: int,
@@ -308,6 +329,7 @@ def log(
     rir: float | None = None,
     sets: int = 1,
     locked: bool = False,
+    side: Side | None = None,
 ) -> dict[str, Any]:
     """Log ``sets`` sets of the exercise in play, then adapt and move to rest or on.
 
@@ -320,8 +342,13 @@ def log(
     row = _require(db, user_id)
     state = row.state
     state.locked = locked
+    if _other_side(db, row.id, state, side):
+        # "10 on the left, 9 on the right": the second half of the set just counted.
+        sets, paired = 1, True
+    else:
+        paired = False
     try:
-        exercise = sm.ensure_work(state)
+        exercise = state.exercises[state.index] if paired else sm.ensure_work(state)
     except ValueError as exc:
         raise SessionError(f"{exc}; say finish to see the summary") from exc
     unit_used = normalise_unit(unit, exercise.unit) if load is not None else exercise.unit
@@ -346,9 +373,13 @@ def log(
                 rpe,
                 rir,
                 source="planned_target" if assumed else "live",
+                side=side,
             ),
             now,
         )
+        if paired:
+            outcome["rest_s"] = exercise.rest_s  # still resting after that set
+            break
         if locked:
             exercise.done_sets += 1
             state.locked = True
@@ -365,6 +396,7 @@ def log(
         "unit": unit_used if load_used is not None else None,
         "sets": max(1, sets),
         "planned_target": assumed,
+        "side": side,
     }
     payload["rest_s"] = outcome["rest_s"]
     payload["adjusted"] = outcome["adjusted"]

@@ -53,6 +53,9 @@ class SetInput(BaseModel):
     set_type: SetType = Field(
         default="normal", description="normal | warmup | drop | failure (warm-ups not counted)."
     )
+    side: Literal["left", "right", "each"] | None = Field(
+        default=None, description="left | right for a one-sided set; each = per side."
+    )
 
 
 class SetView(BaseModel):
@@ -246,7 +249,7 @@ def log_sets(
             cursor = db.execute(
                 "INSERT INTO set_logs (user_id, session_id, exercise_id, exercise_name, "
                 "set_number, reps, load, unit, load_kg, rpe, rir, duration_s, logged_at, "
-                "source, set_type) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "source, set_type, side) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     user_id,
                     session_id,
@@ -263,6 +266,7 @@ def log_sets(
                     iso(now),
                     source,
                     item.set_type,
+                    item.side,
                 ],
             )
             ids.append(int(cursor.lastrowid or 0))

@@ -562,6 +562,12 @@ def _m010_profile_population(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m011_set_side(db: sqlite_utils.Database) -> None:
+    # Which side a one-sided set was done on, as said in the live session ("10 on the
+    # left, 9 on the right", "8 per side"): left | right | each; NULL = not said.
+    _script(db, "ALTER TABLE set_logs ADD COLUMN side TEXT;")
+
+
 def _m005_note_ends_on(db: sqlite_utils.Database) -> None:
     # A time-bound note ("only 2 days this week", "holiday for two weeks") carries the last
     # day it applies; after it the note is no longer active (read as expired).
@@ -579,4 +585,5 @@ MIGRATIONS: list[Migration] = [
     Migration("008_trainers", _m008_trainers),
     Migration("009_history_aggregates", _m009_history_aggregates),
     Migration("010_profile_population", _m010_profile_population),
+    Migration("011_set_side", _m011_set_side),
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import sqlite_utils
 from pydantic import ValidationError
@@ -137,6 +137,10 @@ def close(
         aggregates.session_finished(db, user_id, session_id)
 
 
+Side = Literal["left", "right", "each"]
+"""The side of a one-sided set ("each" = the same on both sides, "per side")."""
+
+
 @dataclass(frozen=True)
 class LoggedSet:
     """A set as stored."""
@@ -151,6 +155,8 @@ class LoggedSet:
     rir: float | None
     source: str = "live"
     """live, or planned_target when no number was given (Enter / Done)."""
+    side: Side | None = None
+    """The side of a one-sided set, when said."""
 
 
 def insert_set(
@@ -163,6 +169,7 @@ def insert_set(
         unit=normalise_unit(logged.unit) if logged.load is not None else None,
         rpe=logged.rpe,
         rir=logged.rir,
+        side=logged.side,
     )
     ids = history.log_sets(
         db,
@@ -175,6 +182,15 @@ def insert_set(
         source=logged.source,
     )
     return ids[0]
+
+
+def last_side(db: sqlite_utils.Database, session_id: int) -> tuple[str, str | None] | None:
+    """The exercise id and side of the newest set logged in a session."""
+    row = db.execute(
+        "SELECT exercise_id, side FROM set_logs WHERE session_id = ? ORDER BY id DESC LIMIT 1",
+        [session_id],
+    ).fetchone()
+    return (str(row[0]), row[1]) if row else None
 
 
 def last_load(

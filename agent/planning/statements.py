@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -48,11 +49,28 @@ class Stated:
     dumbbell_cap_kg: float | None = None
     place: Place | None = None
     notes: tuple[str, ...] = field(default=())
+    due_month: int | None = None
+    """The month a baby is due ("due in March"), when no week was said."""
+    due_unsure: bool = False
+    """Only "due in March" with nothing saying a baby is meant: confirm before saving."""
 
-    def profile_arguments(self) -> dict[str, Any]:
-        """Arguments for the ``update_profile`` tool (only what was said)."""
+    def due_date(self, today: date) -> date | None:
+        """The due date for :attr:`due_month`: the middle of its next occurrence."""
+        if self.due_month is None:
+            return None
+        year = today.year if self.due_month >= today.month else today.year + 1
+        return date(year, self.due_month, int(_data()["due_day"]))
+
+    def profile_arguments(self, today: date | None = None) -> dict[str, Any]:
+        """Arguments for the ``update_profile`` tool (only what was said).
+
+        With ``today``, a due month said without a week becomes ``due_date``.
+        """
+        sure = today is not None and self.pregnancy_week is None and not self.due_unsure
+        due = self.due_date(today) if sure and today is not None else None
         out: dict[str, Any] = {
             "age": self.age,
+            "due_date": due.isoformat() if due else None,
             "pregnancy_week": self.pregnancy_week,
             "weeks_since_birth": self.weeks_since_birth,
             "conditions": list(self.conditions) or None,
@@ -64,7 +82,7 @@ class Stated:
 
     def is_empty(self) -> bool:
         """True when nothing was read."""
-        return not (self.profile_arguments() or self.unavailable or self.place)
+        return not (self.profile_arguments() or self.unavailable or self.place or self.due_month)
 
 
 @cache
@@ -106,11 +124,14 @@ def _equipment_phrases() -> dict[str, str]:
 
 
 def _compile(template: str) -> re.Pattern[str]:
-    parts = re.split(r"(\{n\}|\{eq\})", template)
+    parts = re.split(r"(\{n\}|\{eq\}|\{m\})", template)
     pattern = ""
     for part in parts:
         if part == "{n}":
             pattern += _number_pattern()
+        elif part == "{m}":
+            months = sorted(_data()["months"], key=len, reverse=True)
+            pattern += "(?P<m>" + "|".join(re.escape(m) for m in months) + ")"
         elif part == "{eq}":
             phrases = sorted(_equipment_phrases(), key=len, reverse=True)
             pattern += "(?P<eq>" + "|".join(re.escape(p) for p in phrases) + ")"
@@ -149,8 +170,17 @@ def _first_number(text: str, key: str) -> tuple[float, re.Match[str]] | None:
     return None
 
 
+def _compared(text: str, start: int) -> bool:
+    """Whether the number compares rather than states an age ("feel like I'm 80")."""
+    before = text[:start]
+    return any(before.endswith(f" {w} ") for w in _data()["age_not_preceded_by"])
+
+
 def _age(text: str, raw: str, about_self: bool) -> int | None:
     stop = set(_data()["age_not_followed_by"])
+    turning = _first_number(text, "age_turning")
+    if turning is not None and turning[0].is_integer() and 11 <= turning[0] <= 111:
+        return int(turning[0]) - 1
     leading = re.match(r"\s*(\d{2,3})\s*,", raw)
     if leading and about_self and _data()["age_leading_bare"]:
         bare = int(leading.group(1))
@@ -161,7 +191,7 @@ def _age(text: str, raw: str, about_self: bool) -> int | None:
             after = text[match.end() :].split()
             if after and after[0] in stop:
                 continue
-            if _cancelled(text, match.start()):
+            if _cancelled(text, match.start()) or _compared(text, match.start()):
                 continue
             value = _number(match.group("n"))
             if value.is_integer() and 10 <= value <= 110:
@@ -182,6 +212,18 @@ def _pregnancy_week(text: str) -> int | None:
         index = text.find(f" {word} ")
         if index >= 0 and not _cancelled(text, index + 1):
             return int(data["unknown_week"])
+    return None
+
+
+def _due_month(text: str) -> tuple[int, bool] | None:
+    """The due month and whether the message leaves it unsure that a baby is meant."""
+    months: dict[str, int] = _data()["months"]
+    context = any(f" {w}" in text for w in _data()["pregnancy_context"])
+    for key in ("due_month", "due_month_with_pregnancy"):
+        for pattern in _patterns(key):
+            for match in pattern.finditer(text):
+                if not _cancelled(text, match.start()):
+                    return int(months[match.group("m")]), key != "due_month" and not context
     return None
 
 
@@ -212,17 +254,15 @@ def _unavailable(text: str) -> list[str]:
     phrases = _equipment_phrases()
     for phrase in sorted(phrases, key=len, reverse=True):
         word = phrases[phrase]
-        if word in found:
+        if word in found or f" {phrase} " not in text:
             continue
-        for after in data["unavailable_after"]:
-            if f" {phrase} {after} " in text:
-                found.append(word)
-                break
-        else:
-            for before in data["unavailable_before"]:
-                if f" {before} {phrase} " in text:
-                    found.append(word)
-                    break
+        said = any(f" {phrase} {after} " in text for after in data["unavailable_after"]) or any(
+            f" {before} {phrase} " in text for before in data["unavailable_before"]
+        )
+        if said:
+            found.append(word)
+            # "the cable machine is taken" names one item, not also "machine".
+            text = text.replace(f" {phrase} ", " \u00a7 ")
     for pattern in _patterns("unavailable_absent"):
         for match in pattern.finditer(text):
             word = phrases[match.group("eq")]
@@ -257,11 +297,15 @@ def read_statements(text: str, *, units: str = "kg") -> Stated:
     """
     normal = _normalise(text)
     weeks_since_birth = _weeks(normal, "postpartum_weeks", "postpartum_months")
+    due = None if weeks_since_birth is not None else _due_month(normal)
+    due_month = due[0] if due else None
     pregnancy = None if weeks_since_birth is not None else _pregnancy_week(normal)
+    if due_month is not None and pregnancy == _data()["unknown_week"]:
+        pregnancy = None  # "pregnant, due in March": the due date says the week
     sports = _listed(normal, _data()["sports"])
     conditions = _listed(normal, _data()["conditions"])
     unavailable = _unavailable(normal)
-    about_self = bool(conditions or sports or pregnancy or weeks_since_birth)
+    about_self = bool(conditions or sports or pregnancy or weeks_since_birth or due)
     return Stated(
         age=_age(normal, text, about_self),
         pregnancy_week=pregnancy,
@@ -273,4 +317,6 @@ def read_statements(text: str, *, units: str = "kg") -> Stated:
         dumbbell_cap_kg=_dumbbell_cap(normal, units),
         # "No cables in this gym" names the gym as context, not as a new kit.
         place=None if unavailable else place_with_access(text),
+        due_month=due_month,
+        due_unsure=bool(due and due[1]),
     )

@@ -30,16 +30,32 @@ class ProfileResult(BaseModel):
     situation: situation_store.Situation = Field(
         description="Pregnancy due date, recent birth, conditions, sport, layoff, load caps."
     )
+    training_notes: list[str] = Field(
+        default_factory=list,
+        description="How sessions are shaped for who they are (pregnancy, age, conditions).",
+    )
 
 
 def _result(ctx: ToolContext) -> ProfileResult:
     missing = intake.missing_fields(ctx.db, ctx.user_id)
+    profile = store.get_profile(ctx.db, ctx.user_id)
+    situation = situation_store.get_situation(ctx.db, ctx.user_id)
+    who = populations.request_fields({**situation.model_dump(), "age": profile.age}, ctx.now.date())
+    facts = populations.Facts(
+        age=who.get("age"),
+        pregnancy_week=who.get("pregnancy_week"),
+        postpartum_weeks=who.get("postpartum_weeks"),
+        conditions=tuple(who["conditions"]),
+        sport=who.get("sport"),
+        goal=profile.goal,
+    )
     return ProfileResult(
-        profile=store.get_profile(ctx.db, ctx.user_id),
+        profile=profile,
         missing=missing,
         ask_next=missing[: intake.QUESTIONS_PER_TURN],
         constraints=store.active_constraint_areas(ctx.db, ctx.user_id),
-        situation=situation_store.get_situation(ctx.db, ctx.user_id),
+        situation=situation,
+        training_notes=list(populations.plan_for(facts).notes),
     )
 
 

@@ -91,6 +91,9 @@ class LogSetArgs(BaseModel):
         default=None, ge=0, le=10, description='Reps in reserve ("2 left in the tank").'
     )
     sets: int = Field(default=1, ge=1, le=10, description='How many sets ("3 sets of 10").')
+    side: Literal["left", "right", "each"] | None = Field(
+        default=None, description='Side of a one-sided set: left, right, or each ("per side").'
+    )
     note: str | None = Field(default=None, max_length=200, description="Anything else said.")
 
 
@@ -112,6 +115,7 @@ def log_set(ctx: ToolContext, args: LogSetArgs) -> dict[str, Any]:
         rir=args.rir,
         sets=args.sets,
         locked=ctx.plan_locked,
+        side=args.side,
     )
 
 

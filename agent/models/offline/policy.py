@@ -19,6 +19,7 @@ from typing import Any
 
 from agent.models.base import ToolCall
 from agent.models.offline import classifier
+from agent.models.offline import situation as situation_reader
 from agent.models.offline import slots as slot_parsers
 from agent.models.offline.grammar import (
     arg_aliases,
@@ -54,6 +55,18 @@ class Understanding:
     """Exercise phrases the catalog cannot place confidently -> its closest names."""
     readings: tuple[str, str] | None = None
     """The two likeliest intents, when the classifier was unsure and no rule fired."""
+    situation_text: str | None = None
+    """Where the person's situation is read from: the message, or the question a "yes"
+    confirmed ("Shall I save that you have high blood pressure ...?")."""
+
+    def situation(self, units: str = "kg", today: date | None = None) -> situation_reader.Reading:
+        """What this message says about the person's situation (see situation.py).
+
+        After a "yes" to the coach's question, what the question named is stated.
+        """
+        return situation_reader.read(
+            self.situation_text or self.text, units, today, confirmed=self.answered == "confirm"
+        )
 
     def has(self, *names: str) -> bool:
         """Whether any of ``names`` was understood."""
@@ -97,6 +110,15 @@ def _confirmed(text: str, asked: str | None, question: str | None) -> Understand
     """A yes to "Shall I make it 3 days a week from now on?": the question's own change."""
     if asked != "confirm" or question is None or not _YES.search(text.lower()):
         return None
+    if _SITUATION_CONFIRMATION.search(question):
+        # "Shall I save that you have high blood pressure ...?": the question names it.
+        return Understanding(
+            text=text,
+            intents=["situation"],
+            slots=Slots(),
+            answered="confirm",
+            situation_text=question.split("Say yes")[0],
+        )
     asking = _CONFIRMATION.search(question)
     if asking is None:
         return None
@@ -117,6 +139,7 @@ def clear_understanding_cache() -> None:
 
 _NEITHER = re.compile(r"^\W*(no|nope|nah|neither|none|not really|nothing like that|wrong)\b")
 _CONFIRMATION = re.compile(r"[^.?!\n]*from now on\?")
+_SITUATION_CONFIRMATION = re.compile(r"\bShall I save that\b")
 
 
 @lru_cache(maxsize=256)
@@ -148,8 +171,15 @@ def _understand(text: str, last_question: str | None) -> Understanding:
     if "symptom_question" in intents or "medication_diagnosis" in intents:
         # A question about symptoms is not a request for a session.
         intents = [i for i in intents if i not in ("plan_today", "readiness", "body_update")]
+    reading = situation_reader.read(text)
+    if reading.invite is not None:
+        intents = ["trainer_invite"]
+    elif reading.facts or reading.place_feeling:
+        intents, found = _situation_intents(text, intents, found, reading)
     phrases = [found.exercise, *(entry.exercise for entry in found.sets)]
     unclear = {p: c for p in phrases if p for c in [_unclear_exercise(p)] if c}
+    if reading.invite is not None or "situation" in intents:
+        unclear = {}  # about the person, not an exercise ("skip my blood pressure pills")
     return Understanding(
         text=text,
         intents=intents,
@@ -158,6 +188,55 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         unclear=unclear,
         readings=readings if not intents else None,
     )
+
+
+def _situation_intents(
+    text: str, intents: list[str], found: Slots, reading: situation_reader.Reading
+) -> tuple[list[str], Slots]:
+    """Intents and slots once what the person said about their situation is accounted for.
+
+    Facts go to ``situation``; an item taken replaces "swap all my equipment"; a place
+    named with a feeling, or as the kit of a stay or of where they train, is not today's
+    equipment; a session is planned only when the message asks for one.
+    """
+    kept = list(intents)
+    capped = "max_dumbbell_kg" in {**reading.save, **reading.confirm}
+    if capped or reading.unavailable:
+        # "dumbbells only go to 20 kg", "the bench is taken": the item named is no kit.
+        found = replace(found, equipment=slot_parsers.EquipmentMention())
+    if reading.place_feeling or reading.stay or reading.kit is not None or reading.ask_kit:
+        found = replace(
+            found,
+            equipment=slot_parsers.EquipmentMention(available=situation_reader.said_equipment(text))
+            if reading.place_feeling
+            else slot_parsers.EquipmentMention(),
+        )
+    if not reading.facts:
+        return kept, found
+    asks_question = bool(reading.confirm) and "?" in text
+    drop = {
+        "medication_diagnosis": not asks_question,
+        "schedule_change": found.days_per_week is None
+        and bool(reading.save or reading.stay or reading.unavailable),
+        "readiness": found.energy is None and not found.poor_sleep,
+        "body_update": not found.body_parts
+        or any(c.endswith("osteoarthritis") for c in reading.save.get("conditions", [])),
+        "log_sets": not found.sets,
+        # An item taken keeps its plan-changing reading (refused while a flag stands);
+        # equipment_unavailable serves it (see _plan_or_adapt).
+        "swap_equipment": bool(reading.stay or reading.kit or reading.save),
+        "equipment_added": reading.kit is not None,
+        "plan_today": not situation_reader.asks_for_session(text),
+    }
+    kept = [i for i in kept if not drop.get(i, False)]
+    if situation_reader.education_key(text, reading) is not None:
+        # "is some ache normal with my knee arthritis?": the curated answer, not a refusal.
+        answered_by_it = ("medication_diagnosis", "symptom_question", "training_question")
+        kept = [i for i in kept if i not in (*answered_by_it, "body_update")]
+        kept.append("population_education")
+    if "situation" not in kept:
+        kept.insert(0, "situation")
+    return kept, found
 
 
 _SENTENCE = re.compile(r"(?<=[.?!;])\s+|\s+(?:and then|but also)\s+")
@@ -371,8 +450,13 @@ def _equipment_for_today(u: Understanding) -> bool:
 
 def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
     s = u.slots
+    if any(call.name in _SITUATION_PLANS for call in out.calls):
+        return  # today's session came with the situation tool
     avoid = (s.body_parts or None) if u.has("body_update") else None
     wants_plan = u.has("plan_today") or (u.has("readiness") and not state.plan_exists)
+    reading = situation_of(u, state)
+    if (reading.save or reading.kit) and state.plan_exists:
+        wants_plan = True  # today's session was built before this was known
     if not wants_plan and state.plan_exists:
         if (
             s.minutes is not None
@@ -587,8 +671,42 @@ def _soreness_note(u: Understanding, state: DialogueState, out: CallBuilder) -> 
         out.add("add_note", kind="constraint", subject=area, text=u.text[:500])
 
 
+def _today(state: DialogueState) -> date:
+    return date.fromisoformat(state.today) if state.today else date.today()
+
+
+def situation_of(u: Understanding, state: DialogueState) -> situation_reader.Reading:
+    """What the message says about the person's situation, read in their units and day."""
+    if not u.has("situation", "trainer_invite"):
+        return situation_reader.Reading()
+    return u.situation(state.units, _today(state))
+
+
+def _situation(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
+    """Today-only and few-days facts: an item taken, a stay somewhere; an invite code."""
+    reading = situation_of(u, state)
+    if reading.invite is not None:
+        out.add("accept_trainer_invite", code=reading.invite)
+    if reading.unavailable:
+        out.add("equipment_unavailable", items=reading.unavailable)
+    if reading.stay is not None:
+        stay = reading.stay
+        out.add(
+            "temporary_place",
+            place=stay.place,
+            days=stay.days,
+            equipment=stay.equipment,
+            max_dumbbell_kg=stay.max_dumbbell_kg,
+        )
+
+
+_SITUATION_PLANS = ("equipment_unavailable", "temporary_place")
+"""Situation tools that also return today's session."""
+
+
 _STEPS: tuple[Callable[[Understanding, DialogueState, CallBuilder], None], ...] = (
     lambda u, st, out: _notes(u, out),
+    _situation,
     _soreness_note,
     _log,
     lambda u, st, out: _feedback(u, out),
@@ -605,8 +723,18 @@ def first_round(
 ) -> list[ToolCall]:
     """The calls a new user message asks for (possibly none)."""
     out = CallBuilder(tools)
-    changes = _profile_changes(u, state)
-    if changes and (u.has("profile_change") or u.answered):
+    reading = situation_of(u, state)
+    said_outright = u.has("profile_change") or bool(u.answered)
+    # Slot readings (kit, minutes) are saved only when the person means a profile change;
+    # a fact about their situation saves that fact alone.
+    changes = _profile_changes(u, state) if said_outright else {}
+    if reading.stay is not None:
+        changes.pop("equipment", None)  # a stay has its own kit; the usual one stays
+    if reading.kit is not None:
+        changes["equipment"] = reading.kit
+    changes.update(reading.save)
+    standing = bool(reading.save) or reading.kit is not None
+    if changes and (said_outright or standing):
         out.add("update_profile", **changes)
     for step in _STEPS:
         step(u, state, out)

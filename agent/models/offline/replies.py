@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import prompts
+from agent.models.offline import situation as situation_reader
 from agent.models.offline.answers import explain_exercise, find_faq, variant
 from agent.models.offline.grammar import (
     describe,
@@ -21,8 +22,11 @@ from agent.models.offline.grammar import (
     tool_served,
     understood_examples,
 )
-from agent.models.offline.policy import Understanding, unconfirmed_changes
+from agent.models.offline.policy import Understanding, situation_of, unconfirmed_changes
+from agent.models.offline.router import SESSION_TOOLS
+from agent.models.offline.situation import confirm_question
 from agent.models.offline.state import DialogueState, ToolResult
+from agent.planning import populations
 
 _TOOL_TEMPLATES = Path(prompts.TEMPLATE_DIR) / "offline" / "tools"
 
@@ -34,6 +38,7 @@ _SHARED_TEMPLATES = {
     "swap_equipment": "session",
     "swap_exercise": "session",
     "adjust_difficulty": "session",
+    "equipment_unavailable": "session",
     "add_note": "notes",
     "forget_note": "notes",
     "resolve_constraint": "notes",
@@ -110,7 +115,7 @@ def _section(result: ToolResult, v: int = 0) -> str:
             "offline/tools/error.j2",
             name=result.name,
             # Hints addressed to a model ("ask the person to rephrase") are not for people.
-            error=re.sub(r";?\s*ask the person to rephrase\.?", "", result.error),
+            error=_MODEL_HINT.sub("", result.error),
             locked=result.code == "plan_locked",
         )
     data = result.result if isinstance(result.result, dict) else {"value": result.result}
@@ -123,6 +128,12 @@ def _section(result: ToolResult, v: int = 0) -> str:
         blocks=session_blocks(find_session(data)),
         v=v,
     )
+
+
+_MODEL_HINT = re.compile(
+    r";?\s*(?:tell the person and )?ask (?:the person|them) to (?:rephrase|check the code)\.?"
+)
+"""Hints addressed to a model, not to people; the reply says the same in its own words."""
 
 
 def _missing(state: DialogueState) -> list[str]:
@@ -153,6 +164,9 @@ def _answer_context(
         context["exercise"] = explain_exercise(u.text)
     elif name == "medication_diagnosis":
         context["medicine"] = bool(_MEDICINE.search(u.text.lower()))
+    elif name == "population_education":
+        key = situation_reader.education_key(u.text, situation_reader.read(u.text))
+        context["education"] = populations.education(key) if key else ""
     elif name == "body_update":
         context["resolved"] = bool(_SETTLED.search(u.text.lower()))
         context["areas"] = [a.replace("_", " ") for a in u.slots.body_parts]
@@ -218,6 +232,16 @@ def planned_exercises(state: DialogueState) -> list[str]:
     return []
 
 
+def _situation_question(u: Understanding, state: DialogueState) -> str:
+    """The one question about the person's situation: a fact to confirm, or a place's kit."""
+    reading = situation_of(u, state)
+    if reading.confirm:
+        return confirm_question(reading.confirm)
+    if reading.ask_kit:
+        return "What equipment do you have there? I'll plan with exactly that."
+    return ""
+
+
 def render_reply(
     u: Understanding, state: DialogueState, offered: frozenset[str] | None = None
 ) -> str:
@@ -233,30 +257,47 @@ def render_reply(
     )
     updated_now = any(r.name == "update_profile" for r in state.results)
     readings = [describe(name) for name in u.readings] if u.readings else []
-    return prompts.render(
-        "offline/reply.j2",
-        sections=sections,
-        intents=u.intents,
-        missing=[] if locked else _missing(state)[:2],
-        planned=planned,
-        had_results=bool(state.results),
-        swap_without_exercise=u.has("swap_exercise")
+    context: dict[str, Any] = {
+        "situation_question": "" if locked else _situation_question(u, state),
+        "sections": sections,
+        "intents": u.intents,
+        "missing": [] if locked else _missing(state)[:2],
+        "planned": planned,
+        "had_results": bool(state.results),
+        "swap_without_exercise": u.has("swap_exercise")
         and not u.slots.exercise
         and not state.called("swap_current"),  # a live session knows which one
-        planned_exercises=planned_exercises(state),
-        sets_said=sets_said(u),
-        log_without_exercise=bool(u.slots.sets)
+        "planned_exercises": planned_exercises(state),
+        "sets_said": sets_said(u),
+        "log_without_exercise": bool(u.slots.sets)
         and not any(e.exercise for e in u.slots.sets)
         and not state.called("log_set"),
-        examples=understood_examples(),
-        answers=_answers(u, planned or state.plan_exists, planned or bool(state.results)),
-        readings=readings,
-        confirm={} if updated_now or locked else unconfirmed_changes(u),
-        locked=locked and not any(r.code == "plan_locked" for r in state.results),
-        unserved=[]
+        "examples": understood_examples(),
+        "answers": _answers(u, planned or state.plan_exists, planned or bool(state.results)),
+        "readings": readings,
+        "confirm": {} if updated_now or locked else unconfirmed_changes(u),
+        "locked": locked and not any(r.code == "plan_locked" for r in state.results),
+        "unserved": []
         if state.results or u.unclear or locked
         else [i for i in u.intents if i in tool_served() and _unavailable(i, offered)],
-        asks=[] if state.results or locked else _asks(u, offered),
-        describe=describe,
-        unclear=u.unclear,
-    )
+        "asks": [] if state.results or locked else _asks(u, offered),
+        "describe": describe,
+        "unclear": u.unclear,
+    }
+    if any(r.name in SESSION_TOOLS for r in state.results):
+        # The live session served this message; it is not read a second time as a
+        # request ("I'm not sure which exercise 'arm' is" after a correct log).
+        context.update(
+            intents=[],
+            answers=[],
+            unclear={},
+            asks=[],
+            readings=[],
+            confirm={},
+            missing=[],
+            unserved=[],
+            situation_question="",
+            swap_without_exercise=False,
+            log_without_exercise=False,
+        )
+    return prompts.render("offline/reply.j2", **context)

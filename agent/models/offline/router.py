@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from agent.datafiles import parse_yaml
-from agent.models.offline.slots import Slots, extract, normalize
+from agent.models.offline.slots import Slots, extract, find_load, normalize
+from agent.planning.statements import read_statements
 
 SESSION_TOOLS = frozenset(
     {
@@ -86,7 +87,56 @@ def live_mode(messages: list[dict[str, Any]]) -> str | None:
     return None
 
 
+def _side(text: str) -> str | None:
+    """The side a set was done on ("8 per side", "left arm"), if one is said."""
+    for side, pattern in _phrases()["side"].items():
+        if re.search(pattern, text):
+            return str(side)
+    return None
+
+
+def _sided_reps(text: str) -> list[tuple[str, int]]:
+    """Reps said per side, in the order said: "10 on the left, 9 on the right"."""
+    found: dict[str, tuple[int, int]] = {}
+    side_word = re.search(r"\b(left|right)\b", text)
+    number = re.search(r"\d", text)
+    if side_word is None or number is None:
+        return []
+    # "10 on the left, 9 on the right" or "left 10, right 9": whichever comes first.
+    number_first, side_first = _group("sided_reps")
+    pattern = number_first if number.start() < side_word.start() else side_first
+    for match in pattern.finditer(text):
+        first, second = match.group(1), match.group(2)
+        side, reps = (second, first) if first.isdigit() else (first, second)
+        if side not in found and int(reps) > 0:
+            found[side] = (match.start(), int(reps))
+    return [(side, reps) for side, (_, reps) in sorted(found.items(), key=lambda f: f[1][0])]
+
+
+def _with_load(args: dict[str, Any], text: str) -> dict[str, Any]:
+    """Add a load said beside the reps ("with the 14s", "the 12 kg one"), in its unit."""
+    if "load" in args:
+        return args
+    load = find_load(text)
+    if load is not None and load.value > 0:
+        args["load"] = load.value
+        if load.unit:
+            args["unit"] = load.unit
+    return args
+
+
 def _log_calls(text: str, slots: Slots) -> list[Call]:
+    sided = _sided_reps(text) if not slots.sets else []
+    if sided:
+        return [("log_set", _with_load({"reps": reps, "side": side}, text)) for side, reps in sided]
+    side = _side(text)
+    calls = _unsided_log_calls(text, slots)
+    if side is not None:
+        calls = [(name, {**args, "side": side}) for name, args in calls]
+    return calls
+
+
+def _unsided_log_calls(text: str, slots: Slots) -> list[Call]:
     calls: list[Call] = []
     for entry in slots.sets:
         args: dict[str, Any] = {"reps": entry.reps, "sets": entry.sets}
@@ -100,9 +150,9 @@ def _log_calls(text: str, slots: Slots) -> list[Call]:
         calls.append(("log_set", {k: v for k, v in args.items() if v is not None}))
     if calls:
         return calls
-    did = _matches("did_reps", text)
+    did = _matches("did_reps", text) or _matches("per_side_reps", text)
     if did or slots.effort is not None:
-        args = {"reps": int(did.group(1))} if did else {}
+        args = _with_load({"reps": int(did.group(1))}, text) if did else {}
         if slots.effort is not None:
             args.update({k: v for k, v in vars(slots.effort).items() if v is not None})
         calls.append(("log_set", args))
@@ -116,8 +166,10 @@ def _adapt_call(text: str, slots: Slots) -> Call | None:
         return ("compress_remaining", {"minutes": slots.minutes})
     if _matches("skip", text):
         return ("skip_exercise", {})
-    if _matches("swap", text):
-        gear = [*slots.equipment.available, *slots.equipment.missing]
+    taken = list(read_statements(text).unavailable)
+    if taken or _matches("swap", text):
+        # "someone's on the rack": the statement reader names the item taken.
+        gear = taken or [*slots.equipment.available, *slots.equipment.missing]
         return ("swap_current", {"unavailable_equipment": gear, "reason": text[:200]})
     if slots.body_parts and _matches("sore", text):
         # Reached only when the safety screen let the turn through (mild, caution tier):

@@ -25,6 +25,7 @@ PLAN_TOOL = "plan_today"
 """The tool every plan intent needs; not offered while a safety flag locks the plan."""
 
 _TODAY = re.compile(r"\btoday:?\s*(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
+_UNITS = re.compile(r"\bunits=(kg|lb)\b")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class DialogueState:
     today: str | None = None
     plan_locked: bool = False
     """Tools are offered but the plan tool is not: an open safety flag locks the plan."""
+    units: str = "kg"
+    """The person's load unit, from the context in the system message."""
 
     @property
     def plan_exists(self) -> bool:
@@ -149,9 +152,13 @@ def read_state(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> D
         and read_tool_error(m.get("content")) is None
     ]
     today = None
+    units = "kg"
     if messages and messages[0].get("role") == "system":
-        found = _TODAY.search(str(messages[0].get("content") or ""))
+        system = str(messages[0].get("content") or "")
+        found = _TODAY.search(system)
         today = found.group(1) if found else None
+        unit = _UNITS.search(system)
+        units = unit.group(1) if unit else units
     offered = offered_names(tools)
     return DialogueState(
         user_text=user_text,
@@ -162,4 +169,5 @@ def read_state(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> D
         earlier_plans=earlier_plans,
         today=today,
         plan_locked=bool(offered) and PLAN_TOOL not in offered,
+        units=units,
     )
