@@ -421,13 +421,17 @@ def workouts_between(
 
 
 def last_performance(
-    db: sqlite_utils.Database, user_id: int, exercise_id: str
+    db: sqlite_utils.Database, user_id: int, exercise_id: str, *, before: str | None = None
 ) -> ExerciseSets | None:
-    """The sets of the last workout in which the person did this exercise."""
+    """The sets of the last workout in which the person did this exercise.
+
+    ``before``: an ISO date; only workouts logged before that day count (the previous
+    time, not sets logged earlier today).
+    """
     row = db.execute(
         "SELECT session_id, substr(logged_at, 1, 10) FROM set_logs WHERE user_id = ? "
-        "AND exercise_id = ? ORDER BY logged_at DESC, id DESC LIMIT 1",
-        [user_id, exercise_id],
+        "AND exercise_id = ? AND logged_at < ? ORDER BY logged_at DESC, id DESC LIMIT 1",
+        [user_id, exercise_id, before or "9999"],
     ).fetchone()
     if not row:
         return None
