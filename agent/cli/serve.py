@@ -60,6 +60,16 @@ def serve(
             "--rate-per-minute", help="Requests per user per minute ($COACH_RATE, 30).", min=1
         ),
     ] = None,
+    model_workers: Annotated[
+        int | None,
+        typer.Option(
+            "--model-workers",
+            help="Chat turns that may wait on the model at once ($COACH_MODEL_WORKERS, 64); "
+            "safety replies never wait for these.",
+            min=1,
+            max=1024,
+        ),
+    ] = None,
     graceful_seconds: Annotated[
         int, typer.Option("--graceful-seconds", help="Wait this long for turns on shutdown.")
     ] = 30,
@@ -68,6 +78,7 @@ def serve(
     import uvicorn
 
     from agent.server.app import JsonLogFormatter, create_app
+    from agent.server.state import DEFAULT_MODEL_WORKERS
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLogFormatter())
@@ -88,6 +99,7 @@ def serve(
         rate_capacity=float(per_minute),
         rate_per_second=per_minute / 60.0,
         operator_auth=operators,
+        model_workers=model_workers or _env_int("COACH_MODEL_WORKERS", DEFAULT_MODEL_WORKERS),
     )
     config = uvicorn.Config(
         app,

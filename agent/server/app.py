@@ -27,13 +27,16 @@ from agent.models import get_model
 from agent.models.base import ChatModel
 from agent.server import api, client_trainer, review, trainer
 from agent.server.state import (
+    DEFAULT_FAST_WORKERS,
     DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MODEL_WORKERS,
     DEFAULT_RATE_CAPACITY,
     DEFAULT_RATE_PER_SECOND,
     DatabasePool,
     RateLimiter,
     ServerSettings,
     ServerState,
+    TurnWorkers,
 )
 from agent.tools import default_registry
 
@@ -175,6 +178,7 @@ def create_app(
     rate_capacity: float = DEFAULT_RATE_CAPACITY,
     rate_per_second: float = DEFAULT_RATE_PER_SECOND,
     operator_auth: bool = True,
+    model_workers: int = DEFAULT_MODEL_WORKERS,
 ) -> FastAPI:
     """Build the coach's web application over the database at ``db_path``.
 
@@ -187,6 +191,7 @@ def create_app(
         rate_capacity: Per-user burst of requests.
         rate_per_second: Per-user sustained request rate.
         operator_auth: Serve the operator review pages under ``/review``.
+        model_workers: Chat turns that may wait on the model at once.
 
     Raises:
         ConfigurationError: Unknown backend, or an in-memory database.
@@ -199,10 +204,14 @@ def create_app(
         rate_capacity=rate_capacity,
         rate_per_second=rate_per_second,
         operator_auth=operator_auth,
+        model_workers=model_workers,
         clock=clock,
         model=model,
     )
-    pool = DatabasePool(db_path)
+    workers = TurnWorkers(model_workers)
+    # Every turn waiting on a model keeps its connection; keeping as many idle spares
+    # means a busy server does not open (and migrate-check) connections over and over.
+    pool = DatabasePool(db_path, max_idle=model_workers + DEFAULT_FAST_WORKERS + 8)
     with pool.connection():
         pass  # open and migrate now, so a bad path fails at start, not on first request
     state = ServerState(
@@ -211,6 +220,7 @@ def create_app(
         pool=pool,
         limiter=RateLimiter(rate_capacity, rate_per_second),
         registry=default_registry(),
+        workers=workers,
     )
 
     @asynccontextmanager
@@ -229,6 +239,7 @@ def create_app(
         # uvicorn runs this only after in-flight requests finished (or its graceful
         # timeout expired), so closing the pool here never cuts a turn short.
         log.info("stopping", extra={"event": "stopping", "turns_in_flight": state.in_flight})
+        workers.close()
         pool.close()
         log.info("stopped", extra={"event": "stopped"})
 
