@@ -179,6 +179,7 @@ def _message_tokens(message: dict[str, Any]) -> int:
 
 
 _SCHEMA_TOKENS: dict[int, tuple[list[dict[str, Any]], int]] = {}
+_SCHEMA_TOKENS_KEPT = 16
 
 
 def _schema_tokens(schemas: list[dict[str, Any]]) -> int:
@@ -186,6 +187,8 @@ def _schema_tokens(schemas: list[dict[str, Any]]) -> int:
     # kept with its count, so its id cannot be reused by another list meanwhile).
     known = _SCHEMA_TOKENS.get(id(schemas))
     if known is None or known[0] is not schemas:
+        if len(_SCHEMA_TOKENS) >= _SCHEMA_TOKENS_KEPT:
+            _SCHEMA_TOKENS.clear()  # lists built per call must not pile up
         known = (schemas, _text_tokens(json.dumps(schemas)))
         _SCHEMA_TOKENS[id(schemas)] = known
     return known[1]
