@@ -497,7 +497,7 @@ class Coach:
             constraints=ctx.constraints,
         )
         history = store.conversation_messages(
-            ctx.db, ctx.user_id, ctx.conversation_id, self.history_limit
+            ctx.db, ctx.user_id, ctx.conversation_id, self.history_limit, up_to_turn=turn_id
         )
         if replay is not None and history and history[-1].get("role") == "user":
             history = [*history[:-1], {**history[-1], "content": replay}]

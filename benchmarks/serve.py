@@ -24,7 +24,7 @@ A turn counts as answered only when it is a 200 with a reply: 429 (rate limit) a
 are errors, never latencies. Prints one JSON object.
 
 Run from the repository root: ``.venv/bin/python benchmarks/serve.py [--clients N]
-[--turns N] [--model-delay-ms MS] [--model-workers N]``.
+[--turns N] [--model-delay-ms MS] [--model-workers N] [--workers N]``.
 """
 
 from __future__ import annotations
@@ -95,6 +95,18 @@ def _cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _tree_cpu_seconds(pid: int) -> float | None:
+    """CPU of a process and its children (``coach serve --workers N`` runs N of them)."""
+    total = _cpu_seconds(pid)
+    if total is None:
+        return None
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(_tree_cpu_seconds(int(child)) or 0.0 for child in children)
+
+
 def _stub_process(delay_s: float, pipe: Connection) -> None:
     """Serve the stub model in this (forked) process until the parent closes the pipe."""
     stub = StubServer(Reply(body=ok("Noted.").body, delay_s=delay_s), keep_requests=False)
@@ -127,13 +139,14 @@ def _stub_model(delay_ms: int) -> Iterator[tuple[str, int]]:
 
 
 def _start_server(
-    db: str, port: int, model_url: str | None, model_workers: int | None
+    db: str, port: int, model_url: str | None, model_workers: int | None, workers: int
 ) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COACH_", "OPENAI_"))}
     if model_url:
         env.update({"OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": model_url})
     if model_workers:
         env["COACH_MODEL_WORKERS"] = str(model_workers)
+    env["COACH_WORKERS"] = str(workers)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -311,6 +324,9 @@ def main() -> None:
     parser.add_argument(
         "--model-workers", type=int, default=None, help="coach serve --model-workers (64)"
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="coach serve --workers (server processes)"
+    )
     parser.add_argument("--no-probe", action="store_true", help="skip the red-flag probe")
     args = parser.parse_args()
     with ExitStack() as stack:
@@ -329,7 +345,7 @@ def _run(args: argparse.Namespace, model_url: str | None, stub_pid: int | None) 
         users = {i: user_id for i, (user_id, _) in enumerate(signed)}
         probe_tokens = [t for _, t in _sign_up(db, [f"probe-{i}" for i in range(PROBE_USERS)])]
         port = _free_port()
-        process = _start_server(db, port, model_url, args.model_workers)
+        process = _start_server(db, port, model_url, args.model_workers, args.workers)
         run = _Run()
         stop = multiprocessing.get_context("fork").Event()
         ours, theirs = multiprocessing.Pipe()
@@ -345,7 +361,7 @@ def _run(args: argparse.Namespace, model_url: str | None, stub_pid: int | None) 
             ]
             if not args.no_probe:
                 probe.start()
-            server_cpu = _cpu_seconds(process.pid)
+            server_cpu = _tree_cpu_seconds(process.pid)
             stub_cpu = _cpu_seconds(stub_pid) if stub_pid else None
             own_cpu = time.process_time()
             started = time.perf_counter()
@@ -355,7 +371,7 @@ def _run(args: argparse.Namespace, model_url: str | None, stub_pid: int | None) 
             for thread in threads:
                 thread.join(timeout=max(0.0, deadline - time.monotonic()))
             wall = time.perf_counter() - started
-            server_cpu_used = _used(_cpu_seconds(process.pid), server_cpu)
+            server_cpu_used = _used(_tree_cpu_seconds(process.pid), server_cpu)
             stub_cpu_used = _used(_cpu_seconds(stub_pid) if stub_pid else None, stub_cpu)
             own_cpu_used = time.process_time() - own_cpu
             unfinished = sum(thread.is_alive() for thread in threads)
@@ -424,6 +440,7 @@ def _report(
         "backend": "openai-stub" if model_url else "offline",
         "model_delay_ms": args.model_delay_ms,
         "model_workers": args.model_workers or 64,
+        "server_processes": args.workers,
         "clients": clients,
         "turns_per_client": turns,
         "turns_sent": total,

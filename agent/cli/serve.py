@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import logging
+import json
 import os
-import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -70,6 +69,16 @@ def serve(
             max=1024,
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Server processes sharing the port and the database ($COACH_WORKERS, 1): "
+            "one Python process uses one core at a time.",
+            min=1,
+            max=64,
+        ),
+    ] = None,
     graceful_seconds: Annotated[
         int, typer.Option("--graceful-seconds", help="Wait this long for turns on shutdown.")
     ] = 30,
@@ -77,40 +86,42 @@ def serve(
     """Serve the HTTP API, the web chat at / and the operator pages at /review."""
     import uvicorn
 
-    from agent.server.app import JsonLogFormatter, create_app
+    from agent.server.app import APP_FACTORY, SETTINGS_VARIABLE, configure_logging, create_app
     from agent.server.state import DEFAULT_MODEL_WORKERS
 
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLogFormatter())
-    server_log = logging.getLogger("coach.server")
-    server_log.handlers = [handler]
-    server_log.setLevel(logging.INFO)
-    server_log.propagate = False
-
+    configure_logging()
     per_minute = rate_per_minute or _env_int("COACH_RATE", 30)
     operators = (
         operator_pages
         if operator_pages is not None
         else os.environ.get("COACH_OPERATOR_PAGES", "1") not in {"0", "false", "no"}
     )
-    app = create_app(
-        resolve_db_path(db),
-        model or default_model_name(),
-        rate_capacity=float(per_minute),
-        rate_per_second=per_minute / 60.0,
-        operator_auth=operators,
-        model_workers=model_workers or _env_int("COACH_MODEL_WORKERS", DEFAULT_MODEL_WORKERS),
-    )
-    config = uvicorn.Config(
-        app,
-        host=host or os.environ.get("COACH_HOST") or "127.0.0.1",
-        port=port if port is not None else _env_int("COACH_PORT", 8000),
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=graceful_seconds,
-        limit_concurrency=512,
-    )
-    uvicorn.Server(config).run()
+    processes = workers or _env_int("COACH_WORKERS", 1)
+    settings: dict[str, Any] = {
+        "db_path": resolve_db_path(db),
+        "model_name": model or default_model_name(),
+        "rate_capacity": float(per_minute),
+        "rate_per_second": per_minute / 60.0,
+        "operator_auth": operators,
+        "model_workers": model_workers or _env_int("COACH_MODEL_WORKERS", DEFAULT_MODEL_WORKERS),
+        "processes": processes,
+    }
+    listen: dict[str, Any] = {
+        "host": host or os.environ.get("COACH_HOST") or "127.0.0.1",
+        "port": port if port is not None else _env_int("COACH_PORT", 8000),
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": graceful_seconds,
+        "limit_concurrency": 512,
+    }
+    app = create_app(**settings)  # opens and migrates once here: a bad path fails now
+    if processes == 1:
+        uvicorn.Server(uvicorn.Config(app, **listen)).run()
+        return
+    # Each worker process builds its own app from the same settings, passed through the
+    # environment (uvicorn starts workers from an import string, not from an object).
+    os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
+    uvicorn.run(APP_FACTORY, factory=True, workers=processes, **listen)
 
 
 @user_app.command("add")

@@ -37,7 +37,7 @@ from agent.errors import (
 )
 from agent.live.view import LiveView, in_play, live_view
 from agent.loop import MAX_MESSAGE_CHARS, Coach, Received
-from agent.memory import history, portability, store, workouts
+from agent.memory import history, portability, store, transcript, workouts
 from agent.memory.db import transaction
 from agent.memory.exercises import default_index
 from agent.server.auth import bearer_token, user_for_token
@@ -385,14 +385,40 @@ def _receive(
     return waiting
 
 
+ORDER_WAIT_S = 180.0
+"""How long a turn waits for the person's earlier turn in another server process: past
+any model call with its retries; a turn left pending by a crashed process stops holding
+the person's next turns after this."""
+
+
 def _model_step(state: ServerState, step: _Waiting) -> Response:
     """The model part of a turn, after the person's earlier model turns have finished."""
     try:
         with step.line.answer.holding(step.ticket), state.pool.connection() as db:
+            if state.settings.processes > 1:
+                _wait_for_earlier_turns(db, step.received)
             coach = Coach(db, state.model, state.registry, clock=state.settings.clock)
             return _answered(db, state, coach, step.received, step.asked_stream, step.started)
     finally:
         step.tracking.close()
+
+
+def _wait_for_earlier_turns(db: sqlite_utils.Database, received: Received) -> None:
+    """Wait while an earlier turn of this person is pending in another server process.
+
+    Within one process the person's line keeps the order without asking the database.
+    """
+    pause, waited = 0.005, 0.0
+    while transcript.earlier_turn_pending(db, received.user_id, received.turn_id):
+        if waited >= ORDER_WAIT_S:
+            log.warning(
+                "earlier turn still pending",
+                extra={"event": "order_wait_expired", "user_id": received.user_id},
+            )
+            return
+        time.sleep(pause)
+        waited += pause
+        pause = min(pause * 2, 0.1)
 
 
 def _unavailable(user_id: int, exc: CoachError) -> JSONResponse:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -43,6 +45,10 @@ from agent.tools import default_registry
 log = logging.getLogger("coach.server")
 
 WEB_DIR = Path(__file__).parent / "web"
+
+SETTINGS_VARIABLE = "COACH_SERVE_SETTINGS"
+"""How ``coach serve --workers N`` hands its settings to the worker processes."""
+APP_FACTORY = "agent.server.app:app_from_environment"
 
 
 class BodyLimitMiddleware:
@@ -179,6 +185,7 @@ def create_app(
     rate_per_second: float = DEFAULT_RATE_PER_SECOND,
     operator_auth: bool = True,
     model_workers: int = DEFAULT_MODEL_WORKERS,
+    processes: int = 1,
 ) -> FastAPI:
     """Build the coach's web application over the database at ``db_path``.
 
@@ -192,6 +199,9 @@ def create_app(
         rate_per_second: Per-user sustained request rate.
         operator_auth: Serve the operator review pages under ``/review``.
         model_workers: Chat turns that may wait on the model at once.
+        processes: Server processes sharing the database (``coach serve --workers``); with
+            more than one, a person's model turns also wait for their earlier turns
+            in the other processes (read from the database).
 
     Raises:
         ConfigurationError: Unknown backend, or an in-memory database.
@@ -205,6 +215,7 @@ def create_app(
         rate_per_second=rate_per_second,
         operator_auth=operator_auth,
         model_workers=model_workers,
+        processes=processes,
         clock=clock,
         model=model,
     )
@@ -271,6 +282,23 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one ``coach serve --workers N`` process, from the settings it was given."""
+    configure_logging()
+    settings = json.loads(os.environ[SETTINGS_VARIABLE])
+    return create_app(**settings)
+
+
+def configure_logging() -> None:
+    """The server's logs: one JSON object per line on stderr (no message text, ever)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLogFormatter())
+    server_log = logging.getLogger("coach.server")
+    server_log.handlers = [handler]
+    server_log.setLevel(logging.INFO)
+    server_log.propagate = False
 
 
 def _warm_up() -> None:

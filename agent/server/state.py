@@ -69,6 +69,8 @@ class ServerSettings:
     rate_per_second: float = DEFAULT_RATE_PER_SECOND
     model_workers: int = DEFAULT_MODEL_WORKERS
     """Turns that may wait on the model at once (``coach serve --model-workers``)."""
+    processes: int = 1
+    """Server processes sharing the database (``coach serve --workers``)."""
     operator_auth: bool = True
     """Serve the operator review pages (they carry their own sign-in)."""
     clock: Callable[[], datetime] = utc_now
