@@ -58,9 +58,9 @@ def test_two_processes_answer_one_person_in_order(db_path: str, now: datetime) -
     stub.start()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COACH_", "OPENAI_"))}
     env.update(OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=stub.base_url)
+    serve = ["serve", "--port", str(port), "--db", db_path, "--model", "openai", "--workers", "2"]
     process = subprocess.Popen(
-        [sys.executable, "-c", "from agent.cli.main import run; run()", "serve"]
-        + ["--port", str(port), "--db", db_path, "--model", "openai", "--workers", "2"],
+        [sys.executable, "-c", "from agent.cli.main import run; run()", *serve],
         cwd=Path(__file__).resolve().parent.parent,
         env=env,
         stdout=subprocess.DEVNULL,
