@@ -235,26 +235,28 @@ def _client(port: int, token: str, index: int, turns: int, run: _Run) -> None:
 
 
 def _probe(port: int, tokens: list[str], stop: Any, pipe: Connection) -> None:
-    """Send red-flag messages until ``stop`` is set; send back (latencies, errors)."""
+    """Send red-flag messages until ``stop`` is set; send back (latencies, error samples)."""
     latencies: list[float] = []
-    errors = 0
-    connections = {t: http.client.HTTPConnection("127.0.0.1", port, timeout=30) for t in tokens}
+    errors: list[str] = []
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     sent = 0
     while not stop.is_set():
         token = tokens[sent % len(tokens)]
         started = time.perf_counter()
         try:
-            status, answer = _chat(connections[token], token, f"{EMERGENCY} (probe {sent})")
-        except (OSError, http.client.HTTPException):
-            status, answer = 0, None
+            status, answer = _chat(connection, token, f"{EMERGENCY} (probe {sent})")
+        except (OSError, http.client.HTTPException) as exc:
+            status, answer = 0, {"error": type(exc).__name__}
+            connection.close()  # reconnects on the next request
         elapsed = (time.perf_counter() - started) * 1000
         sent += 1
         tier = answer.get("safety", {}).get("tier") if isinstance(answer, dict) else None
         if status == 200 and tier == "emergency":
             latencies.append(elapsed)
         else:
-            errors += 1
+            errors.append(f"HTTP {status}: {str(answer)[:120]}")
         time.sleep(max(0.0, PROBE_INTERVAL_S - elapsed / 1000))
+    connection.close()
     pipe.send((latencies, errors))
 
 
@@ -376,7 +378,7 @@ def _run(args: argparse.Namespace, model_url: str | None, stub_pid: int | None) 
             own_cpu_used = time.process_time() - own_cpu
             unfinished = sum(thread.is_alive() for thread in threads)
             stop.set()
-            probed: tuple[list[float], int] = ([], 0)
+            probed: tuple[list[float], list[str]] = ([], [])
             if not args.no_probe and ours.poll(60):
                 probed = ours.recv()
         finally:
@@ -427,7 +429,7 @@ def _report(
     integrity: dict[str, int],
     wall: float,
     unfinished: int,
-    probed: tuple[list[float], int],
+    probed: tuple[list[float], list[str]],
     model_url: str | None,
 ) -> dict[str, Any]:
     total = clients * turns
@@ -457,7 +459,8 @@ def _report(
         "latency_ms_first_turns": _summary([ms for t, ms in run.latencies if t == 0]),
         "latency_ms_later_turns": _summary([ms for t, ms in run.latencies if t > 0]),
         "emergency_reply_ms": _summary(probed[0]),
-        "emergency_errors": probed[1],
+        "emergency_errors": len(probed[1]),
+        "emergency_error_samples": probed[1][:3],
         "throughput_turns_per_s": round(throughput, 1),
         "ideal_turns_per_s": ideal,
         "throughput_over_ideal": round(throughput / ideal, 3) if ideal else None,
