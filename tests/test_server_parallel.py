@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from agent.memory.db import connect
 from agent.models.base import AssistantMessage
 from agent.server.app import create_app
+from agent.server.state import GatedModel, TurnWorkers
 from tests.factories import make_token_user
 
 HANG = "plan my whole year in detail"
@@ -156,3 +157,59 @@ def _timed(request: Any) -> float:
     response = request()
     assert response.status_code == 200, response.text
     return time.perf_counter() - started
+
+
+class CountingModel:
+    """Records how many callers were computing (holding a gate place) during each call."""
+
+    name = "counting"
+
+    def __init__(self, gate: threading.Semaphore) -> None:
+        self.gate = gate
+        self.free_during_calls: list[int] = []
+
+    def complete(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+    ) -> AssistantMessage:
+        # Count the free places without keeping any: the caller's own place is free now.
+        taken = 0
+        while self.gate.acquire(blocking=False):
+            taken += 1
+        for _ in range(taken):
+            self.gate.release()
+        self.free_during_calls.append(taken)
+        return AssistantMessage(content="ok")
+
+
+def test_a_gated_model_gives_up_its_place_while_the_model_answers() -> None:
+    gate = threading.Semaphore(2)
+    inner = CountingModel(gate)
+    gated = GatedModel(inner, gate)
+    with gate:  # the model step computing
+        assert gated.complete([{"role": "user", "content": "hi"}], []).content == "ok"
+        assert gate.acquire(blocking=False) is True  # its place came back: 1 of 2 taken
+        gate.release()
+    assert inner.free_during_calls == [2]
+    assert gated.name == "counting"
+
+
+def test_only_a_few_model_steps_compute_at_once() -> None:
+    workers = TurnWorkers(model_workers=8, computing=2)
+    inside: list[int] = []
+    lock = threading.Lock()
+    busy = [0]
+
+    def compute() -> None:
+        with workers.computing:
+            with lock:
+                busy[0] += 1
+                inside.append(busy[0])
+            time.sleep(0.02)
+            with lock:
+                busy[0] -= 1
+
+    futures = [workers.model.submit(compute) for _ in range(8)]
+    for future in futures:
+        future.result(timeout=30)
+    workers.close()
+    assert max(inside) == 2

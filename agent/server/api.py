@@ -41,7 +41,7 @@ from agent.memory import history, portability, store, transcript, workouts
 from agent.memory.db import transaction
 from agent.memory.exercises import default_index
 from agent.server.auth import bearer_token, user_for_token
-from agent.server.state import ServerState, UserLine
+from agent.server.state import GatedModel, ServerState, UserLine
 from safety.gate import is_plan_locked
 
 router = APIRouter(prefix="/v1", tags=["coach"])
@@ -397,8 +397,10 @@ def _model_step(state: ServerState, step: _Waiting) -> Response:
         with step.line.answer.holding(step.ticket), state.pool.connection() as db:
             if state.settings.processes > 1:
                 _wait_for_earlier_turns(db, step.received)
-            coach = Coach(db, state.model, state.registry, clock=state.settings.clock)
-            return _answered(db, state, coach, step.received, step.asked_stream, step.started)
+            with state.workers.computing:
+                model = GatedModel(state.model, state.workers.computing)
+                coach = Coach(db, model, state.registry, clock=state.settings.clock)
+                return _answered(db, state, coach, step.received, step.asked_stream, step.started)
     finally:
         step.tracking.close()
 
