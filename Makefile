@@ -36,8 +36,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The PostgreSQL half of the memory, loop, live-session and server suites runs on a
+# throwaway server that .ci/with-postgres.sh installs (Debian's package), starts on a
+# free local port and removes afterwards.
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n 2
+	.ci/with-postgres.sh $(BIN)/python -m pytest -n 2
 
 # Trained text classifiers, rebuilt from their corpora (deterministic: the exports are
 # committed and a test rebuilds each one byte for byte). One command per classifier:

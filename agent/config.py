@@ -27,6 +27,8 @@ def user_data_dir() -> Path:
 
 
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_POSTGRES_SCHEMES = ("postgresql", "postgres")
+"""libpq's two URL schemes; ``agent.memory.db.connect`` runs the store on that server."""
 
 
 def resolve_db_path(explicit: str | None = None) -> str:
@@ -36,23 +38,26 @@ def resolve_db_path(explicit: str | None = None) -> str:
         explicit: The value of a ``--db`` flag, if one was given.
 
     Returns:
-        A filesystem path, or ``":memory:"``.
+        A filesystem path, ``":memory:"``, or a ``postgresql://`` URL (the store then
+        lives on that PostgreSQL server, which several machines may share).
 
     Raises:
-        ConfigurationError: The value is a URL (of an engine this store does not run),
-            or the parent folder cannot be created.
+        ConfigurationError: The value is a URL of an engine this store does not run, or
+            the parent folder cannot be created.
     """
     chosen = explicit or os.environ.get("COACH_DB")
     if chosen:
         if chosen == ":memory:":
             return chosen
         scheme = _URL_SCHEME.match(chosen)
+        if scheme and scheme.group(1).lower() in _POSTGRES_SCHEMES:
+            return chosen
         if scheme:
-            # Without this, "postgresql://..." silently became a SQLite file under a
-            # folder named "postgresql:".
+            # Without this, "mysql://..." would silently become a SQLite file under a
+            # folder named "mysql:".
             raise ConfigurationError(
                 f"the database {scheme.group(1)}://... is not supported: "
-                "give the path of a SQLite file"
+                "give the path of a SQLite file or a postgresql:// URL"
             )
         path = Path(chosen).expanduser()
     else:

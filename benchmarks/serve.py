@@ -23,8 +23,12 @@ What it compares (issue 16):
 A turn counts as answered only when it is a 200 with a reply: 429 (rate limit) and 503
 are errors, never latencies. Prints one JSON object.
 
+With ``--postgres URL`` the store is that PostgreSQL server instead of a SQLite file (a
+fresh schema, dropped afterwards) and ``coach serve`` runs ``--workers`` processes (4 by
+default), so the two engines can be compared on the same load.
+
 Run from the repository root: ``.venv/bin/python benchmarks/serve.py [--clients N]
-[--turns N] [--model-delay-ms MS] [--model-workers N] [--workers N]``.
+[--turns N] [--model-delay-ms MS] [--model-workers N] [--workers N] [--postgres URL]``.
 """
 
 from __future__ import annotations
@@ -302,9 +306,26 @@ def _lost(db: str, users: dict[int, int], sent: dict[int, list[str]]) -> dict[st
         database.close()
 
 
-def _database(tmp: str) -> str:
-    """The database the server uses (a fresh SQLite file)."""
-    return str(Path(tmp) / "serve-bench.db")
+@contextmanager
+def _database(tmp: str, postgres: str | None) -> Iterator[str]:
+    """The store the server uses: a fresh SQLite file, or a fresh schema on ``postgres``."""
+    if not postgres:
+        yield str(Path(tmp) / "serve-bench.db")
+        return
+    import psycopg
+
+    from agent.memory.postgres import close_pools
+
+    schema = f"bench_{os.getpid()}_{int(time.time())}"
+    with psycopg.connect(postgres, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in postgres else "?"
+    try:
+        yield f"{postgres}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        close_pools()
+        with psycopg.connect(postgres, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def _sign_up(db: str, names: list[str]) -> list[tuple[int, str]]:
@@ -327,7 +348,10 @@ def main() -> None:
         "--model-workers", type=int, default=None, help="coach serve --model-workers (64)"
     )
     parser.add_argument(
-        "--workers", type=int, default=1, help="coach serve --workers (server processes)"
+        "--workers", type=int, help="coach serve --workers (server processes; 4 on PostgreSQL)"
+    )
+    parser.add_argument(
+        "--postgres", metavar="URL", help="store on this PostgreSQL server (a fresh schema)"
     )
     parser.add_argument("--no-probe", action="store_true", help="skip the red-flag probe")
     args = parser.parse_args()
@@ -341,8 +365,8 @@ def main() -> None:
 def _run(args: argparse.Namespace, model_url: str | None, stub_pid: int | None) -> dict[str, Any]:
     clients = max(1, min(args.clients, 500))
     turns = max(1, min(args.turns, 200))
-    with tempfile.TemporaryDirectory() as tmp:
-        db = _database(tmp)
+    args.workers = args.workers or (4 if args.postgres else 1)
+    with tempfile.TemporaryDirectory() as tmp, _database(tmp, args.postgres) as db:
         signed = _sign_up(db, [f"bench-{i}" for i in range(clients)])
         users = {i: user_id for i, (user_id, _) in enumerate(signed)}
         probe_tokens = [t for _, t in _sign_up(db, [f"probe-{i}" for i in range(PROBE_USERS)])]
@@ -438,7 +462,7 @@ def _report(
     ideal = clients / (args.model_delay_ms / 1000) if args.model_delay_ms else None
     return {
         "benchmark": "serve",
-        "engine": "sqlite",
+        "engine": "postgresql" if args.postgres else "sqlite",
         "backend": "openai-stub" if model_url else "offline",
         "model_delay_ms": args.model_delay_ms,
         "model_workers": args.model_workers or 64,

@@ -1,10 +1,19 @@
-"""Fixtures every test shares: a fresh database, a fixed clock, no network."""
+"""Fixtures every test shares: a fresh database, a fixed clock, no network.
+
+The memory, loop, live-session and server suites run on both engines: their ``db`` and
+``db_path`` fixtures are parametrised over SQLite and PostgreSQL (``pytest_generate_tests``
+below). On PostgreSQL each test gets a schema of its own on the server named by
+``COACH_TEST_PG_URL`` (``make test`` starts one through ``.ci/with-postgres.sh``), dropped
+afterwards. Without that variable the PostgreSQL half skips with the reason, except under
+``CI=true``, where it fails: CI never passes without it.
+"""
 
 from __future__ import annotations
 
 import importlib
 import os
 import socket
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +23,7 @@ import pytest
 import sqlite_utils
 from hypothesis import HealthCheck, settings
 
-from agent.memory.db import connect
+from agent.memory.db import connect, forget_migrated
 
 # Property tests check rules that must hold for every input, not speed: on a loaded
 # 2-core CI machine a 200 ms deadline fails tests at random. "ci" (the default) has no
@@ -57,17 +66,88 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
 
 
+PG_URL_ENV = "COACH_TEST_PG_URL"
+"""The PostgreSQL server the tests' PostgreSQL half runs on (a database they may use)."""
+
+BOTH_ENGINES = (
+    "tests.test_memory_",
+    "tests.test_loop",
+    "tests.test_live_",
+    "tests.test_coaching_session",
+    "tests.test_server_",
+    "tests.test_review_queue",
+)
+"""Test modules whose ``db``/``db_path`` tests run on SQLite and on PostgreSQL."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: reads SQLite's files or pragmas; not run on PostgreSQL"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "engine" not in metafunc.fixturenames:
+        return
+    if not metafunc.module.__name__.startswith(BOTH_ENGINES):
+        return
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        return
+    metafunc.parametrize("engine", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def db() -> Iterator[sqlite_utils.Database]:
-    """A fresh, migrated in-memory database."""
-    database = connect(":memory:")
+def engine(request: pytest.FixtureRequest) -> str:
+    """The store's engine for this test: ``sqlite`` unless parametrised."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """The URL of a fresh, empty schema on the test PostgreSQL server, dropped afterwards."""
+    base = os.environ.get(PG_URL_ENV)
+    if not base:
+        reason = (
+            f"no PostgreSQL server for the tests: set {PG_URL_ENV} "
+            "(make test starts one with .ci/with-postgres.sh)"
+        )
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    import psycopg
+
+    from agent.memory.postgres import close_pools
+
+    schema = f"t_{uuid.uuid4().hex[:20]}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    url = _with_search_path(base, schema)
+    yield url
+    close_pools(url)
+    forget_migrated(url)
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def db(engine: str, request: pytest.FixtureRequest) -> Iterator[sqlite_utils.Database]:
+    """A fresh, migrated database: in memory on SQLite, a new schema on PostgreSQL."""
+    target = request.getfixturevalue("pg_url") if engine == "postgresql" else ":memory:"
+    database = connect(target)
     yield database
     database.close()
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> str:
-    """A path for a fresh database file (for CLI and multi-process tests)."""
+def db_path(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A fresh database for CLI and multi-process tests: a file, or a PostgreSQL URL."""
+    if engine == "postgresql":
+        return str(request.getfixturevalue("pg_url"))
     return str(tmp_path / "coach.db")
 
 

@@ -169,9 +169,21 @@ def test_a_bad_model_body_is_one_line_and_the_next_line_is_answered(db_path: str
     assert statuses == ["failed", "complete"]
 
 
-def test_a_database_url_of_another_engine_is_refused_in_one_line(tmp_path: Path) -> None:
-    done = coach(["chat"], "hi\n", {"COACH_DB": "postgresql://coach@localhost/coach"})
+def test_a_database_url_of_another_engine_is_refused_in_one_line() -> None:
+    done = coach(["chat"], "hi\n", {"COACH_DB": "mysql://coach@localhost/coach"})
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        "error: the database postgresql://... is not supported: give the path of a SQLite file"
+        "error: the database mysql://... is not supported: give the path of a SQLite file "
+        "or a postgresql:// URL"
+    ]
+
+
+def test_a_postgresql_server_that_is_not_there_is_one_line() -> None:
+    # Port 9 on loopback: nothing listens, so the connection is refused at once.
+    done = coach(["chat"], "hi\n", {"COACH_DB": "postgresql://coach:secret@127.0.0.1:9/coach"})
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert lines == [
+        "error: cannot reach the database server postgresql://coach:***@127.0.0.1:9/coach: "
+        "is it running, and are the user, password and database name right?"
     ]

@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,21 +21,9 @@ from pathlib import Path
 import pytest
 
 from agent.memory.db import connect
-from tests.openai_stub import Reply, ok, serve, tool
+from tests.slow_holder import ROOT, child_env, coach_command, slow_model_call
 
-ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = 8
-
-
-def _coach(db_path: str, user: str) -> list[str]:
-    entry = "from agent.cli.main import run; run()"
-    return [sys.executable, "-c", entry, "chat", "--db", db_path, "--user", user, "--json"]
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"OPENAI_API_KEY", "OPENAI_BASE_URL"}}
-    env.update({"PYTHONPATH": str(ROOT), **extra})
-    return env
 
 
 def _stored_sets(db_path: str) -> int:
@@ -54,45 +40,18 @@ def _stored_sets(db_path: str) -> int:
 
 def _run_many(db_path: str, lines_each: int, tmp_path: Path) -> None:
     connect(db_path).close()
-    release = threading.Event()
-    with serve() as stub:
-        # The slow process: a tool round, then a model call that hangs until released.
-        stub.push(
-            tool("log_sets", json.dumps({"exercise": "push-up", "sets": [{"reps": 10}]})),
-            Reply(body=ok("Logged your push-ups.").body, hold_until=release),
-        )
-        slow = subprocess.Popen(
-            [*_coach(db_path, "slow"), "--model", "openai"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-            env=_env(
-                OPENAI_API_KEY="sk-test",
-                OPENAI_BASE_URL=stub.base_url,
-                COACH_MODEL_TIMEOUT="900",  # hangs until released, however long that takes
-            ),
-        )
-        assert slow.stdin is not None
-        slow.stdin.write("did 10 push-ups\n")
-        slow.stdin.close()
-        deadline = time.time() + 90
-        while len(stub.requests) < 2:  # the slow call is in flight from here
-            assert slow.poll() is None, slow.stderr.read() if slow.stderr else ""
-            assert time.time() < deadline, "the slow process never reached its model call"
-            time.sleep(0.05)
+    with slow_model_call(db_path) as slow:
         started = time.perf_counter()
         lines = "".join(f"back squat 5 reps at {60 + n % 10} kg\n" for n in range(lines_each))
         workers = [
             subprocess.Popen(
-                _coach(db_path, f"person {n}"),
+                coach_command(db_path, f"person {n}"),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
                 cwd=ROOT,
-                env=_env(),
+                env=child_env(),
             )
             for n in range(PROCESSES)
         ]
@@ -102,17 +61,14 @@ def _run_many(db_path: str, lines_each: int, tmp_path: Path) -> None:
         outputs = [talk.result() for talk in talks]
         pool.shutdown()
         elapsed = time.perf_counter() - started
-        assert slow.poll() is None, slow.stderr.read() if slow.stderr else ""
+        assert slow.still_waiting(), slow.process.stderr.read() if slow.process.stderr else ""
         assert _stored_sets(db_path) == PROCESSES * lines_each
-        release.set()
-        slow.wait(timeout=120)
-        assert slow.stdout is not None and slow.stderr is not None
-        slow_out, slow_err = slow.stdout.read(), slow.stderr.read()
+        code, slow_out, slow_err = slow.finish()
     for (out, err), worker in zip(outputs, workers, strict=True):
         assert worker.returncode == 0, err
         assert err.strip() == ""
         assert len(out.splitlines()) == lines_each
-    assert slow.returncode == 0, slow_err
+    assert code == 0, slow_err
     assert json.loads(slow_out)["reply"] == "Logged your push-ups."
     db = connect(db_path)
     per_person = db.execute(

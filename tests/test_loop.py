@@ -193,6 +193,7 @@ def test_a_caution_area_becomes_a_remembered_constraint(
     assert "knee" in system
 
 
+@pytest.mark.sqlite_only  # holds SQLite's file lock from a second connection
 def test_a_message_that_cannot_be_stored_is_echoed_back_and_the_next_line_runs(
     db_path: str, now: datetime, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

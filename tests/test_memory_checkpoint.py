@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from agent.memory.checkpoint import Checkpointer
 from agent.memory.db import connect
 
 
+@pytest.mark.sqlite_only
 def test_commits_never_checkpoint_and_the_checkpointer_does(db_path: str) -> None:
     db = connect(db_path)
     assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0

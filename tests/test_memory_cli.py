@@ -102,7 +102,7 @@ def test_export_then_delete_leaves_nothing(db_path: str, now: datetime, tmp_path
     db = connect(db_path)
     for table in db.table_names():
         if any(c.name == "user_id" for c in db[table].columns):
-            count = db.execute(f"SELECT COUNT(*) FROM [{table}] WHERE user_id = ?", [user_id])
+            count = db.execute(f'SELECT COUNT(*) FROM "{table}" WHERE user_id = ?', [user_id])
             assert count.fetchone()[0] == 0, table
     assert store.find_user(db, "Dana Seed") is None
 

@@ -132,10 +132,10 @@ def test_delete_removes_the_person_from_every_table_and_audits_without_the_name(
     counts = portability.delete_user(db, gone, now)
     assert counts["users"] == 1 and counts["set_logs"] == 1
     for table in db.table_names():
-        rows = db.execute(f"SELECT * FROM [{table}]").fetchall()
+        rows = db.execute(f'SELECT * FROM "{table}"').fetchall()
         assert "Robin" not in json.dumps(rows, default=str), table
         if any(c.name == "user_id" for c in db[table].columns):
-            left = db.execute(f"SELECT COUNT(*) FROM [{table}] WHERE user_id = ?", [gone])
+            left = db.execute(f'SELECT COUNT(*) FROM "{table}" WHERE user_id = ?', [gone])
             assert left.fetchone()[0] == 0, table
     assert db.execute("SELECT COUNT(*) FROM users WHERE id = ?", [gone]).fetchone()[0] == 0
     action, subject, detail = db.execute(
@@ -310,6 +310,7 @@ def test_any_hevy_file_round_trips_into_history(
     db.close()
 
 
+@pytest.mark.sqlite_only  # reads SQLite's file and WAL; see the PostgreSQL test below
 def test_after_a_deletion_neither_the_file_nor_its_wal_holds_the_words(
     db_path: str, now: datetime
 ) -> None:
@@ -327,5 +328,29 @@ def test_after_a_deletion_neither_the_file_nor_its_wal_holds_the_words(
         if path.exists():
             assert secret.encode() not in path.read_bytes(), path.name
     assert Path(f"{db_path}-wal").stat().st_size == 0
+    other.close()
+    db.close()
+
+
+def test_after_a_deletion_no_row_on_the_postgresql_server_holds_the_words(
+    pg_url: str, now: datetime
+) -> None:
+    # On PostgreSQL the store has no file of its own: what it can promise is that no row
+    # any connection can read still holds the words; reclaiming the dead tuples' space is
+    # the server's VACUUM policy (docs/postgres.md).
+    secret = "my-neighbour-zanzibar-knows-about-my-knee"
+    db = connect(pg_url)
+    other = connect(pg_url)  # a second connection, as another server worker keeps open
+    user_id = store.ensure_user(db, "Robin Gone", now)
+    conversation_id = store.start_conversation(db, user_id, now)
+    coach = Coach(db, ScriptedModel([say(f"Noted: {secret}.")] * 3), clock=lambda: now)
+    for _ in range(3):
+        coach.turn(user_id, conversation_id, f"remember {secret} please")
+    assert other.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 6
+    portability.delete_user(db, user_id, now)
+    for table in other.table_names():
+        rows = other.execute(f'SELECT * FROM "{table}"').fetchall()
+        assert secret not in json.dumps(rows, default=str), table
+        assert "Robin Gone" not in json.dumps(rows, default=str), table
     other.close()
     db.close()

@@ -74,7 +74,8 @@ def serve(
         typer.Option(
             "--workers",
             help="Server processes sharing the port and the database ($COACH_WORKERS, 1): "
-            "one Python process uses one core at a time.",
+            "one Python process uses one core at a time. Rate limits are kept per "
+            "process; one person's turns stay in order across processes.",
             min=1,
             max=64,
         ),

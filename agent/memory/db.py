@@ -15,6 +15,7 @@ import sqlite_utils
 from agent.clock import iso, utc_now
 from agent.errors import StorageError
 from agent.memory.checkpoint import CHECKPOINTS
+from agent.memory.dialect import engine_of, is_postgres_url
 from agent.memory.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 15_000
@@ -67,18 +68,26 @@ def retry_busy(action: Callable[[], _T], *, bound_s: float | None = None) -> _T:
         pause = min(pause * 2, 1.0)
 
 
+_MIGRATED_SERVERS: set[str] = set()
+"""PostgreSQL URLs this process has migrated: later connections skip the check."""
+_MIGRATING = threading.Lock()
+
+
 def connect(path: str = ":memory:") -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the coach's database.
 
     Args:
-        path: A file path, or ``":memory:"`` for a private in-memory database.
+        path: A file path, ``":memory:"`` for a private in-memory database, or a
+            ``postgresql://`` URL of a PostgreSQL server (``agent.memory.postgres``).
 
     Returns:
-        A ready ``sqlite_utils.Database``.
+        A ready ``sqlite_utils.Database`` (for PostgreSQL, one answering as one).
 
     Raises:
-        StorageError: The file cannot be opened or migrated.
+        StorageError: The file cannot be opened or migrated, or the server not reached.
     """
+    if is_postgres_url(path):
+        return _connect_postgres(path)
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         db = sqlite_utils.Database(conn)
@@ -101,17 +110,41 @@ def connect(path: str = ":memory:") -> sqlite_utils.Database:
     return db
 
 
+def _connect_postgres(url: str) -> sqlite_utils.Database:
+    # Imported here so the embedded SQLite default never loads psycopg.
+    from agent.memory.postgres import PgDatabase
+
+    db = PgDatabase(url)
+    try:
+        with _MIGRATING:
+            if url not in _MIGRATED_SERVERS:
+                migrate(db)
+                _MIGRATED_SERVERS.add(url)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def forget_migrated(url: str) -> None:
+    """Check ``url``'s migrations again on the next connection (its schema was dropped)."""
+    with _MIGRATING:
+        _MIGRATED_SERVERS.discard(url)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply every migration not yet recorded, each in its own transaction.
 
     Returns:
         The names of the migrations applied by this call.
     """
-    retry_busy(
-        lambda: db.execute(
-            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
-        )
-    )
+    create = "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+    if engine_of(db) == "postgresql":
+        # Two workers starting at once would race on the catalog: create under the lock.
+        with transaction(db):
+            db.execute(create)
+    else:
+        retry_busy(lambda: db.execute(create))
     applied: list[str] = []
     for migration in MIGRATIONS:
         with transaction(db):
@@ -145,6 +178,12 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     if db.conn.in_transaction:
         with db.atomic():
             yield db
+        return
+    if engine_of(db) == "postgresql":
+        # The server queues writers on its advisory lock (``agent.memory.dialect``) and
+        # wakes the next at once; an in-process queue in front would add nothing.
+        db.conn.execute("BEGIN IMMEDIATE")
+        yield from _run_and_commit(db)
         return
     if not _PROCESS_WRITER.acquire(timeout=BUSY_BOUND_S):
         raise StorageError("the database is busy, try again in a moment")
@@ -182,6 +221,9 @@ def checkpoint_and_truncate(db: sqlite_utils.Database) -> None:
     """
     if db.conn.in_transaction:
         raise StorageError("checkpoint inside a transaction: commit first")
+    if engine_of(db) == "postgresql":
+        # No file of ours: the server's own WAL and VACUUM policy apply (docs/postgres.md).
+        return
 
     def truncate() -> None:
         busy, _, _ = db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()

@@ -2,6 +2,10 @@
 
 Append new migrations at the end; never edit one that has shipped, because databases in
 the wild have already recorded it as applied.
+
+The same named migrations run on SQLite and PostgreSQL: each is written in SQLite's DDL
+and ``_script`` spells it for the engine (``agent.memory.dialect.schema_script``); the one
+step whose body differs (a trigger) says so itself.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlite_utils
+
+from agent.memory.dialect import engine_of, schema_script
 
 
 @dataclass(frozen=True)
@@ -20,8 +26,13 @@ class Migration:
     apply: Callable[[sqlite_utils.Database], None]
 
 
+def _script(db: sqlite_utils.Database, script: str) -> None:
+    db.executescript(schema_script(script, engine_of(db)))
+
+
 def _m001_core(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE users (
             id INTEGER PRIMARY KEY,
@@ -179,14 +190,15 @@ def _m001_core(db: sqlite_utils.Database) -> None:
             csrf_token TEXT NOT NULL,
             expires_at TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
 def _m002_memory_history(db: sqlite_utils.Database) -> None:
     # Warm-ups and drop sets are kept but left out of bests; imported sets remember it.
     # The indexes serve the history queries, which all read one user by date.
-    db.executescript(
+    _script(
+        db,
         """
         ALTER TABLE set_logs ADD COLUMN set_type TEXT NOT NULL DEFAULT 'normal';
         CREATE INDEX idx_set_logs_user_time ON set_logs(user_id, logged_at);
@@ -194,7 +206,7 @@ def _m002_memory_history(db: sqlite_utils.Database) -> None:
         CREATE INDEX idx_sessions_user_time ON workout_sessions(user_id, started_at);
         CREATE INDEX idx_feedback_user ON feedback(user_id, created_at);
         CREATE INDEX idx_turns_conversation ON turns(conversation_id, id);
-        """
+        """,
     )
 
 
@@ -202,6 +214,26 @@ def _m003_review_privacy(db: sqlite_utils.Database) -> None:
     # A flag disappears with its person (cascade from users, conversations or messages).
     # Its review trail stays, so the audit shows who did what and when, but the operators'
     # free-text notes may quote the person, so they go, and the trail records why.
+    # PostgreSQL spells a trigger as a function plus the trigger; the effect is the same.
+    if engine_of(db) == "postgresql":
+        db.executescript(
+            """
+            CREATE FUNCTION flag_deleted_scrub_trail() RETURNS trigger
+            LANGUAGE plpgsql AS $body$
+            BEGIN
+                UPDATE flag_events SET note = NULL WHERE flag_id = OLD.id;
+                INSERT INTO flag_events (flag_id, actor, at, field, from_value, to_value, note)
+                VALUES (OLD.id, 'system',
+                        to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
+                        'deleted', OLD.review_status, NULL, 'the person''s data was deleted');
+                RETURN OLD;
+            END
+            $body$;
+            CREATE TRIGGER flag_deleted_scrub_trail AFTER DELETE ON safety_flags
+            FOR EACH ROW EXECUTE FUNCTION flag_deleted_scrub_trail();
+            """
+        )
+        return
     db.executescript(
         """
         CREATE TRIGGER flag_deleted_scrub_trail AFTER DELETE ON safety_flags
@@ -219,7 +251,8 @@ def _m004_safety_details_parq(db: sqlite_utils.Database) -> None:
     # The screen's full signals (areas, context modifiers) next to the labels the review
     # queue shows, so the next turn's screen can read what was flagged; and the PAR-Q+
     # answers from intake, one row per question per answering.
-    db.executescript(
+    _script(
+        db,
         """
         ALTER TABLE safety_flags ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
         CREATE INDEX idx_flags_conversation ON safety_flags(conversation_id, created_at);
@@ -231,7 +264,7 @@ def _m004_safety_details_parq(db: sqlite_utils.Database) -> None:
             answered_at TEXT NOT NULL
         );
         CREATE INDEX idx_parq_user ON parq_answers(user_id, answered_at);
-        """
+        """,
     )
 
 
@@ -240,7 +273,8 @@ def _m009_history_aggregates(db: sqlite_utils.Database) -> None:
     # history costs the same as a new user's. Existing history is folded in on first read
     # (history_marks starts at id 0). The session-day index serves the date-ordered
     # workout reads.
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE exercise_stats (
             user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -282,7 +316,7 @@ def _m009_history_aggregates(db: sqlite_utils.Database) -> None:
         CREATE INDEX idx_sessions_user_day ON workout_sessions(
             user_id, (substr(COALESCE(started_at, planned_for, created_at), 1, 10))
         );
-        """
+        """,
     )
 
 
@@ -290,7 +324,8 @@ def _m006_consultation_assessments(db: sqlite_utils.Database) -> None:
     # One consultation record per person (answers as JSON keyed by question id, so a form
     # filled over several visits and a chat reach the same row), and every assessment
     # result ever taken or reported, with its own reassessment interval.
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE consultations (
             user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
@@ -319,7 +354,7 @@ def _m006_consultation_assessments(db: sqlite_utils.Database) -> None:
             updated_at TEXT NOT NULL,
             PRIMARY KEY (user_id, test_id)
         );
-        """
+        """,
     )
 
 
@@ -329,7 +364,8 @@ def _m007_wearables(db: sqlite_utils.Database) -> None:
     # share a baseline; a re-import updates in place. Activities from watches and apps
     # (runs, rides, swims) are keyed by source and start, so importing twice adds
     # nothing. ``imports`` keeps each file's report. All rows go with the person.
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE daily_metrics (
             id INTEGER PRIMARY KEY,
@@ -370,7 +406,7 @@ def _m007_wearables(db: sqlite_utils.Database) -> None:
             report TEXT NOT NULL,          -- JSON: read, skipped and why, stored counts
             imported_at TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
@@ -379,7 +415,8 @@ def _m008_trainers(db: sqlite_utils.Database) -> None:
     # trainer access only while ``status = 'active'`` (the client accepted and nobody
     # ended it), so ending it removes access at once. Everything a trainer decides is
     # kept with the trainer's name, and ``audit_log`` records each decision.
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE trainers (
             id INTEGER PRIMARY KEY,
@@ -491,7 +528,7 @@ def _m008_trainers(db: sqlite_utils.Database) -> None:
             created_at TEXT NOT NULL
         );
         CREATE INDEX idx_program_assignments_user ON program_assignments(user_id, starts_on);
-        """
+        """,
     )
 
 
@@ -500,7 +537,8 @@ def _m010_profile_population(db: sqlite_utils.Database) -> None:
     # a due date (the pregnancy week advances with the calendar), the birth date
     # (postpartum), conditions, sport, a stated layoff and load caps. Temporary kits (a
     # hotel stay) cover some days and then expire on their own.
-    db.executescript(
+    _script(
+        db,
         """
         ALTER TABLE profiles ADD COLUMN due_date TEXT;
         ALTER TABLE profiles ADD COLUMN birth_date TEXT;
@@ -520,14 +558,14 @@ def _m010_profile_population(db: sqlite_utils.Database) -> None:
             created_at TEXT NOT NULL
         );
         CREATE INDEX idx_temporary_kits_user ON temporary_kits(user_id, ends_on);
-        """
+        """,
     )
 
 
 def _m005_note_ends_on(db: sqlite_utils.Database) -> None:
     # A time-bound note ("only 2 days this week", "holiday for two weeks") carries the last
     # day it applies; after it the note is no longer active (read as expired).
-    db.executescript("ALTER TABLE notes ADD COLUMN ends_on TEXT;")
+    _script(db, "ALTER TABLE notes ADD COLUMN ends_on TEXT;")
 
 
 MIGRATIONS: list[Migration] = [

@@ -26,6 +26,7 @@ from agent.importers import lifting
 from agent.importers.records import LiftSet, ParseResult
 from agent.memory import aggregates, store
 from agent.memory.db import checkpoint_and_truncate, transaction
+from agent.memory.dialect import engine_of
 from agent.memory.exercises import ExerciseIndex, default_index, slug
 from agent.memory.history import LB_TO_KG, to_kg
 
@@ -83,6 +84,18 @@ def _rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[s
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _row_order(db: sqlite_utils.Database, table: str) -> str:
+    # Rows in the order they were written: ``id`` where the table numbers its rows (on
+    # SQLite that is the rowid itself); otherwise SQLite's rowid, and on PostgreSQL, which
+    # has none, every column in turn so the order is at least the same on every export.
+    columns = [col.name for col in db[table].columns]
+    if "id" in columns:
+        return "id"
+    if engine_of(db) == "sqlite":
+        return "rowid"
+    return ", ".join(str(n) for n in range(1, len(columns) + 1))
+
+
 def export_user(db: sqlite_utils.Database, user_id: int) -> dict[str, Any]:
     """Every row of one person, keyed by table (``users`` first, ``flag_events`` last)."""
     data: dict[str, Any] = {
@@ -92,7 +105,9 @@ def export_user(db: sqlite_utils.Database, user_id: int) -> dict[str, Any]:
     }
     for table in reversed(user_tables(db)):
         data[table] = _rows(
-            db, f"SELECT * FROM {table} WHERE user_id = ? ORDER BY rowid", [user_id]
+            db,
+            f"SELECT * FROM {table} WHERE user_id = ? ORDER BY {_row_order(db, table)}",
+            [user_id],
         )
     data["flag_events"] = _rows(
         db,

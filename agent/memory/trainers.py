@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -335,9 +335,14 @@ def add_status(
         raise TrainerError("the status cannot end before it starts")
     with transaction(db):
         db.execute(
-            "UPDATE client_statuses SET ends_on = date(?, '-1 day') WHERE user_id = ? "
+            "UPDATE client_statuses SET ends_on = ? WHERE user_id = ? "
             "AND starts_on < ? AND (ends_on IS NULL OR ends_on >= ?)",
-            [starts_on.isoformat(), user_id, starts_on.isoformat(), starts_on.isoformat()],
+            [
+                (starts_on - timedelta(days=1)).isoformat(),
+                user_id,
+                starts_on.isoformat(),
+                starts_on.isoformat(),
+            ],
         )
         cursor = db.execute(
             "INSERT INTO client_statuses (user_id, status, starts_on, ends_on, set_by, note, "
@@ -566,7 +571,8 @@ class EffortCounts:
 def effort_counts(db: sqlite_utils.Database, user_id: int, since: date) -> EffortCounts:
     """Rated sets, sets at RPE 9+ (or 1 RIR or less) and too-hard workouts since ``since``."""
     row = db.execute(
-        "SELECT COUNT(*), COALESCE(SUM(rpe >= 9 OR rir <= 1), 0) FROM set_logs "
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN rpe >= 9 OR rir <= 1 THEN 1 ELSE 0 END), 0) "
+        "FROM set_logs "
         "WHERE user_id = ? AND (rpe IS NOT NULL OR rir IS NOT NULL) "
         "AND set_type IN ('normal', 'failure') AND substr(logged_at, 1, 10) >= ?",
         [user_id, since.isoformat()],

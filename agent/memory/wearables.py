@@ -83,9 +83,10 @@ def _store_values(db: sqlite_utils.Database, user_id: int, result: ParseResult,
 
 def _store_activity(db: sqlite_utils.Database, user_id: int, item: Activity, stamp: str) -> bool:
     cursor = db.execute(
-        "INSERT OR IGNORE INTO activities (user_id, external_key, source, sport, name, "
+        "INSERT INTO activities (user_id, external_key, source, sport, name, "
         "started_at, day, duration_s, distance_m, avg_hr, max_hr, calories, imported_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (user_id, external_key) DO NOTHING",
         [
             user_id,
             item.key,

@@ -1,0 +1,427 @@
+"""PostgreSQL as the store: the same functions, the same SQL, a server several machines share.
+
+Every function of ``agent.memory`` takes a ``sqlite_utils.Database`` and calls
+``execute``, ``executescript``, ``atomic`` and ``conn.in_transaction`` on it.
+:class:`PgDatabase` answers exactly those on a psycopg 3 connection borrowed from a
+``psycopg_pool.ConnectionPool`` (one pool per database URL per process), translating
+SQLite's spelling through :mod:`agent.memory.dialect`. So the store's functions, the
+migrations and their tests are one code path on both engines; only this module and the
+dialect know there are two.
+
+Connections run in autocommit mode: a statement outside ``agent.memory.db.transaction``
+commits on its own (as ``sqlite_utils`` does), and a transaction is an explicit
+``BEGIN``. Queries are bound client-side (``ClientCursor``): values travel as quoted
+literals, which PostgreSQL types from the column they meet, much as SQLite does, and a
+migration may hold several statements.
+
+Imported only when ``COACH_DB`` names a PostgreSQL server, so the embedded SQLite default
+never loads psycopg.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, cast
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import psycopg_pool
+import sqlite_utils
+from psycopg import ClientCursor
+from psycopg.adapt import Dumper
+from psycopg.pq import TransactionStatus
+from psycopg.types.numeric import FloatLoader
+
+from agent.errors import StorageError
+from agent.memory.dialect import (
+    WRITE_LOCK_KEY,
+    inserted_table,
+    placeholders,
+    returning_id,
+    schema_script,
+)
+
+_DDL = re.compile(r"^\s*(CREATE|ALTER)\s+TABLE\b", re.IGNORECASE)
+
+POOL_MAX_SIZE = 20
+"""Connections one process keeps to one database at most (a server's worker threads
+borrow one per request); ``max_connections`` on the server must cover every process."""
+
+POOL_WAIT_S = 30.0
+"""How long a request waits for a free pooled connection before it is reported busy."""
+
+CONNECT_WAIT_S = 10.0
+"""How long start-up waits for the first connection before saying the server is down."""
+
+
+class _BoolAsInteger(Dumper):
+    """``True``/``False`` as 1/0: the schema keeps flags in INTEGER columns, as SQLite does."""
+
+    oid = psycopg.postgres.types["int4"].oid
+
+    def dump(self, obj: Any) -> bytes:
+        return b"1" if obj else b"0"
+
+
+LOCK_TIMEOUT_MS = 120_000
+"""A writer waits for the store's write lock at most as long as a SQLite writer retries a
+busy file (``agent.memory.db.BUSY_BOUND_S``), then reports the database busy."""
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    # SUM over 64-bit integers and AVG give NUMERIC; SQLite gives numbers Python adds to
+    # floats, so read NUMERIC as float rather than Decimal.
+    conn.adapters.register_loader("numeric", FloatLoader)
+    conn.adapters.register_dumper(bool, _BoolAsInteger)
+    conn.execute(cast(Any, f"SET lock_timeout = {int(LOCK_TIMEOUT_MS)}"))
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}:***@" if parts.username else ""
+    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+
+
+_POOLS: dict[str, psycopg_pool.ConnectionPool[psycopg.Connection[Any]]] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool_for(url: str) -> psycopg_pool.ConnectionPool[psycopg.Connection[Any]]:
+    with _POOLS_LOCK:
+        pool = _POOLS.get(url)
+        if pool is not None and not pool.closed:
+            return pool
+        _probe(url)
+        pool = psycopg_pool.ConnectionPool(
+            url,
+            min_size=1,
+            max_size=POOL_MAX_SIZE,
+            kwargs={"autocommit": True, "cursor_factory": ClientCursor},
+            configure=_configure,
+            timeout=POOL_WAIT_S,
+            open=False,
+            name="coach",
+        )
+        try:
+            pool.open(wait=True, timeout=CONNECT_WAIT_S)
+        except psycopg_pool.PoolTimeout as exc:
+            pool.close()
+            raise _unreachable(url) from exc
+        _POOLS[url] = pool
+        return pool
+
+
+def _probe(url: str) -> None:
+    # The pool retries a refused connection until its timeout; one direct attempt first
+    # turns a server that is not there into one line at once.
+    try:
+        psycopg.connect(url, connect_timeout=int(CONNECT_WAIT_S)).close()
+    except psycopg.Error as exc:
+        raise _unreachable(url) from exc
+
+
+def _unreachable(url: str) -> StorageError:
+    return StorageError(
+        f"cannot reach the database server {redacted(url)}: is it running, and "
+        "are the user, password and database name right?"
+    )
+
+
+def close_pools(url: str | None = None) -> None:
+    """Close the pool of ``url`` (every pool when None) and its idle connections."""
+    with _POOLS_LOCK:
+        urls = [url] if url is not None else list(_POOLS)
+        for key in urls:
+            pool = _POOLS.pop(key, None)
+            if pool is not None:
+                pool.close()
+
+
+class _Session:
+    """What the store asks of ``db.conn``: whether a transaction is open, BEGIN and its end."""
+
+    def __init__(self, db: PgDatabase) -> None:
+        self._db = db
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._db.pinned is not None
+
+    def execute(self, sql: str) -> None:
+        word = sql.strip().upper()
+        if word == "BEGIN IMMEDIATE":
+            # SQLite's "take the write lock now": BEGIN, then the store's one write lock,
+            # in one round trip (client-side binding allows two statements).
+            raw = self._db.pin()
+            try:
+                raw.execute(cast(Any, f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
+            except psycopg.errors.LockNotAvailable as exc:
+                self._db.unpin()
+                raise StorageError(f"the database is busy, try again in a moment ({exc})") from exc
+            except BaseException:
+                self._db.unpin()
+                raise
+            return
+        if word == "BEGIN":
+            self._db.pin().execute("BEGIN")
+            return
+        if word in {"COMMIT", "ROLLBACK"}:
+            self.commit() if word == "COMMIT" else self.rollback()
+            return
+        self._db.execute(sql)
+
+    def commit(self) -> None:
+        """Commit the open transaction, if any (``sqlite3.Connection.commit``)."""
+        raw = self._db.pinned
+        if raw is not None:
+            try:
+                raw.commit()
+            finally:
+                self._db.unpin()
+
+    def rollback(self) -> None:
+        """Roll back the open transaction, if any."""
+        if self._db.pinned is not None:
+            self._db.unpin()
+
+
+class PgCursor:
+    """The part of ``sqlite3.Cursor`` the store reads: rows, counts and the new row's id.
+
+    The rows are fetched before the connection goes back to the pool.
+    """
+
+    def __init__(
+        self,
+        rows: list[Any],
+        rowcount: int,
+        description: Any,
+        lastrowid: int | None,
+    ) -> None:
+        self._rows = rows
+        self._next = 0
+        self.rowcount = rowcount
+        self.description = description
+        self.lastrowid = lastrowid
+
+    def fetchone(self) -> Any:
+        """The next row, or None."""
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    def fetchall(self) -> list[Any]:
+        """Every row left."""
+        rest = self._rows[self._next :]
+        self._next = len(self._rows)
+        return rest
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
+
+class _Column:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class PgTable:
+    """The part of ``sqlite_utils.Table`` the store and its tests read."""
+
+    def __init__(self, db: PgDatabase, name: str) -> None:
+        self.db = db
+        self.name = name
+
+    @property
+    def columns(self) -> list[_Column]:
+        """The table's columns in order (each with a ``name``)."""
+        rows = self.db.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+            [self.name],
+        ).fetchall()
+        return [_Column(str(r[0])) for r in rows]
+
+    @property
+    def count(self) -> int:
+        """How many rows the table holds."""
+        return int(self.db.execute(f"SELECT COUNT(*) FROM {self.name}").fetchone()[0])
+
+    @property
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """Every row as a dict of column to value."""
+        cursor = self.db.execute(f"SELECT * FROM {self.name}")
+        names = [c[0] for c in cursor.description or []]
+        for row in cursor.fetchall():
+            yield dict(zip(names, row, strict=True))
+
+
+_HAS_ID: dict[tuple[str, str], bool] = {}
+"""(database URL, table) -> whether the table numbers its rows with ``id``: asked once."""
+
+
+class PgDatabase(sqlite_utils.Database):
+    """The store on a PostgreSQL server, answering as the store's ``sqlite_utils.Database``.
+
+    It is a ``sqlite_utils.Database`` to the type checker because every store function is
+    typed against that class; it never opens a SQLite connection (``__init__`` does not
+    call the base's) and overrides every method the store uses.
+
+    It holds a pooled connection only while it needs one: a statement outside a
+    transaction borrows one and gives it back with its rows fetched; a transaction keeps
+    one from ``BEGIN`` to its end. So a turn waiting on its model, or a request between
+    statements, holds no connection, and a pool of a few connections serves many
+    requests at once.
+    """
+
+    coach_engine = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._pool = _pool_for(url)
+        self.pinned: psycopg.Connection[Any] | None = None
+        self._closed = False
+        self.conn = cast(sqlite3.Connection, _Session(self))
+
+    def _getconn(self) -> psycopg.Connection[Any]:
+        if self._closed:
+            raise StorageError("the database connection is closed")
+        try:
+            return self._pool.getconn()
+        except psycopg_pool.PoolTimeout as exc:
+            raise StorageError(
+                f"the database server is busy (no free connection in {POOL_WAIT_S:.0f} s)"
+            ) from exc
+
+    def _putconn(self, raw: psycopg.Connection[Any]) -> None:
+        try:
+            if raw.info.transaction_status != TransactionStatus.IDLE:
+                raw.rollback()
+        except psycopg.Error:
+            pass  # a broken connection: the pool sees it and discards it
+        self._pool.putconn(raw)
+
+    def pin(self) -> psycopg.Connection[Any]:
+        """Keep one connection for a transaction (until :meth:`unpin`)."""
+        if self.pinned is None:
+            self.pinned = self._getconn()
+        return self.pinned
+
+    def unpin(self) -> None:
+        """End the transaction's hold: roll back what is uncommitted, return the connection."""
+        raw, self.pinned = self.pinned, None
+        if raw is not None:
+            self._putconn(raw)
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        if self.pinned is not None:
+            yield self.pinned
+            return
+        raw = self._getconn()
+        try:
+            yield raw
+        finally:
+            self._putconn(raw)
+
+    def _table_has_id(self, raw: psycopg.Connection[Any], table: str) -> bool:
+        key = (self.url, table)
+        known = _HAS_ID.get(key)
+        if known is None:
+            row = raw.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                "current_schema() AND table_name = %s AND column_name = 'id'",
+                [table],
+            ).fetchone()
+            known = _HAS_ID[key] = row is not None
+        return known
+
+    def _forget_tables(self) -> None:
+        for key in [k for k in _HAS_ID if k[0] == self.url]:
+            _HAS_ID.pop(key, None)
+
+    def execute(self, sql: str, parameters: Any = None) -> Any:
+        """Run one statement; an INSERT into a table with an ``id`` reports the new id."""
+        if _DDL.match(sql):
+            # A table made outside the migrations (tests, later features) gets the same
+            # spelling as theirs: an identity id, 64-bit references.
+            self._forget_tables()
+            sql = schema_script(sql, "postgresql")
+        table = inserted_table(sql)
+        with self._connection() as raw:
+            wants_id = table is not None and self._table_has_id(raw, table)
+            text = returning_id(sql) if wants_id else sql
+            cursor = raw.cursor()
+            if parameters is None:
+                cursor.execute(cast(Any, text))
+            else:
+                cursor.execute(cast(Any, placeholders(text)), _as_params(parameters))
+            rows = cursor.fetchall() if cursor.description else []
+            lastrowid = int(rows[0][0]) if wants_id and rows else None
+            return PgCursor(
+                [] if wants_id else rows, cursor.rowcount, cursor.description, lastrowid
+            )
+
+    def executescript(self, sql: str) -> Any:
+        """Run several statements (a migration, already in PostgreSQL's DDL) as one request."""
+        with self._connection() as raw:
+            raw.execute(cast(Any, sql))
+        self._forget_tables()
+        return PgCursor([], -1, None, None)
+
+    @contextmanager
+    def atomic(self) -> Iterator[sqlite_utils.Database]:
+        """A savepoint inside the open transaction, or a transaction of its own."""
+        if self.pinned is None:
+            self.conn.execute("BEGIN")
+            try:
+                yield self
+            except BaseException:
+                self.conn.rollback()
+                raise
+            self.conn.commit()
+            return
+        raw = self.pinned
+        savepoint = f"coach_{secrets.token_hex(8)}"
+        raw.execute(cast(Any, f"SAVEPOINT {savepoint}"))
+        try:
+            yield self
+        except BaseException:
+            raw.execute(cast(Any, f"ROLLBACK TO SAVEPOINT {savepoint}"))
+            raw.execute(cast(Any, f"RELEASE SAVEPOINT {savepoint}"))
+            raise
+        raw.execute(cast(Any, f"RELEASE SAVEPOINT {savepoint}"))
+
+    def table_names(self, fts4: bool = False, fts5: bool = False) -> list[str]:
+        """The store's tables in the connection's schema."""
+        rows = self.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+            "current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def __getitem__(self, table_name: str) -> Any:
+        return PgTable(self, table_name)
+
+    def close(self) -> None:
+        """Roll back a transaction left open and stop using the pool."""
+        self.unpin()
+        self._closed = True
+
+
+def _as_params(parameters: Any) -> Sequence[Any] | dict[str, Any]:
+    if isinstance(parameters, dict):
+        return parameters
+    return list(parameters)
