@@ -58,10 +58,12 @@ class SessionError(CoachError):
     """
 
 
-ToolErrorCode = Literal["invalid", "retry", "plan_locked", "unknown_tool", "crashed"]
+ToolErrorCode = Literal[
+    "invalid", "retry", "plan_locked", "unknown_tool", "crashed", "too_many_calls"
+]
 """Why a tool call failed: bad arguments; the tool asks for another try (unknown exercise,
 impossible value, a ``ToolRetry``); refused while a safety flag stands; no such tool; a bug
-in the tool."""
+in the tool; past the calls one model answer may make (``agent.loop``)."""
 
 TOOL_ERROR_CODES: tuple[str, ...] = get_args(ToolErrorCode)
 

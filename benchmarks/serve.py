@@ -1,30 +1,42 @@
-"""``coach serve`` under load: 50 concurrent clients x 20 chat turns each, offline backend.
+"""``coach serve`` under load: N concurrent clients x T chat turns, against the ideal and the CPU.
 
 Starts ``coach serve`` in a subprocess on 127.0.0.1 (an ephemeral port, a fresh SQLite
 file, default settings: the per-user rate limit is on), signs up one user per client,
-then each client thread sends its turns one after another over its own HTTP connection.
-Afterwards it checks the database: every message sent is stored, in order, and every
-turn completed. Prints one JSON object: errors, lost messages, turn latency p50/p90/p99
-and max in ms (all turns, and split into each client's first turn and the rest),
-throughput, wall time.
+then each client thread sends its turns one after another over its own keep-alive HTTP
+connection. Afterwards it checks the database: every message sent is stored, in order,
+and every turn completed.
 
-With ``--model-delay-ms 200`` the server talks to a stub OpenAI-compatible model on
-127.0.0.1 (``tests/openai_stub.py``) that takes 200 ms per call, so throughput can be
-compared with the ideal ``clients / model time per turn`` (issue 16). A turn counts as
-answered only when it is a 200 with a reply: a 429 (rate limit) or 503 is an error.
+What it compares (issue 16):
+
+- **throughput against the ideal.** With ``--model-delay-ms 200`` the server talks to a
+  stub OpenAI-compatible model (``tests/openai_stub.py``, in its own process) that takes
+  200 ms per call, so C clients can at best answer ``C / 0.2 s`` turns per second.
+- **throughput against the CPU bound.** The server's CPU seconds per answered turn are
+  read from ``/proc`` over the timed run (the model's 200 ms are spent in the stub's
+  process, so they are excluded); ``cpu_count / cpu_s_per_turn`` is what the machine's
+  cores could answer, and ``1 / cpu_s_per_turn`` what one Python process (one GIL) could.
+  The stub and the clients share the same cores, their CPU is reported too.
+- **a red flag under load.** A probe in its own process sends "crushing chest pain"
+  messages every 50 ms during the run (rotating over probe users so the rate limit never
+  refuses them) and reports the latency of the emergency replies.
+
+A turn counts as answered only when it is a 200 with a reply: 429 (rate limit) and 503
+are errors, never latencies. Prints one JSON object.
 
 With ``--postgres URL`` the store is that PostgreSQL server instead of a SQLite file (a
 fresh schema, dropped afterwards) and ``coach serve`` runs ``--workers`` processes (4 by
 default), so the two engines can be compared on the same load.
 
-Run from the repository root: ``.venv/bin/python benchmarks/serve.py [--clients N] [--turns N]
-[--model-delay-ms MS] [--postgres URL [--workers N]]``.
+Run from the repository root: ``.venv/bin/python benchmarks/serve.py [--clients N]
+[--turns N] [--model-delay-ms MS] [--model-workers N] [--workers N] [--postgres URL]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
+import multiprocessing
 import os
 import signal
 import socket
@@ -36,18 +48,18 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
-
-import httpx
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from agent.memory.db import connect  # noqa: E402
 from agent.server.auth import issue_token  # noqa: E402
-from tests.openai_stub import Reply, ok  # noqa: E402
-from tests.openai_stub import serve as serve_stub  # noqa: E402
+from tests.openai_stub import Reply, StubServer, ok  # noqa: E402
 
 PHRASES = [
     "hi coach",
@@ -63,6 +75,11 @@ PHRASES = [
 ]
 """Ordinary messages; each gets a client/turn tag so every one is unique in the database."""
 
+EMERGENCY = "I have crushing chest pain"
+PROBE_INTERVAL_S = 0.05
+PROBE_USERS = 60
+"""Each probe user sends at most a few dozen messages, inside the per-user rate limit."""
+
 REQUEST_TIMEOUT_S = 60.0
 RUN_DEADLINE_S = 600.0
 
@@ -73,12 +90,67 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a process so far (Linux ``/proc``; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu_seconds(pid: int) -> float | None:
+    """CPU of a process and its children (``coach serve --workers N`` runs N of them)."""
+    total = _cpu_seconds(pid)
+    if total is None:
+        return None
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(_tree_cpu_seconds(int(child)) or 0.0 for child in children)
+
+
+def _stub_process(delay_s: float, pipe: Connection) -> None:
+    """Serve the stub model in this (forked) process until the parent closes the pipe."""
+    stub = StubServer(Reply(body=ok("Noted.").body, delay_s=delay_s), keep_requests=False)
+    stub.start()
+    pipe.send(stub.base_url)
+    try:
+        pipe.recv()  # returns (EOFError) when the parent is done
+    except EOFError:
+        pass
+    stub.stop()
+
+
+@contextmanager
+def _stub_model(delay_ms: int) -> Iterator[tuple[str, int]]:
+    """The stub model in its own process: (base URL, pid)."""
+    ours, theirs = multiprocessing.Pipe()
+    process = multiprocessing.get_context("fork").Process(
+        target=_stub_process, args=(delay_ms / 1000, theirs), daemon=True
+    )
+    process.start()
+    try:
+        if not ours.poll(60):
+            raise RuntimeError("the stub model did not start within 60 s")
+        yield str(ours.recv()), int(process.pid or 0)
+    finally:
+        ours.close()
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+
+
 def _start_server(
-    db_path: str, port: int, model_url: str | None, workers: int = 1
+    db: str, port: int, model_url: str | None, model_workers: int | None, workers: int
 ) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COACH_", "OPENAI_"))}
     if model_url:
         env.update({"OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": model_url})
+    if model_workers:
+        env["COACH_MODEL_WORKERS"] = str(model_workers)
+    env["COACH_WORKERS"] = str(workers)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -90,11 +162,9 @@ def _start_server(
             "--port",
             str(port),
             "--db",
-            db_path,
+            db,
             "--model",
             "openai" if model_url else "offline",
-            "--workers",
-            str(workers),
         ],
         cwd=ROOT,
         env=env,
@@ -107,58 +177,104 @@ def _start_server(
         if process.poll() is not None:
             raise RuntimeError("coach serve exited during start-up")
         try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-            return process
-        except httpx.TransportError:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
             if time.monotonic() > deadline:
                 process.kill()
                 raise RuntimeError("coach serve did not start within 120 s") from None
             time.sleep(0.1)
 
 
-def _client(
-    port: int,
-    token: str,
-    index: int,
-    turns: int,
-    latencies: list[tuple[int, float]],
-    errors: list[str],
-    sent: dict[int, list[str]],
-) -> None:
+def _chat(connection: http.client.HTTPConnection, token: str, message: str) -> tuple[int, Any]:
+    """POST /v1/chat over a kept-alive connection: (status, decoded body or None)."""
+    body = json.dumps({"message": message})
+    connection.request(
+        "POST",
+        "/v1/chat",
+        body=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    response = connection.getresponse()
+    raw = response.read()
+    try:
+        return response.status, json.loads(raw)
+    except ValueError:
+        return response.status, None
+
+
+@dataclass
+class _Run:
+    """What the client threads collect."""
+
+    latencies: list[tuple[int, float]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    sent: dict[int, list[str]] = field(default_factory=dict)
+
+
+def _client(port: int, token: str, index: int, turns: int, run: _Run) -> None:
     mine: list[str] = []
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(
-        base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=REQUEST_TIMEOUT_S
-    ) as http:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
+    try:
         for turn in range(turns):
             message = f"{PHRASES[(index + turn) % len(PHRASES)]} (c{index} t{turn})"
             started = time.perf_counter()
             try:
-                response = http.post("/v1/chat", json={"message": message})
-            except httpx.HTTPError as exc:
+                status, answer = _chat(connection, token, message)
+            except (OSError, http.client.HTTPException) as exc:
                 mine.append(message)  # may have been stored: checked like any other
-                errors.append(f"client {index} turn {turn}: {type(exc).__name__}")
+                run.errors.append(f"client {index} turn {turn}: {type(exc).__name__}")
+                connection.close()
                 continue
-            if response.status_code != 429:
+            if status != 429:
                 mine.append(message)  # a 429 is refused before storing: not a lost message
-            if response.status_code != 200 or not response.json().get("reply"):
+            if status != 200 or not isinstance(answer, dict) or not answer.get("reply"):
                 # A 429 or 503 is not an answered turn: it never enters the latencies.
-                errors.append(f"client {index} turn {turn}: HTTP {response.status_code}")
+                run.errors.append(f"client {index} turn {turn}: HTTP {status}")
                 continue
-            latencies.append((turn, (time.perf_counter() - started) * 1000))
-    sent[index] = mine
+            run.latencies.append((turn, (time.perf_counter() - started) * 1000))
+    finally:
+        connection.close()
+        run.sent[index] = mine
 
 
-def _percentile(values: list[float], q: float) -> float:
+def _probe(port: int, tokens: list[str], stop: Any, pipe: Connection) -> None:
+    """Send red-flag messages until ``stop`` is set; send back (latencies, error samples)."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    sent = 0
+    while not stop.is_set():
+        token = tokens[sent % len(tokens)]
+        started = time.perf_counter()
+        try:
+            status, answer = _chat(connection, token, f"{EMERGENCY} (probe {sent})")
+        except (OSError, http.client.HTTPException) as exc:
+            status, answer = 0, {"error": type(exc).__name__}
+            connection.close()  # reconnects on the next request
+        elapsed = (time.perf_counter() - started) * 1000
+        sent += 1
+        tier = answer.get("safety", {}).get("tier") if isinstance(answer, dict) else None
+        if status == 200 and tier == "emergency":
+            latencies.append(elapsed)
+        else:
+            errors.append(f"HTTP {status}: {str(answer)[:120]}")
+        time.sleep(max(0.0, PROBE_INTERVAL_S - elapsed / 1000))
+    connection.close()
+    pipe.send((latencies, errors))
+
+
+def _percentile(values: list[float], q: float) -> float | None:
     ordered = sorted(values)
     if not ordered:
-        return float("nan")
+        return None
     rank = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return round(ordered[rank], 2)
 
 
-def _summary(values: list[float]) -> dict[str, float | None]:
+def _summary(values: list[float]) -> dict[str, float | int | None]:
     return {
+        "count": len(values),
         "p50": _percentile(values, 50),
         "p90": _percentile(values, 90),
         "p99": _percentile(values, 99),
@@ -167,14 +283,14 @@ def _summary(values: list[float]) -> dict[str, float | None]:
     }
 
 
-def _lost(db_path: str, users: dict[int, int], sent: dict[int, list[str]]) -> dict[str, int]:
-    db = connect(db_path)
+def _lost(db: str, users: dict[int, int], sent: dict[int, list[str]]) -> dict[str, int]:
+    database = connect(db)
     try:
-        lost = out_of_order = incomplete = 0
+        lost = out_of_order = 0
         for index, user_id in users.items():
             stored = [
                 str(row[0])
-                for row in db.execute(
+                for row in database.execute(
                     "SELECT content FROM messages WHERE user_id = ? AND role = 'user' ORDER BY id",
                     [user_id],
                 ).fetchall()
@@ -183,11 +299,42 @@ def _lost(db_path: str, users: dict[int, int], sent: dict[int, list[str]]) -> di
             lost += len(set(expected) - set(stored))
             out_of_order += int(stored != expected)
         incomplete = int(
-            db.execute("SELECT COUNT(*) FROM turns WHERE status != 'complete'").fetchone()[0]
+            database.execute("SELECT COUNT(*) FROM turns WHERE status != 'complete'").fetchone()[0]
         )
         return {"lost": lost, "users_out_of_order": out_of_order, "turns_incomplete": incomplete}
     finally:
-        db.close()
+        database.close()
+
+
+@contextmanager
+def _database(tmp: str, postgres: str | None) -> Iterator[str]:
+    """The store the server uses: a fresh SQLite file, or a fresh schema on ``postgres``."""
+    if not postgres:
+        yield str(Path(tmp) / "serve-bench.db")
+        return
+    import psycopg
+
+    from agent.memory.postgres import close_pools
+
+    schema = f"bench_{os.getpid()}_{int(time.time())}"
+    with psycopg.connect(postgres, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in postgres else "?"
+    try:
+        yield f"{postgres}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        close_pools()
+        with psycopg.connect(postgres, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def _sign_up(db: str, names: list[str]) -> list[tuple[int, str]]:
+    database = connect(db)
+    try:
+        now = datetime.now(UTC)
+        return [issue_token(database, name, now) for name in names]
+    finally:
+        database.close()
 
 
 def main() -> None:
@@ -198,70 +345,51 @@ def main() -> None:
         "--model-delay-ms", type=int, default=0, help="use a stub model taking this long per call"
     )
     parser.add_argument(
+        "--model-workers", type=int, default=None, help="coach serve --model-workers (64)"
+    )
+    parser.add_argument(
+        "--workers", type=int, help="coach serve --workers (server processes; 4 on PostgreSQL)"
+    )
+    parser.add_argument(
         "--postgres", metavar="URL", help="store on this PostgreSQL server (a fresh schema)"
     )
-    parser.add_argument("--workers", type=int, help="server processes (4 on PostgreSQL, else 1)")
+    parser.add_argument("--no-probe", action="store_true", help="skip the red-flag probe")
     args = parser.parse_args()
     with ExitStack() as stack:
-        model_url = None
+        model_url, stub_pid = None, None
         if args.model_delay_ms > 0:
-            stub = stack.enter_context(
-                serve_stub(Reply(body=ok("Noted.").body, delay_s=args.model_delay_ms / 1000))
-            )
-            model_url = stub.base_url
-        _run(args, model_url)
+            model_url, stub_pid = stack.enter_context(_stub_model(args.model_delay_ms))
+        print(json.dumps(_run(args, model_url, stub_pid), indent=2))
 
 
-@contextmanager
-def _fresh_schema(server_url: str) -> Iterator[str]:
-    """A new schema on the PostgreSQL server, as a URL; dropped afterwards."""
-    import psycopg
-
-    from agent.memory.postgres import close_pools
-
-    schema = f"bench_{os.getpid()}_{int(time.time())}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in server_url else "?"
-    try:
-        yield f"{server_url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        close_pools()
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def _run(args: argparse.Namespace, model_url: str | None) -> None:
-    clients = max(1, min(args.clients, 200))
+def _run(args: argparse.Namespace, model_url: str | None, stub_pid: int | None) -> dict[str, Any]:
+    clients = max(1, min(args.clients, 500))
     turns = max(1, min(args.turns, 200))
-
-    workers = args.workers or (4 if args.postgres else 1)
-    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        db_path = str(Path(tmp) / "serve-bench.db")
-        if args.postgres:
-            db_path = stack.enter_context(_fresh_schema(args.postgres))
-        db = connect(db_path)
-        now = datetime.now(UTC)
-        users: dict[int, int] = {}
-        tokens: dict[int, str] = {}
-        for index in range(clients):
-            users[index], tokens[index] = issue_token(db, f"bench-{index}", now)
-        db.close()
-
+    args.workers = args.workers or (4 if args.postgres else 1)
+    with tempfile.TemporaryDirectory() as tmp, _database(tmp, args.postgres) as db:
+        signed = _sign_up(db, [f"bench-{i}" for i in range(clients)])
+        users = {i: user_id for i, (user_id, _) in enumerate(signed)}
+        probe_tokens = [t for _, t in _sign_up(db, [f"probe-{i}" for i in range(PROBE_USERS)])]
         port = _free_port()
-        process = _start_server(db_path, port, model_url, workers)
-        latencies: list[tuple[int, float]] = []
-        errors: list[str] = []
-        sent: dict[int, list[str]] = {}
+        process = _start_server(db, port, model_url, args.model_workers, args.workers)
+        run = _Run()
+        stop = multiprocessing.get_context("fork").Event()
+        ours, theirs = multiprocessing.Pipe()
+        probe = multiprocessing.get_context("fork").Process(
+            target=_probe, args=(port, probe_tokens, stop, theirs), daemon=True
+        )
         try:
             threads = [
                 threading.Thread(
-                    target=_client,
-                    args=(port, tokens[i], i, turns, latencies, errors, sent),
-                    daemon=True,
+                    target=_client, args=(port, signed[i][1], i, turns, run), daemon=True
                 )
                 for i in range(clients)
             ]
+            if not args.no_probe:
+                probe.start()
+            server_cpu = _tree_cpu_seconds(process.pid)
+            stub_cpu = _cpu_seconds(stub_pid) if stub_pid else None
+            own_cpu = time.process_time()
             started = time.perf_counter()
             for thread in threads:
                 thread.start()
@@ -269,49 +397,100 @@ def _run(args: argparse.Namespace, model_url: str | None) -> None:
             for thread in threads:
                 thread.join(timeout=max(0.0, deadline - time.monotonic()))
             wall = time.perf_counter() - started
+            server_cpu_used = _used(_tree_cpu_seconds(process.pid), server_cpu)
+            stub_cpu_used = _used(_cpu_seconds(stub_pid) if stub_pid else None, stub_cpu)
+            own_cpu_used = time.process_time() - own_cpu
             unfinished = sum(thread.is_alive() for thread in threads)
+            stop.set()
+            probed: tuple[list[float], list[str]] = ([], [])
+            if not args.no_probe and ours.poll(60):
+                probed = ours.recv()
         finally:
+            stop.set()
+            if probe.is_alive():
+                probe.join(timeout=10)
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-        integrity = _lost(db_path, users, sent)
+        integrity = _lost(db, users, run.sent)
+    return _report(args, clients, turns, run, integrity, wall, unfinished, probed, model_url) | {
+        "cpu": _cpu_report(len(run.latencies) + len(probed[0]), server_cpu_used),
+        "cpu_s_stub_model": _round(stub_cpu_used),
+        "cpu_s_clients": round(own_cpu_used, 2),
+    }
 
+
+def _used(after: float | None, before: float | None) -> float | None:
+    return None if after is None or before is None else after - before
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _cpu_report(answered: int, server_cpu_s: float | None) -> dict[str, Any]:
+    """The server's CPU per answered turn (probe turns included) and the bounds it sets."""
+    cores = os.cpu_count() or 1
+    if server_cpu_s is None or not answered:
+        return {"server_cpu_s": _round(server_cpu_s), "cores": cores}
+    per_turn = server_cpu_s / answered
+    return {
+        "server_cpu_s": round(server_cpu_s, 2),
+        "server_cpu_ms_per_turn": round(per_turn * 1000, 2),
+        "cores": cores,
+        "cpu_bound_turns_per_s": round(cores / per_turn, 1) if per_turn else None,
+        "one_process_bound_turns_per_s": round(1 / per_turn, 1) if per_turn else None,
+    }
+
+
+def _report(
+    args: argparse.Namespace,
+    clients: int,
+    turns: int,
+    run: _Run,
+    integrity: dict[str, int],
+    wall: float,
+    unfinished: int,
+    probed: tuple[list[float], list[str]],
+    model_url: str | None,
+) -> dict[str, Any]:
     total = clients * turns
-    refused = sum(error.endswith("HTTP 429") for error in errors)
-    print(
-        json.dumps(
-            {
-                "benchmark": "serve",
-                "engine": "postgresql" if args.postgres else "sqlite",
-                "server_workers": workers,
-                "backend": "openai-stub" if model_url else "offline",
-                "model_delay_ms": args.model_delay_ms,
-                "clients": clients,
-                "turns_per_client": turns,
-                "turns_sent": total,
-                "turns_answered": len(latencies),
-                "errors": len(errors) + unfinished,
-                "error_samples": errors[:5],
-                "refused_429": refused,
-                "lost_messages": integrity["lost"]
-                + (total - refused - sum(map(len, sent.values()))),
-                "users_out_of_order": integrity["users_out_of_order"],
-                "turns_incomplete": integrity["turns_incomplete"],
-                "latency_ms": _summary([ms for _, ms in latencies]),
-                # Each client's first turn meets a cold server (50 connections, pooled
-                # database connections and templates opening at once); the rest is the
-                # steady state.
-                "latency_ms_first_turns": _summary([ms for t, ms in latencies if t == 0]),
-                "latency_ms_later_turns": _summary([ms for t, ms in latencies if t > 0]),
-                "throughput_turns_per_s": round(len(latencies) / wall, 1) if wall else None,
-                "wall_s": round(wall, 2),
-                "cpu_count": os.cpu_count(),
-            },
-            indent=2,
-        )
-    )
+    refused = sum(error.endswith("HTTP 429") for error in run.errors)
+    throughput = len(run.latencies) / wall if wall else 0.0
+    ideal = clients / (args.model_delay_ms / 1000) if args.model_delay_ms else None
+    return {
+        "benchmark": "serve",
+        "engine": "postgresql" if args.postgres else "sqlite",
+        "backend": "openai-stub" if model_url else "offline",
+        "model_delay_ms": args.model_delay_ms,
+        "model_workers": args.model_workers or 64,
+        "server_processes": args.workers,
+        "clients": clients,
+        "turns_per_client": turns,
+        "turns_sent": total,
+        "turns_answered": len(run.latencies),
+        "errors": len(run.errors) + unfinished,
+        "error_samples": run.errors[:5],
+        "refused_429": refused,
+        "lost_messages": integrity["lost"] + (total - refused - sum(map(len, run.sent.values()))),
+        "users_out_of_order": integrity["users_out_of_order"],
+        "turns_incomplete": integrity["turns_incomplete"],
+        "latency_ms": _summary([ms for _, ms in run.latencies]),
+        # Each client's first turn meets a cold server (connections, pooled database
+        # connections and templates opening at once); the rest is the steady state.
+        "latency_ms_first_turns": _summary([ms for t, ms in run.latencies if t == 0]),
+        "latency_ms_later_turns": _summary([ms for t, ms in run.latencies if t > 0]),
+        "emergency_reply_ms": _summary(probed[0]),
+        "emergency_errors": len(probed[1]),
+        "emergency_error_samples": probed[1][:3],
+        "throughput_turns_per_s": round(throughput, 1),
+        "ideal_turns_per_s": ideal,
+        "throughput_over_ideal": round(throughput / ideal, 3) if ideal else None,
+        "wall_s": round(wall, 2),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 if __name__ == "__main__":

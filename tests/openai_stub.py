@@ -70,9 +70,11 @@ def tool(name: str, arguments: str, call_id: str = "call_1") -> Reply:
 class StubServer:
     """The scripted server; use :func:`serve` to run one for the duration of a block."""
 
-    def __init__(self, default: Reply | None = None) -> None:
+    def __init__(self, default: Reply | None = None, *, keep_requests: bool = True) -> None:
         self.queue: deque[Reply] = deque()
         self.default = default
+        self.keep_requests = keep_requests
+        """A benchmark's thousands of requests are not kept (memory would grow)."""
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -92,7 +94,8 @@ class StubServer:
 
     def _next(self, body: dict[str, Any]) -> Reply:
         with self._lock:
-            self.requests.append(body)
+            if self.keep_requests:
+                self.requests.append(body)
             if self.queue:
                 return self.queue.popleft()
             if self.default is not None:

@@ -1,4 +1,8 @@
-"""`coach serve` runs different people's turns at once: one hung model call delays nobody else."""
+"""`coach serve` runs different people's turns at once: hung model calls delay nobody else.
+
+Even with every model worker hung, a red-flag message is answered on the fast path and
+reads go on; an ordinary turn waits for a free worker, its message already stored.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from fastapi.testclient import TestClient
 from agent.memory.db import connect
 from agent.models.base import AssistantMessage
 from agent.server.app import create_app
+from agent.server.state import GatedModel, TurnWorkers
 from tests.factories import make_token_user
 
 HANG = "plan my whole year in detail"
@@ -26,11 +31,15 @@ class HangOnCue:
     def __init__(self) -> None:
         self.hanging = threading.Event()
         self.release = threading.Event()
+        self.hung = 0
+        self._lock = threading.Lock()
 
     def complete(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
     ) -> AssistantMessage:
         if messages[-1].get("content") == HANG:
+            with self._lock:
+                self.hung += 1
             self.hanging.set()
             self.release.wait(timeout=60)
         return AssistantMessage(content="Here is a short answer.")
@@ -81,3 +90,126 @@ def test_a_hung_model_for_one_person_does_not_delay_another(db_path: str, now: d
     assert hung == [200]
     assert busy_turn - quiet_turn <= MAX_DELAY_S, (quiet_turn, busy_turn)
     assert busy_emergency - quiet_emergency <= MAX_DELAY_S, (quiet_emergency, busy_emergency)
+
+
+def _post(client: TestClient, token: str, message: str) -> Any:
+    return client.post(
+        "/v1/chat", json={"message": message}, headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+def test_a_full_model_pool_delays_no_safety_reply_and_no_read(db_path: str, now: datetime) -> None:
+    db = connect(db_path)
+    tokens = {name: make_token_user(db, now, name)[1] for name in ("ann", "cat", "bob", "dan")}
+    db.close()
+    model = HangOnCue()
+    app = create_app(db_path, model=model, clock=lambda: now, operator_auth=False, model_workers=2)
+    with TestClient(app) as client:
+        quiet_emergency = _fastest(client, tokens["bob"], "I have crushing chest pain")
+        quiet_read = min(
+            _timed(lambda: client.get("/v1/history", headers=_auth(tokens["bob"])))
+            for _ in range(3)
+        )
+        answers: dict[str, int] = {}
+
+        def ask(name: str) -> None:
+            answers[name] = _post(client, tokens[name], HANG).status_code
+
+        hung = [threading.Thread(target=ask, args=(name,)) for name in ("ann", "cat")]
+        for thread in hung:
+            thread.start()
+        queued = threading.Thread(
+            target=lambda: answers.update(
+                dan=_post(client, tokens["dan"], "how was my week?").status_code
+            )
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while model.hung < 2:
+                assert time.monotonic() < deadline, "the model pool never filled"
+                time.sleep(0.01)
+            queued.start()  # waits for a model worker: both are hung
+            busy_emergency = _fastest(client, tokens["bob"], "I have crushing chest pain")
+            # The person whose own model call hangs gets the emergency reply at once too.
+            own = _timed(lambda: _post(client, tokens["ann"], "now I have crushing chest pain"))
+            busy_read = min(
+                _timed(lambda: client.get("/v1/history", headers=_auth(tokens["bob"])))
+                for _ in range(3)
+            )
+            assert all(thread.is_alive() for thread in hung), "a hung call ended early"
+            assert queued.is_alive(), "dan's turn ran without a free model worker"
+        finally:
+            model.release.set()
+            for thread in [*hung, queued]:
+                thread.join(timeout=60)
+    assert answers == {"ann": 200, "cat": 200, "dan": 200}
+    assert busy_emergency - quiet_emergency <= MAX_DELAY_S, (quiet_emergency, busy_emergency)
+    assert own - quiet_emergency <= MAX_DELAY_S, (quiet_emergency, own)
+    assert busy_read - quiet_read <= MAX_DELAY_S, (quiet_read, busy_read)
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _timed(request: Any) -> float:
+    started = time.perf_counter()
+    response = request()
+    assert response.status_code == 200, response.text
+    return time.perf_counter() - started
+
+
+class CountingModel:
+    """Records how many callers were computing (holding a gate place) during each call."""
+
+    name = "counting"
+
+    def __init__(self, gate: threading.Semaphore) -> None:
+        self.gate = gate
+        self.free_during_calls: list[int] = []
+
+    def complete(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+    ) -> AssistantMessage:
+        # Count the free places without keeping any: the caller's own place is free now.
+        taken = 0
+        while self.gate.acquire(blocking=False):
+            taken += 1
+        for _ in range(taken):
+            self.gate.release()
+        self.free_during_calls.append(taken)
+        return AssistantMessage(content="ok")
+
+
+def test_a_gated_model_gives_up_its_place_while_the_model_answers() -> None:
+    gate = threading.Semaphore(2)
+    inner = CountingModel(gate)
+    gated = GatedModel(inner, gate)
+    with gate:  # the model step computing
+        assert gated.complete([{"role": "user", "content": "hi"}], []).content == "ok"
+        assert gate.acquire(blocking=False) is True  # its place came back: 1 of 2 taken
+        gate.release()
+    assert inner.free_during_calls == [2]
+    assert gated.name == "counting"
+
+
+def test_only_a_few_model_steps_compute_at_once() -> None:
+    workers = TurnWorkers(model_workers=8, computing=2)
+    inside: list[int] = []
+    lock = threading.Lock()
+    busy = [0]
+
+    def compute() -> None:
+        with workers.computing:
+            with lock:
+                busy[0] += 1
+                inside.append(busy[0])
+            time.sleep(0.02)
+            with lock:
+                busy[0] -= 1
+
+    futures = [workers.model.submit(compute) for _ in range(8)]
+    for future in futures:
+        future.result(timeout=30)
+    workers.close()
+    assert max(inside) == 2

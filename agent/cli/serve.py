@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import logging
+import json
 import os
-import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -14,9 +13,6 @@ from agent.clock import utc_now
 from agent.config import default_model_name, resolve_db_path
 from agent.errors import ConfigurationError
 from agent.server.auth import issue_token
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI
 
 user_app = typer.Typer(help="Accounts of people who use the coach over HTTP.", no_args_is_help=True)
 
@@ -63,25 +59,38 @@ def serve(
             "--rate-per-minute", help="Requests per user per minute ($COACH_RATE, 30).", min=1
         ),
     ] = None,
-    graceful_seconds: Annotated[
-        int, typer.Option("--graceful-seconds", help="Wait this long for turns on shutdown.")
-    ] = 30,
+    model_workers: Annotated[
+        int | None,
+        typer.Option(
+            "--model-workers",
+            help="Chat turns that may wait on the model at once ($COACH_MODEL_WORKERS, 64); "
+            "safety replies never wait for these.",
+            min=1,
+            max=1024,
+        ),
+    ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
             "--workers",
-            help="Server processes sharing the port and the database ($COACH_WORKERS, 1). "
-            "More than one is for a PostgreSQL store (COACH_DB=postgresql://...); rate "
-            "limits and one person's turn order are kept per process.",
+            help="Server processes sharing the port and the database ($COACH_WORKERS, 1): "
+            "one Python process uses one core at a time. Rate limits are kept per "
+            "process; one person's turns stay in order across processes.",
             min=1,
             max=64,
         ),
     ] = None,
+    graceful_seconds: Annotated[
+        int, typer.Option("--graceful-seconds", help="Wait this long for turns on shutdown.")
+    ] = 30,
 ) -> None:
     """Serve the HTTP API, the web chat at / and the operator pages at /review."""
     import uvicorn
 
-    _log_as_json()
+    from agent.server.app import APP_FACTORY, SETTINGS_VARIABLE, configure_logging, create_app
+    from agent.server.state import DEFAULT_MODEL_WORKERS
+
+    configure_logging()
     per_minute = rate_per_minute or _env_int("COACH_RATE", 30)
     operators = (
         operator_pages
@@ -89,8 +98,16 @@ def serve(
         else os.environ.get("COACH_OPERATOR_PAGES", "1") not in {"0", "false", "no"}
     )
     processes = workers or _env_int("COACH_WORKERS", 1)
-    target = resolve_db_path(db)
-    options: dict[str, Any] = {
+    settings: dict[str, Any] = {
+        "db_path": resolve_db_path(db),
+        "model_name": model or default_model_name(),
+        "rate_capacity": float(per_minute),
+        "rate_per_second": per_minute / 60.0,
+        "operator_auth": operators,
+        "model_workers": model_workers or _env_int("COACH_MODEL_WORKERS", DEFAULT_MODEL_WORKERS),
+        "processes": processes,
+    }
+    listen: dict[str, Any] = {
         "host": host or os.environ.get("COACH_HOST") or "127.0.0.1",
         "port": port if port is not None else _env_int("COACH_PORT", 8000),
         "log_config": None,
@@ -98,61 +115,14 @@ def serve(
         "timeout_graceful_shutdown": graceful_seconds,
         "limit_concurrency": 512,
     }
-    if processes > 1:
-        # Each worker is a fresh process that builds its own app (its own pool, limiter
-        # and turn queues) from the environment; the settings travel there. Open the
-        # store once here first, so a bad database fails in one line before any fork.
-        open_db(target).close()
-        os.environ.update(
-            {
-                "COACH_DB": target,
-                "COACH_BACKEND": model or default_model_name(),
-                "COACH_RATE": str(per_minute),
-                "COACH_OPERATOR_PAGES": "1" if operators else "0",
-            }
-        )
-        uvicorn.run(WORKER_APP, factory=True, workers=processes, **options)
+    app = create_app(**settings)  # opens and migrates once here: a bad path fails now
+    if processes == 1:
+        uvicorn.Server(uvicorn.Config(app, **listen)).run()
         return
-    from agent.server.app import create_app
-
-    app = create_app(
-        target,
-        model or default_model_name(),
-        rate_capacity=float(per_minute),
-        rate_per_second=per_minute / 60.0,
-        operator_auth=operators,
-    )
-    uvicorn.Server(uvicorn.Config(app, **options)).run()
-
-
-WORKER_APP = "agent.cli.serve:worker_app"
-"""What each ``coach serve --workers N`` process imports and calls to build its app."""
-
-
-def _log_as_json() -> None:
-    from agent.server.app import JsonLogFormatter
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLogFormatter())
-    server_log = logging.getLogger("coach.server")
-    server_log.handlers = [handler]
-    server_log.setLevel(logging.INFO)
-    server_log.propagate = False
-
-
-def worker_app() -> FastAPI:
-    """One ``coach serve --workers N`` process's app, from the settings ``serve`` exported."""
-    from agent.server.app import create_app
-
-    _log_as_json()
-    per_minute = _env_int("COACH_RATE", 30)
-    return create_app(
-        resolve_db_path(None),
-        default_model_name(),
-        rate_capacity=float(per_minute),
-        rate_per_second=per_minute / 60.0,
-        operator_auth=os.environ.get("COACH_OPERATOR_PAGES", "1") == "1",
-    )
+    # Each worker process builds its own app from the same settings, passed through the
+    # environment (uvicorn starts workers from an import string, not from an object).
+    os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
+    uvicorn.run(APP_FACTORY, factory=True, workers=processes, **listen)
 
 
 @user_app.command("add")

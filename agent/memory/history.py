@@ -425,14 +425,22 @@ def workouts_between(
 
 
 def last_performance(
-    db: sqlite_utils.Database, user_id: int, exercise_id: str
+    db: sqlite_utils.Database, user_id: int, exercise_id: str, *, before: str | None = None
 ) -> ExerciseSets | None:
-    """The sets of the last workout in which the person did this exercise."""
-    return _last_performances(db, user_id, [exercise_id]).get(exercise_id)
+    """The sets of the last workout in which the person did this exercise.
+
+    ``before``: an ISO date; only workouts logged before that day count (the previous
+    time, not sets logged earlier today).
+    """
+    return _last_performances(db, user_id, [exercise_id], before=before).get(exercise_id)
 
 
 def _last_performances(
-    db: sqlite_utils.Database, user_id: int, exercise_ids: Sequence[str]
+    db: sqlite_utils.Database,
+    user_id: int,
+    exercise_ids: Sequence[str],
+    *,
+    before: str | None = None,
 ) -> dict[str, ExerciseSets]:
     """The last workout's sets of each exercise, in two statements whatever their number.
 
@@ -444,11 +452,13 @@ def _last_performances(
         return {}
     newest = " UNION ALL ".join(
         f"SELECT * FROM (SELECT exercise_id, session_id, substr(logged_at, 1, 10) "
-        f"FROM set_logs WHERE user_id = ? AND exercise_id = ? "
+        f"FROM set_logs WHERE user_id = ? AND exercise_id = ? AND logged_at < ? "
         f"ORDER BY logged_at DESC, id DESC LIMIT 1) AS newest{i}"
         for i in range(len(exercise_ids))
     )
-    params: list[Any] = [v for exercise_id in exercise_ids for v in (user_id, exercise_id)]
+    params: list[Any] = [
+        v for exercise_id in exercise_ids for v in (user_id, exercise_id, before or "9999")
+    ]
     branches: list[str] = []
     set_params: list[Any] = []
     for exercise_id, session_id, day in db.execute(newest, params).fetchall():

@@ -209,23 +209,34 @@ def add_message(
 
 
 def conversation_messages(
-    db: sqlite_utils.Database, user_id: int, conversation_id: int, limit: int = 40
+    db: sqlite_utils.Database,
+    user_id: int,
+    conversation_id: int,
+    limit: int = 40,
+    *,
+    up_to_turn: int | None = None,
 ) -> list[dict[str, Any]]:
     """The last ``limit`` messages of a conversation in the OpenAI chat shape, oldest first.
 
     Only messages of completed turns are returned (plus a pending turn's user message is
     left out), so a turn that crashed half-way never shows the model a dangling tool call.
+    Messages come turn by turn, in the order the turns were opened: the server stores a
+    person's next message while their previous turn is still with the model, and that
+    turn's reply belongs before it. ``up_to_turn`` leaves out turns opened after it (the
+    model answering turn 2 never sees message 3).
     """
     rows = db.execute(
-        "SELECT m.role, m.content, m.tool_calls, m.tool_call_id, m.name FROM messages m "
-        "LEFT JOIN turns t ON t.id = m.turn_id "
+        "SELECT m.role, m.content, m.tool_calls, m.tool_call_id, m.name, m.turn_id, m.id "
+        "FROM messages m LEFT JOIN turns t ON t.id = m.turn_id "
         "WHERE m.conversation_id = ? AND m.user_id = ? AND (t.status IS NULL OR "
-        "t.status = 'complete' OR m.role = 'user') "
+        "t.status = 'complete' OR m.role = 'user') AND (m.turn_id IS NULL OR m.turn_id <= ?) "
         "ORDER BY m.id DESC LIMIT ?",
-        [conversation_id, user_id, limit],
+        [conversation_id, user_id, up_to_turn if up_to_turn is not None else 2**63 - 1, limit],
     ).fetchall()
+    # The window is taken by id (the index's order); within it, turn by turn.
+    rows.sort(key=lambda row: (row[5] or 0, row[6]))
     messages: list[dict[str, Any]] = []
-    for role, content, tool_calls, tool_call_id, name in reversed(rows):
+    for role, content, tool_calls, tool_call_id, name, _, _ in rows:
         message: dict[str, Any] = {"role": role, "content": content}
         if tool_calls:
             message["tool_calls"] = json.loads(tool_calls)

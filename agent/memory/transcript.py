@@ -31,6 +31,19 @@ def open_turn(
     return int(cursor.lastrowid or 0)
 
 
+def earlier_turn_pending(db: sqlite_utils.Database, user_id: int, turn_id: int) -> bool:
+    """Whether one of the person's recent turns opened before ``turn_id`` is still pending.
+
+    Several server processes answer one person in the order the turns were opened; only
+    the last 50 turns are looked at (an older pending turn was left by a crash).
+    """
+    rows = db.execute(
+        "SELECT status FROM turns WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT 50",
+        [user_id, turn_id],
+    ).fetchall()
+    return any(row[0] == "pending" for row in rows)
+
+
 def set_safety_tier(db: sqlite_utils.Database, turn_id: int, tier: str) -> None:
     """Record the safety screen's tier on the turn."""
     db.execute("UPDATE turns SET safety_tier = ? WHERE id = ?", [tier, turn_id])

@@ -8,11 +8,13 @@ whether another user's rows exist.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +23,7 @@ from typing import Annotated, Any, Literal
 import sqlite_utils
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi import Path as FastApiPath
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from agent.coaching import session as live
@@ -34,12 +36,12 @@ from agent.errors import (
     UserInputError,
 )
 from agent.live.view import LiveView, in_play, live_view
-from agent.loop import MAX_MESSAGE_CHARS, Coach
-from agent.memory import history, portability, store, workouts
+from agent.loop import MAX_MESSAGE_CHARS, Coach, Received
+from agent.memory import history, portability, store, transcript, workouts
 from agent.memory.db import transaction
 from agent.memory.exercises import default_index
 from agent.server.auth import bearer_token, user_for_token
-from agent.server.state import ServerState
+from agent.server.state import GatedModel, ServerState, UserLine
 from safety.gate import is_plan_locked
 
 router = APIRouter(prefix="/v1", tags=["coach"])
@@ -323,45 +325,140 @@ def _stream(answer: ChatResponse) -> Iterator[str]:
         503: {"model": ErrorOut, "description": "The model failed; your message is kept."},
     },
 )
-def chat(
+async def chat(
     body: ChatRequest,
     request: Request,
-    who: CallerDep,
     stream: Annotated[bool, Query(description="Answer as Server-Sent Events.")] = False,
 ) -> Any:
     """Send a message to the coach; get the reply, the tools it ran and the session state."""
-    state = who.state
-    conversation_id = _conversation(who, body.conversation_id)
-    coach = Coach(who.db, state.model, state.registry, clock=state.settings.clock)
+    state = _state(request)
     started = time.perf_counter()
-    with state.tracking_turn(who.user_id):
-        try:
-            result = coach.turn(who.user_id, conversation_id, body.message)
-        except UserInputError as exc:
-            return JSONResponse(status_code=400, content={"error": str(exc)})
-        except (ModelError, StorageError) as exc:
+    asked = _wants_stream(request, body, stream)
+    # The fast step authenticates, stores and screens the message and sends a fixed safety
+    # reply itself: it never waits for a model worker, however busy they are.
+    step = await state.workers.run_fast(lambda: _receive(request, state, body, asked, started))
+    if not isinstance(step, _Waiting):
+        return step
+    # Shielded: once its ticket is taken the model step must run (it passes the person's
+    # line on when done), even if this request is cancelled meanwhile.
+    return await asyncio.shield(state.workers.run_model(lambda: _model_step(state, step)))
+
+
+@dataclass
+class _Waiting:
+    """A received message that needs the model, with its place in the person's line."""
+
+    received: Received
+    ticket: int
+    line: UserLine
+    tracking: ExitStack
+    asked_stream: bool
+    started: float
+
+
+def _receive(
+    request: Request, state: ServerState, body: ChatRequest, asked_stream: bool, started: float
+) -> Response | _Waiting:
+    """Authenticate, store and screen; answer at once unless the model is needed.
+
+    Raises:
+        HTTPException: 401 / 429 from :func:`caller`, 404 for someone else's conversation.
+    """
+    with state.pool.connection() as db, ExitStack() as tracking:
+        who = caller(request, db)
+        conversation_id = _conversation(who, body.conversation_id)
+        line = tracking.enter_context(state.tracking_turn(who.user_id))
+        coach = Coach(db, state.model, state.registry, clock=state.settings.clock)
+        with line.receive.holding(line.receive.take()):
+            try:
+                received = coach.receive(who.user_id, conversation_id, body.message)
+            except UserInputError as exc:
+                return JSONResponse(status_code=400, content={"error": str(exc)})
+            except StorageError as exc:
+                return _unavailable(who.user_id, exc)
+            if received.needs_model:
+                waiting = _Waiting(
+                    received, line.answer.take(), line, tracking.pop_all(), asked_stream, started
+                )
+        if not received.needs_model:
+            return _answered(db, state, coach, received, asked_stream, started)
+    return waiting
+
+
+ORDER_WAIT_S = 180.0
+"""How long a turn waits for the person's earlier turn in another server process: past
+any model call with its retries; a turn left pending by a crashed process stops holding
+the person's next turns after this."""
+
+
+def _model_step(state: ServerState, step: _Waiting) -> Response:
+    """The model part of a turn, after the person's earlier model turns have finished."""
+    try:
+        with step.line.answer.holding(step.ticket), state.pool.connection() as db:
+            if state.settings.processes > 1:
+                _wait_for_earlier_turns(db, step.received)
+            with state.workers.computing:
+                model = GatedModel(state.model, state.workers.computing)
+                coach = Coach(db, model, state.registry, clock=state.settings.clock)
+                return _answered(db, state, coach, step.received, step.asked_stream, step.started)
+    finally:
+        step.tracking.close()
+
+
+def _wait_for_earlier_turns(db: sqlite_utils.Database, received: Received) -> None:
+    """Wait while an earlier turn of this person is pending in another server process.
+
+    Within one process the person's line keeps the order without asking the database.
+    """
+    pause, waited = 0.005, 0.0
+    while transcript.earlier_turn_pending(db, received.user_id, received.turn_id):
+        if waited >= ORDER_WAIT_S:
             log.warning(
-                "turn failed",
-                extra={"event": "turn_failed", "user_id": who.user_id, "error": type(exc).__name__},
+                "earlier turn still pending",
+                extra={"event": "order_wait_expired", "user_id": received.user_id},
             )
-            return JSONResponse(
-                status_code=503,
-                content={
-                    "error": str(exc)
-                    if isinstance(exc, MessageNotSaved)
-                    else f"the coach is unavailable right now ({exc}); your message was "
-                    "saved, try again in a moment",
-                    "message_saved": not isinstance(exc, MessageNotSaved),
-                },
-            )
-        except CoachError as exc:
-            return JSONResponse(status_code=503, content={"error": str(exc), "message_saved": True})
+            return
+        time.sleep(pause)
+        waited += pause
+        pause = min(pause * 2, 0.1)
+
+
+def _unavailable(user_id: int, exc: CoachError) -> JSONResponse:
+    log.warning(
+        "turn failed",
+        extra={"event": "turn_failed", "user_id": user_id, "error": type(exc).__name__},
+    )
+    if isinstance(exc, MessageNotSaved):
+        return JSONResponse(status_code=503, content={"error": str(exc), "message_saved": False})
+    if isinstance(exc, ModelError | StorageError):
+        text = (
+            f"the coach is unavailable right now ({exc}); your message was saved, "
+            "try again in a moment"
+        )
+        return JSONResponse(status_code=503, content={"error": text, "message_saved": True})
+    return JSONResponse(status_code=503, content={"error": str(exc), "message_saved": True})
+
+
+def _answered(
+    db: sqlite_utils.Database,
+    state: ServerState,
+    coach: Coach,
+    received: Received,
+    asked_stream: bool,
+    started: float,
+) -> Response:
+    """Answer a received message and render the response (JSON or SSE)."""
+    user_id = received.user_id
+    try:
+        result = coach.answer(received)
+    except CoachError as exc:
+        return _unavailable(user_id, exc)
     # What happened, never what was said: tool names and the tier, not text or arguments.
     log.info(
         "turn",
         extra={
             "event": "turn",
-            "user_id": who.user_id,
+            "user_id": user_id,
             "turn_id": result.turn_id,
             "tier": result.safety.get("tier"),
             "tools": [call["name"] for call in result.tool_calls],
@@ -372,18 +469,18 @@ def chat(
         reply=result.reply,
         tool_calls=[ToolCallOut(**call) for call in result.tool_calls],
         safety=SafetyOut(**result.safety),
-        session=live_session(who.db, who.user_id),
-        plan=today_session(who.db, who.user_id, who.now()),
-        conversation_id=conversation_id,
+        session=live_session(db, user_id),
+        plan=today_session(db, user_id, state.settings.clock()),
+        conversation_id=received.conversation_id,
         turn_id=result.turn_id,
     )
-    if _wants_stream(request, body, stream):
+    if asked_stream:
         return StreamingResponse(
             _stream(answer),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    return answer
+    return JSONResponse(answer.model_dump(mode="json"))
 
 
 @router.get("/plan/today", response_model=PlanToday, responses=_AUTH_RESPONSES)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,19 +29,26 @@ from agent.models import get_model
 from agent.models.base import ChatModel
 from agent.server import api, client_trainer, review, trainer
 from agent.server.state import (
+    DEFAULT_FAST_WORKERS,
     DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MODEL_WORKERS,
     DEFAULT_RATE_CAPACITY,
     DEFAULT_RATE_PER_SECOND,
     DatabasePool,
     RateLimiter,
     ServerSettings,
     ServerState,
+    TurnWorkers,
 )
 from agent.tools import default_registry
 
 log = logging.getLogger("coach.server")
 
 WEB_DIR = Path(__file__).parent / "web"
+
+SETTINGS_VARIABLE = "COACH_SERVE_SETTINGS"
+"""How ``coach serve --workers N`` hands its settings to the worker processes."""
+APP_FACTORY = "agent.server.app:app_from_environment"
 
 
 class BodyLimitMiddleware:
@@ -175,6 +184,8 @@ def create_app(
     rate_capacity: float = DEFAULT_RATE_CAPACITY,
     rate_per_second: float = DEFAULT_RATE_PER_SECOND,
     operator_auth: bool = True,
+    model_workers: int = DEFAULT_MODEL_WORKERS,
+    processes: int = 1,
 ) -> FastAPI:
     """Build the coach's web application over the database at ``db_path``.
 
@@ -187,6 +198,10 @@ def create_app(
         rate_capacity: Per-user burst of requests.
         rate_per_second: Per-user sustained request rate.
         operator_auth: Serve the operator review pages under ``/review``.
+        model_workers: Chat turns that may wait on the model at once.
+        processes: Server processes sharing the database (``coach serve --workers``); with
+            more than one, a person's model turns also wait for their earlier turns
+            in the other processes (read from the database).
 
     Raises:
         ConfigurationError: Unknown backend, or an in-memory database.
@@ -199,10 +214,15 @@ def create_app(
         rate_capacity=rate_capacity,
         rate_per_second=rate_per_second,
         operator_auth=operator_auth,
+        model_workers=model_workers,
+        processes=processes,
         clock=clock,
         model=model,
     )
-    pool = DatabasePool(db_path)
+    workers = TurnWorkers(model_workers)
+    # Every turn waiting on a model keeps its connection; keeping as many idle spares
+    # means a busy server does not open (and migrate-check) connections over and over.
+    pool = DatabasePool(db_path, max_idle=model_workers + DEFAULT_FAST_WORKERS + 8)
     with pool.connection():
         pass  # open and migrate now, so a bad path fails at start, not on first request
     state = ServerState(
@@ -211,6 +231,7 @@ def create_app(
         pool=pool,
         limiter=RateLimiter(rate_capacity, rate_per_second),
         registry=default_registry(),
+        workers=workers,
     )
 
     @asynccontextmanager
@@ -229,6 +250,7 @@ def create_app(
         # uvicorn runs this only after in-flight requests finished (or its graceful
         # timeout expired), so closing the pool here never cuts a turn short.
         log.info("stopping", extra={"event": "stopping", "turns_in_flight": state.in_flight})
+        workers.close()
         pool.close()
         log.info("stopped", extra={"event": "stopped"})
 
@@ -260,6 +282,23 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one ``coach serve --workers N`` process, from the settings it was given."""
+    configure_logging()
+    settings = json.loads(os.environ[SETTINGS_VARIABLE])
+    return create_app(**settings)
+
+
+def configure_logging() -> None:
+    """The server's logs: one JSON object per line on stderr (no message text, ever)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLogFormatter())
+    server_log = logging.getLogger("coach.server")
+    server_log.handlers = [handler]
+    server_log.setLevel(logging.INFO)
+    server_log.propagate = False
 
 
 def _warm_up() -> None:

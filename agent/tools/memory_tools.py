@@ -148,13 +148,45 @@ class LogSetsArgs(BaseModel):
     days_ago: int = Field(default=0, ge=0, le=60, description="0 today, 1 yesterday, ...")
 
 
+MAX_SETS_SHOWN = 8
+"""Sets of a past workout a tool result lists; the rest are counted and summarised, so a
+result stays small however many sets a day holds (200 logged lines once made every
+``log_sets`` result repeat the whole day)."""
+
+MAX_SUMMARY_CHARS = 160
+
+
+class PastSets(BaseModel):
+    """One exercise's sets in one past workout, bounded."""
+
+    date: str = Field(description="Day of that workout (ISO date).")
+    sets_total: int = Field(description="Sets of the exercise that day.")
+    summary: str = Field(description="Compact text, identical sets grouped (cut if long).")
+    sets: list[history.SetView] = Field(description=f"The first {MAX_SETS_SHOWN} sets at most.")
+
+
+def past_sets(found: history.ExerciseSets) -> PastSets:
+    """A bounded view of ``found``: the first sets, the count and a capped summary."""
+    summary = found.summary()
+    if len(summary) > MAX_SUMMARY_CHARS:
+        summary = summary[: MAX_SUMMARY_CHARS - 3].rstrip(", ") + "..."
+    return PastSets(
+        date=found.sets[0].logged_at[:10] if found.sets else "",
+        sets_total=len(found.sets),
+        summary=summary,
+        sets=found.sets[:MAX_SETS_SHOWN],
+    )
+
+
 class LogSetsResult(BaseModel):
-    """What was stored."""
+    """What this call stored, with a short summary; never the whole day's sets."""
 
     exercise_id: str = Field(description="Catalog id the name resolved to.")
     exercise_name: str = Field(description="Catalog name.")
-    logged: int = Field(description="Sets stored.")
-    last_time: history.ExerciseSets | None = Field(description="Sets of the previous time.")
+    logged: int = Field(description="Sets stored by this call.")
+    sets: list[str] = Field(description="This call's sets, compact (8x16kg).")
+    day_sets: int = Field(description="Sets of this exercise on that day, this call's included.")
+    last_time: PastSets | None = Field(description="The previous workout with it, before that day.")
     best_e1rm_kg: float | None = Field(description="Best estimated 1RM now, kg.")
 
 
@@ -196,9 +228,9 @@ def _loaded_variant(exercise: ExerciseRef, name: str, sets: list[history.SetInpu
 def log_sets(ctx: ToolContext, args: LogSetsArgs) -> LogSetsResult:
     """Log sets the person did (reps, load with kg/lb, RPE or RIR) outside a live session."""
     exercise = _loaded_variant(resolve_exercise(ctx, args.exercise), args.exercise, args.sets)
-    previous = history.last_performance(ctx.db, ctx.user_id, exercise.id)
     when = ctx.now - timedelta(days=args.days_ago)
-    history.log_sets(
+    day = when.date().isoformat()
+    ids = history.log_sets(
         ctx.db,
         ctx.user_id,
         exercise_id=exercise.id,
@@ -206,12 +238,21 @@ def log_sets(ctx: ToolContext, args: LogSetsArgs) -> LogSetsResult:
         sets=args.sets,
         now=when,
     )
+    # That day's workout now ends with this call's sets (``days_ago`` may put it before
+    # today's): it gives this call's sets as stored and the day's count.
+    next_day = (when.date() + timedelta(days=1)).isoformat()
+    latest = history.last_performance(ctx.db, ctx.user_id, exercise.id, before=next_day)
+    day_sets = sum(1 for s in latest.sets if s.logged_at[:10] == day) if latest else len(ids)
+    previous = history.last_performance(ctx.db, ctx.user_id, exercise.id, before=day)
     progress = history.exercise_progress(ctx.db, ctx.user_id, exercise.id, ctx.now)
+    stored = latest.sets[-len(ids) :] if latest and ids else []
     return LogSetsResult(
         exercise_id=exercise.id,
         exercise_name=exercise.name,
         logged=len(args.sets),
-        last_time=previous,
+        sets=[s.label() for s in stored],
+        day_sets=max(day_sets, len(args.sets)),
+        last_time=past_sets(previous) if previous else None,
         best_e1rm_kg=progress.best_e1rm_kg if progress else None,
     )
 
@@ -261,7 +302,7 @@ def last_performance(ctx: ToolContext, args: ExerciseArgs) -> dict[str, Any]:
     found = history.last_performance(ctx.db, ctx.user_id, exercise.id)
     if found is None:
         return {"exercise": exercise.name, "last_time": None, "note": "never logged"}
-    return {"exercise": exercise.name, "last_time": found.model_dump(mode="json")}
+    return {"exercise": exercise.name, "last_time": past_sets(found).model_dump(mode="json")}
 
 
 class ProgressArgs(BaseModel):

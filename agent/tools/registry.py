@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 MAX_ERROR_CHARS = 600
 """Tool errors go back to the model; capped so a huge validation dump cannot flood it."""
 
+MAX_ARGUMENT_CHARS = 8000
+"""A call's arguments past this are refused unread: every tool's arguments fit in far less
+(30 sets with notes is about 3,000), so more is a runaway model, not a person's data."""
+
 ToolFunction = Callable[[ToolContext, Any], Any]
 
 
@@ -160,6 +164,14 @@ class ToolRegistry:
 
     def run(self, ctx: ToolContext, name: str, raw_arguments: str) -> ToolOutcome:
         """Run one call. Never raises for the model's mistakes: they become a coded error result."""
+        if len(raw_arguments or "") > MAX_ARGUMENT_CHARS:
+            return _error(
+                name,
+                {},
+                "invalid",
+                f"arguments of {len(raw_arguments)} characters, at most {MAX_ARGUMENT_CHARS}: "
+                "send only what the person said",
+            )
         try:
             parsed = json.loads(raw_arguments or "{}")
         except json.JSONDecodeError as exc:
