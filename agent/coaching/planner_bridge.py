@@ -165,7 +165,7 @@ def from_plan_dict(plan: dict[str, Any]) -> list[LiveExercise]:
                 rep_high=high,
                 timed=timed,
                 rest_s=int(item.get("rest_s") or rest_by_block.get(str(item.get("block"))) or 60),
-                target_rir=int(item.get("target_rir", item.get("rir", 2))),
+                target_rir=_target_rir(item),
                 load=_load_value(item.get("load")),
                 unit=str(
                     (item.get("load") or {}).get("unit")
@@ -249,3 +249,12 @@ def _from_prescription(item: Prescription, rest_by_block: dict[str, int]) -> Liv
         cues=list(item.cues[:2]),
         joints=list(item.tags),
     )
+
+
+def _target_rir(item: dict[str, Any]) -> int:
+    """Reps in reserve of a plan item; ``None`` (a timed or balance drill) reads as 2."""
+    for key in ("target_rir", "rir"):
+        value = item.get(key)
+        if value is not None:
+            return int(value)
+    return 2
