@@ -126,6 +126,14 @@ class ScreenClassifier:
         """Calibrated probability of each tier for a classifier text."""
         return {Tier(k): v for k, v in self.model.probabilities(readable).items()}
 
+    def knows_a_word(self, readable: str) -> bool:
+        """Whether at least one word of four letters or more is a learned word feature."""
+        return any(
+            self.model.knows(f"w:{word}")
+            for word in _WORDS.findall(readable)
+            if word != SETTLED_WORD
+        )
+
     def verdict(self, readable: str, rules_tier: Tier = Tier.NONE) -> Verdict:
         """The classifier's tier for a classifier text (see the module docstring).
 
@@ -135,8 +143,10 @@ class ScreenClassifier:
         It abstains (tier none) on fewer than :data:`MIN_WORDS` words of four letters or
         more: "swimming and cycling" or "an hour and a half" carry too little to read,
         and a near-empty input only echoes the class priors (the rules still screen it).
+        It also abstains when none of those words is in its vocabulary: on gibberish
+        ("HAVB0AAAA0SHAV") only character fragments speak, and they once said emergency.
         """
-        if not enough_words(readable):
+        if not enough_words(readable) or not self.knows_a_word(readable):
             return Verdict(Tier.NONE, 1.0)
         p = self.probabilities(readable)
         t = self.thresholds

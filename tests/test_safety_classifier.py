@@ -24,7 +24,7 @@ from safety.classifier import (
     save_thresholds,
 )
 from safety.labelled import corpus_files, read
-from safety.screen import classifier_text
+from safety.screen import classifier_text, screen
 from safety.screen_build import OPTIONS, out_of_voice_probabilities, training_rows
 from safety.screen_select import select
 from safety.textclf import TextClassifier, export_paths
@@ -171,3 +171,11 @@ def test_the_committed_thresholds_are_chosen_without_looking_elsewhere(
     assert chosen == load_thresholds(MODEL_PATH), (
         "screen.thresholds.json is stale: run `make models` and commit the result"
     )
+
+
+@pytest.mark.parametrize(
+    "gibberish", ["HAVB0AAAA0SHAV", "zzqx vrrk plonth frabb", "AAAA BBBB CCCC DDDD"]
+)
+def test_the_classifier_abstains_when_it_knows_none_of_the_words(gibberish: str) -> None:
+    # Character fragments of unknown words once added up to an emergency.
+    assert screen(gibberish).tier is Tier.NONE
