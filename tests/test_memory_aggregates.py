@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlite_utils
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -269,6 +270,7 @@ def test_the_context_reads_every_exercise_as_a_single_read_would(
         assert last is not None and last.sets == progress.last_sets
 
 
+@pytest.mark.sqlite_only  # counts statements with sqlite3's trace callback
 def test_reads_inside_read_once_trust_its_refresh_and_later_reads_fold_new_rows(
     db: sqlite_utils.Database, now: datetime
 ) -> None:
@@ -297,6 +299,7 @@ def test_reads_inside_read_once_trust_its_refresh_and_later_reads_fold_new_rows(
     assert progress is not None and progress.heaviest_kg == 150
 
 
+@pytest.mark.sqlite_only  # EXPLAIN QUERY PLAN is SQLite's
 def test_no_context_read_walks_all_of_a_persons_sets(
     db: sqlite_utils.Database, now: datetime
 ) -> None:
