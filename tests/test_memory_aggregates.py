@@ -327,3 +327,32 @@ def test_no_context_read_walks_all_of_a_persons_sets(
     # A set read is bounded by an exercise, a session, a time window or ids, never by
     # the person alone (that is every set they ever logged).
     assert not [p for p in on_sets if p.startswith("SCAN set_logs") or p.endswith("(user_id=?)")]
+
+
+@pytest.mark.sqlite_only  # EXPLAIN QUERY PLAN is SQLite's
+def test_the_planners_history_window_reads_no_older_sets(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    # The loose-set read compared substr(logged_at, 1, 10) with the window's first day,
+    # which no index can bound: every turn that planned walked the whole history.
+    user_id, _ = make_user(db, now)
+    for day in range(0, 200, 10):
+        history.log_sets(
+            db, user_id, exercise_id="back_squat", exercise_name="back_squat",
+            sets=[SetInput(reps=5, load=60, unit="kg")] * 2, now=now - timedelta(days=day),
+        )  # fmt: skip
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    read = workouts.read_history(db, user_id, now.date())
+    db.conn.set_trace_callback(None)
+    plans = [
+        row[3]
+        for sql in statements
+        if sql.lstrip().upper().startswith("SELECT") and "set_logs" in sql
+        for row in db.conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
+    ]
+    assert plans
+    assert not [p for p in plans if p.startswith("SCAN set_logs") or p.endswith("(user_id=?)")]
+    # The window still holds the days inside it, and only those (its first day included:
+    # 0, 10, ... 70 days ago).
+    assert len(read.sessions) == 8

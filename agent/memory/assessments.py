@@ -195,7 +195,7 @@ def loaded_sets(
     rows = db.execute(
         "SELECT exercise_id, reps, load_kg, rpe FROM set_logs WHERE user_id = ? "
         "AND load_kg > 0 AND reps BETWEEN 1 AND ? AND set_type IN ('normal', 'failure') "
-        "AND substr(logged_at, 1, 10) >= ? ORDER BY logged_at, id",
+        "AND logged_at >= ? ORDER BY logged_at, id",
         [user_id, E1RM_MAX_REPS, since],
     ).fetchall()
     return [(str(r[0]), int(r[1]), float(r[2]), r[3]) for r in rows]

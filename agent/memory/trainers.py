@@ -574,7 +574,7 @@ def effort_counts(db: sqlite_utils.Database, user_id: int, since: date) -> Effor
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN rpe >= 9 OR rir <= 1 THEN 1 ELSE 0 END), 0) "
         "FROM set_logs "
         "WHERE user_id = ? AND (rpe IS NOT NULL OR rir IS NOT NULL) "
-        "AND set_type IN ('normal', 'failure') AND substr(logged_at, 1, 10) >= ?",
+        "AND set_type IN ('normal', 'failure') AND logged_at >= ?",
         [user_id, since.isoformat()],
     ).fetchone()
     hard = db.execute(

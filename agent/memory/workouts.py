@@ -367,8 +367,10 @@ def read_history(db: sqlite_utils.Database, user_id: int, today: date) -> Histor
         records.append(_record(str(day), status, sets, _targets(plan)))
     loose = db.execute(
         "SELECT substr(logged_at, 1, 10), exercise_id, reps, load_kg, rir, rpe, duration_s "
-        "FROM set_logs WHERE user_id = ? AND session_id IS NULL AND substr(logged_at, 1, 10) "
-        ">= ? AND COALESCE(set_type, 'normal') IN ('normal', 'failure') ORDER BY logged_at, id",
+        # logged_at >= the day (not substr(...) >= it: the same rows for ISO timestamps,
+        # and the (user, time) index bounds the read to the window, not the whole history)
+        "FROM set_logs WHERE user_id = ? AND session_id IS NULL AND logged_at >= ? "
+        "AND COALESCE(set_type, 'normal') IN ('normal', 'failure') ORDER BY logged_at, id",
         [user_id, since],
     ).fetchall()
     by_day: dict[str, list[Any]] = {}
@@ -509,7 +511,7 @@ def working_sets_since(db: sqlite_utils.Database, user_id: int, first: date) -> 
     """Working sets (normal and to failure) per exercise id logged on or after ``first``."""
     rows = db.execute(
         "SELECT exercise_id, COUNT(*) FROM set_logs WHERE user_id = ? "
-        "AND set_type IN ('normal', 'failure') AND substr(logged_at, 1, 10) >= ? "
+        "AND set_type IN ('normal', 'failure') AND logged_at >= ? "
         "GROUP BY exercise_id",
         [user_id, first.isoformat()],
     ).fetchall()
@@ -531,7 +533,7 @@ def timed_cardio_minutes_since(db: sqlite_utils.Database, user_id: int, first: d
     raw = db.execute(
         "SELECT COALESCE(SUM(duration_s), 0) FROM set_logs WHERE user_id = ? "
         "AND duration_s IS NOT NULL AND load IS NULL AND reps IS NULL "
-        "AND substr(logged_at, 1, 10) >= ?",
+        "AND logged_at >= ?",
         [user_id, first.isoformat()],
     ).fetchone()
     return round(float(raw[0]) / 60, 1)
