@@ -129,7 +129,7 @@ def test_both_sides_are_one_set_with_a_side_each(db_path: str, said: str) -> Non
             "left",
             6,
             marks=pytest.mark.xfail(
-                reason="the safety screen (issue 14) asks a check question", strict=False
+                reason="the safety screen (issue 14) asks a check question", strict=True
             ),
         ),
         ("got 7 on the left side", "left", 7),

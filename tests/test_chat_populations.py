@@ -245,7 +245,7 @@ def test_a_no_to_the_confirmation_saves_nothing(db_path: str) -> None:
         "off 6 weeks with flu",
         pytest.param(
             "havent trained in 2 months, been really sick",
-            marks=pytest.mark.xfail(reason="the safety screen (issue 14) stops it", strict=False),
+            marks=pytest.mark.xfail(reason="the safety screen (issue 14) stops it", strict=True),
         ),
         "I was out for eight weeks after surgery and I am now recovered.",
         "not been to the gym in 3 months cos of work",
@@ -433,7 +433,7 @@ def test_a_hotel_stay_is_a_kit_that_expires(db_path: str, said: str) -> None:
             "In my garage I have got a barbell and a rack.",
             {"barbell", "rack"},
             marks=pytest.mark.xfail(
-                reason="the safety screen (issue 14) reads it as an emergency", strict=False
+                reason="the safety screen (issue 14) reads it as an emergency", strict=True
             ),
         ),
         ("my home gym: barbell, rack and a bench", {"barbell", "rack", "bench"}),
