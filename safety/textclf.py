@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain, pairwise, repeat
+from itertools import chain, compress, pairwise, repeat
 from operator import mul
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -220,9 +220,10 @@ class TextClassifier:
         if len(counts) < len(columns):
             # Repeated features, grouped by how often they occur: one tf per group.
             repeated: dict[int, list[int]] = {}
-            for column, n in counts.items():
-                if n > 1:
-                    repeated.setdefault(n, []).append(column)
+            # compress() and (1).__lt__ pick the repeated ones without a Python-level
+            # step per feature: most features of a message occur once.
+            for column in compress(counts.keys(), map((1).__lt__, counts.values())):
+                repeated.setdefault(counts[column], []).append(column)
             for n, group in repeated.items():
                 tf = 1.0 + math.log(n)  # scikit-learn's sublinear_tf
                 summed = map(sum, zip(*map(self._row, group), strict=True))
@@ -268,9 +269,13 @@ class TextClassifier:
                     columns.append(column)
         if not columns:
             return _WordPart((), (0.0,) * len(self._intercept), 0.0)
-        scores = tuple(map(sum, zip(*map(self._row, columns), strict=True)))
-        idf = self._idf
-        return _WordPart(tuple(columns), scores, sum(idf[c] * idf[c] for c in columns))
+        # Straight from the weights, not through the row cache: a word is computed once,
+        # and most of its n-grams are seen nowhere else in a message.
+        width = len(self._intercept)
+        weights = [self._idf[c] for c in columns]
+        rows = [self._coef[c * width : (c + 1) * width] for c in columns]
+        scores = tuple(sum(map(mul, weights, score)) for score in zip(*rows, strict=True))
+        return _WordPart(tuple(columns), scores, sum(w * w for w in weights))
 
 
 def read_npy(path: Path) -> tuple[tuple[int, ...], array[float]]:
