@@ -20,10 +20,24 @@ The classifier's thresholds are chosen inside each fold on the training voices a
 ``safety/screen_select.py``), so neither weights nor thresholds have seen the held-out
 voice.
 
-Latency: time of one ``screen()`` call (rules + the committed classifier) per corpus
-message, repeated ``--repeat`` times after a warm-up, garbage collector paused. Both wall
-time and the thread's CPU time are given, with the load average beside them: on a shared
-machine the CPU time is the figure that other processes do not inflate.
+Latency: time of one ``screen()`` call (rules + the committed classifier) per message,
+garbage collector paused, wall time and the thread's CPU time, with the load average
+beside them (on a shared machine the CPU time is the figure other processes do not
+inflate). The classifier keeps what each word adds to a message in a bounded cache, so
+three states are timed over the corpus messages:
+
+- ``steady``: after a warm-up pass, ``--repeat`` passes (every rule compiled, every word
+  seen before): a long-running coach that has read such messages. This is the figure the
+  issue's p99 <= 1 ms target is read against;
+- ``stream``: one pass in corpus order starting from empty caches, so each message pays
+  for the words no earlier message had: a new process reading its first few thousand
+  messages;
+- ``unseen_words``: the word and feature caches emptied before every message (the
+  emptying is not timed): the worst case, every word new to the process, as for the only
+  message of ``coach safety check``.
+
+``steady`` is also broken down by message length in characters, and given for the
+ordinary coaching messages (``safety/data/ordinary.jsonl``) on their own.
 """
 
 from __future__ import annotations
@@ -31,10 +45,11 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import os
-import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,32 +59,101 @@ from safety import screen  # noqa: E402
 from safety.classifier import default_classifier  # noqa: E402
 from safety.labelled import corpus_files, read  # noqa: E402
 from safety.rules import load  # noqa: E402
-from safety.screen_build import TARGETS, folds_report, voice_folds  # noqa: E402
+from safety.screen_build import (  # noqa: E402
+    ORDINARY_PATH,
+    TARGETS,
+    folds_report,
+    voice_folds,
+)
 
 LATENCY_TARGET_US = 1000
 
 
-def _latencies(texts: list[str], repeat: int) -> tuple[list[float], list[float]]:
-    """Sorted wall and CPU microseconds per ``screen()`` call."""
+def _time(texts: list[str], before_each: Callable[[], object] | None = None) -> _Samples:
+    """Wall and CPU microseconds of one ``screen()`` call per text, in text order."""
     wall: list[float] = []
     cpu: list[float] = []
     gc.collect()
     gc.disable()
     try:
-        for _ in range(repeat):
-            for text in texts:
-                start_cpu = time.thread_time_ns()
-                start = time.perf_counter_ns()
-                screen(text)
-                wall.append((time.perf_counter_ns() - start) / 1000)
-                cpu.append((time.thread_time_ns() - start_cpu) / 1000)
+        for text in texts:
+            if before_each is not None:
+                before_each()
+            start_cpu = time.thread_time_ns()
+            start = time.perf_counter_ns()
+            screen(text)
+            wall.append((time.perf_counter_ns() - start) / 1000)
+            cpu.append((time.thread_time_ns() - start_cpu) / 1000)
     finally:
         gc.enable()
-    return sorted(wall), sorted(cpu)
+    return wall, cpu
 
 
-def _p99(samples: list[float]) -> float:
-    return round(samples[int(len(samples) * 0.99) - 1], 1)
+_Samples = tuple[list[float], list[float]]
+
+
+def _percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return round(ordered[max(0, math.ceil(len(ordered) * share) - 1)], 1)
+
+
+def _summary(samples: _Samples) -> dict[str, float]:
+    wall, cpu = samples
+    return {
+        "samples": len(wall),
+        "wall_p50_us": _percentile(wall, 0.5),
+        "wall_p99_us": _percentile(wall, 0.99),
+        "wall_max_us": round(max(wall), 1),
+        "cpu_p50_us": _percentile(cpu, 0.5),
+        "cpu_p99_us": _percentile(cpu, 0.99),
+        "cpu_max_us": round(max(cpu), 1),
+    }
+
+
+LENGTH_BUCKETS = (80, 160, 320)
+"""Upper bounds (characters) of the message-length buckets; the last bucket is open."""
+
+
+def _by_length(texts: list[str], samples: _Samples) -> dict[str, dict[str, float]]:
+    buckets: dict[str, _Samples] = {}
+    for text, wall, cpu in zip(texts, *samples, strict=True):
+        bound = next((b for b in LENGTH_BUCKETS if len(text) <= b), None)
+        name = f"<={bound}" if bound is not None else f">{LENGTH_BUCKETS[-1]}"
+        bucket = buckets.setdefault(name, ([], []))
+        bucket[0].append(wall)
+        bucket[1].append(cpu)
+    return {name: _summary(buckets[name]) for name in sorted(buckets, key=_bucket_order)}
+
+
+def _bucket_order(name: str) -> int:
+    return int(name.lstrip("<=>")) + (1 if name.startswith(">") else 0)
+
+
+def latency(texts: list[str], ordinary: list[str], repeat: int) -> dict[str, object]:
+    """The three timed states (see the module doc) and the load average around them."""
+    model = default_classifier()
+    clear = model.model.clear_caches if model is not None else None
+    load_before = os.getloadavg()[0]
+    if clear is not None:
+        clear()
+    stream = _time(texts)
+    unseen = _time(texts, clear)
+    for text in texts + ordinary:  # warm-up pass
+        screen(text)
+    steady: _Samples = ([], [])
+    for _ in range(repeat):
+        wall, cpu = _time(texts)
+        steady[0].extend(wall)
+        steady[1].extend(cpu)
+    return {
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "steady": _summary(steady),
+        "steady_by_length": _by_length(texts * repeat, steady),
+        "steady_ordinary": _summary(_time(ordinary)),
+        "stream": _summary(stream),
+        "unseen_words": _summary(unseen),
+        "target_p99_us": LATENCY_TARGET_US,
+    }
 
 
 def main() -> int:
@@ -95,22 +179,12 @@ def main() -> int:
             report["misses"] = results["overall"].misses
     folds_seconds = time.perf_counter() - started
     texts = [row.text for row in rows]
-    for text in texts:  # warm-up pass
-        screen(text)
-    load_before = os.getloadavg()[0]
-    samples, cpu = _latencies(texts, args.repeat)
+    ordinary = [row.text for row in read([ORDINARY_PATH])]
     report.update(
         {
             "folds_seconds": round(folds_seconds, 1),
             "load_seconds": round(load_seconds, 3),
-            "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-            "latency_samples": len(samples),
-            "latency_p50_us": round(statistics.median(samples), 1),
-            "latency_p99_us": _p99(samples),
-            "latency_max_us": round(samples[-1], 1),
-            "latency_cpu_p50_us": round(statistics.median(cpu), 1),
-            "latency_cpu_p99_us": _p99(cpu),
-            "latency_target_p99_us": LATENCY_TARGET_US,
+            "latency": latency(texts, ordinary, args.repeat),
             "targets": TARGETS,
         }
     )

@@ -131,7 +131,11 @@ class _Expression:
         self.name = name
 
     def __get__(self, triggers: Triggers, owner: type[Triggers] | None = None) -> re.Pattern[str]:
-        return _regex(triggers.sources[self.name])
+        pattern = _regex(triggers.sources[self.name])
+        # Kept on the instance: later reads are a plain attribute, not this call (the
+        # screen reads triggers a few dozen times per message).
+        triggers.__dict__[self.name] = pattern
+        return pattern
 
 
 class Triggers:
@@ -383,35 +387,38 @@ class AnchorIndex:
             for anchor in rule.anchors:
                 owners.setdefault(anchor, set()).add(index)
         self._rules = {anchor: frozenset(indices) for anchor, indices in owners.items()}
-        # Anchors grouped by their first character, each group's lengths longest first:
-        # most word starts open no anchor at all and cost one lookup.
+        # Anchors grouped by their first two characters (a one-letter anchor by its one),
+        # each group's lengths longest first: most word starts open no anchor at all and
+        # cost one lookup, the others a few.
         lengths: dict[str, set[int]] = {}
         for anchor in owners:
-            lengths.setdefault(anchor[0], set()).add(len(anchor))
-        self._lengths = {first: sorted(sizes, reverse=True) for first, sizes in lengths.items()}
+            lengths.setdefault(anchor[:_PREFIX], set()).add(len(anchor))
+        self._lengths = {key: sorted(sizes, reverse=True) for key, sizes in lengths.items()}
+        self._short = {key for key in lengths if len(key) < _PREFIX}
+        # The word starts that may open an anchor, found by the regex engine rather than a
+        # Python loop over every character (a quarter of a screen call was that loop).
+        firsts = "".join(sorted({re.escape(key[0]) for key in lengths}))
+        self._starts = re.compile(f"(?<![a-z0-9])[{firsts}]") if firsts else None
 
     def rules_in(self, text: str) -> list[int]:
         """Indices of the rules with an anchor at a word start of ``text``, in order."""
+        if self._starts is None:
+            return []
         found: set[int] = set()
-        previous = ""
-        for start, char in enumerate(text):
-            word_start = not _word_char(previous)
-            previous = char
-            if not word_start:
-                continue
-            sizes = self._lengths.get(char)
-            if sizes is None:
-                continue
-            for size in sizes:
-                indices = self._rules.get(text[start : start + size])
+        lengths, rules = self._lengths, self._rules
+        for match in self._starts.finditer(text):
+            start = match.start()
+            if self._short and match.group() in self._short:
+                found.update(rules[match.group()])
+            for size in lengths.get(text[start : start + _PREFIX], ()):
+                indices = rules.get(text[start : start + size])
                 if indices is not None:
                     found.update(indices)
         return sorted(found)
 
 
-def _word_char(char: str) -> bool:
-    """Whether ``char`` is a letter or digit for the word boundaries (``[a-z0-9]``)."""
-    return "a" <= char <= "z" or "0" <= char <= "9"
+_PREFIX = 2
+"""Characters of an anchor the index groups by."""
 
 
 def _spelling_map(lexicon: Mapping[str, Any]) -> dict[str, str]:

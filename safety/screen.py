@@ -280,10 +280,12 @@ def _rules_pass(text: str, rules: RuleSet) -> _RulesPass:
     signals: list[Signal] = []
     top_sentences: list[tuple[Tier, str]] = []
     normalised: list[str] = []
+    first_readable: list[str] = []
     for sentence in sentences(fold(text)):
         norm = for_matching(sentence, rules.typos)
         normalised.append(norm)
-        found, _ = _screen_sentence(norm, rules)
+        found, readable_here = _screen_sentence(norm, rules)
+        first_readable.append(readable_here)
         if found:
             signals.extend(found)
             top_sentences.append((max(s.tier for s in found), sentence))
@@ -292,18 +294,26 @@ def _rules_pass(text: str, rules: RuleSet) -> _RulesPass:
     # the words that settle it ("eight years ago", "documentary") may sit in another
     # sentence than the event.
     others_settled = _others_not_now_applies(signals, whole, rules.triggers)
-    readable = [_readable(norm, rules, others_settled) for norm in normalised]
+    readable = [
+        _readable(norm, rules, others_settled, first)
+        for norm, first in zip(normalised, first_readable, strict=True)
+    ]
     signals = _others_not_now(signals, whole, rules.triggers)
     return _RulesPass(signals, top_sentences, normalised, readable)
 
 
-def _readable(norm: str, rules: RuleSet, others_settled: bool) -> str:
+def _readable(norm: str, rules: RuleSet, others_settled: bool, screened: str) -> str:
     """The text the classifier reads for one normalised sentence.
 
     Words that ask to switch the screen off are not symptoms: the classifier reads the
     sentence up to them, so an appended injection can never lower its verdict.
+    ``screened`` is what the rules' own pass over ``norm`` gave the classifier: the
+    answer whenever neither an injection nor someone else's settled past changes the
+    input (most sentences), so the rules run once instead of twice.
     """
     injected = rules.triggers.injection.search(norm)
+    if injected is None and not others_settled:
+        return screened
     if injected is not None:
         norm = norm[: injected.start()]
     return _screen_sentence(norm, rules, others_settled)[1]

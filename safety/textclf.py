@@ -8,31 +8,34 @@ that are committed with the code:
 - ``NAME.json``: the labels, the vocabulary in column order, the idf weights, the
   intercepts, the calibration (an inverse temperature) and the analyzer version;
 - ``NAME.npy``: the coefficient matrix, one row per feature and one column per label
-  (``numpy.save`` output: no pickle, loaded with ``allow_pickle=False``).
+  (``numpy.save`` output: no pickle; read here by :func:`read_npy`, which accepts only a
+  plain float64 array).
 
-Run time needs only numpy and this module, so start-up stays fast (importing scikit-learn
-costs over a second). The feature analyzer below is the one the build step hands to
-scikit-learn, so training and run time can never tokenise differently; the rest
-(sublinear tf, idf, l2 norm, the linear model, temperature scaling) is re-applied here
-and checked against scikit-learn's own predictions by the tests.
+Run time needs only the standard library and this module, so start-up stays fast
+(importing scikit-learn costs over a second, numpy about 60 ms of a 250 ms command). The
+feature analyzer below is the one the build step hands to scikit-learn, so training and
+run time can never tokenise differently; the rest (sublinear tf, idf, l2 norm, the
+linear model, temperature scaling) is re-applied here, per word with a cache (see
+:class:`TextClassifier`), and checked against scikit-learn's own predictions by the tests.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import re
+import sys
 import unicodedata
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from functools import lru_cache
+from itertools import chain, compress, pairwise, repeat
+from operator import mul
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
+from typing import Any, NamedTuple
 
 ANALYZER_VERSION = 1
 """Bumped whenever :func:`features` changes, so a stale export is refused at load."""
@@ -55,8 +58,10 @@ def normalise(text: str) -> str:
     replaced by ``0``: the class of "did 8 at 60" does not depend on which numbers
     were said, and the precise slot parsers read the numbers themselves.
     """
-    folded = unicodedata.normalize("NFKD", text.lower())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    folded = text.lower()
+    if not folded.isascii():  # ASCII has no accents to fold: most messages skip this
+        folded = unicodedata.normalize("NFKD", folded)
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     folded = folded.translate(_APOSTROPHES)
     folded = _REPEATS.sub(r"\1\1", folded)
     return _DIGITS.sub("0", folded)
@@ -91,27 +96,67 @@ class Prediction:
     second_probability: float
 
 
-class TextClassifier:
-    """A trained classifier loaded from its exported files.
+WORD_CACHE_SIZE = 8192
+"""Words whose feature columns and partial scores a loaded classifier keeps, least
+recently used dropped first: everyday chat repeats a few thousand words."""
 
-    Thread-safe after construction: prediction only reads the arrays.
+ROW_CACHE_SIZE = 8192
+"""Features whose idf-weighted coefficient rows a loaded classifier keeps (the n-grams
+many words share, word pairs): with :data:`WORD_CACHE_SIZE`, a few megabytes at most."""
+
+
+class _WordPart(NamedTuple):
+    """What one word adds to a message's scores, each of its features counted at tf 1.
+
+    A word feature and a word's character n-grams never reach beyond the word (the
+    n-grams are taken inside the space-padded word), so a message's features are its
+    words' features plus its word pairs; only a feature that occurs more than once in
+    the message needs its sublinear tf applied on top (see :meth:`TextClassifier.decision`).
+    """
+
+    columns: tuple[int, ...]
+    """Vocabulary columns of the word's features, with repeats."""
+    scores: tuple[float, ...]
+    """Sum of the idf-weighted coefficient rows of ``columns``, one per score column."""
+    squares: float
+    """Sum of the squared idf of ``columns``."""
+
+
+class TextClassifier:
+    """A trained classifier loaded from its exported files, applied in plain Python.
+
+    A message's tf-idf vector is never built: its raw scores are the sums of its
+    features' idf-weighted coefficient rows, each times its sublinear tf, divided by the
+    vector's length, plus the intercepts. What a word adds is computed once and kept
+    (:data:`WORD_CACHE_SIZE`), so a message costs a lookup per word and per word pair and
+    a count of its features. Thread-safe: prediction only reads the weights, and both
+    caches are :func:`functools.lru_cache`.
     """
 
     def __init__(
         self,
         labels: Sequence[str],
         vocabulary: Sequence[str],
-        idf: npt.NDArray[np.float64],
-        coef: npt.NDArray[np.float64],
-        intercept: npt.NDArray[np.float64],
+        idf: Sequence[float],
+        coef: Sequence[float],
+        intercept: Sequence[float],
         beta: float,
     ) -> None:
+        """A classifier from its exported parts.
+
+        ``coef`` is the coefficient matrix flattened row by row: one row per feature, one
+        column per label (a single column when binary).
+        """
         self.labels: tuple[str, ...] = tuple(labels)
         self._index = {feature: i for i, feature in enumerate(vocabulary)}
-        self._idf = idf
-        self._coef = coef
-        self._intercept = intercept
+        self._idf = array("d", idf)
+        self._intercept = tuple(float(x) for x in intercept)
         self._beta = beta
+        self._coef = array("d", coef)
+        if len(self._coef) != len(self._idf) * len(self._intercept):
+            raise ValueError("the coefficients do not match the vocabulary")
+        self._row = lru_cache(maxsize=ROW_CACHE_SIZE)(self._row_of)
+        self._word_part = lru_cache(maxsize=WORD_CACHE_SIZE)(self._part_of)
 
     @classmethod
     def load(cls, path: Path) -> TextClassifier:
@@ -120,12 +165,10 @@ class TextClassifier:
         Raises:
             ValueError: the files are missing, malformed or from another analyzer.
         """
-        import numpy as np
-
         meta_path, weights_path = export_paths(path)
         try:
             meta: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
-            coef = np.load(weights_path, allow_pickle=False)
+            shape, coef = read_npy(weights_path)
         except (OSError, ValueError) as exc:
             raise ValueError(f"cannot load classifier {path.name}: {exc}") from exc
         if meta.get("analyzer_version") != ANALYZER_VERSION:
@@ -137,52 +180,145 @@ class TextClassifier:
         labels = list(meta["labels"])
         vocabulary = list(meta["vocabulary"])
         columns = 1 if len(labels) == 2 else len(labels)
-        if coef.shape != (len(vocabulary), columns):
+        if shape != (len(vocabulary), columns) or len(meta["intercept"]) != columns:
             raise ValueError(f"classifier {path.name}: weights do not match the vocabulary")
-        return cls(
-            labels,
-            vocabulary,
-            np.asarray(meta["idf"], dtype=np.float64),
-            coef.astype(np.float64, copy=False),
-            np.asarray(meta["intercept"], dtype=np.float64),
-            float(meta["beta"]),
-        )
+        return cls(labels, vocabulary, meta["idf"], coef, meta["intercept"], float(meta["beta"]))
 
     def knows(self, feature: str) -> bool:
         """Whether ``feature`` (a :func:`features` string) is in the learned vocabulary."""
         return feature in self._index
 
-    def decision(self, text: str) -> npt.NDArray[np.float64]:
-        """The linear model's raw scores (one per label; one column when binary)."""
-        import numpy as np
+    def clear_caches(self) -> None:
+        """Forget every word's part and feature's row (a benchmark's unseen words)."""
+        self._word_part.cache_clear()
+        self._row.cache_clear()
 
-        counts = Counter(f for f in features(text) if f in self._index)
-        if not counts:
-            return self._intercept.copy()
-        columns = np.fromiter((self._index[f] for f in counts), dtype=np.intp)
-        tf = np.fromiter((1.0 + math.log(n) for n in counts.values()), dtype=np.float64)
-        values = tf * self._idf[columns]
-        values /= math.sqrt(float(values @ values))
-        scores: npt.NDArray[np.float64] = values @ self._coef[columns] + self._intercept
-        return scores
+    def decision(self, text: str) -> list[float]:
+        """The linear model's raw scores (one per label; one column when binary).
+
+        scikit-learn's ``decision_function`` on the tf-idf vector of :func:`features`
+        (sublinear tf, idf, l2 norm), up to rounding: with ``v_f = tf_f * idf_f``, score
+        ``k`` is ``sum(v_f * coef[f, k]) / |v| + intercept[k]``. A feature seen ``n``
+        times has ``tf = 1 + log n``; the word parts and word pairs count it ``n`` times
+        at tf 1, so each repeated feature adds ``tf - n`` times its row (and
+        ``tf**2 - n`` times its squared idf to ``|v|**2``).
+        """
+        words = _WORD.findall(normalise(text))
+        parts = list(map(self._word_part, words))
+        index = self._index
+        pairs = [index.get(f"b:{first} {second}") for first, second in pairwise(words)]
+        paired = [c for c in pairs if c is not None]
+        columns = list(chain.from_iterable([part.columns for part in parts]))
+        columns.extend(paired)
+        if not columns:
+            return list(self._intercept)
+        idf = self._idf
+        rows = [part.scores for part in parts]
+        rows.extend(map(self._row, paired))
+        squares = sum(part.squares for part in parts) + sum(idf[c] * idf[c] for c in paired)
+        counts = Counter(columns)
+        if len(counts) < len(columns):
+            # Repeated features, grouped by how often they occur: one tf per group.
+            repeated: dict[int, list[int]] = {}
+            # compress() and (1).__lt__ pick the repeated ones without a Python-level
+            # step per feature: most features of a message occur once.
+            for column in compress(counts.keys(), map((1).__lt__, counts.values())):
+                repeated.setdefault(counts[column], []).append(column)
+            for n, group in repeated.items():
+                tf = 1.0 + math.log(n)  # scikit-learn's sublinear_tf
+                summed = map(sum, zip(*map(self._row, group), strict=True))
+                rows.append(tuple(map(mul, summed, repeat(tf - n))))
+                squares += (tf * tf - n) * sum(idf[c] * idf[c] for c in group)
+        length = math.sqrt(squares)
+        return [
+            total / length + b
+            for total, b in zip(map(sum, zip(*rows, strict=True)), self._intercept, strict=True)
+        ]
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Calibrated probability of every label, summing to 1."""
-        import numpy as np
-
         scores = self.decision(text)
-        logits = np.array([-scores[0], scores[0]]) if len(self.labels) == 2 else scores
-        scaled = self._beta * logits
-        scaled -= scaled.max()
-        exp = np.exp(scaled)
-        proba = exp / exp.sum()
-        return {label: float(p) for label, p in zip(self.labels, proba, strict=True)}
+        logits = [-scores[0], scores[0]] if len(self.labels) == 2 else scores
+        scaled = [self._beta * x for x in logits]
+        top = max(scaled)
+        exp = [math.exp(x - top) for x in scaled]
+        total = sum(exp)
+        return {label: e / total for label, e in zip(self.labels, exp, strict=True)}
 
     def predict(self, text: str) -> Prediction:
         """The likeliest label and the runner-up, with their probabilities."""
         ranked = sorted(self.probabilities(text).items(), key=lambda kv: (-kv[1], kv[0]))
         (first, p1), (second, p2) = ranked[0], ranked[1]
         return Prediction(first, p1, second, p2)
+
+    def _row_of(self, column: int) -> tuple[float, ...]:
+        width = len(self._intercept)
+        start = column * width
+        return tuple(map(mul, self._coef[start : start + width], repeat(self._idf[column])))
+
+    def _part_of(self, word: str) -> _WordPart:
+        index = self._index
+        found = index.get(f"w:{word}")
+        columns = [] if found is None else [found]
+        padded = f" {word} "
+        low, high = CHAR_NGRAMS
+        for size in range(low, min(high, len(padded)) + 1):
+            for start in range(len(padded) - size + 1):
+                column = index.get(f"c:{padded[start : start + size]}")
+                if column is not None:
+                    columns.append(column)
+        if not columns:
+            return _WordPart((), (0.0,) * len(self._intercept), 0.0)
+        # Straight from the weights, not through the row cache: a word is computed once,
+        # and most of its n-grams are seen nowhere else in a message.
+        width = len(self._intercept)
+        weights = [self._idf[c] for c in columns]
+        rows = [self._coef[c * width : (c + 1) * width] for c in columns]
+        scores = tuple(sum(map(mul, weights, score)) for score in zip(*rows, strict=True))
+        return _WordPart(tuple(columns), scores, sum(w * w for w in weights))
+
+
+def read_npy(path: Path) -> tuple[tuple[int, ...], array[float]]:
+    """The shape and the values (row by row) of a float64 ``.npy`` file, without numpy.
+
+    Reads what ``numpy.save`` writes for a C-ordered little-endian float64 array (format
+    versions 1 to 3); anything else, pickled objects included, is refused.
+
+    Raises:
+        ValueError: not such a file.
+    """
+    raw = path.read_bytes()
+    if raw[:6] != _NPY_MAGIC or len(raw) < 10:
+        raise ValueError(f"{path.name} is not a .npy file")
+    major = raw[6]
+    if major == 1:
+        size, start = int.from_bytes(raw[8:10], "little"), 10
+    elif major in (2, 3):
+        size, start = int.from_bytes(raw[8:12], "little"), 12
+    else:
+        raise ValueError(f"{path.name}: unknown .npy format version {major}")
+    try:
+        header = ast.literal_eval(raw[start : start + size].decode("latin-1"))
+    except (SyntaxError, ValueError) as exc:
+        raise ValueError(f"{path.name}: malformed .npy header") from exc
+    if (
+        not isinstance(header, dict)
+        or header.get("descr") != "<f8"
+        or header.get("fortran_order") is not False
+        or not isinstance(header.get("shape"), tuple)
+    ):
+        raise ValueError(f"{path.name}: expected a C-ordered little-endian float64 array")
+    shape: tuple[int, ...] = header["shape"]
+    values = array("d")
+    values.frombytes(raw[start + size :])
+    if sys.byteorder == "big":
+        values.byteswap()
+    if len(values) != math.prod(shape):
+        raise ValueError(f"{path.name}: {len(values)} values for a shape {shape}")
+    return shape, values
+
+
+_NPY_MAGIC = b"\x93NUMPY"
 
 
 def export_paths(path: Path) -> tuple[Path, Path]:

@@ -47,7 +47,7 @@ def test_help_imports_no_command_and_a_command_only_its_own() -> None:
     assert not {m for m in loaded if m.startswith("agent.cli.") and m != "agent.cli.main"}
     loaded = _modules_after(["safety", "check"], "my knee hurts\n")
     assert "agent.cli.safety" in loaded
-    heavy = {"fastapi", "agent.server.operator_auth", "evals", "agent.cli.eval", "openai"}
+    heavy = {"fastapi", "agent.server.operator_auth", "evals", "agent.cli.eval", "openai", "numpy"}
     assert not heavy & loaded
     # Neither the database layer nor typer's pydantic coercion: screening needs neither.
     assert not {"sqlite_utils", "pydantic", "typer._adapters"} & loaded

@@ -2,7 +2,7 @@
 
 ``make models`` trains it from the labelled corpus (``intent_build.py``) and exports the
 vocabulary and weights to ``data/intent_model.json`` / ``.npy``; here they are loaded once
-per process and applied with numpy (:mod:`safety.textclf`) to the message in the spelling
+per process and applied in plain Python (:mod:`safety.textclf`) to the message in the spelling
 it was trained on (:func:`agent.models.offline.intent_text.prepare`). Below :data:`CONFIDENT` the
 offline model does not act on the guess alone: it asks which of the two likeliest
 readings was meant.
