@@ -18,6 +18,7 @@ from agent.server.operator_auth import SESSION_TTL, add_operator
 from agent.server.review import SESSION_COOKIE, review_router
 from safety import review
 from tests.factories import make_flagged_conversation, make_token_user, query_rows
+from tests.page_forms import csrf_field, sign_in_through_form
 
 PASSWORD = "correct horse battery"
 XSS = "<script>alert(1)</script>"
@@ -62,21 +63,12 @@ def site(db_path: str, now: datetime) -> Iterator[Site]:
         yield built
 
 
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
+_csrf = csrf_field
 
 
 def sign_in(client: TestClient, name: str = "sam", password: str = PASSWORD) -> str:
     """Sign in through the form; returns the session's CSRF token."""
-    form = client.get("/review/login")
-    response = client.post(
-        "/review/login",
-        data={"name": name, "password": password, "csrf_token": _csrf(form.text)},
-    )
-    assert response.status_code == 303, response.text
-    return _csrf(client.get("/review").text)
+    return sign_in_through_form(client, "/review", name, password)
 
 
 def _review_routes() -> list[tuple[str, str]]:

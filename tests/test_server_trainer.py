@@ -19,6 +19,7 @@ from agent.models.scripted import ScriptedModel
 from agent.server.app import create_app
 from agent.server.trainer import trainer_router
 from tests.factories import make_token_user, query_rows
+from tests.page_forms import csrf_field, sign_in_through_form
 from tests.trainer_factories import PASSWORD, make_client, make_trainer, skip, train
 
 XSS = "<script>alert(1)</script>"
@@ -64,21 +65,12 @@ def site(db_path: str, now: datetime) -> Iterator[Site]:
         yield built
 
 
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
+_csrf = csrf_field
 
 
 def sign_in(client: TestClient, name: str = "sam", password: str = PASSWORD) -> str:
     """Sign in through the form; returns the session's CSRF token."""
-    form = client.get("/trainer/login")
-    response = client.post(
-        "/trainer/login",
-        data={"name": name, "password": password, "csrf_token": _csrf(form.text)},
-    )
-    assert response.status_code == 303, response.text
-    return _csrf(client.get("/trainer").text)
+    return sign_in_through_form(client, "/trainer", name, password)
 
 
 def _second_client(site: Site) -> TestClient:

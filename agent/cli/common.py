@@ -8,9 +8,13 @@ imports numpy and scans the installed packages for plugins, on every start.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from agent.errors import UserInputError
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -43,3 +47,17 @@ def fail(message: str) -> typer.Exit:
     """Print one clear error line on stderr; return the exit to raise (code 1)."""
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code=1)
+
+
+@contextmanager
+def one_line_errors(*expected: type[Exception]) -> Iterator[None]:
+    """Inside: an expected error (``UserInputError`` unless others are named) is one line.
+
+    Raises:
+        typer.Exit: Code 1, after the error's message went to stderr.
+    """
+    caught = expected or (UserInputError,)
+    try:
+        yield
+    except caught as exc:
+        raise fail(str(exc)) from exc

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agent.cli.common import DbOption, JsonOption, fail, open_db
+from agent.cli.common import DbOption, JsonOption, fail, one_line_errors, open_db
 from agent.clock import utc_now
 from agent.errors import UserInputError
 from agent.server import operator_auth
@@ -84,10 +84,8 @@ def list_command(
     """List flagged conversations: emergencies first, oldest first within a tier."""
     database = open_db(db)
     now = utc_now()
-    try:
+    with one_line_errors(UserInputError, review.ReviewError):
         page = review.list_flags(database, now, tier=tier, status=status, user=user, limit=limit)
-    except (UserInputError, review.ReviewError) as exc:
-        raise fail(str(exc)) from exc
     trails = review.flag_events(database, [f.id for f in page.items])
     if as_json:
         oldest = page.oldest_open_emergency
@@ -159,10 +157,8 @@ def show_command(
 ) -> None:
     """Show one flag: the whole conversation (flagged message marked), reply, trail."""
     database = open_db(db)
-    try:
+    with one_line_errors(UserInputError, review.ReviewError):
         detail = review.detail(database, flag_id, utc_now())
-    except (UserInputError, review.ReviewError) as exc:
-        raise fail(str(exc)) from exc
     if as_json:
         typer.echo(
             json.dumps(
@@ -200,12 +196,10 @@ def assign_command(
 ) -> None:
     """Reserve a flag for an operator; it moves to in review."""
     database = open_db(db)
-    try:
+    with one_line_errors(UserInputError, review.ReviewError):
         flag = review.assign(
             database, flag_id, operator_name, actor=_actor(operator), now=utc_now(), note=note
         )
-    except (UserInputError, review.ReviewError) as exc:
-        raise fail(str(exc)) from exc
     typer.echo(f"flag #{flag.id} is {flag.status}, assigned to {flag.assigned_to}")
 
 
@@ -227,7 +221,7 @@ def resolve_command(
 ) -> None:
     """Close a flag with an outcome, a verdict and a note."""
     database = open_db(db)
-    try:
+    with one_line_errors(UserInputError, review.ReviewError):
         flag = review.resolve(
             database,
             flag_id,
@@ -238,8 +232,6 @@ def resolve_command(
             decision=decision,
             action=action,
         )
-    except (UserInputError, review.ReviewError) as exc:
-        raise fail(str(exc)) from exc
     typer.echo(f"flag #{flag.id} is {flag.status}")
 
 
@@ -255,12 +247,10 @@ def export_command(
 ) -> None:
     """Write labelled examples (text, screen tier, operator verdict) for the safety corpus."""
     database = open_db(db)
-    try:
+    with one_line_errors(UserInputError, review.ReviewError):
         examples = review.export_examples(
             database, actor=_actor(operator), now=utc_now(), status=status
         )
-    except (UserInputError, review.ReviewError) as exc:
-        raise fail(str(exc)) from exc
     lines = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in examples)
     if str(path) == "-":
         sys.stdout.write(lines)
@@ -287,8 +277,6 @@ def add_operator_command(
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     database = open_db(db)
-    try:
+    with one_line_errors(UserInputError, review.ReviewError):
         operator_auth.add_operator(database, name, password, utc_now())
-    except (UserInputError, review.ReviewError) as exc:
-        raise fail(str(exc)) from exc
     typer.echo(f"operator {name.strip()} added")

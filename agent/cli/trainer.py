@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agent.cli.common import DbOption, JsonOption, fail, open_db, user_name
+from agent.cli.common import DbOption, JsonOption, fail, one_line_errors, open_db, user_name
 from agent.clock import utc_now
 from agent.coaching import attention, programs
 from agent.coaching import trainers as service
@@ -57,27 +57,26 @@ def _plain(value: Any) -> Any:
     return asdict(value) if is_dataclass(value) and not isinstance(value, type) else value
 
 
-def _trainer_id(database: Any, explicit: str | None) -> tuple[int, str]:
+def _as_trainer(db: str | None, explicit: str | None) -> tuple[Any, int, str]:
+    """The database and the acting trainer's id and name (else one clear error)."""
+    database = open_db(db)
     name = explicit or os.environ.get("COACH_TRAINER")
     if not name:
         raise fail("say who acts: --trainer NAME (or set COACH_TRAINER)")
     row = trainer_store.find_trainer(database, name)
     if row is None:
         raise fail(f"no trainer called {name!r} (create one with `coach trainer add NAME`)")
-    return row.id, row.name
+    return database, row.id, row.name
 
 
 def _client(database: Any, trainer_id: int, name: str) -> int:
-    try:
+    with one_line_errors():
         return service.client_by_name(database, trainer_id, name)
-    except UserInputError as exc:
-        raise fail(str(exc)) from exc
 
 
 def _acting(db: str | None, trainer: str | None, client: str) -> tuple[Any, int, int]:
     """The database, the acting trainer's id and their client's id (else one clear error)."""
-    database = open_db(db)
-    trainer_id, _ = _trainer_id(database, trainer)
+    database, trainer_id, _ = _as_trainer(db, trainer)
     return database, trainer_id, _client(database, trainer_id, client)
 
 
@@ -106,10 +105,8 @@ def add_command(
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     database = open_db(db)
-    try:
+    with one_line_errors():
         trainer_id = trainer_auth.add_trainer(database, name, password, utc_now())
-    except UserInputError as exc:
-        raise fail(str(exc)) from exc
     _emit({"id": trainer_id, "name": name.strip()}, as_json, f"trainer {name.strip()} added")
 
 
@@ -125,8 +122,7 @@ def invite_command(
     trainer: TrainerOption = None, db: DbOption = None, as_json: JsonOption = False
 ) -> None:
     """Create an invite code for a client to accept in chat or in the app."""
-    database = open_db(db)
-    _, name = _trainer_id(database, trainer)
+    database, _, name = _as_trainer(db, trainer)
     code = service.create_invite(database, name, utc_now())
     _emit({"code": code}, as_json, f"invite code: {code} (valid 14 days, shown once)")
 
@@ -142,10 +138,8 @@ def accept_command(
     database = open_db(db)
     now = utc_now()
     user_id = store.ensure_user(database, user_name(user), now)
-    try:
+    with one_line_errors():
         name = service.accept_invite(database, user_id, code, now)
-    except UserInputError as exc:
-        raise fail(str(exc)) from exc
     _emit({"trainer": name}, as_json, f"linked to trainer {name}")
 
 
@@ -154,8 +148,7 @@ def clients_command(
     trainer: TrainerOption = None, db: DbOption = None, as_json: JsonOption = False
 ) -> None:
     """List the trainer's clients."""
-    database = open_db(db)
-    trainer_id, _ = _trainer_id(database, trainer)
+    database, trainer_id, _ = _as_trainer(db, trainer)
     rows = trainer_store.clients(database, trainer_id)
     _emit([_plain(r) for r in rows], as_json, "\n".join(r.name for r in rows) or "no clients")
 
@@ -165,12 +158,9 @@ def attention_command(
     trainer: TrainerOption = None, db: DbOption = None, as_json: JsonOption = False
 ) -> None:
     """Who needs attention, and why (rules from `coach trainer rules`)."""
-    database = open_db(db)
-    trainer_id, _ = _trainer_id(database, trainer)
-    try:
+    database, trainer_id, _ = _as_trainer(db, trainer)
+    with one_line_errors():
         hits = attention.needs_attention(database, trainer_id, utc_now(), default_records())
-    except UserInputError as exc:
-        raise fail(str(exc)) from exc
     text = "\n".join(f"{h.client}: {h.title} - {h.reason}" for h in hits)
     _emit([_plain(h) for h in hits], as_json, text or "nobody needs attention")
 
@@ -198,8 +188,7 @@ def checkins_command(
     trainer: TrainerOption = None, db: DbOption = None, as_json: JsonOption = False
 ) -> None:
     """Draft this week's check-in for every client without one (for a weekly cron job)."""
-    database = open_db(db)
-    trainer_id, _ = _trainer_id(database, trainer)
+    database, trainer_id, _ = _as_trainer(db, trainer)
     drafted = service.draft_weekly_checkins(database, trainer_id, utc_now())
     _emit({"drafts": drafted}, as_json, f"{len(drafted)} check-in(s) drafted")
 
@@ -229,7 +218,7 @@ def _decide(
     database: Any, trainer_id: int, client: str, change_id: int, action: str, edit: dict[str, Any]
 ) -> checkins.ChangeRow:
     user_id = _client(database, trainer_id, client)
-    try:
+    with one_line_errors():
         service.decide_change(
             database,
             trainer_id,
@@ -239,8 +228,6 @@ def _decide(
             utc_now(),
             edit or None,
         )
-    except UserInputError as exc:
-        raise fail(str(exc)) from exc
     row = checkins.change(database, user_id, change_id)
     if row is None:
         raise fail("no such change")
@@ -262,8 +249,7 @@ def approve_command(
     as_json: JsonOption = False,
 ) -> None:
     """Approve a proposed change (optionally edited); it reaches the plan from next Monday."""
-    database = open_db(db)
-    trainer_id, _ = _trainer_id(database, trainer)
+    database, trainer_id, _ = _as_trainer(db, trainer)
     edit = {
         k: v
         for k, v in {
@@ -287,8 +273,7 @@ def reject_command(
     as_json: JsonOption = False,
 ) -> None:
     """Reject a proposed change; it never reaches the plan."""
-    database = open_db(db)
-    trainer_id, _ = _trainer_id(database, trainer)
+    database, trainer_id, _ = _as_trainer(db, trainer)
     row = _decide(database, trainer_id, client, change_id, "reject", {})
     _emit(_plain(row), as_json, f"change #{row.id} {row.kind} rejected")
 
@@ -306,7 +291,7 @@ def send_command(
     """Send a drafted message (as drafted or with --text), or --discard it."""
     database, trainer_id, user_id = _acting(db, trainer, client)
     action = "reject" if discard else "send"
-    try:
+    with one_line_errors():
         service.decide_message(
             database,
             trainer_id,
@@ -316,8 +301,6 @@ def send_command(
             utc_now(),
             text,
         )
-    except UserInputError as exc:
-        raise fail(str(exc)) from exc
     _emit({"message_id": message_id, "action": action}, as_json, f"message #{message_id}: {action}")
 
 
@@ -331,10 +314,8 @@ def message_command(
 ) -> None:
     """Write and send a message to the client."""
     database, trainer_id, user_id = _acting(db, trainer, client)
-    try:
+    with one_line_errors():
         message_id = service.send_message(database, trainer_id, user_id, text, utc_now())
-    except UserInputError as exc:
-        raise fail(str(exc)) from exc
     _emit({"message_id": message_id}, as_json, f"message #{message_id} sent")
 
 
@@ -354,10 +335,8 @@ def status_command(
     now = utc_now()
     first = _day(starts, "--from") or now.date()
     last = _day(ends, "--until")
-    try:
+    with one_line_errors():
         service.set_status(database, trainer_id, user_id, status, first, last, note, now)
-    except UserInputError as exc:
-        raise fail(str(exc)) from exc
     data = {
         "status": status,
         "from": first.isoformat(),
@@ -374,8 +353,7 @@ def unlink_command(
     as_json: JsonOption = False,
 ) -> None:
     """End the coaching link; the trainer loses access at once."""
-    database = open_db(db)
-    trainer_id, name = _trainer_id(database, trainer)
+    database, trainer_id, name = _as_trainer(db, trainer)
     user_id = _client(database, trainer_id, client)
     service.end_link(database, user_id, f"trainer:{name}", utc_now())
     _emit({"unlinked": client}, as_json, f"{client} is no longer your client")
@@ -392,8 +370,7 @@ def rules_command(
     as_json: JsonOption = False,
 ) -> None:
     """Show the needs-attention rules, or --set your tuned copy, or --reset."""
-    database = open_db(db)
-    trainer_id, _ = _trainer_id(database, trainer)
+    database, trainer_id, _ = _as_trainer(db, trainer)
     try:
         if set_file is not None:
             attention.save_rules(database, trainer_id, set_file.read_text("utf-8"), utc_now())
@@ -424,9 +401,8 @@ def template_build(
     as_json: JsonOption = False,
 ) -> None:
     """Build a program template with the planner."""
-    database = open_db(db)
-    trainer_id, _ = _trainer_id(database, trainer)
-    try:
+    database, trainer_id, _ = _as_trainer(db, trainer)
+    with one_line_errors():
         template = programs.build_template(
             name,
             weeks=weeks,
@@ -436,8 +412,6 @@ def template_build(
             level=level,
             equipment=[e.strip() for e in equipment.split(",") if e.strip()],
         )
-    except UserInputError as exc:
-        raise fail(str(exc)) from exc
     template_id = programs.save(database, trainer_id, template, utc_now())
     _emit(
         {"id": template_id, **template.model_dump()},
@@ -454,12 +428,9 @@ def template_show(
     as_json: JsonOption = False,
 ) -> None:
     """Print a template as the YAML you can edit and load with `template edit`."""
-    database = open_db(db)
-    trainer_id, _ = _trainer_id(database, trainer)
-    try:
+    database, trainer_id, _ = _as_trainer(db, trainer)
+    with one_line_errors():
         template = programs.load(database, trainer_id, template_id)
-    except UserInputError as exc:
-        raise fail(str(exc)) from exc
     _emit(template.model_dump(), as_json, programs.template_yaml(template))
 
 
@@ -472,8 +443,7 @@ def template_edit(
     as_json: JsonOption = False,
 ) -> None:
     """Replace a template with an edited YAML file (checked against the catalog)."""
-    database = open_db(db)
-    trainer_id, _ = _trainer_id(database, trainer)
+    database, trainer_id, _ = _as_trainer(db, trainer)
     try:
         template = programs.parse_template(file.read_text("utf-8"))
         programs.save(database, trainer_id, template, utc_now(), template_id)
@@ -497,9 +467,7 @@ def template_assign(
     database, trainer_id, user_id = _acting(db, trainer, client)
     first = _day(starts, "--from")
     assert first is not None  # --from is required
-    try:
+    with one_line_errors():
         programs.assign(database, trainer_id, user_id, template_id, first, utc_now())
-    except UserInputError as exc:
-        raise fail(str(exc)) from exc
     data = {"client": client, "template_id": template_id, "from": first.isoformat()}
     _emit(data, as_json, f"{client}: template #{template_id} from {first}")

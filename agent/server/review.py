@@ -19,7 +19,7 @@ the same router wired to ``coach serve``'s per-request connection pool.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -27,34 +27,16 @@ from urllib.parse import urlencode
 
 import sqlite_utils
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from agent.clock import utc_now
-from agent.memory import store
 from agent.server import operator_auth
 from agent.server import pages as shared_pages
 from agent.server.operator_auth import OperatorSession
+from agent.server.sign_in import SignInPages
 from safety import review
 
-SESSION_COOKIE = "coach_operator"
-LOGIN_CSRF_COOKIE = "coach_login_csrf"
-COOKIE_PATH = "/review"
 PAGE_SIZE = 25
-
-
-def _page(page_name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    context.setdefault("error", None)
-    context.setdefault("operator", None)
-    context.setdefault("csrf", "")
-    return shared_pages.render(f"review/{page_name}", status_code, **context)
-
-
-def _redirect(url: str) -> RedirectResponse:
-    return shared_pages.redirect(url)
-
-
-def _safe_next(target: str | None) -> str:
-    return shared_pages.safe_next(target, "/review")
 
 
 def _wall_clock() -> datetime:
@@ -78,74 +60,23 @@ def _bound(request: Request) -> _Bound:
 
 Bound = Annotated[_Bound, Depends(_bound)]
 
+SIGN_IN = SignInPages(
+    prefix="/review",
+    folder="review",
+    account="operator",
+    session_cookie="coach_operator",
+    login_csrf_cookie="coach_login_csrf",
+    sessions=operator_auth.SESSIONS,
+    actor=lambda name: name,
+    bound=_bound,
+)
+SESSION_COOKIE = SIGN_IN.session_cookie
+_page = SIGN_IN.page
+_redirect = shared_pages.redirect
+_safe_next = SIGN_IN.safe_next
 
-def _session(bound: Bound, request: Request) -> OperatorSession | None:
-    return operator_auth.session_for(bound.db, request.cookies.get(SESSION_COOKIE), bound.now)
-
-
-Session = Annotated[OperatorSession | None, Depends(_session)]
-
-
-def _page_operator(request: Request, session: Session) -> OperatorSession:
-    """Pages: a signed-in operator, else a redirect to the sign-in page."""
-    return shared_pages.signed_in_or_redirect(session, request, "/review/login")
-
-
-def _form_operator(session: Session, csrf_token: Annotated[str, Form()] = "") -> OperatorSession:
-    """Forms: a signed-in operator (else 401) whose form carries the session's token (else 403)."""
-    return shared_pages.signed_in_with_token(
-        session, lambda signed_in: operator_auth.csrf_matches(signed_in, csrf_token)
-    )
-
-
-PageOperator = Annotated[OperatorSession, Depends(_page_operator)]
-FormOperator = Annotated[OperatorSession, Depends(_form_operator)]
-
-
-COOKIES = shared_pages.SignInCookies(SESSION_COOKIE, LOGIN_CSRF_COOKIE, COOKIE_PATH)
-
-
-def _login_page(bound: _Bound, target: str, error: str | None, code: int) -> Response:
-    return COOKIES.login_page(_page, secure=bound.secure, target=target, error=error, code=code)
-
-
-def login_form(bound: Bound, session: Session, next: str = "/review") -> Response:
-    """The sign-in page (straight on to ``next`` when already signed in)."""
-    if session is not None:
-        return _redirect(_safe_next(next))
-    return _login_page(bound, _safe_next(next), None, 200)
-
-
-def login(
-    request: Request,
-    bound: Bound,
-    name: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/review",
-) -> Response:
-    """Check the name and password; open a session and set its cookie."""
-    COOKIES.check_login_csrf(request, csrf_token)
-    name = name.strip()
-    operator_id, message, code = shared_pages.throttled_sign_in(
-        bound.throttle,
-        name,
-        bound.now,
-        lambda: operator_auth.check_credentials(bound.db, name, password),
-    )
-    if operator_id is None:
-        return _login_page(bound, _safe_next(next), message, code)
-    token, session = operator_auth.start_session(bound.db, operator_id, bound.now)
-    store.audit(bound.db, actor=session.name, action="operator.sign_in", now=bound.now)
-    max_age = int((session.expires_at - bound.now).total_seconds())
-    return COOKIES.signed_in(_safe_next(next), token, max_age, bound.secure)
-
-
-def logout(request: Request, bound: Bound, operator: FormOperator) -> Response:
-    """End the session at once and clear its cookie."""
-    operator_auth.end_session(bound.db, request.cookies.get(SESSION_COOKIE, ""))
-    store.audit(bound.db, actor=operator.name, action="operator.sign_out", now=bound.now)
-    return COOKIES.signed_out("/review/login")
+PageOperator = Annotated[OperatorSession, Depends(SIGN_IN.page_session)]
+FormOperator = Annotated[OperatorSession, Depends(SIGN_IN.form_session)]
 
 
 def _queue_context(
@@ -349,9 +280,7 @@ def review_router(
         dependencies=[Depends(bind)],
         default_response_class=HTMLResponse,
     )
-    router.add_api_route("/login", login_form, methods=["GET"])
-    router.add_api_route("/login", login, methods=["POST"])
-    router.add_api_route("/logout", logout, methods=["POST"])
+    SIGN_IN.add_routes(router)
     router.add_api_route("", queue, methods=["GET"])
     router.add_api_route("/flags/{flag_id}", flag_page, methods=["GET"])
     router.add_api_route("/flags/{flag_id}/assign", assign, methods=["POST"])
@@ -360,24 +289,5 @@ def review_router(
     return router
 
 
-def _app_state(request: Request) -> Any:
-    state = getattr(request.app.state, "coach", None)
-    if state is None:
-        raise RuntimeError("the review router needs create_app's state (app.state.coach)")
-    return state
-
-
-def _pooled_db(request: Request) -> Iterator[sqlite_utils.Database]:
-    """This request's connection, borrowed from ``coach serve``'s pool."""
-    with _app_state(request).pool.connection() as db:
-        yield db
-
-
-def _app_clock(request: Request) -> datetime:
-    """The app's injected clock (frozen in tests)."""
-    clock: Callable[[], datetime] = _app_state(request).settings.clock
-    return clock()
-
-
-router = review_router(_pooled_db, get_now=_app_clock)
+router = review_router(shared_pages.pooled_db, get_now=shared_pages.app_clock)
 """The review pages wired to ``create_app``'s connection pool and clock."""

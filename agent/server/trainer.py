@@ -19,14 +19,14 @@ the same router wired to ``coach serve``'s connection pool and clock.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import sqlite_utils
 from fastapi import APIRouter, Body, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from agent.clock import utc_now
@@ -35,31 +35,13 @@ from agent.coaching import trainers as service
 from agent.coaching.client_records import ClientRecords, default_records
 from agent.coaching.client_view import client_view
 from agent.errors import UserInputError
-from agent.memory import checkins, store
+from agent.memory import checkins
 from agent.memory import trainers as trainer_store
 from agent.server import pages as shared_pages
 from agent.server import trainer_auth
 from agent.server.operator_auth import SignInThrottle
+from agent.server.sign_in import SignInPages
 from agent.server.trainer_auth import TrainerSession
-
-SESSION_COOKIE = "coach_trainer"
-LOGIN_CSRF_COOKIE = "coach_trainer_login_csrf"
-COOKIE_PATH = "/trainer"
-
-
-def _page(page_name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    context.setdefault("error", None)
-    context.setdefault("trainer", None)
-    context.setdefault("csrf", "")
-    return shared_pages.render(f"trainer/{page_name}", status_code, **context)
-
-
-def _redirect(url: str) -> RedirectResponse:
-    return shared_pages.redirect(url)
-
-
-def _safe_next(target: str | None) -> str:
-    return shared_pages.safe_next(target, "/trainer")
 
 
 def _wall_clock() -> datetime:
@@ -85,23 +67,21 @@ def _bound(request: Request) -> _Bound:
 Bound = Annotated[_Bound, Depends(_bound)]
 
 
-def _session(bound: Bound, request: Request) -> TrainerSession | None:
-    return trainer_auth.session_for(bound.db, request.cookies.get(SESSION_COOKIE), bound.now)
-
-
-Session = Annotated[TrainerSession | None, Depends(_session)]
-
-
-def _page_trainer(request: Request, session: Session) -> TrainerSession:
-    """Pages: a signed-in trainer, else a redirect to the sign-in page."""
-    return shared_pages.signed_in_or_redirect(session, request, "/trainer/login")
-
-
-def _form_trainer(session: Session, csrf_token: Annotated[str, Form()] = "") -> TrainerSession:
-    """Forms: a signed-in trainer (else 401) whose form carries the session's token (else 403)."""
-    return shared_pages.signed_in_with_token(
-        session, lambda signed_in: trainer_auth.csrf_matches(signed_in, csrf_token)
-    )
+SIGN_IN = SignInPages(
+    prefix="/trainer",
+    folder="trainer",
+    account="trainer",
+    session_cookie="coach_trainer",
+    login_csrf_cookie="coach_trainer_login_csrf",
+    sessions=trainer_auth.SESSIONS,
+    actor=lambda name: f"trainer:{name}",
+    bound=_bound,
+)
+SESSION_COOKIE = SIGN_IN.session_cookie
+_page = SIGN_IN.page
+_redirect = shared_pages.redirect
+_safe_next = SIGN_IN.safe_next
+Session = Annotated[TrainerSession | None, Depends(SIGN_IN.session)]
 
 
 def _api_trainer(request: Request, session: Session) -> TrainerSession:
@@ -115,8 +95,8 @@ def _api_trainer(request: Request, session: Session) -> TrainerSession:
     return session
 
 
-PageTrainer = Annotated[TrainerSession, Depends(_page_trainer)]
-FormTrainer = Annotated[TrainerSession, Depends(_form_trainer)]
+PageTrainer = Annotated[TrainerSession, Depends(SIGN_IN.page_session)]
+FormTrainer = Annotated[TrainerSession, Depends(SIGN_IN.form_session)]
 ApiTrainer = Annotated[TrainerSession, Depends(_api_trainer)]
 
 
@@ -129,53 +109,6 @@ def _not_found(trainer: TrainerSession | None = None) -> Response:
         trainer=trainer.name if trainer else None,
         csrf=trainer.csrf_token if trainer else "",
     )
-
-
-# -- sign-in -----------------------------------------------------------------------------
-COOKIES = shared_pages.SignInCookies(SESSION_COOKIE, LOGIN_CSRF_COOKIE, COOKIE_PATH)
-
-
-def _login_page(bound: _Bound, target: str, error: str | None, code: int) -> Response:
-    return COOKIES.login_page(_page, secure=bound.secure, target=target, error=error, code=code)
-
-
-def login_form(bound: Bound, session: Session, next: str = "/trainer") -> Response:
-    """The sign-in page (straight on to ``next`` when already signed in)."""
-    if session is not None:
-        return _redirect(_safe_next(next))
-    return _login_page(bound, _safe_next(next), None, 200)
-
-
-def login(
-    request: Request,
-    bound: Bound,
-    name: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/trainer",
-) -> Response:
-    """Check the name and password; open a session and set its cookie."""
-    COOKIES.check_login_csrf(request, csrf_token)
-    name = name.strip()
-    trainer_id, message, code = shared_pages.throttled_sign_in(
-        bound.throttle,
-        name,
-        bound.now,
-        lambda: trainer_auth.check_credentials(bound.db, name, password),
-    )
-    if trainer_id is None:
-        return _login_page(bound, _safe_next(next), message, code)
-    token, session = trainer_auth.start_session(bound.db, trainer_id, bound.now)
-    store.audit(bound.db, actor=f"trainer:{session.name}", action="trainer.sign_in", now=bound.now)
-    max_age = int((session.expires_at - bound.now).total_seconds())
-    return COOKIES.signed_in(_safe_next(next), token, max_age, bound.secure)
-
-
-def logout(request: Request, bound: Bound, trainer: FormTrainer) -> Response:
-    """End the session at once and clear its cookie."""
-    trainer_auth.end_session(bound.db, request.cookies.get(SESSION_COOKIE, ""))
-    store.audit(bound.db, actor=f"trainer:{trainer.name}", action="trainer.sign_out", now=bound.now)
-    return COOKIES.signed_out("/trainer/login")
 
 
 # -- home: needs attention and clients ---------------------------------------------------
@@ -598,6 +531,16 @@ def api_draft(user_id: int, bound: Bound, trainer: ApiTrainer) -> Any:
     return {"draft_id": draft_id, "changes": [vars(c) for c in found.changes] if found else []}
 
 
+def _decided(decide: Callable[[], object], read: Callable[[], object | None]) -> Any:
+    """Make the decision, then answer with the decided row (404 when it is gone)."""
+    try:
+        decide()
+    except UserInputError as exc:
+        return _json_error(exc)
+    found = read()
+    return vars(found) if found else _json_404()
+
+
 class ChangeDecision(BaseModel):
     """A decision on one proposed change."""
 
@@ -613,14 +556,12 @@ def api_decide_change(
     body: Annotated[ChangeDecision, Body()],
 ) -> Any:
     """Approve (optionally edited) or reject a proposed change."""
-    try:
-        service.decide_change(
+    return _decided(
+        lambda: service.decide_change(
             bound.db, trainer.trainer_id, user_id, change_id, body.action, bound.now, body.edit
-        )
-    except UserInputError as exc:
-        return _json_error(exc)
-    found = checkins.change(bound.db, user_id, change_id)
-    return vars(found) if found else _json_404()
+        ),
+        lambda: checkins.change(bound.db, user_id, change_id),
+    )
 
 
 class MessageDecision(BaseModel):
@@ -638,14 +579,12 @@ def api_decide_message(
     body: Annotated[MessageDecision, Body()],
 ) -> Any:
     """Send (optionally edited) or reject a drafted message."""
-    try:
-        service.decide_message(
+    return _decided(
+        lambda: service.decide_message(
             bound.db, trainer.trainer_id, user_id, message_id, body.action, bound.now, body.text
-        )
-    except UserInputError as exc:
-        return _json_error(exc)
-    found = trainer_store.message(bound.db, user_id, message_id)
-    return vars(found) if found else _json_404()
+        ),
+        lambda: trainer_store.message(bound.db, user_id, message_id),
+    )
 
 
 class StatusBody(BaseModel):
@@ -721,9 +660,7 @@ def trainer_router(
     page = ["GET"]
     post = ["POST"]
     client = "/clients/{user_id}"
-    router.add_api_route("/login", login_form, methods=page)
-    router.add_api_route("/login", login, methods=post)
-    router.add_api_route("/logout", logout, methods=post)
+    SIGN_IN.add_routes(router)
     router.add_api_route("", home, methods=page)
     router.add_api_route("/invites", new_invite, methods=post)
     router.add_api_route(client, client_page, methods=page)
@@ -765,24 +702,5 @@ def trainer_router(
     return router
 
 
-def _app_state(request: Request) -> Any:
-    state = getattr(request.app.state, "coach", None)
-    if state is None:
-        raise RuntimeError("the trainer router needs create_app's state (app.state.coach)")
-    return state
-
-
-def _pooled_db(request: Request) -> Iterator[sqlite_utils.Database]:
-    """This request's connection, borrowed from ``coach serve``'s pool."""
-    with _app_state(request).pool.connection() as db:
-        yield db
-
-
-def _app_clock(request: Request) -> datetime:
-    """The app's injected clock (frozen in tests)."""
-    clock: Callable[[], datetime] = _app_state(request).settings.clock
-    return clock()
-
-
-router = trainer_router(_pooled_db, get_now=_app_clock)
+router = trainer_router(shared_pages.pooled_db, get_now=shared_pages.app_clock)
 """The trainer pages wired to ``create_app``'s connection pool and clock."""
