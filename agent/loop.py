@@ -386,7 +386,15 @@ class Coach:
     def _receive(
         self, user_id: int, conversation_id: int, text: str, now: datetime
     ) -> tuple[int, int, gate.GateResult]:
-        """One short transaction: the pending turn, the message, the screen's verdict."""
+        """One short transaction: the pending turn, the message, the screen's verdict.
+
+        The message is screened first, outside the transaction (the screen is CPU work,
+        and the write lock would make every other writer wait for it); the transaction
+        re-reads the screen's context and screens again only if it changed meanwhile.
+        """
+        prescreened = gate.prescreen(
+            self.db, user_id=user_id, conversation_id=conversation_id, text=text, now=now
+        )
         with transaction(self.db):
             turn_id = transcript.open_turn(
                 self.db, user_id=user_id, conversation_id=conversation_id, now=now
@@ -407,6 +415,7 @@ class Coach:
                 message_id=message_id,
                 text=text,
                 now=now,
+                prescreened=prescreened,
             )
             transcript.set_safety_tier(self.db, turn_id, verdict.assessment.tier.value)
             self._remember_constraints(user_id, verdict.constraints, now)

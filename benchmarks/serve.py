@@ -14,8 +14,16 @@ What it compares (issue 16):
 - **throughput against the CPU bound.** The server's CPU seconds per answered turn are
   read from ``/proc`` over the timed run (the model's 200 ms are spent in the stub's
   process, so they are excluded); ``cpu_count / cpu_s_per_turn`` is what the machine's
-  cores could answer, and ``1 / cpu_s_per_turn`` what one Python process (one GIL) could.
-  The stub and the clients share the same cores, their CPU is reported too.
+  cores could answer, and ``processes / cpu_s_per_turn`` (at most the cores) what the
+  server's processes could, each computing on one core at a time (one GIL). The stub and
+  the clients share the same cores: their CPU per turn is reported too, with the bound
+  left once they are served (``cpu_bound_with_load_generators_turns_per_s``), and
+  ``server_cores_used`` says how much of the machine the server actually got (on a
+  machine shared with other work it is well below the cores).
+- **the acceptance target** (issue 16): ``target_turns_per_s`` = 0.7 x the lower of the
+  ideal and the CPU bound, and an emergency reply's p99 under that load at most
+  ``EMERGENCY_P99_TARGET_MS``; ``meets_throughput_target`` and ``meets_emergency_target``
+  compare the run with them.
 - **a red flag under load.** A probe in its own process sends "crushing chest pain"
   messages every 50 ms during the run (rotating over probe users so the rate limit never
   refuses them) and reports the latency of the emergency replies.
@@ -27,8 +35,10 @@ With ``--postgres URL`` the store is that PostgreSQL server instead of a SQLite 
 fresh schema, dropped afterwards) and ``coach serve`` runs ``--workers`` processes (4 by
 default), so the two engines can be compared on the same load.
 
-Run from the repository root: ``.venv/bin/python benchmarks/serve.py [--clients N]
+Run from the repository root: ``.venv/bin/python benchmarks/serve.py [--clients N[,N...]]
 [--turns N] [--model-delay-ms MS] [--model-workers N] [--workers N] [--postgres URL]``.
+Several client counts (``--clients 1,10,50,200``) run one after another, each on a fresh
+server and database, and print ``{"runs": [...]}``.
 """
 
 from __future__ import annotations
@@ -79,6 +89,10 @@ EMERGENCY = "I have crushing chest pain"
 PROBE_INTERVAL_S = 0.05
 PROBE_USERS = 60
 """Each probe user sends at most a few dozen messages, inside the per-user rate limit."""
+
+TARGET_SHARE = 0.7
+"""Issue 16: throughput at least this share of the lower of the ideal and the CPU bound."""
+EMERGENCY_P99_TARGET_MS = 100.0
 
 REQUEST_TIMEOUT_S = 60.0
 RUN_DEADLINE_S = 600.0
@@ -339,7 +353,9 @@ def _sign_up(db: str, names: list[str]) -> list[tuple[int, str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument(
+        "--clients", default="50", help="concurrent clients; a comma-separated list runs each"
+    )
     parser.add_argument("--turns", type=int, default=20)
     parser.add_argument(
         "--model-delay-ms", type=int, default=0, help="use a stub model taking this long per call"
@@ -355,23 +371,34 @@ def main() -> None:
     )
     parser.add_argument("--no-probe", action="store_true", help="skip the red-flag probe")
     args = parser.parse_args()
-    with ExitStack() as stack:
-        model_url, stub_pid = None, None
-        if args.model_delay_ms > 0:
-            model_url, stub_pid = stack.enter_context(_stub_model(args.model_delay_ms))
-        print(json.dumps(_run(args, model_url, stub_pid), indent=2))
+    try:
+        counts = [int(part) for part in str(args.clients).split(",") if part.strip()]
+    except ValueError:
+        parser.error(f"--clients: expected numbers separated by commas, got {args.clients!r}")
+    if not counts:
+        parser.error("--clients: give at least one number")
+    runs = []
+    for count in counts:
+        with ExitStack() as stack:
+            model_url, stub_pid = None, None
+            if args.model_delay_ms > 0:
+                model_url, stub_pid = stack.enter_context(_stub_model(args.model_delay_ms))
+            runs.append(_run(args, count, model_url, stub_pid))
+    print(json.dumps(runs[0] if len(runs) == 1 else {"benchmark": "serve", "runs": runs}, indent=2))
 
 
-def _run(args: argparse.Namespace, model_url: str | None, stub_pid: int | None) -> dict[str, Any]:
-    clients = max(1, min(args.clients, 500))
+def _run(
+    args: argparse.Namespace, clients: int, model_url: str | None, stub_pid: int | None
+) -> dict[str, Any]:
+    clients = max(1, min(clients, 500))
     turns = max(1, min(args.turns, 200))
-    args.workers = args.workers or (4 if args.postgres else 1)
+    workers = args.workers or (4 if args.postgres else 1)
     with tempfile.TemporaryDirectory() as tmp, _database(tmp, args.postgres) as db:
         signed = _sign_up(db, [f"bench-{i}" for i in range(clients)])
         users = {i: user_id for i, (user_id, _) in enumerate(signed)}
         probe_tokens = [t for _, t in _sign_up(db, [f"probe-{i}" for i in range(PROBE_USERS)])]
         port = _free_port()
-        process = _start_server(db, port, model_url, args.model_workers, args.workers)
+        process = _start_server(db, port, model_url, args.model_workers, workers)
         run = _Run()
         stop = multiprocessing.get_context("fork").Event()
         ours, theirs = multiprocessing.Pipe()
@@ -388,6 +415,7 @@ def _run(args: argparse.Namespace, model_url: str | None, stub_pid: int | None) 
             if not args.no_probe:
                 probe.start()
             server_cpu = _tree_cpu_seconds(process.pid)
+            probe_cpu = _cpu_seconds(probe.pid) if probe.pid else None
             stub_cpu = _cpu_seconds(stub_pid) if stub_pid else None
             own_cpu = time.process_time()
             started = time.perf_counter()
@@ -400,6 +428,7 @@ def _run(args: argparse.Namespace, model_url: str | None, stub_pid: int | None) 
             server_cpu_used = _used(_tree_cpu_seconds(process.pid), server_cpu)
             stub_cpu_used = _used(_cpu_seconds(stub_pid) if stub_pid else None, stub_cpu)
             own_cpu_used = time.process_time() - own_cpu
+            probe_cpu_used = _used(_cpu_seconds(probe.pid) if probe.pid else None, probe_cpu)
             unfinished = sum(thread.is_alive() for thread in threads)
             stop.set()
             probed: tuple[list[float], list[str]] = ([], [])
@@ -415,11 +444,24 @@ def _run(args: argparse.Namespace, model_url: str | None, stub_pid: int | None) 
             except subprocess.TimeoutExpired:
                 process.kill()
         integrity = _lost(db, users, run.sent)
-    return _report(args, clients, turns, run, integrity, wall, unfinished, probed, model_url) | {
-        "cpu": _cpu_report(len(run.latencies) + len(probed[0]), server_cpu_used),
-        "cpu_s_stub_model": _round(stub_cpu_used),
-        "cpu_s_clients": round(own_cpu_used, 2),
-    }
+    report = _report(args, workers, clients, turns, run, integrity, wall, unfinished, probed)
+    cpu = _cpu_report(
+        len(run.latencies) + len(probed[0]),
+        server_cpu_used,
+        (stub_cpu_used or 0.0) + own_cpu_used + (probe_cpu_used or 0.0),
+        wall,
+        workers,
+    )
+    return (
+        report
+        | {
+            "cpu": cpu,
+            "cpu_s_stub_model": _round(stub_cpu_used),
+            "cpu_s_clients": round(own_cpu_used, 2),
+            "cpu_s_probe": _round(probe_cpu_used),
+        }
+        | _verdict(report, cpu)
+    )
 
 
 def _used(after: float | None, before: float | None) -> float | None:
@@ -430,23 +472,61 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def _cpu_report(answered: int, server_cpu_s: float | None) -> dict[str, Any]:
-    """The server's CPU per answered turn (probe turns included) and the bounds it sets."""
+def _cpu_report(
+    answered: int,
+    server_cpu_s: float | None,
+    generators_cpu_s: float,
+    wall_s: float,
+    processes: int,
+) -> dict[str, Any]:
+    """The server's CPU per answered turn (probe turns included) and the bounds it sets.
+
+    ``generators_cpu_s`` is the stub model's and the clients' CPU over the same run: they
+    run on the same cores, so the bound they leave is reported beside the plain one.
+    """
     cores = os.cpu_count() or 1
     if server_cpu_s is None or not answered:
         return {"server_cpu_s": _round(server_cpu_s), "cores": cores}
     per_turn = server_cpu_s / answered
+    generators_per_turn = generators_cpu_s / answered
+    if not per_turn:
+        return {"server_cpu_s": round(server_cpu_s, 2), "cores": cores}
     return {
         "server_cpu_s": round(server_cpu_s, 2),
         "server_cpu_ms_per_turn": round(per_turn * 1000, 2),
+        "server_cores_used": round(server_cpu_s / wall_s, 2) if wall_s else None,
         "cores": cores,
-        "cpu_bound_turns_per_s": round(cores / per_turn, 1) if per_turn else None,
-        "one_process_bound_turns_per_s": round(1 / per_turn, 1) if per_turn else None,
+        "cpu_bound_turns_per_s": round(cores / per_turn, 1),
+        "processes_bound_turns_per_s": round(min(processes, cores) / per_turn, 1),
+        "one_process_bound_turns_per_s": round(1 / per_turn, 1),
+        "load_generators_cpu_ms_per_turn": round(generators_per_turn * 1000, 2),
+        "cpu_bound_with_load_generators_turns_per_s": round(
+            cores / (per_turn + generators_per_turn), 1
+        ),
+    }
+
+
+def _verdict(report: dict[str, Any], cpu: dict[str, Any]) -> dict[str, Any]:
+    """The run against issue 16's targets (the lower of the ideal and the CPU bound)."""
+    ideal = report["ideal_turns_per_s"]
+    bound = cpu.get("cpu_bound_turns_per_s")
+    ceilings = [value for value in (ideal, bound) if value]
+    if not ceilings:
+        return {}
+    target = TARGET_SHARE * min(ceilings)
+    p99 = report["emergency_reply_ms"]["p99"]
+    return {
+        "target_turns_per_s": round(target, 1),
+        "target_from": "ideal" if ideal and (not bound or ideal <= bound) else "cpu_bound",
+        "meets_throughput_target": report["throughput_turns_per_s"] >= target,
+        "emergency_p99_target_ms": EMERGENCY_P99_TARGET_MS,
+        "meets_emergency_target": None if p99 is None else p99 <= EMERGENCY_P99_TARGET_MS,
     }
 
 
 def _report(
     args: argparse.Namespace,
+    workers: int,
     clients: int,
     turns: int,
     run: _Run,
@@ -454,7 +534,6 @@ def _report(
     wall: float,
     unfinished: int,
     probed: tuple[list[float], list[str]],
-    model_url: str | None,
 ) -> dict[str, Any]:
     total = clients * turns
     refused = sum(error.endswith("HTTP 429") for error in run.errors)
@@ -463,10 +542,10 @@ def _report(
     return {
         "benchmark": "serve",
         "engine": "postgresql" if args.postgres else "sqlite",
-        "backend": "openai-stub" if model_url else "offline",
+        "backend": "openai-stub" if args.model_delay_ms > 0 else "offline",
         "model_delay_ms": args.model_delay_ms,
         "model_workers": args.model_workers or 64,
-        "server_processes": args.workers,
+        "server_processes": workers,
         "clients": clients,
         "turns_per_client": turns,
         "turns_sent": total,

@@ -93,6 +93,51 @@ def reply_for(assessment: Assessment) -> str | None:
     return prompts.render(f"safety/{name}.j2", labels=labels, areas=assessment.areas)
 
 
+@dataclass(frozen=True)
+class Prescreened:
+    """A message screened before its write transaction, with what the screen was given.
+
+    The screen is the costliest step of storing a message (about a millisecond and a
+    half of CPU); done inside the transaction it held the database's write lock, which
+    every other turn's writes, in every server process, queue for. :func:`check_turn`
+    uses the assessment only when the context it reads inside the transaction is the
+    same, so a flag or question that landed in between is never missed.
+    """
+
+    context: ScreenContext
+    pending: flags.PendingCheck | None
+    assessment: Assessment
+
+
+LATEST = 2**63 - 1
+"""A message id past every stored one: before a message is stored, the check asked about
+"the message before it" is the check asked about the latest one."""
+
+
+def prescreen(
+    db: sqlite_utils.Database, *, user_id: int, conversation_id: int, text: str, now: datetime
+) -> Prescreened:
+    """Screen a message not yet stored, reading (never writing) what earlier turns say."""
+    context, pending = _screen_inputs(db, user_id, conversation_id, LATEST, now)
+    return Prescreened(context, pending, screen(text, context))
+
+
+def _screen_inputs(
+    db: sqlite_utils.Database,
+    user_id: int,
+    conversation_id: int,
+    message_id: int | None,
+    now: datetime,
+) -> tuple[ScreenContext, flags.PendingCheck | None]:
+    # What this conversation already flagged, and the question asked last turn, if any
+    # (this message is its answer).
+    context = flags.screen_context(db, user_id, conversation_id, now)
+    pending = flags.pending_check(db, conversation_id, message_id)
+    if pending is not None:
+        context = replace(context, pending_check=pending.topic)
+    return context, pending
+
+
 def check_turn(
     db: sqlite_utils.Database,
     *,
@@ -101,6 +146,7 @@ def check_turn(
     message_id: int | None,
     text: str,
     now: datetime,
+    prescreened: Prescreened | None = None,
 ) -> GateResult:
     """Screen a person's message, record any flag, and say whether the model may run.
 
@@ -111,17 +157,21 @@ def check_turn(
         message_id: The stored message row, for the flag.
         text: The message as typed.
         now: The turn's clock.
+        prescreened: This message screened before the transaction (:func:`prescreen`);
+            used when the context read now is the same, otherwise screened again.
 
     Returns:
         The assessment and what the loop must do (see the module docstring).
     """
-    # 1. Screen with what this conversation already flagged (and the question asked last
-    # turn, if any: this message is its answer).
-    context = flags.screen_context(db, user_id, conversation_id, now)
-    pending = flags.pending_check(db, conversation_id, message_id)
-    if pending is not None:
-        context = replace(context, pending_check=pending.topic)
-    assessment = screen(text, context)
+    # 1. Screen with what this conversation already flagged.
+    context, pending = _screen_inputs(db, user_id, conversation_id, message_id, now)
+    if prescreened is not None and (prescreened.context, prescreened.pending) == (
+        context,
+        pending,
+    ):
+        assessment = prescreened.assessment
+    else:
+        assessment = screen(text, context)
     return settle(
         db,
         assessment,

@@ -9,8 +9,9 @@ import pytest
 import sqlite_utils
 
 from agent.models.scripted import ScriptedModel, call, calls, say
-from safety import Tier, gate
+from safety import Tier, flags, gate
 from safety.gate import check_turn, is_plan_locked
+from safety.screen import Assessment, ScreenContext, screen
 from tests.factories import make_coach, make_user
 
 # These tests pin the rules' and context's own reading of each message.
@@ -168,3 +169,72 @@ def test_output_flags_enter_the_review_queue(db: sqlite_utils.Database, now: dat
         "SELECT source, review_status FROM safety_flags WHERE id = ?", [flag_id]
     ).fetchone()
     assert tuple(row) == ("output_rail", "open")
+
+
+def _counting_screen(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count the gate's calls of the screen (texts screened, in order)."""
+    screened: list[str] = []
+
+    def counted(text: str, context: ScreenContext | None = None) -> Assessment:
+        screened.append(text)
+        return screen(text, context)
+
+    monkeypatch.setattr(gate, "screen", counted)
+    return screened
+
+
+def test_a_message_screened_before_its_transaction_is_not_screened_again(
+    db: sqlite_utils.Database, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user, conversation = make_user(db, now)
+    screened = _counting_screen(monkeypatch)
+    text = "my chest is tight and my arm is numb"
+    early = gate.prescreen(db, user_id=user, conversation_id=conversation, text=text, now=now)
+    result = check_turn(
+        db,
+        user_id=user,
+        conversation_id=conversation,
+        message_id=None,
+        text=text,
+        now=now,
+        prescreened=early,
+    )
+    assert screened == [text]
+    assert result.assessment is early.assessment and result.assessment.tier is Tier.EMERGENCY
+    assert is_plan_locked(db, user)
+
+
+def test_a_flag_recorded_after_the_early_screen_makes_the_gate_screen_again(
+    db: sqlite_utils.Database, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another turn of the same person (another server process) flags a stop between this
+    # message's early screen and its transaction: the early verdict was given without
+    # that context, so it must not be used.
+    user, conversation = make_user(db, now)
+    text = "ok, what about tomorrow?"
+    early = gate.prescreen(db, user_id=user, conversation_id=conversation, text=text, now=now)
+    _turn(db, user, conversation, "I feel dizzy, can we make it shorter?", now)
+    screened = _counting_screen(monkeypatch)
+    result = check_turn(
+        db,
+        user_id=user,
+        conversation_id=conversation,
+        message_id=None,
+        text=text,
+        now=now,
+        prescreened=early,
+    )
+    assert screened == [text]
+    assert not early.context.locked and result.plan_locked
+    fresh = screen(text, flags.screen_context(db, user, conversation, now))
+    assert result.assessment == fresh
+
+
+def test_a_turn_screens_its_message_once(
+    db: sqlite_utils.Database, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user, conversation = make_user(db, now)
+    screened = _counting_screen(monkeypatch)
+    coach = make_coach(db, ScriptedModel([say("Noted.")]), now)
+    result = coach.turn(user, conversation, "I did 3 sets of squats today")
+    assert result.reply and screened == ["I did 3 sets of squats today"]

@@ -396,7 +396,7 @@ def test_logs_are_json_lines_without_message_contents(
 ) -> None:
     secret = "my private words about my knee"
     with caplog.at_level(logging.INFO, logger="coach.server"):
-        server.client.post("/v1/chat", json={"message": secret})
+        answered = server.client.post("/v1/chat", json={"message": secret})
         server.client.get("/v1/history")
     records = [r for r in caplog.records if r.name == "coach.server"]
     assert records
@@ -405,6 +405,7 @@ def test_logs_are_json_lines_without_message_contents(
     chat = next(line for line in lines if line.get("route") == "/v1/chat")
     assert chat["status"] == 200 and chat["method"] == "POST"
     assert chat["user_id"] == server.user_id and chat["duration_ms"] >= 0
+    assert answered.headers["X-Request-ID"] == chat["request_id"]
     turn = next(line for line in lines if line.get("event") == "turn")
     assert turn["tier"] == "none" and isinstance(turn["tools"], list)
     assert all(secret not in json.dumps(line) for line in lines)

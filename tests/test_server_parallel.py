@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from agent.memory.db import connect
 from agent.models.base import AssistantMessage
 from agent.server.app import create_app
-from agent.server.state import GatedModel, TurnWorkers
+from agent.server.state import ComputeGate, GatedModel, TurnWorkers
 from tests.factories import make_token_user
 
 HANG = "plan my whole year in detail"
@@ -213,3 +213,34 @@ def test_only_a_few_model_steps_compute_at_once() -> None:
         future.result(timeout=30)
     workers.close()
     assert max(inside) == 2
+
+
+def test_a_model_step_gives_way_to_a_fast_step_in_progress() -> None:
+    gate = ComputeGate(places=2, precedence_s=5.0)
+    entered = threading.Event()
+
+    def model_step() -> None:
+        with gate:
+            entered.set()
+
+    with gate.fast_step():
+        thread = threading.Thread(target=model_step)
+        thread.start()
+        # A place is free, but a fast step is in progress: the model step waits.
+        assert not entered.wait(0.2)
+    assert entered.wait(5)  # the fast step ended: it goes ahead at once
+    thread.join(5)
+
+
+def test_a_model_step_waits_for_fast_steps_only_so_long() -> None:
+    # Messages arriving without pause must delay answers a little, never stop them.
+    gate = ComputeGate(places=1, precedence_s=0.05)
+    with gate.fast_step():
+        started = time.perf_counter()
+        assert gate.acquire()
+        waited = time.perf_counter() - started
+        assert 0.04 <= waited < 2.0
+        assert gate.acquire(blocking=False) is False  # its one place is taken
+        gate.release()
+        assert gate.acquire(blocking=False) is True  # no wait when not blocking
+        gate.release()

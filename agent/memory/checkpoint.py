@@ -56,10 +56,16 @@ class Checkpointer:
         results: list[tuple[int, int, int]] = []
         with self._lock:
             watched = list(self._watched)
+        done: set[str] = set()
         for item in watched:
             if not _is_open(item.owner()):
                 self._forget(item)
                 continue
+            if item.path in done:
+                # A server's pool holds dozens of connections to one file: one checkpoint
+                # of the file per round is enough.
+                continue
+            done.add(item.path)
             try:
                 if item.conn is None:
                     item.conn = sqlite3.connect(item.path, timeout=0, check_same_thread=False)

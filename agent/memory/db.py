@@ -14,6 +14,7 @@ import sqlite_utils
 
 from agent.clock import iso, utc_now
 from agent.errors import StorageError
+from agent.memory import writer_lock
 from agent.memory.checkpoint import CHECKPOINTS
 from agent.memory.dialect import engine_of, is_postgres_url
 from agent.memory.migrations import MIGRATIONS
@@ -100,6 +101,7 @@ def connect(path: str = ":memory:") -> sqlite_utils.Database:
             # Checkpoints run in the background, not inside the commit of a user's turn.
             conn.execute("PRAGMA wal_autocheckpoint=0")
             CHECKPOINTS.watch(path, db)
+            writer_lock.register(db, path)
         conn.execute("PRAGMA foreign_keys=ON")
         # Deleted rows are overwritten with zeros, not left in free pages: an erased
         # person's words must not be readable in the file (some builds default to off).
@@ -188,11 +190,14 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     if not _PROCESS_WRITER.acquire(timeout=BUSY_BOUND_S):
         raise StorageError("the database is busy, try again in a moment")
     try:
-        try:
-            retry_busy(lambda: db.conn.execute("BEGIN IMMEDIATE"))
-        except sqlite3.OperationalError as exc:
-            raise StorageError(f"the database is busy, try again in a moment ({exc})") from exc
-        yield from _run_and_commit(db)
+        # Other processes queue on a lock file, woken within a millisecond, rather than
+        # on SQLite's busy handler, which sleeps for many (``agent.memory.writer_lock``).
+        with writer_lock.holding(db, BUSY_BOUND_S):
+            try:
+                retry_busy(lambda: db.conn.execute("BEGIN IMMEDIATE"))
+            except sqlite3.OperationalError as exc:
+                raise StorageError(f"the database is busy, try again in a moment ({exc})") from exc
+            yield from _run_and_commit(db)
     finally:
         _PROCESS_WRITER.release()
 

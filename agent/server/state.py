@@ -199,6 +199,66 @@ class FairLock:
                 self._condition.notify_all()
 
 
+FAST_STEP_PRECEDENCE_S = 0.01
+"""How long a model step waits, before it (re)starts computing, for fast steps in progress
+to finish. Bounded so that a steady stream of incoming messages can delay answers a
+little, never stop them."""
+
+
+class ComputeGate:
+    """Places for model steps to compute in, with precedence for the fast step.
+
+    A semaphore of ``places`` (``acquire``/``release``, usable as a context manager)
+    that also knows how many fast steps (store, screen, fixed safety replies) are in
+    progress: a model step about to take a place first waits, at most ``precedence_s``,
+    until none is. Model steps already computing carry on, so the fast step competes
+    for the process's one core (the GIL) with fewer threads; an emergency reply is
+    delayed less by other people's turns.
+    """
+
+    def __init__(self, places: int, precedence_s: float = FAST_STEP_PRECEDENCE_S) -> None:
+        self._condition = threading.Condition()
+        self._free = places
+        self._fast = 0
+        self.precedence_s = precedence_s
+
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+        """Take a place, after giving way to fast steps in progress (see the class)."""
+        with self._condition:
+            if blocking and self._fast:
+                self._condition.wait_for(lambda: not self._fast, self.precedence_s)
+            if not blocking:
+                timeout = 0
+            if not self._condition.wait_for(lambda: self._free > 0, timeout):
+                return False
+            self._free -= 1
+            return True
+
+    def release(self) -> None:
+        """Give a place back."""
+        with self._condition:
+            self._free += 1
+            self._condition.notify_all()
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    @contextmanager
+    def fast_step(self) -> Iterator[None]:
+        """Mark a fast step in progress for the length of the block."""
+        with self._condition:
+            self._fast += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._fast -= 1
+                self._condition.notify_all()
+
+
 class GatedModel:
     """A model whose calls give up the caller's place in ``gate`` while they wait.
 
@@ -208,7 +268,7 @@ class GatedModel:
     the fast step never takes a place, so it meets few competitors.
     """
 
-    def __init__(self, inner: ChatModel, gate: threading.Semaphore) -> None:
+    def __init__(self, inner: ChatModel, gate: ComputeGate | threading.Semaphore) -> None:
         self.inner = inner
         self.gate = gate
         self.name = inner.name
@@ -237,12 +297,20 @@ class TurnWorkers:
             raise ConfigurationError("model workers must be at least 1")
         self.fast = ThreadPoolExecutor(fast_workers, thread_name_prefix="coach-fast")
         self.model = ThreadPoolExecutor(model_workers, thread_name_prefix="coach-model")
-        self.computing = threading.Semaphore(computing)
-        """Places for model-step threads computing rather than waiting (:class:`GatedModel`)."""
+        self.computing = ComputeGate(computing)
+        """Places for model-step threads computing rather than waiting (:class:`GatedModel`),
+        given to fast steps' precedence (measured at 50 clients, load average 13-15, three
+        alternating pairs: emergency reply p50 55/100/81 ms against 158/87/151 without it,
+        p99 the same within noise at 370-495 ms, throughput 82/54/82 against 62/61/61)."""
 
     async def run_fast(self, work: Callable[[], T]) -> T:
-        """Run ``work`` on the fast pool (never behind a model call)."""
-        return await asyncio.get_running_loop().run_in_executor(self.fast, work)
+        """Run ``work`` on the fast pool (never behind a model call), marked as a fast step."""
+
+        def marked() -> T:
+            with self.computing.fast_step():
+                return work()
+
+        return await asyncio.get_running_loop().run_in_executor(self.fast, marked)
 
     async def run_model(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the model pool."""
