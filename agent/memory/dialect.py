@@ -10,8 +10,9 @@ rest of SQLite's spelling into PostgreSQL's:
 - schema: ``id INTEGER PRIMARY KEY`` (SQLite's rowid alias, which numbers new rows) is an
   identity column; ids and references are 64-bit; ``REAL`` is ``DOUBLE PRECISION`` (a
   PostgreSQL ``REAL`` is 32-bit and would round loads);
-- ``BEGIN IMMEDIATE`` (take the write lock up front) is ``BEGIN`` plus one transaction-
-  scoped advisory lock, so writers queue exactly as they do on one SQLite file.
+- ``BEGIN IMMEDIATE`` (take the write lock up front) is ``BEGIN`` plus transaction-scoped
+  advisory locks: the person's own when the writer declared one (:func:`writing_for`),
+  else the whole store's, so writes that are not one person's queue as on one SQLite file.
 
 Nothing here imports psycopg: the SQLite path (the embedded default) never pays for it.
 """
@@ -19,6 +20,9 @@ Nothing here imports psycopg: the SQLite path (the embedded default) never pays 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -26,13 +30,57 @@ POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 """The URL schemes ``COACH_DB`` accepts for a PostgreSQL server (libpq's own two)."""
 
 WRITE_LOCK_KEY = 0x636F616368
-"""The advisory lock every write transaction takes on PostgreSQL ("coach" in ASCII).
+"""The store-wide advisory lock on PostgreSQL ("coach" in ASCII), in the 64-bit key space.
 
-One lock for the whole store, taken at ``BEGIN``, is SQLite's ``BEGIN IMMEDIATE``: the
-store's read-then-write steps (a user created on first use, the next set number, the
-history aggregates) stay correct across any number of server workers and machines
-without a retry loop around every caller. Writes are short (no model call inside), so
-the queue costs milliseconds; reads never take it and never wait behind it."""
+A write transaction for one person holds it shared, one for the whole store (no person
+named: migrations, accounts, trainers, operators' reviews) holds it exclusive. So writes
+that are not one person's still queue exactly as on one SQLite file, and the store's
+read-then-write steps for anyone (a user created on first use, an invite taken once)
+stay correct across any number of server workers and machines."""
+
+PERSON_LOCK_SPACE = 0x636F6163
+"""The first half of a person's advisory lock key ("coac"), in the two-integer key space
+(PostgreSQL keeps it apart from the 64-bit one); the second half is the person's id."""
+
+_PERSON: ContextVar[int | None] = ContextVar("coach_write_person", default=None)
+
+
+def current_person() -> int | None:
+    """The person whose rows this thread's write transactions touch, if it declared one."""
+    return _PERSON.get()
+
+
+@contextmanager
+def writing_for(user_id: int) -> Iterator[None]:
+    """Declare that the write transactions opened in this block touch one person's rows.
+
+    On PostgreSQL such a transaction takes that person's lock (and the store-wide lock
+    shared), so different people's turns and set logging commit in parallel across
+    workers while one person's writes still queue: their read-then-write steps (the next
+    set number, a turn's order, the history aggregates folded up to a mark) see each
+    other whole. A row shared between people is never read-then-written inside one
+    (such a write checks its condition in the UPDATE itself). SQLite has one writer at a
+    time anyway and ignores it.
+    """
+    token = _PERSON.set(int(user_id))
+    try:
+        yield
+    finally:
+        _PERSON.reset(token)
+
+
+def write_lock_statements(person: int | None) -> tuple[str, ...]:
+    """The statements that take a write transaction's locks on PostgreSQL.
+
+    The store-wide lock first, then the person's: every writer takes them in that order,
+    so two writers never wait on each other in a cycle.
+    """
+    if person is None:
+        return (f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})",)
+    return (
+        f"SELECT pg_advisory_xact_lock_shared({WRITE_LOCK_KEY})",
+        f"SELECT pg_advisory_xact_lock({PERSON_LOCK_SPACE}, {person & 0x7FFFFFFF})",
+    )
 
 
 def is_postgres_url(target: str) -> bool:
