@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 import psycopg
 import pytest
@@ -14,12 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agent.errors import StorageError
-from agent.memory import postgres, store
 from agent.loop import Coach
+from agent.memory import postgres, store
 from agent.memory.db import connect, reads_once, transaction, writing_for
 from agent.memory.dialect import (
-    WRITE_LOCK_KEY,
     is_postgres_url,
+    lock_space,
     placeholders,
     returning_id,
     schema_script,
@@ -72,27 +72,77 @@ def test_urls() -> None:
     )
 
 
+def _hold(pg_url: str, person: int | None) -> psycopg.Connection[object]:
+    """Another server process in the middle of a write transaction (locks as the store's)."""
+    space = cast(PgDatabase, connect(pg_url)).lock_space
+    holder: psycopg.Connection[object] = psycopg.connect(pg_url, autocommit=False)
+    for statement in write_lock_statements(space, person):
+        holder.execute(statement)
+    return holder
+
+
+def _waiters(pg_url: str) -> int:
+    """How many of this store's writers are waiting for an advisory lock now."""
+    space = cast(PgDatabase, connect(pg_url)).lock_space
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND classid = %s",
+            [space],
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _write_while_held(pg_url: str, holder: psycopg.Connection[object], write: Any) -> bool:
+    """Run ``write`` while ``holder`` holds its locks; whether it had to wait for them.
+
+    Waiting is read from the server's lock table, not from a clock, so a slow machine
+    cannot make a write look as if it waited, nor hide a wait.
+    """
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            write()
+        except BaseException as exc:  # collected so the assertion shows it
+            errors.append(exc)
+        done.set()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    waited = False
+    deadline = time.monotonic() + 60
+    while not done.is_set() and time.monotonic() < deadline:
+        if _waiters(pg_url):
+            waited = True
+            break
+        time.sleep(0.02)
+    holder.commit()
+    thread.join(60)
+    holder.close()
+    assert errors == [] and done.is_set()
+    return waited
+
+
 def test_a_writer_waits_for_the_write_lock_and_then_goes_on(pg_url: str) -> None:
     db = connect(pg_url)
-    holder = psycopg.connect(pg_url, autocommit=False)
-    holder.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK_KEY])
-    threading.Timer(0.5, holder.commit).start()
-    started = time.perf_counter()
-    user_id = store.ensure_user(db, "ann", NOW)  # queues behind the holder, then writes
-    assert time.perf_counter() - started >= 0.4
-    assert store.find_user(db, "ann") == user_id
-    holder.close()
+    holder = _hold(pg_url, None)
+    # queues behind the holder, then writes
+    assert _write_while_held(pg_url, holder, lambda: store.ensure_user(db, "ann", NOW))
+    assert store.find_user(db, "ann") is not None
     db.close()
 
 
 def test_a_write_lock_held_past_the_bound_is_a_busy_error_and_nothing_is_half_done(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    db = connect(pg_url)
     # The bound is 120 s; shortened for the test (read as each pooled connection opens).
+    postgres.close_pools(pg_url)
     monkeypatch.setattr(postgres, "LOCK_TIMEOUT_MS", 200)
     db = connect(pg_url)
-    holder = psycopg.connect(pg_url, autocommit=False)
-    holder.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK_KEY])
+    holder = _hold(pg_url, None)
     with pytest.raises(StorageError, match="the database is busy"), transaction(db):
         db.execute("INSERT INTO users (name, pseudonym, created_at) VALUES ('x', 'y', 'z')")
     assert not db.conn.in_transaction
@@ -143,44 +193,37 @@ def test_a_store_holds_a_connection_only_inside_a_transaction(pg_url: str) -> No
     db.close()
 
 
-def _hold(pg_url: str, person: int | None) -> psycopg.Connection[object]:
-    """Another server process in the middle of a write transaction (locks as the store's)."""
-    holder: psycopg.Connection[object] = psycopg.connect(pg_url, autocommit=False)
-    for statement in write_lock_statements(person):
-        holder.execute(statement)  # type: ignore[arg-type]  # built, not user text
-    return holder
-
-
-def _timed_write(db: sqlite_utils.Database, person: int | None, name: str) -> float:
-    started = time.perf_counter()
-    if person is None:
-        store.ensure_user(db, name, NOW)
-    else:
+def _conversation_for(db: sqlite_utils.Database, person: int) -> Any:
+    def write() -> None:
         with writing_for(person):
             store.start_conversation(db, person, NOW)
-    return time.perf_counter() - started
+
+    return write
 
 
 def test_different_people_write_side_by_side_while_one_person_queues(pg_url: str) -> None:
     db = connect(pg_url)
     ann, bob = store.ensure_user(db, "ann", NOW), store.ensure_user(db, "bob", NOW)
-    holder = _hold(pg_url, ann)  # ann's turn is writing somewhere else
-    # bob's write does not wait for ann's transaction ...
-    assert _timed_write(db, bob, "") < 0.3
-    # ... ann's next write does, and so does a write for the whole store.
-    threading.Timer(0.5, holder.commit).start()
-    assert _timed_write(db, ann, "") >= 0.4
-    holder = _hold(pg_url, bob)
-    threading.Timer(0.5, holder.commit).start()
-    assert _timed_write(db, None, "cy") >= 0.4
-    # And a store-wide writer holds back every person's write until it commits.
-    holder = _hold(pg_url, None)
-    threading.Timer(0.5, holder.commit).start()
-    assert _timed_write(db, bob, "") >= 0.4
-    holder.close()
+    # While ann's turn is writing somewhere else, bob's write goes on ...
+    assert not _write_while_held(pg_url, _hold(pg_url, ann), _conversation_for(db, bob))
+    # ... ann's next write waits for it, and so does a write for the whole store;
+    assert _write_while_held(pg_url, _hold(pg_url, ann), _conversation_for(db, ann))
+    assert _write_while_held(pg_url, _hold(pg_url, bob), lambda: store.ensure_user(db, "cy", NOW))
+    # and a write for the whole store holds back every person's.
+    assert _write_while_held(pg_url, _hold(pg_url, None), _conversation_for(db, bob))
     rows = db.execute("SELECT user_id, COUNT(*) FROM conversations GROUP BY user_id").fetchall()
     assert sorted(tuple(r) for r in rows) == [(ann, 1), (bob, 2)]
     db.close()
+
+
+def test_two_stores_in_one_database_never_wait_on_each_other() -> None:
+    assert lock_space("t_one") != lock_space("t_two")
+    assert lock_space("public") == lock_space("public")
+    (store_wide,) = write_lock_statements(7, None)
+    shared, own = write_lock_statements(7, 2**31)  # a person's number is never the store's 0
+    assert store_wide == "SELECT pg_advisory_xact_lock(7, 0)"
+    assert shared == "SELECT pg_advisory_xact_lock_shared(7, 0)"
+    assert own == "SELECT pg_advisory_xact_lock(7, 1)"
 
 
 def test_a_persons_writes_never_lose_a_set_number_across_connections(pg_url: str) -> None:

@@ -20,6 +20,7 @@ Nothing here imports psycopg: the SQLite path (the embedded default) never pays 
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -29,18 +30,27 @@ from typing import Any
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 """The URL schemes ``COACH_DB`` accepts for a PostgreSQL server (libpq's own two)."""
 
-WRITE_LOCK_KEY = 0x636F616368
-"""The store-wide advisory lock on PostgreSQL ("coach" in ASCII), in the 64-bit key space.
+STORE_LOCK = 0
+"""The second half of the store-wide advisory lock's key (a person's is never 0).
 
-A write transaction for one person holds it shared, one for the whole store (no person
-named: migrations, accounts, trainers, operators' reviews) holds it exclusive. So writes
-that are not one person's still queue exactly as on one SQLite file, and the store's
-read-then-write steps for anyone (a user created on first use, an invite taken once)
-stay correct across any number of server workers and machines."""
+Every write transaction on PostgreSQL takes advisory locks keyed by (the store's space,
+a number): a write for one person holds (space, 0) shared and (space, the person's
+number) exclusive; a write for the whole store (no person named: migrations, accounts,
+trainers, operators' reviews) holds (space, 0) exclusive. So writes that are not one
+person's queue exactly as on one SQLite file, and the store's read-then-write steps for
+anyone (a user created on first use, an invite taken once) stay correct across any
+number of server workers and machines."""
 
-PERSON_LOCK_SPACE = 0x636F6163
-"""The first half of a person's advisory lock key ("coac"), in the two-integer key space
-(PostgreSQL keeps it apart from the 64-bit one); the second half is the person's id."""
+
+def lock_space(schema: str) -> int:
+    """The first half of every advisory lock key of the store kept in ``schema``.
+
+    Advisory locks belong to a whole database: keyed by the schema, two stores in one
+    database (the tests' schemas, two deployments) never wait on each other, while every
+    process using one store, whatever URL it was given, takes the same locks.
+    """
+    return zlib.crc32(f"coach:{schema}".encode()) & 0x7FFFFFFF
+
 
 _PERSON: ContextVar[int | None] = ContextVar("coach_write_person", default=None)
 
@@ -69,17 +79,18 @@ def writing_for(user_id: int) -> Iterator[None]:
         _PERSON.reset(token)
 
 
-def write_lock_statements(person: int | None) -> tuple[str, ...]:
-    """The statements that take a write transaction's locks on PostgreSQL.
+def write_lock_statements(space: int, person: int | None) -> tuple[str, ...]:
+    """The statements that take a write transaction's locks on PostgreSQL (see ``STORE_LOCK``).
 
     The store-wide lock first, then the person's: every writer takes them in that order,
     so two writers never wait on each other in a cycle.
     """
     if person is None:
-        return (f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})",)
+        return (f"SELECT pg_advisory_xact_lock({space}, {STORE_LOCK})",)
+    number = 1 + (int(person) - 1) % 0x7FFFFFFF  # 1 .. 2**31 - 1: never the store's 0
     return (
-        f"SELECT pg_advisory_xact_lock_shared({WRITE_LOCK_KEY})",
-        f"SELECT pg_advisory_xact_lock({PERSON_LOCK_SPACE}, {person & 0x7FFFFFFF})",
+        f"SELECT pg_advisory_xact_lock_shared({space}, {STORE_LOCK})",
+        f"SELECT pg_advisory_xact_lock({space}, {number})",
     )
 
 

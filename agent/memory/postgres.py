@@ -40,6 +40,7 @@ from agent.errors import StorageError
 from agent.memory.dialect import (
     current_person,
     inserted_table,
+    lock_space,
     placeholders,
     returning_id,
     schema_script,
@@ -96,6 +97,8 @@ def redacted(url: str) -> str:
 
 _POOLS: dict[str, psycopg_pool.ConnectionPool[psycopg.Connection[Any]]] = {}
 _POOLS_LOCK = threading.Lock()
+_SPACES: dict[str, int] = {}
+"""Database URL -> the advisory lock space of the store it names (``dialect.lock_space``)."""
 
 
 def _pool_for(url: str) -> psycopg_pool.ConnectionPool[psycopg.Connection[Any]]:
@@ -103,7 +106,7 @@ def _pool_for(url: str) -> psycopg_pool.ConnectionPool[psycopg.Connection[Any]]:
         pool = _POOLS.get(url)
         if pool is not None and not pool.closed:
             return pool
-        _probe(url)
+        _SPACES[url] = lock_space(_probe(url))
         pool = psycopg_pool.ConnectionPool(
             url,
             min_size=1,
@@ -123,13 +126,23 @@ def _pool_for(url: str) -> psycopg_pool.ConnectionPool[psycopg.Connection[Any]]:
         return pool
 
 
-def _probe(url: str) -> None:
-    # The pool retries a refused connection until its timeout; one direct attempt first
-    # turns a server that is not there into one line at once.
+def _probe(url: str) -> str:
+    """The schema the URL's store lives in, asked on one direct connection.
+
+    The pool retries a refused connection until its timeout; one direct attempt first
+    turns a server that is not there into one line at once.
+    """
     try:
-        psycopg.connect(url, connect_timeout=int(CONNECT_WAIT_S)).close()
+        with psycopg.connect(url, connect_timeout=int(CONNECT_WAIT_S)) as conn:
+            row = conn.execute("SELECT current_schema()").fetchone()
     except psycopg.Error as exc:
         raise _unreachable(url) from exc
+    if row is None or row[0] is None:
+        raise StorageError(
+            f"the database {redacted(url)} has no schema to keep the store in "
+            "(check the search_path)"
+        )
+    return str(row[0])
 
 
 def _unreachable(url: str) -> StorageError:
@@ -164,10 +177,10 @@ class _Session:
         if word == "BEGIN IMMEDIATE":
             # SQLite's "take the write lock now": the store's write locks for the person
             # this thread writes for, or the whole store (``agent.memory.dialect``).
-            self._db.begin(write_lock_statements(current_person()))
+            self._db.open_transaction(write_lock_statements(self._db.lock_space, current_person()))
             return
         if word == "BEGIN":
-            self._db.begin(())
+            self._db.open_transaction(())
             return
         if word in {"COMMIT", "ROLLBACK"}:
             self.commit() if word == "COMMIT" else self.rollback()
@@ -286,6 +299,8 @@ class PgDatabase(sqlite_utils.Database):
     def __init__(self, url: str) -> None:
         self.url = url
         self._pool = _pool_for(url)
+        self.lock_space = _SPACES[url]
+        """The first half of this store's advisory lock keys (``dialect.lock_space``)."""
         self.pinned: psycopg.Connection[Any] | None = None
         self._ahead: list[str] = []
         """Statements not sent yet, to go out ahead of the next one (see the class)."""
@@ -330,7 +345,7 @@ class PgDatabase(sqlite_utils.Database):
         if raw is not None:
             self._putconn(raw)
 
-    def begin(self, locks: Sequence[str]) -> None:
+    def open_transaction(self, locks: Sequence[str]) -> None:
         """Open a transaction taking ``locks`` (statements); both go out with the first query."""
         if self.pinned is not None:
             raise StorageError("a transaction is already open on this connection")
