@@ -23,8 +23,9 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,7 +34,7 @@ import psycopg_pool
 import sqlite_utils
 from psycopg import ClientCursor
 from psycopg.adapt import Dumper
-from psycopg.pq import TransactionStatus
+from psycopg.pq import ExecStatus, TransactionStatus
 from psycopg.types.numeric import FloatLoader
 
 from agent.errors import StorageError
@@ -48,6 +49,7 @@ from agent.memory.dialect import (
 )
 
 _DDL = re.compile(r"^\s*(CREATE|ALTER)\s+TABLE\b", re.IGNORECASE)
+TUPLES_OK = ExecStatus.TUPLES_OK
 _READ = re.compile(r"^\s*SELECT\b", re.IGNORECASE)
 
 POOL_MAX_SIZE = 20
@@ -81,6 +83,8 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.adapters.register_loader("numeric", FloatLoader)
     conn.adapters.register_dumper(bool, _BoolAsInteger)
     conn.execute(cast(Any, f"SET lock_timeout = {int(LOCK_TIMEOUT_MS)}"))
+    # Client-side binding never prepares: no bookkeeping of queries to prepare.
+    conn.prepare_threshold = None
 
 
 def redacted(url: str) -> str:
@@ -206,15 +210,24 @@ class PgCursor:
         self,
         rows: list[Any],
         rowcount: int,
-        description: Any,
+        describe: Callable[[], Any],
         lastrowid: int | None,
     ) -> None:
         self.rows = rows
         """Every row of the result, whatever has been fetched."""
         self._next = 0
         self.rowcount = rowcount
-        self.description = description
+        self._describe = describe
         self.lastrowid = lastrowid
+
+    @cached_property
+    def description(self) -> Any:
+        """The result's columns, as ``sqlite3.Cursor.description``.
+
+        Built when first read: psycopg builds them anew on every access, and the store
+        seldom asks.
+        """
+        return self._describe()
 
     def fetchone(self) -> Any:
         """The next row, or None."""
@@ -444,8 +457,8 @@ class PgDatabase(sqlite_utils.Database):
             return None, None
         if known is None:
             return key, None
-        rows, rowcount, description = known
-        return key, PgCursor(rows, rowcount, description, None)
+        rows, rowcount, describe = known
+        return key, PgCursor(rows, rowcount, describe, None)
 
     def execute(self, sql: str, parameters: Any = None) -> Any:
         """Run one statement; an INSERT into a table with an ``id`` reports the new id."""
@@ -455,7 +468,7 @@ class PgDatabase(sqlite_utils.Database):
         result = self._execute(sql, parameters)
         if key is not None and self._memo is not None:
             # The rows are tuples: one list serves every later cursor, none can change it.
-            self._memo[key] = (result.rows, result.rowcount, result.description)
+            self._memo[key] = (result.rows, result.rowcount, result._describe)
         return result
 
     def _execute(self, sql: str, parameters: Any) -> PgCursor:
@@ -473,17 +486,23 @@ class PgDatabase(sqlite_utils.Database):
                 self._send(cursor, text)
             else:
                 self._send(cursor, placeholders(text), parameters)
-            description = cursor.description  # built anew on every access: read once
-            rows = cursor.fetchall() if description else []
+            result = cursor.pgresult
+            rows = cursor.fetchall() if result and result.status == TUPLES_OK else []
             lastrowid = int(rows[0][0]) if wants_id and rows else None
-            return PgCursor([] if wants_id else rows, cursor.rowcount, description, lastrowid)
+            described = cursor  # the cursor stays with its result: not reused
+            return PgCursor(
+                [] if wants_id else rows,
+                cursor.rowcount,
+                lambda: described.description,
+                lastrowid,
+            )
 
     def executescript(self, sql: str) -> Any:
         """Run several statements (a migration, already in PostgreSQL's DDL) as one request."""
         with self._connection() as raw:
             self._send(raw.cursor(), sql)
         self._forget_tables()
-        return PgCursor([], -1, None, None)
+        return PgCursor([], -1, lambda: None, None)
 
     @contextmanager
     def atomic(self) -> Iterator[sqlite_utils.Database]:
