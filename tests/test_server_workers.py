@@ -89,10 +89,16 @@ def _tail(log: IO[str]) -> str:
     return log.read()[-4000:]
 
 
-def _send(port: int, token: str, lines: list[str]) -> list[int]:
+def _send(port: int, token: str, lines: list[str]) -> list[int | str]:
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=120) as http:
-        return [http.post("/v1/chat", json={"message": line}).status_code for line in lines]
+        statuses: list[int | str] = []
+        for line in lines:
+            try:
+                statuses.append(http.post("/v1/chat", json={"message": line}).status_code)
+            except httpx.TransportError as exc:  # kept, so the assertion shows what happened
+                statuses.append(f"{type(exc).__name__}: {exc}")
+        return statuses
 
 
 def _run(url: str, lines_each: int) -> None:
@@ -117,7 +123,8 @@ def _run(url: str, lines_each: int) -> None:
         server.wait(timeout=60)
     errors = [line for line in _tail(log).splitlines() if '"level": "error"' in line]
     log.close()
-    assert statuses == [[200] * lines_each] * CLIENTS, errors[-5:]
+    failed = [s for client in statuses for s in client if s != 200]
+    assert failed == [], (failed[:5], errors[-5:])
     assert code == 0, err
     assert json.loads(out)["reply"] == "Logged your push-ups."
     db = connect(url)
