@@ -44,7 +44,7 @@ from agent.errors import (
 from agent.memory import assessments as assessment_rows
 from agent.memory import notes, store, transcript
 from agent.memory.context import build_context, count_tokens
-from agent.memory.db import transaction
+from agent.memory.db import reads_once, transaction, writing_for
 from agent.models.base import AssistantMessage, ChatModel
 from agent.tools import default_registry
 from agent.tools.context import ToolContext
@@ -295,7 +295,8 @@ class Coach:
         # 1-2. The message, the pending turn and the screen's flag are durable before any
         # model sees the message.
         try:
-            turn_id, message_id, verdict = self._receive(user_id, conversation_id, text, now)
+            with writing_for(user_id):
+                turn_id, message_id, verdict = self._receive(user_id, conversation_id, text, now)
         except StorageError as exc:
             raise MessageNotSaved(str(exc), text) from exc
         return Received(user_id, conversation_id, text, now, turn_id, message_id, verdict)
@@ -303,10 +304,17 @@ class Coach:
     def answer(self, received: Received) -> TurnResult:
         """Answer a received message: its fixed reply, or the model with tools.
 
+        Every write of the turn is the person's own (``writing_for``: on PostgreSQL other
+        people's turns commit beside it).
+
         Raises:
             ModelError: The model failed (see :meth:`turn`).
             StorageError: The reply could not be stored.
         """
+        with writing_for(received.user_id):
+            return self._answer(received)
+
+    def _answer(self, received: Received) -> TurnResult:
         verdict = received.verdict
         user_id, conversation_id, now = received.user_id, received.conversation_id, received.now
         turn_id = received.turn_id
@@ -500,14 +508,15 @@ class Coach:
         ``replay``: the person said no to the safety question, so the model answers the
         message the question held (in place of the bare "no").
         """
-        system = prompts.render(
-            "system.j2",
-            context=build_context(ctx.db, ctx.user_id, ctx.now),
-            constraints=ctx.constraints,
-        )
-        history = store.conversation_messages(
-            ctx.db, ctx.user_id, ctx.conversation_id, self.history_limit, up_to_turn=turn_id
-        )
+        with reads_once(ctx.db):  # the context's parts read some rows in common
+            system = prompts.render(
+                "system.j2",
+                context=build_context(ctx.db, ctx.user_id, ctx.now),
+                constraints=ctx.constraints,
+            )
+            history = store.conversation_messages(
+                ctx.db, ctx.user_id, ctx.conversation_id, self.history_limit, up_to_turn=turn_id
+            )
         if replay is not None and history and history[-1].get("role") == "user":
             history = [*history[:-1], {**history[-1], "content": replay}]
         messages: list[dict[str, Any]] = [{"role": "system", "content": system}, *history]

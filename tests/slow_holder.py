@@ -74,7 +74,9 @@ def slow_model_call(db_path: str, user: str = "slow") -> Iterator[SlowTurn]:
             env=child_env(
                 OPENAI_API_KEY="sk-test",
                 OPENAI_BASE_URL=stub.base_url,
-                COACH_MODEL_TIMEOUT="900",  # hangs until released, however long that takes
+                # Hangs until released, however long that takes: the 4,000-line runs last
+                # 15+ minutes on a loaded machine, past a 900 s timeout.
+                COACH_MODEL_TIMEOUT="3600",
             ),
         )
         assert process.stdin is not None

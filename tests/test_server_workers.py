@@ -16,10 +16,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -51,7 +53,10 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _start(url: str, port: int) -> subprocess.Popen[str]:
+def _start(url: str, port: int, log: IO[str]) -> subprocess.Popen[str]:
+    # The server logs a line per request and per turn: into a file, never a pipe nobody
+    # reads while the run lasts (a full pipe stops every worker at its next log line:
+    # that, not the database, is what stalled the 4,000-line run after ~80 turns).
     process = subprocess.Popen(
         [
             *(sys.executable, "-c", "from agent.cli.main import run; run()"),
@@ -61,12 +66,12 @@ def _start(url: str, port: int) -> subprocess.Popen[str]:
         cwd=ROOT,
         env=child_env(),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
         text=True,
     )
     deadline = time.monotonic() + 120  # four workers start on a loaded 2-core machine
     while time.monotonic() < deadline:
-        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        assert process.poll() is None, _tail(log)
         try:
             if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
                 if len(_children(process.pid)) >= WORKERS:
@@ -78,10 +83,22 @@ def _start(url: str, port: int) -> subprocess.Popen[str]:
     raise AssertionError("coach serve --workers did not start within 120 s")
 
 
-def _send(port: int, token: str, lines: list[str]) -> list[int]:
+def _tail(log: IO[str]) -> str:
+    log.flush()
+    log.seek(0)
+    return log.read()[-4000:]
+
+
+def _send(port: int, token: str, lines: list[str]) -> list[int | str]:
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=120) as http:
-        return [http.post("/v1/chat", json={"message": line}).status_code for line in lines]
+        statuses: list[int | str] = []
+        for line in lines:
+            try:
+                statuses.append(http.post("/v1/chat", json={"message": line}).status_code)
+            except httpx.TransportError as exc:  # kept, so the assertion shows what happened
+                statuses.append(f"{type(exc).__name__}: {exc}")
+        return statuses
 
 
 def _run(url: str, lines_each: int) -> None:
@@ -90,7 +107,8 @@ def _run(url: str, lines_each: int) -> None:
     tokens = [issue_token(db, f"person {n}", now)[1] for n in range(CLIENTS)]
     db.close()
     port = _free_port()
-    server = _start(url, port)
+    log = tempfile.TemporaryFile("w+")
+    server = _start(url, port, log)
     try:
         with slow_model_call(url) as slow:
             lines = [f"back squat 5 reps at {60 + n % 10} kg" for n in range(lines_each)]
@@ -103,7 +121,10 @@ def _run(url: str, lines_each: int) -> None:
     finally:
         server.terminate()
         server.wait(timeout=60)
-    assert statuses == [[200] * lines_each] * CLIENTS
+    errors = [line for line in _tail(log).splitlines() if '"level": "error"' in line]
+    log.close()
+    failed = [s for client in statuses for s in client if s != 200]
+    assert failed == [], (failed[:5], errors[-5:])
     assert code == 0, err
     assert json.loads(out)["reply"] == "Logged your push-ups."
     db = connect(url)

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlite_utils
 
@@ -17,6 +17,7 @@ from agent.errors import StorageError
 from agent.memory import writer_lock
 from agent.memory.checkpoint import CHECKPOINTS
 from agent.memory.dialect import engine_of, is_postgres_url
+from agent.memory.dialect import writing_for as writing_for  # the loop declares its person
 from agent.memory.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 15_000
@@ -239,6 +240,22 @@ def checkpoint_and_truncate(db: sqlite_utils.Database) -> None:
         retry_busy(truncate, bound_s=30.0)
     except sqlite3.OperationalError as exc:
         raise StorageError(f"the erasure is saved but the log was not emptied: {exc}") from exc
+
+
+@contextmanager
+def reads_once(db: sqlite_utils.Database) -> Iterator[None]:
+    """A phase of reads in which a query asked twice with the same values runs once.
+
+    On PostgreSQL every query is a round trip to the server, and a turn's context asks
+    for some things (the profile, the notes, the training days) from several places; a
+    write or transaction inside the block forgets what was read. On SQLite, where a read
+    is a function call, nothing changes.
+    """
+    if engine_of(db) != "postgresql":
+        yield
+        return
+    with cast(Any, db).reads_once():
+        yield
 
 
 def roll_back_open(db: sqlite_utils.Database) -> None:

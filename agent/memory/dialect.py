@@ -10,8 +10,9 @@ rest of SQLite's spelling into PostgreSQL's:
 - schema: ``id INTEGER PRIMARY KEY`` (SQLite's rowid alias, which numbers new rows) is an
   identity column; ids and references are 64-bit; ``REAL`` is ``DOUBLE PRECISION`` (a
   PostgreSQL ``REAL`` is 32-bit and would round loads);
-- ``BEGIN IMMEDIATE`` (take the write lock up front) is ``BEGIN`` plus one transaction-
-  scoped advisory lock, so writers queue exactly as they do on one SQLite file.
+- ``BEGIN IMMEDIATE`` (take the write lock up front) is ``BEGIN`` plus transaction-scoped
+  advisory locks: the person's own when the writer declared one (:func:`writing_for`),
+  else the whole store's, so writes that are not one person's queue as on one SQLite file.
 
 Nothing here imports psycopg: the SQLite path (the embedded default) never pays for it.
 """
@@ -19,20 +20,78 @@ Nothing here imports psycopg: the SQLite path (the embedded default) never pays 
 from __future__ import annotations
 
 import re
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 """The URL schemes ``COACH_DB`` accepts for a PostgreSQL server (libpq's own two)."""
 
-WRITE_LOCK_KEY = 0x636F616368
-"""The advisory lock every write transaction takes on PostgreSQL ("coach" in ASCII).
+STORE_LOCK = 0
+"""The second half of the store-wide advisory lock's key (a person's is never 0).
 
-One lock for the whole store, taken at ``BEGIN``, is SQLite's ``BEGIN IMMEDIATE``: the
-store's read-then-write steps (a user created on first use, the next set number, the
-history aggregates) stay correct across any number of server workers and machines
-without a retry loop around every caller. Writes are short (no model call inside), so
-the queue costs milliseconds; reads never take it and never wait behind it."""
+Every write transaction on PostgreSQL takes advisory locks keyed by (the store's space,
+a number): a write for one person holds (space, 0) shared and (space, the person's
+number) exclusive; a write for the whole store (no person named: migrations, accounts,
+trainers, operators' reviews) holds (space, 0) exclusive. So writes that are not one
+person's queue exactly as on one SQLite file, and the store's read-then-write steps for
+anyone (a user created on first use, an invite taken once) stay correct across any
+number of server workers and machines."""
+
+
+def lock_space(schema: str) -> int:
+    """The first half of every advisory lock key of the store kept in ``schema``.
+
+    Advisory locks belong to a whole database: keyed by the schema, two stores in one
+    database (the tests' schemas, two deployments) never wait on each other, while every
+    process using one store, whatever URL it was given, takes the same locks.
+    """
+    return zlib.crc32(f"coach:{schema}".encode()) & 0x7FFFFFFF
+
+
+_PERSON: ContextVar[int | None] = ContextVar("coach_write_person", default=None)
+
+
+def current_person() -> int | None:
+    """The person whose rows this thread's write transactions touch, if it declared one."""
+    return _PERSON.get()
+
+
+@contextmanager
+def writing_for(user_id: int) -> Iterator[None]:
+    """Declare that the write transactions opened in this block touch one person's rows.
+
+    On PostgreSQL such a transaction takes that person's lock (and the store-wide lock
+    shared), so different people's turns and set logging commit in parallel across
+    workers while one person's writes still queue: their read-then-write steps (the next
+    set number, a turn's order, the history aggregates folded up to a mark) see each
+    other whole. A row shared between people is never read-then-written inside one
+    (such a write checks its condition in the UPDATE itself). SQLite has one writer at a
+    time anyway and ignores it.
+    """
+    token = _PERSON.set(int(user_id))
+    try:
+        yield
+    finally:
+        _PERSON.reset(token)
+
+
+def write_lock_statements(space: int, person: int | None) -> tuple[str, ...]:
+    """The statements that take a write transaction's locks on PostgreSQL (see ``STORE_LOCK``).
+
+    The store-wide lock first, then the person's: every writer takes them in that order,
+    so two writers never wait on each other in a cycle.
+    """
+    if person is None:
+        return (f"SELECT pg_advisory_xact_lock({space}, {STORE_LOCK})",)
+    number = 1 + (int(person) - 1) % 0x7FFFFFFF  # 1 .. 2**31 - 1: never the store's 0
+    return (
+        f"SELECT pg_advisory_xact_lock_shared({space}, {STORE_LOCK})",
+        f"SELECT pg_advisory_xact_lock({space}, {number})",
+    )
 
 
 def is_postgres_url(target: str) -> bool:

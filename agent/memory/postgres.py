@@ -21,11 +21,11 @@ never loads psycopg.
 from __future__ import annotations
 
 import re
-import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
@@ -34,19 +34,23 @@ import psycopg_pool
 import sqlite_utils
 from psycopg import ClientCursor
 from psycopg.adapt import Dumper
-from psycopg.pq import TransactionStatus
+from psycopg.pq import ExecStatus, TransactionStatus
 from psycopg.types.numeric import FloatLoader
 
 from agent.errors import StorageError
 from agent.memory.dialect import (
-    WRITE_LOCK_KEY,
+    current_person,
     inserted_table,
+    lock_space,
     placeholders,
     returning_id,
     schema_script,
+    write_lock_statements,
 )
 
 _DDL = re.compile(r"^\s*(CREATE|ALTER)\s+TABLE\b", re.IGNORECASE)
+TUPLES_OK = ExecStatus.TUPLES_OK
+_READ = re.compile(r"^\s*SELECT\b", re.IGNORECASE)
 
 POOL_MAX_SIZE = 20
 """Connections one process keeps to one database at most (a server's worker threads
@@ -69,7 +73,7 @@ class _BoolAsInteger(Dumper):
 
 
 LOCK_TIMEOUT_MS = 120_000
-"""A writer waits for the store's write lock at most as long as a SQLite writer retries a
+"""A writer waits for the store's write locks at most as long as a SQLite writer retries a
 busy file (``agent.memory.db.BUSY_BOUND_S``), then reports the database busy."""
 
 
@@ -79,6 +83,8 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.adapters.register_loader("numeric", FloatLoader)
     conn.adapters.register_dumper(bool, _BoolAsInteger)
     conn.execute(cast(Any, f"SET lock_timeout = {int(LOCK_TIMEOUT_MS)}"))
+    # Client-side binding never prepares: no bookkeeping of queries to prepare.
+    conn.prepare_threshold = None
 
 
 def redacted(url: str) -> str:
@@ -95,6 +101,8 @@ def redacted(url: str) -> str:
 
 _POOLS: dict[str, psycopg_pool.ConnectionPool[psycopg.Connection[Any]]] = {}
 _POOLS_LOCK = threading.Lock()
+_SPACES: dict[str, int] = {}
+"""Database URL -> the advisory lock space of the store it names (``dialect.lock_space``)."""
 
 
 def _pool_for(url: str) -> psycopg_pool.ConnectionPool[psycopg.Connection[Any]]:
@@ -102,7 +110,7 @@ def _pool_for(url: str) -> psycopg_pool.ConnectionPool[psycopg.Connection[Any]]:
         pool = _POOLS.get(url)
         if pool is not None and not pool.closed:
             return pool
-        _probe(url)
+        _SPACES[url] = lock_space(_probe(url))
         pool = psycopg_pool.ConnectionPool(
             url,
             min_size=1,
@@ -122,13 +130,23 @@ def _pool_for(url: str) -> psycopg_pool.ConnectionPool[psycopg.Connection[Any]]:
         return pool
 
 
-def _probe(url: str) -> None:
-    # The pool retries a refused connection until its timeout; one direct attempt first
-    # turns a server that is not there into one line at once.
+def _probe(url: str) -> str:
+    """The schema the URL's store lives in, asked on one direct connection.
+
+    The pool retries a refused connection until its timeout; one direct attempt first
+    turns a server that is not there into one line at once.
+    """
     try:
-        psycopg.connect(url, connect_timeout=int(CONNECT_WAIT_S)).close()
+        with psycopg.connect(url, connect_timeout=int(CONNECT_WAIT_S)) as conn:
+            row = conn.execute("SELECT current_schema()").fetchone()
     except psycopg.Error as exc:
         raise _unreachable(url) from exc
+    if row is None or row[0] is None:
+        raise StorageError(
+            f"the database {redacted(url)} has no schema to keep the store in "
+            "(check the search_path)"
+        )
+    return str(row[0])
 
 
 def _unreachable(url: str) -> StorageError:
@@ -161,20 +179,12 @@ class _Session:
     def execute(self, sql: str) -> None:
         word = sql.strip().upper()
         if word == "BEGIN IMMEDIATE":
-            # SQLite's "take the write lock now": BEGIN, then the store's one write lock,
-            # in one round trip (client-side binding allows two statements).
-            raw = self._db.pin()
-            try:
-                raw.execute(cast(Any, f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
-            except psycopg.errors.LockNotAvailable as exc:
-                self._db.unpin()
-                raise StorageError(f"the database is busy, try again in a moment ({exc})") from exc
-            except BaseException:
-                self._db.unpin()
-                raise
+            # SQLite's "take the write lock now": the store's write locks for the person
+            # this thread writes for, or the whole store (``agent.memory.dialect``).
+            self._db.open_transaction(write_lock_statements(self._db.lock_space, current_person()))
             return
         if word == "BEGIN":
-            self._db.pin().execute("BEGIN")
+            self._db.open_transaction(())
             return
         if word in {"COMMIT", "ROLLBACK"}:
             self.commit() if word == "COMMIT" else self.rollback()
@@ -183,17 +193,11 @@ class _Session:
 
     def commit(self) -> None:
         """Commit the open transaction, if any (``sqlite3.Connection.commit``)."""
-        raw = self._db.pinned
-        if raw is not None:
-            try:
-                raw.commit()
-            finally:
-                self._db.unpin()
+        self._db.commit()
 
     def rollback(self) -> None:
         """Roll back the open transaction, if any."""
-        if self._db.pinned is not None:
-            self._db.unpin()
+        self._db.rollback()
 
 
 class PgCursor:
@@ -206,26 +210,36 @@ class PgCursor:
         self,
         rows: list[Any],
         rowcount: int,
-        description: Any,
+        describe: Callable[[], Any],
         lastrowid: int | None,
     ) -> None:
-        self._rows = rows
+        self.rows = rows
+        """Every row of the result, whatever has been fetched."""
         self._next = 0
         self.rowcount = rowcount
-        self.description = description
+        self._describe = describe
         self.lastrowid = lastrowid
+
+    @cached_property
+    def description(self) -> Any:
+        """The result's columns, as ``sqlite3.Cursor.description``.
+
+        Built when first read: psycopg builds them anew on every access, and the store
+        seldom asks.
+        """
+        return self._describe()
 
     def fetchone(self) -> Any:
         """The next row, or None."""
-        if self._next >= len(self._rows):
+        if self._next >= len(self.rows):
             return None
         self._next += 1
-        return self._rows[self._next - 1]
+        return self.rows[self._next - 1]
 
     def fetchall(self) -> list[Any]:
         """Every row left."""
-        rest = self._rows[self._next :]
-        self._next = len(self._rows)
+        rest = self.rows[self._next :]
+        self._next = len(self.rows)
         return rest
 
     def __iter__(self) -> Iterator[Any]:
@@ -284,6 +298,13 @@ class PgDatabase(sqlite_utils.Database):
     one from ``BEGIN`` to its end. So a turn waiting on its model, or a request between
     statements, holds no connection, and a pool of a few connections serves many
     requests at once.
+
+    Round trips are what a turn waits on (each is a wake-up of a server process), so
+    the statements that carry no answer travel with the next one that does: ``BEGIN``
+    and the write locks go out with a transaction's first statement, a savepoint and
+    its release with the statements inside it (and not at all when nothing ran inside),
+    the last releases with ``COMMIT``. A transaction of N statements costs N + 1 round
+    trips, a read one. :attr:`round_trips` counts them.
     """
 
     coach_engine = "postgresql"
@@ -291,8 +312,18 @@ class PgDatabase(sqlite_utils.Database):
     def __init__(self, url: str) -> None:
         self.url = url
         self._pool = _pool_for(url)
+        self.lock_space = _SPACES[url]
+        """The first half of this store's advisory lock keys (``dialect.lock_space``)."""
         self.pinned: psycopg.Connection[Any] | None = None
+        self._ahead: list[str] = []
+        """Statements not sent yet, to go out ahead of the next one (see the class)."""
+        self._depth = 0
+        """Savepoints open inside the transaction."""
+        self._memo: dict[tuple[str, tuple[Any, ...]], tuple[list[Any], int, Any]] | None = None
+        """Rows of the reads already made in a :meth:`reads_once` block."""
         self._closed = False
+        self.round_trips = 0
+        """Requests sent to the server by this object (tests and benchmarks read it)."""
         self.conn = cast(sqlite3.Connection, _Session(self))
 
     def _getconn(self) -> psycopg.Connection[Any]:
@@ -322,8 +353,53 @@ class PgDatabase(sqlite_utils.Database):
     def unpin(self) -> None:
         """End the transaction's hold: roll back what is uncommitted, return the connection."""
         raw, self.pinned = self.pinned, None
+        self._ahead = []
+        self._depth = 0
         if raw is not None:
             self._putconn(raw)
+
+    def open_transaction(self, locks: Sequence[str]) -> None:
+        """Open a transaction taking ``locks`` (statements); both go out with the first query."""
+        if self.pinned is not None:
+            raise StorageError("a transaction is already open on this connection")
+        self.pin()
+        self._ahead = ["BEGIN", *locks]
+        if self._memo:
+            self._memo = {}  # what is read inside may differ from what was read before
+
+    def commit(self) -> None:
+        """Commit the open transaction, if any; one that never sent a statement costs nothing."""
+        if self.pinned is None:
+            return
+        try:
+            if self._ahead[:1] != ["BEGIN"]:
+                # Only releases can still be queued: they go out with the COMMIT.
+                self._send(self.pinned.cursor(), "COMMIT")
+        finally:
+            self.unpin()
+
+    def rollback(self) -> None:
+        """Roll back the open transaction, if any (the connection's return does it)."""
+        if self.pinned is not None:
+            if self.pinned.info.transaction_status != TransactionStatus.IDLE:
+                self.round_trips += 1  # the connection's return sends the ROLLBACK
+            self.unpin()
+
+    def _send(self, cursor: psycopg.Cursor[Any], sql: str, parameters: Any = None) -> None:
+        """Run ``sql`` with the statements waiting ahead of it; the cursor ends on its result."""
+        ahead, self._ahead = self._ahead, []
+        text = "; ".join([*ahead, sql]) if ahead else sql
+        self.round_trips += 1
+        try:
+            if parameters is None:
+                cursor.execute(cast(Any, text))
+            else:
+                cursor.execute(cast(Any, text), _as_params(parameters))
+        except psycopg.errors.LockNotAvailable as exc:
+            raise StorageError(f"the database is busy, try again in a moment ({exc})") from exc
+        if ahead:
+            while cursor.nextset():
+                pass
 
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:
@@ -340,20 +416,62 @@ class PgDatabase(sqlite_utils.Database):
         key = (self.url, table)
         known = _HAS_ID.get(key)
         if known is None:
-            row = raw.execute(
+            cursor = raw.cursor()
+            self._send(
+                cursor,
                 "SELECT 1 FROM information_schema.columns WHERE table_schema = "
                 "current_schema() AND table_name = %s AND column_name = 'id'",
                 [table],
-            ).fetchone()
-            known = _HAS_ID[key] = row is not None
+            )
+            known = _HAS_ID[key] = cursor.fetchone() is not None
         return known
 
     def _forget_tables(self) -> None:
         for key in [k for k in _HAS_ID if k[0] == self.url]:
             _HAS_ID.pop(key, None)
 
+    @contextmanager
+    def reads_once(self) -> Iterator[None]:
+        """Within the block, a read asked again with the same values is answered from memory.
+
+        For a phase that only reads (a turn's context: several of its parts ask for the
+        profile, the notes, the training days): each distinct query is one round trip. Any
+        write, or a transaction, empties the memory.
+        """
+        outer, self._memo = self._memo, {}
+        try:
+            yield
+        finally:
+            self._memo = outer
+
+    def _remembered(self, sql: str, parameters: Any) -> tuple[Any, PgCursor | None]:
+        if self._memo is None:
+            return None, None
+        if not _READ.match(sql) or isinstance(parameters, dict):
+            self._memo.clear()
+            return None, None
+        key = (sql, tuple(parameters or ()))
+        try:
+            known = self._memo.get(key)
+        except TypeError:  # an unhashable value: not remembered
+            return None, None
+        if known is None:
+            return key, None
+        rows, rowcount, describe = known
+        return key, PgCursor(rows, rowcount, describe, None)
+
     def execute(self, sql: str, parameters: Any = None) -> Any:
         """Run one statement; an INSERT into a table with an ``id`` reports the new id."""
+        key, known = self._remembered(sql, parameters)
+        if known is not None:
+            return known
+        result = self._execute(sql, parameters)
+        if key is not None and self._memo is not None:
+            # The rows are tuples: one list serves every later cursor, none can change it.
+            self._memo[key] = (result.rows, result.rowcount, result._describe)
+        return result
+
+    def _execute(self, sql: str, parameters: Any) -> PgCursor:
         if _DDL.match(sql):
             # A table made outside the migrations (tests, later features) gets the same
             # spelling as theirs: an identity id, 64-bit references.
@@ -365,21 +483,26 @@ class PgDatabase(sqlite_utils.Database):
             text = returning_id(sql) if wants_id else sql
             cursor = raw.cursor()
             if parameters is None:
-                cursor.execute(cast(Any, text))
+                self._send(cursor, text)
             else:
-                cursor.execute(cast(Any, placeholders(text)), _as_params(parameters))
-            rows = cursor.fetchall() if cursor.description else []
+                self._send(cursor, placeholders(text), parameters)
+            result = cursor.pgresult
+            rows = cursor.fetchall() if result and result.status == TUPLES_OK else []
             lastrowid = int(rows[0][0]) if wants_id and rows else None
+            described = cursor  # the cursor stays with its result: not reused
             return PgCursor(
-                [] if wants_id else rows, cursor.rowcount, cursor.description, lastrowid
+                [] if wants_id else rows,
+                cursor.rowcount,
+                lambda: described.description,
+                lastrowid,
             )
 
     def executescript(self, sql: str) -> Any:
         """Run several statements (a migration, already in PostgreSQL's DDL) as one request."""
         with self._connection() as raw:
-            raw.execute(cast(Any, sql))
+            self._send(raw.cursor(), sql)
         self._forget_tables()
-        return PgCursor([], -1, None, None)
+        return PgCursor([], -1, lambda: None, None)
 
     @contextmanager
     def atomic(self) -> Iterator[sqlite_utils.Database]:
@@ -393,16 +516,32 @@ class PgDatabase(sqlite_utils.Database):
                 raise
             self.conn.commit()
             return
-        raw = self.pinned
-        savepoint = f"coach_{secrets.token_hex(8)}"
-        raw.execute(cast(Any, f"SAVEPOINT {savepoint}"))
+        # Named by depth (a name may repeat; PostgreSQL takes the innermost): the texts
+        # sent then repeat from turn to turn and psycopg parses each once.
+        self._depth += 1
+        savepoint = f"SAVEPOINT coach_{self._depth}"
+        # Sent with the first statement inside; every statement sent since then flushed
+        # the queue, so while it is still queued nothing inside has run.
+        self._ahead.append(savepoint)
         try:
             yield self
         except BaseException:
-            raw.execute(cast(Any, f"ROLLBACK TO SAVEPOINT {savepoint}"))
-            raw.execute(cast(Any, f"RELEASE SAVEPOINT {savepoint}"))
+            self._depth -= 1
+            if savepoint in self._ahead:
+                del self._ahead[self._ahead.index(savepoint) :]
+            elif self.pinned is not None:
+                # Whatever is queued was issued inside the savepoint: undone with it.
+                self._ahead = []
+                name = savepoint.removeprefix("SAVEPOINT ")
+                self._send(
+                    self.pinned.cursor(), f"ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}"
+                )
             raise
-        raw.execute(cast(Any, f"RELEASE SAVEPOINT {savepoint}"))
+        self._depth -= 1
+        if savepoint in self._ahead:
+            del self._ahead[self._ahead.index(savepoint) :]
+        else:
+            self._ahead.append("RELEASE " + savepoint)
 
     def table_names(self, fts4: bool = False, fts5: bool = False) -> list[str]:
         """The store's tables in the connection's schema."""

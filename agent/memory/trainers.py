@@ -240,10 +240,16 @@ def accept_invite(
             raise TrainerError(
                 f"you are already coached by {current[0]}; end that link before accepting another"
             )
-        db.execute(
-            "UPDATE trainer_links SET user_id = ?, status = 'active', accepted_at = ? WHERE id = ?",
+        # The invite is the trainer's row, not this person's: on PostgreSQL two people's
+        # turns may take it at once (each holds only their own write lock), so the UPDATE
+        # itself checks it is still unused and only one of them gets it.
+        taken = db.execute(
+            "UPDATE trainer_links SET user_id = ?, status = 'active', accepted_at = ? "
+            "WHERE id = ? AND status = 'invited'",
             [user_id, iso(now), row[0]],
         )
+        if taken.rowcount != 1:
+            raise TrainerError("that invite code is not valid (it may have been used already)")
         return int(row[1]), str(row[2])
 
 

@@ -38,7 +38,7 @@ from agent.errors import (
 from agent.live.view import LiveView, in_play, live_view
 from agent.loop import MAX_MESSAGE_CHARS, Coach, Received
 from agent.memory import history, portability, store, transcript, workouts
-from agent.memory.db import transaction
+from agent.memory.db import transaction, writing_for
 from agent.memory.exercises import default_index
 from agent.server.auth import bearer_token, user_for_token
 from agent.server.state import GatedModel, ServerState, UserLine
@@ -545,6 +545,11 @@ def log_sets(
     the live session: it adapts the next load and moves to rest, as a logged set in chat
     does. Otherwise they are recorded as given.
     """
+    with writing_for(who.user_id):  # only this person's rows: beside other people's writes
+        return _log_sets(session_id, body, who)
+
+
+def _log_sets(session_id: int, body: LogSetsRequest, who: Caller) -> LogSetsResponse:
     record = workouts.record_by_id(who.db, who.user_id, session_id)
     if record is None:
         raise HTTPException(status_code=404, detail="no such session")
@@ -628,7 +633,7 @@ def step(session_id: int, body: StepRequest, who: CallerDep) -> StepResponse:
     skipped rest is skipped on the server too, and the next Done logs the set. While a
     safety flag stands nothing moves: the answer is 409 and the session shows as paused.
     """
-    with transaction(who.db):
+    with writing_for(who.user_id), transaction(who.db):
         record = workouts.record_by_id(who.db, who.user_id, session_id)
         if record is None:
             raise HTTPException(status_code=404, detail="no such session")
