@@ -40,6 +40,25 @@ def test_apple_health_skips_correlation_children_and_keeps_the_latest_day_summar
     assert _values(result, "exercise_minutes")[(date(2026, 11, 15), "Apple Health")].value == 41
 
 
+def test_apple_health_skips_a_record_or_summary_whose_day_is_damaged(tmp_path: Path) -> None:
+    # Ten characters but no calendar day: skipped, never a traceback at the end of the read.
+    export = tmp_path / "export.xml"
+    export.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<HealthData locale="en_GB">\n'
+        '<Record type="HKQuantityTypeIdentifierStepCount" sourceName="iPhone" unit="count" '
+        'startDate="206-11-15 08:00:00 +0000" endDate="2026-11-15 09:00:00 +0000" value="10"/>\n'
+        '<Record type="HKQuantityTypeIdentifierStepCount" sourceName="iPhone" unit="count" '
+        'startDate="2026-11-16 08:00:00 +0000" endDate="2026-11-16 09:00:00 +0000" value="20"/>\n'
+        '<ActivitySummary dateComponents="2026-13-01" appleExerciseTime="30"/>\n'
+        "</HealthData>\n",
+        encoding="utf-8",
+    )
+    result = parse_file(export)
+    assert list(_values(result, "steps")) == [(date(2026, 11, 16), "iPhone")]
+    assert result.skipped["no value or date"] == 1
+    assert result.skipped["an activity summary without a date or exercise time"] == 1
+
+
 def test_apple_health_hrv_is_sdnn_and_sleep_is_reassembled_into_a_night() -> None:
     result = parse_file(DATA / "apple_health_export.xml")
     hrv = _values(result, "hrv")[(date(2026, 11, 15), WATCH)]

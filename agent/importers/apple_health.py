@@ -77,6 +77,17 @@ class _Workout:
     kcal: float | None = None
 
 
+def _is_day(text: str) -> bool:
+    """Whether ``text`` is a calendar day as ISO writes it (a damaged one is skipped)."""
+    if len(text) != 10:
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 @dataclass
 class _Handler:
     """Expat events -> per-day accumulators and activities."""
@@ -133,7 +144,7 @@ class _Handler:
             result.skip(_UNUSED)
             return
         value = _float(attrs.get("value"))
-        if value is None or len(day) != 10:
+        if value is None or not _is_day(day):
             result.skip("no value or date")
             return
         if metric in ("resting_hr", "vo2max"):
@@ -218,7 +229,7 @@ class _Handler:
         self.result.read += 1
         day = attrs.get("dateComponents", "")
         minutes = _float(attrs.get("appleExerciseTime"))
-        if len(day) != 10 or minutes is None:
+        if not _is_day(day) or minutes is None:
             self.result.skip("an activity summary without a date or exercise time")
             return
         if day in self.exercise:
