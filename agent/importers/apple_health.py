@@ -133,7 +133,7 @@ class _Handler:
             result.skip(_UNUSED)
             return
         value = _float(attrs.get("value"))
-        if value is None or len(day) != 10:
+        if value is None or not _is_day(day):
             result.skip("no value or date")
             return
         if metric in ("resting_hr", "vo2max"):
@@ -351,3 +351,12 @@ def parse(path: Path, max_bytes: int) -> ParseResult:
 
 
 __all__ = ["nights", "parse", "parse_stream", "parse_time"]
+
+
+def _is_day(text: str) -> bool:
+    """Whether ``text`` is a calendar day (a damaged ``'206-11-15 '`` is not)."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
