@@ -362,12 +362,3 @@ def parse(path: Path, max_bytes: int) -> ParseResult:
 
 
 __all__ = ["nights", "parse", "parse_stream", "parse_time"]
-
-
-def _is_day(text: str) -> bool:
-    """Whether ``text`` is a calendar day (a damaged ``'206-11-15 '`` is not)."""
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return len(text) == 10
