@@ -26,6 +26,20 @@ def user_data_dir() -> Path:
     return Path(base) / APP_NAME
 
 
+def user_cache_dir() -> Path:
+    """Where derived files are kept between runs (safe to delete: they are rebuilt)."""
+    override = os.environ.get("COACH_CACHE_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / APP_NAME
+    if os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / APP_NAME / "Cache"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / APP_NAME
+
+
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
 """libpq's two URL schemes; ``agent.memory.db.connect`` runs the store on that server."""

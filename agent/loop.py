@@ -32,7 +32,6 @@ import sqlite_utils
 import prompts
 from agent import config
 from agent.clock import utc_now
-from agent.coaching import assessments
 from agent.errors import (
     CoachError,
     MessageNotSaved,
@@ -194,6 +193,17 @@ def _schema_tokens(schemas: list[dict[str, Any]]) -> int:
     return known[1]
 
 
+def _message_bound(message: dict[str, Any]) -> int:
+    # At least what _message_tokens counts: a token of cl100k_base is one byte or more of
+    # UTF-8 and the JSON is ASCII, so a text has no more tokens than characters.
+    bound = _MESSAGE_OVERHEAD + len(json.dumps(message.get("content") or ""))
+    if message.get("tool_calls"):
+        bound += len(json.dumps(message["tool_calls"]))
+    if message.get("tool_call_id"):
+        bound += len(json.dumps(message["tool_call_id"]))
+    return bound
+
+
 def request_tokens(messages: list[dict[str, Any]], schemas: list[dict[str, Any]]) -> int:
     """Tokens of a request's messages and tools as JSON (see :data:`REQUEST_TOKEN_BUDGET`)."""
     return _schema_tokens(schemas) + sum(_message_tokens(m) for m in messages)
@@ -203,6 +213,8 @@ def fit_request(
     messages: list[dict[str, Any]],
     schemas: list[dict[str, Any]],
     budget: int = REQUEST_TOKEN_BUDGET,
+    *,
+    schema_tokens: int | None = None,
 ) -> list[dict[str, Any]]:
     """The messages to send, under ``budget`` tokens with ``schemas``.
 
@@ -210,10 +222,17 @@ def fit_request(
     and tool rounds so far). Earlier turns are left out oldest first, each whole (a
     tool result never arrives without the call that asked for it); if this turn alone is
     still too big, its oldest tool results are replaced by a short note.
+    ``schema_tokens``: the schemas' count when known (:meth:`ToolRegistry.offered_tokens`).
+
+    Messages whose length in characters already fits are sent without being counted, so
+    a short conversation never loads the tokenizer (about 0.15 s at start-up).
     """
     limit = budget - _REQUEST_RESERVE
+    fixed = _schema_tokens(schemas) if schema_tokens is None else schema_tokens
+    if fixed + sum(_message_bound(m) for m in messages) <= limit:
+        return messages
     sizes = [_message_tokens(m) for m in messages]
-    total = _schema_tokens(schemas) + sum(sizes)
+    total = fixed + sum(sizes)
     if total <= limit:
         return messages
     current = max(
@@ -492,6 +511,12 @@ class Coach:
             ctx.db, ctx.user_id, ctx.conversation_id, turn_id
         ):
             return None
+        if not assessment_rows.assessment_rows(ctx.db, ctx.user_id):
+            return None  # nothing was ever tested, so no retest is due
+        # Imported here, past that check: the coaching package is a large part of start-up
+        # and a first chat line with no test results need not pay for it.
+        from agent.coaching import assessments
+
         return assessments.session_opening(ctx.db, ctx.user_id, ctx.now)
 
     def _converse(
@@ -522,9 +547,11 @@ class Coach:
         messages: list[dict[str, Any]] = [{"role": "system", "content": system}, *history]
         # While a safety flag stands the model is not even shown the plan-changing tools.
         schemas = self.registry.offered(plan_locked=ctx.plan_locked)
+        schema_tokens = self.registry.offered_tokens(plan_locked=ctx.plan_locked)
         rounds = 0
         while True:
-            answer = self._ask(fit_request(messages, schemas), schemas)  # no transaction open
+            sent = fit_request(messages, schemas, schema_tokens=schema_tokens)
+            answer = self._ask(sent, schemas)  # no transaction open
             if not answer.tool_calls:
                 return bounded_reply(answer.content or "")
             if rounds == self.max_tool_rounds:

@@ -42,6 +42,7 @@ FIXED_NOW = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)
 def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point every data location at a tmp dir and drop model credentials."""
     monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COACH_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("COACH_DB", raising=False)
     monkeypatch.delenv("COACH_BACKEND", raising=False)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)

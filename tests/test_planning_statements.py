@@ -6,10 +6,14 @@ past tense. Each row is tagged with its voice so a failure says whose phrasing b
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from agent.planning import statements
 from agent.planning.statements import read_statements
 
 # (voice, text, expected profile arguments (subset), expected unavailable, expected place)
@@ -201,3 +205,45 @@ def test_statements_are_read_in_every_voice(
 def test_a_cap_in_pounds_follows_the_persons_unit() -> None:
     assert read_statements("dumbbells only go to 50", units="lb").dumbbell_cap_kg == 22.7
     assert read_statements("dumbbells only go to 20", units="kg").dumbbell_cap_kg == 20.0
+
+
+_TEMPLATE_KEYS = [
+    "age",
+    "pregnancy_week",
+    "due_month",
+    "due_month_with_pregnancy",
+    "postpartum_weeks",
+    "postpartum_months",
+    "weeks_off",
+    "months_off",
+    "unavailable_absent",
+    "dumbbell_cap",
+]
+_FILLERS = {"{n}": ["3", "12", "two", "twenty"], "{m}": ["march", "june"], "{eq}": ["dumbbells"]}
+
+
+@st.composite
+def _texts(draw: st.DrawFn, key: str) -> str:
+    # A template of this key filled in (so it often matches), with a piece maybe dropped
+    # (so it often nearly matches), amid words from other templates.
+    data = statements._data()
+    pieces = [p for p in re.split(r"(\{\w+\})", draw(st.sampled_from(data[key]))) if p]
+    filled = [draw(st.sampled_from(_FILLERS[p])) if p in _FILLERS else p for p in pieces]
+    if draw(st.booleans()) and len(filled) > 1:
+        del filled[draw(st.integers(0, len(filled) - 1))]
+    other = [t for k in _TEMPLATE_KEYS for t in data[k]]
+    noise = draw(st.lists(st.sampled_from(other), max_size=2))
+    return " ".join([*noise[:1], "".join(filled), *noise[1:]])
+
+
+@settings(max_examples=400)
+@given(st.data(), st.sampled_from(_TEMPLATE_KEYS))
+def test_a_template_skipped_for_its_missing_words_would_not_have_matched(
+    data: st.DataObject, key: str
+) -> None:
+    text = statements._normalise(data.draw(_texts(key)))
+    tried = set(statements._patterns(key, text))
+    for template in statements._data()[key]:
+        pattern = statements._compiled(template)
+        if pattern.search(text):
+            assert pattern in tried, (template, text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
 import pytest
 
@@ -26,3 +28,37 @@ def test_missing_variables_are_errors_not_blanks() -> None:
 def test_system_prompt_renders_with_context() -> None:
     text = prompts.render("system.j2", context="Person: u_1", constraints=["knee"])
     assert "u_1" in text and "knee" in text
+
+
+def test_a_compiled_template_is_kept_and_used_by_the_next_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COACH_CACHE_DIR", str(tmp_path))
+    prompts._environment.cache_clear()
+    try:
+        first = prompts.render("system.j2", context="Person: u_1", constraints=["knee"])
+        assert list((tmp_path / "templates").rglob("__jinja2_*"))
+        prompts._environment.cache_clear()  # as a new process would
+
+        def no_compiling(*args: object, **kwargs: object) -> None:
+            raise AssertionError("compiled again")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(jinja2.Environment, "compile", no_compiling)
+            again = prompts.render("system.j2", context="Person: u_1", constraints=["knee"])
+        assert again == first
+    finally:
+        prompts._environment.cache_clear()
+
+
+def test_an_unwritable_cache_costs_time_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("COACH_CACHE_DIR", str(blocker / "cache"))
+    prompts._environment.cache_clear()
+    try:
+        assert "u_1" in prompts.render("system.j2", context="Person: u_1", constraints=[])
+    finally:
+        prompts._environment.cache_clear()

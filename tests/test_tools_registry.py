@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from agent.errors import ToolRetry, read_tool_error
 from agent.tools.context import ToolContext
-from agent.tools.registry import Tool, ToolRegistry
+from agent.tools.registry import Tool, ToolRegistry, ToolSpec
 from tests.factories import make_user
 
 
@@ -114,3 +114,55 @@ def test_a_function_without_a_pydantic_argument_is_rejected() -> None:
 
     with pytest.raises(TypeError):
         Tool.from_function(bad)
+
+
+def _specs(loaded: list[str]) -> list[ToolSpec]:
+    def loader(fn: Any, plan_changing: bool) -> Any:
+        def load() -> Tool:
+            loaded.append(fn.__name__)
+            return Tool.from_function(fn, plan_changing=plan_changing)
+
+        return load
+
+    return [
+        ToolSpec("add", False, Tool.from_function(add).schema(), loader(add, False)),
+        ToolSpec(
+            "change_plan",
+            True,
+            Tool.from_function(change_plan).schema(),
+            loader(change_plan, True),
+        ),
+    ]
+
+
+def test_a_registry_of_specs_offers_their_schemas_without_loading_a_tool(
+    registry: ToolRegistry,
+) -> None:
+    loaded: list[str] = []
+    lazy = ToolRegistry(_specs(loaded), offered_tokens={False: 70, True: 35})
+    assert lazy.schemas() == registry.schemas()
+    assert lazy.offered(plan_locked=True) == registry.offered(plan_locked=True)
+    assert lazy.plan_changing() == {"change_plan"}
+    assert lazy.names() == ["add", "change_plan"] and "add" in lazy
+    assert lazy.offered_tokens(plan_locked=True) == 35
+    assert registry.offered_tokens(plan_locked=False) is None
+    assert loaded == []
+
+
+def test_a_spec_is_loaded_once_when_its_tool_is_first_called(ctx: ToolContext) -> None:
+    loaded: list[str] = []
+    lazy = ToolRegistry(_specs(loaded))
+    for _ in range(2):
+        outcome = lazy.run(ctx, "add", '{"a": 2, "b": 3}')
+        assert outcome.ok and outcome.result == {"sum": 5}
+    assert loaded == ["add"]
+    assert lazy.run(ctx, "nope", "{}").ok is False
+    assert loaded == ["add"]
+    assert [tool.name for tool in lazy] == ["add", "change_plan"]
+    assert loaded == ["add", "change_plan"]
+
+
+def test_a_spec_that_loads_another_tool_is_refused() -> None:
+    stale = ToolSpec("add", True, {}, lambda: Tool.from_function(add))
+    with pytest.raises(LookupError, match="stale"):
+        ToolRegistry([stale]).get("add")

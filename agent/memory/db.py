@@ -92,7 +92,9 @@ def connect(path: str = ":memory:") -> sqlite_utils.Database:
         return _connect_postgres(path)
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-        db = sqlite_utils.Database(conn)
+        # No sqlite-utils plugins: finding them scans every installed package's metadata
+        # (about 0.02 s of each start) and the coach's connections need none.
+        db = sqlite_utils.Database(conn, execute_plugins=False)
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if path != ":memory:":
             # Switching to WAL needs a moment of exclusive access; another process busy

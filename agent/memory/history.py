@@ -330,28 +330,47 @@ _SET_COLUMNS = (
 )
 
 
+_SET_FIELDS = frozenset(SetView.model_fields)
+
+
 def _set_view(row: Sequence[Any]) -> SetView:
-    # Rows come from our own table, already validated when written: constructing without
-    # re-validating keeps the context's cost flat in the number of sets it shows.
-    return SetView.model_construct(
-        set_number=row[0],
-        reps=row[1],
-        load=row[2],
-        unit=row[3],
-        load_kg=row[4],
-        rpe=row[5],
-        rir=row[6],
-        set_type=row[7],
-        logged_at=row[8],
-        duration_s=row[12],
-        e1rm_kg=estimate_1rm(row[4], row[1], row[5]) if row[7] != "warmup" else None,
+    # Rows come from our own table, already validated when written, so the view is built
+    # as ``model_construct`` builds it (the same ``__dict__``, in field order, and the same
+    # fields set; a test compares the two) without its per-field alias and default
+    # lookups: a context shows up to ~60 sets, and that loop was most of their cost.
+    view = SetView.__new__(SetView)
+    _set_attribute(
+        view,
+        "__dict__",
+        {
+            "set_number": row[0],
+            "reps": row[1],
+            "load": row[2],
+            "unit": row[3],
+            "load_kg": row[4],
+            "rpe": row[5],
+            "rir": row[6],
+            "duration_s": row[12],
+            "set_type": row[7],
+            "logged_at": row[8],
+            "e1rm_kg": estimate_1rm(row[4], row[1], row[5]) if row[7] != "warmup" else None,
+        },
     )
+    _set_attribute(view, "__pydantic_fields_set__", set(_SET_FIELDS))
+    _set_attribute(view, "__pydantic_extra__", None)
+    _set_attribute(view, "__pydantic_private__", None)
+    return view
+
+
+_set_attribute = object.__setattr__
 
 
 def _group_exercises(rows: Sequence[Sequence[Any]]) -> list[ExerciseSets]:
     grouped: dict[str, ExerciseSets] = {}
     for row in rows:
-        entry = grouped.setdefault(row[9], ExerciseSets(exercise_id=row[9], name=row[10], sets=[]))
+        entry = grouped.get(row[9])
+        if entry is None:  # built once per exercise, not once per set
+            entry = grouped[row[9]] = ExerciseSets(exercise_id=row[9], name=row[10], sets=[])
         entry.sets.append(_set_view(row))
     return list(grouped.values())
 
@@ -360,13 +379,35 @@ _SESSION_DATE = aggregates.SESSION_DAY
 
 
 def _workouts(
-    db: sqlite_utils.Database, user_id: int, where: str, params: list[Any], limit: int
+    db: sqlite_utils.Database,
+    user_id: int,
+    where: str,
+    params: list[Any],
+    limit: int,
+    with_sets: int | None = None,
 ) -> list[Workout]:
+    """The newest ``limit`` sessions matching ``where``, newest first.
+
+    Only the first ``with_sets`` come with their sets (all when None); the others have
+    no exercises.
+    """
     sessions = db.execute(
         f"SELECT id, {_SESSION_DATE} AS day, status, plan, skip_reason FROM workout_sessions "
         f"WHERE user_id = ? AND {where} ORDER BY day DESC, id DESC LIMIT ?",
         [user_id, *params, limit],
     ).fetchall()
+    # The sets of all these workouts in one statement (``+user_id`` keeps SQLite on the
+    # session index), each workout's in logged order as its own read gave them.
+    by_session: dict[int, list[Any]] = defaultdict(list)
+    ids = [row[0] for row in sessions][:with_sets]
+    if ids:
+        marks = ", ".join("?" * len(ids))
+        for row in db.execute(
+            f"SELECT {_SET_COLUMNS} FROM set_logs WHERE session_id IN ({marks}) "
+            "AND +user_id = ? ORDER BY id",
+            [*ids, user_id],
+        ).fetchall():
+            by_session[row[11]].append(row)
     workouts: list[Workout] = []
     for session_id, day, status, plan, skip_reason in sessions:
         title = None
@@ -375,10 +416,6 @@ def _workouts(
                 title = json.loads(plan).get("title")
             except (ValueError, AttributeError):
                 title = None
-        rows = db.execute(
-            f"SELECT {_SET_COLUMNS} FROM set_logs WHERE user_id = ? AND session_id = ? ORDER BY id",
-            [user_id, session_id],
-        ).fetchall()
         workouts.append(
             Workout(
                 session_id=session_id,
@@ -386,15 +423,21 @@ def _workouts(
                 status=status,
                 title=title,
                 skip_reason=skip_reason,
-                exercises=_group_exercises(rows),
+                exercises=_group_exercises(by_session.get(session_id, [])),
             )
         )
     return workouts
 
 
-def recent_workouts(db: sqlite_utils.Database, user_id: int, limit: int = 3) -> list[Workout]:
-    """The last ``limit`` workouts done or skipped, newest first."""
-    return _workouts(db, user_id, "status IN ('done', 'skipped')", [], limit)
+def recent_workouts(
+    db: sqlite_utils.Database, user_id: int, limit: int = 3, *, with_sets: int | None = None
+) -> list[Workout]:
+    """The last ``limit`` workouts done or skipped, newest first.
+
+    ``with_sets``: read the sets of only this many of the newest (the others come with no
+    exercises); all of them when None.
+    """
+    return _workouts(db, user_id, "status IN ('done', 'skipped')", [], limit, with_sets)
 
 
 def workouts_between(

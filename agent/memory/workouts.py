@@ -350,21 +350,32 @@ def read_history(db: sqlite_utils.Database, user_id: int, today: date) -> Histor
     outside any session are grouped by day.
     """
     since = (today - timedelta(days=HISTORY_DAYS)).isoformat()
-    day_sql = "COALESCE(substr(started_at, 1, 10), planned_for, substr(created_at, 1, 10))"
+    # The session's day as the aggregates and their expression index read it (the same
+    # day for our ISO timestamps as COALESCE of each column's first ten characters), so
+    # the window is read through the index, not through every session the person has.
+    window = (
+        f"FROM workout_sessions WHERE user_id = ? AND status IN ('done', 'skipped') "
+        f"AND {aggregates.SESSION_DAY} >= ?"
+    )
     rows = db.execute(
-        f"SELECT id, status, {day_sql}, plan FROM workout_sessions WHERE user_id = ? "
-        f"AND status IN ('done', 'skipped') AND {day_sql} >= ? ORDER BY {day_sql}, id",
+        f"SELECT id, status, {aggregates.SESSION_DAY} AS day, plan {window} ORDER BY day, id",
         [user_id, since],
     ).fetchall()
-    records: list[SessionRecord] = []
-    for session_id, status, day, plan in rows:
-        sets = db.execute(
-            "SELECT exercise_id, reps, load_kg, rir, rpe, duration_s FROM set_logs "
-            "WHERE user_id = ? AND session_id = ? AND COALESCE(set_type, 'normal') "
-            "IN ('normal', 'failure') ORDER BY id",
-            [user_id, session_id],
-        ).fetchall()
-        records.append(_record(str(day), status, sets, _targets(plan)))
+    # Every session's sets in one statement (one per session made a turn's cost grow with
+    # the sessions in the window), in the order each session's own read gave them. The
+    # unary + keeps SQLite on the session index: by the person alone it walks every set.
+    by_session: dict[int, list[Any]] = {}
+    for row in db.execute(
+        "SELECT session_id, exercise_id, reps, load_kg, rir, rpe, duration_s FROM set_logs "
+        f"WHERE +user_id = ? AND session_id IN (SELECT id {window}) "
+        "AND COALESCE(set_type, 'normal') IN ('normal', 'failure') ORDER BY id",
+        [user_id, user_id, since],
+    ).fetchall():
+        by_session.setdefault(int(row[0]), []).append(row[1:])
+    records: list[SessionRecord] = [
+        _record(str(day), status, by_session.get(int(session_id), []), _targets(plan))
+        for session_id, status, day, plan in rows
+    ]
     loose = db.execute(
         "SELECT substr(logged_at, 1, 10), exercise_id, reps, load_kg, rir, rpe, duration_s "
         # logged_at >= the day (not substr(...) >= it: the same rows for ISO timestamps,
@@ -409,16 +420,15 @@ def _record(
                 vigorous += seconds / 60
             else:
                 aerobic += seconds / 60
-        target = targets.get(exercise_id, {})
-        record = by_exercise.setdefault(
-            exercise_id,
-            ExerciseRecord(
+        record = by_exercise.get(exercise_id)
+        if record is None:  # built once per exercise, not once per set
+            target = targets.get(exercise_id, {})
+            record = by_exercise[exercise_id] = ExerciseRecord(
                 exercise_id=exercise_id,
                 rep_low=_int(target.get("rep_low")),
                 rep_high=_int(target.get("rep_high")),
                 target_rir=_int(target.get("target_rir")),
-            ),
-        )
+            )
         record.sets.append(
             SetRecord(
                 reps=_int(reps),

@@ -5,6 +5,10 @@ the function's, its description the docstring's summary, its parameters the pyda
 model's JSON schema. Whatever the model gets wrong comes back to it as data: a JSON
 object ``{"error": {"code": ..., "message": ...}}`` (``agent.errors.tool_error_result``).
 
+A registry may also be built from :class:`ToolSpec` entries (name, schema, and how to load
+the tool): the tool's module is then imported the first time the tool is called or looked
+up, so a turn imports only the tools it uses (``agent.tools.default_registry``).
+
 While a safety flag locks the plan, plan-changing tools are not offered at all
 (:meth:`ToolRegistry.offered`); :meth:`ToolRegistry.run` still refuses them as defence in
 depth, with the code ``plan_locked``.
@@ -93,6 +97,20 @@ class Tool:
 
 
 @dataclass(frozen=True)
+class ToolSpec:
+    """What a registry knows of a tool before its module is imported.
+
+    ``schema`` must be what the loaded tool's :meth:`Tool.schema` returns; ``load`` imports
+    the tool's module and returns the tool.
+    """
+
+    name: str
+    plan_changing: bool
+    schema: dict[str, Any]
+    load: Callable[[], Tool]
+
+
+@dataclass(frozen=True)
 class ToolOutcome:
     """What running one call produced: the text for the model and structured data for us."""
 
@@ -111,10 +129,17 @@ class ToolOutcome:
 class ToolRegistry:
     """The tools offered to the model in a turn."""
 
-    def __init__(self, tools: Iterable[Tool]) -> None:
-        self._tools: dict[str, Tool] = {}
+    def __init__(
+        self,
+        tools: Iterable[Tool | ToolSpec],
+        *,
+        offered_tokens: dict[bool, int] | None = None,
+    ) -> None:
+        """``offered_tokens``: the token count of :meth:`offered`'s JSON, by ``plan_locked``."""
+        self._tools: dict[str, Tool | ToolSpec] = {}
         self._schemas: list[dict[str, Any]] | None = None
         self._locked_schemas: list[dict[str, Any]] | None = None
+        self._offered_tokens = dict(offered_tokens or {})
         for item in tools:
             if item.name in self._tools:
                 raise ValueError(f"duplicate tool name {item.name}")
@@ -124,11 +149,22 @@ class ToolRegistry:
         return name in self._tools
 
     def __iter__(self) -> Any:
-        return iter(self._tools.values())
+        return iter([self._load(name) for name in list(self._tools)])
+
+    def _load(self, name: str) -> Tool:
+        item = self._tools[name]
+        if isinstance(item, ToolSpec):
+            # Two threads may both load it: the import is locked and the tools are equal.
+            loaded = item.load()
+            if loaded.name != name or loaded.plan_changing != item.plan_changing:
+                raise LookupError(f"tool {name} loaded as {loaded.name}: its spec is stale")
+            self._tools[name] = loaded
+            return loaded
+        return item
 
     def get(self, name: str) -> Tool | None:
-        """The tool called ``name``, if registered."""
-        return self._tools.get(name)
+        """The tool called ``name``, if registered (its module is imported if it was not)."""
+        return self._load(name) if name in self._tools else None
 
     def names(self) -> list[str]:
         """Registered tool names, sorted."""
@@ -141,7 +177,7 @@ class ToolRegistry:
         registry's tools never change after construction. Callers must not mutate it.
         """
         if self._schemas is None:
-            self._schemas = [self._tools[name].schema() for name in self.names()]
+            self._schemas = [_schema(self._tools[name]) for name in self.names()]
         return self._schemas
 
     def plan_changing(self) -> set[str]:
@@ -162,6 +198,10 @@ class ToolRegistry:
             ]
         return self._locked_schemas
 
+    def offered_tokens(self, *, plan_locked: bool) -> int | None:
+        """The token count of :meth:`offered`'s JSON when the registry was given it, else None."""
+        return self._offered_tokens.get(plan_locked)
+
     def run(self, ctx: ToolContext, name: str, raw_arguments: str) -> ToolOutcome:
         """Run one call. Never raises for the model's mistakes: they become a coded error result."""
         if len(raw_arguments or "") > MAX_ARGUMENT_CHARS:
@@ -180,7 +220,7 @@ class ToolRegistry:
             )
         if not isinstance(parsed, dict):
             return _error(name, {}, "invalid", "arguments must be a JSON object")
-        item = self._tools.get(name)
+        item = self.get(name)
         if item is None:
             known = ", ".join(self.names())
             return _error(
@@ -210,6 +250,10 @@ class ToolRegistry:
         if isinstance(result, BaseModel):
             result = result.model_dump(mode="json")
         return ToolOutcome(name, parsed, result, ok=True)
+
+
+def _schema(item: Tool | ToolSpec) -> dict[str, Any]:
+    return item.schema if isinstance(item, ToolSpec) else item.schema()
 
 
 _LOCKED = (
