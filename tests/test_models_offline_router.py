@@ -38,6 +38,8 @@ _LIVE = {"event": "logged", "phase": "rest"}
     ("text", "expected"),
     [
         ("done", [("next_step", {})]),
+        ("ok next", [("next_step", {})]),
+        ("right, next please", [("next_step", {})]),
         ("did 8", [("log_set", {"reps": 8})]),
         ("8 at 22.5", [("log_set", {"reps": 8, "load": 22.5, "sets": 1})]),
         ("8 reps with 50 lb", [("log_set", {"reps": 8, "load": 50.0, "unit": "lb", "sets": 1})]),

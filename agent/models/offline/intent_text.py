@@ -10,9 +10,15 @@ taken, a message is folded to a plain spelling, the same way when the corpus is 
   "3x12 with 10s" share features whatever the numbers and units;
 - phrases that say the same thing in other words become one wording
   (``intent_phrases``: "more easy", "less demanding" -> "easier");
+- number words become digits, as the precise rules read them ("four sets of twelve");
+- polite wrappers become "please" ("I should be grateful if you could", "would you
+  kindly") and formal modal verbs their everyday form ("ought to", "shall I");
 - what kind of sentence it is becomes a tag too: ``zasks`` for a question (a "?" or a
   question word first), else ``ztells``; ``zwants`` for a request ("can you", "please",
   "I'd like"), so "legs sore" and "is it normal my legs are sore?" part on more than words;
+  ``zchoice`` for a choice between two things ("machines or free weights?");
+- concept tags name what the message is about (``zexercise``, ``zfood``, ...), and a
+  message with no word of the coach's domain at all is tagged ``zunrelated``;
 - in a message of several sentences the question (or, with none, the last sentence) is
   read twice: a story ends in what it asks ("...so my legs were dead. Should I not
   combine those?"), and the story's own words should not outvote the request.
@@ -20,9 +26,9 @@ taken, a message is folded to a plain spelling, the same way when the corpus is 
 The precise slot parsers still read the original message; this only feeds the classifier.
 
 >>> prepare("wat r u doin 2day")
-'what are you doin today znow zasks'
+'what are you doin today znow zunrelated zasks'
 >>> prepare("rows 60kg x8, x8")
-'rows 0 kg x 0 reps , x 0 reps zexercise ztells'
+'rows 0 kg x 0 reps , x 0 reps zfit zexercise ztells'
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from agent.models.offline.slots import lexicon
+from agent.models.offline.slots import lexicon, normalize
 from agent.planning.catalog import load_catalog
 
 _TOKEN = re.compile(r"[a-z0-9']+")
@@ -43,6 +49,20 @@ _REQUEST = re.compile(
     r"\b(?:please|can you|could you|would you|will you|i want|i'?d like|i would like|"
     r"i need|give me|make (?:it|me|the|my)|let'?s|i wish|kindly)\b"
 )
+
+_DOMAIN_TAGS = frozenset(
+    {"zfit", "zexercise", "zequipment", "zbody", "zfood", "zmedicine", "zdiagnosis", "zsleep"}
+)
+"""Concept tags that place a message in the coach's domain; with none, it is tagged
+``zunrelated`` (see ``zfit`` in the lexicon)."""
+
+_CHOICE = re.compile(
+    r"\b(?:vs|versus|better|difference between|compared to|"
+    r"or(?! (?:nah|not|no|something|anything|so|what|whatever)\b))\b"
+)
+"""A choice between two things ("machines or free weights?", "HIIT vs steady state"): how
+general training and food questions are often put, and requests rarely are. "or nah" and
+"or something" are no choice."""
 
 _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Sets by reps ("3x12", "3 x 12", "4 sets of 6"): the shape of a logged set.
@@ -146,12 +166,19 @@ def _mood(respelled_text: str) -> list[str]:
     """Tags for the kind of sentence: a question or a statement; a request or not."""
     sentences = [part for part in _SENTENCE_END.split(respelled_text.strip()) if part]
     asks = any(part.rstrip().endswith("?") or _QUESTION_FIRST.search(part) for part in sentences)
-    return ["zasks" if asks else "ztells", *(["zwants"] if _REQUEST.search(respelled_text) else [])]
+    return [
+        "zasks" if asks else "ztells",
+        *(["zwants"] if _REQUEST.search(respelled_text) else []),
+        *(["zchoice"] if _CHOICE.search(respelled_text) else []),
+    ]
 
 
 def folded(text: str) -> str:
     """``text`` in the classifier's spelling, without the tags :func:`prepare` adds."""
-    folded = respelled(_focused(text))
+    # Number words become digits first ("four sets of twelve", "half an hour"), as the
+    # precise rules read them, so the formal and story voices' spelled-out numbers meet
+    # the same placeholders as "4x12" and "30 min".
+    folded = respelled(normalize(_focused(text)))
     for pattern, placeholder in _PLACEHOLDERS:
         folded = pattern.sub(placeholder, folded)
     for pattern, meant in _phrases():
@@ -164,4 +191,6 @@ def prepare(text: str) -> str:
     spelled = folded(text)
     words = _idioms().sub(" ", " ".join(_TOKEN.findall(spelled.replace("-", " ").replace("'", ""))))
     tags = [tag for tag, pattern in _concepts() if pattern.search(words)]
-    return " ".join([spelled, *tags, *_mood(respelled(text))])
+    if not _DOMAIN_TAGS.intersection(tags):
+        tags.append("zunrelated")
+    return " ".join([spelled, *tags, *_mood(spelled)])

@@ -1,0 +1,81 @@
+"""The spelling the intent classifier reads: registers folded, domain tagged, same every time."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from agent.models.offline.intent_text import prepare
+
+DOMAIN_TAGS = {"zfit", "zexercise", "zequipment", "zbody", "zfood", "zmedicine", "zdiagnosis"}
+
+
+def _tags(text: str) -> set[str]:
+    """The tags :func:`prepare` adds (the messages here have no word of their own in z)."""
+    return {word for word in prepare(text).split() if word.startswith("z")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I should be grateful if the weights could be reduced somewhat.",
+        "I would appreciate an abridged version of today's session.",
+        "Would you be so kind as to shorten the session?",
+        "Kindly adjust today's plan.",
+    ],
+)
+def test_a_formal_request_reads_as_a_request_not_as_thanks(text: str) -> None:
+    prepared = prepare(text)
+    assert "please" in prepared.split()
+    assert "zwants" in prepared.split()
+    assert "grateful" not in prepared and "appreciate" not in prepared
+
+
+def test_thanks_stay_thanks() -> None:
+    assert "zthanks" in _tags("Thank you so much, I really appreciate it.")
+
+
+@pytest.mark.parametrize(
+    ("formal", "everyday"),
+    [
+        ("How long ought one to rest between sets?", "should one rest"),
+        ("I should like to see my records.", "i would like"),
+        ("Shall I skip today?", "should i skip"),
+        ("Might I have fewer sets?", "can i have"),
+    ],
+)
+def test_formal_modal_verbs_read_as_everyday_ones(formal: str, everyday: str) -> None:
+    assert everyday in prepare(formal)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how long do I boil an egg", "what time is it in Tokyo", "recommend a good film"],
+)
+def test_a_message_outside_the_coach_s_domain_is_tagged_unrelated(text: str) -> None:
+    assert "zunrelated" in _tags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how long should I rest between sets",
+        "squats 3x8 at 60",
+        "my knee is a bit sore",
+        "how much protein do I need",
+        "slept 5 hours",
+    ],
+)
+def test_a_message_about_training_is_not_tagged_unrelated(text: str) -> None:
+    assert "zunrelated" not in _tags(text)
+
+
+@given(st.text(alphabet=st.characters(exclude_characters="zZ"), max_size=80))
+def test_every_message_is_either_in_the_domain_or_unrelated_and_one_sentence_kind(
+    text: str,
+) -> None:
+    tags = _tags(text)
+    assert ("zunrelated" in tags) != bool(tags & DOMAIN_TAGS)
+    assert len(tags & {"zasks", "ztells"}) == 1
+    assert prepare(text) == prepare(text)
