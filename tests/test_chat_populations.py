@@ -424,6 +424,21 @@ def test_a_hotel_stay_is_a_kit_that_expires(db_path: str, said: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "said",
+    [
+        "away this week, hotel room with a band, 20 minutes",
+        "At the hotel till Thursday with only my resistance band; I have twenty minutes today.",
+    ],
+)
+def test_a_stay_said_with_todays_minutes_plans_today_within_them(db_path: str, said: str) -> None:
+    turns = chat(db_path, [GYM, said])
+    assert calls(turns[1], "temporary_place")[0]["arguments"]["minutes"] == 20
+    assert session_of(turns[1])["est_minutes"] <= 20
+    usual = connect(db_path).execute("SELECT session_minutes FROM profiles").fetchone()
+    assert usual == (45,)  # today only; the usual length stays
+
+
+@pytest.mark.parametrize(
     ("said", "kit"),
     [
         ("I train at a commercial gym", {"barbell", "rack", "cables", "machines"}),

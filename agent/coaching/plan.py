@@ -424,8 +424,12 @@ def temporary_place(
     days: int,
     equipment: list[str] | None,
     max_dumbbell_kg: float | None,
+    minutes: int | None = None,
 ) -> TemporaryPlace:
     """Train somewhere else for ``days`` days from today; the usual kit is left alone.
+
+    Today's session uses that kit and, when given, ``minutes`` (said with the stay:
+    "hotel room with a band, 20 minutes"); the usual session length is not changed.
 
     Raises:
         ToolRetry: The place says nothing about its kit and no equipment was given.
@@ -453,9 +457,10 @@ def temporary_place(
         scope.db, scope.user_id, situation.StoredKit.model_validate(kit.model_dump()), scope.now
     )
     session, history = current(scope)
-    request = session.request.model_copy(
-        update={"equipment": kit.equipment, "load_caps": dict(kit.load_caps)}
-    )
+    today_only: dict[str, object] = {"equipment": kit.equipment, "load_caps": dict(kit.load_caps)}
+    if minutes is not None:
+        today_only["minutes"] = minutes
+    request = session.request.model_copy(update=today_only)
     until = "today" if days == 1 else f"until {kit.ends_on.isoformat()}"
     new = build_session(request, history).model_copy(
         update={"changes": [f"At {place} {until}: {', '.join(kit.equipment)}."]}

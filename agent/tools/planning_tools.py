@@ -136,6 +136,9 @@ class TemporaryPlaceArgs(BaseModel):
     max_dumbbell_kg: float | None = Field(
         default=None, gt=0, le=100, description="Heaviest dumbbell there, in kg, if said."
     )
+    minutes: Minutes | None = Field(
+        default=None, description="Minutes they have for today's session, if said."
+    )
 
 
 class TemporaryPlaceResult(BaseModel):
@@ -156,7 +159,7 @@ def temporary_place(ctx: ToolContext, args: TemporaryPlaceArgs) -> TemporaryPlac
     usual equipment in the profile is not changed.
     """
     done = plan.temporary_place(
-        _scope(ctx), args.place, args.days, args.equipment, args.max_dumbbell_kg
+        _scope(ctx), args.place, args.days, args.equipment, args.max_dumbbell_kg, args.minutes
     )
     return TemporaryPlaceResult(
         place=done.kit.place,

@@ -697,6 +697,7 @@ def _situation(u: Understanding, state: DialogueState, out: CallBuilder) -> None
             days=stay.days,
             equipment=stay.equipment,
             max_dumbbell_kg=stay.max_dumbbell_kg,
+            minutes=u.slots.minutes,
         )
 
 
