@@ -20,14 +20,17 @@ Its calibrated probabilities become a tier by the thresholds in :class:`Threshol
 
 Low mood is a class of its own (:data:`MOOD_LABEL`, the corpus's ``low_mood`` rows): its
 probability never counts towards a stop, so ordinary venting ("feel guilty", "barely
-sleeping") is not read as a symptom that locks the plan. When it is the likeliest class
-(at least :data:`MOOD_REPLY`) the verdict is a caution of kind mood, which the gate
-answers warmly and without a lock; crisis wording stays in the emergency class. Benign
+sleeping") is not read as a symptom that locks the plan. The mood class itself makes
+no verdict: the warm reply stays with the rules' low-mood signal (the classifier once
+answered "how consistent have I been lately?" with it), and crisis wording stays in the
+emergency class. Benign
 messages that look alarming are a class of their own too (see :func:`training_label`).
 
-When the rules already found a stop, ``P(emergency) >= confirm`` makes it an emergency:
-two detectors that each see part of a red flag ("pulse all over the place, lightheaded")
-agree on more than either alone.
+When the rules already found a stop in a message that names a cardinal area,
+``P(emergency) >= confirm`` makes it an emergency: two detectors that each see part of a
+red flag ("pulse all over the place, lightheaded") agree on more than either alone. A
+stop outside the cardinal areas (nausea, a joint) stays a stop: "I feel like I'm going
+to throw up" mid-session is no ambulance.
 
 The screen's tier is the higher of this and the rules' tier, so neither detector can
 lower what the other found. The thresholds are chosen by ``make models`` without the
@@ -65,9 +68,6 @@ MOOD_LABEL = "mood"
 
 MOOD_CATEGORY = "low_mood"
 """Corpus rows of this category are trained as :data:`MOOD_LABEL`, whatever their tier."""
-
-MOOD_REPLY = 0.5
-"""Least P(mood) for a mood verdict (it must also be the likeliest class)."""
 
 ALARMING_LABEL = "benign_alarming"
 """The classifier's label for benign messages that look alarming (not a tier)."""
@@ -151,8 +151,6 @@ class Verdict:
     """The calibrated probability behind the tier."""
     topic: str | None = None
     """For a check: the cardinal area of the question."""
-    mood: bool = False
-    """A caution for low mood (the gate replies warmly, with no lock)."""
 
 
 class ScreenClassifier:
@@ -191,11 +189,12 @@ class ScreenClassifier:
         """
         if not enough_words(readable) or not self.knows_a_word(readable):
             return Verdict(Tier.NONE, 1.0)
-        everything = self.label_probabilities(readable)
-        p = tier_probabilities(everything)
+        p = tier_probabilities(self.label_probabilities(readable))
         t = self.thresholds
         emergency = p[Tier.EMERGENCY]
-        if emergency >= t.emergency or (rules_tier is Tier.STOP and emergency >= t.confirm):
+        if emergency >= t.emergency or (
+            rules_tier is Tier.STOP and emergency >= t.confirm and _cardinal(readable)
+        ):
             return Verdict(Tier.EMERGENCY, emergency)
         worried = p[Tier.CHECK] + emergency
         if emergency >= min(t.check_emergency, t.check_general) or worried >= t.check:
@@ -209,10 +208,11 @@ class ScreenClassifier:
         severe = p[Tier.STOP] + emergency
         if severe >= t.stop:
             return Verdict(Tier.STOP, severe)
-        mood = everything.get(MOOD_LABEL, 0.0)
-        if mood >= MOOD_REPLY and mood >= max(everything.values()):
-            return Verdict(Tier.CAUTION, mood, mood=True)
         return Verdict(Tier.NONE, p[Tier.NONE])
+
+
+def _cardinal(readable: str) -> bool:
+    return load_checks().topic_of(readable).name != GENERAL
 
 
 def tier_probabilities(probabilities: dict[str, float]) -> dict[Tier, float]:

@@ -52,8 +52,6 @@ CLASSIFIER_LABELS = {
     Tier.CAUTION: "something to take carefully",
 }
 """Plain words for a classifier signal (it has no rule to name)."""
-CLASSIFIER_MOOD_ID = "CLF-MOOD"
-CLASSIFIER_MOOD_LABEL = "low mood or hopelessness"
 PERSISTING_ID = "CTX-PERSISTING"
 
 
@@ -246,19 +244,7 @@ def screen(
         # physical stop can be confirmed as an emergency by the classifier.
         rules_tier = max((s.tier for s in signals if s.kind != "mood"), default=Tier.NONE)
         learned = model.verdict(" . ".join(found.readable), rules_tier)
-        if learned.mood:
-            # Low mood the rules did not name: a warm reply, never a lock (a mood signal).
-            signals.append(
-                Signal(
-                    CLASSIFIER_MOOD_ID,
-                    CLASSIFIER_MOOD_LABEL,
-                    learned.tier,
-                    f"p={learned.probability:.2f}",
-                    kind="mood",
-                    rule_tier=learned.tier,
-                )
-            )
-        elif learned.tier > Tier.NONE:
+        if learned.tier > Tier.NONE:
             signals.append(
                 Signal(
                     f"{CLASSIFIER_ID}-{learned.tier.value.upper()}",

@@ -147,7 +147,8 @@ def _evidence(
 
 def _tiers(e: _Evidence, t: Thresholds) -> npt.NDArray[np.int64]:
     """The whole screen's tier rank per message under ``t`` (as ``ScreenClassifier``)."""
-    emergency = (e.p_emergency >= t.emergency) | (e.physical_stop & (e.p_emergency >= t.confirm))
+    confirmed = e.physical_stop & e.cardinal & (e.p_emergency >= t.confirm)
+    emergency = (e.p_emergency >= t.emergency) | confirmed
     asked = np.where(
         e.cardinal,
         (e.p_emergency >= t.check_emergency) | (e.worried >= t.check),

@@ -38,7 +38,7 @@ FLOORS = {
 }
 """Recall floors per the measured figures (see the closing note of issue 14)."""
 
-CEILINGS = {"benign_fp_stop_or_worse": 0.07, "benign_fp_check_or_worse": 0.087}
+CEILINGS = {"benign_fp_stop_or_worse": 0.077, "benign_fp_check_or_worse": 0.091}
 """False-positive ceilings per the measured figures."""
 
 
