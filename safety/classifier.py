@@ -18,9 +18,19 @@ Its calibrated probabilities become a tier by the thresholds in :class:`Threshol
 - else nothing: the classifier is a red-flag detector, and caution stays with the rules
   (their labels and joint areas say what to protect).
 
-When the rules already found a stop, ``P(emergency) >= confirm`` makes it an emergency:
-two detectors that each see part of a red flag ("pulse all over the place, lightheaded")
-agree on more than either alone.
+Low mood is a class of its own (:data:`MOOD_LABEL`, the corpus's ``low_mood`` rows): its
+probability never counts towards a stop, so ordinary venting ("feel guilty", "barely
+sleeping") is not read as a symptom that locks the plan. The mood class itself makes
+no verdict: the warm reply stays with the rules' low-mood signal (the classifier once
+answered "how consistent have I been lately?" with it), and crisis wording stays in the
+emergency class. Benign
+messages that look alarming are a class of their own too (see :func:`training_label`).
+
+When the rules already found a stop in a message that names a cardinal area,
+``P(emergency) >= confirm`` makes it an emergency: two detectors that each see part of a
+red flag ("pulse all over the place, lightheaded") agree on more than either alone. A
+stop outside the cardinal areas (nausea, a joint) stays a stop: "I feel like I'm going
+to throw up" mid-session is no ambulance.
 
 The screen's tier is the higher of this and the rules' tier, so neither detector can
 lower what the other found. The thresholds are chosen by ``make models`` without the
@@ -32,6 +42,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -52,7 +63,37 @@ MIN_WORDS = 3
 SETTLED_WORD = "settledmention"
 """The marker the screen puts where context settled a mention (see ``screen``)."""
 
+MOOD_LABEL = "mood"
+"""The classifier's label for low mood or hopelessness without a crisis (not a tier)."""
+
+MOOD_CATEGORY = "low_mood"
+"""Corpus rows of this category are trained as :data:`MOOD_LABEL`, whatever their tier."""
+
+ALARMING_LABEL = "benign_alarming"
+"""The classifier's label for benign messages that look alarming (not a tier)."""
+
+ORDINARY_CATEGORIES = frozenset({"training_chat", "ordinary"})
+"""Row categories of everyday coaching chat (``safety/data/ordinary.jsonl`` and the
+corpus's own ordinary rows): trained as plain ``none``."""
+
 _WORDS = re.compile(r"[a-z]{4,}")
+
+
+def training_label(label: str, category: str) -> str:
+    """The class a corpus row is trained as.
+
+    Its tier, except low mood (:data:`MOOD_LABEL`) and benign messages that look
+    alarming (:data:`ALARMING_LABEL`: idioms, denials, other people's past, normal
+    exertion...). Those are a region of their own, full of red-flag words, far from
+    ordinary chat about sets and schedules; one "none" class for both makes a linear
+    model draw one boundary for two unlike things, and the alarming half then spills
+    into the emergency class. Only the tiers' probabilities make a verdict.
+    """
+    if category == MOOD_CATEGORY:
+        return MOOD_LABEL
+    if label == Tier.NONE.value and category not in ORDINARY_CATEGORIES:
+        return ALARMING_LABEL
+    return label
 
 
 @dataclass(frozen=True)
@@ -122,17 +163,17 @@ class ScreenClassifier:
         self.model = model
         self.thresholds = thresholds or Thresholds()
 
+    def label_probabilities(self, readable: str) -> dict[str, float]:
+        """Calibrated probability of each class (the tiers and low mood)."""
+        return self.model.probabilities(readable)
+
     def probabilities(self, readable: str) -> dict[Tier, float]:
-        """Calibrated probability of each tier for a classifier text."""
-        return {Tier(k): v for k, v in self.model.probabilities(readable).items()}
+        """Calibrated probability of each tier for a classifier text (low mood apart)."""
+        return tier_probabilities(self.label_probabilities(readable))
 
     def knows_a_word(self, readable: str) -> bool:
         """Whether at least one word of four letters or more is a learned word feature."""
-        return any(
-            self.model.knows(f"w:{word}")
-            for word in _WORDS.findall(readable)
-            if word != SETTLED_WORD
-        )
+        return knows_a_word(readable, self.model.knows)
 
     def verdict(self, readable: str, rules_tier: Tier = Tier.NONE) -> Verdict:
         """The classifier's tier for a classifier text (see the module docstring).
@@ -148,10 +189,12 @@ class ScreenClassifier:
         """
         if not enough_words(readable) or not self.knows_a_word(readable):
             return Verdict(Tier.NONE, 1.0)
-        p = self.probabilities(readable)
+        p = tier_probabilities(self.label_probabilities(readable))
         t = self.thresholds
         emergency = p[Tier.EMERGENCY]
-        if emergency >= t.emergency or (rules_tier is Tier.STOP and emergency >= t.confirm):
+        if emergency >= t.emergency or (
+            rules_tier is Tier.STOP and emergency >= t.confirm and _cardinal(readable)
+        ):
             return Verdict(Tier.EMERGENCY, emergency)
         worried = p[Tier.CHECK] + emergency
         if emergency >= min(t.check_emergency, t.check_general) or worried >= t.check:
@@ -166,6 +209,28 @@ class ScreenClassifier:
         if severe >= t.stop:
             return Verdict(Tier.STOP, severe)
         return Verdict(Tier.NONE, p[Tier.NONE])
+
+
+def _cardinal(readable: str) -> bool:
+    return load_checks().topic_of(readable).name != GENERAL
+
+
+def tier_probabilities(probabilities: dict[str, float]) -> dict[Tier, float]:
+    """The tiers' share of a classifier's probabilities (low mood and benign alarming out)."""
+    return {Tier(k): v for k, v in probabilities.items() if k not in _NOT_TIERS}
+
+
+_NOT_TIERS = frozenset({MOOD_LABEL, ALARMING_LABEL})
+
+
+def knows_a_word(readable: str, knows: Callable[[str], bool]) -> bool:
+    """Whether a word of four letters or more of ``readable`` is a learned word feature.
+
+    ``knows`` says whether a feature is in the vocabulary: the run-time export's, or at
+    build time the out-of-voice model's, so threshold selection abstains where run time
+    does.
+    """
+    return any(knows(f"w:{word}") for word in _WORDS.findall(readable) if word != SETTLED_WORD)
 
 
 def enough_words(readable: str) -> bool:

@@ -32,7 +32,14 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from safety.classifier import MODEL_PATH, ScreenClassifier, save_thresholds
+from safety.classifier import (
+    MODEL_PATH,
+    ScreenClassifier,
+    knows_a_word,
+    save_thresholds,
+    tier_probabilities,
+    training_label,
+)
 from safety.labelled import VOICES, Row, corpus_files, read
 from safety.rules import CHECKED_PATH, write_checked
 from safety.screen import classifier_text, screen
@@ -79,27 +86,34 @@ def train(rows: Sequence[Row], path: Path, options: TrainOptions = OPTIONS) -> S
     voice in its thresholds either. They are written to ``path.thresholds.json``.
     """
     texts = [classifier_text(row.text) for row in rows]
-    labels = [row.label.value for row in rows]
+    labels = [training_label(row.label.value, row.category) for row in rows]
     model: TextClassifier = train_and_export(texts, labels, path, options)
-    thresholds = select(rows, out_of_voice_probabilities(rows, texts, labels, path, options))
+    probabilities, known = out_of_voice_probabilities(rows, texts, labels, path, options)
+    thresholds = select(rows, probabilities, known)
     save_thresholds(path, thresholds)
     return ScreenClassifier(model, thresholds)
 
 
 def out_of_voice_probabilities(
     rows: Sequence[Row], texts: list[str], labels: list[str], path: Path, options: TrainOptions
-) -> dict[Tier, npt.NDArray[np.float64]]:
+) -> tuple[dict[Tier, npt.NDArray[np.float64]], npt.NDArray[np.bool_]]:
     """Each row's tier probabilities from a model trained without its voice.
 
     Scaled by the exported model's own temperature, so they read like its probabilities.
+    Also, per row, whether that model knows one of its words: the classifier abstains
+    at run time when it knows none (:meth:`ScreenClassifier.verdict`), and selection
+    must see the same abstentions.
     """
-    classes, scores = out_of_group_scores(texts, labels, [row.voice for row in rows], options)
+    classes, scores, known = out_of_group_scores(
+        texts, labels, [row.voice for row in rows], options, knows_a_word
+    )
     meta = json.loads(export_paths(path)[0].read_text(encoding="utf-8"))
     scaled = float(meta["beta"]) * scores
     scaled -= scaled.max(axis=1, keepdims=True)
     exp = np.exp(scaled)
     proba = exp / exp.sum(axis=1, keepdims=True)
-    return {Tier(label): proba[:, i] for i, label in enumerate(classes)}
+    named = tier_probabilities({label: i for i, label in enumerate(classes)})
+    return {tier: proba[:, int(i)] for tier, i in named.items()}, known
 
 
 def build(path: Path = MODEL_PATH) -> int:

@@ -8,8 +8,9 @@ come closest to the targets. So when a voice is held out to measure the screen, 
 the weights nor the thresholds have seen it (nested selection).
 
 "Closest" is the sum, over the targets, of each shortfall in units of the error the
-target allows: the issue's five (1% of emergencies missed, 0.5% for emergency-or-check,
-3% of stop-or-worse, 2% and 8% of benign messages), plus the project's own guard for
+target allows (recall shortfalls counted :data:`RECALL_WEIGHT` times): the issue's five
+(1% of emergencies missed, 0.5% for emergency-or-check, 3% of stop-or-worse, 2% and 8%
+of benign messages), plus the project's own guard for
 ordinary coaching chat (:data:`ORDINARY_CATEGORIES`: time, sets, logging, plans) asked
 the safety question or worse, 1% allowed. Without that guard the selection buys the
 last emergency-or-check point with "Sorry, I only have 12 minutes" getting the safety
@@ -27,20 +28,29 @@ import numpy as np
 import numpy.typing as npt
 
 from safety.check import GENERAL, load_checks
-from safety.classifier import Thresholds, enough_words
+from safety.classifier import ORDINARY_CATEGORIES, Thresholds, enough_words
 from safety.labelled import Row
 from safety.screen import screen_rules
 from safety.tiers import Tier
 
 GRID: dict[str, tuple[float, ...]] = {
-    "emergency": (0.25, 0.3, 0.4, 0.5, 0.6, 0.7),
+    "emergency": (0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7),
     "check_emergency": (0.05, 0.1, 0.15, 0.2, 0.3),
     "check": (0.25, 0.35, 0.45, 0.6),
-    "stop": (0.5, 0.6, 0.7, 0.8),
+    "stop": (0.4, 0.5, 0.6, 0.7, 0.8),
     "confirm": (0.05, 0.1, 0.15, 0.2, 0.3, 1.01),
-    "check_general": (0.1, 0.2, 0.3, 0.4, 0.5),
+    "check_general": (0.1, 0.15, 0.2, 0.3, 0.4, 0.5),
 }
-"""The candidate thresholds (every consistent combination is tried; the first best wins)."""
+"""The candidate thresholds (every consistent combination is tried; the first best wins).
+
+The low ends (0.15 for an emergency, 0.4 for a stop) are there because the classifier has
+two classes besides the tiers (low mood, benign but alarming) that take a share of the
+probability: the tiers' probabilities run lower than with five classes."""
+
+RECALL_WEIGHT = 2.0
+"""How much more a recall shortfall counts than a false-alarm excess of the same size in
+units of its allowed error: a missed red flag is the worse mistake (safety first), so
+the selection never buys fewer false alarms with as many missed ones."""
 
 TARGETS = {
     "emergency_recall": 0.99,
@@ -51,9 +61,6 @@ TARGETS = {
 }
 """The issue's voice-held-out targets (recalls at least, false positives at most)."""
 
-ORDINARY_CATEGORIES = frozenset({"training_chat", "ordinary"})
-"""Row categories of everyday coaching chat (``safety/data/ordinary.jsonl`` and the
-corpus's own ordinary rows)."""
 
 ORDINARY_ALLOWED = 0.01
 """Share of ordinary chat that may meet the safety question or worse (a selection guard,
@@ -96,6 +103,7 @@ class _Evidence:
     physical_stop: npt.NDArray[np.bool_]
     cardinal: npt.NDArray[np.bool_]
     readable: npt.NDArray[np.bool_]
+    """The classifier speaks: enough words, one of them known (as ``verdict``)."""
     acceptable: npt.NDArray[np.bool_]
     """One row per message, one column per tier rank."""
     emergency: npt.NDArray[np.bool_]
@@ -104,8 +112,15 @@ class _Evidence:
     ordinary: npt.NDArray[np.bool_]
 
 
-def _evidence(rows: Sequence[Row], probabilities: dict[Tier, npt.NDArray[np.float64]]) -> _Evidence:
+def _evidence(
+    rows: Sequence[Row],
+    probabilities: dict[Tier, npt.NDArray[np.float64]],
+    known: npt.NDArray[np.bool_] | None,
+) -> _Evidence:
     views = [rule_view(row.text) for row in rows]
+    readable = np.array([v.readable for v in views], dtype=bool)
+    if known is not None:
+        readable &= known
     acceptable = np.zeros((len(rows), len(Tier)), dtype=bool)
     for i, row in enumerate(rows):
         for tier in row.acceptable:
@@ -118,7 +133,7 @@ def _evidence(rows: Sequence[Row], probabilities: dict[Tier, npt.NDArray[np.floa
         rules=np.array([v.tier.rank for v in views], dtype=np.int64),
         physical_stop=np.array([v.physical is Tier.STOP for v in views], dtype=bool),
         cardinal=np.array([v.cardinal for v in views], dtype=bool),
-        readable=np.array([v.readable for v in views], dtype=bool),
+        readable=readable,
         acceptable=acceptable,
         emergency=np.array([row.label is Tier.EMERGENCY for row in rows], dtype=bool),
         stop_or_worse=np.array([min(row.acceptable) >= Tier.STOP for row in rows], dtype=bool),
@@ -132,7 +147,8 @@ def _evidence(rows: Sequence[Row], probabilities: dict[Tier, npt.NDArray[np.floa
 
 def _tiers(e: _Evidence, t: Thresholds) -> npt.NDArray[np.int64]:
     """The whole screen's tier rank per message under ``t`` (as ``ScreenClassifier``)."""
-    emergency = (e.p_emergency >= t.emergency) | (e.physical_stop & (e.p_emergency >= t.confirm))
+    confirmed = e.physical_stop & e.cardinal & (e.p_emergency >= t.confirm)
+    emergency = (e.p_emergency >= t.emergency) | confirmed
     asked = np.where(
         e.cardinal,
         (e.p_emergency >= t.check_emergency) | (e.worried >= t.check),
@@ -166,7 +182,7 @@ def distance(figures: dict[str, float]) -> float:
         if name.startswith("benign"):
             total += max(0.0, figures[name] - target) / target
         else:
-            total += max(0.0, target - figures[name]) / (1.0 - target)
+            total += RECALL_WEIGHT * max(0.0, target - figures[name]) / (1.0 - target)
     ordinary = figures.get("ordinary_check_or_worse", 0.0)
     return total + max(0.0, ordinary - ORDINARY_ALLOWED) / ORDINARY_ALLOWED
 
@@ -177,14 +193,20 @@ def _consistent(t: Thresholds) -> bool:
     return t.check_emergency < t.emergency and t.check_emergency <= t.check_general
 
 
-def select(rows: Sequence[Row], probabilities: dict[Tier, npt.NDArray[np.float64]]) -> Thresholds:
+def select(
+    rows: Sequence[Row],
+    probabilities: dict[Tier, npt.NDArray[np.float64]],
+    known: npt.NDArray[np.bool_] | None = None,
+) -> Thresholds:
     """The grid point whose figures on ``rows`` come closest to the targets.
 
     Args:
         rows: The training rows.
         probabilities: Out-of-voice calibrated probabilities of each tier, one per row.
+        known: Per row, whether the model that scored it knows one of its words (the
+            classifier abstains otherwise, as at run time); all known when omitted.
     """
-    evidence = _evidence(rows, probabilities)
+    evidence = _evidence(rows, probabilities, known)
     names = [f.name for f in fields(Thresholds)]
     best: tuple[float, Thresholds] | None = None
     for values in itertools.product(*(GRID[name] for name in names)):

@@ -15,7 +15,7 @@ the data plus one inverse temperature, which is what the run-time code re-applie
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -29,7 +29,6 @@ from sklearn.model_selection import (
     GroupKFold,
     LeaveOneGroupOut,
     StratifiedKFold,
-    cross_val_predict,
 )
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
@@ -177,23 +176,42 @@ def out_of_group_scores(
     labels: Sequence[str],
     groups: Sequence[str],
     options: TrainOptions,
-) -> tuple[list[str], npt.NDArray[np.float64]]:
+    knows: Callable[[str, Callable[[str], bool]], bool] | None = None,
+) -> tuple[list[str], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """Raw scores of every message from a model trained without its group.
 
     One uncalibrated fit per group (e.g. per voice), so every score is what the model
     makes of a message unlike the ones it learned from: the data thresholds can be chosen
     on without looking at the messages they will be measured on.
 
+    Args:
+        texts: The messages.
+        labels: One label per message.
+        groups: One group per message; each group is scored by a model without it.
+        options: Model and training settings.
+        knows: Optional ``knows(text, in_vocabulary)``: whether the model that scores
+            ``text`` would read it at all, given a test of its vocabulary (a caller that
+            abstains on unknown words simulates that abstention with it).
+
     Returns:
-        The labels in column order and one row of scores per message.
+        The labels in column order (a binary model: one column, the second label's
+        score), one row of scores per message, and per message what
+        ``knows`` said of it under the model that scored it (all true without ``knows``).
     """
-    pipeline = Pipeline([("tfidf", _vectoriser(options)), ("model", _linear(options))])
-    scores: npt.NDArray[np.float64] = cross_val_predict(
-        pipeline,
-        list(texts),
-        list(labels),
-        groups=list(groups),
-        cv=LeaveOneGroupOut(),
-        method="decision_function",
-    )
-    return sorted(set(labels)), scores
+    classes = sorted(set(labels))
+    # A binary model has one column of scores (the positive class), as its export does.
+    columns = 1 if len(classes) == 2 else len(classes)
+    scores = np.zeros((len(texts), columns), dtype=np.float64)
+    known = np.ones(len(texts), dtype=bool)
+    indices = np.arange(len(texts))
+    for kept, held in LeaveOneGroupOut().split(indices, list(labels), list(groups)):
+        pipeline = Pipeline([("tfidf", _vectoriser(options)), ("model", _linear(options))])
+        pipeline.fit([texts[i] for i in kept], [labels[i] for i in kept])
+        if list(pipeline.classes_) != classes:
+            raise ValueError("every label must be present without each group")
+        held_texts = [texts[i] for i in held]
+        scores[held] = np.asarray(pipeline.decision_function(held_texts)).reshape(-1, columns)
+        if knows is not None:
+            vocabulary = pipeline.named_steps["tfidf"].vocabulary_
+            known[held] = [knows(text, vocabulary.__contains__) for text in held_texts]
+    return classes, scores, known

@@ -243,10 +243,7 @@ def test_a_no_to_the_confirmation_saves_nothing(db_path: str) -> None:
     "said",
     [
         "off 6 weeks with flu",
-        pytest.param(
-            "havent trained in 2 months, been really sick",
-            marks=pytest.mark.xfail(reason="the safety screen (issue 14) stops it", strict=True),
-        ),
+        "havent trained in 2 months, been really sick",
         "I was out for eight weeks after surgery and I am now recovered.",
         "not been to the gym in 3 months cos of work",
         "Back after a 10 week break, work was crazy",

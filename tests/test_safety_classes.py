@@ -103,6 +103,20 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("what's the plan for tomorrow?", NONE),
         ("running a bit late, make it a short one", NONE),
     ],
+    "a limb or side that has gone weak or numb is not over": [
+        ("my right arm has gone all weak and heavy, cant lift the cup", STOP_OR_WORSE),
+        ("whole left side gone numb out of nowhere", EMERGENCY),
+        ("my knee pain has gone, back to squats", CALM),
+    ],
+    "hopeless words that hold a negation still reach the screen": [
+        ("honestly no one would even miss me, its all sorted for tonight", EMERGENCY),
+        ("theres no point living like this anymore", EMERGENCY),
+        ("nobody will miss me at spin class tomorrow, got a work thing", CALM),
+    ],
+    "returning after being ill is not a stop": [
+        ("havent lifted in 5 weeks, been really ill with a virus", CALM),
+        ("was properly sick most of last month, easing back in now", CALM),
+    ],
     "vague cardinal mentions get the check question": [
         ("my chest feels kinda odd today", ASK_OR_WORSE),
         ("head feels off since the last set", ASK_OR_WORSE),

@@ -17,11 +17,14 @@ import numpy as np
 import pytest
 
 from safety.classifier import (
+    ALARMING_LABEL,
     MODEL_PATH,
+    MOOD_LABEL,
     ScreenClassifier,
     Thresholds,
     load_thresholds,
     save_thresholds,
+    training_label,
 )
 from safety.labelled import corpus_files, read
 from safety.screen import classifier_text, screen
@@ -36,7 +39,7 @@ from safety.tiers import Tier
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, list[str], Path]:
     rows = training_rows(read(corpus_files()))
     texts = [classifier_text(row.text) for row in rows]
-    pipeline = fit(texts, [row.label.value for row in rows], OPTIONS)
+    pipeline = fit(texts, [training_label(row.label.value, row.category) for row in rows], OPTIONS)
     path = tmp_path_factory.mktemp("model") / "screen"
     export(pipeline, path)
     return pipeline, texts, path
@@ -76,8 +79,8 @@ def test_the_runtime_never_imports_scikit_learn_or_numpy() -> None:
 
 def _fixed(probabilities: dict[Tier, float]) -> ScreenClassifier:
     class Fixed(ScreenClassifier):
-        def probabilities(self, readable: str) -> dict[Tier, float]:
-            return probabilities
+        def label_probabilities(self, readable: str) -> dict[str, float]:
+            return {tier.value: p for tier, p in probabilities.items()}
 
     return Fixed(TextClassifier.load(MODEL_PATH), Thresholds())
 
@@ -167,8 +170,9 @@ def test_the_committed_thresholds_are_chosen_without_looking_elsewhere(
     """The committed thresholds are what selection on the training rows alone gives."""
     _, texts, path = built
     rows = training_rows(read(corpus_files()))
-    labels = [row.label.value for row in rows]
-    chosen = select(rows, out_of_voice_probabilities(rows, texts, labels, path, OPTIONS))
+    labels = [training_label(row.label.value, row.category) for row in rows]
+    probabilities, known = out_of_voice_probabilities(rows, texts, labels, path, OPTIONS)
+    chosen = select(rows, probabilities, known)
     assert chosen == load_thresholds(MODEL_PATH), (
         "screen.thresholds.json is stale: run `make models` and commit the result"
     )
@@ -180,3 +184,54 @@ def test_the_committed_thresholds_are_chosen_without_looking_elsewhere(
 def test_the_classifier_abstains_when_it_knows_none_of_the_words(gibberish: str) -> None:
     # Character fragments of unknown words once added up to an emergency.
     assert screen(gibberish).tier is Tier.NONE
+
+
+def _fixed_labels(given: dict[str, float]) -> ScreenClassifier:
+    probabilities = {**{tier.value: 0.0 for tier in Tier}, MOOD_LABEL: 0.0, **given}
+
+    class Fixed(ScreenClassifier):
+        def label_probabilities(self, readable: str) -> dict[str, float]:
+            return probabilities
+
+    return Fixed(TextClassifier.load(MODEL_PATH), Thresholds())
+
+
+@pytest.mark.parametrize(
+    ("label", "category", "trained_as"),
+    [
+        ("stop", "low_mood", MOOD_LABEL),
+        ("caution", "low_mood", MOOD_LABEL),
+        ("none", "hyperbole", ALARMING_LABEL),
+        ("none", "other_person_past", ALARMING_LABEL),
+        ("none", "training_chat", "none"),
+        ("none", "ordinary", "none"),
+        ("emergency", "crisis", "emergency"),
+        ("stop", "dizziness", "stop"),
+    ],
+)
+def test_low_mood_and_alarming_benign_rows_are_classes_of_their_own(
+    label: str, category: str, trained_as: str
+) -> None:
+    assert training_label(label, category) == trained_as
+
+
+def test_the_committed_export_knows_the_two_extra_classes() -> None:
+    model = TextClassifier.load(MODEL_PATH)
+    assert {MOOD_LABEL, ALARMING_LABEL} <= set(model.labels)
+
+
+def test_low_mood_probability_is_never_a_stop() -> None:
+    text = "feel so flat and guilty lately, barely sleeping"
+    # Low mood takes its own share; the warm reply is the rules' (CAU-LOW-MOOD).
+    assert _fixed_labels({"mood": 0.7, "stop": 0.2, "none": 0.1}).verdict(text).tier is Tier.NONE
+    # Stop probability alone still stops.
+    assert _fixed_labels({"mood": 0.1, "stop": 0.85, "none": 0.05}).verdict(text).tier is Tier.STOP
+    # A crisis stays with the emergency class whatever the mood share.
+    crisis = _fixed_labels({"mood": 0.4, "emergency": 0.55, "none": 0.05}).verdict(text)
+    assert crisis.tier is Tier.EMERGENCY
+
+
+def test_alarming_benign_probability_counts_for_nothing() -> None:
+    text = "my dad had a heart attack years ago, he's fine"
+    verdict = _fixed_labels({ALARMING_LABEL: 0.9, "emergency": 0.05, "none": 0.05}).verdict(text)
+    assert verdict.tier is Tier.NONE

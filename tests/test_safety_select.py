@@ -7,11 +7,24 @@ the way the evidence says.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from safety.classifier import Thresholds
 from safety.labelled import Row
-from safety.screen_select import GRID, ORDINARY_ALLOWED, TARGETS, distance, select
+from safety.screen_select import (
+    GRID,
+    ORDINARY_ALLOWED,
+    RECALL_WEIGHT,
+    TARGETS,
+    _evidence,
+    _figures,
+    _tiers,
+    distance,
+    select,
+)
+from safety.textclf_train import TrainOptions, out_of_group_scores
 from safety.tiers import Tier
 
 
@@ -22,13 +35,15 @@ def test_figures_that_meet_every_target_are_at_distance_zero() -> None:
 
 def test_a_shortfall_counts_in_units_of_the_error_the_target_allows() -> None:
     met = {name: (0.0 if name.startswith("benign") else 1.0) for name in TARGETS}
-    # 1% of emergencies may be missed: 3% missed is two allowed errors over the target.
+    # 1% of emergencies may be missed: 3% missed is two allowed errors over the target,
+    # and a missed red flag weighs RECALL_WEIGHT times a false alarm.
     emergencies = dict(met, emergency_recall=0.97)
     # 2% of benign messages may be stopped: 4% stopped is one allowed error over.
     benign = dict(met, benign_fp_stop_or_worse=0.04)
-    assert abs(distance(emergencies) - 2.0) < 1e-9
+    assert abs(distance(emergencies) - 2.0 * RECALL_WEIGHT) < 1e-9
     assert abs(distance(benign) - 1.0) < 1e-9
-    assert abs(distance({**emergencies, "benign_fp_stop_or_worse": 0.04}) - 3.0) < 1e-9
+    both = {**emergencies, "benign_fp_stop_or_worse": 0.04}
+    assert abs(distance(both) - (2.0 * RECALL_WEIGHT + 1.0)) < 1e-9
 
 
 def test_ordinary_chat_asked_the_question_counts_against_a_grid_point() -> None:
@@ -80,3 +95,46 @@ def test_selection_lowers_the_emergency_threshold_when_emergencies_score_low() -
     timid = select(ROWS, _probabilities([0.35, 0.32, 0.1, 0.05, 0.05, 0.05]))
     assert timid.emergency <= 0.3 < 0.35
     assert isinstance(confident, Thresholds)
+
+
+def test_a_row_whose_words_the_model_never_learned_is_an_abstention() -> None:
+    # At run time the classifier says nothing when it knows none of a message's words
+    # (``ScreenClassifier.verdict``); selection must count those rows the same way, or it
+    # buys recall with scores the screen never acts on.
+    emergencies_high = _probabilities([0.9, 0.9, 0.1, 0.05, 0.05, 0.05])
+    known = np.array([False, False, True, True, True, True])
+    seen = _evidence(ROWS, emergencies_high, None)
+    unseen = _evidence(ROWS, emergencies_high, known)
+    thresholds = Thresholds(emergency=0.5)
+    silent = _evidence(ROWS, _probabilities([0.0] * 6), None)
+    recall = {
+        name: _figures(e, _tiers(e, thresholds))["emergency_recall"]
+        for name, e in (("seen", seen), ("unseen", unseen), ("silent", silent))
+    }
+    # Unknown words: only the rules speak, as if the classifier had scored nothing.
+    assert recall["seen"] == 1.0
+    assert recall["unseen"] == recall["silent"] < 1.0
+
+
+def test_out_of_group_scores_say_which_rows_their_model_could_read() -> None:
+    texts = [
+        "chest pain now",
+        "chest tight now",
+        "zebra quokka now",
+        "legs sore today",
+        "legs tired today",
+        "sore legs today",
+    ]
+    labels = ["emergency", "emergency", "emergency", "none", "none", "none"]
+    groups = ["a", "b", "c", "a", "b", "c"]
+
+    def knows(text: str, in_vocabulary: Callable[[str], bool]) -> bool:
+        return any(in_vocabulary(f"w:{word}") for word in text.split() if word != "now")
+
+    classes, scores, known = out_of_group_scores(
+        texts, labels, groups, TrainOptions(folds=2), knows
+    )
+    assert classes == ["emergency", "none"]
+    assert scores.shape == (6, 1)
+    # "zebra quokka" is only ever seen by the model that is trained without it.
+    assert known.tolist() == [True, True, False, True, True, True]
