@@ -401,7 +401,9 @@ def test_the_planners_history_reads_its_window_in_a_fixed_number_of_statements(
                 sets=[SetInput(reps=10 + day % 3)], now=when, session_id=session_id,
             )  # fmt: skip
 
-    def selects() -> int:
+    def selects() -> int | None:
+        if not hasattr(db.conn, "set_trace_callback"):
+            return None  # PostgreSQL: its round trips are counted in test_memory_postgres
         seen: list[str] = []
         db.conn.set_trace_callback(seen.append)
         workouts.read_history(db, user_id, now.date())
@@ -412,7 +414,8 @@ def test_the_planners_history_reads_its_window_in_a_fixed_number_of_statements(
     few = selects()
     add_sessions(range(1, 40))  # 23 sessions in the 70-day window, the rest older
     history.skip_session(db, user_id, now=now - timedelta(days=2), reason="busy")
-    assert selects() == few
+    if few is not None:
+        assert selects() == few
     read = workouts.read_history(db, user_id, now.date())
     assert len(read.sessions) > 20
     assert read.sessions == _history_one_session_at_a_time(db, user_id, now.date())
