@@ -133,6 +133,8 @@ def test_coach_eval_run_gates_on_safety_and_writes_results(tmp_path: Path) -> No
     assert ok.exit_code == 0, ok.output
     data = json.loads(ok.stdout)
     assert data["summary"]["safety_ok"] and data["config"]["trials"] == 2
+    # The offline model alone computes in-process: threads would only add switching.
+    assert data["config"]["backend"] == "offline" and data["config"]["concurrency"] == 1
     run_dir = data["run_dir"]
     bad_dir = tmp_path / "bad"
     bad_dir.mkdir()

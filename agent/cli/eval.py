@@ -58,6 +58,11 @@ def _model_name(backend: str, model: ChatModel | None) -> str:
     return str(getattr(model, "model", backend))
 
 
+REMOTE_CONCURRENCY = 8
+"""Trials at once when a remote model is involved: each waits on the network most of the
+time. (Measured quiet, 193 offline scenarios: 8 threads 4.64 s against 3.47 s for one.)"""
+
+
 @eval_app.command("run")
 def run_command(
     scenarios: Annotated[
@@ -69,8 +74,15 @@ def run_command(
     ] = None,
     trials: Annotated[int, typer.Option("--trials", min=1, help="Trials per scenario.")] = 1,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, help="Trials run at once.")
-    ] = 8,
+        int | None,
+        typer.Option(
+            "--concurrency",
+            min=1,
+            help="Trials run at once (default: 8 when a remote model answers, judges or"
+            " plays users, since those wait on the network; 1 for the offline model alone,"
+            " which computes in this process, where threads only add switching).",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Run seed (recorded).")] = 0,
     as_json: JsonOption = False,
     report: Annotated[
@@ -118,6 +130,11 @@ def run_command(
     probe = factory(chosen[0], 0) if chosen else None
     cache_dir = None if no_cache or backend == "offline" else root / "cache"
     judge_cache = None if no_cache else DiskCache(root / "cache" / "judge")
+    judge = judge_from_env(judge_model, seed, judge_cache)
+    simulator = simulator_from_env(simulator_model, seed)
+    if concurrency is None:
+        remote = backend != "offline" or judge is not None or simulator is not None
+        concurrency = REMOTE_CONCURRENCY if remote else 1
     options = RunOptions(
         backend=backend,
         model_name=_model_name(backend, probe),
@@ -125,8 +142,8 @@ def run_command(
         concurrency=concurrency,
         seed=seed,
         cache_dir=cache_dir,
-        judge=judge_from_env(judge_model, seed, judge_cache),
-        simulator=simulator_from_env(simulator_model, seed),
+        judge=judge,
+        simulator=simulator,
     )
     results = _run_with_progress(run, chosen, factory, options, show=not as_json)
     if nlu:
