@@ -12,32 +12,27 @@ from agent.errors import ConfigurationError
 APP_NAME = "coachloop"
 
 
-def user_data_dir() -> Path:
-    """The per-user data directory, following each platform's convention."""
-    override = os.environ.get("COACH_DATA_DIR")
-    if override:
-        return Path(override)
+def _user_dir(override: str, mac: str, windows: str, xdg: str, xdg_default: str) -> Path:
+    """``$override``, else this platform's folder of that kind for the app."""
+    chosen = os.environ.get(override)
+    if chosen:
+        return Path(chosen)
     if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / APP_NAME
+        return Path.home() / "Library" / mac / APP_NAME
     if os.name == "nt":
         base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / APP_NAME
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / APP_NAME
+        return Path(base) / APP_NAME / windows if windows else Path(base) / APP_NAME
+    return Path(os.environ.get(xdg) or str(Path.home() / xdg_default)) / APP_NAME
+
+
+def user_data_dir() -> Path:
+    """The per-user data directory, following each platform's convention."""
+    return _user_dir("COACH_DATA_DIR", "Application Support", "", "XDG_DATA_HOME", ".local/share")
 
 
 def user_cache_dir() -> Path:
     """Where derived files are kept between runs (safe to delete: they are rebuilt)."""
-    override = os.environ.get("COACH_CACHE_DIR")
-    if override:
-        return Path(override)
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / APP_NAME
-    if os.name == "nt":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / APP_NAME / "Cache"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / APP_NAME
+    return _user_dir("COACH_CACHE_DIR", "Caches", "Cache", "XDG_CACHE_HOME", ".cache")
 
 
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")

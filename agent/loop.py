@@ -166,15 +166,19 @@ def _text_tokens(encoded: str) -> int:
     return count_tokens(encoded)[0]
 
 
-def _message_tokens(message: dict[str, Any]) -> int:
-    # Texts are counted as they travel, JSON-escaped (a tool's JSON result gains a
-    # backslash before every quote), so the count is the request body's, not less.
-    tokens = _MESSAGE_OVERHEAD + _text_tokens(json.dumps(message.get("content") or ""))
+def _message_size(message: dict[str, Any], measure: Callable[[str], int]) -> int:
+    # Texts are measured as they travel, JSON-escaped (a tool's JSON result gains a
+    # backslash before every quote), so the size is the request body's, not less.
+    size = _MESSAGE_OVERHEAD + measure(json.dumps(message.get("content") or ""))
     if message.get("tool_calls"):
-        tokens += _text_tokens(json.dumps(message["tool_calls"]))
+        size += measure(json.dumps(message["tool_calls"]))
     if message.get("tool_call_id"):
-        tokens += _text_tokens(json.dumps(message["tool_call_id"]))
-    return tokens
+        size += measure(json.dumps(message["tool_call_id"]))
+    return size
+
+
+def _message_tokens(message: dict[str, Any]) -> int:
+    return _message_size(message, _text_tokens)
 
 
 _SCHEMA_TOKENS: dict[int, tuple[list[dict[str, Any]], int]] = {}
@@ -196,12 +200,7 @@ def _schema_tokens(schemas: list[dict[str, Any]]) -> int:
 def _message_bound(message: dict[str, Any]) -> int:
     # At least what _message_tokens counts: a token of cl100k_base is one byte or more of
     # UTF-8 and the JSON is ASCII, so a text has no more tokens than characters.
-    bound = _MESSAGE_OVERHEAD + len(json.dumps(message.get("content") or ""))
-    if message.get("tool_calls"):
-        bound += len(json.dumps(message["tool_calls"]))
-    if message.get("tool_call_id"):
-        bound += len(json.dumps(message["tool_call_id"]))
-    return bound
+    return _message_size(message, len)
 
 
 def request_tokens(messages: list[dict[str, Any]], schemas: list[dict[str, Any]]) -> int:
