@@ -73,7 +73,6 @@ SIGN_IN = SignInPages(
 SESSION_COOKIE = SIGN_IN.session_cookie
 _page = SIGN_IN.page
 _redirect = shared_pages.redirect
-_safe_next = SIGN_IN.safe_next
 
 PageOperator = Annotated[OperatorSession, Depends(SIGN_IN.page_session)]
 FormOperator = Annotated[OperatorSession, Depends(SIGN_IN.form_session)]

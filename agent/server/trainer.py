@@ -77,22 +77,18 @@ SIGN_IN = SignInPages(
     actor=lambda name: f"trainer:{name}",
     bound=_bound,
 )
-SESSION_COOKIE = SIGN_IN.session_cookie
 _page = SIGN_IN.page
 _redirect = shared_pages.redirect
-_safe_next = SIGN_IN.safe_next
 Session = Annotated[TrainerSession | None, Depends(SIGN_IN.session)]
 
 
 def _api_trainer(request: Request, session: Session) -> TrainerSession:
     """JSON routes: a signed-in trainer (else 401); writes need the X-CSRF-Token header."""
-    if session is None:
-        raise HTTPException(status_code=401, detail="sign in first")
-    if request.method != "GET" and not trainer_auth.csrf_matches(
-        session, request.headers.get("x-csrf-token")
-    ):
-        raise HTTPException(status_code=403, detail="missing or invalid CSRF token")
-    return session
+    if request.method == "GET":
+        if session is None:
+            raise HTTPException(status_code=401, detail="sign in first")
+        return session
+    return SIGN_IN.with_token(session, request.headers.get("x-csrf-token"))
 
 
 PageTrainer = Annotated[TrainerSession, Depends(SIGN_IN.page_session)]
