@@ -8,7 +8,16 @@ from hypothesis import strategies as st
 
 from agent.models.offline.intent_text import prepare
 
-DOMAIN_TAGS = {"zfit", "zexercise", "zequipment", "zbody", "zfood", "zmedicine", "zdiagnosis"}
+DOMAIN_TAGS = {
+    "zfit",
+    "zexercise",
+    "zequipment",
+    "zbody",
+    "zfood",
+    "zmedicine",
+    "zdiagnosis",
+    "zsleep",
+}
 
 
 def _tags(text: str) -> set[str]:
@@ -69,6 +78,55 @@ def test_a_message_outside_the_coach_s_domain_is_tagged_unrelated(text: str) -> 
 )
 def test_a_message_about_training_is_not_tagged_unrelated(text: str) -> None:
     assert "zunrelated" not in _tags(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("the squat rack is taken", "zmissing"),
+        ("the leg press is out of order", "zmissing"),
+        ("could you adapt the session", "zadapt"),
+        ("visiting my in-laws until Sunday", "zbusy"),
+        ("that session was brutal", "zfelt"),
+        ("I found it rather tedious", "zfelt"),
+        ("when should I put the weight up", "zadvice"),
+        ("is it normal to feel this", "zadvice"),
+        ("do sauna suits work", "zmyth"),
+        ("how many sets per muscle", "zscience"),
+        ("why bother, whats the point", "zlow"),
+        ("feeling run down and frazzled", "zenergy"),
+        ("much obliged", "zthanks"),
+        ("I shall take my leave", "zbye"),
+        ("please note that I purchased a bench", "zprofile"),
+    ],
+)
+def test_words_of_one_meaning_share_a_concept_tag(text: str, tag: str) -> None:
+    assert tag in _tags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["swap the burpees for something", "Cut today to 20 min.", "I hate burpees. Swap them."],
+)
+def test_a_sentence_opening_with_a_verb_of_doing_is_a_command(text: str) -> None:
+    assert "zdo" in _tags(text)
+
+
+@pytest.mark.parametrize("text", ["how do I swap an exercise?", "my swap went fine"])
+def test_a_question_or_a_statement_is_no_command(text: str) -> None:
+    assert "zdo" not in _tags(text)
+
+
+def test_the_ruled_out_half_of_a_contrast_is_not_read() -> None:
+    prepared = prepare("Not my best or anything, just what I squatted last time.")
+    assert "best" not in prepared.split()
+    assert "zrecord" not in prepared.split()
+    assert "zpast" in prepared.split()
+
+
+def test_less_rest_and_lighter_loads_read_as_harder_and_easier() -> None:
+    assert "harder" in prepare("shorter rests please").split()
+    assert "easier" in prepare("could you reduce the loads").split()
 
 
 @given(st.text(alphabet=st.characters(exclude_characters="zZ"), max_size=80))

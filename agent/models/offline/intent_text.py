@@ -16,9 +16,12 @@ taken, a message is folded to a plain spelling, the same way when the corpus is 
 - what kind of sentence it is becomes a tag too: ``zasks`` for a question (a "?" or a
   question word first), else ``ztells``; ``zwants`` for a request ("can you", "please",
   "I'd like"), so "legs sore" and "is it normal my legs are sore?" part on more than words;
-  ``zchoice`` for a choice between two things ("machines or free weights?");
+  ``zchoice`` for a choice between two things ("machines or free weights?"); ``zdo`` for
+  a sentence that opens with a verb of doing ("swap the burpees", "cut it to 20 min");
 - concept tags name what the message is about (``zexercise``, ``zfood``, ...), and a
   message with no word of the coach's domain at all is tagged ``zunrelated``;
+- the ruled-out half of a contrast is dropped ("not my best, just what I did last time"
+  reads as "just what I did last time");
 - in a message of several sentences the question (or, with none, the last sentence) is
   read twice: a story ends in what it asks ("...so my legs were dead. Should I not
   combine those?"), and the story's own words should not outvote the request.
@@ -49,6 +52,22 @@ _REQUEST = re.compile(
     r"\b(?:please|can you|could you|would you|will you|i want|i'?d like|i would like|"
     r"i need|give me|make (?:it|me|the|my)|let'?s|i wish|kindly)\b"
 )
+
+_COMMAND = re.compile(
+    r"^\W*(?:please |pls |just |ok |so )?(?:give|make|show|swap|switch|change|cut|add|drop|"
+    r"take|put|tell|let|plan|set|update|remove|skip|log|record|note|shorten|lower|raise|"
+    r"increase|reduce)\b"
+)
+"""A sentence that opens with a verb of doing ("swap the burpees", "cut today to 20 min"):
+a request put as a command, which :data:`_REQUEST`'s politer wordings miss."""
+
+_CONTRAST = re.compile(
+    r"\b(?:not (?:asking (?:about|for) )?(?:only )?(?:my|the|about|wat|what)|rather than|"
+    r"setting [a-z ]{1,20} aside)\b[^,.;!?]{0,60}?(?=,|\bjust\b|\bi mean\b|\bbut\b)",
+    re.IGNORECASE,
+)
+"""The part of a contrast that names what is NOT asked ("not my best, just what I did",
+"rather than my personal best, ..."): its words would argue for the intent ruled out."""
 
 _DOMAIN_TAGS = frozenset(
     {"zfit", "zexercise", "zequipment", "zbody", "zfood", "zmedicine", "zdiagnosis", "zsleep"}
@@ -169,6 +188,7 @@ def _mood(respelled_text: str) -> list[str]:
     return [
         "zasks" if asks else "ztells",
         *(["zwants"] if _REQUEST.search(respelled_text) else []),
+        *(["zdo"] if any(_COMMAND.search(part) for part in sentences) else []),
         *(["zchoice"] if _CHOICE.search(respelled_text) else []),
     ]
 
@@ -178,7 +198,7 @@ def folded(text: str) -> str:
     # Number words become digits first ("four sets of twelve", "half an hour"), as the
     # precise rules read them, so the formal and story voices' spelled-out numbers meet
     # the same placeholders as "4x12" and "30 min".
-    folded = respelled(normalize(_focused(text)))
+    folded = respelled(normalize(_focused(_CONTRAST.sub(" ", text))))
     for pattern, placeholder in _PLACEHOLDERS:
         folded = pattern.sub(placeholder, folded)
     for pattern, meant in _phrases():
