@@ -98,6 +98,8 @@ def test_a_message_about_training_is_not_tagged_unrelated(text: str) -> None:
         ("much obliged", "zthanks"),
         ("I shall take my leave", "zbye"),
         ("please note that I purchased a bench", "zprofile"),
+        ("what do you have on file for me", "zshow"),
+        ("am I down as a beginner", "zshow"),
     ],
 )
 def test_words_of_one_meaning_share_a_concept_tag(text: str, tag: str) -> None:
