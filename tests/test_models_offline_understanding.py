@@ -13,7 +13,7 @@ from agent.coaching.compliance import days_per_week_on
 from agent.memory import intake, notes, store
 from agent.models.offline import OfflineModel
 from agent.models.offline.answers import explain_exercise, find_faq, how_to_phrase
-from agent.models.offline.policy import forget_target, schedule_end
+from agent.models.offline.policy import forget_target, schedule_end, understand
 from agent.models.offline.replies import find_session
 from agent.models.offline.slots import Load, find_minutes, find_period, find_poor_sleep, find_sets
 from tests.factories import make_coach, make_user
@@ -218,3 +218,10 @@ def test_a_short_yes_after_the_plan_is_acknowledged() -> None:
 def test_forget_targets_name_the_note() -> None:
     assert forget_target("pls forget the thing about hating burpees") == "burpees"
     assert forget_target("forget what I told you about evenings, they're fine now") == "evenings"
+
+
+def test_a_progression_question_about_their_own_lift_gets_their_progression_not_the_faq() -> None:
+    for text in ("when should I go heavier on goblet squats?", "when can I increase my squat"):
+        intents = understand(text).intents
+        assert "progression" in intents
+        assert "training_question" not in intents

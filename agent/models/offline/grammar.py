@@ -54,6 +54,10 @@ class Intent:
     explicit: tuple[re.Pattern[str], ...] = ()
     """Patterns that say it outright ("can we do 3 days a week?"): kept whatever the
     classifier thinks, unlike ``patterns``, which it may overrule."""
+    answers: tuple[str, ...] = ()
+    """Learned question intents it answers from the person's own data: when its rule
+    fires, their general answer is not added ("when should I go heavier on squats?" is a
+    training question about progression, answered by the next progression in their log)."""
 
 
 @lru_cache(maxsize=1)
@@ -81,6 +85,7 @@ def intents() -> tuple[Intent, ...]:
             exclusive=bool(item.get("exclusive", False)),
             explicit=tuple(re.compile(p) for p in item.get("explicit", [])),
             ask=str(item.get("ask", "")),
+            answers=tuple(str(a) for a in item.get("answers", [])),
         )
         for item in _data()["intents"]
     )

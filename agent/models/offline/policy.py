@@ -297,8 +297,9 @@ def combine(
         # no standing setting that only a rule or a slot found.
         and not (asking and registry()[name].guarded and name not in sure)
     ]
+    answered = {question for name in kept for question in registry()[name].answers}
     for primary in reversed(list(dict.fromkeys(primaries))):
-        if primary not in kept:
+        if primary not in kept and primary not in answered:
             kept.insert(0, primary)
     if kept:
         return kept, None
