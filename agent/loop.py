@@ -25,9 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 import prompts
 from agent import config
@@ -50,6 +48,9 @@ from agent.tools.context import ToolContext
 from agent.tools.registry import ToolOutcome, ToolRegistry
 from safety import gate, second_opinion
 from safety.output import check_reply
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import sqlite_utils
 from pydantic import ValidationError
 
 from agent.clock import iso
@@ -23,6 +22,9 @@ from agent.memory import aggregates, history, wearables
 from agent.memory.db import transaction
 from agent.planning.catalog import load_catalog
 from agent.planning.models import ExerciseRecord, History, Session, SessionRecord, SetRecord
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @dataclass
