@@ -1,0 +1,71 @@
+"""What ``coach chat`` loads to answer one piped line: guards on its start-up, not timings.
+
+Two processes answer "whats the plan today" (a plan turn: the screen, the offline model,
+the planner and a stored plan). The first fills the user cache (kept tool schemas, parsed
+YAML, compiled templates and regular expressions); the second, like every later start a
+person makes, must find everything there and load none of the libraries the turn does not
+use.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+_SCRIPT = """\
+import sys
+from agent.cli.main import run
+try:
+    run()
+except SystemExit:
+    pass
+from agent import regexes
+print("IMPORTED", " ".join(sorted(sys.modules)))
+print("COMPILED", len(regexes._STORE._new))
+"""
+
+NOT_FOR_A_PIPED_OFFLINE_TURN = {
+    "sqlite_utils",  # the store's handle does without it (agent.memory.sqlite_handle)
+    "numpy",  # sqlite-utils imports it when installed; the classifiers read weights without
+    "openai",  # the openai backend only, when chosen
+    "tenacity",
+    "httpx",
+    "fastapi",  # coach serve only
+    "starlette",
+    "uvicorn",
+    "tiktoken",  # a request that fits by length is not counted
+    "rich",  # the interactive chat only
+    "psycopg",  # PostgreSQL only
+}
+
+
+def _chat(tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        "COACH_CACHE_DIR": str(tmp_path / "cache"),
+        "COACH_DATA_DIR": str(tmp_path / "data"),
+        "PATH": "/usr/bin:/bin",
+    }
+    return subprocess.run(
+        [sys.executable, "-c", _SCRIPT, "chat", "--db", str(tmp_path / "coach.db")],
+        input="whats the plan today\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+
+
+def test_a_piped_plan_turn_loads_only_what_it_uses(tmp_path: Path) -> None:
+    first = _chat(tmp_path)
+    second = _chat(tmp_path)
+    for run in (first, second):
+        assert run.stdout.startswith("Today's session"), run.stdout[:200]
+    imported = set(second.stdout.split("IMPORTED ", 1)[1].split("\n", 1)[0].split())
+    tops = {name.split(".")[0] for name in imported}
+    assert tops & NOT_FOR_A_PIPED_OFFLINE_TURN == set()
+    assert second.stdout.rsplit("COMPILED ", 1)[1].strip() == "0", (
+        "every regular expression of the offline model came from the kept codes"
+    )
