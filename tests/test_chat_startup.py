@@ -68,6 +68,7 @@ def test_a_piped_plan_turn_loads_only_what_it_uses(tmp_path: Path) -> None:
     imported = set(second.stdout.split("IMPORTED ", 1)[1].split("\n", 1)[0].split())
     tops = {name.split(".")[0] for name in imported}
     assert tops & NOT_FOR_A_PIPED_OFFLINE_TURN == set()
+    assert "agent.live.state" not in imported  # no live workout is read
     assert second.stdout.split("COMPILED ", 1)[1].split("\n", 1)[0] == "0", (
         "every regular expression of the offline model came from the kept codes"
     )
