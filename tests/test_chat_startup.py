@@ -8,24 +8,20 @@ use.
 """
 
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).parent.parent
+from tests.fresh_process import RUN_THE_CLI, run_python
 
-_SCRIPT = """\
+_SCRIPT = (
+    RUN_THE_CLI
+    + """\
 import gc
-import sys
-from agent.cli.main import run
-try:
-    run()
-except SystemExit:
-    pass
 from agent import regexes
 print("IMPORTED", " ".join(sorted(sys.modules)))
 print("COMPILED", len(regexes._STORE._new))
 print("COLLECTING", gc.isenabled(), gc.get_freeze_count() > 0)
 """
+)
 
 NOT_FOR_A_PIPED_OFFLINE_TURN = {
     "sqlite_utils",  # the store's handle does without it (agent.memory.sqlite_handle)
@@ -43,20 +39,13 @@ NOT_FOR_A_PIPED_OFFLINE_TURN = {
 
 
 def _chat(tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        "COACH_CACHE_DIR": str(tmp_path / "cache"),
-        "COACH_DATA_DIR": str(tmp_path / "data"),
-        "PATH": "/usr/bin:/bin",
-    }
-    return subprocess.run(
-        [sys.executable, "-c", _SCRIPT, "chat", "--db", str(tmp_path / "coach.db")],
-        input="whats the plan today\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-        check=True,
+    return run_python(
+        _SCRIPT,
+        tmp_path,
+        "chat",
+        "--db",
+        str(tmp_path / "coach.db"),
+        stdin="whats the plan today\n",
     )
 
 

@@ -1,7 +1,5 @@
 import marshal
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,8 +8,7 @@ from hypothesis import strategies as st
 
 from agent import regexes
 from agent.regexes import cached_compile
-
-ROOT = Path(__file__).parent.parent
+from tests.fresh_process import run_python
 
 _SAMPLES = [
     (r"(?P<sets>\d{1,2})\s*(?:x|×|\*)\s*(?P<reps>\d{1,3})\b", 0),
@@ -96,19 +93,7 @@ def test_every_offline_model_pattern_read_back_equals_re_compile(tmp_path: Path)
         "bad = [p for p, f in set(made) if real(p, f) != re.compile(p, f)]\n"
         "print(len(set(made)), len(regexes._STORE._new), len(bad))\n"
     )
-    env = {"COACH_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", script],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            timeout=120,
-            check=True,
-        ).stdout.split()
-        for _ in range(2)
-    ]
+    runs = [run_python(script, tmp_path).stdout.split() for _ in range(2)]
     (made_1, new_1, bad_1), (made_2, new_2, bad_2) = runs
     assert int(made_1) > 100 and made_1 == made_2 and new_1 == made_1
     assert new_2 == "0", "the second process compiled nothing itself"
