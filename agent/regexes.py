@@ -80,7 +80,12 @@ class _Store:
         if self._kept is None:
             with self._lock:
                 if self._kept is None:
-                    self._path = _file()
+                    try:
+                        self._path = _file()
+                    except (OSError, RuntimeError) as exc:  # no home, no cache folder
+                        log.debug("no cache for regular expressions: %s", exc)
+                        self._kept = {}
+                        return self._kept
                     self._kept = _read(self._path)
                     atexit.register(self.save)
         return self._kept

@@ -114,3 +114,14 @@ def test_past_the_bound_the_file_keeps_only_what_the_last_process_used(
     path = regexes._STORE._path
     assert path is not None
     assert set(regexes._read(path)) == {("lunge", 0), ("row", 0)}
+
+
+def test_without_a_cache_folder_patterns_still_compile(
+    fresh_store: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory")
+
+    monkeypatch.setattr(regexes, "user_cache_dir", no_home)
+    _same(cached_compile(r"\bplank\b"), re.compile(r"\bplank\b"))
+    regexes.save()  # nothing to write to, and no error
