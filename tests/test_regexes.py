@@ -46,6 +46,7 @@ def test_a_pattern_is_the_one_re_compiles_fresh_and_from_the_kept_code(
     _same(kept, re.compile(pattern, flags))
 
 
+@pytest.mark.filterwarnings("ignore:Possible nested set:FutureWarning")  # re's own, for "[["
 @settings(max_examples=60, deadline=None)
 @given(st.text(alphabet="ab(|)*+?[]^$.\\d{}2,-", max_size=12), st.sampled_from([0, re.I, re.S]))
 def test_any_pattern_compiles_or_fails_as_re_does(pattern: str, flags: int) -> None:
