@@ -49,8 +49,14 @@ def _chat(tmp_path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _kept_safety_files(tmp_path: Path) -> dict[str, int]:
+    folder = tmp_path / "cache" / "safety"
+    return {path.name: path.stat().st_mtime_ns for path in folder.glob("*.marshal")}
+
+
 def test_a_piped_plan_turn_loads_only_what_it_uses(tmp_path: Path) -> None:
     first = _chat(tmp_path)
+    kept = _kept_safety_files(tmp_path)
     second = _chat(tmp_path)
     for run in (first, second):
         assert run.stdout.startswith("Today's session"), run.stdout[:200]
@@ -64,3 +70,11 @@ def test_a_piped_plan_turn_loads_only_what_it_uses(tmp_path: Path) -> None:
     # The collector was paused for start-up only: what start-up built is frozen and
     # collection runs again for the turn.
     assert "COLLECTING True True" in second.stdout
+    # The screen's rule files and both classifiers' exports were read from what the first
+    # run kept (safety.kept): a miss would have written the file again.
+    assert set(kept) == {
+        "rules.marshal",
+        "textclf-screen.marshal",
+        "textclf-intent_model.marshal",
+    }
+    assert _kept_safety_files(tmp_path) == kept
