@@ -35,6 +35,7 @@ NOT_FOR_A_PIPED_OFFLINE_TURN = {
     "tiktoken",  # a request that fits by length is not counted
     "rich",  # the interactive chat only
     "psycopg",  # PostgreSQL only
+    "yaml",  # every data file the turn reads was kept parsed by the first run
 }
 
 
@@ -70,9 +71,10 @@ def test_a_piped_plan_turn_loads_only_what_it_uses(tmp_path: Path) -> None:
     # The collector was paused for start-up only: what start-up built is frozen and
     # collection runs again for the turn.
     assert "COLLECTING True True" in second.stdout
-    # The screen's rule files and both classifiers' exports were read from what the first
-    # run kept (safety.kept): a miss would have written the file again.
+    # The screen's and the output rail's rule files and both classifiers' exports were
+    # read from what the first run kept (safety.kept): a miss would have written again.
     assert set(kept) == {
+        "output.marshal",
         "rules.marshal",
         "textclf-screen.marshal",
         "textclf-intent_model.marshal",
