@@ -35,6 +35,11 @@ def user_cache_dir() -> Path:
     return _user_dir("COACH_CACHE_DIR", "Caches", "Cache", "XDG_CACHE_HOME", ".cache")
 
 
+def safety_cache_dir() -> Path:
+    """Where the safety screen keeps its parsed data (``safety.kept``: safety names no folder)."""
+    return user_cache_dir() / "safety"
+
+
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
 """libpq's two URL schemes; ``agent.memory.db.connect`` runs the store on that server."""

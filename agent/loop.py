@@ -25,9 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 import prompts
 from agent import config
@@ -48,10 +46,17 @@ from agent.models.base import AssistantMessage, ChatModel
 from agent.tools import default_registry
 from agent.tools.context import ToolContext
 from agent.tools.registry import ToolOutcome, ToolRegistry
-from safety import gate, second_opinion
+from safety import gate, kept, second_opinion
 from safety.output import check_reply
 
+if TYPE_CHECKING:
+    import sqlite_utils
+
 log = logging.getLogger(__name__)
+
+# The screen's parsed rules and the classifiers' exports are kept between runs in the
+# user's cache (the folder is looked up at each use, so COACH_CACHE_DIR is honoured).
+kept.use_folder(config.safety_cache_dir)
 
 MAX_MESSAGE_CHARS = 4000
 """Longer messages are refused with a clear error rather than silently cut."""

@@ -14,13 +14,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from safety.screen import Assessment, ScreenContext
 from safety.storage import timestamp
 from safety.tiers import Tier
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 CONTEXT_WINDOW = timedelta(hours=24)
 """How far back earlier flags of a conversation inform the screen."""

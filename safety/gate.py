@@ -26,8 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 import prompts
 from safety import flags
@@ -35,6 +34,9 @@ from safety.check import GENERAL, Answer, load_checks
 from safety.flags import is_plan_locked
 from safety.screen import Assessment, ScreenContext, screen
 from safety.tiers import Tier
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 __all__ = [
     "GateResult",

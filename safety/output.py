@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import prompts
+from safety import kept
 from safety.datafiles import parse_yaml
 from safety.normalise import fold, for_matching, sentences
 from safety.rules import DATA_DIR
@@ -42,7 +43,12 @@ class _OutputRule:
 
 @lru_cache(maxsize=1)
 def _rules() -> tuple[re.Pattern[str], tuple[_OutputRule, ...]]:
-    data = parse_yaml((DATA_DIR / "output.yaml").read_text(encoding="utf-8"))
+    raw = (DATA_DIR / "output.yaml").read_bytes()
+    wanted = kept.key(raw)
+    data = kept.read("output", wanted)  # the parse of this text, kept by an earlier run
+    if data is None:
+        data = parse_yaml(raw.decode("utf-8"))
+        kept.keep("output", wanted, data)
     negation = re.compile(str(data["negations"]))
     rules = tuple(
         _OutputRule(

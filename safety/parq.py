@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 import prompts
 from safety import flags
@@ -21,6 +20,9 @@ from safety.rules import DATA_DIR
 from safety.screen import Assessment, Signal
 from safety.storage import timestamp
 from safety.tiers import Tier
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 class ParqError(ValueError):

@@ -40,6 +40,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "agent.clock": ("agent.", "safety", "evals"),
     "agent.datafiles": ("agent.", "safety", "evals"),
     "agent.derived": ("agent.", "safety", "evals"),
+    "agent.regexes": ("agent.", "safety", "evals"),
     "agent.config": ("agent.memory", "agent.models", "agent.tools", *_ABOVE_TOOLS),
     # The CLI's eval command is the product's one door into the eval harness.
     "agent.cli": ("evals",),
@@ -47,10 +48,12 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 
 EXEMPT = {
     "agent.cli.eval": ("evals",),
-    # Derived files (parsed YAML, tool schemas) are kept in the user's cache directory,
-    # which the configuration names; neither imports anything else of the agent.
+    # Derived files (parsed YAML, tool schemas, compiled regular expressions) are kept in
+    # the user's cache directory, which the configuration names; none imports anything
+    # else of the agent.
     "agent.derived": ("agent.config",),
     "agent.datafiles": ("agent.config", "agent.derived"),
+    "agent.regexes": ("agent.config", "agent.derived"),
     # The offline model reads a consultation answer or a reported test result with the
     # same pure parsers the form and the tools use (data and regexes: no SQL, no state),
     # so the chat and the form can never read one answer two ways.

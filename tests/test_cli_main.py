@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,19 @@ def test_plain_options_keep_their_values_and_typed_ones_are_still_checked(
 def test_unknown_commands_are_a_usage_error() -> None:
     result = CliRunner().invoke(app, ["no-such-command"])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("args", [["--help"], ["no-such-command"], ["chat", "--no-such-flag"]])
+def test_the_entry_point_leaves_the_garbage_collector_on(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # run() pauses collection for start-up; whatever the command line, it is on again
+    # when run() returns or exits.
+    from agent.cli.main import run
+
+    monkeypatch.setattr(sys, "argv", ["coach", *args])
+    assert gc.isenabled()
+    with pytest.raises(SystemExit):
+        run()
+    capsys.readouterr()
+    assert gc.isenabled()

@@ -53,6 +53,18 @@ def test_a_value_marshal_cannot_hold_is_not_kept() -> None:
     assert _kept() == []
 
 
+def test_yaml_error_is_pyyamls_own() -> None:
+    assert datafiles.YAMLError is yaml.YAMLError
+    with pytest.raises(AttributeError):
+        _ = datafiles.NoSuchName
+
+
+def test_the_parser_identity_names_the_installed_pyyaml() -> None:
+    identity = datafiles._parser_identity()
+    assert Path(yaml.__file__).parent.as_posix() in identity
+    assert "__init__.py" in identity
+
+
 def test_a_malformed_file_still_raises() -> None:
     with pytest.raises(datafiles.YAMLError):
         datafiles.parse_yaml("a: [1, 2\n")

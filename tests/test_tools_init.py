@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,8 +12,7 @@ from agent import derived
 from agent.memory.context import count_tokens
 from agent.tools import default_registry, default_tools
 from agent.tools.registry import Tool, ToolSpec
-
-ROOT = Path(__file__).parent.parent
+from tests.fresh_process import RUN_THE_CLI, run_python
 
 
 @pytest.fixture
@@ -89,30 +86,10 @@ def test_a_chat_turn_imports_only_the_tools_it_calls(tmp_path: Path) -> None:
     # Two processes: the first keeps the schemas, the second answers a greeting from them
     # (the profile tools read the person's goal) and must import no other tool module, no
     # coaching or planning code for a person with no results, and no tokenizer.
-    script = (
-        "import sys\n"
-        "from agent.cli.main import run\n"
-        "try:\n"
-        "    run()\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print('IMPORTED', ' '.join(sorted(sys.modules)))\n"
-    )
-    env = {
-        "COACH_CACHE_DIR": str(tmp_path / "cache"),
-        "COACH_DATA_DIR": str(tmp_path / "data"),
-        "PATH": "/usr/bin:/bin",
-    }
+    script = RUN_THE_CLI + "print('IMPORTED', ' '.join(sorted(sys.modules)))\n"
     for _ in range(2):
-        done = subprocess.run(
-            [sys.executable, "-c", script, "chat", "--db", str(tmp_path / "c.db")],
-            input="hi there\n",
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            timeout=120,
-            check=True,
+        done = run_python(
+            script, tmp_path, "chat", "--db", str(tmp_path / "c.db"), stdin="hi there\n"
         )
     imported = set(done.stdout.split("IMPORTED ", 1)[1].split())
     unused = {f"agent.tools.{name}_tools" for name in ("memory", "session", "planning")} | {

@@ -25,9 +25,12 @@ from typing import Annotated
 
 import typer
 
+from agent import config
 from agent.cli.common import fail
-from safety import screen
+from safety import kept, screen
 from safety.labelled import CORPUS_DIR, VOICES, CorpusError, append, from_review
+
+kept.use_folder(config.safety_cache_dir)
 
 safety_app = typer.Typer(
     name="safety",

@@ -11,8 +11,7 @@ preferred where the planner finds it fits. Every effect is attributed to the tra
 from __future__ import annotations
 
 from datetime import date
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from agent.coaching import compliance as comp
 from agent.memory import checkins
@@ -20,6 +19,9 @@ from agent.memory import trainers as trainer_store
 from agent.planning.catalog import load_catalog
 from agent.planning.models import ClientStatus, SessionRequest
 from agent.planning.weekly import WeeklyProgram
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 _STATUSES: dict[str, ClientStatus] = {
     "active": "active",

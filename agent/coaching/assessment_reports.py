@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from agent.datafiles import parse_yaml
+from agent.regexes import cached_compile
 
 DATA_DIR = Path(__file__).parent / "data"
 LB_PER_KG = 2.20462
@@ -32,11 +33,11 @@ class Reported(BaseModel):
 @lru_cache(maxsize=1)
 def _report_words() -> dict[str, list[re.Pattern[str]]]:
     raw = parse_yaml((DATA_DIR / "assessment_words.yaml").read_text(encoding="utf-8"))
-    return {str(k): [re.compile(p, re.IGNORECASE) for p in v] for k, v in raw["tests"].items()}
+    return {str(k): [cached_compile(p, re.IGNORECASE) for p in v] for k, v in raw["tests"].items()}
 
 
-_TIME = re.compile(r"\b(\d{1,2}):([0-5]\d)\b")
-_NUM = re.compile(r"(?<![\d:])(\d+(?:\.\d+)?)(?![\d:])")
+_TIME = cached_compile(r"\b(\d{1,2}):([0-5]\d)\b")
+_NUM = cached_compile(r"(?<![\d:])(\d+(?:\.\d+)?)(?![\d:])")
 
 
 def _seconds(text: str) -> float | None:

@@ -13,9 +13,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import sqlite_utils
 from pydantic import BaseModel, Field
 
 from agent.coaching import consultation
@@ -25,6 +24,9 @@ from agent.memory import assessments as rows_
 from agent.memory import history, store
 from agent.planning.models import AssessmentFact
 from safety import flags
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 DATA_DIR = Path(__file__).parent / "data"
 MIN_INTERVAL_DAYS = 7

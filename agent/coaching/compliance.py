@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from agent.memory import checkins, history, notes, store
 from agent.memory import trainers as trainer_store
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @dataclass(frozen=True)

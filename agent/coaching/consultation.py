@@ -13,9 +13,8 @@ equipment and age, notes keep barriers and injuries, and the PAR-Q+ answers go t
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import sqlite_utils
 from pydantic import BaseModel, Field
 
 import prompts
@@ -26,6 +25,9 @@ from agent.memory import intake, notes, store
 from agent.memory.db import transaction
 from agent.memory.store import iso
 from safety import parq
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 Source = Literal["chat", "form", "profile"]
 

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from agent.datafiles import parse_yaml
+from agent.regexes import cached_compile
 from safety import parq
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -112,19 +113,19 @@ _NUMBER = (
     + r")\b)"
 )
 
-_YES = re.compile(
+_YES = cached_compile(
     r"^\s*(?:y|ya|yes+|yeah|yep|yup|sure|ok(?:ay)?|correct|right|i do|i have|definitely|"
     r"of course|absolutely|sounds (?:good|great|right)|that works|works for me|perfect|"
     r"let'?s do it|go for it)\b",
     re.IGNORECASE,
 )
-_NO = re.compile(
+_NO = cached_compile(
     r"^\s*(?:n|no+|nope|nah|never|none|not really|i don'?t|i do not|i haven'?t|negative)\b",
     re.IGNORECASE,
 )
-_LATER = re.compile(r"\b(?:later|not now|another time|next time|maybe)\b", re.IGNORECASE)
-_SKIP = re.compile(r"^\s*(?:skip|pass|prefer not|rather not|n/?a)\b", re.IGNORECASE)
-_NONE_TEXT = re.compile(
+_LATER = cached_compile(r"\b(?:later|not now|another time|next time|maybe)\b", re.IGNORECASE)
+_SKIP = cached_compile(r"^\s*(?:skip|pass|prefer not|rather not|n/?a)\b", re.IGNORECASE)
+_NONE_TEXT = cached_compile(
     r"^\s*(?:none|nothing|no|nope|nah|n/?a|not really|all good|nothing really)\W*$", re.I
 )
 
@@ -149,7 +150,7 @@ def yes_no(text: str) -> bool | None:
     return None
 
 
-_WEEKDAYS = re.compile(
+_WEEKDAYS = cached_compile(
     r"\b(mon|tue|wed|thu|fri|sat|sun)(?:s|r|rs|day|sday|nesday|rsday|urday)?s?\b",
     re.IGNORECASE,
 )
@@ -220,8 +221,10 @@ def _choice(text: str) -> str | None:
     return "yes" if answer else "no"
 
 
-_EQUIPMENT_SPLIT = re.compile(r",|;|\band\b|\bplus\b|&|/")
-_EQUIPMENT_FILLER = re.compile(r"^(?:(?:i have|i've got|got|a pair of|a set of|a|an|some|two)\s+)+")
+_EQUIPMENT_SPLIT = cached_compile(r",|;|\band\b|\bplus\b|&|/")
+_EQUIPMENT_FILLER = cached_compile(
+    r"^(?:(?:i have|i've got|got|a pair of|a set of|a|an|some|two)\s+)+"
+)
 
 
 def _equipment(text: str) -> list[str] | None:
@@ -352,7 +355,7 @@ _MEASURES: list[tuple[str, str, str, str | None]] = [
         "sit_and_reach",
     ),
 ]
-_DISTANCE = re.compile(r"(\d+(?:\.\d+)?)\s*(km|k|kilomet(?:re|er)s?|miles?|mi)\b")
+_DISTANCE = cached_compile(r"(\d+(?:\.\d+)?)\s*(km|k|kilomet(?:re|er)s?|miles?|mi)\b")
 
 
 def read_target(text: str, today: date) -> GoalTarget:

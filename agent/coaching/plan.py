@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import sqlite_utils
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
@@ -53,6 +52,9 @@ from agent.planning.progression import Recommendation
 from agent.planning.rules import prescriptions
 from agent.planning.session import build_session
 from agent.planning.weekly import WeeklyProgram, choose_today
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 DEFAULT_MINUTES = 30
 """Session length when neither the call nor the profile says."""

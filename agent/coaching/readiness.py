@@ -8,13 +8,14 @@ The computation is pure (``agent.planning.recovery``); the readings come from me
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from agent.memory import wearables
 from agent.planning.models import Band
 from agent.planning.recovery import band_effect
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def readiness_payload(db: sqlite_utils.Database, user_id: int, day: date) -> dict[str, Any]:

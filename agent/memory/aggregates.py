@@ -32,11 +32,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from agent.memory.db import transaction
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 MAX_E1RM_REPS = 15
 """Beyond this many (effective) reps, a 1RM estimate says little; none is given."""

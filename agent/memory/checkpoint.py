@@ -17,8 +17,11 @@ import sqlite3
 import threading
 import weakref
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
+
 
 INTERVAL_S = 1.0
 """How often the thread checkpoints each watched file."""

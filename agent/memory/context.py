@@ -19,15 +19,17 @@ import math
 import re
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
 from pydantic import BaseModel, Field
 
 import prompts
 from agent.clock import iso
 from agent.memory import aggregates, history, intake, store, wearables
 from agent.memory.notes import notes as list_notes
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 MAX_CONTEXT_TOKENS = 2_500
 """The bound the context must respect for any amount of history."""

@@ -8,9 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar, cast
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from agent.clock import iso, utc_now
 from agent.errors import StorageError
@@ -19,6 +17,10 @@ from agent.memory.checkpoint import CHECKPOINTS
 from agent.memory.dialect import engine_of, is_postgres_url
 from agent.memory.dialect import writing_for as writing_for  # the loop declares its person
 from agent.memory.migrations import MIGRATIONS
+from agent.memory.sqlite_handle import SqliteDatabase
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 15_000
 """How long a writer waits for another process's write lock before giving up.
@@ -92,9 +94,9 @@ def connect(path: str = ":memory:") -> sqlite_utils.Database:
         return _connect_postgres(path)
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-        # No sqlite-utils plugins: finding them scans every installed package's metadata
-        # (about 0.02 s of each start) and the coach's connections need none.
-        db = sqlite_utils.Database(conn, execute_plugins=False)
+        # sqlite-utils itself is imported only when something beyond a statement or a
+        # transaction is asked of the handle (``agent.memory.sqlite_handle``).
+        db = cast("sqlite_utils.Database", SqliteDatabase(conn))
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if path != ":memory:":
             # Switching to WAL needs a moment of exclusive access; another process busy

@@ -12,9 +12,8 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import sqlite_utils
 from pydantic import BaseModel, Field
 
 from agent.clock import iso
@@ -25,6 +24,9 @@ from agent.memory.aggregates import week_start as week_start
 from agent.memory.db import transaction
 from agent.memory.exercises import ExerciseIndex, default_index
 from agent.memory.store import active_notes, get_profile
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 LB_TO_KG = 0.45359237
 """Exact definition of the international pound."""

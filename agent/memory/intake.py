@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Literal
 
 from agent.memory import store
 from agent.memory.db import transaction
 from agent.memory.exercises import equipment_words
 from agent.memory.store import Profile
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 INTAKE_FIELDS: tuple[str, ...] = (
     "goal",

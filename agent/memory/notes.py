@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any, Literal
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Literal
 
 from agent.clock import iso
 from agent.memory.db import transaction
 from agent.memory.exercises import body_area
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 NoteKind = Literal["preference", "dislike", "barrier", "constraint", "substitution", "schedule"]
 NOTE_KINDS: tuple[str, ...] = (

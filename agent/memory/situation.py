@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
 from pydantic import BaseModel, Field
 
 from agent.memory.db import transaction
 from agent.memory.store import iso
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 _COLUMNS = (
     "due_date",

@@ -10,13 +10,15 @@ import hashlib
 import json
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
 from pydantic import BaseModel, Field
 
 from agent.clock import iso as iso  # the schema's timestamp format, kept importable here
 from agent.memory.db import transaction
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 class Profile(BaseModel):

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from agent.errors import UserInputError
 from agent.memory.db import transaction
 from agent.memory.store import iso
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 CLIENT_STATUSES: tuple[str, ...] = ("active", "injured", "sick", "holiday")
 """What a trainer can say about a client's situation; anything but active changes the plan."""

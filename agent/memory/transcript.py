@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from agent.clock import iso
 from agent.memory import store
 from agent.memory.db import transaction
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def open_turn(

@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from agent.clock import iso
 from agent.importers.records import ENDURANCE_SPORTS, Activity, ParseResult
@@ -28,6 +26,9 @@ from agent.planning.recovery import (
     DeviceReadiness,
     Reading,
 )
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @dataclass

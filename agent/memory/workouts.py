@@ -11,18 +11,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import sqlite_utils
 from pydantic import ValidationError
 
 from agent.clock import iso
-from agent.live.state import LiveState
 from agent.live.units import normalise_unit
 from agent.memory import aggregates, history, wearables
 from agent.memory.db import transaction
 from agent.planning.catalog import load_catalog
 from agent.planning.models import ExerciseRecord, History, Session, SessionRecord, SetRecord
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from agent.live.state import LiveState
 
 
 @dataclass
@@ -37,6 +40,8 @@ class SessionRow:
 
 
 def _row(raw: Any) -> SessionRow:
+    from agent.live.state import LiveState  # see live_states_since
+
     state = LiveState.from_json(raw[2]) or LiveState()
     return SessionRow(int(raw[0]), str(raw[1]), state, raw[3], raw[4])
 
@@ -284,6 +289,8 @@ def _json_object(raw: str | None) -> dict[str, Any] | None:
 
 
 def _workout_record(db: sqlite_utils.Database, user_id: int, raw: Any) -> WorkoutRecord:
+    from agent.live.state import LiveState  # see live_states_since
+
     sets = db.execute(
         "SELECT COUNT(*) FROM set_logs WHERE session_id = ? AND user_id = ?", [raw[0], user_id]
     ).fetchone()[0]
@@ -508,6 +515,10 @@ def save_planned(db: sqlite_utils.Database, user_id: int, session: Session, now:
 
 def live_states_since(db: sqlite_utils.Database, user_id: int, first: date) -> list[LiveState]:
     """The live states of sessions started (or created) on or after ``first``."""
+    # The live workout's models are imported by what reads a live session, not by every
+    # turn that plans or logs through this module (a sixtieth of a chat's start).
+    from agent.live.state import LiveState
+
     rows = db.execute(
         "SELECT state FROM workout_sessions WHERE user_id = ? AND state IS NOT NULL "
         "AND substr(COALESCE(started_at, created_at), 1, 10) >= ?",

@@ -25,10 +25,12 @@ import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from agent.errors import StorageError
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 POLL_START_S = 0.0002
 POLL_MAX_S = 0.002

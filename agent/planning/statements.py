@@ -29,6 +29,7 @@ from typing import Any
 from agent.datafiles import parse_yaml
 from agent.planning.catalog import load_catalog
 from agent.planning.equipment import KG_PER_LB, Place, place_with_access
+from agent.regexes import cached_compile
 
 _NEGATION_WINDOW = 4
 """Words before a statement in which a negation cancels it ("I don't have high BP")."""
@@ -138,10 +139,10 @@ def _compile(template: str) -> re.Pattern[str]:
             pattern += "(?P<eq>" + "|".join(re.escape(p) for p in phrases) + ")"
         else:
             pattern += re.escape(part)
-    return re.compile(r"(?<= )" + pattern + r"(?= )")
+    return cached_compile(r"(?<= )" + pattern + r"(?= )")
 
 
-_PLACEHOLDER = re.compile(r"\{n\}|\{eq\}|\{m\}")
+_PLACEHOLDER = cached_compile(r"\{n\}|\{eq\}|\{m\}")
 
 
 @cache

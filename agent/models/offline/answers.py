@@ -23,6 +23,7 @@ from typing import Any
 
 from agent.datafiles import parse_yaml
 from agent.models.offline.slots import DATA_DIR
+from agent.regexes import cached_compile
 from safety.textclf import features
 
 FAQ_MIN_SIMILARITY = 0.12
@@ -98,7 +99,7 @@ def find_faq(text: str, intent: str | None = None) -> FaqEntry | None:
     return entries[best[1]]
 
 
-_HOW_TO = re.compile(
+_HOW_TO = cached_compile(
     r"(?:how (?:do|should|can|would) (?:i|you|we|one) (?:properly |correctly )?"
     r"(?:do|perform|execute|set up for|start)|how to (?:do |perform )?|form (?:on|for|in)|"
     r"cues? (?:for|on)|technique (?:for|on|in)|tips (?:for|on)|teach me|show me|explain|"

@@ -30,6 +30,7 @@ import agent.coaching.consultation_answers as consultation_answers
 import prompts
 from agent.coaching.assessment_reports import parse_report
 from agent.models.base import AssistantMessage, ToolCall
+from agent.regexes import cached_compile
 
 CONSULTATION_TOOLS = frozenset(
     {"start_consultation", "answer_consultation", "pause_consultation", "get_consultation"}
@@ -39,17 +40,17 @@ ASSESSMENT_TOOLS = frozenset(
 )
 OURS = CONSULTATION_TOOLS | ASSESSMENT_TOOLS
 
-_START = re.compile(
+_START = cached_compile(
     r"\b(?:start|begin|do|continue|resume|carry on with|pick up|finish)\b.{0,20}"
     r"\b(?:consultation|consult|intake|questionnaire)\b|^\s*consultation\s*\W*$",
     re.IGNORECASE,
 )
-_PAUSE = re.compile(
+_PAUSE = cached_compile(
     r"^\s*(?:later|not now|stop|pause|enough for now|let'?s stop|can we (?:stop|do this later)|"
     r"another time|i'?ll (?:finish|do) (?:it|this|the rest) later)\b",
     re.IGNORECASE,
 )
-_TESTS = re.compile(
+_TESTS = cached_compile(
     r"\b(?:what|which|any)\b.{0,30}\b(?:fitness )?(?:tests?|assessments?)\b|"
     r"\b(?:fitness|home) (?:tests?|assessments?)\b|\bassess me\b|\btest my fitness\b",
     re.IGNORECASE,

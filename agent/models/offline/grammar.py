@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 from agent.datafiles import parse_yaml
 from agent.models.offline.intent_text import respelled
 from agent.models.offline.slots import DATA_DIR, Slots, normalize
+from agent.regexes import cached_compile
 
 FUZZY_THRESHOLD = 86.0
 """Minimum similarity (0-100) between a message and an example phrasing."""
@@ -73,7 +74,7 @@ def intents() -> tuple[Intent, ...]:
     return tuple(
         Intent(
             name=str(item["name"]),
-            patterns=tuple(re.compile(p) for p in item.get("patterns", [])),
+            patterns=tuple(cached_compile(p) for p in item.get("patterns", [])),
             examples=tuple(str(e).lower() for e in item.get("examples", [])),
             slots=tuple(item.get("slots", [])),
             tool=(item.get("serves") or {}).get("tool"),
@@ -83,7 +84,7 @@ def intents() -> tuple[Intent, ...]:
             describe=str(item.get("describe", "")),
             guarded=bool(item.get("guarded", False)),
             exclusive=bool(item.get("exclusive", False)),
-            explicit=tuple(re.compile(p) for p in item.get("explicit", [])),
+            explicit=tuple(cached_compile(p) for p in item.get("explicit", [])),
             ask=str(item.get("ask", "")),
             answers=tuple(str(a) for a in item.get("answers", [])),
         )

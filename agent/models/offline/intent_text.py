@@ -44,14 +44,15 @@ from functools import cache
 
 from agent.models.offline.slots import lexicon, normalize
 from agent.planning.catalog import load_catalog
+from agent.regexes import cached_compile
 
-_TOKEN = re.compile(r"[a-z0-9']+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_QUESTION_FIRST = re.compile(
+_TOKEN = cached_compile(r"[a-z0-9']+")
+_SENTENCE_END = cached_compile(r"(?<=[.!?])\s+")
+_QUESTION_FIRST = cached_compile(
     r"^\W*(?:what|whats|how|why|when|where|which|who|is|are|am|do|does|did|can|could|"
     r"should|shall|will|would|may|might|must)\b"
 )
-_REQUEST = re.compile(
+_REQUEST = cached_compile(
     r"\b(?:please|can you|could you|would you|will you|i want|i'?d like|i would like|"
     r"i need|give me|make (?:it|me|the|my)|let'?s|i wish|kindly)\b"
 )
@@ -78,7 +79,7 @@ _DOMAIN_TAGS = frozenset(
 """Concept tags that place a message in the coach's domain; with none, it is tagged
 ``zunrelated`` (see ``zfit`` in the lexicon)."""
 
-_CHOICE = re.compile(
+_CHOICE = cached_compile(
     r"\b(?:vs|versus|better|difference between|compared to|"
     r"or(?! (?:nah|not|no|something|anything|so|what|whatever)\b))\b"
 )
@@ -88,22 +89,22 @@ general training and food questions are often put, and requests rarely are. "or 
 
 _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Sets by reps ("3x12", "3 x 12", "4 sets of 6"): the shape of a logged set.
-    (re.compile(r"\b\d+\s*[x×*]\s*\d+\b"), " 0 sets of 0 reps "),
-    (re.compile(r"\b\d+\s+sets?\s+of\s+\d+\b"), " 0 sets of 0 reps "),
+    (cached_compile(r"\b\d+\s*[x×*]\s*\d+\b"), " 0 sets of 0 reps "),
+    (cached_compile(r"\b\d+\s+sets?\s+of\s+\d+\b"), " 0 sets of 0 reps "),
     # A rep count alone ("x8"): the rest of a "x8, x8, x7" list.
-    (re.compile(r"(?<![a-z0-9])[x×]\s*\d+\b"), " x 0 reps "),
+    (cached_compile(r"(?<![a-z0-9])[x×]\s*\d+\b"), " x 0 reps "),
     # Loads in any unit ("60kg", "135 lbs", "20 kilos").
     (
-        re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:kgs?|kilos?|kilograms?|lbs?|pounds?)\b"),
+        cached_compile(r"\b\d+(?:[.,]\d+)?\s*(?:kgs?|kilos?|kilograms?|lbs?|pounds?)\b"),
         " 0 kg ",
     ),
     # Durations ("10 min", "45mins", "1hr", "2 hours").
     (
-        re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:m|mins?|minutes?)\b"),
+        cached_compile(r"\b\d+(?:[.,]\d+)?\s*(?:m|mins?|minutes?)\b"),
         " 0 minutes ",
     ),
     # Hours stay hours: "slept 5 hours" is sleep, not a session length.
-    (re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:hrs?|hours?|h)\b"), " 0 hours "),
+    (cached_compile(r"\b\d+(?:[.,]\d+)?\s*(?:hrs?|hours?|h)\b"), " 0 hours "),
 )
 
 
@@ -120,7 +121,7 @@ def _phrases() -> list[tuple[re.Pattern[str], str]]:
     rules: list[tuple[re.Pattern[str], str]] = []
     for meant, phrases in table.items():
         for phrase in phrases:
-            rules.append((re.compile(rf"\b{re.escape(str(phrase).lower())}\b"), str(meant)))
+            rules.append((cached_compile(rf"\b{re.escape(str(phrase).lower())}\b"), str(meant)))
     rules.sort(key=lambda rule: -len(rule[0].pattern))
     return rules
 
@@ -143,17 +144,24 @@ def _concepts() -> tuple[tuple[str, re.Pattern[str]], ...]:
     )
     compiled: list[tuple[str, re.Pattern[str]]] = []
     for tag, phrases in table.items():
-        words = sorted({prepare_words(str(p)) for p in phrases}, key=len, reverse=True)
+        words = sorted({prepare_words(str(p)) for p in phrases}, key=_longest_first)
         alternation = "|".join(re.escape(w) for w in words if w)
-        compiled.append((tag, re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])")))
+        compiled.append((tag, cached_compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])")))
     return tuple(compiled)
 
 
 @cache
 def _idioms() -> re.Pattern[str]:
     """Figures of speech ("a pain in the neck") that name a body part without meaning it."""
-    phrases = sorted({prepare_words(str(p)) for p in lexicon()["idioms"]}, key=len, reverse=True)
-    return re.compile(rf"\b(?:{'|'.join(re.escape(p) for p in phrases)})\b")
+    phrases = sorted({prepare_words(str(p)) for p in lexicon()["idioms"]}, key=_longest_first)
+    return cached_compile(rf"\b(?:{'|'.join(re.escape(p) for p in phrases)})\b")
+
+
+def _longest_first(phrase: str) -> tuple[int, str]:
+    # Ties alphabetical: the same text in every process, so the compiled pattern is kept
+    # between runs (``agent.regexes``). Two phrases of one length can only both match
+    # where they are the same words, so the order of ties never changes a match.
+    return -len(phrase), phrase
 
 
 def prepare_words(phrase: str) -> str:

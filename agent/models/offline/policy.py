@@ -33,13 +33,14 @@ from agent.models.offline.grammar import (
 from agent.models.offline.slots import Slots, extract
 from agent.models.offline.state import PLAN_TOOLS, DialogueState
 from agent.planning.minutes import MIN_MINUTES
+from agent.regexes import cached_compile
 
-_EACH_TIME = re.compile(
+_EACH_TIME = cached_compile(
     r"\b(each|every|per|a) (time|session|workout)\b|\b(sessions?|workouts?) of\b"
 )
 """Minutes said of every session ("half an hour each time") are the standing length."""
-_PAST = re.compile(r"\b(was|were|felt|did|had|found|yesterday|last (session|time|workout))\b")
-_PROGRESS_CHECK = re.compile(r"\bhow (am i|have i been|is my)\b")
+_PAST = cached_compile(r"\b(was|were|felt|did|had|found|yesterday|last (session|time|workout))\b")
+_PROGRESS_CHECK = cached_compile(r"\bhow (am i|have i been|is my)\b")
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def understand(text: str, last_question: str | None = None) -> Understanding:
     return _understand(text, last_question)
 
 
-_YES = re.compile(
+_YES = cached_compile(
     r"^\W*(yes|yeah|yep|yup|sure|ok|okay|please do|do it|go ahead|sounds good|correct|"
     r"that's right|thats right|please|y)\b"
 )
@@ -137,9 +138,9 @@ def clear_understanding_cache() -> None:
     _understand.cache_clear()
 
 
-_NEITHER = re.compile(r"^\W*(no|nope|nah|neither|none|not really|nothing like that|wrong)\b")
-_CONFIRMATION = re.compile(r"[^.?!\n]*from now on\?")
-_SITUATION_CONFIRMATION = re.compile(r"\bShall I save that\b")
+_NEITHER = cached_compile(r"^\W*(no|nope|nah|neither|none|not really|nothing like that|wrong)\b")
+_CONFIRMATION = cached_compile(r"[^.?!\n]*from now on\?")
+_SITUATION_CONFIRMATION = cached_compile(r"\bShall I save that\b")
 
 
 @lru_cache(maxsize=256)
@@ -239,7 +240,7 @@ def _situation_intents(
     return kept, found
 
 
-_SENTENCE = re.compile(r"(?<=[.?!;])\s+|\s+(?:and then|but also)\s+")
+_SENTENCE = cached_compile(r"(?<=[.?!;])\s+|\s+(?:and then|but also)\s+")
 
 
 def _sentences(text: str) -> list[str]:
@@ -627,7 +628,7 @@ def _schedule(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
     out.add("add_note", kind="schedule", text=u.text[:500], until=end.isoformat(), **counted)
 
 
-_FORGET_FILLER = re.compile(
+_FORGET_FILLER = cached_compile(
     r"\b(?:please|the|my|that|i|what|wat|said|told|you|about|bout|of|earlier|old|note|"
     r"dislike|disliking|hate|hating|don't like|dont like|do not like|not liking|thing|"
     r"preference|for|me)\b"

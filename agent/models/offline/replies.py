@@ -7,7 +7,6 @@ or a clarifying question with examples. Every figure a reply shows comes from a 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from agent.models.offline.router import SESSION_TOOLS
 from agent.models.offline.situation import confirm_question
 from agent.models.offline.state import DialogueState, ToolResult
 from agent.planning import populations
+from agent.regexes import cached_compile
 
 _TOOL_TEMPLATES = Path(prompts.TEMPLATE_DIR) / "offline" / "tools"
 
@@ -130,7 +130,7 @@ def _section(result: ToolResult, v: int = 0) -> str:
     )
 
 
-_MODEL_HINT = re.compile(
+_MODEL_HINT = cached_compile(
     r";?\s*(?:tell the person and )?ask (?:the person|them) to (?:rephrase|check the code)\.?"
 )
 """Hints addressed to a model, not to people; the reply says the same in its own words."""
@@ -143,8 +143,12 @@ def _missing(state: DialogueState) -> list[str]:
     return []
 
 
-_SETTLED = re.compile(r"\b(fine|better|gone|recover\w*|healed|settled|ok now|okay now|sorted)\b")
-_MEDICINE = re.compile(r"\b(pills?|tablets?|meds|medication|medicine|dose|prescri|inhaler|insulin)")
+_SETTLED = cached_compile(
+    r"\b(fine|better|gone|recover\w*|healed|settled|ok now|okay now|sorted)\b"
+)
+_MEDICINE = cached_compile(
+    r"\b(pills?|tablets?|meds|medication|medicine|dose|prescri|inhaler|insulin)"
+)
 
 
 def _answer_context(

@@ -19,6 +19,7 @@ from typing import Any
 from agent.datafiles import parse_yaml
 from agent.models.offline.slots import Slots, extract, find_load, normalize
 from agent.planning.statements import read_statements
+from agent.regexes import cached_compile
 
 SESSION_TOOLS = frozenset(
     {
@@ -46,7 +47,7 @@ def _phrases() -> dict[str, Any]:
 
 @lru_cache(maxsize=32)
 def _group(name: str) -> list[re.Pattern[str]]:
-    return [re.compile(p) for p in _phrases()[name]]
+    return [cached_compile(p) for p in _phrases()[name]]
 
 
 def _matches(name: str, text: str) -> re.Match[str] | None:

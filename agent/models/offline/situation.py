@@ -30,6 +30,7 @@ from agent.models.offline import slots as slot_parsers
 from agent.models.offline.slots import DATA_DIR
 from agent.planning.equipment import find_place, kit_for_place, place_with_access, places
 from agent.planning.statements import Stated, read_statements
+from agent.regexes import cached_compile
 
 _MONTH_NAMES = (
     "January February March April May June July August September October November December"
@@ -54,7 +55,7 @@ def _has_any(text: str, key: str) -> bool:
 
 @cache
 def _session_request() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in _data()["session_request"])
+    return tuple(cached_compile(p) for p in _data()["session_request"])
 
 
 def asks_for_session(text: str) -> bool:
@@ -63,7 +64,7 @@ def asks_for_session(text: str) -> bool:
     return any(p.search(lowered) for p in _session_request())
 
 
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:but|and)\s+(?=(?:can|could|should|is|do)\b)")
+_SENTENCE = cached_compile(r"(?<=[.!?;])\s+|\n+|\s+(?:but|and)\s+(?=(?:can|could|should|is|do)\b)")
 
 
 def _sentences(text: str) -> list[str]:
@@ -121,9 +122,13 @@ class Reading:
 
 @cache
 def _place_names() -> re.Pattern[str]:
-    phrases = sorted({p for place in places().values() for p in place.phrases}, key=len)
-    alternatives = "|".join(re.escape(p) for p in reversed(phrases))
-    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+    # Longest first; ties alphabetical, so the text (and its kept compiled form,
+    # ``agent.regexes``) is the same in every process.
+    phrases = sorted(
+        {p for place in places().values() for p in place.phrases}, key=lambda p: (-len(p), p)
+    )
+    alternatives = "|".join(re.escape(p) for p in phrases)
+    return cached_compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
 
 
 def said_equipment(text: str) -> list[str]:

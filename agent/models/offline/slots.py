@@ -22,6 +22,7 @@ from typing import Any
 from agent.datafiles import parse_yaml
 from agent.planning.catalog import resolve_exercise
 from agent.planning.minutes import MAX_MINUTES, MIN_MINUTES
+from agent.regexes import cached_compile
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -37,14 +38,17 @@ def lexicon() -> dict[str, Any]:
 
 
 def _alternation(phrases: list[str]) -> str:
-    ordered = sorted({p.lower() for p in phrases}, key=len, reverse=True)
+    # Longest first, so "dumbbells" wins over "dumbbell"; ties alphabetical, so the text is
+    # the same in every process (kept compiled by that text: ``agent.regexes``). Two
+    # phrases of one length can only both match where they are the same words.
+    ordered = sorted({p.lower() for p in phrases}, key=lambda p: (-len(p), p))
     return "|".join(re.escape(p) for p in ordered)
 
 
 def _phrase_regex(phrases: list[str], *, hyphen_joins: bool = True) -> re.Pattern[str]:
     # Hyphens join words ("pull-up", "no-equipment") except in number words ("twenty-five").
     edge = r"\w-" if hyphen_joins else r"\w"
-    return re.compile(rf"(?<![{edge}])(?:{_alternation(phrases)})(?![{edge}])")
+    return cached_compile(rf"(?<![{edge}])(?:{_alternation(phrases)})(?![{edge}])")
 
 
 @cache
@@ -65,7 +69,7 @@ def _word_map(name: str) -> tuple[re.Pattern[str], dict[str, str]]:
     return _phrase_regex(list(mapping), hyphen_joins=False), mapping
 
 
-_TENS_UNITS = re.compile(r"\b(20|30|40|50|60|70|80|90)[\s-]([1-9])\b(?!\.\d)")
+_TENS_UNITS = cached_compile(r"\b(20|30|40|50|60|70|80|90)[\s-]([1-9])\b(?!\.\d)")
 
 
 def normalize(text: str) -> str:
@@ -94,19 +98,19 @@ def _number(raw: str) -> float | None:
 
 # --- durations and schedule -----------------------------------------------------------
 
-_MINUTES = re.compile(
+_MINUTES = cached_compile(
     rf"(?:({_NUM})\s*-?\s*(?:hours?|hrs?|h)\b(?:\s*(?:and\s*)?(\d+)\s*(?:minutes?|mins?|m)\b)?)"
     rf"|(?:({_NUM})\s*-?\s*(?:minutes?|mins?|min|m)\b)"
 )
-_BARE_MINUTES = re.compile(
+_BARE_MINUTES = cached_compile(
     r"\b(?:only\s+|just\s+)?(?:got|have|had|left|give\s+me|about|around)\s+(?:about\s+|around\s+|"
     r"maybe\s+|like\s+)?(\d{1,3})\b(?!\s*(?:x\b|×|days?|times|sets?|reps?|kg|kgs|kilos?|lbs?|"
     r"pounds?|%|/|\.\d|sessions?|weeks?|years?|months?|dumbbells?|kettlebells?|bands?))"
 )
 
 
-_SLEEP_BEFORE = re.compile(r"\b(?:slept|sleep|asleep|kip|bed|nap|napped)\b[^.,;!?]{0,20}$")
-_SLEEP_AFTER = re.compile(r"^\s*(?:of\s+)?(?:sleep|kip|shut-?eye|in bed|last night|a night)\b")
+_SLEEP_BEFORE = cached_compile(r"\b(?:slept|sleep|asleep|kip|bed|nap|napped)\b[^.,;!?]{0,20}$")
+_SLEEP_AFTER = cached_compile(r"^\s*(?:of\s+)?(?:sleep|kip|shut-?eye|in bed|last night|a night)\b")
 
 
 def _in_sleep_frame(normal: str, match: re.Match[str]) -> bool:
@@ -140,11 +144,11 @@ def find_minutes(text: str) -> int | None:
     return None
 
 
-_DAYS = re.compile(
+_DAYS = cached_compile(
     r"\b(\d{1,2})\s*(?:days?|x|times|sessions?|workouts?)\s*(?:a|per|each|every|/|in\s+a)\s*"
     r"(?:week|wk)\b"
 )
-_DAYS_LOOSE = re.compile(r"(?<!last )(?<!past )\b(\d)\s*days?\b(?!\s*ago)")
+_DAYS_LOOSE = cached_compile(r"(?<!last )(?<!past )\b(\d)\s*days?\b(?!\s*ago)")
 
 
 def find_days_per_week(text: str) -> int | None:
@@ -190,13 +194,13 @@ class SetEntry:
 @lru_cache(maxsize=1)
 def _unit_regex() -> tuple[re.Pattern[str], dict[str, str]]:
     units: dict[str, str] = {str(k): str(v) for k, v in lexicon()["load_units"].items()}
-    return re.compile(rf"({_NUM})\s*({_alternation(list(units))})\b"), units
+    return cached_compile(rf"({_NUM})\s*({_alternation(list(units))})\b"), units
 
 
-_BARE_LOAD = re.compile(
+_BARE_LOAD = cached_compile(
     rf"(?:\bat|@|\bwith|\busing)\s*(?:the\s+)?({_NUM})\b(?!\s*(?:x|×|reps?|sets?))"
 )
-_PAIR_LOAD = re.compile(rf"(?:\bat|@|\bwith|\busing|\bthe)\s+(?:the\s+)?({_NUM})s\b")
+_PAIR_LOAD = cached_compile(rf"(?:\bat|@|\bwith|\busing|\bthe)\s+(?:the\s+)?({_NUM})s\b")
 """A pair of dumbbells named by their weight: "with the 15s" (the person's own units)."""
 
 
@@ -215,8 +219,8 @@ def find_load(text: str) -> Load | None:
     return None
 
 
-_RPE = re.compile(rf"\brpe\s*(?:of|was|:|=|at|@)?\s*({_NUM})")
-_RIR = re.compile(
+_RPE = cached_compile(rf"\brpe\s*(?:of|was|:|=|at|@)?\s*({_NUM})")
+_RIR = cached_compile(
     r"(\d)\s*(?:more\s*)?(?:reps?\s*)?(?:left\s*in\s*(?:the\s*)?tank|in\s*reserve|rir\b|left\b)"
     r"|\brir\s*(?:of|:|=)?\s*(\d)"
     r"|could\s*(?:have|'ve)\s*(?:done|gotten|got|managed)\s*(\d)\s*more"
@@ -242,33 +246,33 @@ def find_effort(text: str) -> Effort | None:
     return Effort(rpe=rpe, rir=rir)
 
 
-_SETS_X_REPS = re.compile(r"\b(\d{1,2})\s*(?:x|×|\*)\s*(\d{1,3})\b")
-_SETS_OF = re.compile(
+_SETS_X_REPS = cached_compile(r"\b(\d{1,2})\s*(?:x|×|\*)\s*(\d{1,3})\b")
+_SETS_OF = cached_compile(
     r"\b(\d{1,2})\s*sets?\s*(?:of|x)\s*(\d{1,3})\b(?:\s*(?:repetitions?|reps?)\b)?"
 )
-_SINGLE = re.compile(
+_SINGLE = cached_compile(
     rf"\b(\d{{1,3}})\s*(?:(?:reps?|times|repetitions?)\s*)?(?:at|@|with|of)\s*(?:the\s+)?"
     rf"(?={_NUM})"
 )
-_LOAD_FOR = re.compile(
+_LOAD_FOR = cached_compile(
     rf"\b({_NUM})\s*(kg|kgs|kilos?|lbs?|pounds?)?\s*for\s*(\d{{1,2}})\b"
     r"(?!\s*(?:min|mins|minutes|sets?|weeks?|days?|hours?|hrs?|seconds?|secs?|s\b|m\b))"
 )
 """Load-for-reps, as lifters write it: "225 for 3" is one set of 3 at 225."""
-_LOAD_X_REPS = re.compile(
+_LOAD_X_REPS = cached_compile(
     rf"\b({_NUM})\s*(kg|kgs|kilos?|lbs?|pounds?)?\s*(?:x|×|\*)\s*(\d{{1,3}})\b"
 )
 """Load then reps: "60 kg x 8" is one set of 8 at 60 kg; "100x5" too (no one does 100 sets)."""
-_MORE_REPS = re.compile(r"^\s*(?:x|×|\*)\s*(\d{1,3})\s*(?:reps?)?\s*$")
+_MORE_REPS = cached_compile(r"^\s*(?:x|×|\*)\s*(\d{1,3})\s*(?:reps?)?\s*$")
 """A further set of the entry before, by its reps alone: "rows 60 kg x 8, x8, x7"."""
 MAX_SETS = 12
 """More "sets" than this in NxM notation is a load: "100x5" is 5 reps at 100."""
-_SINGLE_NAMED = re.compile(
+_SINGLE_NAMED = cached_compile(
     rf"\b(\d{{1,3}})\s+(?!sets?\b|reps?\b|x\b|times\b)([a-z][a-z -]{{1,30}}?)\s+(?:at|@|with)\s*"
     rf"(?={_NUM})"
 )
-_CLAUSE = re.compile(r",|;|!|\?|\bthen\b|\balso\b|\band\b(?=\s*\d)|\.(?!\d)")
-_FILLER = re.compile(
+_CLAUSE = cached_compile(r",|;|!|\?|\bthen\b|\balso\b|\band\b(?=\s*\d)|\.(?!\d)")
+_FILLER = cached_compile(
     r"\b(?:i|i've|ive|did|done|just|finished|completed|logged|log|my|of|sets?|reps?|at|with|"
     r"using|for|the|a|some|today|and|each|per|side|got|made|was|were|it|felt|rpe|rir|x|kg|kgs|"
     r"kilos?|kilograms?|lbs?|pounds?|about|around|on|then|next|after|that|first|also|please|record|"
@@ -404,7 +408,7 @@ def find_sets(text: str) -> list[SetEntry]:
     return entries
 
 
-_REP_LIST = re.compile(
+_REP_LIST = cached_compile(
     r"\b([a-z][a-z-]*(?: [a-z][a-z-]*){0,2}?)\s*(?:went|were|was|:|=)\s*"
     r"(\d{1,2}(?:\s*(?:,|and|then)\s*\d{1,2}){1,9})\b(?!\s*(?:kg|lb|min|x|\.\d))"
 )
@@ -454,23 +458,23 @@ class EquipmentMention:
         return bool(self.available or self.missing or self.nothing)
 
 
-_NEGATION = re.compile(
+_NEGATION = cached_compile(
     r"(?:\bno|\bnot|n't|\bwithout|\blost|\bmissing|\bbroken|\bbusy|\bno access to|\bout of)"
     r"(?:\s+\w+){0,3}\s*$"
 )
-_NOTHING_CONTEXT = re.compile(r"equipment|weights|gear|kit|have|got|use|only|just|body")
+_NOTHING_CONTEXT = cached_compile(r"equipment|weights|gear|kit|have|got|use|only|just|body")
 
 
-_UNAVAILABLE_AFTER = re.compile(
+_UNAVAILABLE_AFTER = cached_compile(
     r"^\s*(?:(?:is|are|was|were|'s)\s+)?(?:(?:all|still|currently)\s+)?(?:taken|busy|broken|"
     r"occupied|in use|gone|missing|not available|unavailable|out of order|hogged)"
 )
-_ONLY = re.compile(
+_ONLY = cached_compile(
     r"\b(?:only|just)\s+(?:have\s+|got\s+|the\s+|my\s+|a\s+|some\s+|a pair of\s+)*([a-z -]{2,40})"
     r"|\b([a-z-]+(?:\s+[a-z-]+)?)\s+only\b"
 )
 """"only dumbbells", "it's just dumbbells for me": what is available is exactly that."""
-_SETUP_UNAVAILABLE = re.compile(r"closed|shut|can't|cannot|not|\bno\b|away|without|travel")
+_SETUP_UNAVAILABLE = cached_compile(r"closed|shut|can't|cannot|not|\bno\b|away|without|travel")
 SHARED_VOCABULARY = Path(__file__).resolve().parents[2] / "planning" / "data" / "vocabulary.yaml"
 """The planner's vocabulary file; its equipment synonyms are merged into ours when present."""
 
@@ -564,7 +568,7 @@ def find_body_parts(text: str) -> list[str]:
     return [name for name, pattern in _table("body_parts") if pattern.search(normal)]
 
 
-_NOT_BEFORE = re.compile(
+_NOT_BEFORE = cached_compile(
     r"\b(?:not|never|no longer|isn't|aren't|n't)\s+(?:a\s+|an\s+|very\s+|really\s+)?$"
 )
 
@@ -593,7 +597,7 @@ def find_level(text: str) -> str | None:
     return _first("levels", text)
 
 
-_ENERGY_SCORE = re.compile(r"\benergy\b[^\d]{0,15}(\d+)\s*(?:/|out of|from|of)\s*(\d+)")
+_ENERGY_SCORE = cached_compile(r"\benergy\b[^\d]{0,15}(\d+)\s*(?:/|out of|from|of)\s*(\d+)")
 
 
 def find_energy(text: str) -> int | None:
@@ -629,7 +633,7 @@ def find_poor_sleep(text: str) -> bool:
     return hours is not None and hours < SHORT_SLEEP_HOURS
 
 
-_UNTIL_DAY = re.compile(
+_UNTIL_DAY = cached_compile(
     r"\b(?:till|til|until|through|thru|to)\s+(?:next\s+)?(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b"
 )
 
@@ -660,24 +664,24 @@ def find_number(text: str) -> float | None:
 
 
 _EXERCISE_PHRASES = (
-    re.compile(
+    cached_compile(
         r"\b(?:swap|replace|change|skip|substitute|sub|switch)\s+(?:out\s+)?(?:the\s+|my\s+|those\s+|"
         r"these\s+)?(.+?)(?:\s+(?:for|with|to|because|since|as|please)\b|[,.?!]|$)"
     ),
-    re.compile(r"\binstead of\s+(?:the\s+|doing\s+)?(.+?)(?:[,.?!]|\s+because\b|$)"),
-    re.compile(
+    cached_compile(r"\binstead of\s+(?:the\s+|doing\s+)?(.+?)(?:[,.?!]|\s+because\b|$)"),
+    cached_compile(
         r"\b(?:can't|cannot|can not|don't like|do not like|hate)\s+(?:do\s+|doing\s+)?(?:the\s+)?"
         r"(.+?)(?:[,.?!]|\s+(?:because|since|as|anymore|today)\b|$)"
     ),
-    re.compile(
+    cached_compile(
         r"\bhow (?:did|does|do|is|are|have) (?:my |the )?([a-z -]{2,30}?) "
         r"(?:go|going|gone|progress|progressing|look|looking)\b"
     ),
-    re.compile(
+    cached_compile(
         r"\b(?:don't like|do not like|hate|can't stand|dislike|not a fan of|never give me)\s+"
         r"(?:doing\s+)?(?:the\s+|of\s+)?(.+?)(?:[,.?!;]|\s+(?:because|since|as|anymore|please)\b|$)"
     ),
-    re.compile(
+    cached_compile(
         r"\b(?:progress|increase|progression for|progression on|add weight to|heavier on)\s+"
         r"(?:the\s+|my\s+|on\s+)?(.+?)(?:[,.?!]|\s+(?:next|now|yet)\b|$)"
     ),
@@ -696,7 +700,7 @@ def find_exercise_phrase(text: str) -> str | None:
     return None
 
 
-_NO_EXERCISE = re.compile(
+_NO_EXERCISE = cached_compile(
     r"^(?:it|that|this|them|those|these|one|(?:an?|one|some|the|any) (?:exercise|move|movement|"
     r"thing)s?|(?:one|some|any) of (?:them|those|these|the exercises)|something|anything|"
     r"stuff|that one|this one|(?:an?|the) exercise)$"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.errors import read_tool_error
+from agent.regexes import cached_compile
 
 PLAN_TOOLS = frozenset(
     {"plan_today", "shorten_session", "swap_equipment", "swap_exercise", "adjust_difficulty"}
@@ -24,8 +25,8 @@ PLAN_TOOLS = frozenset(
 PLAN_TOOL = "plan_today"
 """The tool every plan intent needs; not offered while a safety flag locks the plan."""
 
-_TODAY = re.compile(r"\btoday:?\s*(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
-_UNITS = re.compile(r"\bunits=(kg|lb)\b")
+_TODAY = cached_compile(r"\btoday:?\s*(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
+_UNITS = cached_compile(r"\bunits=(kg|lb)\b")
 
 
 @dataclass(frozen=True)
