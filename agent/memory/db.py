@@ -150,8 +150,13 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             db.execute(create)
     else:
         retry_busy(lambda: db.execute(create))
+    recorded = {str(row[0]) for row in db.execute("SELECT name FROM _migrations").fetchall()}
     applied: list[str] = []
     for migration in MIGRATIONS:
+        if migration.name in recorded:
+            # Applied already (the usual case: every pooled connection of a server checks):
+            # a read, not a write transaction per migration queueing with the turns' writes.
+            continue
         with transaction(db):
             # Re-checked inside the write lock so two processes starting at once do not
             # both apply the same step.
