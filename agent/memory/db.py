@@ -19,6 +19,8 @@ from agent.memory.checkpoint import CHECKPOINTS
 from agent.memory.dialect import engine_of, is_postgres_url
 from agent.memory.dialect import writing_for as writing_for  # the loop declares its person
 from agent.memory.migrations import MIGRATIONS
+from agent.memory.writer_queue import WriterQueue, writes_are_urgent
+from agent.memory.writer_queue import urgent_writes as urgent_writes  # the server's fast step
 
 BUSY_TIMEOUT_MS = 15_000
 """How long a writer waits for another process's write lock before giving up.
@@ -36,13 +38,14 @@ losing a line."""
 
 _T = TypeVar("_T")
 
-_PROCESS_WRITER = threading.RLock()
+_PROCESS_WRITER = WriterQueue()
 """One writer at a time within this process (a server's threads), queued in memory.
 
 Threads left to SQLite's busy handler sleep and poll, so under many concurrent requests
 the unlucky ones waited seconds for a lock held for milliseconds; waiting here is cheap
 and wakes at once. Other processes still meet at SQLite's own lock. Re-entrant so a
-thread never waits on itself."""
+thread never waits on itself; writes declared urgent (:func:`urgent_writes`: the server's
+fast step) go before waiting ordinary ones (``agent.memory.writer_queue``)."""
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -195,7 +198,7 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         db.conn.execute("BEGIN IMMEDIATE")
         yield from _run_and_commit(db)
         return
-    if not _PROCESS_WRITER.acquire(timeout=BUSY_BOUND_S):
+    if not _PROCESS_WRITER.acquire(BUSY_BOUND_S, urgent=writes_are_urgent()):
         raise StorageError("the database is busy, try again in a moment")
     try:
         # Other processes queue on a lock file, woken within a millisecond, rather than

@@ -34,7 +34,7 @@ import sqlite_utils
 
 from agent.clock import utc_now
 from agent.errors import ConfigurationError
-from agent.memory.db import connect, roll_back_open
+from agent.memory.db import connect, roll_back_open, urgent_writes
 from agent.models.base import AssistantMessage, ChatModel
 from agent.tools.registry import ToolRegistry
 
@@ -310,10 +310,16 @@ class TurnWorkers:
         p99 the same within noise at 370-495 ms, throughput 82/54/82 against 62/61/61)."""
 
     async def run_fast(self, work: Callable[[], T]) -> T:
-        """Run ``work`` on the fast pool (never behind a model call), marked as a fast step."""
+        """Run ``work`` on the fast pool (never behind a model call), marked as a fast step.
+
+        A fast step's computing takes precedence over model steps' (:class:`ComputeGate`),
+        and so do its writes (``agent.memory.writer_queue``): a red flag's fixed reply
+        waits for neither a model step's CPU nor its transactions queued before it.
+        """
 
         def marked() -> T:
-            with self.computing.fast_step():
+            # Its write transactions go before waiting model steps' too (``urgent_writes``).
+            with self.computing.fast_step(), urgent_writes():
                 return work()
 
         return await asyncio.get_running_loop().run_in_executor(self.fast, marked)
