@@ -8,7 +8,6 @@ whether another user's rows exist.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import tempfile
@@ -41,7 +40,7 @@ from agent.memory import history, portability, store, transcript, workouts
 from agent.memory.db import transaction, writing_for
 from agent.memory.exercises import default_index
 from agent.server.auth import bearer_token, user_for_token
-from agent.server.state import GatedModel, ServerState, UserLine
+from agent.server.state import GatedModel, ModelStep, ServerState, UserLine
 from safety.gate import is_plan_locked
 
 router = APIRouter(prefix="/v1", tags=["coach"])
@@ -334,14 +333,18 @@ async def chat(
     state = _state(request)
     started = time.perf_counter()
     asked = _wants_stream(request, body, stream)
-    # The fast step authenticates, stores and screens the message and sends a fixed safety
-    # reply itself: it never waits for a model worker, however busy they are.
-    step = await state.workers.run_fast(lambda: _receive(request, state, body, asked, started))
-    if not isinstance(step, _Waiting):
+
+    def fast() -> Response | ModelStep[Response]:
+        # The fast step authenticates, stores and screens the message and sends a fixed
+        # safety reply itself: it never waits for a model worker, however busy they are.
+        step = _receive(request, state, body, asked, started)
+        if isinstance(step, _Waiting):
+            # Once its ticket is taken the model step must run (it passes the person's line
+            # on when done), even if this request is cancelled meanwhile: run_turn sees to it.
+            return ModelStep(lambda: _model_step(state, step))
         return step
-    # Shielded: once its ticket is taken the model step must run (it passes the person's
-    # line on when done), even if this request is cancelled meanwhile.
-    return await asyncio.shield(state.workers.run_model(lambda: _model_step(state, step)))
+
+    return await state.workers.run_turn(fast)
 
 
 @dataclass

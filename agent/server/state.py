@@ -24,11 +24,11 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import sqlite_utils
 
@@ -290,6 +290,13 @@ class GatedModel:
             self.gate.acquire()
 
 
+@dataclass(frozen=True)
+class ModelStep(Generic[T]):
+    """What a fast step hands on when the message needs the model: the rest of the turn."""
+
+    run: Callable[[], T]
+
+
 class TurnWorkers:
     """The two thread pools of a chat turn: fast (store, screen, fixed replies) and model."""
 
@@ -309,24 +316,41 @@ class TurnWorkers:
         alternating pairs: emergency reply p50 55/100/81 ms against 158/87/151 without it,
         p99 the same within noise at 370-495 ms, throughput 82/54/82 against 62/61/61)."""
 
-    async def run_fast(self, work: Callable[[], T]) -> T:
-        """Run ``work`` on the fast pool (never behind a model call), marked as a fast step.
+    async def run_turn(self, fast: Callable[[], T | ModelStep[T]]) -> T:
+        """A turn: ``fast`` on the fast pool, then its :class:`ModelStep` (if any) on the other.
 
         A fast step's computing takes precedence over model steps' (:class:`ComputeGate`),
         and so do its writes (``agent.memory.writer_queue``): a red flag's fixed reply
         waits for neither a model step's CPU nor its transactions queued before it.
+
+        The fast thread hands the model step straight to the model pool, so the event loop
+        wakes once per turn, for its answer (handing it back to the loop in between cost
+        a wake-up, a task and a future per turn, all under the GIL the turns share). Once
+        ``fast`` has returned a model step it runs to its end even if the request is
+        cancelled meanwhile: it holds the person's place in line and passes it on.
         """
+        done: Future[T] = Future()
+        done.set_running_or_notify_cancel()  # never cancelled: the turn ends on its own
 
-        def marked() -> T:
-            # Its write transactions go before waiting model steps' too (``urgent_writes``).
-            with self.computing.fast_step(), urgent_writes():
-                return work()
+        def model_part(step: ModelStep[T]) -> None:
+            try:
+                done.set_result(step.run())
+            except BaseException as exc:
+                done.set_exception(exc)
 
-        return await asyncio.get_running_loop().run_in_executor(self.fast, marked)
+        def fast_part() -> None:
+            try:
+                with self.computing.fast_step(), urgent_writes():
+                    outcome = fast()
+                if isinstance(outcome, ModelStep):
+                    self.model.submit(model_part, outcome)
+                else:
+                    done.set_result(outcome)
+            except BaseException as exc:
+                done.set_exception(exc)
 
-    async def run_model(self, work: Callable[[], T]) -> T:
-        """Run ``work`` on the model pool."""
-        return await asyncio.get_running_loop().run_in_executor(self.model, work)
+        self.fast.submit(fast_part)
+        return await asyncio.wrap_future(done)
 
     def close(self) -> None:
         """Stop both pools once the turns in them have finished."""
