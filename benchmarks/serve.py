@@ -19,7 +19,11 @@ What it compares (issue 16):
   the clients share the same cores: their CPU per turn is reported too, with the bound
   left once they are served (``cpu_bound_with_load_generators_turns_per_s``), and
   ``server_cores_used`` says how much of the machine the server actually got (on a
-  machine shared with other work it is well below the cores).
+  machine shared with other work it is well below the cores). On PostgreSQL (when its
+  postmaster's ``/proc`` entries are readable here) the database server's CPU per turn
+  is counted in the CPU bound too (``postgres_cpu_ms_per_turn``): a turn needs it as
+  much as ``coach serve``, on the same cores; ``serve_cpu_bound_turns_per_s`` is the
+  bound without it.
 - **the acceptance target** (issue 16): ``target_turns_per_s`` = 0.7 x the lower of the
   ideal and the CPU bound, and an emergency reply's p99 under that load at most
   ``EMERGENCY_P99_TARGET_MS``; ``meets_throughput_target`` and ``meets_emergency_target``
@@ -123,6 +127,23 @@ def _tree_cpu_seconds(pid: int) -> float | None:
     except OSError:
         return total
     return total + sum(_tree_cpu_seconds(int(child)) or 0.0 for child in children)
+
+
+def _postgres_pid(url: str | None) -> int | None:
+    """The PostgreSQL server's postmaster, when ``--postgres`` names one readable here."""
+    if not url:
+        return None
+    from benchmarks.pg_turn import postgres_pid
+
+    return postgres_pid(url)
+
+
+def _postgres_cpu(pid: int | None) -> float | None:
+    if pid is None:
+        return None
+    from benchmarks.pg_turn import postgres_cpu_s
+
+    return postgres_cpu_s(pid)
 
 
 def _stub_process(delay_s: float, pipe: Connection) -> None:
@@ -414,6 +435,8 @@ def _run(
             ]
             if not args.no_probe:
                 probe.start()
+            pg_pid = _postgres_pid(args.postgres)
+            pg_cpu = _postgres_cpu(pg_pid)
             server_cpu = _tree_cpu_seconds(process.pid)
             probe_cpu = _cpu_seconds(probe.pid) if probe.pid else None
             stub_cpu = _cpu_seconds(stub_pid) if stub_pid else None
@@ -426,6 +449,7 @@ def _run(
                 thread.join(timeout=max(0.0, deadline - time.monotonic()))
             wall = time.perf_counter() - started
             server_cpu_used = _used(_tree_cpu_seconds(process.pid), server_cpu)
+            pg_cpu_used = _used(_postgres_cpu(pg_pid), pg_cpu)
             stub_cpu_used = _used(_cpu_seconds(stub_pid) if stub_pid else None, stub_cpu)
             own_cpu_used = time.process_time() - own_cpu
             probe_cpu_used = _used(_cpu_seconds(probe.pid) if probe.pid else None, probe_cpu)
@@ -451,6 +475,7 @@ def _run(
         (stub_cpu_used or 0.0) + own_cpu_used + (probe_cpu_used or 0.0),
         wall,
         workers,
+        pg_cpu_used,
     )
     return (
         report
@@ -478,11 +503,16 @@ def _cpu_report(
     generators_cpu_s: float,
     wall_s: float,
     processes: int,
+    postgres_cpu_s: float | None = None,
 ) -> dict[str, Any]:
     """The server's CPU per answered turn (probe turns included) and the bounds it sets.
 
     ``generators_cpu_s`` is the stub model's and the clients' CPU over the same run: they
     run on the same cores, so the bound they leave is reported beside the plain one.
+    ``postgres_cpu_s``: the PostgreSQL server's processes over the run, when they can be
+    read here; a turn needs them as much as ``coach serve``, on the same cores, so the
+    CPU bound then counts both (``cpu_bound_turns_per_s``; the serve-only bound is
+    ``serve_cpu_bound_turns_per_s``).
     """
     cores = os.cpu_count() or 1
     if server_cpu_s is None or not answered:
@@ -491,17 +521,26 @@ def _cpu_report(
     generators_per_turn = generators_cpu_s / answered
     if not per_turn:
         return {"server_cpu_s": round(server_cpu_s, 2), "cores": cores}
+    store_per_turn = (postgres_cpu_s or 0.0) / answered
+    store: dict[str, Any] = {}
+    if postgres_cpu_s is not None:
+        store = {
+            "postgres_cpu_s": round(postgres_cpu_s, 2),
+            "postgres_cpu_ms_per_turn": round(store_per_turn * 1000, 2),
+            "serve_cpu_bound_turns_per_s": round(cores / per_turn, 1),
+        }
     return {
         "server_cpu_s": round(server_cpu_s, 2),
         "server_cpu_ms_per_turn": round(per_turn * 1000, 2),
         "server_cores_used": round(server_cpu_s / wall_s, 2) if wall_s else None,
         "cores": cores,
-        "cpu_bound_turns_per_s": round(cores / per_turn, 1),
+        **store,
+        "cpu_bound_turns_per_s": round(cores / (per_turn + store_per_turn), 1),
         "processes_bound_turns_per_s": round(min(processes, cores) / per_turn, 1),
         "one_process_bound_turns_per_s": round(1 / per_turn, 1),
         "load_generators_cpu_ms_per_turn": round(generators_per_turn * 1000, 2),
         "cpu_bound_with_load_generators_turns_per_s": round(
-            cores / (per_turn + generators_per_turn), 1
+            cores / (per_turn + store_per_turn + generators_per_turn), 1
         ),
     }
 
