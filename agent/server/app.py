@@ -262,6 +262,7 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         started = time.perf_counter()
         _warm_up()
+        api.warm_up_turns(state)
         # Everything loaded so far (modules, the catalog, the safety model) lives as long as
         # the server: out of the collector's sight, a full collection under load took
         # 25 ms instead of 130 ms, a pause every request in flight waited out (issue 16).
