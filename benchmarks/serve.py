@@ -30,7 +30,9 @@ What it compares (issue 16):
   compare the run with them.
 - **a red flag under load.** A probe in its own process sends "crushing chest pain"
   messages every 50 ms during the run (rotating over probe users so the rate limit never
-  refuses them) and reports the latency of the emergency replies.
+  refuses them) and reports the latency of the emergency replies: all of them, and those
+  sent once every client's first turn had ended (``emergency_reply_ms_after_first_turns``:
+  without the start-up burst, like ``latency_ms_later_turns`` for the clients' turns).
 
 A turn counts as answered only when it is a 200 with a reply: 429 (rate limit) and 503
 are errors, never latencies. Prints one JSON object.
@@ -245,6 +247,8 @@ class _Run:
     latencies: list[tuple[int, float]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     sent: dict[int, list[str]] = field(default_factory=dict)
+    first_turns_done: list[float] = field(default_factory=list)
+    """When each client's first turn ended (``time.monotonic``, comparable across processes)."""
 
 
 def _client(port: int, token: str, index: int, turns: int, run: _Run) -> None:
@@ -257,9 +261,13 @@ def _client(port: int, token: str, index: int, turns: int, run: _Run) -> None:
             try:
                 status, answer = _chat(connection, token, message)
             except (OSError, http.client.HTTPException) as exc:
-                mine.append(message)  # may have been stored: checked like any other
-                run.errors.append(f"client {index} turn {turn}: {type(exc).__name__}")
+                status, answer = 0, None
                 connection.close()
+                run.errors.append(f"client {index} turn {turn}: {type(exc).__name__}")
+            if turn == 0:
+                run.first_turns_done.append(time.monotonic())
+            if status == 0:
+                mine.append(message)  # may have been stored: checked like any other
                 continue
             if status != 429:
                 mine.append(message)  # a 429 is refused before storing: not a lost message
@@ -274,14 +282,17 @@ def _client(port: int, token: str, index: int, turns: int, run: _Run) -> None:
 
 
 def _probe(port: int, tokens: list[str], stop: Any, pipe: Connection) -> None:
-    """Send red-flag messages until ``stop`` is set; send back (latencies, error samples)."""
-    latencies: list[float] = []
+    """Send red-flag messages until ``stop`` is set; send back (latencies, error samples).
+
+    Each latency comes with the ``time.monotonic`` at which its message was sent.
+    """
+    latencies: list[tuple[float, float]] = []
     errors: list[str] = []
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     sent = 0
     while not stop.is_set():
         token = tokens[sent % len(tokens)]
-        started = time.perf_counter()
+        sent_at, started = time.monotonic(), time.perf_counter()
         try:
             status, answer = _chat(connection, token, f"{EMERGENCY} (probe {sent})")
         except (OSError, http.client.HTTPException) as exc:
@@ -291,7 +302,7 @@ def _probe(port: int, tokens: list[str], stop: Any, pipe: Connection) -> None:
         sent += 1
         tier = answer.get("safety", {}).get("tier") if isinstance(answer, dict) else None
         if status == 200 and tier == "emergency":
-            latencies.append(elapsed)
+            latencies.append((sent_at, elapsed))
         else:
             errors.append(f"HTTP {status}: {str(answer)[:120]}")
         time.sleep(max(0.0, PROBE_INTERVAL_S - elapsed / 1000))
@@ -455,7 +466,7 @@ def _run(
             probe_cpu_used = _used(_cpu_seconds(probe.pid) if probe.pid else None, probe_cpu)
             unfinished = sum(thread.is_alive() for thread in threads)
             stop.set()
-            probed: tuple[list[float], list[str]] = ([], [])
+            probed: tuple[list[tuple[float, float]], list[str]] = ([], [])
             if not args.no_probe and ours.poll(60):
                 probed = ours.recv()
         finally:
@@ -554,12 +565,16 @@ def _verdict(report: dict[str, Any], cpu: dict[str, Any]) -> dict[str, Any]:
         return {}
     target = TARGET_SHARE * min(ceilings)
     p99 = report["emergency_reply_ms"]["p99"]
+    steady_p99 = report["emergency_reply_ms_after_first_turns"]["p99"]
     return {
         "target_turns_per_s": round(target, 1),
         "target_from": "ideal" if ideal and (not bound or ideal <= bound) else "cpu_bound",
         "meets_throughput_target": report["throughput_turns_per_s"] >= target,
         "emergency_p99_target_ms": EMERGENCY_P99_TARGET_MS,
         "meets_emergency_target": None if p99 is None else p99 <= EMERGENCY_P99_TARGET_MS,
+        "meets_emergency_target_after_first_turns": (
+            None if steady_p99 is None else steady_p99 <= EMERGENCY_P99_TARGET_MS
+        ),
     }
 
 
@@ -572,7 +587,7 @@ def _report(
     integrity: dict[str, int],
     wall: float,
     unfinished: int,
-    probed: tuple[list[float], list[str]],
+    probed: tuple[list[tuple[float, float]], list[str]],
 ) -> dict[str, Any]:
     total = clients * turns
     refused = sum(error.endswith("HTTP 429") for error in run.errors)
@@ -600,7 +615,13 @@ def _report(
         # connections and templates opening at once); the rest is the steady state.
         "latency_ms_first_turns": _summary([ms for t, ms in run.latencies if t == 0]),
         "latency_ms_later_turns": _summary([ms for t, ms in run.latencies if t > 0]),
-        "emergency_reply_ms": _summary(probed[0]),
+        "emergency_reply_ms": _summary([ms for _, ms in probed[0]]),
+        # The same, for red flags sent once every client's first turn had ended: the
+        # start-up burst (50 first turns at once, each opening a connection and a
+        # conversation) is out of it; the figure above includes it.
+        "emergency_reply_ms_after_first_turns": _summary(
+            [ms for sent_at, ms in probed[0] if sent_at >= max(run.first_turns_done, default=0)]
+        ),
         "emergency_errors": len(probed[1]),
         "emergency_error_samples": probed[1][:3],
         "throughput_turns_per_s": round(throughput, 1),
