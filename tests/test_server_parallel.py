@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from agent.memory.db import connect
 from agent.memory.writer_queue import writes_are_urgent
 from agent.models.base import AssistantMessage
+from agent.server import api
 from agent.server.app import create_app
 from agent.server.state import ComputeGate, GatedModel, ModelStep, TurnWorkers
 from tests.factories import make_token_user
@@ -328,3 +329,43 @@ def test_a_model_step_handed_on_runs_to_its_end_when_the_request_is_cancelled() 
         assert finished.wait(WAIT_S)
     finally:
         workers.close()
+
+
+def test_a_red_flag_takes_the_urgent_lane_past_a_full_fast_pool(
+    db_path: str, now: datetime
+) -> None:
+    db = connect(db_path)
+    token = make_token_user(db, now, "bob")[1]
+    db.close()
+    app = create_app(db_path, clock=lambda: now, operator_auth=False)
+    release = threading.Event()
+    with TestClient(app) as client:
+        workers: TurnWorkers = app.state.coach.workers
+        # Every fast thread busy (a burst of ordinary first turns, say).
+        blockers = [workers.fast.submit(release.wait, WAIT_S) for _ in range(8)]
+        try:
+            emergency = _post(client, token, "I have crushing chest pain")
+            assert emergency.status_code == 200
+            assert emergency.json()["safety"]["tier"] == "emergency"
+            ordinary = threading.Thread(target=lambda: _post(client, token, "hi coach"))
+            ordinary.start()
+            ordinary.join(0.3)
+            assert ordinary.is_alive()  # an ordinary message waits for the fast pool
+        finally:
+            release.set()
+            for blocker in blockers:
+                blocker.result(WAIT_S)
+        ordinary.join(WAIT_S)
+
+
+@pytest.mark.parametrize(
+    ("message", "urgent"),
+    [
+        ("I have crushing chest pain", True),
+        ("my left arm went numb and my face is drooping", True),
+        ("chest day today, what should I do?", False),
+        ("log 3x8 goblet squats at 16 kg", False),
+    ],
+)
+def test_the_lane_is_chosen_by_the_message_alone(message: str, urgent: bool) -> None:
+    assert api._reads_as_red_flag(message) is urgent

@@ -42,6 +42,7 @@ from agent.memory.exercises import default_index
 from agent.models.scripted import ScriptedModel, say
 from agent.server.auth import bearer_token, user_for_token
 from agent.server.state import GatedModel, ModelStep, ServerState, UserLine
+from safety import Tier, screen
 from safety.gate import is_plan_locked
 
 router = APIRouter(prefix="/v1", tags=["coach"])
@@ -345,7 +346,20 @@ async def chat(
             return ModelStep(lambda: _model_step(state, step))
         return step
 
-    return await state.workers.run_turn(fast)
+    return await state.workers.run_turn(fast, urgent=_reads_as_red_flag(body.message))
+
+
+URGENT_LANE_CHARS = 1000
+"""How much of a message is read to choose its lane (the whole of it is screened later)."""
+
+
+def _reads_as_red_flag(message: str) -> bool:
+    """Whether the message on its own reads as a red flag: its turn takes the urgent lane.
+
+    Scheduling only, on the event loop (the screen costs about 0.08 ms a message): the
+    gate's verdict, with the conversation's context, still decides the reply.
+    """
+    return screen(message[:URGENT_LANE_CHARS]).tier >= Tier.CHECK
 
 
 @dataclass

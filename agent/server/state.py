@@ -55,6 +55,12 @@ message already stored and screened."""
 DEFAULT_FAST_WORKERS = 4
 """Threads that store and screen messages and send fixed replies: milliseconds each."""
 
+DEFAULT_URGENT_WORKERS = 2
+"""Threads of the fast step's urgent lane: messages that read as a red flag on their own.
+A burst of ordinary messages (fifty people's first turns at once, each opening a
+connection and a conversation) queues on the fast pool for a few hundred milliseconds;
+a red flag does not queue behind it."""
+
 DEFAULT_COMPUTING_TURNS = 3
 """Model steps computing at once (between their model calls); the rest wait for a place.
 One process computes on one core at a time anyway; letting 50 threads contend for it made
@@ -309,6 +315,7 @@ class TurnWorkers:
         if model_workers < 1:
             raise ConfigurationError("model workers must be at least 1")
         self.fast = ThreadPoolExecutor(fast_workers, thread_name_prefix="coach-fast")
+        self.urgent = ThreadPoolExecutor(DEFAULT_URGENT_WORKERS, thread_name_prefix="coach-urgent")
         self.model = ThreadPoolExecutor(model_workers, thread_name_prefix="coach-model")
         self.computing = ComputeGate(computing)
         """Places for model-step threads computing rather than waiting (:class:`GatedModel`),
@@ -316,7 +323,7 @@ class TurnWorkers:
         alternating pairs: emergency reply p50 55/100/81 ms against 158/87/151 without it,
         p99 the same within noise at 370-495 ms, throughput 82/54/82 against 62/61/61)."""
 
-    async def run_turn(self, fast: Callable[[], T | ModelStep[T]]) -> T:
+    async def run_turn(self, fast: Callable[[], T | ModelStep[T]], *, urgent: bool = False) -> T:
         """A turn: ``fast`` on the fast pool, then its :class:`ModelStep` (if any) on the other.
 
         A fast step's computing takes precedence over model steps' (:class:`ComputeGate`),
@@ -328,6 +335,8 @@ class TurnWorkers:
         a wake-up, a task and a future per turn, all under the GIL the turns share). Once
         ``fast`` has returned a model step it runs to its end even if the request is
         cancelled meanwhile: it holds the person's place in line and passes it on.
+        ``urgent``: run ``fast`` on the urgent lane (a message that reads as a red flag),
+        which ordinary messages never queue on.
         """
         done: Future[T] = Future()
         done.set_running_or_notify_cancel()  # never cancelled: the turn ends on its own
@@ -349,11 +358,12 @@ class TurnWorkers:
             except BaseException as exc:
                 done.set_exception(exc)
 
-        self.fast.submit(fast_part)
+        (self.urgent if urgent else self.fast).submit(fast_part)
         return await asyncio.wrap_future(done)
 
     def close(self) -> None:
         """Stop both pools once the turns in them have finished."""
+        self.urgent.shutdown(wait=True)
         self.fast.shutdown(wait=True)
         self.model.shutdown(wait=True)
 
