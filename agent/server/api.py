@@ -264,14 +264,22 @@ def _session_out(
 
 def live_session(db: sqlite_utils.Database, user_id: int) -> SessionOut | None:
     """The user's session in progress, if any."""
-    return _session_out(workouts.live_record(db, user_id), plan_locked=is_plan_locked(db, user_id))
+    return _session_with_lock(db, user_id, workouts.live_record(db, user_id))
 
 
 def today_session(db: sqlite_utils.Database, user_id: int, now: datetime) -> SessionOut | None:
     """Today's coach-planned session (planned, in progress or done), newest first."""
-    return _session_out(
-        workouts.today_record(db, user_id, now.date()), plan_locked=is_plan_locked(db, user_id)
-    )
+    return _session_with_lock(db, user_id, workouts.today_record(db, user_id, now.date()))
+
+
+def _session_with_lock(
+    db: sqlite_utils.Database, user_id: int, record: workouts.WorkoutRecord | None
+) -> SessionOut | None:
+    # The lock is read only for a session to show: most chat answers have none, and each
+    # query is a GIL hand-off for a turn under load.
+    if record is None:
+        return None
+    return _session_out(record, plan_locked=is_plan_locked(db, user_id))
 
 
 def _conversation(who: Caller, wanted: int | None) -> int:
