@@ -268,6 +268,18 @@ def reads_once(db: sqlite_utils.Database) -> Iterator[None]:
         yield
 
 
+def write_unanswered(db: sqlite_utils.Database, sql: str, parameters: list[Any]) -> None:
+    """A write inside the open transaction whose answer (rows, count) nobody reads.
+
+    On PostgreSQL it travels with the transaction's next statement (the COMMIT at the
+    latest): one round trip fewer. On SQLite, or outside a transaction, it runs now.
+    """
+    if engine_of(db) == "postgresql" and db.conn.in_transaction:
+        cast(Any, db).send_later(sql, parameters)
+        return
+    db.execute(sql, parameters)
+
+
 def roll_back_open(db: sqlite_utils.Database) -> None:
     """Roll back a transaction left open (a request that failed half-way), if any."""
     if db.conn.in_transaction:
