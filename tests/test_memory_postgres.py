@@ -27,6 +27,8 @@ from agent.memory.dialect import (
 )
 from agent.memory.postgres import PgDatabase, redacted
 from agent.models.base import AssistantMessage
+from safety import flags
+from safety.screen import ScreenContext, screen
 
 NOW = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)
 
@@ -442,6 +444,43 @@ def test_a_write_inside_a_read_phase_is_not_remembered_as_one(pg_url: str) -> No
     db.close()
 
 
+def test_reads_sent_ahead_answer_their_next_asking_once(pg_url: str) -> None:
+    db = cast(PgDatabase, connect(pg_url))
+    user_id = store.ensure_user(db, "ann", NOW)
+    conversation = store.start_conversation(db, user_id, NOW)
+    message = store.add_message(
+        db, user_id=user_id, conversation_id=conversation, role="user", content="hi", now=NOW
+    )
+
+    def inputs() -> tuple[Any, Any]:
+        return (
+            flags.screen_context(db, user_id, conversation, NOW),
+            flags.pending_check(db, conversation, message),
+        )
+
+    expected = inputs()
+    before = db.round_trips
+    with writing_for(user_id), transaction(db):
+        flags.read_screen_inputs_ahead(db, user_id, conversation, message, NOW)
+        assert inputs() == expected
+        assert db.round_trips == before + 1  # BEGIN, the locks and both reads
+        flags.screen_context(db, user_id, conversation, NOW)  # asked again: the server
+        assert db.round_trips == before + 2
+    with writing_for(user_id), transaction(db):
+        flags.read_screen_inputs_ahead(db, user_id, conversation, message, NOW)
+        flags.record(  # a write in between: what was read ahead is forgotten
+            db,
+            user_id=user_id,
+            conversation_id=conversation,
+            message_id=message,
+            assessment=screen("I have crushing chest pain", ScreenContext()),
+            now=NOW,
+            lock=True,
+        )
+        assert flags.screen_context(db, user_id, conversation, NOW).locked
+    db.close()
+
+
 class _Noted:
     """A remote model answering every turn with one sentence and no tool call."""
 
@@ -476,4 +515,34 @@ def test_a_turn_answered_without_tools_makes_a_bounded_number_of_round_trips(
     for text in ("my goal is general fitness", "what should I do today"):
         assert coach.turn(user_id, conversation, text).reply == "Noted."
     assert db.round_trips - before <= 2 * TURN_ROUND_TRIPS
+    db.close()
+
+
+EMERGENCY_ROUND_TRIPS = 10
+"""Round trips of a red flag's turn for a person whose plan an emergency already holds
+(16 before the screen's inputs were read together, the turn's updates travelled with the
+next statement and the fixed reply was stored with the message): a regression guard."""
+
+
+def test_an_emergency_turn_makes_a_bounded_number_of_round_trips_and_is_stored_whole(
+    pg_url: str,
+) -> None:
+    db = cast(PgDatabase, connect(pg_url))
+    user_id = store.ensure_user(db, "ann", NOW)
+    conversation = store.start_conversation(db, user_id, NOW)
+    coach = Coach(db, _Noted(), second_opinion=False, clock=lambda: NOW)
+    coach.turn(user_id, conversation, "I have crushing chest pain")
+    before = db.round_trips
+    result = coach.turn(user_id, conversation, "I have crushing chest pain, still")
+    assert db.round_trips - before <= EMERGENCY_ROUND_TRIPS
+    assert result.safety["tier"] == "emergency" and result.reply != "Noted."
+    rows = db.execute(
+        "SELECT role, content FROM messages WHERE turn_id = ? ORDER BY id", [result.turn_id]
+    ).fetchall()
+    assert [tuple(r) for r in rows] == [
+        ("user", "I have crushing chest pain, still"),
+        ("assistant", result.reply),
+    ]
+    status = db.execute("SELECT status, safety_tier FROM turns WHERE id = ?", [result.turn_id])
+    assert tuple(status.fetchone()) == ("complete", "emergency")
     db.close()

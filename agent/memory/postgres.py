@@ -358,6 +358,8 @@ class PgDatabase(sqlite_utils.Database):
         """Rows of the reads already made in a :meth:`reads_once` block."""
         self._phase: list[_Key] | None = None
         """The distinct reads of the current :meth:`reads_once` block, in order."""
+        self._read_ahead: dict[_Key, _Answer] = {}
+        """Answers of reads sent ahead by :meth:`read_ahead`, each given once."""
         self.prefetched = 0
         """Reads answered from a phase's reads sent ahead (tests and benchmarks read it)."""
         self._closed = False
@@ -393,6 +395,7 @@ class PgDatabase(sqlite_utils.Database):
         """End the transaction's hold: roll back what is uncommitted, return the connection."""
         raw, self.pinned = self.pinned, None
         self._ahead = []
+        self._read_ahead = {}
         self._writes_ahead = False
         self._depth = 0
         if raw is not None:
@@ -404,6 +407,7 @@ class PgDatabase(sqlite_utils.Database):
             raise StorageError("a transaction is already open on this connection")
         self.pin()
         self._ahead = ["BEGIN", *locks]
+        self._read_ahead = {}
         if self._memo:
             self._memo = {}  # what is read inside may differ from what was read before
 
@@ -427,7 +431,10 @@ class PgDatabase(sqlite_utils.Database):
             self.unpin()
 
     def _send(self, cursor: psycopg.Cursor[Any], sql: str, parameters: Any = None) -> None:
-        """Run ``sql`` with the statements waiting ahead of it; the cursor ends on its result."""
+        """Run ``sql`` with the statements waiting ahead of it; the cursor ends on its result.
+
+        When ``sql`` holds several statements, on the first one's result.
+        """
         ahead, self._ahead = self._ahead, []
         self._writes_ahead = False
         if ahead and parameters is not None:
@@ -443,9 +450,8 @@ class PgDatabase(sqlite_utils.Database):
                 cursor.execute(cast(Any, text), _as_params(parameters))
         except psycopg.errors.LockNotAvailable as exc:
             raise StorageError(f"the database is busy, try again in a moment ({exc})") from exc
-        if ahead:
-            while cursor.nextset():
-                pass
+        for _ in ahead:  # the cursor ends on the (first) answer of ``sql`` itself
+            cursor.nextset()
 
     def send_later(self, sql: str, parameters: Sequence[Any]) -> None:
         """Queue a write nobody reads the answer of, to travel with the next statement.
@@ -456,6 +462,7 @@ class PgDatabase(sqlite_utils.Database):
         """
         if self.pinned is None:
             raise StorageError("a write sent later needs an open transaction")
+        self._read_ahead = {}
         if self._memo is not None:
             self._memo.clear()
             self._phase = None
@@ -553,16 +560,30 @@ class PgDatabase(sqlite_utils.Database):
         if not after or self._memo is None:
             return None
         reads = [first, *after]
+        answers = self._send_reads(reads)
+        if answers is None:
+            with _PHASES_LOCK:
+                _PHASES.pop((self.url, first), None)
+            return None
+        for key, answer in zip(reads, answers, strict=True):
+            self._memo.setdefault(key, answer)
+        self.prefetched += len(reads) - 1
+        return answers[0]
+
+    def _send_reads(self, reads: Sequence[_Key]) -> list[_Answer] | None:
+        """Several reads in one request (simple query protocol); None when it failed."""
         text = "; ".join(placeholders(sql).rstrip().rstrip(";") for sql, _ in reads)
         values = [value for _, params in reads for value in params]
         answers: list[_Answer] = []
         with self._connection() as raw:
+            if raw.info.transaction_status == TransactionStatus.INERROR:
+                return None
             cursor = raw.cursor()
             try:
                 self._send(cursor, text, values)
             except (psycopg.Error, StorageError):
-                with _PHASES_LOCK:
-                    _PHASES.pop((self.url, first), None)
+                if self.pinned is not None:
+                    raise  # the transaction is aborted: its caller must know
                 return None
             while True:
                 result = cursor.pgresult
@@ -571,15 +592,30 @@ class PgDatabase(sqlite_utils.Database):
                 answers.append((rows, cursor.rowcount, lambda d=description: d))
                 if not cursor.nextset():
                     break
-        if len(answers) != len(reads):
-            return None  # a statement held more than one: never seen, but never misread
-        for key, answer in zip(reads, answers, strict=True):
-            self._memo.setdefault(key, answer)
-        self.prefetched += len(reads) - 1
-        return answers[0]
+        # A statement that held more than one is never sent here, but never misread.
+        return answers if len(answers) == len(reads) else None
+
+    def read_ahead(self, reads: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """Send ``reads`` (SQL and values) in one request; each answers its next ``execute``.
+
+        For reads a step makes one after the other though none depends on another (the
+        screen's inputs). Each answer is given once; any write, and the end or start of a
+        transaction, forgets them, so nothing read ahead outlives what could change it.
+        """
+        keys = [(sql, tuple(params)) for sql, params in reads]
+        if len(keys) < 2 or not all(_READ.match(sql) for sql, _ in keys):
+            return
+        answers = self._send_reads(keys)
+        if answers is not None:
+            self._read_ahead = dict(zip(keys, answers, strict=True))
+            self.prefetched += len(keys) - 1
 
     def execute(self, sql: str, parameters: Any = None) -> Any:
         """Run one statement; an INSERT into a table with an ``id`` reports the new id."""
+        if self._read_ahead:
+            ahead = self._answered_ahead(sql, parameters)
+            if ahead is not None:
+                return ahead
         key, known = self._remembered(sql, parameters)
         if known is not None:
             return known
@@ -592,6 +628,19 @@ class PgDatabase(sqlite_utils.Database):
             # The rows are tuples: one list serves every later cursor, none can change it.
             self._memo[key] = (result.rows, result.rowcount, result._describe)
         return result
+
+    def _answered_ahead(self, sql: str, parameters: Any) -> PgCursor | None:
+        if not _READ.match(sql) or isinstance(parameters, dict):
+            self._read_ahead = {}  # a write: what was read ahead may have changed
+            return None
+        try:
+            known = self._read_ahead.pop((sql, tuple(parameters or ())), None)
+        except TypeError:
+            return None
+        if known is None:
+            return None
+        rows, rowcount, describe = known
+        return PgCursor(rows, rowcount, describe, None)
 
     def _execute(self, sql: str, parameters: Any) -> PgCursor:
         if _DDL.match(sql):
