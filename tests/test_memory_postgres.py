@@ -403,6 +403,10 @@ def test_a_read_phase_is_sent_ahead_in_one_request_the_next_time(pg_url: str) ->
     before = db.round_trips
     assert _phase(db, user_id, "b")[2] == [("bob",)]
     assert db.round_trips == before + 2
+    # Seen with other values: no longer sent ahead for nothing, the others still are.
+    before, sent = db.round_trips, db.prefetched
+    assert _phase(db, user_id, "c")[2] == []
+    assert db.round_trips == before + 2 and db.prefetched == sent + 1
     other.close()
     db.close()
 

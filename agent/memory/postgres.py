@@ -294,22 +294,31 @@ PHASES_REMEMBERED = 4096
 """Read phases (one a person, in practice) whose reads are sent ahead next time; the
 least recently used are forgotten past this."""
 
-_PHASES: OrderedDict[tuple[str, _Key], tuple[_Key, ...]] = OrderedDict()
-"""(database URL, a phase's first read) -> the reads that followed it the last time."""
+_PHASES: OrderedDict[tuple[str, _Key], tuple[tuple[_Key, ...], frozenset[str]]] = OrderedDict()
+"""(database URL, a phase's first read) -> the reads that followed it the last time, and the
+reads (SQL) seen with other values from one phase to the next, which are never sent ahead."""
 _PHASES_LOCK = threading.Lock()
 
 
 def _recall_phase(url: str, first: _Key) -> tuple[_Key, ...]:
     with _PHASES_LOCK:
-        known = _PHASES.get((url, first), ())
-        if known:
-            _PHASES.move_to_end((url, first))
-        return known
+        known = _PHASES.get((url, first))
+        if known is None:
+            return ()
+        _PHASES.move_to_end((url, first))
+        return known[0]
 
 
 def _remember_phase(url: str, reads: list[_Key]) -> None:
     with _PHASES_LOCK:
-        _PHASES[(url, reads[0])] = tuple(reads[1:])
+        before, changing = _PHASES.get((url, reads[0]), ((), frozenset()))
+        if before:
+            # A read asked again with other values (the turn's id, today's date) would
+            # be sent ahead for nothing every time.
+            asked = set(reads[1:])
+            changing |= {sql for sql, values in before if (sql, values) not in asked}
+        after = tuple(key for key in reads[1:] if key[0] not in changing)
+        _PHASES[(url, reads[0])] = (after, changing)
         _PHASES.move_to_end((url, reads[0]))
         while len(_PHASES) > PHASES_REMEMBERED:
             _PHASES.popitem(last=False)
