@@ -305,6 +305,9 @@ class Coach:
     def receive(self, user_id: int, conversation_id: int, text: str) -> Received:
         """Store the message, open its turn and screen it: one short transaction, no model.
 
+        A message the screen answers with a fixed reply has that reply stored and its turn
+        completed in the same transaction (:meth:`answer` then only reports it).
+
         The server runs this on its fast path, before any model worker is taken; a
         ``Received`` with a fixed reply (emergency, stop, a safety question) is then
         answered at once by :meth:`answer` without a model.
@@ -358,9 +361,7 @@ class Coach:
             conversation_id=conversation_id,
         )
         if verdict.reply is not None:
-            result.reply = verdict.reply
-            with transaction(self.db):
-                self._finish(turn_id, user_id, conversation_id, verdict.reply, now)
+            result.reply = verdict.reply  # stored with the message (``_receive``)
             return result
         ctx = ToolContext(
             db=self.db,
@@ -450,6 +451,11 @@ class Coach:
             )
             transcript.set_safety_tier(self.db, turn_id, verdict.assessment.tier.value)
             self._remember_constraints(user_id, verdict.constraints, now)
+            if verdict.reply is not None:
+                # A fixed safety reply (emergency, stop, the safety question) is stored with
+                # the message it answers: one transaction, and an emergency answered at
+                # once, with no second wait for the write lock behind other turns.
+                self._finish(turn_id, user_id, conversation_id, verdict.reply, now)
         return turn_id, message_id, verdict
 
     def _remember_constraints(self, user_id: int, areas: list[str], now: datetime) -> None:

@@ -114,7 +114,7 @@ class _Requests:
                 setattr(owner, name, original)
 
 
-def _server_pid(url: str) -> int | None:
+def postgres_pid(url: str) -> int | None:
     """The postmaster's pid, when the server's data directory is readable here."""
     try:
         with psycopg.connect(url, autocommit=True) as conn:
@@ -125,7 +125,7 @@ def _server_pid(url: str) -> int | None:
         return None
 
 
-def _server_cpu_s(pid: int | None) -> float | None:
+def postgres_cpu_s(pid: int | None) -> float | None:
     """CPU of the postmaster and its live children (the backends serving our connections)."""
     if pid is None:
         return None
@@ -165,11 +165,11 @@ def _run(target: str, kind: str, turns: int, server: int | None) -> dict[str, An
     coach.turn(user_id, conversation, _messages(kind, 1)[0])  # warm: caches, first lookups
     texts = _messages(kind, turns)
     with requests.counting():
-        cpu, wall, server_cpu = time.process_time(), time.perf_counter(), _server_cpu_s(server)
+        cpu, wall, server_cpu = time.process_time(), time.perf_counter(), postgres_cpu_s(server)
         for text in texts:
             coach.turn(user_id, conversation, text)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        server_after = _server_cpu_s(server)
+        server_after = postgres_cpu_s(server)
     db.close()
     result: dict[str, Any] = {
         "turns": turns,
@@ -204,7 +204,7 @@ def main() -> None:
     parser.add_argument("--postgres", required=True, help="postgresql:// URL of a test server")
     parser.add_argument("--turns", type=int, default=100)
     args = parser.parse_args()
-    server = _server_pid(args.postgres)
+    server = postgres_pid(args.postgres)
     report: dict[str, Any] = {"load_average": list(os.getloadavg())}
     for kind in ("answered", "logging"):
         with _schema(args.postgres) as url:

@@ -19,14 +19,20 @@ What it compares (issue 16):
   the clients share the same cores: their CPU per turn is reported too, with the bound
   left once they are served (``cpu_bound_with_load_generators_turns_per_s``), and
   ``server_cores_used`` says how much of the machine the server actually got (on a
-  machine shared with other work it is well below the cores).
+  machine shared with other work it is well below the cores). On PostgreSQL (when its
+  postmaster's ``/proc`` entries are readable here) the database server's CPU per turn
+  is counted in the CPU bound too (``postgres_cpu_ms_per_turn``): a turn needs it as
+  much as ``coach serve``, on the same cores; ``serve_cpu_bound_turns_per_s`` is the
+  bound without it.
 - **the acceptance target** (issue 16): ``target_turns_per_s`` = 0.7 x the lower of the
   ideal and the CPU bound, and an emergency reply's p99 under that load at most
   ``EMERGENCY_P99_TARGET_MS``; ``meets_throughput_target`` and ``meets_emergency_target``
   compare the run with them.
 - **a red flag under load.** A probe in its own process sends "crushing chest pain"
   messages every 50 ms during the run (rotating over probe users so the rate limit never
-  refuses them) and reports the latency of the emergency replies.
+  refuses them) and reports the latency of the emergency replies: all of them, and those
+  sent once every client's first turn had ended (``emergency_reply_ms_after_first_turns``:
+  without the start-up burst, like ``latency_ms_later_turns`` for the clients' turns).
 
 A turn counts as answered only when it is a 200 with a reply: 429 (rate limit) and 503
 are errors, never latencies. Prints one JSON object.
@@ -123,6 +129,23 @@ def _tree_cpu_seconds(pid: int) -> float | None:
     except OSError:
         return total
     return total + sum(_tree_cpu_seconds(int(child)) or 0.0 for child in children)
+
+
+def _postgres_pid(url: str | None) -> int | None:
+    """The PostgreSQL server's postmaster, when ``--postgres`` names one readable here."""
+    if not url:
+        return None
+    from benchmarks.pg_turn import postgres_pid
+
+    return postgres_pid(url)
+
+
+def _postgres_cpu(pid: int | None) -> float | None:
+    if pid is None:
+        return None
+    from benchmarks.pg_turn import postgres_cpu_s
+
+    return postgres_cpu_s(pid)
 
 
 def _stub_process(delay_s: float, pipe: Connection) -> None:
@@ -224,6 +247,8 @@ class _Run:
     latencies: list[tuple[int, float]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     sent: dict[int, list[str]] = field(default_factory=dict)
+    first_turns_done: list[float] = field(default_factory=list)
+    """When each client's first turn ended (``time.monotonic``, comparable across processes)."""
 
 
 def _client(port: int, token: str, index: int, turns: int, run: _Run) -> None:
@@ -236,9 +261,13 @@ def _client(port: int, token: str, index: int, turns: int, run: _Run) -> None:
             try:
                 status, answer = _chat(connection, token, message)
             except (OSError, http.client.HTTPException) as exc:
-                mine.append(message)  # may have been stored: checked like any other
-                run.errors.append(f"client {index} turn {turn}: {type(exc).__name__}")
+                status, answer = 0, None
                 connection.close()
+                run.errors.append(f"client {index} turn {turn}: {type(exc).__name__}")
+            if turn == 0:
+                run.first_turns_done.append(time.monotonic())
+            if status == 0:
+                mine.append(message)  # may have been stored: checked like any other
                 continue
             if status != 429:
                 mine.append(message)  # a 429 is refused before storing: not a lost message
@@ -253,14 +282,17 @@ def _client(port: int, token: str, index: int, turns: int, run: _Run) -> None:
 
 
 def _probe(port: int, tokens: list[str], stop: Any, pipe: Connection) -> None:
-    """Send red-flag messages until ``stop`` is set; send back (latencies, error samples)."""
-    latencies: list[float] = []
+    """Send red-flag messages until ``stop`` is set; send back (latencies, error samples).
+
+    Each latency comes with the ``time.monotonic`` at which its message was sent.
+    """
+    latencies: list[tuple[float, float]] = []
     errors: list[str] = []
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     sent = 0
     while not stop.is_set():
         token = tokens[sent % len(tokens)]
-        started = time.perf_counter()
+        sent_at, started = time.monotonic(), time.perf_counter()
         try:
             status, answer = _chat(connection, token, f"{EMERGENCY} (probe {sent})")
         except (OSError, http.client.HTTPException) as exc:
@@ -270,7 +302,7 @@ def _probe(port: int, tokens: list[str], stop: Any, pipe: Connection) -> None:
         sent += 1
         tier = answer.get("safety", {}).get("tier") if isinstance(answer, dict) else None
         if status == 200 and tier == "emergency":
-            latencies.append(elapsed)
+            latencies.append((sent_at, elapsed))
         else:
             errors.append(f"HTTP {status}: {str(answer)[:120]}")
         time.sleep(max(0.0, PROBE_INTERVAL_S - elapsed / 1000))
@@ -414,6 +446,8 @@ def _run(
             ]
             if not args.no_probe:
                 probe.start()
+            pg_pid = _postgres_pid(args.postgres)
+            pg_cpu = _postgres_cpu(pg_pid)
             server_cpu = _tree_cpu_seconds(process.pid)
             probe_cpu = _cpu_seconds(probe.pid) if probe.pid else None
             stub_cpu = _cpu_seconds(stub_pid) if stub_pid else None
@@ -426,12 +460,13 @@ def _run(
                 thread.join(timeout=max(0.0, deadline - time.monotonic()))
             wall = time.perf_counter() - started
             server_cpu_used = _used(_tree_cpu_seconds(process.pid), server_cpu)
+            pg_cpu_used = _used(_postgres_cpu(pg_pid), pg_cpu)
             stub_cpu_used = _used(_cpu_seconds(stub_pid) if stub_pid else None, stub_cpu)
             own_cpu_used = time.process_time() - own_cpu
             probe_cpu_used = _used(_cpu_seconds(probe.pid) if probe.pid else None, probe_cpu)
             unfinished = sum(thread.is_alive() for thread in threads)
             stop.set()
-            probed: tuple[list[float], list[str]] = ([], [])
+            probed: tuple[list[tuple[float, float]], list[str]] = ([], [])
             if not args.no_probe and ours.poll(60):
                 probed = ours.recv()
         finally:
@@ -451,6 +486,7 @@ def _run(
         (stub_cpu_used or 0.0) + own_cpu_used + (probe_cpu_used or 0.0),
         wall,
         workers,
+        pg_cpu_used,
     )
     return (
         report
@@ -478,11 +514,16 @@ def _cpu_report(
     generators_cpu_s: float,
     wall_s: float,
     processes: int,
+    postgres_cpu_s: float | None = None,
 ) -> dict[str, Any]:
     """The server's CPU per answered turn (probe turns included) and the bounds it sets.
 
     ``generators_cpu_s`` is the stub model's and the clients' CPU over the same run: they
     run on the same cores, so the bound they leave is reported beside the plain one.
+    ``postgres_cpu_s``: the PostgreSQL server's processes over the run, when they can be
+    read here; a turn needs them as much as ``coach serve``, on the same cores, so the
+    CPU bound then counts both (``cpu_bound_turns_per_s``; the serve-only bound is
+    ``serve_cpu_bound_turns_per_s``).
     """
     cores = os.cpu_count() or 1
     if server_cpu_s is None or not answered:
@@ -491,17 +532,26 @@ def _cpu_report(
     generators_per_turn = generators_cpu_s / answered
     if not per_turn:
         return {"server_cpu_s": round(server_cpu_s, 2), "cores": cores}
+    store_per_turn = (postgres_cpu_s or 0.0) / answered
+    store: dict[str, Any] = {}
+    if postgres_cpu_s is not None:
+        store = {
+            "postgres_cpu_s": round(postgres_cpu_s, 2),
+            "postgres_cpu_ms_per_turn": round(store_per_turn * 1000, 2),
+            "serve_cpu_bound_turns_per_s": round(cores / per_turn, 1),
+        }
     return {
         "server_cpu_s": round(server_cpu_s, 2),
         "server_cpu_ms_per_turn": round(per_turn * 1000, 2),
         "server_cores_used": round(server_cpu_s / wall_s, 2) if wall_s else None,
         "cores": cores,
-        "cpu_bound_turns_per_s": round(cores / per_turn, 1),
+        **store,
+        "cpu_bound_turns_per_s": round(cores / (per_turn + store_per_turn), 1),
         "processes_bound_turns_per_s": round(min(processes, cores) / per_turn, 1),
         "one_process_bound_turns_per_s": round(1 / per_turn, 1),
         "load_generators_cpu_ms_per_turn": round(generators_per_turn * 1000, 2),
         "cpu_bound_with_load_generators_turns_per_s": round(
-            cores / (per_turn + generators_per_turn), 1
+            cores / (per_turn + store_per_turn + generators_per_turn), 1
         ),
     }
 
@@ -515,12 +565,16 @@ def _verdict(report: dict[str, Any], cpu: dict[str, Any]) -> dict[str, Any]:
         return {}
     target = TARGET_SHARE * min(ceilings)
     p99 = report["emergency_reply_ms"]["p99"]
+    steady_p99 = report["emergency_reply_ms_after_first_turns"]["p99"]
     return {
         "target_turns_per_s": round(target, 1),
         "target_from": "ideal" if ideal and (not bound or ideal <= bound) else "cpu_bound",
         "meets_throughput_target": report["throughput_turns_per_s"] >= target,
         "emergency_p99_target_ms": EMERGENCY_P99_TARGET_MS,
         "meets_emergency_target": None if p99 is None else p99 <= EMERGENCY_P99_TARGET_MS,
+        "meets_emergency_target_after_first_turns": (
+            None if steady_p99 is None else steady_p99 <= EMERGENCY_P99_TARGET_MS
+        ),
     }
 
 
@@ -533,7 +587,7 @@ def _report(
     integrity: dict[str, int],
     wall: float,
     unfinished: int,
-    probed: tuple[list[float], list[str]],
+    probed: tuple[list[tuple[float, float]], list[str]],
 ) -> dict[str, Any]:
     total = clients * turns
     refused = sum(error.endswith("HTTP 429") for error in run.errors)
@@ -561,7 +615,13 @@ def _report(
         # connections and templates opening at once); the rest is the steady state.
         "latency_ms_first_turns": _summary([ms for t, ms in run.latencies if t == 0]),
         "latency_ms_later_turns": _summary([ms for t, ms in run.latencies if t > 0]),
-        "emergency_reply_ms": _summary(probed[0]),
+        "emergency_reply_ms": _summary([ms for _, ms in probed[0]]),
+        # The same, for red flags sent once every client's first turn had ended: the
+        # start-up burst (50 first turns at once, each opening a connection and a
+        # conversation) is out of it; the figure above includes it.
+        "emergency_reply_ms_after_first_turns": _summary(
+            [ms for sent_at, ms in probed[0] if sent_at >= max(run.first_turns_done, default=0)]
+        ),
         "emergency_errors": len(probed[1]),
         "emergency_error_samples": probed[1][:3],
         "throughput_turns_per_s": round(throughput, 1),

@@ -11,7 +11,6 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import prompts
 from agent.errors import ModelError
@@ -123,38 +122,17 @@ def openai_model(model_name: str, *, temperature: float, seed: int) -> ChatModel
     Raises:
         ConfigurationError: No key or base URL is configured.
     """
-    from dataclasses import field as dc_field
-    from dataclasses import make_dataclass
-
     from agent.models.openai_backend import OpenAIModel
 
-    def _request(self: Any, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Any:
-        kwargs: dict[str, Any] = {
-            "model": self.model,
-            "messages": messages,
-            "temperature": self.temperature,
-            "seed": self.seed,
-        }
-        if tools:
-            kwargs["tools"] = tools
-        return self.client.chat.completions.create(**kwargs)
-
-    # A subclass that only adds the sampling settings; retries and parsing are the
-    # backend's own, and the SDK stays imported by that one module.
-    sampled_cls = make_dataclass(
-        "SampledOpenAIModel",
-        [("seed", int, dc_field(default=0)), ("temperature", float, dc_field(default=0.0))],
-        bases=(OpenAIModel,),
-        namespace={"_request": _request},
-    )
     base = OpenAIModel.from_env()
-    model: ChatModel = sampled_cls(
+    # Retries and parsing are the backend's own, and the SDK stays imported by that one
+    # module; only the sampling settings are added to each request.
+    model: ChatModel = OpenAIModel(
         client=base.client,
         model=model_name,
         policy=base.policy,
         name=model_name,
-        seed=seed,
-        temperature=temperature,
+        sampling={"temperature": temperature, "seed": seed},
     )
     return model
 

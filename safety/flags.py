@@ -194,18 +194,56 @@ def pending_check(
     """
     if conversation_id is None or message_id is None:
         return None
-    row = db.execute(
-        "SELECT f.details, m.content FROM safety_flags f JOIN messages m ON m.id = f.message_id "
-        "WHERE f.source = 'screen' AND f.tier = 'check' AND f.message_id = ("
-        "SELECT MAX(id) FROM messages WHERE conversation_id = ? AND role = 'user' AND id < ?) "
-        "ORDER BY f.id DESC LIMIT 1",
-        [conversation_id, message_id],
-    ).fetchone()
+    row = db.execute(*_pending_check_read(conversation_id, message_id)).fetchone()
     if row is None:
         return None
     details: dict[str, Any] = json.loads(row[0] or "{}")
     topic = details.get("check_topic")
     return PendingCheck(str(topic), str(row[1] or "")) if topic else None
+
+
+def _pending_check_read(conversation_id: int, message_id: int) -> tuple[str, list[Any]]:
+    return (
+        "SELECT f.details, m.content FROM safety_flags f JOIN messages m ON m.id = f.message_id "
+        "WHERE f.source = 'screen' AND f.tier = 'check' AND f.message_id = ("
+        "SELECT MAX(id) FROM messages WHERE conversation_id = ? AND role = 'user' AND id < ?) "
+        "ORDER BY f.id DESC LIMIT 1",
+        [conversation_id, message_id],
+    )
+
+
+def _screen_context_read(
+    user_id: int, conversation_id: int | None, now: datetime
+) -> tuple[str, list[Any]]:
+    return (
+        "SELECT tier, rule_ids, details, lock_active FROM safety_flags WHERE user_id = ? "
+        "AND source = 'screen' AND (lock_active = 1 OR (conversation_id IS ? AND "
+        "created_at >= ?)) ORDER BY id",
+        [user_id, conversation_id, timestamp(now - CONTEXT_WINDOW)],
+    )
+
+
+def read_screen_inputs_ahead(
+    db: sqlite_utils.Database,
+    user_id: int,
+    conversation_id: int | None,
+    message_id: int | None,
+    now: datetime,
+) -> None:
+    """Let the store send :func:`screen_context`'s and :func:`pending_check`'s reads at once.
+
+    A store that can send reads ahead (PostgreSQL's: ``read_ahead``) answers both calls
+    that follow from one round trip; any other store reads each when asked.
+    """
+    ahead = getattr(db, "read_ahead", None)
+    if ahead is None or conversation_id is None or message_id is None:
+        return
+    ahead(
+        [
+            _screen_context_read(user_id, conversation_id, now),
+            _pending_check_read(conversation_id, message_id),
+        ]
+    )
 
 
 def emergency_lock(db: sqlite_utils.Database, user_id: int) -> bool:
@@ -217,13 +255,7 @@ def screen_context(
     db: sqlite_utils.Database, user_id: int, conversation_id: int | None, now: datetime
 ) -> ScreenContext:
     """What earlier turns tell the screen: recent flags of this conversation and locks."""
-    since = timestamp(now - CONTEXT_WINDOW)
-    rows = db.execute(
-        "SELECT tier, rule_ids, details, lock_active FROM safety_flags WHERE user_id = ? "
-        "AND source = 'screen' AND (lock_active = 1 OR (conversation_id IS ? AND "
-        "created_at >= ?)) ORDER BY id",
-        [user_id, conversation_id, since],
-    ).fetchall()
+    rows = db.execute(*_screen_context_read(user_id, conversation_id, now)).fetchall()
     if not rows:
         return ScreenContext()
     tier = max(Tier(r[0]) for r in rows)

@@ -132,7 +132,8 @@ def _screen_inputs(
     now: datetime,
 ) -> tuple[ScreenContext, flags.PendingCheck | None]:
     # What this conversation already flagged, and the question asked last turn, if any
-    # (this message is its answer).
+    # (this message is its answer): two reads, one round trip on PostgreSQL.
+    flags.read_screen_inputs_ahead(db, user_id, conversation_id, message_id, now)
     context = flags.screen_context(db, user_id, conversation_id, now)
     pending = flags.pending_check(db, conversation_id, message_id)
     if pending is not None:

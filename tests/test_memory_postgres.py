@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from agent.errors import StorageError
 from agent.loop import Coach
 from agent.memory import postgres, store
-from agent.memory.db import connect, reads_once, transaction, writing_for
+from agent.memory.db import connect, reads_once, transaction, write_unanswered, writing_for
 from agent.memory.dialect import (
     is_postgres_url,
     lock_space,
@@ -27,6 +27,8 @@ from agent.memory.dialect import (
 )
 from agent.memory.postgres import PgDatabase, redacted
 from agent.models.base import AssistantMessage
+from safety import flags
+from safety.screen import ScreenContext, screen
 
 NOW = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)
 
@@ -305,6 +307,46 @@ def test_statements_without_an_answer_travel_with_the_next_one(pg_url: str) -> N
     db.close()
 
 
+def test_a_write_nobody_reads_travels_with_the_next_statement(pg_url: str) -> None:
+    db = cast(PgDatabase, connect(pg_url))
+    user_id = store.ensure_user(db, "ann", NOW)
+    rename = "UPDATE users SET pseudonym = ? WHERE id = ?"
+    name = "SELECT pseudonym FROM users WHERE id = ?"
+    before = db.round_trips
+    with writing_for(user_id), transaction(db):  # alone: it goes out with the COMMIT
+        write_unanswered(db, rename, ["50% 'off'", user_id])
+    assert db.round_trips == before + 1
+    assert db.execute(name, [user_id]).fetchone()[0] == "50% 'off'"
+    before = db.round_trips
+    with writing_for(user_id), transaction(db):  # with the next statement, its values bound
+        write_unanswered(db, rename, ["100%", user_id])
+        assert db.execute(name + " AND name = ?", [user_id, "ann"]).fetchone()[0] == "100%"
+    assert db.round_trips == before + 2
+    with pytest.raises(RuntimeError), transaction(db):  # rolled back with its transaction
+        write_unanswered(db, rename, ["gone", user_id])
+        raise RuntimeError
+    assert db.execute(name, [user_id]).fetchone()[0] == "100%"
+    db.close()
+
+
+def test_writes_sent_later_inside_savepoints_keep_or_undo_with_them(pg_url: str) -> None:
+    db = connect(pg_url)
+    user_id = store.ensure_user(db, "ann", NOW)
+    bob = store.ensure_user(db, "bob", NOW)
+    rename = "UPDATE users SET pseudonym = ? WHERE id = ?"
+    with transaction(db):
+        with transaction(db):  # a savepoint holding only a write sent later: kept
+            write_unanswered(db, rename, ["kept", user_id])
+        with pytest.raises(RuntimeError), transaction(db):  # same name, undone
+            write_unanswered(db, rename, ["undone", bob])
+            raise RuntimeError
+        with transaction(db):
+            write_unanswered(db, rename, ["also kept", bob])
+    rows = db.execute("SELECT name, pseudonym FROM users ORDER BY name").fetchall()
+    assert [tuple(r) for r in rows] == [("ann", "kept"), ("bob", "also kept")]
+    db.close()
+
+
 def test_a_failed_savepoint_undoes_only_its_own_statements(pg_url: str) -> None:
     db = connect(pg_url)
     with transaction(db):
@@ -333,6 +375,116 @@ def test_a_read_asked_twice_in_a_read_phase_is_one_round_trip(pg_url: str) -> No
     db.close()
 
 
+def _phase(db: sqlite_utils.Database, user_id: int, since: str) -> list[Any]:
+    """A phase of three reads, the first naming the person (as a turn's context does)."""
+    with reads_once(db):
+        return [
+            store.get_profile(db, user_id),
+            db.execute("SELECT COUNT(*) FROM users WHERE id = ?", [user_id]).fetchone(),
+            db.execute("SELECT name FROM users WHERE name >= ? ORDER BY name", [since]).fetchall(),
+        ]
+
+
+def test_a_read_phase_is_sent_ahead_in_one_request_the_next_time(pg_url: str) -> None:
+    db = cast(PgDatabase, connect(pg_url))
+    user_id = store.ensure_user(db, "ann", NOW)
+    first = _phase(db, user_id, "a")
+    assert db.prefetched == 0
+    other = connect(pg_url)
+    store.save_profile(other, user_id, store.Profile(goal="strength"), NOW)  # meanwhile
+    store.ensure_user(other, "bob", NOW)
+    before = db.round_trips
+    second = _phase(db, user_id, "a")
+    assert db.round_trips == before + 1 and db.prefetched == 2
+    # Read when the phase began, never earlier: the other connection's writes are seen.
+    assert second[0].goal == "strength" and first[0].goal is None
+    assert second[2] == [("ann",), ("bob",)]
+    # A read whose values changed goes on its own, with the right answer.
+    before = db.round_trips
+    assert _phase(db, user_id, "b")[2] == [("bob",)]
+    assert db.round_trips == before + 2
+    # Seen with other values: no longer sent ahead for nothing, the others still are.
+    before, sent = db.round_trips, db.prefetched
+    assert _phase(db, user_id, "c")[2] == []
+    assert db.round_trips == before + 2 and db.prefetched == sent + 1
+    other.close()
+    db.close()
+
+
+def test_a_phase_sent_ahead_that_fails_is_forgotten_and_each_read_goes_alone(
+    pg_url: str,
+) -> None:
+    db = cast(PgDatabase, connect(pg_url))
+    user_id = store.ensure_user(db, "ann", NOW)
+    db.execute("CREATE TABLE scratch (id INTEGER PRIMARY KEY, v TEXT)")
+
+    def phase() -> Any:
+        with reads_once(db):
+            profile = store.get_profile(db, user_id)
+            try:
+                db.execute("SELECT v FROM scratch").fetchall()
+            except psycopg.Error:
+                pass
+            return profile
+
+    phase()
+    db.execute("DROP TABLE scratch")
+    assert phase() == store.Profile()  # the request ahead failed: the read went alone
+    before = db.round_trips
+    assert phase() == store.Profile()
+    assert db.round_trips == before + 2 and db.prefetched == 0
+    db.close()
+
+
+def test_a_write_inside_a_read_phase_is_not_remembered_as_one(pg_url: str) -> None:
+    db = cast(PgDatabase, connect(pg_url))
+    user_id = store.ensure_user(db, "ann", NOW)
+    for _ in range(2):
+        with reads_once(db):
+            store.get_profile(db, user_id)
+            store.save_profile(db, user_id, store.Profile(goal="strength"), NOW)
+            assert store.get_profile(db, user_id).goal == "strength"
+    assert db.prefetched == 0
+    db.close()
+
+
+def test_reads_sent_ahead_answer_their_next_asking_once(pg_url: str) -> None:
+    db = cast(PgDatabase, connect(pg_url))
+    user_id = store.ensure_user(db, "ann", NOW)
+    conversation = store.start_conversation(db, user_id, NOW)
+    message = store.add_message(
+        db, user_id=user_id, conversation_id=conversation, role="user", content="hi", now=NOW
+    )
+
+    def inputs() -> tuple[Any, Any]:
+        return (
+            flags.screen_context(db, user_id, conversation, NOW),
+            flags.pending_check(db, conversation, message),
+        )
+
+    expected = inputs()
+    before = db.round_trips
+    with writing_for(user_id), transaction(db):
+        flags.read_screen_inputs_ahead(db, user_id, conversation, message, NOW)
+        assert inputs() == expected
+        assert db.round_trips == before + 1  # BEGIN, the locks and both reads
+        flags.screen_context(db, user_id, conversation, NOW)  # asked again: the server
+        assert db.round_trips == before + 2
+    with writing_for(user_id), transaction(db):
+        flags.read_screen_inputs_ahead(db, user_id, conversation, message, NOW)
+        flags.record(  # a write in between: what was read ahead is forgotten
+            db,
+            user_id=user_id,
+            conversation_id=conversation,
+            message_id=message,
+            assessment=screen("I have crushing chest pain", ScreenContext()),
+            now=NOW,
+            lock=True,
+        )
+        assert flags.screen_context(db, user_id, conversation, NOW).locked
+    db.close()
+
+
 class _Noted:
     """A remote model answering every turn with one sentence and no tool call."""
 
@@ -346,8 +498,10 @@ class _Noted:
 
 # 35 with per-person locks and batched statements; 37 since the message is screened before
 # its write transaction (the screen's inputs read once outside it and checked inside, so
-# no writer waits on the screen): a regression guard, not a target.
-TURN_ROUND_TRIPS = 37
+# no writer waits on the screen); 18 since a read phase is sent ahead in one request, 16
+# since the updates of a turn's state travel with the next statement: a
+# regression guard, not a target.
+TURN_ROUND_TRIPS = 16
 """Round trips to the server in a turn the model answers without tools (46 before
 statements without an answer travelled with the next one and the context's repeated
 reads were made once; ``benchmarks/pg_turn.py`` measures both)."""
@@ -365,4 +519,34 @@ def test_a_turn_answered_without_tools_makes_a_bounded_number_of_round_trips(
     for text in ("my goal is general fitness", "what should I do today"):
         assert coach.turn(user_id, conversation, text).reply == "Noted."
     assert db.round_trips - before <= 2 * TURN_ROUND_TRIPS
+    db.close()
+
+
+EMERGENCY_ROUND_TRIPS = 10
+"""Round trips of a red flag's turn for a person whose plan an emergency already holds
+(16 before the screen's inputs were read together, the turn's updates travelled with the
+next statement and the fixed reply was stored with the message): a regression guard."""
+
+
+def test_an_emergency_turn_makes_a_bounded_number_of_round_trips_and_is_stored_whole(
+    pg_url: str,
+) -> None:
+    db = cast(PgDatabase, connect(pg_url))
+    user_id = store.ensure_user(db, "ann", NOW)
+    conversation = store.start_conversation(db, user_id, NOW)
+    coach = Coach(db, _Noted(), second_opinion=False, clock=lambda: NOW)
+    coach.turn(user_id, conversation, "I have crushing chest pain")
+    before = db.round_trips
+    result = coach.turn(user_id, conversation, "I have crushing chest pain, still")
+    assert db.round_trips - before <= EMERGENCY_ROUND_TRIPS
+    assert result.safety["tier"] == "emergency" and result.reply != "Noted."
+    rows = db.execute(
+        "SELECT role, content FROM messages WHERE turn_id = ? ORDER BY id", [result.turn_id]
+    ).fetchall()
+    assert [tuple(r) for r in rows] == [
+        ("user", "I have crushing chest pain, still"),
+        ("assistant", result.reply),
+    ]
+    status = db.execute("SELECT status, safety_tier FROM turns WHERE id = ?", [result.turn_id])
+    assert tuple(status.fetchone()) == ("complete", "emergency")
     db.close()

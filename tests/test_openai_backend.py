@@ -11,12 +11,14 @@ import pytest
 import sqlite_utils
 
 from agent.errors import ConfigurationError, ModelError, read_tool_error
+from agent.models import openai_backend
 from agent.models.openai_backend import (
     OpenAIModel,
     RetryPolicy,
     parse_retry_after,
     to_assistant_message,
 )
+from agent.tools import default_registry
 from tests.factories import make_coach, make_user
 from tests.openai_stub import Reply, StubServer, ok, serve, tool
 
@@ -279,3 +281,38 @@ def test_a_200_that_is_not_a_completion_fails_the_turn_and_the_next_line_is_answ
     assert _status(db) == "failed"
     assert coach.turn(user_id, conversation_id, "and today?").reply == "Next one answered."
     assert _user_messages(db) == ["plan my week", "and today?"]
+
+
+def test_the_tool_schemas_are_encoded_once_per_list_and_sent_whole(
+    stub: StubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoded: list[object] = []
+    real_dumps = openai_backend._dumps
+
+    def counting(value: object) -> bytes:
+        encoded.append(value)
+        return real_dumps(value)
+
+    monkeypatch.setattr(openai_backend, "_dumps", counting)
+    stub.default = ok("Fine.")
+    model, _ = _model(stub, monkeypatch)
+    registry = default_registry()
+    full, locked = registry.offered(plan_locked=False), registry.offered(plan_locked=True)
+    for tools in (full, full, locked, full, locked):
+        model.complete([{"role": "user", "content": "héllo"}], tools)
+    # Each list the registry hands out is encoded once, however many calls send it.
+    assert sum(value is full for value in encoded) == 1
+    assert sum(value is locked for value in encoded) == 1
+    sent = [request["tools"] for request in stub.requests]
+    assert sent == [full, full, locked, full, locked]
+    assert all(r["model"] == "stub-model" for r in stub.requests)
+    assert stub.requests[0]["messages"] == [{"role": "user", "content": "héllo"}]
+
+
+def test_a_request_without_tools_sends_no_tools_key(
+    stub: StubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stub.push(ok("Plain."))
+    model, _ = _model(stub, monkeypatch)
+    assert model.complete([{"role": "user", "content": "hi"}], []).content == "Plain."
+    assert "tools" not in stub.requests[0]

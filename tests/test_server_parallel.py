@@ -6,18 +6,24 @@ reads go on; an ordinary turn waits for a free worker, its message already store
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from datetime import datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from agent.memory.db import connect
+from agent.memory.writer_queue import writes_are_urgent
 from agent.models.base import AssistantMessage
+from agent.server import api
 from agent.server.app import create_app
-from agent.server.state import ComputeGate, GatedModel, TurnWorkers
+from agent.server.state import ComputeGate, GatedModel, ModelStep, TurnWorkers
 from tests.factories import make_token_user
+
+WAIT_S = 10.0
 
 HANG = "plan my whole year in detail"
 MAX_DELAY_S = 0.100
@@ -244,3 +250,122 @@ def test_a_model_step_waits_for_fast_steps_only_so_long() -> None:
         gate.release()
         assert gate.acquire(blocking=False) is True  # no wait when not blocking
         gate.release()
+
+
+def test_a_turn_runs_its_fast_step_then_its_model_step_on_the_two_pools() -> None:
+    workers = TurnWorkers(model_workers=2)
+    seen: list[tuple[str, bool]] = []
+
+    def fast_reply() -> str:
+        seen.append((threading.current_thread().name, writes_are_urgent()))
+        return "fixed reply"
+
+    def needs_model() -> str | ModelStep[str]:
+        seen.append((threading.current_thread().name, writes_are_urgent()))
+
+        def model() -> str:
+            seen.append((threading.current_thread().name, writes_are_urgent()))
+            return "model reply"
+
+        return ModelStep(model)
+
+    try:
+        assert asyncio.run(workers.run_turn(fast_reply)) == "fixed reply"
+        assert asyncio.run(workers.run_turn(needs_model)) == "model reply"
+    finally:
+        workers.close()
+    # Fast steps run on the fast pool with urgent writes; the model step on its own pool.
+    assert [(name.split("_")[0], urgent) for name, urgent in seen] == [
+        ("coach-fast", True),
+        ("coach-fast", True),
+        ("coach-model", False),
+    ]
+
+
+def test_a_turn_raises_what_either_step_raised() -> None:
+    workers = TurnWorkers(model_workers=1)
+
+    def refused() -> str:
+        raise PermissionError("401")
+
+    def failing_model() -> str:
+        raise RuntimeError("model failed")
+
+    def to_the_model() -> str | ModelStep[str]:
+        return ModelStep(failing_model)
+
+    try:
+        with pytest.raises(PermissionError, match="401"):
+            asyncio.run(workers.run_turn(refused))
+        with pytest.raises(RuntimeError, match="model failed"):
+            asyncio.run(workers.run_turn(to_the_model))
+    finally:
+        workers.close()
+
+
+def test_a_model_step_handed_on_runs_to_its_end_when_the_request_is_cancelled() -> None:
+    # It holds the person's place in line: dropping it would stall their next turns.
+    workers = TurnWorkers(model_workers=1)
+    release, finished = threading.Event(), threading.Event()
+
+    def model() -> str:
+        release.wait(WAIT_S)
+        finished.set()
+        return "done"
+
+    def to_the_model() -> str | ModelStep[str]:
+        return ModelStep(model)
+
+    async def cancel_while_waiting() -> None:
+        turn = asyncio.ensure_future(workers.run_turn(to_the_model))
+        await asyncio.sleep(0.05)
+        turn.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await turn
+
+    try:
+        asyncio.run(cancel_while_waiting())
+        release.set()
+        assert finished.wait(WAIT_S)
+    finally:
+        workers.close()
+
+
+def test_a_red_flag_takes_the_urgent_lane_past_a_full_fast_pool(
+    db_path: str, now: datetime
+) -> None:
+    db = connect(db_path)
+    token = make_token_user(db, now, "bob")[1]
+    db.close()
+    app = create_app(db_path, clock=lambda: now, operator_auth=False)
+    release = threading.Event()
+    with TestClient(app) as client:
+        workers: TurnWorkers = app.state.coach.workers
+        # Every fast thread busy (a burst of ordinary first turns, say).
+        blockers = [workers.fast.submit(release.wait, WAIT_S) for _ in range(8)]
+        try:
+            emergency = _post(client, token, "I have crushing chest pain")
+            assert emergency.status_code == 200
+            assert emergency.json()["safety"]["tier"] == "emergency"
+            ordinary = threading.Thread(target=lambda: _post(client, token, "hi coach"))
+            ordinary.start()
+            ordinary.join(0.3)
+            assert ordinary.is_alive()  # an ordinary message waits for the fast pool
+        finally:
+            release.set()
+            for blocker in blockers:
+                blocker.result(WAIT_S)
+        ordinary.join(WAIT_S)
+
+
+@pytest.mark.parametrize(
+    ("message", "urgent"),
+    [
+        ("I have crushing chest pain", True),
+        ("my left arm went numb and my face is drooping", True),
+        ("chest day today, what should I do?", False),
+        ("log 3x8 goblet squats at 16 kg", False),
+    ],
+)
+def test_the_lane_is_chosen_by_the_message_alone(message: str, urgent: bool) -> None:
+    assert api._reads_as_red_flag(message) is urgent

@@ -18,6 +18,8 @@ from agent.memory.dialect import engine_of, is_postgres_url
 from agent.memory.dialect import writing_for as writing_for  # the loop declares its person
 from agent.memory.migrations import MIGRATIONS
 from agent.memory.sqlite_handle import SqliteDatabase
+from agent.memory.writer_queue import WriterQueue, writes_are_urgent
+from agent.memory.writer_queue import urgent_writes as urgent_writes  # the server's fast step
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -38,13 +40,14 @@ losing a line."""
 
 _T = TypeVar("_T")
 
-_PROCESS_WRITER = threading.RLock()
+_PROCESS_WRITER = WriterQueue()
 """One writer at a time within this process (a server's threads), queued in memory.
 
 Threads left to SQLite's busy handler sleep and poll, so under many concurrent requests
 the unlucky ones waited seconds for a lock held for milliseconds; waiting here is cheap
 and wakes at once. Other processes still meet at SQLite's own lock. Re-entrant so a
-thread never waits on itself."""
+thread never waits on itself; writes declared urgent (:func:`urgent_writes`: the server's
+fast step) go before waiting ordinary ones (``agent.memory.writer_queue``)."""
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -152,8 +155,13 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             db.execute(create)
     else:
         retry_busy(lambda: db.execute(create))
+    recorded = {str(row[0]) for row in db.execute("SELECT name FROM _migrations").fetchall()}
     applied: list[str] = []
     for migration in MIGRATIONS:
+        if migration.name in recorded:
+            # Applied already (the usual case: every pooled connection of a server checks):
+            # a read, not a write transaction per migration queueing with the turns' writes.
+            continue
         with transaction(db):
             # Re-checked inside the write lock so two processes starting at once do not
             # both apply the same step.
@@ -192,7 +200,7 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         db.conn.execute("BEGIN IMMEDIATE")
         yield from _run_and_commit(db)
         return
-    if not _PROCESS_WRITER.acquire(timeout=BUSY_BOUND_S):
+    if not _PROCESS_WRITER.acquire(BUSY_BOUND_S, urgent=writes_are_urgent()):
         raise StorageError("the database is busy, try again in a moment")
     try:
         # Other processes queue on a lock file, woken within a millisecond, rather than
@@ -260,6 +268,18 @@ def reads_once(db: sqlite_utils.Database) -> Iterator[None]:
         return
     with cast(Any, db).reads_once():
         yield
+
+
+def write_unanswered(db: sqlite_utils.Database, sql: str, parameters: list[Any]) -> None:
+    """A write inside the open transaction whose answer (rows, count) nobody reads.
+
+    On PostgreSQL it travels with the transaction's next statement (the COMMIT at the
+    latest): one round trip fewer. On SQLite, or outside a transaction, it runs now.
+    """
+    if engine_of(db) == "postgresql" and db.conn.in_transaction:
+        cast(Any, db).send_later(sql, parameters)
+        return
+    db.execute(sql, parameters)
 
 
 def roll_back_open(db: sqlite_utils.Database) -> None:

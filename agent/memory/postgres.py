@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
@@ -282,6 +283,47 @@ class PgTable:
             yield dict(zip(names, row, strict=True))
 
 
+_Key = tuple[str, tuple[Any, ...]]
+"""A read as the store asked it: its SQL (SQLite's spelling) and its values."""
+
+_Answer = tuple[list[Any], int, Any]
+"""A read's rows, row count and ``description`` maker, as :meth:`PgDatabase.reads_once`
+keeps them."""
+
+PHASES_REMEMBERED = 4096
+"""Read phases (one a person, in practice) whose reads are sent ahead next time; the
+least recently used are forgotten past this."""
+
+_PHASES: OrderedDict[tuple[str, _Key], tuple[tuple[_Key, ...], frozenset[str]]] = OrderedDict()
+"""(database URL, a phase's first read) -> the reads that followed it the last time, and the
+reads (SQL) seen with other values from one phase to the next, which are never sent ahead."""
+_PHASES_LOCK = threading.Lock()
+
+
+def _recall_phase(url: str, first: _Key) -> tuple[_Key, ...]:
+    with _PHASES_LOCK:
+        known = _PHASES.get((url, first))
+        if known is None:
+            return ()
+        _PHASES.move_to_end((url, first))
+        return known[0]
+
+
+def _remember_phase(url: str, reads: list[_Key]) -> None:
+    with _PHASES_LOCK:
+        before, changing = _PHASES.get((url, reads[0]), ((), frozenset()))
+        if before:
+            # A read asked again with other values (the turn's id, today's date) would
+            # be sent ahead for nothing every time.
+            asked = set(reads[1:])
+            changing |= {sql for sql, values in before if (sql, values) not in asked}
+        after = tuple(key for key in reads[1:] if key[0] not in changing)
+        _PHASES[(url, reads[0])] = (after, changing)
+        _PHASES.move_to_end((url, reads[0]))
+        while len(_PHASES) > PHASES_REMEMBERED:
+            _PHASES.popitem(last=False)
+
+
 _HAS_ID: dict[tuple[str, str], bool] = {}
 """(database URL, table) -> whether the table numbers its rows with ``id``: asked once."""
 
@@ -319,8 +361,16 @@ class PgDatabase(sqlite_utils.Database):
         """Statements not sent yet, to go out ahead of the next one (see the class)."""
         self._depth = 0
         """Savepoints open inside the transaction."""
-        self._memo: dict[tuple[str, tuple[Any, ...]], tuple[list[Any], int, Any]] | None = None
+        self._writes_ahead = False
+        """A write waits in ``_ahead`` (:meth:`send_later`): the COMMIT must go out."""
+        self._memo: dict[_Key, _Answer] | None = None
         """Rows of the reads already made in a :meth:`reads_once` block."""
+        self._phase: list[_Key] | None = None
+        """The distinct reads of the current :meth:`reads_once` block, in order."""
+        self._read_ahead: dict[_Key, _Answer] = {}
+        """Answers of reads sent ahead by :meth:`read_ahead`, each given once."""
+        self.prefetched = 0
+        """Reads answered from a phase's reads sent ahead (tests and benchmarks read it)."""
         self._closed = False
         self.round_trips = 0
         """Requests sent to the server by this object (tests and benchmarks read it)."""
@@ -354,6 +404,8 @@ class PgDatabase(sqlite_utils.Database):
         """End the transaction's hold: roll back what is uncommitted, return the connection."""
         raw, self.pinned = self.pinned, None
         self._ahead = []
+        self._read_ahead = {}
+        self._writes_ahead = False
         self._depth = 0
         if raw is not None:
             self._putconn(raw)
@@ -364,6 +416,7 @@ class PgDatabase(sqlite_utils.Database):
             raise StorageError("a transaction is already open on this connection")
         self.pin()
         self._ahead = ["BEGIN", *locks]
+        self._read_ahead = {}
         if self._memo:
             self._memo = {}  # what is read inside may differ from what was read before
 
@@ -372,8 +425,9 @@ class PgDatabase(sqlite_utils.Database):
         if self.pinned is None:
             return
         try:
-            if self._ahead[:1] != ["BEGIN"]:
-                # Only releases can still be queued: they go out with the COMMIT.
+            if self._ahead[:1] != ["BEGIN"] or self._writes_ahead:
+                # Releases and writes sent later can still be queued: they go out with
+                # the COMMIT.
                 self._send(self.pinned.cursor(), "COMMIT")
         finally:
             self.unpin()
@@ -386,8 +440,16 @@ class PgDatabase(sqlite_utils.Database):
             self.unpin()
 
     def _send(self, cursor: psycopg.Cursor[Any], sql: str, parameters: Any = None) -> None:
-        """Run ``sql`` with the statements waiting ahead of it; the cursor ends on its result."""
+        """Run ``sql`` with the statements waiting ahead of it; the cursor ends on its result.
+
+        When ``sql`` holds several statements, on the first one's result.
+        """
         ahead, self._ahead = self._ahead, []
+        self._writes_ahead = False
+        if ahead and parameters is not None:
+            # Statements ahead are complete texts (values bound already): a ``%`` in them
+            # is a percent sign, not the start of a placeholder of this statement.
+            ahead = [statement.replace("%", "%%") for statement in ahead]
         text = "; ".join([*ahead, sql]) if ahead else sql
         self.round_trips += 1
         try:
@@ -397,9 +459,27 @@ class PgDatabase(sqlite_utils.Database):
                 cursor.execute(cast(Any, text), _as_params(parameters))
         except psycopg.errors.LockNotAvailable as exc:
             raise StorageError(f"the database is busy, try again in a moment ({exc})") from exc
-        if ahead:
-            while cursor.nextset():
-                pass
+        for _ in ahead:  # the cursor ends on the (first) answer of ``sql`` itself
+            cursor.nextset()
+
+    def send_later(self, sql: str, parameters: Sequence[Any]) -> None:
+        """Queue a write nobody reads the answer of, to travel with the next statement.
+
+        Only inside a transaction (the COMMIT at the latest carries it); an error in it
+        fails that later statement, and with it the transaction, as it would have failed
+        the transaction now.
+        """
+        if self.pinned is None:
+            raise StorageError("a write sent later needs an open transaction")
+        self._read_ahead = {}
+        if self._memo is not None:
+            self._memo.clear()
+            self._phase = None
+        text = ClientCursor(self.pinned).mogrify(
+            cast(Any, placeholders(sql)), _as_params(parameters)
+        )
+        self._ahead.append(text)
+        self._writes_ahead = True
 
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:
@@ -437,39 +517,139 @@ class PgDatabase(sqlite_utils.Database):
         For a phase that only reads (a turn's context: several of its parts ask for the
         profile, the notes, the training days): each distinct query is one round trip. Any
         write, or a transaction, empties the memory.
+
+        A phase is also remembered by its first read (which names the person): the next
+        phase starting with the same read sends the reads that followed it last time
+        together with it, in one request, and answers them from memory when they are
+        asked again with the same values. A read whose values changed (today's date, the
+        turn's id) is simply sent on its own. All of them are read at one moment, never
+        later than they would have been.
         """
         outer, self._memo = self._memo, {}
+        outer_phase, self._phase = self._phase, []
         try:
             yield
+            phase = self._phase
+            if phase and len(phase) > 1:
+                _remember_phase(self.url, phase)
         finally:
             self._memo = outer
+            self._phase = outer_phase
 
     def _remembered(self, sql: str, parameters: Any) -> tuple[Any, PgCursor | None]:
         if self._memo is None:
             return None, None
         if not _READ.match(sql) or isinstance(parameters, dict):
             self._memo.clear()
+            self._phase = None  # a write inside: not a phase of reads to send ahead
             return None, None
         key = (sql, tuple(parameters or ()))
         try:
             known = self._memo.get(key)
         except TypeError:  # an unhashable value: not remembered
             return None, None
+        if self._phase is not None and key not in self._phase:
+            self._phase.append(key)
         if known is None:
-            return key, None
+            if self._phase is not None and len(self._phase) == 1 and self.pinned is None:
+                known = self._prefetch(key)
+            if known is None:
+                return key, None
         rows, rowcount, describe = known
         return key, PgCursor(rows, rowcount, describe, None)
 
+    def _prefetch(self, first: _Key) -> _Answer | None:
+        """Send ``first`` with the reads that followed it last time; the answer to ``first``.
+
+        One request of several statements (simple query protocol): their answers go
+        into the block's memory. None when no phase is remembered, or when the request
+        failed (a table gone since: the phase is forgotten and every read goes alone).
+        """
+        after = _recall_phase(self.url, first)
+        if not after or self._memo is None:
+            return None
+        reads = [first, *after]
+        answers = self._send_reads(reads)
+        if answers is None:
+            with _PHASES_LOCK:
+                _PHASES.pop((self.url, first), None)
+            return None
+        for key, answer in zip(reads, answers, strict=True):
+            self._memo.setdefault(key, answer)
+        self.prefetched += len(reads) - 1
+        return answers[0]
+
+    def _send_reads(self, reads: Sequence[_Key]) -> list[_Answer] | None:
+        """Several reads in one request (simple query protocol); None when it failed."""
+        text = "; ".join(placeholders(sql).rstrip().rstrip(";") for sql, _ in reads)
+        values = [value for _, params in reads for value in params]
+        answers: list[_Answer] = []
+        with self._connection() as raw:
+            if raw.info.transaction_status == TransactionStatus.INERROR:
+                return None
+            cursor = raw.cursor()
+            try:
+                self._send(cursor, text, values)
+            except (psycopg.Error, StorageError):
+                if self.pinned is not None:
+                    raise  # the transaction is aborted: its caller must know
+                return None
+            while True:
+                result = cursor.pgresult
+                rows = cursor.fetchall() if result and result.status == TUPLES_OK else []
+                description = cursor.description
+                answers.append((rows, cursor.rowcount, lambda d=description: d))
+                if not cursor.nextset():
+                    break
+        # A statement that held more than one is never sent here, but never misread.
+        return answers if len(answers) == len(reads) else None
+
+    def read_ahead(self, reads: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """Send ``reads`` (SQL and values) in one request; each answers its next ``execute``.
+
+        For reads a step makes one after the other though none depends on another (the
+        screen's inputs). Each answer is given once; any write, and the end or start of a
+        transaction, forgets them, so nothing read ahead outlives what could change it.
+        """
+        keys = [(sql, tuple(params)) for sql, params in reads]
+        if len(keys) < 2 or not all(_READ.match(sql) for sql, _ in keys):
+            return
+        answers = self._send_reads(keys)
+        if answers is not None:
+            self._read_ahead = dict(zip(keys, answers, strict=True))
+            self.prefetched += len(keys) - 1
+
     def execute(self, sql: str, parameters: Any = None) -> Any:
         """Run one statement; an INSERT into a table with an ``id`` reports the new id."""
+        if self._read_ahead:
+            ahead = self._answered_ahead(sql, parameters)
+            if ahead is not None:
+                return ahead
         key, known = self._remembered(sql, parameters)
         if known is not None:
             return known
-        result = self._execute(sql, parameters)
+        try:
+            result = self._execute(sql, parameters)
+        except BaseException:
+            self._phase = None  # a phase with a failing read is not sent ahead next time
+            raise
         if key is not None and self._memo is not None:
             # The rows are tuples: one list serves every later cursor, none can change it.
             self._memo[key] = (result.rows, result.rowcount, result._describe)
         return result
+
+    def _answered_ahead(self, sql: str, parameters: Any) -> PgCursor | None:
+        if not _READ.match(sql) or isinstance(parameters, dict):
+            self._read_ahead = {}  # a write: what was read ahead may have changed
+            return None
+        try:
+            known = self._read_ahead.pop((sql, tuple(parameters or ())), None)
+        except TypeError:
+            return None
+        if known is None:
+            return None
+        rows, rowcount, describe = known
+        return PgCursor(rows, rowcount, describe, None)
 
     def _execute(self, sql: str, parameters: Any) -> PgCursor:
         if _DDL.match(sql):
@@ -527,8 +707,10 @@ class PgDatabase(sqlite_utils.Database):
             yield self
         except BaseException:
             self._depth -= 1
-            if savepoint in self._ahead:
-                del self._ahead[self._ahead.index(savepoint) :]
+            queued = _last_index(self._ahead, savepoint)
+            if queued is not None:
+                # Not sent: neither was anything queued after it (all of it inside).
+                del self._ahead[queued:]
             elif self.pinned is not None:
                 # Whatever is queued was issued inside the savepoint: undone with it.
                 self._ahead = []
@@ -538,8 +720,8 @@ class PgDatabase(sqlite_utils.Database):
                 )
             raise
         self._depth -= 1
-        if savepoint in self._ahead:
-            del self._ahead[self._ahead.index(savepoint) :]
+        if self._ahead[-1:] == [savepoint]:
+            self._ahead.pop()  # nothing ran inside it
         else:
             self._ahead.append("RELEASE " + savepoint)
 
@@ -558,6 +740,14 @@ class PgDatabase(sqlite_utils.Database):
         """Roll back a transaction left open and stop using the pool."""
         self.unpin()
         self._closed = True
+
+
+def _last_index(items: list[str], item: str) -> int | None:
+    """Where ``item`` last appears in ``items`` (savepoint names repeat by depth)."""
+    for index in range(len(items) - 1, -1, -1):
+        if items[index] == item:
+            return index
+    return None
 
 
 def _as_params(parameters: Any) -> Sequence[Any] | dict[str, Any]:

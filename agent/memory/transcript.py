@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.clock import iso
 from agent.memory import store
-from agent.memory.db import transaction
+from agent.memory.db import transaction, write_unanswered
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -47,12 +47,13 @@ def earlier_turn_pending(db: sqlite_utils.Database, user_id: int, turn_id: int) 
 
 def set_safety_tier(db: sqlite_utils.Database, turn_id: int, tier: str) -> None:
     """Record the safety screen's tier on the turn."""
-    db.execute("UPDATE turns SET safety_tier = ? WHERE id = ?", [tier, turn_id])
+    write_unanswered(db, "UPDATE turns SET safety_tier = ? WHERE id = ?", [tier, turn_id])
 
 
 def complete_turn(db: sqlite_utils.Database, turn_id: int, now: datetime) -> None:
     """Mark the turn complete (inside the caller's transaction, with its messages)."""
-    db.execute(
+    write_unanswered(
+        db,
         "UPDATE turns SET status = 'complete', finished_at = ? WHERE id = ?",
         [iso(now), turn_id],
     )

@@ -6,6 +6,7 @@ The shared pieces (settings, database pool, rate limiter, turn queue) live in
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -261,6 +262,11 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         started = time.perf_counter()
         _warm_up()
+        api.warm_up_turns(state)
+        # Everything loaded so far (modules, the catalog, the safety model) lives as long as
+        # the server: out of the collector's sight, a full collection under load took
+        # 25 ms instead of 130 ms, a pause every request in flight waited out (issue 16).
+        gc.freeze()
         log.info(
             "started",
             extra={
@@ -275,6 +281,7 @@ def create_app(
         log.info("stopping", extra={"event": "stopping", "turns_in_flight": state.in_flight})
         workers.close()
         pool.close()
+        gc.unfreeze()  # a process starting several apps (the tests) can collect them again
         log.info("stopped", extra={"event": "stopped"})
 
     app = FastAPI(

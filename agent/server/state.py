@@ -24,17 +24,17 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import sqlite_utils
 
 from agent.clock import utc_now
 from agent.errors import ConfigurationError
-from agent.memory.db import connect, roll_back_open
+from agent.memory.db import connect, roll_back_open, urgent_writes
 from agent.models.base import AssistantMessage, ChatModel
 from agent.tools.registry import ToolRegistry
 
@@ -54,6 +54,12 @@ message already stored and screened."""
 
 DEFAULT_FAST_WORKERS = 4
 """Threads that store and screen messages and send fixed replies: milliseconds each."""
+
+DEFAULT_URGENT_WORKERS = 2
+"""Threads of the fast step's urgent lane: messages that read as a red flag on their own.
+A burst of ordinary messages (fifty people's first turns at once, each opening a
+connection and a conversation) queues on the fast pool for a few hundred milliseconds;
+a red flag does not queue behind it."""
 
 DEFAULT_COMPUTING_TURNS = 3
 """Model steps computing at once (between their model calls); the rest wait for a place.
@@ -290,6 +296,13 @@ class GatedModel:
             self.gate.acquire()
 
 
+@dataclass(frozen=True)
+class ModelStep(Generic[T]):
+    """What a fast step hands on when the message needs the model: the rest of the turn."""
+
+    run: Callable[[], T]
+
+
 class TurnWorkers:
     """The two thread pools of a chat turn: fast (store, screen, fixed replies) and model."""
 
@@ -302,6 +315,7 @@ class TurnWorkers:
         if model_workers < 1:
             raise ConfigurationError("model workers must be at least 1")
         self.fast = ThreadPoolExecutor(fast_workers, thread_name_prefix="coach-fast")
+        self.urgent = ThreadPoolExecutor(DEFAULT_URGENT_WORKERS, thread_name_prefix="coach-urgent")
         self.model = ThreadPoolExecutor(model_workers, thread_name_prefix="coach-model")
         self.computing = ComputeGate(computing)
         """Places for model-step threads computing rather than waiting (:class:`GatedModel`),
@@ -309,21 +323,47 @@ class TurnWorkers:
         alternating pairs: emergency reply p50 55/100/81 ms against 158/87/151 without it,
         p99 the same within noise at 370-495 ms, throughput 82/54/82 against 62/61/61)."""
 
-    async def run_fast(self, work: Callable[[], T]) -> T:
-        """Run ``work`` on the fast pool (never behind a model call), marked as a fast step."""
+    async def run_turn(self, fast: Callable[[], T | ModelStep[T]], *, urgent: bool = False) -> T:
+        """A turn: ``fast`` on the fast pool, then its :class:`ModelStep` (if any) on the other.
 
-        def marked() -> T:
-            with self.computing.fast_step():
-                return work()
+        A fast step's computing takes precedence over model steps' (:class:`ComputeGate`),
+        and so do its writes (``agent.memory.writer_queue``): a red flag's fixed reply
+        waits for neither a model step's CPU nor its transactions queued before it.
 
-        return await asyncio.get_running_loop().run_in_executor(self.fast, marked)
+        The fast thread hands the model step straight to the model pool, so the event loop
+        wakes once per turn, for its answer (handing it back to the loop in between cost
+        a wake-up, a task and a future per turn, all under the GIL the turns share). Once
+        ``fast`` has returned a model step it runs to its end even if the request is
+        cancelled meanwhile: it holds the person's place in line and passes it on.
+        ``urgent``: run ``fast`` on the urgent lane (a message that reads as a red flag),
+        which ordinary messages never queue on.
+        """
+        done: Future[T] = Future()
+        done.set_running_or_notify_cancel()  # never cancelled: the turn ends on its own
 
-    async def run_model(self, work: Callable[[], T]) -> T:
-        """Run ``work`` on the model pool."""
-        return await asyncio.get_running_loop().run_in_executor(self.model, work)
+        def model_part(step: ModelStep[T]) -> None:
+            try:
+                done.set_result(step.run())
+            except BaseException as exc:
+                done.set_exception(exc)
+
+        def fast_part() -> None:
+            try:
+                with self.computing.fast_step(), urgent_writes():
+                    outcome = fast()
+                if isinstance(outcome, ModelStep):
+                    self.model.submit(model_part, outcome)
+                else:
+                    done.set_result(outcome)
+            except BaseException as exc:
+                done.set_exception(exc)
+
+        (self.urgent if urgent else self.fast).submit(fast_part)
+        return await asyncio.wrap_future(done)
 
     def close(self) -> None:
         """Stop both pools once the turns in them have finished."""
+        self.urgent.shutdown(wait=True)
         self.fast.shutdown(wait=True)
         self.model.shutdown(wait=True)
 

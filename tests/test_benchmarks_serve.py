@@ -1,0 +1,42 @@
+"""benchmarks/serve.py's arithmetic: the CPU bound and the target it sets."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from benchmarks import serve
+
+
+def test_the_cpu_bound_counts_the_database_server_when_it_was_measured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    alone = serve._cpu_report(100, 0.5, 0.1, 1.0, 4)
+    assert alone["server_cpu_ms_per_turn"] == 5.0
+    assert alone["cpu_bound_turns_per_s"] == 400.0  # 2 cores / 5 ms
+    assert "postgres_cpu_ms_per_turn" not in alone
+    shared = serve._cpu_report(100, 0.5, 0.1, 1.0, 4, postgres_cpu_s=0.5)
+    assert shared["postgres_cpu_ms_per_turn"] == 5.0
+    assert shared["serve_cpu_bound_turns_per_s"] == 400.0
+    assert shared["cpu_bound_turns_per_s"] == 200.0  # 2 cores / (5 + 5) ms
+    assert shared["cpu_bound_with_load_generators_turns_per_s"] == pytest.approx(181.8)
+    report: dict[str, Any] = {
+        "ideal_turns_per_s": 250.0,
+        "throughput_turns_per_s": 150.0,
+        "emergency_reply_ms": {"p99": 130.0},
+        "emergency_reply_ms_after_first_turns": {"p99": 90.0},
+    }
+    verdict = serve._verdict(report, shared)
+    assert verdict["target_turns_per_s"] == 140.0 and verdict["target_from"] == "cpu_bound"
+    assert verdict["meets_throughput_target"]
+    assert verdict["meets_emergency_target"] is False  # every red flag counts here
+    assert verdict["meets_emergency_target_after_first_turns"] is True
+
+
+def test_no_postgres_url_means_no_database_server_to_read() -> None:
+    assert serve._postgres_pid(None) is None
+    assert serve._postgres_cpu(None) is None
+    assert isinstance(serve._used(2.0, 1.5), float)
