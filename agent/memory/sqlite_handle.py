@@ -66,6 +66,12 @@ class SqliteDatabase:
     coach_engine = "sqlite"
     """What ``agent.memory.dialect.engine_of`` reads (PostgreSQL's handle says so too)."""
 
+    read_ahead = None
+    """SQLite reads in-process, so nothing is sent ahead (PostgreSQL's handle batches reads).
+
+    Declared here so ``getattr(db, "read_ahead", None)`` on a turn's path does not build
+    the full sqlite-utils object through ``__getattr__``."""
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._full: sqlite_utils.Database | None = None
