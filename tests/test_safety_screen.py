@@ -61,6 +61,7 @@ def test_each_tier(text: str, expected: Tier) -> None:
         "legs sore from yesterday",
         "good burn on the last set",
         "skilled lifters make it look easy",
+        "I have finally come round to burpees",
     ],
 )
 def test_idioms_and_normal_exertion_are_not_flagged(text: str) -> None:
