@@ -39,7 +39,7 @@ SOURCE_FILES = ("lexicon.yaml", "context.yaml", "rules.yaml")
 CHECKED_PATH = DATA_DIR / "model" / "rules_checked.json"
 """The SHA-256 of :data:`SOURCE_FILES` whose every pattern a build compiled (see
 :func:`write_checked`)."""
-MODIFIERS = ("hypothetical", "other", "resolved", "passed", "history", "recent")
+MODIFIERS = ("hypothetical", "other", "resolved", "passed", "history", "recent", "today")
 """Context modifiers, in the order they take precedence when several apply."""
 
 _MACRO = re.compile(r"\{([a-z_]+)\}")
@@ -153,6 +153,7 @@ class Triggers:
     recurrence = _Expression()
     history = _Expression()
     recent = _Expression()
+    today = _Expression()
     experiencer_other = _Expression()
     first_person = _Expression()
     other_in_target = _Expression()
@@ -307,6 +308,7 @@ def _triggers(context: Mapping[str, Any], macros: Mapping[str, str]) -> Triggers
             "recurrence": _source(context["recurrence"], macros),
             "history": _source(context["history"], macros),
             "recent": _source(context["recent"], macros),
+            "today": _source(context["today"], macros),
             "experiencer_other": _source(context["experiencer_other"], macros),
             "first_person": raw(context["first_person"]),
             "other_in_target": raw(context["other_in_target"]),

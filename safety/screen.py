@@ -73,7 +73,8 @@ class Signal:
     area: str | None = None
     """The joint area named with it, as a planner constraint tag (e.g. "knee")."""
     modifiers: tuple[str, ...] = ()
-    """Context that changed the tier: hypothetical, other, resolved, passed, history, recent."""
+    """Context that changed the tier: hypothetical, other, resolved, passed, history, recent,
+    today."""
     rule_tier: Tier = Tier.NONE
     """The rule's own tier before context."""
     topic: str | None = None
@@ -510,10 +511,14 @@ def _modifiers(
         found.append("resolved")
     if passed:
         found.append("passed")
-    if t.history.search(clause):
+    # A symptom back again ("again just now", "first time since two years") is now,
+    # whatever date the clause also names.
+    if not back and t.history.search(clause):
         found.append("history")
-    if t.recent.search(clause):
+    if not back and t.recent.search(clause):
         found.append("recent")
+    if t.today.search(clause):
+        found.append("today")
     return False, tuple(found)
 
 
@@ -640,7 +645,7 @@ def _read_target(
     )
 
 
-_NOT_NOW = frozenset({"history", "recent", "resolved", "passed"})
+_NOT_NOW = frozenset({"history", "recent", "today", "resolved", "passed"})
 
 
 def _clause_area(start: int, end: int, sentence: _Sentence, rules: RuleSet) -> str | None:

@@ -117,6 +117,18 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("havent lifted in 5 weeks, been really ill with a virus", CALM),
         ("was properly sick most of last month, easing back in now", CALM),
     ],
+    "an emergency sign earlier today, or back again now": [
+        ("had a fit at the pool a couple of hours ago and I'm still not right", EMERGENCY),
+        ("blacked out on the rower this afternoon, home now, bit shaky", EMERGENCY),
+        ("seizure after training, the first one in four years", EMERGENCY),
+    ],
+    "a symptom that has not gone, or a harmless cause ruled out": [
+        ("the tightness in my chest hasn't gone since I stopped the intervals", EMERGENCY),
+        ("it's not a stitch, there's a heavy ache right in the middle of my chest", EMERGENCY),
+    ],
+    "someone lying still who does not seem to breathe": [
+        ("an old man by the lockers doesn't seem to be breathing", EMERGENCY),
+    ],
     "vague cardinal mentions get the check question": [
         ("my chest feels kinda odd today", ASK_OR_WORSE),
         ("head feels off since the last set", ASK_OR_WORSE),

@@ -61,6 +61,7 @@ def test_each_tier(text: str, expected: Tier) -> None:
         "legs sore from yesterday",
         "good burn on the last set",
         "skilled lifters make it look easy",
+        "I have finally come round to burpees",
     ],
 )
 def test_idioms_and_normal_exertion_are_not_flagged(text: str) -> None:
@@ -92,6 +93,49 @@ def test_history_is_a_screening_note() -> None:
     assert assessment.tier is Tier.CAUTION
     assert "history" in assessment.signals[0].modifiers
     assert tier("I fainted yesterday") is Tier.STOP
+
+
+def test_an_emergency_sign_earlier_today_is_still_an_emergency() -> None:
+    # Yesterday's blackout is a stop (see above); today's needs the same-day check.
+    assert tier("had a seizure at the pool earlier today and still feel muddled") is Tier.EMERGENCY
+    assert tier("I blacked out on the stairmaster a couple of hours ago") is Tier.EMERGENCY
+    assert "today" in screen("passed out at spin this afternoon").signals[0].modifiers
+    assert tier("tight crushing chest on my walk yesterday") is Tier.STOP
+    # Someone else's event of this morning is over: no alarm now.
+    assert tier("my brother fainted at work this morning, he's home now") is Tier.NONE
+
+
+def test_a_denied_resolution_leaves_the_symptom_standing() -> None:
+    assert tier("the crushing feeling in my chest still hasnt gone after ten minutes") is (
+        Tier.EMERGENCY
+    )
+    assert tier("my knee pain has not settled") is Tier.CAUTION
+    # The person stopping is not the symptom stopping.
+    assert tier("chest still tight since I stopped the hill repeats") is Tier.EMERGENCY
+    assert tier("my knee pain has settled") is Tier.NONE
+
+
+def test_a_harmless_explanation_ruled_out_affirms_the_symptom() -> None:
+    assert tier("its not indigestion, theres a heavy pain in the middle of my chest") is (
+        Tier.EMERGENCY
+    )
+    assert tier("nope not a stitch, my chest is tight and spreading to my jaw") is Tier.EMERGENCY
+    assert tier("no chest pain, no dizziness, legs just heavy") is Tier.NONE
+
+
+def test_a_symptom_back_again_now_is_not_history() -> None:
+    assert tier("had a fit after class, the first one in six years") is Tier.EMERGENCY
+    assert tier("passed out once last month and again right now on the bike") is Tier.EMERGENCY
+    assert tier("had a seizure six years ago, none since") is Tier.CAUTION
+
+
+def test_someone_lying_still_and_sight_going_dark_are_blackouts() -> None:
+    assert tier("a lad at the pool doesnt seem to be breathing") is Tier.EMERGENCY
+    assert tier("my eyes went black and when I could see again I was on the bench") is (
+        Tier.EMERGENCY
+    )
+    assert tier("we were on the last round and then I was on the gym floor") is Tier.EMERGENCY
+    assert tier("after the run then I was on the gym floor doing stretches") is Tier.NONE
 
 
 def test_someone_elses_emergency_gets_emergency_guidance() -> None:
