@@ -48,6 +48,7 @@ from psycopg.pq import TransactionStatus  # noqa: E402
 from agent.loop import Coach  # noqa: E402
 from agent.memory import store  # noqa: E402
 from agent.memory.db import connect  # noqa: E402
+from agent.memory.postgres import close_pools  # noqa: E402
 from agent.models.base import AssistantMessage, ChatModel  # noqa: E402
 from agent.models.offline import OfflineModel  # noqa: E402
 
@@ -187,7 +188,8 @@ def _run(target: str, kind: str, turns: int, server: int | None) -> dict[str, An
 
 
 @contextmanager
-def _schema(base: str) -> Iterator[str]:
+def fresh_schema(base: str) -> Iterator[str]:
+    """A URL on ``base`` whose tables live in a new schema, dropped (pools closed) after."""
     schema = f"bench_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(base, autocommit=True) as admin:
         admin.execute(f"CREATE SCHEMA {schema}")
@@ -195,6 +197,8 @@ def _schema(base: str) -> Iterator[str]:
     try:
         yield f"{base}{joiner}options={quote(f'-csearch_path={schema}')}"
     finally:
+        # A pooled connection still inside the schema would hold the DROP back.
+        close_pools()
         with psycopg.connect(base, autocommit=True) as admin:
             admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
@@ -207,7 +211,7 @@ def main() -> None:
     server = postgres_pid(args.postgres)
     report: dict[str, Any] = {"load_average": list(os.getloadavg())}
     for kind in ("answered", "logging"):
-        with _schema(args.postgres) as url:
+        with fresh_schema(args.postgres) as url:
             postgres = _run(url, kind, args.turns, server)
         with tempfile.TemporaryDirectory() as folder:
             sqlite = _run(str(Path(folder) / "coach.db"), kind, args.turns, None)

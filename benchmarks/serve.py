@@ -358,20 +358,10 @@ def _database(tmp: str, postgres: str | None) -> Iterator[str]:
     if not postgres:
         yield str(Path(tmp) / "serve-bench.db")
         return
-    import psycopg
+    from benchmarks.pg_turn import fresh_schema
 
-    from agent.memory.postgres import close_pools
-
-    schema = f"bench_{os.getpid()}_{int(time.time())}"
-    with psycopg.connect(postgres, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in postgres else "?"
-    try:
-        yield f"{postgres}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        close_pools()
-        with psycopg.connect(postgres, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+    with fresh_schema(postgres) as url:
+        yield url
 
 
 def _sign_up(db: str, names: list[str]) -> list[tuple[int, str]]:
