@@ -496,6 +496,14 @@ class _Noted:
         return AssistantMessage(content="Noted.")
 
 
+def _ann_talking_to_noted(pg_url: str) -> tuple[PgDatabase, int, int, Coach]:
+    """A fresh store with one person, her conversation and a coach answering "Noted."."""
+    db = cast(PgDatabase, connect(pg_url))
+    user_id = store.ensure_user(db, "ann", NOW)
+    conversation = store.start_conversation(db, user_id, NOW)
+    return db, user_id, conversation, Coach(db, _Noted(), second_opinion=False, clock=lambda: NOW)
+
+
 # 35 with per-person locks and batched statements; 37 since the message is screened before
 # its write transaction (the screen's inputs read once outside it and checked inside, so
 # no writer waits on the screen); 18 since a read phase is sent ahead in one request, 16
@@ -510,10 +518,7 @@ reads were made once; ``benchmarks/pg_turn.py`` measures both)."""
 def test_a_turn_answered_without_tools_makes_a_bounded_number_of_round_trips(
     pg_url: str,
 ) -> None:
-    db = cast(PgDatabase, connect(pg_url))
-    user_id = store.ensure_user(db, "ann", NOW)
-    conversation = store.start_conversation(db, user_id, NOW)
-    coach = Coach(db, _Noted(), second_opinion=False, clock=lambda: NOW)
+    db, user_id, conversation, coach = _ann_talking_to_noted(pg_url)
     coach.turn(user_id, conversation, "hi coach")
     before = db.round_trips
     for text in ("my goal is general fitness", "what should I do today"):
@@ -531,10 +536,7 @@ next statement and the fixed reply was stored with the message): a regression gu
 def test_an_emergency_turn_makes_a_bounded_number_of_round_trips_and_is_stored_whole(
     pg_url: str,
 ) -> None:
-    db = cast(PgDatabase, connect(pg_url))
-    user_id = store.ensure_user(db, "ann", NOW)
-    conversation = store.start_conversation(db, user_id, NOW)
-    coach = Coach(db, _Noted(), second_opinion=False, clock=lambda: NOW)
+    db, user_id, conversation, coach = _ann_talking_to_noted(pg_url)
     coach.turn(user_id, conversation, "I have crushing chest pain")
     before = db.round_trips
     result = coach.turn(user_id, conversation, "I have crushing chest pain, still")
