@@ -17,6 +17,7 @@ from agent.live.state import LiveState
 from agent.memory import aggregates, context, history, intake, portability, store, workouts
 from agent.memory.db import connect
 from agent.memory.history import SetInput, estimate_1rm, week_start
+from agent.planning.models import SessionRecord
 from tests.factories import make_user
 
 DATA = Path(__file__).parent / "data" / "import"
@@ -377,7 +378,8 @@ def _history_one_session_at_a_time(
             "IN ('normal', 'failure') ORDER BY id",
             [user_id, session_id],
         ).fetchall()
-        records.append(workouts._record(str(day), status, sets, workouts._targets(plan)))
+        data = workouts._session_data(str(day), status, sets, workouts._targets(plan))
+        records.append(SessionRecord.model_validate(data))
     return records
 
 

@@ -30,9 +30,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agent.memory.db import transaction
 
@@ -75,9 +75,13 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-@dataclass(frozen=True)
-class ExerciseStats:
-    """All-time figures of one exercise for one person."""
+class ExerciseStats(NamedTuple):
+    """All-time figures of one exercise for one person.
+
+    Named tuples (here and :class:`WeekPoint`): a context reads dozens of these rows on
+    every turn, and a tuple is built in C where a frozen dataclass sets each field in
+    Python.
+    """
 
     exercise_id: str
     all_sets: int
@@ -100,22 +104,14 @@ _STATS_COLUMNS = (
 
 def _stats(row: Sequence[Any]) -> ExerciseStats:
     return ExerciseStats(
-        exercise_id=str(row[0]),
-        all_sets=int(row[1]),
-        last_logged_at=str(row[2]),
-        counted_sets=int(row[3]),
-        heaviest_kg=row[4],
-        best_e1rm_kg=row[5],
-        best_set_id=row[6],
-        best_logged_at=row[7],
+        str(row[0]), int(row[1]), str(row[2]), int(row[3]), row[4], row[5], row[6], row[7]
     )
 
 
 def _fold_set(stats: ExerciseStats, row: Sequence[Any]) -> ExerciseStats:
     """``stats`` with one more set (id, exercise, type, reps, load_kg, rpe, logged_at)."""
     set_id, _, set_type, reps, load_kg, rpe, logged_at = row[:7]
-    folded = replace(
-        stats,
+    folded = stats._replace(
         all_sets=stats.all_sets + 1,
         last_logged_at=max(stats.last_logged_at, str(logged_at)),
     )
@@ -124,7 +120,7 @@ def _fold_set(stats: ExerciseStats, row: Sequence[Any]) -> ExerciseStats:
     heaviest = stats.heaviest_kg
     if load_kg and (heaviest is None or load_kg > heaviest):
         heaviest = float(load_kg)
-    folded = replace(folded, counted_sets=stats.counted_sets + 1, heaviest_kg=heaviest)
+    folded = folded._replace(counted_sets=stats.counted_sets + 1, heaviest_kg=heaviest)
     e1rm = estimate_1rm(load_kg, reps, rpe)
     if e1rm is None:
         return folded
@@ -132,14 +128,13 @@ def _fold_set(stats: ExerciseStats, row: Sequence[Any]) -> ExerciseStats:
     # order, so among equal sets the earliest stays, whatever batches the rows came in.
     best = (stats.best_e1rm_kg, stats.best_logged_at or "")
     if stats.best_e1rm_kg is None or (e1rm, str(logged_at)) > best:
-        folded = replace(
-            folded, best_e1rm_kg=e1rm, best_set_id=int(set_id), best_logged_at=str(logged_at)
+        folded = folded._replace(
+            best_e1rm_kg=e1rm, best_set_id=int(set_id), best_logged_at=str(logged_at)
         )
     return folded
 
 
-@dataclass(frozen=True)
-class WeekPoint:
+class WeekPoint(NamedTuple):
     """One exercise in one week (Monday ``week_start``)."""
 
     exercise_id: str
@@ -169,7 +164,7 @@ def _week_point(db: sqlite_utils.Database, user_id: int, exercise_id: str, week:
 def _fold_week(point: WeekPoint, row: Sequence[Any]) -> WeekPoint:
     _, _, set_type, reps, load_kg, rpe = row[:6]
     if set_type not in COUNTED_SET_TYPES:
-        return replace(point, all_sets=point.all_sets + 1)
+        return point._replace(all_sets=point.all_sets + 1)
     e1rm = estimate_1rm(load_kg, reps, rpe)
     best_e1rm = point.best_e1rm_kg
     if e1rm is not None and (best_e1rm is None or e1rm > best_e1rm):
@@ -177,8 +172,7 @@ def _fold_week(point: WeekPoint, row: Sequence[Any]) -> WeekPoint:
     best_reps = point.best_reps
     if reps and (best_reps is None or reps > best_reps):
         best_reps = int(reps)
-    return replace(
-        point,
+    return point._replace(
         all_sets=point.all_sets + 1,
         counted_sets=point.counted_sets + 1,
         best_e1rm_kg=best_e1rm,

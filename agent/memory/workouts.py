@@ -20,7 +20,7 @@ from agent.live.units import normalise_unit
 from agent.memory import aggregates, history, wearables
 from agent.memory.db import transaction
 from agent.planning.catalog import load_catalog
-from agent.planning.models import ExerciseRecord, History, Session, SessionRecord, SetRecord
+from agent.planning.models import History, Session
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -379,8 +379,11 @@ def read_history(db: sqlite_utils.Database, user_id: int, today: date) -> Histor
         [user_id, user_id, since],
     ).fetchall():
         by_session.setdefault(int(row[0]), []).append(row[1:])
-    records: list[SessionRecord] = [
-        _record(str(day), status, by_session.get(int(session_id), []), _targets(plan))
+    # Plain data, validated as one History at the end: one pass through pydantic's core
+    # instead of a model built per set (a 70-day window holds a few hundred sets; built one
+    # by one they were most of a plan turn's cost, and their objects its garbage).
+    sessions: list[dict[str, Any]] = [
+        _session_data(str(day), status, by_session.get(int(session_id), []), _targets(plan))
         for session_id, status, day, plan in rows
     ]
     loose = db.execute(
@@ -395,9 +398,9 @@ def read_history(db: sqlite_utils.Database, user_id: int, today: date) -> Histor
     for row in loose:
         by_day.setdefault(str(row[0]), []).append(row[1:])
     for day, day_sets in sorted(by_day.items()):
-        records.append(_record(day, "done", day_sets, {}))
+        sessions.append(_session_data(day, "done", day_sets, {}))
     imported = wearables.planner_activities(db, user_id, today, HISTORY_DAYS)
-    return History(sessions=records, activities=imported)
+    return History.model_validate({"sessions": sessions, "activities": imported})
 
 
 def _targets(plan: str | None) -> dict[str, dict[str, Any]]:
@@ -414,57 +417,71 @@ def _targets(plan: str | None) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _record(
+def _session_data(
     day: str, status: str, sets: list[Any], targets: dict[str, dict[str, Any]]
-) -> SessionRecord:
+) -> dict[str, Any]:
+    """One session's :class:`~agent.planning.models.SessionRecord` fields as plain data.
+
+    ``sets`` are (exercise_id, reps, load_kg, rir, rpe, duration_s) rows; a value that is
+    not a number in its field's range is read as unknown (None). The caller validates.
+    """
     catalog = load_catalog()
-    by_exercise: dict[str, ExerciseRecord] = {}
-    aerobic = vigorous = 0.0
+    by_exercise: dict[str, list[dict[str, Any]]] = {}
+    exercises: list[dict[str, Any]] = []
+    minutes = {"moderate": 0.0, "vigorous": 0.0}
+    timed: dict[str, str | None] = {}  # conditioning exercises' intensity, per exercise
     for exercise_id, reps, load_kg, rir, rpe, seconds in sets:
-        exercise = catalog.find(exercise_id)
-        if exercise is not None and exercise.pattern == "conditioning" and seconds:
-            if exercise.intensity == "vigorous":
-                vigorous += seconds / 60
-            else:
-                aerobic += seconds / 60
         record = by_exercise.get(exercise_id)
-        if record is None:  # built once per exercise, not once per set
+        if record is None:  # one per exercise, not one per set
+            exercise = catalog.find(exercise_id)
+            conditioning = exercise is not None and exercise.pattern == "conditioning"
+            timed[exercise_id] = (
+                ("vigorous" if exercise.intensity == "vigorous" else "moderate")
+                if exercise is not None and conditioning
+                else None
+            )
             target = targets.get(exercise_id, {})
-            record = by_exercise[exercise_id] = ExerciseRecord(
-                exercise_id=exercise_id,
-                rep_low=_int(target.get("rep_low")),
-                rep_high=_int(target.get("rep_high")),
-                target_rir=_int(target.get("target_rir")),
+            record = by_exercise[exercise_id] = []
+            exercises.append(
+                {
+                    "exercise_id": exercise_id,
+                    "sets": record,
+                    "rep_low": _int(target.get("rep_low")),
+                    "rep_high": _int(target.get("rep_high")),
+                    "target_rir": _int(target.get("target_rir")),
+                }
             )
-        record.sets.append(
-            SetRecord(
-                reps=_int(reps),
-                load_kg=_float(load_kg),
-                rir=_bounded(rir, 0, 10),
-                rpe=_bounded(rpe, 1, 10),
-                seconds=_float(seconds),
-            )
+        kind = timed[exercise_id]
+        if kind is not None and seconds:
+            minutes[kind] += seconds / 60
+        record.append(
+            {
+                "reps": int(reps) if isinstance(reps, _NUMBER) and reps >= 0 else None,
+                "load_kg": float(load_kg)
+                if isinstance(load_kg, _NUMBER) and load_kg >= 0
+                else None,
+                "rir": float(rir) if isinstance(rir, _NUMBER) and 0 <= rir <= 10 else None,
+                "rpe": float(rpe) if isinstance(rpe, _NUMBER) and 1 <= rpe <= 10 else None,
+                "seconds": float(seconds)
+                if isinstance(seconds, _NUMBER) and seconds >= 0
+                else None,
+            }
         )
-    return SessionRecord(
-        day=date.fromisoformat(day),
-        status="done" if status == "done" else "skipped",
-        exercises=list(by_exercise.values()),
-        aerobic_minutes=round(aerobic, 1),
-        vigorous_minutes=round(vigorous, 1),
-    )
+    return {
+        "day": date.fromisoformat(day),
+        "status": "done" if status == "done" else "skipped",
+        "exercises": exercises,
+        "aerobic_minutes": round(minutes["moderate"], 1),
+        "vigorous_minutes": round(minutes["vigorous"], 1),
+    }
+
+
+_NUMBER = (int, float)
+"""What a stored number may be (a tuple: ``isinstance`` checks it faster than a union)."""
 
 
 def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | float) and value >= 0 else None
-
-
-def _float(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and value >= 0 else None
-
-
-def _bounded(value: Any, low: float, high: float) -> float | None:
-    number = _float(value)
-    return number if number is not None and low <= number <= high else None
+    return int(value) if isinstance(value, _NUMBER) and value >= 0 else None
 
 
 def planned_session(
