@@ -9,18 +9,21 @@ sessions are read as the planner's ``History``.
 from __future__ import annotations
 
 import json
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from agent.clock import iso
 from agent.live.units import normalise_unit
 from agent.memory import aggregates, history, wearables
 from agent.memory.db import transaction
 from agent.planning.catalog import load_catalog
-from agent.planning.models import History, Session
+from agent.planning.models import History, Session, SessionRecord
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -355,37 +358,40 @@ def read_history(db: sqlite_utils.Database, user_id: int, today: date) -> Histor
     Working sets only (warm-ups and drop sets are left out). The planned rep range and
     effort are taken from the stored plan when it came from the planner. Sets logged
     outside any session are grouped by day.
+
+    A session read before is not read again while it is unchanged (see :class:`_Kept`):
+    a turn reads its sets only for sessions that are new or changed since the last read.
     """
     since = (today - timedelta(days=HISTORY_DAYS)).isoformat()
     # The session's day as the aggregates and their expression index read it (the same
     # day for our ISO timestamps as COALESCE of each column's first ten characters), so
     # the window is read through the index, not through every session the person has.
-    window = (
-        f"FROM workout_sessions WHERE user_id = ? AND status IN ('done', 'skipped') "
-        f"AND {aggregates.SESSION_DAY} >= ?"
-    )
+    # Each session comes with how many sets it has and its newest set's id: two probes of
+    # the session index, which change whenever a set is added to or removed from it.
     rows = db.execute(
-        f"SELECT id, status, {aggregates.SESSION_DAY} AS day, plan {window} ORDER BY day, id",
+        f"SELECT id, status, {aggregates.SESSION_DAY} AS day, plan, "
+        "(SELECT COUNT(*) FROM set_logs WHERE session_id = workout_sessions.id), "
+        "(SELECT MAX(id) FROM set_logs WHERE session_id = workout_sessions.id) "
+        "FROM workout_sessions WHERE user_id = ? AND status IN ('done', 'skipped') "
+        f"AND {aggregates.SESSION_DAY} >= ? ORDER BY day, id",
         [user_id, since],
     ).fetchall()
-    # Every session's sets in one statement (one per session made a turn's cost grow with
-    # the sessions in the window), in the order each session's own read gave them. The
-    # unary + keeps SQLite on the session index: by the person alone it walks every set.
-    by_session: dict[int, list[Any]] = {}
-    for row in db.execute(
-        "SELECT session_id, exercise_id, reps, load_kg, rir, rpe, duration_s FROM set_logs "
-        f"WHERE +user_id = ? AND session_id IN (SELECT id {window}) "
-        "AND COALESCE(set_type, 'normal') IN ('normal', 'failure') ORDER BY id",
-        [user_id, user_id, since],
-    ).fetchall():
-        by_session.setdefault(int(row[0]), []).append(row[1:])
-    # Plain data, validated as one History at the end: one pass through pydantic's core
-    # instead of a model built per set (a 70-day window holds a few hundred sets; built one
-    # by one they were most of a plan turn's cost, and their objects its garbage).
-    sessions: list[dict[str, Any]] = [
-        _session_data(str(day), status, by_session.get(int(session_id), []), _targets(plan))
-        for session_id, status, day, plan in rows
-    ]
+    catalog = load_catalog()  # a record's aerobic minutes depend on it
+    kept = _KEPT.sessions(db, user_id, catalog)
+    stale = [row for row in rows if (found := kept.get(row[0])) is None or found[0] != tuple(row)]
+    by_session = _working_sets(db, user_id, [int(row[0]) for row in stale])
+    # Plain data, validated in one pass of pydantic's core (a model built per set made
+    # a 70-day window of a few hundred sets most of a plan turn's cost and its garbage).
+    read = _SESSIONS.validate_python(
+        [
+            _session_data(str(day), status, by_session.get(int(session_id), []), _targets(plan))
+            for session_id, status, day, plan, *_ in stale
+        ]
+    )
+    fresh = {row[0]: (tuple(row), record) for row, record in zip(stale, read, strict=True)}
+    window = {row[0]: fresh.get(row[0]) or kept[row[0]] for row in rows}
+    _KEPT.keep(db, user_id, catalog, window)
+    records = [window[row[0]][1] for row in rows]
     loose = db.execute(
         "SELECT substr(logged_at, 1, 10), exercise_id, reps, load_kg, rir, rpe, duration_s "
         # logged_at >= the day (not substr(...) >= it: the same rows for ISO timestamps,
@@ -397,10 +403,94 @@ def read_history(db: sqlite_utils.Database, user_id: int, today: date) -> Histor
     by_day: dict[str, list[Any]] = {}
     for row in loose:
         by_day.setdefault(str(row[0]), []).append(row[1:])
-    for day, day_sets in sorted(by_day.items()):
-        sessions.append(_session_data(day, "done", day_sets, {}))
+    records.extend(
+        _SESSIONS.validate_python(
+            [_session_data(day, "done", day_sets, {}) for day, day_sets in sorted(by_day.items())]
+        )
+    )
     imported = wearables.planner_activities(db, user_id, today, HISTORY_DAYS)
-    return History.model_validate({"sessions": sessions, "activities": imported})
+    return History(sessions=records, activities=imported)
+
+
+_SESSIONS: TypeAdapter[list[SessionRecord]] = TypeAdapter(list[SessionRecord])
+
+_IN_LIST_CHUNK = 500
+"""Session ids per ``IN (...)`` list (far below SQLite's and PostgreSQL's parameter limits)."""
+
+
+def _working_sets(
+    db: sqlite_utils.Database, user_id: int, session_ids: list[int]
+) -> dict[int, list[Any]]:
+    """The working sets of these sessions, per session, each in logged order.
+
+    One statement for a window's sessions (one per session made a turn's cost grow with
+    the sessions in the window). The unary + keeps SQLite on the session index: by the
+    person alone it walks every set.
+    """
+    by_session: dict[int, list[Any]] = {}
+    for start in range(0, len(session_ids), _IN_LIST_CHUNK):
+        chunk = session_ids[start : start + _IN_LIST_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        for row in db.execute(
+            "SELECT session_id, exercise_id, reps, load_kg, rir, rpe, duration_s FROM set_logs "
+            f"WHERE +user_id = ? AND session_id IN ({marks}) "
+            "AND COALESCE(set_type, 'normal') IN ('normal', 'failure') ORDER BY session_id, id",
+            [user_id, *chunk],
+        ).fetchall():
+            by_session.setdefault(int(row[0]), []).append(row[1:])
+    return by_session
+
+
+_Window = dict[Any, tuple[tuple[Any, ...], SessionRecord]]
+"""Session id -> (its row as read, with its set count and newest set id; its record)."""
+
+
+class _Kept:
+    """Past sessions already read as the planner's records, per database handle and person.
+
+    A plan turn reads the same 70 days of sessions as the turn before, and between two
+    turns they rarely change, so a session's record is kept with the row it was read from:
+    status, day, stored plan, the number of its sets and its newest set's id. A record is
+    used again only while that row reads the same. Sets are only ever added to a session
+    (the aggregates rely on it too; they are removed only with their session or person),
+    so any change to a session's sets changes its count or newest id; status and plan are
+    compared as stored.
+
+    Per handle, so two databases never share a record (a handle that is gone takes its
+    records with it), and per catalog (a record's aerobic minutes come from it); at most
+    :attr:`PEOPLE` people per handle, the least recent dropped. The records are shared
+    between reads: the planner treats history as read-only.
+    """
+
+    PEOPLE = 64
+
+    def __init__(self) -> None:
+        self._by_handle: weakref.WeakKeyDictionary[
+            object, OrderedDict[int, tuple[object, _Window]]
+        ] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def sessions(self, db: object, user_id: int, catalog: object) -> _Window:
+        """The kept records of this person's window (empty when none are kept)."""
+        with self._lock:
+            people = self._by_handle.get(db)
+            if people is None or user_id not in people:
+                return {}
+            people.move_to_end(user_id)
+            read_with, window = people[user_id]
+            return window if read_with is catalog else {}
+
+    def keep(self, db: object, user_id: int, catalog: object, window: _Window) -> None:
+        """Keep ``window`` as this person's records (replacing what was kept)."""
+        with self._lock:
+            people = self._by_handle.setdefault(db, OrderedDict())
+            people[user_id] = (catalog, window)
+            people.move_to_end(user_id)
+            while len(people) > self.PEOPLE:
+                people.popitem(last=False)
+
+
+_KEPT = _Kept()
 
 
 def _targets(plan: str | None) -> dict[str, dict[str, Any]]:
