@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import pytest
 import sqlite_utils
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,13 +16,14 @@ from agent.live.state import LiveState
 from agent.memory import history, workouts
 from agent.memory.db import connect
 from agent.memory.history import SetInput
+from agent.memory.kept import PerPerson
 from agent.planning.models import History
 from tests.factories import make_user
 
 
 @contextmanager
 def _nothing_kept() -> Iterator[None]:
-    kept, workouts._KEPT = workouts._KEPT, workouts._Kept()
+    kept, workouts._KEPT = workouts._KEPT, PerPerson()
     try:
         yield
     finally:
@@ -117,20 +117,6 @@ def test_records_are_kept_per_database_and_per_person(now: datetime) -> None:
     assert workouts.read_history(one, other, now.date()).sessions == []
     one.close()
     two.close()
-
-
-class _Handle:
-    """Stands for a database handle (kept records are keyed by the handle object)."""
-
-
-def test_people_kept_are_bounded(now: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(workouts._Kept, "PEOPLE", 2)
-    kept = workouts._Kept()
-    handle = _Handle()
-    for user_id in (1, 2, 3):
-        kept.keep(handle, user_id, None, {})
-    assert [kept.sessions(handle, u, None) for u in (1, 2, 3)] == [{}, {}, {}]
-    assert list(kept._by_handle[handle]) == [2, 3]
 
 
 _STEPS = st.lists(

@@ -9,9 +9,6 @@ sessions are read as the planner's ``History``.
 from __future__ import annotations
 
 import json
-import threading
-import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -22,6 +19,7 @@ from agent.clock import iso
 from agent.live.units import normalise_unit
 from agent.memory import aggregates, history, wearables
 from agent.memory.db import transaction
+from agent.memory.kept import PerPerson
 from agent.planning.catalog import load_catalog
 from agent.planning.models import History, Session, SessionRecord
 
@@ -359,7 +357,7 @@ def read_history(db: sqlite_utils.Database, user_id: int, today: date) -> Histor
     effort are taken from the stored plan when it came from the planner. Sets logged
     outside any session are grouped by day.
 
-    A session read before is not read again while it is unchanged (see :class:`_Kept`):
+    A session read before is not read again while it is unchanged (see :data:`_KEPT`):
     a turn reads its sets only for sessions that are new or changed since the last read.
     """
     since = (today - timedelta(days=HISTORY_DAYS)).isoformat()
@@ -376,8 +374,10 @@ def read_history(db: sqlite_utils.Database, user_id: int, today: date) -> Histor
         f"AND {aggregates.SESSION_DAY} >= ? ORDER BY day, id",
         [user_id, since],
     ).fetchall()
-    catalog = load_catalog()  # a record's aerobic minutes depend on it
-    kept = _KEPT.sessions(db, user_id, catalog)
+    catalog = load_catalog()
+    read_with, kept = _KEPT.get(db, user_id) or (catalog, {})
+    if read_with is not catalog:
+        kept = {}
     stale = [row for row in rows if (found := kept.get(row[0])) is None or found[0] != tuple(row)]
     by_session = _working_sets(db, user_id, [int(row[0]) for row in stale])
     # Plain data, validated in one pass of pydantic's core (a model built per set made
@@ -390,7 +390,7 @@ def read_history(db: sqlite_utils.Database, user_id: int, today: date) -> Histor
     )
     fresh = {row[0]: (tuple(row), record) for row, record in zip(stale, read, strict=True)}
     window = {row[0]: fresh.get(row[0]) or kept[row[0]] for row in rows}
-    _KEPT.keep(db, user_id, catalog, window)
+    _KEPT.put(db, user_id, (catalog, window))
     records = [window[row[0]][1] for row in rows]
     loose = db.execute(
         "SELECT substr(logged_at, 1, 10), exercise_id, reps, load_kg, rir, rpe, duration_s "
@@ -444,53 +444,18 @@ def _working_sets(
 _Window = dict[Any, tuple[tuple[Any, ...], SessionRecord]]
 """Session id -> (its row as read, with its set count and newest set id; its record)."""
 
+_KEPT: PerPerson[tuple[object, _Window]] = PerPerson()
+"""Past sessions already read as the planner's records, with the catalog they were read with.
 
-class _Kept:
-    """Past sessions already read as the planner's records, per database handle and person.
-
-    A plan turn reads the same 70 days of sessions as the turn before, and between two
-    turns they rarely change, so a session's record is kept with the row it was read from:
-    status, day, stored plan, the number of its sets and its newest set's id. A record is
-    used again only while that row reads the same. Sets are only ever added to a session
-    (the aggregates rely on it too; they are removed only with their session or person),
-    so any change to a session's sets changes its count or newest id; status and plan are
-    compared as stored.
-
-    Per handle, so two databases never share a record (a handle that is gone takes its
-    records with it), and per catalog (a record's aerobic minutes come from it); at most
-    :attr:`PEOPLE` people per handle, the least recent dropped. The records are shared
-    between reads: the planner treats history as read-only.
-    """
-
-    PEOPLE = 64
-
-    def __init__(self) -> None:
-        self._by_handle: weakref.WeakKeyDictionary[
-            object, OrderedDict[int, tuple[object, _Window]]
-        ] = weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()
-
-    def sessions(self, db: object, user_id: int, catalog: object) -> _Window:
-        """The kept records of this person's window (empty when none are kept)."""
-        with self._lock:
-            people = self._by_handle.get(db)
-            if people is None or user_id not in people:
-                return {}
-            people.move_to_end(user_id)
-            read_with, window = people[user_id]
-            return window if read_with is catalog else {}
-
-    def keep(self, db: object, user_id: int, catalog: object, window: _Window) -> None:
-        """Keep ``window`` as this person's records (replacing what was kept)."""
-        with self._lock:
-            people = self._by_handle.setdefault(db, OrderedDict())
-            people[user_id] = (catalog, window)
-            people.move_to_end(user_id)
-            while len(people) > self.PEOPLE:
-                people.popitem(last=False)
-
-
-_KEPT = _Kept()
+A plan turn reads the same 70 days of sessions as the turn before, and between two turns
+they rarely change, so a session's record is kept with the row it was read from: status,
+day, stored plan, the number of its sets and its newest set's id. A record is used again
+only while that row reads the same. Sets are only ever added to a session (the aggregates
+rely on it too; they are removed only with their session or person), so any change to a
+session's sets changes its count or newest id; status and plan are compared as stored. A
+record's aerobic minutes come from the catalog, so records read with another catalog are
+not used.
+"""
 
 
 def _targets(plan: str | None) -> dict[str, dict[str, Any]]:
