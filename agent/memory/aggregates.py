@@ -193,6 +193,21 @@ def exercise_weeks(
     return [_week(r) for r in db.execute(sql + " ORDER BY week_start", params).fetchall()]
 
 
+def sets_per_exercise(db: sqlite_utils.Database, user_id: int, since: date) -> dict[str, int]:
+    """Sets logged per exercise (warm-ups included) in the weeks starting on or after ``since``.
+
+    Summed by the database: a ranking over years of weeks reads a few rows, not a row per
+    exercise and week.
+    """
+    refresh(db, user_id)
+    rows = db.execute(
+        "SELECT exercise_id, SUM(all_sets) FROM exercise_weeks WHERE user_id = ? "
+        "AND week_start >= ? GROUP BY exercise_id",
+        [user_id, week_start(since).isoformat()],
+    ).fetchall()
+    return {str(exercise_id): int(total) for exercise_id, total in rows}
+
+
 def exercise_stats(
     db: sqlite_utils.Database, user_id: int, exercise_id: str | None = None
 ) -> list[ExerciseStats]:

@@ -9,7 +9,7 @@ analysis. Estimated 1RM uses Epley, with RPE folded in by the reference's shortc
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -23,6 +23,7 @@ from agent.memory.aggregates import estimate_1rm as estimate_1rm
 from agent.memory.aggregates import week_start as week_start
 from agent.memory.db import transaction
 from agent.memory.exercises import ExerciseIndex, default_index
+from agent.memory.kept import PerPerson
 from agent.memory.store import active_notes, get_profile
 
 if TYPE_CHECKING:
@@ -617,26 +618,53 @@ def top_exercises(
     """Progress of the exercises the person does most lately.
 
     "Lately" is the weeks from the Monday ``weeks`` weeks ago to now; ties go to the one
-    done last, then to the one with more sets ever. Reads the aggregates only.
+    done last, then to the one with more sets ever. Reads the aggregates only. An
+    exercise's progress is built again only when its all-time figures changed since the
+    last read (see :data:`_KEPT_PROGRESS`).
     """
-    since = (now - timedelta(weeks=weeks)).date()
-    trend_since = week_start(now.date()) - timedelta(weeks=11)
-    points = aggregates.exercise_weeks(db, user_id, min(since, trend_since))
-    recent: Counter[str] = Counter()
-    by_exercise: dict[str, list[aggregates.WeekPoint]] = defaultdict(list)
-    recent_from, trend_from = week_start(since).isoformat(), trend_since.isoformat()
-    for point in points:
-        if point.week_start >= recent_from:
-            recent[point.exercise_id] += point.all_sets
-        if point.week_start >= trend_from:
-            by_exercise[point.exercise_id].append(point)
+    recent_from = week_start((now - timedelta(weeks=weeks)).date())
+    trend_from = week_start(now.date()) - timedelta(weeks=11)
+    recent = aggregates.sets_per_exercise(db, user_id, recent_from)
     ranked = sorted(
         aggregates.exercise_stats(db, user_id),
-        key=lambda s: (recent[s.exercise_id], s.last_logged_at, s.all_sets),
+        key=lambda s: (recent.get(s.exercise_id, 0), s.last_logged_at, s.all_sets),
         reverse=True,
-    )
-    found = _progresses(db, user_id, [(s, by_exercise[s.exercise_id]) for s in ranked[:limit]])
-    return [p for p in found if p is not None]
+    )[:limit]
+    kept = _KEPT_PROGRESS.get(db, user_id) or {}
+    stale = [
+        s for s in ranked if (hit := kept.get(s.exercise_id)) is None or hit[0] != (s, trend_from)
+    ]
+    fresh: dict[str, _KeptProgress] = {}
+    if stale:
+        by_exercise: dict[str, list[aggregates.WeekPoint]] = defaultdict(list)
+        wanted = {s.exercise_id for s in stale}
+        for point in aggregates.exercise_weeks(db, user_id, trend_from):
+            if point.exercise_id in wanted:
+                by_exercise[point.exercise_id].append(point)
+        built = _progresses(db, user_id, [(s, by_exercise[s.exercise_id]) for s in stale])
+        fresh = {s.exercise_id: ((s, trend_from), p) for s, p in zip(stale, built, strict=True)}
+        keep = {**kept, **fresh}
+        if len(keep) > _KEPT_EXERCISES:
+            keep = {s.exercise_id: keep[s.exercise_id] for s in ranked}
+        _KEPT_PROGRESS.put(db, user_id, keep)
+    read = [(fresh.get(s.exercise_id) or kept[s.exercise_id])[1] for s in ranked]
+    return [p for p in read if p is not None]
+
+
+_KEPT_EXERCISES = 64
+"""Exercises whose progress is kept per person (any one read shows at most a few)."""
+
+_KeptProgress = tuple[tuple[aggregates.ExerciseStats, date], ExerciseProgress | None]
+
+_KEPT_PROGRESS: PerPerson[dict[str, _KeptProgress]] = PerPerson()
+"""Per exercise: its all-time figures as read and the trend's first week; the progress.
+
+Every set of an exercise changes its figures (``all_sets`` counts each one, and the
+weekly points the trend reads change only when a set is folded in), and a set is never
+changed in place, so progress built from equal figures is the same progress: the last
+performance, the best set and the trend points are not read again. The trend's twelve
+weeks end in the current week, so a new week builds progress again.
+"""
 
 
 def weekly_sets_per_muscle(
