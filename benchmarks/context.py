@@ -9,8 +9,17 @@ turn that reads history (screen, model, tools, persistence), as median, p99 and 
 range over ``--rounds`` repetitions, in wall time and in the thread's CPU time (on a
 shared, loaded machine the CPU figures show the work; the wall figures add waiting).
 The sizes are measured in turn within every round, so load falls on all of them alike.
+Before the rounds every size answers each turn once, uncounted (the first answer of a
+kind loads its templates and data; counted, it fell on whichever size came first).
 The ratios compare the largest size with the smallest (target: build and turn p50/p99
 within 1.5x; tokens bounded).
+
+A coach keeps what it read of a person's history between turns while those rows are
+unchanged (``agent.memory.kept``), and these turns write no history, so the rounds above
+measure turns that find it kept, as a chat or the server answers most turns. A second
+pass measures the same turns after forgetting it (``offline_turn_first_read``: a coach's
+first turn for the person in a new process, and the most a change to the history can
+cost, since a change makes only what it touches read again), with its own ratios.
 
 Run: ``.venv/bin/python -m benchmarks.context [--rounds N] [--sizes 1 100 ...]``
 """
@@ -38,7 +47,7 @@ import sqlite_utils  # noqa: E402
 
 from agent.clock import iso  # noqa: E402
 from agent.loop import Coach  # noqa: E402
-from agent.memory import history, intake, notes, store  # noqa: E402
+from agent.memory import history, intake, kept, notes, store  # noqa: E402
 from agent.memory.context import MAX_CONTEXT_TOKENS, build_context, count_tokens  # noqa: E402
 from agent.memory.db import connect, transaction  # noqa: E402
 from agent.models.offline import OfflineModel  # noqa: E402
@@ -190,11 +199,15 @@ def main() -> None:
         turns: dict[int, list[float]] = {size: [] for size in people}
         build_cpu: dict[int, list[float]] = {size: [] for size in people}
         turn_cpu: dict[int, list[float]] = {size: [] for size in people}
+        first_reads: dict[int, list[float]] = {size: [] for size in people}
+        first_read_cpu: dict[int, list[float]] = {size: [] for size in people}
         texts: dict[int, str] = {}
         for size, (db, user_id, coach) in people.items():
             texts[size] = build_context(db, user_id, NOW)  # the first read folds history in
-            # Uncounted warm-up: the first turn loads the offline model's data and templates.
-            coach.turn(user_id, store.start_conversation(db, user_id, NOW), TURNS[0])
+            # Uncounted warm-up: a turn's first answer loads the offline model's data and
+            # the templates of its kind, so each size answers each kind once first.
+            for text in TURNS:
+                coach.turn(user_id, store.start_conversation(db, user_id, NOW), text)
         # Sizes alternate within every round, so a busy moment on the machine hits all.
         for index in range(args.rounds):
             for size, (db, user_id, coach) in people.items():
@@ -207,6 +220,16 @@ def main() -> None:
                 coach.turn(user_id, conversation_id, TURNS[index % len(TURNS)])
                 turns[size].append(time.perf_counter() - started)
                 turn_cpu[size].append(time.thread_time() - cpu)
+        # The same turns with nothing kept from earlier reads (a separate pass, so the
+        # rounds above run as they would in a coach's process).
+        for index in range(args.rounds):
+            for size, (db, user_id, coach) in people.items():
+                conversation_id = store.start_conversation(db, user_id, NOW)
+                kept.forget(db)
+                started, cpu = time.perf_counter(), time.thread_time()
+                coach.turn(user_id, conversation_id, TURNS[index % len(TURNS)])
+                first_reads[size].append(time.perf_counter() - started)
+                first_read_cpu[size].append(time.thread_time() - cpu)
         results: list[dict[str, Any]] = []
         for size, (db, _, _) in people.items():
             tokens, method = count_tokens(texts[size])
@@ -220,6 +243,8 @@ def main() -> None:
                     "context_build_cpu": _percentiles(build_cpu[size]),
                     "offline_turn": _percentiles(turns[size]),
                     "offline_turn_cpu": _percentiles(turn_cpu[size]),
+                    "offline_turn_first_read": _percentiles(first_reads[size]),
+                    "offline_turn_first_read_cpu": _percentiles(first_read_cpu[size]),
                     "populate_s": round(setup_s[size], 1),
                 }
             )
@@ -238,6 +263,14 @@ def main() -> None:
         ),
         "turn_cpu_p99": round(
             last["offline_turn_cpu"]["p99_ms"] / first["offline_turn_cpu"]["p99_ms"], 2
+        ),
+        "first_read_turn_p50": round(
+            last["offline_turn_first_read"]["p50_ms"] / first["offline_turn_first_read"]["p50_ms"],
+            2,
+        ),
+        "first_read_turn_p99": round(
+            last["offline_turn_first_read"]["p99_ms"] / first["offline_turn_first_read"]["p99_ms"],
+            2,
         ),
     }
     print(

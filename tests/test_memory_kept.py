@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from agent.memory.kept import PerPerson
+from agent.memory.kept import PerPerson, forget
 
 
 class _Handle:
@@ -45,3 +45,15 @@ def test_a_handle_that_is_gone_takes_its_values_with_it() -> None:
     del handle
     gc.collect()
     assert len(kept._by_handle) == 0
+
+
+def test_forget_drops_every_kind_for_one_handle_only() -> None:
+    first: PerPerson[int] = PerPerson()
+    second: PerPerson[str] = PerPerson()
+    gone, stays = _Handle(), _Handle()
+    for handle in (gone, stays):
+        first.put(handle, 1, 1)
+        second.put(handle, 1, "a")
+    forget(gone)
+    assert (first.get(gone, 1), second.get(gone, 1)) == (None, None)
+    assert (first.get(stays, 1), second.get(stays, 1)) == (1, "a")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -34,6 +34,7 @@ class PerPerson(Generic[T]):
             weakref.WeakKeyDictionary()
         )
         self._lock = threading.Lock()  # the server reads from several threads
+        _EVERY_KIND.add(self)
 
     def get(self, db: object, user_id: int) -> T | None:
         """The value kept for this person on this handle, if any."""
@@ -52,3 +53,21 @@ class PerPerson(Generic[T]):
             people.move_to_end(user_id)
             while len(people) > self.PEOPLE:
                 people.popitem(last=False)
+
+    def drop(self, db: object) -> None:
+        """Forget every value kept on this handle."""
+        with self._lock:
+            self._by_handle.pop(db, None)
+
+
+_EVERY_KIND: weakref.WeakSet[PerPerson[Any]] = weakref.WeakSet()
+
+
+def forget(db: object) -> None:
+    """Forget everything kept for this database handle: the next reads read every row.
+
+    For measuring a first read (``benchmarks/context.py``), and for whoever changes the
+    database's files underneath a running process (a restored backup).
+    """
+    for kind in list(_EVERY_KIND):
+        kind.drop(db)
