@@ -245,3 +245,8 @@ def test_ladders_walk_in_both_directions() -> None:
 
 def test_loading_is_cached() -> None:
     assert load_catalog() is CATALOG
+
+
+def test_each_name_key_is_the_name_normalised() -> None:
+    catalog = load_catalog()
+    assert all(catalog.name_key(e.id) == catalog.normalize_name(e.name) for e in catalog.exercises)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
@@ -28,6 +29,7 @@ from agent.planning import progression as progress
 from agent.planning import weekly as week
 from agent.planning.catalog import (
     LEVELS,
+    Catalog,
     Exercise,
     Level,
     load_catalog,
@@ -114,19 +116,25 @@ def disliked_exercises(text: str) -> list[str]:
     A family word ("lunges", "burpees", "squats") means every exercise whose name has it;
     otherwise the confidently resolved exercise, if any.
     """
-    catalog = load_catalog()
+    return list(_disliked(load_catalog(), text))
+
+
+@lru_cache(maxsize=256)
+def _disliked(catalog: Catalog, text: str) -> tuple[str, ...]:
+    # Kept per catalog and note text: every plan reads the person's dislike notes, and
+    # matching one against every exercise name cost a plan turn about half a millisecond.
     key = catalog.normalize_name(text)
     if not key:
-        return []
+        return ()
     family = [
         e.id
         for e in catalog.exercises
-        if e.pattern != "mobility" and f" {key} " in f" {catalog.normalize_name(e.name)} "
+        if e.pattern != "mobility" and f" {key} " in f" {catalog.name_key(e.id)} "
     ]
     if len(family) >= 2:
-        return sorted(family)
+        return tuple(sorted(family))
     match = catalog.resolve(text)
-    return [match.exercise_id] if match.exercise_id else []
+    return (match.exercise_id,) if match.exercise_id else ()
 
 
 def _dislikes(db: sqlite_utils.Database, user_id: int) -> list[str]:

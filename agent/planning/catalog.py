@@ -193,6 +193,7 @@ class Catalog:
         self._choices: list[str] = []
         self._choice_ids: list[str] = []
         self._exact: dict[str, str] = {}
+        self._name_keys = {e.id: self.normalize_name(e.name) for e in self.exercises}
         for exercise in self.exercises:
             for label in (exercise.name, *exercise.aliases):
                 key = self.normalize_name(label)
@@ -242,6 +243,10 @@ class Catalog:
             single = _singular(word)
             out.append(abbreviations.get(single, single))
         return " ".join(out)
+
+    def name_key(self, exercise_id: str) -> str:
+        """The exercise's name as :meth:`normalize_name` reduces it (computed once)."""
+        return self._name_keys[exercise_id]
 
     def resolve(self, text: str, *, threshold: float = MATCH_THRESHOLD) -> Resolution:
         """Match a typed exercise name (or id) against every name and alias.
