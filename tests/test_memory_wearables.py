@@ -177,3 +177,16 @@ def test_imported_runs_appear_in_workout_history_without_heart_rates(
     assert "165" not in str(found)  # the peak heart rate stays in the database
     text = prompts.render("offline/tools/workout_history.j2", result=found)
     assert "2026-11-14 run, 10 min (hard), from your watch or app" in text
+
+
+def test_recorded_readiness_is_none_without_readings_and_the_full_judgement_with(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, _ = make_user(db, now)
+    today = now.date()
+    assert wearables.recorded_readiness(db, user_id, today) is None
+    assert wearables.device_readiness(db, user_id, today).status == "no_data"
+    wearables.save(db, user_id, as_import(hrv(today, 70)), now, "oura.csv")
+    found = wearables.recorded_readiness(db, user_id, today)
+    assert found == wearables.device_readiness(db, user_id, today)
+    assert found is not None and found.status != "no_data"

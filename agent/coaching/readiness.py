@@ -30,8 +30,10 @@ def planner_readiness(
     db: sqlite_utils.Database, user_id: int, today: date
 ) -> tuple[Band | None, list[str]]:
     """The recovery data's band and drivers for the planner (None while calibrating)."""
-    result = wearables.device_readiness(db, user_id, today)
-    return result.band, list(result.drivers) if result.band is not None else []
+    result = wearables.recorded_readiness(db, user_id, today)
+    if result is None or result.band is None:
+        return None, []
+    return result.band, list(result.drivers)
 
 
 __all__ = ["planner_readiness", "readiness_payload"]

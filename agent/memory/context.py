@@ -179,8 +179,8 @@ def _gather(
 
 def _recovery(db: sqlite_utils.Database, user_id: int, now: datetime) -> dict[str, Any] | None:
     """The band and drivers a model may see; raw readings stay in the database."""
-    result = wearables.device_readiness(db, user_id, now.date())
-    if result.status == "no_data":
+    result = wearables.recorded_readiness(db, user_id, now.date())
+    if result is None or result.status == "no_data":
         return None
     return {"status": result.status, "band": result.band, "drivers": result.drivers[:3]}
 

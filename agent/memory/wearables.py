@@ -220,6 +220,7 @@ __all__ = [
     "peak_heart_rate",
     "planner_activities",
     "readings",
+    "recorded_readiness",
     "save",
 ]
 
@@ -228,6 +229,20 @@ def device_readiness(db: sqlite_utils.Database, user_id: int, day: date) -> Devi
     """Readiness from the person's stored recovery readings, as judged on ``day``."""
     since = day - timedelta(days=BASELINE_DAYS + WINDOW_DAYS + CHART_DAYS)
     return recovery.device_readiness(readings(db, user_id, since, day), day)
+
+
+def recorded_readiness(
+    db: sqlite_utils.Database, user_id: int, day: date
+) -> DeviceReadiness | None:
+    """:func:`device_readiness`, or None when there is no reading to judge (no data).
+
+    For readers that want the band and drivers only (the context, the planner): most
+    people import no recovery data, and judging none built a month of empty chart days
+    on every turn.
+    """
+    since = day - timedelta(days=BASELINE_DAYS + WINDOW_DAYS + CHART_DAYS)
+    found = readings(db, user_id, since, day)
+    return recovery.device_readiness(found, day) if found else None
 
 
 def planner_activities(
