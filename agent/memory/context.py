@@ -154,7 +154,10 @@ def _gather(
     for workout in recent:
         workout.title = scrub(workout.title, names) or None
         workout.skip_reason = scrub(workout.skip_reason, names) or None
-    skips = history.skipped_sessions(db, user_id, LIMITS["skips"])
+    # The context shows a skip's day and reason; sets logged before skipping are not read.
+    skips = history.skipped_sessions(
+        db, user_id, LIMITS["skips"], with_sets=None if detailed is None else 0
+    )
     for workout in skips:
         workout.skip_reason = scrub(workout.skip_reason, names) or None
     feedback = history.recent_feedback(db, user_id, LIMITS["feedback"])

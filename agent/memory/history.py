@@ -750,9 +750,14 @@ def adherence(db: sqlite_utils.Database, user_id: int, now: datetime, weeks: int
     )
 
 
-def skipped_sessions(db: sqlite_utils.Database, user_id: int, limit: int = 10) -> list[Workout]:
-    """The latest skipped workouts with their reasons, newest first."""
-    return _workouts(db, user_id, "status = 'skipped'", [], limit)
+def skipped_sessions(
+    db: sqlite_utils.Database, user_id: int, limit: int = 10, *, with_sets: int | None = None
+) -> list[Workout]:
+    """The latest skipped workouts with their reasons, newest first.
+
+    ``with_sets``: read the sets of only this many of the newest (0: none); all when None.
+    """
+    return _workouts(db, user_id, "status = 'skipped'", [], limit, with_sets)
 
 
 def preferred_substitutions(db: sqlite_utils.Database, user_id: int) -> list[dict[str, Any]]:
