@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from agent.planning import catalog as catalog_module
 from agent.planning.catalog import (
     Catalog,
     constraint_tags,
@@ -250,3 +253,19 @@ def test_loading_is_cached() -> None:
 def test_each_name_key_is_the_name_normalised() -> None:
     catalog = load_catalog()
     assert all(catalog.name_key(e.id) == catalog.normalize_name(e.name) for e in catalog.exercises)
+
+
+@given(st.text(alphabet="abcdeglopqrstuw -", max_size=20))
+def test_a_kept_ranking_resolves_as_a_fresh_catalog_does(text: str) -> None:
+    fresh = Catalog(CATALOG.exercises, CATALOG.vocabulary)
+    first = CATALOG.resolve(text)
+    assert CATALOG.resolve(text) == first == fresh.resolve(text)
+
+
+def test_kept_rankings_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(catalog_module, "RANKINGS_KEPT", 2)
+    fresh = Catalog(CATALOG.exercises, CATALOG.vocabulary)
+    for text in ("squat", "goblet squat", "pushup", "db row"):
+        fresh.resolve(text)
+    assert len(fresh._ranked_by_key) <= 2
+    assert fresh.resolve("goblet squats") == CATALOG.resolve("goblet squats")

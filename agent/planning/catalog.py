@@ -136,6 +136,10 @@ class Vocabulary(BaseModel):
     name_abbreviations: dict[str, str]
 
 
+RANKINGS_KEPT = 1024
+"""Typed names whose ranking a catalog keeps (then it starts again)."""
+
+
 class Match(BaseModel):
     """One candidate for a typed exercise name."""
 
@@ -194,6 +198,7 @@ class Catalog:
         self._choice_ids: list[str] = []
         self._exact: dict[str, str] = {}
         self._name_keys = {e.id: self.normalize_name(e.name) for e in self.exercises}
+        self._ranked_by_key: dict[str, tuple[Match, ...]] = {}
         for exercise in self.exercises:
             for label in (exercise.name, *exercise.aliases):
                 key = self.normalize_name(label)
@@ -268,7 +273,7 @@ class Catalog:
                 matches=[best],
             )
         key = self.normalize_name(text)
-        matches = self._ranked(key)
+        matches = list(self._ranked_once(key))
         exact = self._exact.get(key)
         if exact is not None:
             exercise = self._by_id[exact]
@@ -291,6 +296,17 @@ class Catalog:
             confident=confident,
             matches=matches[:5],
         )
+
+    def _ranked_once(self, key: str) -> tuple[Match, ...]:
+        # Scoring a name against every name and alias costs about a millisecond, and a
+        # turn that names an exercise resolves it more than once (the model, the tool,
+        # the answer), so each name's ranking is kept (the catalog never changes).
+        found = self._ranked_by_key.get(key)
+        if found is None:
+            if len(self._ranked_by_key) >= RANKINGS_KEPT:
+                self._ranked_by_key.clear()
+            found = self._ranked_by_key[key] = tuple(self._ranked(key))
+        return found
 
     def _ranked(self, key: str) -> list[Match]:
         if not key:
