@@ -223,3 +223,20 @@ def test_a_story_that_asks_something_off_the_subject_is_tagged() -> None:
     story = "We were arguing at dinner about the planets. Which one is the biggest?"
     assert "zaskoff" in _tags(story)
     assert "zaskoff" not in _tags("I did squats at dinner time. How many sets should I do?")
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("3 series of 15 on the leg press", "0 sets of 0 reps on the leg press"),
+        ("can you make it more short", "can you make it shorter"),
+        ("show me my trainings of this month", "show me my sessions of this month"),
+        ("I buyed a kettlebell", "i bought a kettlebell"),
+    ],
+)
+def test_second_language_forms_read_as_their_everyday_ones(text: str, plain: str) -> None:
+    assert folded(text) == plain
+
+
+def test_a_television_series_is_no_set() -> None:
+    assert folded("a good tv series") == "a good tv series"

@@ -95,7 +95,10 @@ general training and food questions are often put, and requests rarely are. "or 
 _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Sets by reps ("3x12", "3 x 12", "4 sets of 6"): the shape of a logged set.
     (cached_compile(r"\b\d+\s*[x×*]\s*\d+\b"), " 0 sets of 0 reps "),
-    (cached_compile(r"\b\d+\s+sets?\s+of\s+\d+\b"), " 0 sets of 0 reps "),
+    (cached_compile(r"\b\d+\s+(?:sets?|series)\s+of\s+\d+\b"), " 0 sets of 0 reps "),
+    # "Series" for sets, a calque from several European languages ("3 series of 15",
+    # "less series"); a television series is no set.
+    (cached_compile(r"(?<!tv )(?<!netflix )\bseries\b"), "sets"),
     # A rep count alone ("x8"): the rest of a "x8, x8, x7" list.
     (cached_compile(r"(?<![a-z0-9])[x×]\s*\d+\b"), " x 0 reps "),
     # Loads in any unit ("60kg", "135 lbs", "20 kilos").
