@@ -240,3 +240,13 @@ def test_second_language_forms_read_as_their_everyday_ones(text: str, plain: str
 
 def test_a_television_series_is_no_set() -> None:
     assert folded("a good tv series") == "a good tv series"
+
+
+def test_kit_left_behind_is_missing_whatever_it_is() -> None:
+    assert "zmissing" in _tags("I've left my resistance bands at home")
+    assert "zmissing" in _tags("forgot the lifting straps behind, what now?")
+
+
+@pytest.mark.parametrize("text", ["need a leg workout rn", "gym now, what have you got for me?"])
+def test_a_request_without_a_polite_wrapper_is_a_request(text: str) -> None:
+    assert "zwants" in _tags(text)

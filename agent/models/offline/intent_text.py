@@ -59,7 +59,7 @@ _QUESTION_FIRST = cached_compile(
 )
 _REQUEST = cached_compile(
     r"\b(?:please|can you|could you|would you|will you|i want|i'?d like|i would like|"
-    r"i need|give me|make (?:it|me|the|my)|let'?s|i wish|kindly)\b"
+    r"(?:i )?need (?:a|an|some)|i need|give me|make (?:it|me|the|my)|let'?s|i wish|kindly)\b"
 )
 
 _COMMAND = re.compile(
@@ -96,6 +96,14 @@ _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Sets by reps ("3x12", "3 x 12", "4 sets of 6"): the shape of a logged set.
     (cached_compile(r"\b\d+\s*[x×*]\s*\d+\b"), " 0 sets of 0 reps "),
     (cached_compile(r"\b\d+\s+(?:sets?|series)\s+of\s+\d+\b"), " 0 sets of 0 reps "),
+    # Kit left behind, whatever it is ("I've left my resistance bands at home"): the
+    # lexicon's "left at home" names it only when nothing stands between the words.
+    (
+        cached_compile(
+            r"\b(?:left|forgot|forgotten) (?:my|the|our) ([a-z' -]{1,30}?) (?:at home|behind)\b"
+        ),
+        r" left at home \1 ",
+    ),
     # "Series" for sets, a calque from several European languages ("3 series of 15",
     # "less series"); a television series is no set.
     (cached_compile(r"(?<!tv )(?<!netflix )\bseries\b"), "sets"),
