@@ -103,3 +103,9 @@ def test_compare_includes_the_nlu_figures() -> None:
     diff = compare(_run(0.1, None), _run(0.0, 0.9))
     assert diff["nlu"]["canned replies"] == (0.1, 0.0)
     assert diff["nlu"]["intent accuracy (voice held out)"] == (None, 0.9)
+
+
+def test_the_held_out_accuracy_is_printed_without_rounding_up_to_a_target() -> None:
+    nlu = {"mean_accuracy": 0.94990, "per_voice": {"story": 0.9260}, "most_confused": []}
+    (line,) = nlu_lines({"nlu": nlu})
+    assert "0.9499" in line and "0.950 " not in line

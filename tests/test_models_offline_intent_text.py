@@ -159,3 +159,94 @@ def test_no_word_of_the_corpus_shares_a_character_trigram_with_a_tag_code() -> N
         for i in range(len(code))
     }
     assert not any(gram in f" {word} " for word in message_words for gram in code_grams)
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("that was a fun one", "zfelt"),
+        ("new pb on bench", "zrecord"),
+        ("gotta go, see ya", "zbye"),
+        ("I'm sitting this one out", "zskip"),
+    ],
+)
+def test_a_lexicon_phrase_is_spelled_as_messages_are(text: str, tag: str) -> None:
+    # The message becomes "fun 1", "personal best", "have to go": so must the phrase.
+    assert tag in _tags(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("Might the loads be reduced?", "zeasier"),
+        ("I reckon I've plateaued", "ztrend"),
+        ("skipping today", "zskip"),
+    ],
+)
+def test_a_lexicon_word_meets_its_inflections(text: str, tag: str) -> None:
+    assert tag in _tags(text)
+
+
+def test_a_short_lexicon_word_keeps_its_exact_form() -> None:
+    assert "zhello" not in _tags("his knee is fine")
+
+
+@pytest.mark.parametrize(
+    ("slang", "plain"),
+    [
+        ("feelin rough", "feeling rough"),
+        ("skippin' the gym", "skipping the gym"),
+        ("gettin stronger", "getting stronger"),
+    ],
+)
+def test_a_dropped_g_is_restored(slang: str, plain: str) -> None:
+    assert folded(slang) == plain
+
+
+@pytest.mark.parametrize("text", ["metformin with a statin", "begin within the cabin"])
+def test_words_that_end_in_in_stay_as_they_are(text: str) -> None:
+    assert folded(text) == text
+
+
+@pytest.mark.parametrize("text", ["20 min max now", "3 days max this week", "max 30 min"])
+def test_max_beside_a_time_or_a_count_is_a_cap_not_a_record(text: str) -> None:
+    assert "at most" in folded(text)
+    assert "zrecord" not in _tags(text)
+
+
+def test_a_unit_without_an_amount_is_about_units() -> None:
+    assert folded("kg not lbs please") == "units not units please"
+    assert "0 kg" in folded("rows 60 kg x8")
+
+
+def test_a_story_that_asks_something_off_the_subject_is_tagged() -> None:
+    story = "We were arguing at dinner about the planets. Which one is the biggest?"
+    assert "zaskoff" in _tags(story)
+    assert "zaskoff" not in _tags("I did squats at dinner time. How many sets should I do?")
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("3 series of 15 on the leg press", "0 sets of 0 reps on the leg press"),
+        ("can you make it more short", "can you make it shorter"),
+        ("show me my trainings of this month", "show me my sessions of this month"),
+        ("I buyed a kettlebell", "i bought a kettlebell"),
+    ],
+)
+def test_second_language_forms_read_as_their_everyday_ones(text: str, plain: str) -> None:
+    assert folded(text) == plain
+
+
+def test_a_television_series_is_no_set() -> None:
+    assert folded("a good tv series") == "a good tv series"
+
+
+def test_kit_left_behind_is_missing_whatever_it_is() -> None:
+    assert "zmissing" in _tags("I've left my resistance bands at home")
+    assert "zmissing" in _tags("forgot the lifting straps behind, what now?")
+
+
+@pytest.mark.parametrize("text", ["need a leg workout rn", "gym now, what have you got for me?"])
+def test_a_request_without_a_polite_wrapper_is_a_request(text: str) -> None:
+    assert "zwants" in _tags(text)

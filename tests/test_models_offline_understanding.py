@@ -204,10 +204,18 @@ def test_small_talk_is_answered_properly_and_not_with_the_menu() -> None:
         "r u a real person",
         "cya later",
         "cheers, you're a legend",
-        "feeling so lazy lately",
     ):
         content = ask(text).content or ""
         assert content and "rule-based coach (not" not in content, text
+
+
+def test_low_motivation_reads_the_person_s_record_then_answers_with_it() -> None:
+    text = "feeling so lazy lately"
+    assert _calls(ask(text)) == [("adherence", {})]
+    record = {"target_per_week": 3, "weeks": [["2026-11-30", 1]], "total_workouts": 6}
+    content = answered(text, [("adherence", {}, {**record, "days_since_last": 4})]).content
+    assert content and "rule-based coach (not" not in content
+    assert "6 days" in content and "4 days ago" in content
 
 
 def test_a_short_yes_after_the_plan_is_acknowledged() -> None:

@@ -19,12 +19,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.datafiles import parse_yaml
 from agent.models.offline.slots import DATA_DIR
 from agent.regexes import cached_compile
 from safety.textclf import features
+
+if TYPE_CHECKING:
+    from agent.planning.catalog import Exercise
 
 FAQ_MIN_SIMILARITY = 0.12
 """Below this cosine similarity no FAQ entry is a fair answer to the question."""
@@ -115,40 +118,61 @@ def how_to_phrase(text: str) -> str | None:
     return found.group(1).strip(" '\"") if found else None
 
 
+_FUNCTION_WORDS = frozenset(
+    "a an the it its this that them do did done does doing i me my you your we our to of "
+    "in on at for and or but so is was are were be been it's log".split()
+)
+
+
 def _windows(text: str) -> list[str]:
+    """Runs of up to three words, longest first.
+
+    A run of function words alone ("it", "do it") names nothing, however close the catalog
+    finds it to a name.
+    """
     words = re.findall(r"[a-z][a-z'-]*", text.lower())
-    return [" ".join(words[i : i + n]) for n in (3, 2, 1) for i in range(len(words) - n + 1)]
+    runs = [words[i : i + n] for n in (3, 2, 1) for i in range(len(words) - n + 1)]
+    return [" ".join(run) for run in runs if not set(run) <= _FUNCTION_WORDS]
 
 
-def explain_exercise(text: str) -> dict[str, Any] | None:
-    """Cues, muscles and the easier and harder versions of the exercise ``text`` asks about."""
+def named_exercise(text: str) -> Exercise | None:
+    """The catalog exercise ``text`` names (a "how do I do X" phrase first), if any."""
     try:
         from agent.planning.catalog import load_catalog, resolve_exercise
     except ImportError:  # the catalog is optional for the model
         return None
     phrase = how_to_phrase(text)
-    candidates = [phrase] if phrase else []
+    candidates = [phrase] if phrase and not set(phrase.split()) <= _FUNCTION_WORDS else []
     candidates += _windows(text)
     for candidate in candidates:
         resolution = resolve_exercise(candidate)
         if not resolution.matches or resolution.matches[0].score < HOW_TO_MIN_SCORE:
             continue
-        catalog = load_catalog()
-        exercise = catalog.find(resolution.matches[0].id)
-        if exercise is None:
-            continue
-        easier = catalog.find(exercise.regression) if exercise.regression else None
-        harder = catalog.find(exercise.progression) if exercise.progression else None
-        return {
-            "name": exercise.name,
-            "cues": list(exercise.cues),
-            "muscles": [m.replace("_", " ") for m in exercise.primary_muscles],
-            "helpers": [m.replace("_", " ") for m in exercise.secondary_muscles],
-            "equipment": [e.replace("_", " ") for e in exercise.equipment],
-            "easier": easier.name if easier else None,
-            "harder": harder.name if harder else None,
-        }
+        exercise = load_catalog().find(resolution.matches[0].id)
+        if exercise is not None:
+            return exercise
     return None
+
+
+def explain_exercise(text: str) -> dict[str, Any] | None:
+    """Cues, muscles and the easier and harder versions of the exercise ``text`` asks about."""
+    exercise = named_exercise(text)
+    if exercise is None:
+        return None
+    from agent.planning.catalog import load_catalog
+
+    catalog = load_catalog()
+    easier = catalog.find(exercise.regression) if exercise.regression else None
+    harder = catalog.find(exercise.progression) if exercise.progression else None
+    return {
+        "name": exercise.name,
+        "cues": list(exercise.cues),
+        "muscles": [m.replace("_", " ") for m in exercise.primary_muscles],
+        "helpers": [m.replace("_", " ") for m in exercise.secondary_muscles],
+        "equipment": [e.replace("_", " ") for e in exercise.equipment],
+        "easier": easier.name if easier else None,
+        "harder": harder.name if harder else None,
+    }
 
 
 def variant(text: str, count: int) -> int:

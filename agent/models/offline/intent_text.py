@@ -19,7 +19,12 @@ taken, a message is folded to a plain spelling, the same way when the corpus is 
   ``zchoice`` for a choice between two things ("machines or free weights?"); ``zdo`` for
   a sentence that opens with a verb of doing ("swap the burpees", "cut it to 20 min");
 - concept tags name what the message is about (``zexercise``, ``zfood``, ...), and a
-  message with no word of the coach's domain at all is tagged ``zunrelated``;
+  message with no word of the coach's domain at all is tagged ``zunrelated``; one whose
+  closing question has none, after a scene set in other sentences, ``zaskoff``; a
+  lexicon word meets its inflections too ("reduce": "reduced", "reducing");
+- the slang "-in" for "-ing" gets its g back ("feelin", "skippin'"), "max" beside a time
+  or a count of days is a cap ("20 min max"), and a unit named without an amount
+  ("kg not lbs") reads as ``units``;
 - the ruled-out half of a contrast is dropped ("not my best, just what I did last time"
   reads as "just what I did last time");
 - in a message of several sentences the question (or, with none, the last sentence) is
@@ -54,7 +59,7 @@ _QUESTION_FIRST = cached_compile(
 )
 _REQUEST = cached_compile(
     r"\b(?:please|can you|could you|would you|will you|i want|i'?d like|i would like|"
-    r"i need|give me|make (?:it|me|the|my)|let'?s|i wish|kindly)\b"
+    r"(?:i )?need (?:a|an|some)|i need|give me|make (?:it|me|the|my)|let'?s|i wish|kindly)\b"
 )
 
 _COMMAND = re.compile(
@@ -90,7 +95,18 @@ general training and food questions are often put, and requests rarely are. "or 
 _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Sets by reps ("3x12", "3 x 12", "4 sets of 6"): the shape of a logged set.
     (cached_compile(r"\b\d+\s*[x×*]\s*\d+\b"), " 0 sets of 0 reps "),
-    (cached_compile(r"\b\d+\s+sets?\s+of\s+\d+\b"), " 0 sets of 0 reps "),
+    (cached_compile(r"\b\d+\s+(?:sets?|series)\s+of\s+\d+\b"), " 0 sets of 0 reps "),
+    # Kit left behind, whatever it is ("I've left my resistance bands at home"): the
+    # lexicon's "left at home" names it only when nothing stands between the words.
+    (
+        cached_compile(
+            r"\b(?:left|forgot|forgotten) (?:my|the|our) ([a-z' -]{1,30}?) (?:at home|behind)\b"
+        ),
+        r" left at home \1 ",
+    ),
+    # "Series" for sets, a calque from several European languages ("3 series of 15",
+    # "less series"); a television series is no set.
+    (cached_compile(r"(?<!tv )(?<!netflix )\bseries\b"), "sets"),
     # A rep count alone ("x8"): the rest of a "x8, x8, x7" list.
     (cached_compile(r"(?<![a-z0-9])[x×]\s*\d+\b"), " x 0 reps "),
     # Loads in any unit ("60kg", "135 lbs", "20 kilos").
@@ -105,6 +121,24 @@ _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     # Hours stay hours: "slept 5 hours" is sleep, not a session length.
     (cached_compile(r"\b\d+(?:[.,]\d+)?\s*(?:hrs?|hours?|h)\b"), " 0 hours "),
+    # "Max" beside an amount of time or days is a cap ("20 min max", "3 days max",
+    # "max 2 sessions"), not a personal best.
+    (
+        cached_compile(
+            r"\b(0 (?:minutes|hours)|\d+ (?:days?|sessions?|times?|workouts?))\s+max(?:imum)?\b"
+        ),
+        r" \1 at most ",
+    ),
+    (
+        cached_compile(r"\bmax(?:imum)?(?: of)?\s+(?=0 (?:minutes|hours)|\d+ (?:days?|sessions?))"),
+        " at most ",
+    ),
+    # A unit named without an amount ("kg not lbs", "switch me to pounds") is about the
+    # units the person counts in; an amount with its unit became "0 kg" above.
+    (
+        cached_compile(r"(?<![0-9] )\b(?:kgs?|kilos?|kilograms?|lbs?|pounds?)\b"),
+        " units ",
+    ),
 )
 
 
@@ -121,7 +155,8 @@ def _phrases() -> list[tuple[re.Pattern[str], str]]:
     rules: list[tuple[re.Pattern[str], str]] = []
     for meant, phrases in table.items():
         for phrase in phrases:
-            rules.append((cached_compile(rf"\b{re.escape(str(phrase).lower())}\b"), str(meant)))
+            spelled = respelled(normalize(str(phrase)))
+            rules.append((cached_compile(rf"\b{re.escape(spelled)}\b"), str(meant)))
     rules.sort(key=lambda rule: -len(rule[0].pattern))
     return rules
 
@@ -145,9 +180,24 @@ def _concepts() -> tuple[tuple[str, re.Pattern[str]], ...]:
     compiled: list[tuple[str, re.Pattern[str]]] = []
     for tag, phrases in table.items():
         words = sorted({prepare_words(str(p)) for p in phrases}, key=_longest_first)
-        alternation = "|".join(re.escape(w) for w in words if w)
+        alternation = "|".join(_inflected(w) for w in words if w)
         compiled.append((tag, cached_compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])")))
     return tuple(compiled)
+
+
+def _inflected(phrase: str) -> str:
+    """``phrase`` as a pattern that also meets its last word's common endings.
+
+    "reduce" in a list should tag "reduced" and "reducing" too, and "lower" "lowered":
+    the formal and story voices inflect where the terse one does not. Words of three
+    letters or fewer keep their exact form ("hi" is not "his", "ai" not "aid").
+    """
+    last = phrase.rsplit(" ", 1)[-1]
+    if len(last) < 4 or not last.isalpha():
+        return re.escape(phrase)
+    stem = last[:-1] if last.endswith("e") else last
+    head = phrase[: len(phrase) - len(last)]
+    return re.escape(head) + rf"(?:{re.escape(last)}|{re.escape(stem)}(?:s|es|ed|d|ing))"
 
 
 @cache
@@ -165,8 +215,32 @@ def _longest_first(phrase: str) -> tuple[int, str]:
 
 
 def prepare_words(phrase: str) -> str:
-    """A lexicon phrase in the form :func:`prepare` leaves words in (before tagging)."""
-    return " ".join(_TOKEN.findall(phrase.lower().replace("-", " ").replace("'", "")))
+    """A lexicon phrase in the form :func:`prepare` leaves words in (before tagging).
+
+    The phrase is spelled as a message is (:func:`folded`: number words as digits,
+    text-speak as words), or a phrase such as "fun one", "pb" or "see ya" would never
+    meet the "fun 1", "personal best" and "see you" a message is read as.
+    """
+    spelled = respelled(normalize(phrase))
+    return " ".join(_TOKEN.findall(spelled.replace("-", " ").replace("'", "")))
+
+
+_DROPPED_G = cached_compile(r"\b([a-z]{2,}[^aeiou\W])in(?:'|\b)")
+"""A word that drops the g of "-ing" ("feelin", "skippin'", "gettin"): slang spells most
+present participles so, and the other voices never do."""
+
+_NOT_DROPPED_G = cached_compile(
+    r"(?:begin|within|cousin|cabin|berlin|dublin|origin|robin|muffin|vitamin|margin|basin|"
+    r"raisin|violin|dolphin|pumpkin|napkin|toxin|latin|satin|resin|martin|austin|kevin|"
+    r"bulletin|javelin|goblin|heroin|cumin|admin|statin|mycin|cillin|formin|tonin|sulin|"
+    r"farin|pirin|oxin|tamin|plin|rosin)$"
+)
+"""Words that end in consonant + "in" and are words as they stand, medicines above all."""
+
+
+def _restore_g(match: re.Match[str]) -> str:
+    stem = match.group(1)
+    return match.group(0) if _NOT_DROPPED_G.search(stem + "in") else f"{stem}ing"
 
 
 def _respell(match: re.Match[str]) -> str:
@@ -215,7 +289,7 @@ def folded(text: str) -> str:
     # Number words become digits first ("four sets of twelve", "half an hour"), as the
     # precise rules read them, so the formal and story voices' spelled-out numbers meet
     # the same placeholders as "4x12" and "30 min".
-    folded = respelled(normalize(_focused(_CONTRAST.sub(" ", text))))
+    folded = _DROPPED_G.sub(_restore_g, respelled(normalize(_focused(_CONTRAST.sub(" ", text)))))
     for pattern, placeholder in _PLACEHOLDERS:
         folded = pattern.sub(placeholder, folded)
     for pattern, meant in _phrases():
@@ -223,12 +297,34 @@ def folded(text: str) -> str:
     return " ".join(folded.split())
 
 
+def _words(spelled: str) -> str:
+    """``spelled`` as the concept patterns read it: bare words, idioms blanked out."""
+    return _idioms().sub(" ", " ".join(_TOKEN.findall(spelled.replace("-", " ").replace("'", ""))))
+
+
 def _tag_names(spelled: str) -> list[str]:
-    words = _idioms().sub(" ", " ".join(_TOKEN.findall(spelled.replace("-", " ").replace("'", ""))))
+    words = _words(spelled)
     found = [tag for tag, pattern in _concepts() if pattern.search(words)]
     if not _DOMAIN_TAGS.intersection(found):
         found.append("zunrelated")
+    elif _asks_off_domain(spelled):
+        found.append("zaskoff")
     return [*found, *_mood(spelled)]
+
+
+def _asks_off_domain(spelled: str) -> bool:
+    """Whether a message of several sentences asks a question with no word of the domain.
+
+    A story sets a scene with everyday words that touch the domain ("at dinner", "my
+    hand", "the washing machine") and then asks what it is about: "Who painted it?",
+    "What could that be?". The question alone says it is off the coach's subject.
+    """
+    sentences = [part for part in _SENTENCE_END.split(spelled.strip()) if part]
+    asked = [part for part in sentences if part.rstrip().endswith("?")]
+    if len(sentences) < 2 or not asked:
+        return False
+    words = _words(asked[-1])
+    return not any(pattern.search(words) for tag, pattern in _concepts() if tag in _DOMAIN_TAGS)
 
 
 @cache
@@ -241,7 +337,7 @@ def _codes() -> dict[str, str]:
     j, x, z or v after a q, so a coded tag's n-grams are its own (held-out-voice accuracy
     0.936 -> 0.940 with the same tags).
     """
-    names = sorted({tag for tag, _ in _concepts()} | {"zunrelated", *_MOOD_TAGS})
+    names = sorted({tag for tag, _ in _concepts()} | {"zunrelated", "zaskoff", *_MOOD_TAGS})
     # Three equal letters would be cut to two by the analyzer's repeat folding.
     spellings = [
         "q" + "".join(letters)

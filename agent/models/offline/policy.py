@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from agent.models.base import ToolCall
-from agent.models.offline import classifier
+from agent.models.offline import classifier, remarks
 from agent.models.offline import situation as situation_reader
 from agent.models.offline import slots as slot_parsers
 from agent.models.offline.grammar import (
@@ -138,6 +138,27 @@ def clear_understanding_cache() -> None:
     _understand.cache_clear()
 
 
+_QUESTION = cached_compile(
+    r"\?\s*$|^\W*(?:what|whats|how|which|when|did|do|does|have|has|am|is|are|was|were)\b"
+)
+_RECORD_READINGS = ("progress", "best_lifts", "history")
+"""The intents that read the log, for a question about lifts that logs nothing."""
+
+
+def _record_question(text: str, intents: list[str]) -> list[str]:
+    """``intents`` with log_sets replaced by the likeliest reading of the log."""
+    support = classifier.probabilities(text)
+    reading = max(_RECORD_READINGS, key=lambda name: support.get(name, 0.0))
+    kept = [i for i in intents if i != "log_sets"]
+    return kept if reading in kept else [*kept, reading]
+
+
+_NO_EXERCISE_INTENTS = frozenset(
+    {"motivation", "readiness", "skip_today", "greeting", "thanks", "goodbye", "off_topic"}
+)
+"""Intents about the person, not an exercise: "I can't get going again" names no exercise
+to ask about, whatever the catalog finds close to "get going"."""
+
 _NEITHER = cached_compile(r"^\W*(no|nope|nah|neither|none|not really|nothing like that|wrong)\b")
 _CONFIRMATION = cached_compile(r"[^.?!\n]*from now on\?")
 _SITUATION_CONFIRMATION = cached_compile(r"\bShall I save that\b")
@@ -169,6 +190,10 @@ def _understand(text: str, last_question: str | None) -> Understanding:
     if "equipment_added" in intents and "plan_today" not in explicit_intents(text):
         # "I bought a kettlebell" is news about what they own, not a request for a session.
         intents = [i for i in intents if i != "plan_today"]
+    if "log_sets" in intents and not found.sets and _QUESTION.search(text.lower()):
+        # A question about lifts with no sets in it reads the log; it does not add to it
+        # ("did I beat my bench from last month?").
+        intents = _record_question(text, intents)
     if "symptom_question" in intents or "medication_diagnosis" in intents:
         # A question about symptoms is not a request for a session.
         intents = [i for i in intents if i not in ("plan_today", "readiness", "body_update")]
@@ -177,7 +202,8 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         intents = ["trainer_invite"]
     elif reading.facts or reading.place_feeling:
         intents, found = _situation_intents(text, intents, found, reading)
-    phrases = [found.exercise, *(entry.exercise for entry in found.sets)]
+    named = found.exercise if not (intents and set(intents) <= _NO_EXERCISE_INTENTS) else None
+    phrases = [named, *(entry.exercise for entry in found.sets)]
     unclear = {p: c for p in phrases if p for c in [_unclear_exercise(p)] if c}
     if reading.invite is not None or "situation" in intents:
         unclear = {}  # about the person, not an exercise ("skip my blood pressure pills")
@@ -523,7 +549,10 @@ def _feedback(u: Understanding, out: CallBuilder) -> None:
     enjoyment = 5 if re.search(r"lov|great|amazing|fun", lowered) else None
     if re.search(r"hate|awful|terrible|boring", lowered):
         enjoyment = 1
-    out.add("record_feedback", difficulty="about_right", enjoyment=enjoyment, note=u.text[:500])
+    # Only what was said: "it was boring" says nothing of how hard it was. A session
+    # praised with no complaint ("great session, loved it") was about right.
+    difficulty = remarks.difficulty(u.text) or ("about_right" if enjoyment == 5 else None)
+    out.add("record_feedback", difficulty=difficulty, enjoyment=enjoyment, note=u.text[:500])
 
 
 def _set_arguments(entry: slot_parsers.SetEntry) -> dict[str, Any]:
@@ -578,9 +607,17 @@ def _questions(u: Understanding, state: DialogueState, out: CallBuilder) -> None
             out.add("adherence")
 
 
+ADHERENCE_INTENTS = ("progress", "consistency", "history")
+"""Intents whose reply shows the adherence figures as they are; low motivation reads them
+too, and its answer puts them in its own words."""
+
+
 def _records(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
-    """Progress, best lifts and a skipped day: the memory tools that answer them."""
+    """Progress, best lifts, a skipped day, low motivation: the memory tools for them."""
     s = u.slots
+    if u.has("motivation") and not u.has(*ADHERENCE_INTENTS):
+        # "Nothing changes, what's the point": the answer starts from their own record.
+        out.add("adherence")
     if u.has("progress"):
         if s.exercise and s.exercise not in u.unclear:
             out.add("exercise_progress", exercise=s.exercise)

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import prompts
+from agent.models.offline import remarks
 from agent.models.offline import situation as situation_reader
-from agent.models.offline.answers import explain_exercise, find_faq, variant
+from agent.models.offline.answers import explain_exercise, find_faq, named_exercise, variant
 from agent.models.offline.grammar import (
     describe,
     plan_changing,
@@ -21,7 +22,12 @@ from agent.models.offline.grammar import (
     tool_served,
     understood_examples,
 )
-from agent.models.offline.policy import Understanding, situation_of, unconfirmed_changes
+from agent.models.offline.policy import (
+    ADHERENCE_INTENTS,
+    Understanding,
+    situation_of,
+    unconfirmed_changes,
+)
 from agent.models.offline.router import SESSION_TOOLS
 from agent.models.offline.situation import confirm_question
 from agent.models.offline.state import DialogueState, ToolResult
@@ -109,7 +115,12 @@ def _template_for(name: str) -> str:
     return "offline/tools/generic.j2"
 
 
-def _section(result: ToolResult, v: int = 0) -> str:
+def _section(result: ToolResult, v: int = 0, text: str = "") -> str:
+    """One tool result in its template.
+
+    ``text`` is the message, for what it says beyond the tool's arguments (why today is
+    skipped, what the session was like).
+    """
     if not result.ok:
         return prompts.render(
             "offline/tools/error.j2",
@@ -127,6 +138,8 @@ def _section(result: ToolResult, v: int = 0) -> str:
         session=find_session(data),
         blocks=session_blocks(find_session(data)),
         v=v,
+        reason=remarks.skip_reason(text),
+        verdict=remarks.session_verdict(text),
     )
 
 
@@ -151,8 +164,16 @@ _MEDICINE = cached_compile(
 )
 
 
+def _result_of(results: list[ToolResult], name: str) -> dict[str, Any] | None:
+    """The first successful ``name`` result this turn, as a dict."""
+    for result in results:
+        if result.name == name and result.ok and isinstance(result.result, dict):
+            return result.result
+    return None
+
+
 def _answer_context(
-    name: str, u: Understanding, planned: bool, planned_now: bool
+    name: str, u: Understanding, planned: bool, planned_now: bool, results: list[ToolResult]
 ) -> dict[str, Any]:
     """What an answer template needs: the FAQ entry, the catalog entry, a wording choice."""
     context: dict[str, Any] = {
@@ -161,6 +182,9 @@ def _answer_context(
         "planned_now": planned_now,
         "text": u.text,
     }
+    if name == "motivation":
+        context["theme"] = remarks.motivation(u.text)
+        context["facts"] = _result_of(results, "adherence")
     if name == "faq":
         wanted = next((i for i in u.intents if registry()[i].answer == "faq"), None)
         context["entry"] = find_faq(u.text, wanted)
@@ -177,7 +201,9 @@ def _answer_context(
     return context
 
 
-def _answers(u: Understanding, planned: bool, planned_now: bool) -> list[str]:
+def _answers(
+    u: Understanding, planned: bool, planned_now: bool, results: list[ToolResult]
+) -> list[str]:
     """The written answers (FAQ, catalog, small talk) the message's intents ask for."""
     names: list[str] = []
     for intent in u.intents:
@@ -191,7 +217,8 @@ def _answers(u: Understanding, planned: bool, planned_now: bool) -> list[str]:
         for name in names
         for text in [
             prompts.render(
-                f"offline/answers/{name}.j2", **_answer_context(name, u, planned, planned_now)
+                f"offline/answers/{name}.j2",
+                **_answer_context(name, u, planned, planned_now, results),
             ).strip()
         ]
         if text
@@ -204,14 +231,37 @@ def _unavailable(intent: str, offered: frozenset[str] | None) -> bool:
     return offered is None or tool not in offered
 
 
-def _asks(u: Understanding, offered: frozenset[str] | None) -> list[str]:
+def _asks(u: Understanding, state: DialogueState, offered: frozenset[str] | None) -> list[str]:
     """Specific questions for intents whose tool is offered but lacked what it needs."""
     found = []
     for intent in u.intents:
         entry = registry().get(intent)
         if entry and entry.ask and not _unavailable(intent, offered):
-            found.append(entry.ask)
+            found.append(_log_question(u, state) if intent == "log_sets" else entry.ask)
     return found[:1]
+
+
+def _log_question(u: Understanding, state: DialogueState) -> str:
+    """What to log, asked about what the message or today's plan names.
+
+    "Did the rows, felt heavy" names the exercise, so only its sets are asked for; with
+    none named, today's planned exercises are offered; the general question is the last
+    resort.
+    """
+    exercise = named_exercise(u.text)
+    if exercise is not None:
+        return (
+            f"How many sets and reps of {exercise.name} did you do, and at what weight? "
+            f'Say it like "3x8 at 20 kg" and I\'ll log it.'
+        )
+    planned = planned_exercises(state)
+    if planned:
+        names = ", ".join(planned[:-1]) + f" or {planned[-1]}" if len(planned) > 1 else planned[0]
+        return (
+            f"Which exercise was that: {names}? Tell me the sets and reps with it, "
+            f'for example "3x8 {planned[0]} at 20 kg", and I\'ll log it.'
+        )
+    return str(registry()["log_sets"].ask)
 
 
 def sets_said(u: Understanding) -> str:
@@ -253,7 +303,10 @@ def render_reply(
     updated = any(r.name == "update_profile" and r.ok for r in state.results)
     # A profile read before an update is superseded by the update's own answer.
     shown = [r for r in state.results if not (updated and r.name == "get_profile")]
-    sections = [_section(result, variant(u.text, 12)) for result in shown]
+    if not u.has(*ADHERENCE_INTENTS):
+        # Read for a motivation answer, which puts the figures in its own words.
+        shown = [r for r in shown if r.name != "adherence"]
+    sections = [_section(result, variant(u.text, 12), u.text) for result in shown]
     sections = [s for s in sections if s]
     planned = any(r.ok and find_session(r.result) for r in state.results)
     locked = any(r.code == "plan_locked" for r in state.results) or (
@@ -277,14 +330,16 @@ def render_reply(
         and not any(e.exercise for e in u.slots.sets)
         and not state.called("log_set"),
         "examples": understood_examples(),
-        "answers": _answers(u, planned or state.plan_exists, planned or bool(state.results)),
+        "answers": _answers(
+            u, planned or state.plan_exists, planned or bool(state.results), state.results
+        ),
         "readings": readings,
         "confirm": {} if updated_now or locked else unconfirmed_changes(u),
         "locked": locked and not any(r.code == "plan_locked" for r in state.results),
         "unserved": []
         if state.results or u.unclear or locked
         else [i for i in u.intents if i in tool_served() and _unavailable(i, offered)],
-        "asks": [] if state.results or locked else _asks(u, offered),
+        "asks": [] if state.results or locked else _asks(u, state, offered),
         "describe": describe,
         "unclear": u.unclear,
     }
