@@ -464,6 +464,8 @@ class Coach:
         Without this a sore knee would only shape the current turn's plan and be forgotten
         by the next one; the person lifts it by saying it is fine again.
         """
+        if not areas:
+            return  # nothing to keep: no need to read what is kept already
         known = set(store.active_constraint_areas(self.db, user_id))
         for area in sorted(set(areas) - known):
             notes.add_note(

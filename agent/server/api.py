@@ -272,6 +272,21 @@ def today_session(db: sqlite_utils.Database, user_id: int, now: datetime) -> Ses
     return _session_with_lock(db, user_id, workouts.today_record(db, user_id, now.date()))
 
 
+def chat_sessions(
+    db: sqlite_utils.Database, user_id: int, now: datetime
+) -> tuple[SessionOut | None, SessionOut | None]:
+    """:func:`live_session` and :func:`today_session`, as a chat answer shows them.
+
+    One read for both (``workouts.shown_records``) and the plan lock read at most once:
+    each query is a round trip on a database server.
+    """
+    live, today = workouts.shown_records(db, user_id, now.date())
+    if live is None and today is None:
+        return None, None
+    locked = is_plan_locked(db, user_id)
+    return _session_out(live, plan_locked=locked), _session_out(today, plan_locked=locked)
+
+
 def _session_with_lock(
     db: sqlite_utils.Database, user_id: int, record: workouts.WorkoutRecord | None
 ) -> SessionOut | None:
@@ -502,13 +517,13 @@ def _render(
     asked_stream: bool,
 ) -> Response:
     """The answered turn as the response: JSON, or SSE when asked for."""
-    user_id = received.user_id
+    live, today = chat_sessions(db, received.user_id, now)
     answer = ChatResponse(
         reply=result.reply,
         tool_calls=[ToolCallOut(**call) for call in result.tool_calls],
         safety=SafetyOut(**result.safety),
-        session=live_session(db, user_id),
-        plan=today_session(db, user_id, now),
+        session=live,
+        plan=today,
         conversation_id=received.conversation_id,
         turn_id=result.turn_id,
     )
