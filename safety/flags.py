@@ -123,9 +123,12 @@ def record_output(
     return int(cursor.lastrowid or 0)
 
 
-def _locks_read(user_id: int) -> tuple[str, list[Any]]:
-    # One query for both questions (which locks stand, whether any does), so a store that
-    # sends reads ahead answers either from the same request.
+def locks_read(user_id: int) -> tuple[str, list[Any]]:
+    """The read behind :func:`locks` and :func:`is_plan_locked` (SQL and values).
+
+    One query for both questions (which locks stand, whether any does), so a store that
+    sends reads ahead answers either from the same request.
+    """
     return (
         "SELECT id, tier, created_at FROM safety_flags WHERE user_id = ? AND lock_active = 1 "
         "ORDER BY id",
@@ -135,13 +138,13 @@ def _locks_read(user_id: int) -> tuple[str, list[Any]]:
 
 def locks(db: sqlite_utils.Database, user_id: int) -> list[Lock]:
     """The person's standing plan locks, oldest first."""
-    rows = db.execute(*_locks_read(user_id)).fetchall()
+    rows = db.execute(*locks_read(user_id)).fetchall()
     return [Lock(int(r[0]), Tier(r[1]), datetime.fromisoformat(r[2])) for r in rows]
 
 
 def is_plan_locked(db: sqlite_utils.Database, user_id: int) -> bool:
     """Whether a stop or emergency flag still locks this person's plan."""
-    return db.execute(*_locks_read(user_id)).fetchone() is not None
+    return db.execute(*locks_read(user_id)).fetchone() is not None
 
 
 def lift_locks(
@@ -249,7 +252,7 @@ def read_screen_inputs_ahead(
         _screen_context_read(user_id, conversation_id, now),
         _pending_check_read(conversation_id, message_id),
     ]
-    ahead([*reads, _locks_read(user_id)] if with_locks else reads)
+    ahead([*reads, locks_read(user_id)] if with_locks else reads)
 
 
 def emergency_lock(db: sqlite_utils.Database, user_id: int) -> bool:
