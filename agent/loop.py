@@ -622,19 +622,14 @@ class Coach:
 
         Nobody reads their ids, so on a database server they travel with its next statement.
         """
-        for message in produced:
-            store.append_message(
-                self.db,
-                user_id=user_id,
-                conversation_id=conversation_id,
-                role=message["role"],
-                content=message.get("content"),
-                now=now,
-                turn_id=turn_id,
-                tool_calls=message.get("tool_calls"),
-                tool_call_id=message.get("tool_call_id"),
-                name=message.get("name"),
-            )
+        store.append_messages(
+            self.db,
+            user_id=user_id,
+            conversation_id=conversation_id,
+            turn_id=turn_id,
+            messages=produced,
+            now=now,
+        )
 
     def _finish(
         self,

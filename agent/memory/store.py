@@ -215,58 +215,60 @@ def add_message(
     name: str | None = None,
 ) -> int:
     """Append one message to a conversation (inside the caller's transaction if any)."""
+    message = {
+        "role": role,
+        "content": content,
+        "tool_calls": tool_calls,
+        "tool_call_id": tool_call_id,
+        "name": name,
+    }
     with transaction(db):
         cursor = db.execute(
-            _INSERT_MESSAGE,
-            [
-                conversation_id,
-                user_id,
-                turn_id,
-                role,
-                content,
-                json.dumps(tool_calls) if tool_calls else None,
-                tool_call_id,
-                name,
-                iso(now),
-            ],
+            _INSERT_MESSAGE, _message_row(user_id, conversation_id, turn_id, message, now)
         )
         return int(cursor.lastrowid or 0)
 
 
-def append_message(
+def append_messages(
     db: sqlite_utils.Database,
     *,
     user_id: int,
     conversation_id: int,
-    role: str,
-    content: str | None,
+    turn_id: int,
+    messages: list[dict[str, Any]],
     now: datetime,
-    turn_id: int | None = None,
-    tool_calls: list[dict[str, Any]] | None = None,
-    tool_call_id: str | None = None,
-    name: str | None = None,
 ) -> None:
-    """:func:`add_message` for a message whose id nobody reads, inside the open transaction.
+    """Append a turn's messages (OpenAI-style dicts) whose ids nobody reads, in a transaction.
 
-    On a database server it travels with the transaction's next statement (its COMMIT at
-    the latest: ``db.write_unanswered``), one round trip fewer per message; it commits or
-    rolls back with the transaction as before.
+    On a database server they travel with the transaction's next statement (its COMMIT at
+    the latest: ``db.write_unanswered``), one round trip fewer per message; they commit or
+    roll back with the transaction as :func:`add_message`'s would.
     """
-    write_unanswered(
-        db,
-        _INSERT_MESSAGE,
-        [
-            conversation_id,
-            user_id,
-            turn_id,
-            role,
-            content,
-            json.dumps(tool_calls) if tool_calls else None,
-            tool_call_id,
-            name,
-            iso(now),
-        ],
-    )
+    for message in messages:
+        write_unanswered(
+            db, _INSERT_MESSAGE, _message_row(user_id, conversation_id, turn_id, message, now)
+        )
+
+
+def _message_row(
+    user_id: int,
+    conversation_id: int,
+    turn_id: int | None,
+    message: dict[str, Any],
+    now: datetime,
+) -> list[Any]:
+    tool_calls = message.get("tool_calls")
+    return [
+        conversation_id,
+        user_id,
+        turn_id,
+        message["role"],
+        message.get("content"),
+        json.dumps(tool_calls) if tool_calls else None,
+        message.get("tool_call_id"),
+        message.get("name"),
+        iso(now),
+    ]
 
 
 def conversation_messages(
