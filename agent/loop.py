@@ -41,12 +41,13 @@ from agent.errors import (
 from agent.memory import assessments as assessment_rows
 from agent.memory import notes, store, transcript
 from agent.memory.context import build_context, count_tokens
-from agent.memory.db import reads_once, transaction, writing_for
+from agent.memory.db import read_ahead, reads_once, transaction, writing_for
 from agent.models.base import AssistantMessage, ChatModel
 from agent.tools import default_registry
 from agent.tools.context import ToolContext
 from agent.tools.registry import ToolOutcome, ToolRegistry
 from safety import gate, kept, second_opinion
+from safety.flags import locks_read
 from safety.output import check_reply
 
 if TYPE_CHECKING:
@@ -387,6 +388,15 @@ class Coach:
                         now=now,
                         excerpt=checked.excerpt,
                     )
+                if not verdict.plan_locked and not ctx.plan_locked:
+                    # Both reads below, in one request on a database server.
+                    read_ahead(
+                        self.db,
+                        [
+                            locks_read(user_id),
+                            assessment_rows.first_turn_read(user_id, conversation_id, turn_id),
+                        ],
+                    )
                 if not verdict.plan_locked and gate.is_plan_locked(self.db, user_id):
                     # A red flag arrived (the person's own next message, answered on the
                     # fast path) while the model was writing: no workout goes out now.
@@ -464,6 +474,8 @@ class Coach:
         Without this a sore knee would only shape the current turn's plan and be forgotten
         by the next one; the person lifts it by saying it is fine again.
         """
+        if not areas:
+            return  # nothing to keep: no need to read what is kept already
         known = set(store.active_constraint_areas(self.db, user_id))
         for area in sorted(set(areas) - known):
             notes.add_note(
@@ -606,20 +618,18 @@ class Coach:
         produced: list[dict[str, Any]],
         now: datetime,
     ) -> None:
-        """Append the turn's messages (inside the caller's transaction)."""
-        for message in produced:
-            store.add_message(
-                self.db,
-                user_id=user_id,
-                conversation_id=conversation_id,
-                role=message["role"],
-                content=message.get("content"),
-                now=now,
-                turn_id=turn_id,
-                tool_calls=message.get("tool_calls"),
-                tool_call_id=message.get("tool_call_id"),
-                name=message.get("name"),
-            )
+        """Append the turn's messages (inside the caller's transaction).
+
+        Nobody reads their ids, so on a database server they travel with its next statement.
+        """
+        store.append_messages(
+            self.db,
+            user_id=user_id,
+            conversation_id=conversation_id,
+            turn_id=turn_id,
+            messages=produced,
+            now=now,
+        )
 
     def _finish(
         self,

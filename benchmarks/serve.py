@@ -180,47 +180,68 @@ def _stub_model(delay_ms: int) -> Iterator[tuple[str, int]]:
 
 
 def _start_server(
-    db: str, port: int, model_url: str | None, model_workers: int | None, workers: int
+    db: str, port: int, model_url: str | None, model_workers: int | None, workers: int, log: Path
 ) -> subprocess.Popen[str]:
+    """``coach serve`` on ``port``, returned once every one of its ``workers`` serves.
+
+    The port answers as soon as the first worker process listens; the others may still be
+    starting. Clients connecting then all land on that one worker and keep their
+    connections (keep-alive) for the whole run, so the run would measure one process
+    and not ``workers``: each worker logs ``started`` (to ``log``) when it is ready.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COACH_", "OPENAI_"))}
     if model_url:
         env.update({"OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": model_url})
     if model_workers:
         env["COACH_MODEL_WORKERS"] = str(model_workers)
     env["COACH_WORKERS"] = str(workers)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from agent.cli.main import run; run()",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--db",
-            db,
-            "--model",
-            "openai" if model_url else "offline",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    with log.open("w") as sink:  # the server writes to its own copy of the descriptor
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from agent.cli.main import run; run()",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--db",
+                db,
+                "--model",
+                "openai" if model_url else "offline",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+            text=True,
+        )
     deadline = time.monotonic() + 120  # a loaded shared machine starts slowly
     while True:
         if process.poll() is not None:
             raise RuntimeError("coach serve exited during start-up")
+        if _started(log) >= workers:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return process
+            except OSError:
+                pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("coach serve did not start within 120 s")
+        time.sleep(0.1)
+
+
+def _started(log: Path) -> int:
+    """How many server processes have logged that they serve (one JSON object a line)."""
+    count = 0
+    for line in log.read_text(errors="replace").splitlines():
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return process
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("coach serve did not start within 120 s") from None
-            time.sleep(0.1)
+            count += json.loads(line).get("event") == "started"
+        except (ValueError, AttributeError):
+            continue
+    return count
 
 
 def _chat(connection: http.client.HTTPConnection, token: str, message: str) -> tuple[int, Any]:
@@ -420,7 +441,9 @@ def _run(
         users = {i: user_id for i, (user_id, _) in enumerate(signed)}
         probe_tokens = [t for _, t in _sign_up(db, [f"probe-{i}" for i in range(PROBE_USERS)])]
         port = _free_port()
-        process = _start_server(db, port, model_url, args.model_workers, workers)
+        process = _start_server(
+            db, port, model_url, args.model_workers, workers, Path(tmp) / "serve.log"
+        )
         run = _Run()
         stop = multiprocessing.get_context("fork").Event()
         ours, theirs = multiprocessing.Pipe()

@@ -123,22 +123,28 @@ def record_output(
     return int(cursor.lastrowid or 0)
 
 
-def locks(db: sqlite_utils.Database, user_id: int) -> list[Lock]:
-    """The person's standing plan locks, oldest first."""
-    rows = db.execute(
+def locks_read(user_id: int) -> tuple[str, list[Any]]:
+    """The read behind :func:`locks` and :func:`is_plan_locked` (SQL and values).
+
+    One query for both questions (which locks stand, whether any does), so a store that
+    sends reads ahead answers either from the same request.
+    """
+    return (
         "SELECT id, tier, created_at FROM safety_flags WHERE user_id = ? AND lock_active = 1 "
         "ORDER BY id",
         [user_id],
-    ).fetchall()
+    )
+
+
+def locks(db: sqlite_utils.Database, user_id: int) -> list[Lock]:
+    """The person's standing plan locks, oldest first."""
+    rows = db.execute(*locks_read(user_id)).fetchall()
     return [Lock(int(r[0]), Tier(r[1]), datetime.fromisoformat(r[2])) for r in rows]
 
 
 def is_plan_locked(db: sqlite_utils.Database, user_id: int) -> bool:
     """Whether a stop or emergency flag still locks this person's plan."""
-    row = db.execute(
-        "SELECT 1 FROM safety_flags WHERE user_id = ? AND lock_active = 1 LIMIT 1", [user_id]
-    ).fetchone()
-    return row is not None
+    return db.execute(*locks_read(user_id)).fetchone() is not None
 
 
 def lift_locks(
@@ -229,21 +235,24 @@ def read_screen_inputs_ahead(
     conversation_id: int | None,
     message_id: int | None,
     now: datetime,
+    *,
+    with_locks: bool = False,
 ) -> None:
     """Let the store send :func:`screen_context`'s and :func:`pending_check`'s reads at once.
 
     A store that can send reads ahead (PostgreSQL's: ``read_ahead``) answers both calls
     that follow from one round trip; any other store reads each when asked.
+    ``with_locks``: :func:`locks` / :func:`is_plan_locked` too (the gate asks one of them
+    next, unless it writes first, which makes the store forget what it read ahead).
     """
     ahead = getattr(db, "read_ahead", None)
     if ahead is None or conversation_id is None or message_id is None:
         return
-    ahead(
-        [
-            _screen_context_read(user_id, conversation_id, now),
-            _pending_check_read(conversation_id, message_id),
-        ]
-    )
+    reads = [
+        _screen_context_read(user_id, conversation_id, now),
+        _pending_check_read(conversation_id, message_id),
+    ]
+    ahead([*reads, locks_read(user_id)] if with_locks else reads)
 
 
 def emergency_lock(db: sqlite_utils.Database, user_id: int) -> bool:

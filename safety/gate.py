@@ -130,10 +130,16 @@ def _screen_inputs(
     conversation_id: int,
     message_id: int | None,
     now: datetime,
+    *,
+    with_locks: bool = False,
 ) -> tuple[ScreenContext, flags.PendingCheck | None]:
     # What this conversation already flagged, and the question asked last turn, if any
-    # (this message is its answer): two reads, one round trip on PostgreSQL.
-    flags.read_screen_inputs_ahead(db, user_id, conversation_id, message_id, now)
+    # (this message is its answer): two reads, one round trip on PostgreSQL. Inside the
+    # turn's transaction (``with_locks``) the person's standing locks too, which
+    # :func:`settle` reads next.
+    flags.read_screen_inputs_ahead(
+        db, user_id, conversation_id, message_id, now, with_locks=with_locks
+    )
     context = flags.screen_context(db, user_id, conversation_id, now)
     pending = flags.pending_check(db, conversation_id, message_id)
     if pending is not None:
@@ -167,7 +173,9 @@ def check_turn(
         The assessment and what the loop must do (see the module docstring).
     """
     # 1. Screen with what this conversation already flagged.
-    context, pending = _screen_inputs(db, user_id, conversation_id, message_id, now)
+    context, pending = _screen_inputs(
+        db, user_id, conversation_id, message_id, now, with_locks=True
+    )
     if prescreened is not None and (prescreened.context, prescreened.pending) == (
         context,
         pending,
@@ -204,12 +212,16 @@ def settle(
     settled the same way as the screen's own.
     """
     tier = assessment.tier
-    held_emergency = context.locked and flags.emergency_lock(db, user_id)
+    # The locks standing before this message; read once, for the follow-up below and for
+    # whether the plan stays locked when nothing here changes them.
+    standing = flags.locks(db, user_id) if context.locked else None
+    held_emergency = standing is not None and any(lock.tier is Tier.EMERGENCY for lock in standing)
 
     # 2. A report that the symptom is over may lift standing locks; a new stop does not.
     resolved = False
     held = 0
     if context.locked and tier < Tier.STOP and (assessment.resolution or assessment.clearance):
+        standing = None  # changed below: read again
         lifted, held = flags.lift_locks(
             db,
             user_id,
@@ -224,6 +236,7 @@ def settle(
 
     # 3. Store the flag; a stop or emergency about the person locks their plan.
     flag_id = None
+    locks_now = tier >= Tier.STOP and not assessment.about_other and not assessment.low_mood
     if tier >= Tier.CAUTION:
         flag_id = flags.record(
             db,
@@ -232,10 +245,17 @@ def settle(
             message_id=message_id,
             assessment=assessment,
             now=now,
-            lock=tier >= Tier.STOP and not assessment.about_other and not assessment.low_mood,
+            lock=locks_now,
             check_topic=assessment.check_topic if ask else None,
         )
-    plan_locked = is_plan_locked(db, user_id)
+    if flag_id is not None and locks_now:
+        plan_locked = True  # the flag just stored is a standing lock
+    elif standing is not None:
+        # Only this transaction changes the person's locks (writers for one person queue
+        # on the same lock), and nothing above did: the locks read are the locks now.
+        plan_locked = bool(standing)
+    else:
+        plan_locked = is_plan_locked(db, user_id)
 
     # 4. What the person sees.
     reply = None if assessment.low_mood else reply_for(assessment)

@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 from agent.clock import iso
 from agent.memory import history, intake, notes, store
 from agent.memory.context import (
+    FLAG_DAYS,
     MAX_CONTEXT_TOKENS,
     build_context,
     count_tokens,
     gather,
+    open_flags,
     render,
     scrub,
 )
@@ -70,6 +72,30 @@ def test_context_carries_profile_constraints_flags_history_and_notes(
     assert "Goblet squat [goblet_squat]" in text and "best e1RM" in text
     assert "dislike [lunge]: hates lunges" in text
     assert "streak" in text
+
+
+def test_flags_shown_are_those_of_the_last_14_whole_days_or_still_locking(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, conversation_id = make_user(db, now)
+    start_of_cutoff_day = (now - timedelta(days=FLAG_DAYS)).replace(hour=0, minute=0, second=0)
+    for excerpt, at, lock in (
+        ("same day as the cutoff", start_of_cutoff_day + timedelta(minutes=1), 0),
+        ("the day before it", start_of_cutoff_day - timedelta(minutes=1), 0),
+        ("old but locking", now - timedelta(days=60), 1),
+    ):
+        db.execute(
+            "INSERT INTO safety_flags (user_id, conversation_id, tier, signals, rule_ids, "
+            "excerpt, lock_active, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            [user_id, conversation_id, "caution", "[]", "[]", excerpt, lock, iso(at), iso(at)],
+        )
+    # Any moment of the day reads the same flags with the same values.
+    for moment in (now.replace(hour=0, minute=0, second=1), now.replace(hour=23, minute=59)):
+        shown = {flag["date"] for flag in open_flags(db, user_id, moment)}
+        assert shown == {
+            start_of_cutoff_day.date().isoformat(),
+            (now - timedelta(days=60)).date().isoformat(),
+        }
 
 
 def test_context_size_does_not_grow_with_history() -> None:

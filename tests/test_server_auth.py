@@ -11,9 +11,16 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from agent.cli.main import app as cli
+from agent.memory import store
 from agent.memory.db import connect
 from agent.server.app import create_app
-from agent.server.auth import bearer_token, hash_token, issue_token, user_for_token
+from agent.server.auth import (
+    bearer_token,
+    chat_holder_for_token,
+    hash_token,
+    issue_token,
+    user_for_token,
+)
 
 
 def test_only_the_hash_is_stored(db: sqlite_utils.Database, now: datetime) -> None:
@@ -36,6 +43,23 @@ def test_reissuing_replaces_the_old_token(db: sqlite_utils.Database, now: dateti
     assert audit[-1][0] == "user.token_issued" and "ann" not in str(audit)
 
 
+def test_a_chat_token_read_gives_the_holder_and_their_latest_conversation(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    user_id, first = issue_token(db, "ann", now)
+    other, _ = issue_token(db, "bob", now)
+    assert chat_holder_for_token(db, first) == (user_id, None)
+    store.start_conversation(db, user_id, now)
+    latest = store.start_conversation(db, user_id, now)
+    store.start_conversation(db, other, now)  # someone else's newer one is not hers
+    assert chat_holder_for_token(db, first) == (user_id, latest)
+    _, second = issue_token(db, "ann", now)
+    assert chat_holder_for_token(db, first) is None
+    assert chat_holder_for_token(db, second) == (user_id, latest)
+    assert chat_holder_for_token(db, "cl_" + "x" * 43) is None
+    assert chat_holder_for_token(db, second.removeprefix("cl_")) is None
+
+
 # Each example opens and migrates a fresh database; on a loaded machine that can pass
 # hypothesis' 200 ms default deadline, which says nothing about tokens.
 @settings(deadline=None)
@@ -44,6 +68,7 @@ def test_arbitrary_strings_are_never_a_valid_token(text: str) -> None:
     db = connect(":memory:")
     try:
         assert user_for_token(db, text) is None
+        assert chat_holder_for_token(db, text) is None
     finally:
         db.close()
 

@@ -120,24 +120,11 @@ def serve(
         uvicorn.Server(uvicorn.Config(app, **listen)).run()
         return
     # Each worker process builds its own app from the same settings, passed through the
-    # environment (uvicorn starts workers from an import string, not from an object).
+    # environment, and listens on a socket of its own (``agent.server.processes``).
     os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        workers=processes,
-        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
-        **listen,
-    )
+    from agent.server.processes import serve_processes
 
-
-WORKER_HEALTHCHECK_S = 60
-"""How long uvicorn's supervisor waits for a worker to answer its ping before killing it.
-
-uvicorn's default is 5 s: on a busy machine a healthy worker in the middle of turns can
-miss it, and the kill drops every request that worker holds (seen as "server
-disconnected without sending a response" in the 4,000-line PostgreSQL run at load
-average 20-25). A worker that is really hung is still replaced, a minute later."""
+    serve_processes(APP_FACTORY, processes, listen)
 
 
 @user_app.command("add")

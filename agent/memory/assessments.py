@@ -174,11 +174,15 @@ def standing_flag_count(db: sqlite_utils.Database, user_id: int) -> int:
 
 def first_turn(db: sqlite_utils.Database, user_id: int, conversation_id: int, turn_id: int) -> bool:
     """Whether ``turn_id`` is the first turn of its conversation (the start of a session)."""
-    row = db.execute(
+    return db.execute(*first_turn_read(user_id, conversation_id, turn_id)).fetchone() is None
+
+
+def first_turn_read(user_id: int, conversation_id: int, turn_id: int) -> tuple[str, list[Any]]:
+    """The read behind :func:`first_turn` (SQL and values), for a store reading ahead."""
+    return (
         "SELECT 1 FROM turns WHERE user_id = ? AND conversation_id = ? AND id < ? LIMIT 1",
         [user_id, conversation_id, turn_id],
-    ).fetchone()
-    return row is None
+    )
 
 
 E1RM_MAX_REPS = 10

@@ -111,9 +111,21 @@ def _name_parts(db: sqlite_utils.Database, user_id: int) -> tuple[str, ...]:
     return tuple(p for p in {str(row[0]), *parts} if len(p) >= 2)
 
 
+FLAG_DAYS = 14
+"""How far back the context shows flags that no longer lock anything."""
+
+
 def open_flags(db: sqlite_utils.Database, user_id: int, now: datetime) -> list[dict[str, Any]]:
-    """Flags that still matter: locking ones, and any from the last 14 days, newest first."""
-    since = iso(now - timedelta(days=14))
+    """Flags that still matter: locking ones, and any from the last 14 days, newest first.
+
+    The 14 days are whole days (from the start of the day two weeks ago, as the context
+    shows flags by date): the read is then the same all day long, so a database server
+    gets it ahead with the rest of a turn's context (``PgDatabase.reads_once``) instead of
+    in a round trip of its own every turn.
+    """
+    since = iso(
+        (now - timedelta(days=FLAG_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
+    )
     rows = db.execute(
         "SELECT id, tier, signals, lock_active, review_status, created_at FROM safety_flags "
         "WHERE user_id = ? AND (lock_active = 1 OR created_at >= ?) "

@@ -270,6 +270,18 @@ def reads_once(db: sqlite_utils.Database) -> Iterator[None]:
         yield
 
 
+def read_ahead(db: sqlite_utils.Database, reads: list[tuple[str, list[Any]]]) -> None:
+    """Reads (SQL and values) the caller makes next, none depending on another's answer.
+
+    On PostgreSQL they go out together in one request and each answers the next
+    ``execute`` of the same read, once; a write, or the start or end of a transaction,
+    forgets them (``PgDatabase.read_ahead``). On SQLite, where a read is a function
+    call, nothing happens: each is read when asked.
+    """
+    if engine_of(db) == "postgresql":
+        cast(Any, db).read_ahead(reads)
+
+
 def write_unanswered(db: sqlite_utils.Database, sql: str, parameters: list[Any]) -> None:
     """A write inside the open transaction whose answer (rows, count) nobody reads.
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from agent.clock import iso as iso  # the schema's timestamp format, kept importable here
-from agent.memory.db import transaction
+from agent.memory.db import transaction, write_unanswered
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -145,6 +145,24 @@ def user_by_token_hash(db: sqlite_utils.Database, token_hash: str) -> tuple[int,
     return (int(row[0]), str(row[1])) if row else None
 
 
+def token_holder_with_conversation(
+    db: sqlite_utils.Database, token_hash: str
+) -> tuple[int, str, int | None] | None:
+    """:func:`user_by_token_hash` and that user's :func:`latest_conversation`, in one read.
+
+    A chat message needs both before anything else; on a database server one read is one
+    round trip instead of two.
+    """
+    row = db.execute(
+        "SELECT u.id, u.token_hash, (SELECT c.id FROM conversations c WHERE c.user_id = u.id "
+        "ORDER BY c.id DESC LIMIT 1) FROM users u WHERE u.token_hash = ?",
+        [token_hash],
+    ).fetchone()
+    if not row:
+        return None
+    return int(row[0]), str(row[1]), int(row[2]) if row[2] is not None else None
+
+
 def latest_conversation(db: sqlite_utils.Database, user_id: int) -> int | None:
     """The user's most recent conversation id, if any."""
     row = db.execute(
@@ -177,6 +195,12 @@ def chat_lines(
     return [(str(r[0]), str(r[1]), str(r[2])) for r in reversed(rows)]
 
 
+_INSERT_MESSAGE = (
+    "INSERT INTO messages (conversation_id, user_id, turn_id, role, content, tool_calls, "
+    "tool_call_id, name, created_at) VALUES (?,?,?,?,?,?,?,?,?)"
+)
+
+
 def add_message(
     db: sqlite_utils.Database,
     *,
@@ -191,23 +215,60 @@ def add_message(
     name: str | None = None,
 ) -> int:
     """Append one message to a conversation (inside the caller's transaction if any)."""
+    message = {
+        "role": role,
+        "content": content,
+        "tool_calls": tool_calls,
+        "tool_call_id": tool_call_id,
+        "name": name,
+    }
     with transaction(db):
         cursor = db.execute(
-            "INSERT INTO messages (conversation_id, user_id, turn_id, role, content, tool_calls, "
-            "tool_call_id, name, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
-            [
-                conversation_id,
-                user_id,
-                turn_id,
-                role,
-                content,
-                json.dumps(tool_calls) if tool_calls else None,
-                tool_call_id,
-                name,
-                iso(now),
-            ],
+            _INSERT_MESSAGE, _message_row(user_id, conversation_id, turn_id, message, now)
         )
         return int(cursor.lastrowid or 0)
+
+
+def append_messages(
+    db: sqlite_utils.Database,
+    *,
+    user_id: int,
+    conversation_id: int,
+    turn_id: int,
+    messages: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    """Append a turn's messages (OpenAI-style dicts) whose ids nobody reads, in a transaction.
+
+    On a database server they travel with the transaction's next statement (its COMMIT at
+    the latest: ``db.write_unanswered``), one round trip fewer per message; they commit or
+    roll back with the transaction as :func:`add_message`'s would.
+    """
+    for message in messages:
+        write_unanswered(
+            db, _INSERT_MESSAGE, _message_row(user_id, conversation_id, turn_id, message, now)
+        )
+
+
+def _message_row(
+    user_id: int,
+    conversation_id: int,
+    turn_id: int | None,
+    message: dict[str, Any],
+    now: datetime,
+) -> list[Any]:
+    tool_calls = message.get("tool_calls")
+    return [
+        conversation_id,
+        user_id,
+        turn_id,
+        message["role"],
+        message.get("content"),
+        json.dumps(tool_calls) if tool_calls else None,
+        message.get("tool_call_id"),
+        message.get("name"),
+        iso(now),
+    ]
 
 
 def conversation_messages(

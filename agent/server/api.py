@@ -40,7 +40,7 @@ from agent.memory import history, portability, store, transcript, workouts
 from agent.memory.db import connect, transaction, writing_for
 from agent.memory.exercises import default_index
 from agent.models.scripted import ScriptedModel, say
-from agent.server.auth import bearer_token, user_for_token
+from agent.server.auth import bearer_token, chat_holder_for_token, user_for_token
 from agent.server.state import GatedModel, ModelStep, ServerState, UserLine
 from safety import Tier, screen
 from safety.gate import is_plan_locked
@@ -91,7 +91,24 @@ def caller(request: Request, db: Annotated[sqlite_utils.Database, Depends(databa
         HTTPException: 401 without a valid token, 429 over the rate limit.
     """
     token = bearer_token(request.headers.get("authorization"))
-    user_id = user_for_token(db, token) if token else None
+    return _admitted(request, db, user_for_token(db, token) if token else None)
+
+
+def _chat_caller(request: Request, db: sqlite_utils.Database) -> tuple[Caller, int | None]:
+    """:func:`caller` for a chat message, with the person's latest conversation (or None).
+
+    Both come from one read (``auth.chat_holder_for_token``).
+
+    Raises:
+        HTTPException: 401 without a valid token, 429 over the rate limit.
+    """
+    token = bearer_token(request.headers.get("authorization"))
+    found = chat_holder_for_token(db, token) if token else None
+    return _admitted(request, db, found[0] if found else None), found[1] if found else None
+
+
+def _admitted(request: Request, db: sqlite_utils.Database, user_id: int | None) -> Caller:
+    """The caller ``user_id`` after the rate limit (401 when the token named nobody)."""
     if user_id is None:
         raise HTTPException(
             status_code=401,
@@ -272,6 +289,21 @@ def today_session(db: sqlite_utils.Database, user_id: int, now: datetime) -> Ses
     return _session_with_lock(db, user_id, workouts.today_record(db, user_id, now.date()))
 
 
+def chat_sessions(
+    db: sqlite_utils.Database, user_id: int, now: datetime
+) -> tuple[SessionOut | None, SessionOut | None]:
+    """:func:`live_session` and :func:`today_session`, as a chat answer shows them.
+
+    One read for both (``workouts.shown_records``) and the plan lock read at most once:
+    each query is a round trip on a database server.
+    """
+    live, today = workouts.shown_records(db, user_id, now.date())
+    if live is None and today is None:
+        return None, None
+    locked = is_plan_locked(db, user_id)
+    return _session_out(live, plan_locked=locked), _session_out(today, plan_locked=locked)
+
+
 def _session_with_lock(
     db: sqlite_utils.Database, user_id: int, record: workouts.WorkoutRecord | None
 ) -> SessionOut | None:
@@ -282,12 +314,12 @@ def _session_with_lock(
     return _session_out(record, plan_locked=is_plan_locked(db, user_id))
 
 
-def _conversation(who: Caller, wanted: int | None) -> int:
+def _conversation(who: Caller, wanted: int | None, latest: int | None) -> int:
+    """Where a chat message goes: ``wanted``, else ``latest`` (read with the caller), else new."""
     if wanted is not None:
         if not store.owns_conversation(who.db, who.user_id, wanted):
             raise HTTPException(status_code=404, detail="no such conversation")
         return wanted
-    latest = store.latest_conversation(who.db, who.user_id)
     if latest is not None:
         return latest
     return store.start_conversation(who.db, who.user_id, who.now(), channel="web")
@@ -391,8 +423,8 @@ def _receive(
         HTTPException: 401 / 429 from :func:`caller`, 404 for someone else's conversation.
     """
     with state.pool.connection() as db, ExitStack() as tracking:
-        who = caller(request, db)
-        conversation_id = _conversation(who, body.conversation_id)
+        who, latest = _chat_caller(request, db)
+        conversation_id = _conversation(who, body.conversation_id, latest)
         line = tracking.enter_context(state.tracking_turn(who.user_id))
         coach = Coach(db, state.model, state.registry, clock=state.settings.clock)
         with line.receive.holding(line.receive.take()):
@@ -502,13 +534,13 @@ def _render(
     asked_stream: bool,
 ) -> Response:
     """The answered turn as the response: JSON, or SSE when asked for."""
-    user_id = received.user_id
+    live, today = chat_sessions(db, received.user_id, now)
     answer = ChatResponse(
         reply=result.reply,
         tool_calls=[ToolCallOut(**call) for call in result.tool_calls],
         safety=SafetyOut(**result.safety),
-        session=live_session(db, user_id),
-        plan=today_session(db, user_id, now),
+        session=live,
+        plan=today,
         conversation_id=received.conversation_id,
         turn_id=result.turn_id,
     )

@@ -40,14 +40,34 @@ def issue_token(db: sqlite_utils.Database, name: str, now: datetime) -> tuple[in
 
 def user_for_token(db: sqlite_utils.Database, token: str) -> int | None:
     """The id of the user holding ``token``, or None."""
+    wanted = _well_formed_hash(token)
+    if wanted is None:
+        return None
+    found = store.user_by_token_hash(db, wanted)
+    return found[0] if found and _same(found[1], wanted) else None
+
+
+def chat_holder_for_token(db: sqlite_utils.Database, token: str) -> tuple[int, int | None] | None:
+    """The user holding ``token`` and their latest conversation (if any), or None.
+
+    :func:`user_for_token` for a chat message, which needs the conversation too: one read.
+    """
+    wanted = _well_formed_hash(token)
+    if wanted is None:
+        return None
+    found = store.token_holder_with_conversation(db, wanted)
+    return (found[0], found[2]) if found and _same(found[1], wanted) else None
+
+
+def _well_formed_hash(token: str) -> str | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    wanted = hash_token(token)
-    found = store.user_by_token_hash(db, wanted)
+    return hash_token(token)
+
+
+def _same(stored: str, wanted: str) -> bool:
     # The lookup is by index; the constant-time compare keeps the check itself honest.
-    if found and hmac.compare_digest(found[1], wanted):
-        return found[0]
-    return None
+    return hmac.compare_digest(stored, wanted)
 
 
 def bearer_token(header: str | None) -> str | None:
