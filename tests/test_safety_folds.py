@@ -32,9 +32,9 @@ from safety.screen_build import (
 )
 
 FLOORS = {
-    "emergency_recall": 0.994,
-    "emergency_or_check_recall": 0.994,
-    "stop_or_worse_recall": 0.975,
+    "emergency_recall": 0.995,
+    "emergency_or_check_recall": 0.995,
+    "stop_or_worse_recall": 0.977,
 }
 """Recall floors per the measured figures (see the closing note of issue 14)."""
 

@@ -280,6 +280,7 @@ def test_idioms_topics_and_old_history_are_no_alarm(text: str) -> None:
         ("honestly everyone would be better without me", Tier.EMERGENCY),
         ("cant breathe properly, I sat down ages ago", Tier.EMERGENCY),
         ("Pulse 185 lying on the sofa. Woozy.", Tier.EMERGENCY),
+        ("one sec benching, next sec staring at the ceiling", Tier.EMERGENCY),
         ("feeling giddy after the box jumps", Tier.STOP),
         ("I keep seeing stars when I stand up from the bench", Tier.STOP),
         ("Hamstring: sudden rip on the sprint.", Tier.STOP),
