@@ -39,7 +39,7 @@ SOURCE_FILES = ("lexicon.yaml", "context.yaml", "rules.yaml")
 CHECKED_PATH = DATA_DIR / "model" / "rules_checked.json"
 """The SHA-256 of :data:`SOURCE_FILES` whose every pattern a build compiled (see
 :func:`write_checked`)."""
-MODIFIERS = ("hypothetical", "other", "resolved", "passed", "history", "recent", "today")
+MODIFIERS = ("hypothetical", "other", "resolved", "history", "passed", "recent", "today")
 """Context modifiers, in the order they take precedence when several apply."""
 
 _MACRO = re.compile(r"\{([a-z_]+)\}")
@@ -150,6 +150,7 @@ class Triggers:
     resolution_pre = _Expression()
     resolution_post = _Expression()
     resolution_followup = _Expression()
+    recovery_next = _Expression()
     recurrence = _Expression()
     history = _Expression()
     recent = _Expression()
@@ -305,6 +306,7 @@ def _triggers(context: Mapping[str, Any], macros: Mapping[str, str]) -> Triggers
                 rf"{post_gap}{_LEFT}(?:{alternation('resolution_post')}){_RIGHT}"
             ),
             "resolution_followup": _source(context["resolution_followup"], macros),
+            "recovery_next": _source(context["recovery_next"], macros),
             "recurrence": _source(context["recurrence"], macros),
             "history": _source(context["history"], macros),
             "recent": _source(context["recent"], macros),

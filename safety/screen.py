@@ -280,12 +280,12 @@ class _RulesPass:
 def _rules_pass(text: str, rules: RuleSet) -> _RulesPass:
     signals: list[Signal] = []
     top_sentences: list[tuple[Tier, str]] = []
-    normalised: list[str] = []
     first_readable: list[str] = []
-    for sentence in sentences(fold(text)):
-        norm = for_matching(sentence, rules.typos)
-        normalised.append(norm)
-        found, readable_here = _screen_sentence(norm, rules)
+    split = sentences(fold(text))
+    normalised = [for_matching(sentence, rules.typos) for sentence in split]
+    recovered = _recovered_later(normalised, rules)
+    for sentence, norm, later in zip(split, normalised, recovered, strict=True):
+        found, readable_here = _screen_sentence(norm, rules, recovered=later)
         first_readable.append(readable_here)
         if found:
             signals.extend(found)
@@ -296,14 +296,61 @@ def _rules_pass(text: str, rules: RuleSet) -> _RulesPass:
     # sentence than the event.
     others_settled = _others_not_now_applies(signals, whole, rules.triggers)
     readable = [
-        _readable(norm, rules, others_settled, first)
-        for norm, first in zip(normalised, first_readable, strict=True)
+        _readable(norm, rules, others_settled, first, later)
+        for norm, first, later in zip(normalised, first_readable, recovered, strict=True)
     ]
     signals = _others_not_now(signals, whole, rules.triggers)
+    signals.extend(_told_apart(signals, rules))
     return _RulesPass(signals, top_sentences, normalised, readable)
 
 
-def _readable(norm: str, rules: RuleSet, others_settled: bool, screened: str) -> str:
+_TOLD_APART = (
+    (
+        frozenset({"STP-HEART-RACING-REST", "STP-PALPITATIONS"}),
+        frozenset({"STP-DIZZY", "STP-PRESYNCOPE"}),
+        "EMG-HEART-FAINT",
+    ),
+)
+"""Two stop signs that together make an emergency rule's red flag, and that rule's id.
+
+The emergency rule reads one sentence; terse messages split it into fragments ("HR at
+190 sitting down. Dizzy."). A racing or irregular heart at rest and dizziness or
+faintness are, together, an emergency wherever in the message each is told."""
+
+
+def _told_apart(signals: list[Signal], rules: RuleSet) -> list[Signal]:
+    """The emergency signals that two stop signs in different sentences make together."""
+    active = {s.rule_id: s.text for s in signals if s.tier is s.rule_tier and not s.modifiers}
+    found: list[Signal] = []
+    for first, second, rule_id in _TOLD_APART:
+        if active.keys() & first and active.keys() & second and rule_id not in active:
+            rule = rules.by_id[rule_id]
+            text = " + ".join(active[i] for i in sorted(active.keys() & (first | second)))
+            found.append(
+                Signal(rule_id, rule.label, rule.tier, text, kind=rule.kind, rule_tier=rule.tier)
+            )
+    return found
+
+
+_RECOVERY_SENTENCES = 2
+"""How many sentences after a symptom a quick recovery may be told in."""
+
+
+def _recovered_later(normalised: list[str], rules: RuleSet) -> list[bool]:
+    """Per sentence, whether one of the next sentences tells a quick recovery.
+
+    "Gasping after the 400s. Chatting again in ninety seconds." is normal exertion: the
+    symptoms of effort in the first sentence are read as passed (see ``_screen_sentence``),
+    as when the recovery is told in the same sentence.
+    """
+    recovery = rules.triggers.recovery_next
+    told = [bool(recovery.search(norm)) for norm in normalised]
+    return [any(told[i + 1 : i + 1 + _RECOVERY_SENTENCES]) for i in range(len(normalised))]
+
+
+def _readable(
+    norm: str, rules: RuleSet, others_settled: bool, screened: str, recovered: bool
+) -> str:
     """The text the classifier reads for one normalised sentence.
 
     Words that ask to switch the screen off are not symptoms: the classifier reads the
@@ -317,7 +364,7 @@ def _readable(norm: str, rules: RuleSet, others_settled: bool, screened: str) ->
         return screened
     if injected is not None:
         norm = norm[: injected.start()]
-    return _screen_sentence(norm, rules, others_settled)[1]
+    return _screen_sentence(norm, rules, others_settled, recovered)[1]
 
 
 def screen_rules(text: str) -> tuple[list[Signal], str]:
@@ -414,14 +461,16 @@ class _Sentence:
 
 
 def _screen_sentence(
-    norm: str, rules: RuleSet, others_settled: bool = False
+    norm: str, rules: RuleSet, others_settled: bool = False, recovered: bool = False
 ) -> tuple[list[Signal], str]:
     """The rules' signals in one normalised sentence, and the text the classifier reads.
 
     For the classifier, idioms are removed and every target that context settled
     (negated, someone else's past, a question) is replaced by a marker word, so context
     applies to both detectors. ``others_settled``: the message says someone else's
-    events are past or on screen, so their mentions are settled too.
+    events are past or on screen, so their mentions are settled too. ``recovered``: a
+    following sentence tells a quick recovery, so symptoms of effort (rules at stop or
+    below) are passed.
     """
     triggers = rules.triggers
     masked = triggers.idioms.sub(_blank, norm)
@@ -437,10 +486,13 @@ def _screen_sentence(
             continue
         for match in rule.regex.finditer(masked):
             signal = _read_target(rule, match, sentence, rules)
+            if recovered and signal is not None:
+                signal = _passed_later(rule, signal)
             if (
                 signal is None
                 or signal.tier < rule.tier
                 or (others_settled and _settles_as_other(signal))
+                or (rule.tier is Tier.NONE and _SETTLING.intersection(signal.modifiers))
             ):
                 # Context settled this mention (denied, someone else's, past, a question):
                 # the classifier must not read it afresh and undo that.
@@ -454,6 +506,23 @@ def _screen_sentence(
     settled.extend(m.span(1) for m in triggers.negation_scope.finditer(sentence.triggers))
     settled.extend(m.span() for m in triggers.settled_subject.finditer(sentence.triggers))
     return found, _for_classifier(unprompted, settled)
+
+
+_SETTLING = frozenset({"resolved", "passed", "hypothetical", "other"})
+"""Modifiers that settle a mention of a rule at tier none for the classifier too: a
+pounding heart that faded, or someone else's, is normal exertion or no one's alarm,
+though the rule had no tier to lower."""
+
+
+def _passed_later(rule: Rule, signal: Signal) -> Signal:
+    """A symptom of effort whose quick recovery a later sentence tells: passed.
+
+    Only rules at stop or below still at their own tier: an emergency sign is never
+    settled by a later "fine a minute later".
+    """
+    if rule.kind != "symptom" or rule.tier > Tier.STOP or signal.modifiers:
+        return signal
+    return replace(signal, tier=rule.modifier_tiers["passed"], modifiers=("passed",))
 
 
 SETTLED_MARK = f" {SETTLED_WORD} "
@@ -513,7 +582,9 @@ def _modifiers(
         found.append("passed")
     # A symptom back again ("again just now", "first time since two years") is now,
     # whatever date the clause also names.
-    if not back and t.history.search(clause):
+    # "cant get air in ... sat down ages ago": an inability told in the present tense is
+    # now, whatever else in the clause is dated.
+    if not back and not _PRESENT_INABILITY.match(text, start) and t.history.search(clause):
         found.append("history")
     if not back and t.recent.search(clause):
         found.append("recent")
@@ -525,6 +596,7 @@ def _modifiers(
 _NEGATIVE_TARGET = re.compile(
     r"(?:cant|cannot|couldnt|wont|isnt|wasnt|not|unable|doesnt|didnt|dont)\b"
 )
+_PRESENT_INABILITY = re.compile(r"(?:cant|cannot|can not|unable to)\b")
 _LIST_SEPARATORS = re.compile(r",|\b(?:or|nor|and)\b")
 _LIST_ITEM_WORDS = 4
 _LIST_ITEMS = 10

@@ -76,3 +76,26 @@ def test_chest_pain_is_an_emergency_whatever_else_is_asked(db_path: str) -> None
     assert turn["safety"]["tier"] == "emergency"
     assert turn["tool_calls"] == []
     assert any(number in turn["reply"] for number in ("911", "112", "999"))
+
+
+def test_breathless_effort_that_settled_in_a_minute_is_coached_not_stopped(db_path: str) -> None:
+    done = coach(
+        ["chat", "--json", "--db", db_path],
+        INTAKE + "Gasping after the hill sprints. Chatting again a minute later. What's next?\n",
+    )
+    assert done.returncode == 0, done.stderr
+    turn = _turns(done.stdout)[1]
+    assert turn["safety"]["tier"] in ("none", "caution"), turn["safety"]
+    db = connect(db_path)
+    assert db.execute("SELECT COUNT(*) FROM safety_flags WHERE lock_active = 1").fetchone() == (0,)
+
+
+def test_a_racing_pulse_at_rest_and_dizziness_in_two_fragments_is_an_emergency(
+    db_path: str,
+) -> None:
+    done = coach(["chat", "--json", "--db", db_path], "Pulse 190 sitting down. Dizzy.\n")
+    assert done.returncode == 0, done.stderr
+    turn = _turns(done.stdout)[0]
+    assert turn["safety"]["tier"] == "emergency"
+    assert turn["tool_calls"] == []
+    assert any(number in turn["reply"] for number in ("911", "112", "999"))

@@ -129,6 +129,26 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "someone lying still who does not seem to breathe": [
         ("an old man by the lockers doesn't seem to be breathing", EMERGENCY),
     ],
+    "effort that settles within a minute is normal exertion": [
+        ("sprinted the last lap and was gasping, but fine after a breather", CALM),
+        ("Wheezing after the 400s. Chatting to my mate a minute later.", CALM),
+        ("heart was hammering on the climb, calmed right down once I walked", CALM),
+        ("short of breath and it hasn't calmed down even sitting here", STOP_OR_WORSE),
+    ],
+    "laughing fits, theatrical gestures and symptoms as a topic": [
+        ("nearly passed out laughing at my own form video", CALM),
+        ("my son clutched his chest dramatically when I said we're hiking", CALM),
+        ("read an article about blacking out on heavy squats, what causes it?", CALM),
+    ],
+    "red flags in other words, or split across fragments": [
+        ("she's on the floor by the rower and not answering me", EMERGENCY),
+        ("I lost consciousness for a moment on the bike", EMERGENCY),
+        ("my words keep coming out incorrectly and it started suddenly", EMERGENCY),
+        ("everyone would be better without me", EMERGENCY),
+        ("Pulse 185 sitting on the sofa. Dizzy.", EMERGENCY),
+        ("feeling giddy after the box jumps", STOP_OR_WORSE),
+        ("can't put any weight on my ankle after that landing", STOP_OR_WORSE),
+    ],
     "vague cardinal mentions get the check question": [
         ("my chest feels kinda odd today", ASK_OR_WORSE),
         ("head feels off since the last set", ASK_OR_WORSE),

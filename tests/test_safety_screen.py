@@ -217,3 +217,76 @@ def test_a_retraction_never_reads_as_resolution() -> None:
     assessment: Assessment = screen("jk I'm fine now")
     assert assessment.retraction and not assessment.resolution
     assert screen("I'm dizzy. jk I'm fine").tier is Tier.STOP
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wheezing after the hill reps but fine after a breather",
+        "Gasped my way through the last 200. Chatting to the coach a minute later.",
+        "out of breath at the finish line. Back to normal in a minute.",
+        "burning in my quads on the last set, which subsided as soon as I racked it",
+    ],
+)
+def test_effort_that_settles_within_a_minute_is_no_stop(text: str) -> None:
+    assert tier(text) < Tier.CHECK
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "short of breath and it hasn't calmed down even sitting here",
+        "I do not think I have recovered at all from the dizziness",
+        # A later "fine a minute later" never settles an emergency sign.
+        "I blacked out on the bike. A minute later I was fine.",
+    ],
+)
+def test_a_recovery_denied_or_after_an_emergency_settles_nothing(text: str) -> None:
+    assert tier(text) >= Tier.STOP
+
+
+def test_a_recovery_told_later_is_passed_not_gone() -> None:
+    signals = screen("Wheezing after the 800s. Chatting normally in a minute.").signals
+    wheeze = next(s for s in signals if s.rule_id == "STP-BREATHLESS")
+    assert wheeze.modifiers == ("passed",) and wheeze.tier is Tier.CAUTION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nearly passed out laughing at the group chat",
+        "my wife clutched her chest dramatically when I said I'd joined a run club",
+        "hand on heart I have done every session this month",
+        "my heart rate shoots up on the stairs at work",
+        "calves are always worse on the second day after hill sprints",
+        "my physio asked about fainting, I said it's never happened",
+        "is it true you shouldn't let someone who has fainted stand up straight away",
+        "I had a concussion at school, nothing since",
+    ],
+)
+def test_idioms_topics_and_old_history_are_no_alarm(text: str) -> None:
+    assert tier(text) < Tier.CHECK
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("she's slumped by the rowing machine and not answering me", Tier.EMERGENCY),
+        ("I lost consciousness for a few seconds on the bike", Tier.EMERGENCY),
+        ("two fits since lunch and I still feel strange", Tier.EMERGENCY),
+        ("my words keep coming out incorrectly since the last set", Tier.EMERGENCY),
+        ("my foot dragged on the way home and now my leg on that side went weak", Tier.EMERGENCY),
+        ("there is a noose in the shed and I keep thinking about it", Tier.EMERGENCY),
+        ("honestly everyone would be better without me", Tier.EMERGENCY),
+        ("cant breathe properly, I sat down ages ago", Tier.EMERGENCY),
+        ("Pulse 185 lying on the sofa. Woozy.", Tier.EMERGENCY),
+        ("one sec benching, next sec staring at the ceiling", Tier.EMERGENCY),
+        ("feeling giddy after the box jumps", Tier.STOP),
+        ("I keep seeing stars when I stand up from the bench", Tier.STOP),
+        ("Hamstring: sudden rip on the sprint.", Tier.STOP),
+        ("can't put any weight on my ankle after that landing", Tier.STOP),
+        ("lower back strain, 8/10", Tier.STOP),
+    ],
+)
+def test_red_flags_in_other_words_and_split_across_fragments(text: str, expected: Tier) -> None:
+    assert tier(text) is expected
