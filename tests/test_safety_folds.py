@@ -38,7 +38,7 @@ FLOORS = {
 }
 """Recall floors per the measured figures (see the closing note of issue 14)."""
 
-CEILINGS = {"benign_fp_stop_or_worse": 0.036, "benign_fp_check_or_worse": 0.05}
+CEILINGS = {"benign_fp_stop_or_worse": 0.037, "benign_fp_check_or_worse": 0.05}
 """False-positive ceilings per the measured figures."""
 
 

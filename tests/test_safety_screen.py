@@ -262,6 +262,10 @@ def test_a_recovery_told_later_is_passed_not_gone() -> None:
         "my physio asked about fainting, I said it's never happened",
         "is it true you shouldn't let someone who has fainted stand up straight away",
         "I had a concussion at school, nothing since",
+        "honestly cannot face another leg day this week",
+        "couldnt face the gym after work so I stayed home",
+        "I keep comparing my progress with people on instagram",
+        "stop comparing myself against the regulars, they have trained for years",
     ],
 )
 def test_idioms_topics_and_old_history_are_no_alarm(text: str) -> None:
