@@ -16,7 +16,7 @@ _SCRIPT = (
     RUN_THE_CLI
     + """\
 import gc
-from agent import regexes
+from coachcache import regexes
 print("IMPORTED", " ".join(sorted(sys.modules)))
 print("COMPILED", len(regexes._STORE._new))
 print("COLLECTING", gc.isenabled(), gc.get_freeze_count() > 0)
