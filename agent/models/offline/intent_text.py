@@ -66,7 +66,7 @@ _REQUEST = cached_compile(
     r"(?:i )?need (?:a|an|some)|i need|give me|make (?:it|me|the|my)|let'?s|i wish|kindly)\b"
 )
 
-_COMMAND = re.compile(
+_COMMAND = cached_compile(
     r"^\W*(?:please |pls |just |ok |so )?(?:give|make|show|swap|switch|change|cut|add|drop|"
     r"take|put|tell|let|plan|set|update|remove|skip|log|record|note|shorten|lower|raise|"
     r"increase|reduce)\b"
@@ -74,7 +74,7 @@ _COMMAND = re.compile(
 """A sentence that opens with a verb of doing ("swap the burpees", "cut today to 20 min"):
 a request put as a command, which :data:`_REQUEST`'s politer wordings miss."""
 
-_CONTRAST = re.compile(
+_CONTRAST = cached_compile(
     r"\b(?:not (?:asking (?:about|for) )?(?:only )?(?:my|the|about|wat|what)|rather than|"
     r"setting [a-z ]{1,20} aside)\b[^,.;!?]{0,60}?(?=,|\bjust\b|\bi mean\b|\bbut\b)",
     re.IGNORECASE,
