@@ -10,6 +10,7 @@ from typing import Annotated, TextIO
 import typer
 
 from agent.cli.common import DbOption, JsonOption, UserOption, fail, open_db, user_name
+from agent.cli.main import start_up_done
 from agent.clock import utc_now
 from agent.config import default_model_name
 from agent.errors import CoachError, MessageNotSaved, UserInputError
@@ -71,6 +72,8 @@ def _piped(coach: Coach, user_id: int, conversation_id: int, lines: TextIO, as_j
             failures += 1
             typer.echo(f"error: {exc}", err=True)
             continue
+        finally:
+            start_up_done()  # what the first turn loaded is start-up too
         _emit(result, as_json)
     return failures
 
@@ -113,6 +116,8 @@ def _interactive(coach: Coach, user_id: int, conversation_id: int) -> int:
             failures += 1
             console.print(f"[red]error: {exc}[/red] (your message was saved)")
             continue
+        finally:
+            start_up_done()
         console.print(Markdown(result.reply))
 
 
