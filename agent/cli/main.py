@@ -199,6 +199,8 @@ def _defer_model_builds() -> None:
 
     Only for a command started from :func:`run` (the console script): tests and library
     users build models as they are defined. Not for :data:`_MODELS_BUILT_AT_DEFINITION`.
+    Threads (``coach eval`` runs scenarios in several) are safe: the pinned pydantic
+    rebuilds a deferred model under a lock and checks again inside it.
     """
     from pydantic import BaseModel
 
