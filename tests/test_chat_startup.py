@@ -77,6 +77,9 @@ def test_a_piped_plan_turn_loads_only_what_it_uses(tmp_path: Path) -> None:
     # ... and for a chat, start-up ends after the first turn: what that turn loaded (the
     # plan tool's module here) was frozen with the rest, never scanned by a collection.
     assert "FIRST_TURN_FROZEN True" in second.stdout
+    # The chat closed its database: the write-ahead log went into the file, none is left.
+    assert (tmp_path / "coach.db").exists()
+    assert not (tmp_path / "coach.db-wal").exists()
     # The screen's and the output rail's rule files and both classifiers' exports were
     # read from what the first run kept (safety.kept): a miss would have written again.
     assert set(kept) == {

@@ -291,13 +291,8 @@ def test_stale_or_damaged_kept_concepts_are_built_again(
     assert derived.read("intent_concepts", "another key") == [list(row) for row in built]
 
 
-def test_without_a_writable_cache_concepts_are_built(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    monkeypatch.setenv("COACH_CACHE_DIR", str(blocker / "cache"))
+def test_without_a_writable_cache_concepts_are_built(unwritable_cache: Path) -> None:
     first = _concept_texts()
     assert first == _concept_texts()
-    assert not (blocker / "cache").exists()
+    assert not unwritable_cache.exists()
     intent_text._concepts.cache_clear()

@@ -37,16 +37,23 @@ def chat(
 ) -> None:
     """Talk to your coach. Piped input: one message per line, one answer each."""
     database = open_db(db)
-    coach = Coach(database, get_model(model or default_model_name()))
-    now = utc_now()
-    user_id = store.ensure_user(database, user_name(user), now)
-    conversation_id = store.start_conversation(database, user_id, now)
-    interactive = sys.stdin.isatty() and not as_json
-    failures = (
-        _interactive(coach, user_id, conversation_id)
-        if interactive
-        else _piped(coach, user_id, conversation_id, sys.stdin, as_json)
-    )
+    try:
+        coach = Coach(database, get_model(model or default_model_name()))
+        now = utc_now()
+        user_id = store.ensure_user(database, user_name(user), now)
+        conversation_id = store.start_conversation(database, user_id, now)
+        interactive = sys.stdin.isatty() and not as_json
+        failures = (
+            _interactive(coach, user_id, conversation_id)
+            if interactive
+            else _piped(coach, user_id, conversation_id, sys.stdin, as_json)
+        )
+    finally:
+        # Closed here, not left to the interpreter's exit: closing copies the write-ahead
+        # log into the database file. The handle is frozen with the first turn's objects
+        # (start_up_done), and a frozen cycle is never collected at exit, so the log
+        # would otherwise stay behind and grow from one chat to the next.
+        database.close()
     if failures:
         raise typer.Exit(code=1)
 
