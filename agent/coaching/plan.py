@@ -73,6 +73,8 @@ class Overrides(BaseModel):
     energy: int | None = None
     poor_sleep: bool | None = None
     avoid: list[str] | None = None
+    focus: Focus | None = None
+    """The day's emphasis asked for ("legs", "upper"); None follows the week's rotation."""
 
 
 def equipment_words(items: list[str], *, strict: bool) -> list[str]:
@@ -192,6 +194,9 @@ def build_request(
     if overrides.avoid:
         constraints.update(areas(overrides.avoid))
     focus, variation = _focus(days_per_week_on(db, user_id, today), history, today)
+    if overrides.focus is not None and overrides.focus != focus:
+        # Asked for outright ("leg day", "upper body instead"): that day's template.
+        focus, variation = overrides.focus, 0
     minutes = (
         overrides.minutes
         or (base.minutes if base else None)

@@ -194,6 +194,10 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         # A question about lifts with no sets in it reads the log; it does not add to it
         # ("did I beat my bench from last month?").
         intents = _record_question(text, intents)
+    if found.focus is not None and _asks_for_focus(intents, found):
+        # "legs instead", "upper body today": a session with that emphasis, whatever
+        # else the words resemble (a swap with no exercise or kit named).
+        intents = ["plan_today", *(i for i in intents if i not in _FOCUS_READINGS)]
     if "symptom_question" in intents or "medication_diagnosis" in intents:
         # A question about symptoms is not a request for a session.
         intents = [i for i in intents if i not in ("plan_today", "readiness", "body_update")]
@@ -215,6 +219,21 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         unclear=unclear,
         readings=readings if not intents else None,
     )
+
+
+_FOCUS_READINGS = frozenset({"plan_today", "swap_equipment", "swap_exercise"})
+"""What a bare "legs instead" is read as besides a request for that day's session."""
+_FOCUS_COMPANIONS = frozenset(
+    {"shorten", "harder", "easier", "readiness", "greeting", "schedule_change", "profile_change"}
+)
+"""Intents a request for a day's emphasis may come with ("legs, 20 min, feeling good")."""
+
+
+def _asks_for_focus(intents: list[str], found: Slots) -> bool:
+    """Whether a named emphasis ("leg day") asks for today's session with it."""
+    if found.exercise or (found.equipment.mentioned and "swap_equipment" in intents):
+        return False  # "swap the leg press", "no bench for push day": what else they said
+    return set(intents) <= _FOCUS_READINGS | _FOCUS_COMPANIONS
 
 
 def _situation_intents(
@@ -476,8 +495,37 @@ def _equipment_for_today(u: Understanding) -> bool:
     return u.slots.equipment.mentioned and not u.has("equipment_added")
 
 
+SHORT_SESSION_MINUTES = 20
+"""A short session asked for with no time named ("something shorter") before any plan."""
+
+
+def _planned_minutes(state: DialogueState) -> float | None:
+    """The estimated length of the newest session planned in this conversation."""
+    plans = [*state.earlier_plans, *(r.result for r in state.results if r.ok)]
+    for result in reversed(plans):
+        session = result.get("session") if isinstance(result, dict) else None
+        if isinstance(session, dict) and isinstance(session.get("est_minutes"), int | float):
+            return float(session["est_minutes"])
+    return None
+
+
+def shorter_minutes(state: DialogueState) -> int:
+    """How long "make it shorter" makes today's session when no time is named.
+
+    About two thirds of the planned length, in whole five minutes and at least ten minutes
+    shorter, so the change is felt; with no plan yet, :data:`SHORT_SESSION_MINUTES`.
+    """
+    planned = _planned_minutes(state)
+    if planned is None:
+        return SHORT_SESSION_MINUTES
+    return max(MIN_MINUTES, int(min(planned - 10, planned * 2 / 3)) // 5 * 5)
+
+
 def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
     s = u.slots
+    if u.has("shorten") and s.minutes is None:
+        # "something shorter": answered with a shorter session, not a question.
+        s = replace(s, minutes=shorter_minutes(state))
     if any(call.name in _SITUATION_PLANS for call in out.calls):
         return  # today's session came with the situation tool
     avoid = (s.body_parts or None) if u.has("body_update") else None
@@ -518,6 +566,7 @@ def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> 
             energy=s.energy,
             poor_sleep=True if s.poor_sleep else None,
             avoid=avoid,
+            focus=s.focus,
         )
 
 

@@ -592,6 +592,59 @@ def find_goal(text: str) -> str | None:
     return _first("goals", text)
 
 
+_FOCUS_REQUEST = (
+    r"(?:^\W*(?:do |train |hit |some |just )?{word}\W*$"
+    r"|\b{word}\s+(?:instead|today|tonight|now|rn|then|only|please|pls|plz|for today)\b"
+    r"|\b(?:do|train|hit|focus on|work on|rather do|prefer|switch to|go for|want|fancy)\s+"
+    r"(?:some\s+|the\s+|my\s+|a\s+bit\s+of\s+)?{word}\b(?!\s+(?:is|are|feel|hurt|ache)))"
+)
+"""Where a bare focus word ("legs", "arms") is a request: alone, before "instead" or a
+time, after a verb of training. "my legs are sore" and "how do I train my legs" ask for
+no leg day (the second is caught by its question, see :func:`find_focus`)."""
+
+
+@cache
+def _focus_alone() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    table: dict[str, list[str]] = lexicon()["focus_alone"]
+    return tuple(
+        (str(focus), cached_compile(_FOCUS_REQUEST.format(word=f"(?:{_alternation(words)})")))
+        for focus, words in table.items()
+    )
+
+
+_HOW_QUESTION = cached_compile(r"^\W*(?:how|why|what muscles|which muscles)\b")
+
+
+def find_focus(text: str) -> str | None:
+    """The session emphasis asked for: "leg day" -> "legs", "upper body instead" -> "upper".
+
+    None when no session emphasis is asked for ("my legs are sore", "how do I train my
+    back?"); the planner then follows the week's rotation.
+    """
+    normal = " ".join(str(text).lower().replace("’", "'").split())
+    if _HOW_QUESTION.search(normal):
+        return None
+    for patterns in (_table("focus"), _focus_alone()):
+        best: tuple[int, str] | None = None
+        for focus, pattern in patterns:
+            for match in pattern.finditer(normal):
+                # "no leg day today", "upper body instead of legs": the one ruled out.
+                if _FOCUS_RULED_OUT.search(normal[max(0, match.start() - 20) : match.start()]):
+                    continue
+                if best is None or match.start() < best[0]:
+                    best = (match.start(), focus)
+                break
+        if best is not None:
+            return best[1]
+    return None
+
+
+_FOCUS_RULED_OUT = cached_compile(
+    r"\b(?:no|not|never|skip|skipping|without|instead of|rather than|than|n't)\s+"
+    r"(?:a\s+|the\s+|my\s+|another\s+)?$"
+)
+
+
 def find_level(text: str) -> str | None:
     """Training level: beginner, intermediate or advanced."""
     return _first("levels", text)
@@ -725,6 +778,8 @@ class Slots:
     exercise: str | None = None
     period: str | None = None
     """A time-bound period the message names ("this week", "for two weeks")."""
+    focus: str | None = None
+    """The session emphasis asked for ("leg day" -> "legs"); see :func:`find_focus`."""
 
 
 def extract(text: str) -> Slots:
@@ -744,4 +799,5 @@ def extract(text: str) -> Slots:
         effort=find_effort(text),
         exercise=find_exercise_phrase(text),
         period=find_period(text),
+        focus=find_focus(text),
     )
