@@ -490,12 +490,48 @@ def swap_exercise(scope: PlanScope, exercise: str, reason: str | None) -> tuple[
         ToolRetry: The exercise is not in today's session, or nothing can replace it.
     """
     session, history = current(scope)
-    chosen = in_session(session, exercise)
+    stand_in = nearest_in_session(session, exercise)
+    chosen = stand_in or in_session(session, exercise)
     try:
         swapped = adapt.swap_exercise(session, chosen.id, reason, history)
     except LookupError as exc:
         raise ToolRetry(f"{exc}; tell the person and offer to skip it instead") from exc
+    if stand_in is not None:
+        named = load_catalog().get(load_catalog().resolve(exercise).exercise_id or "")
+        note = (
+            f"{named.name} is not in today's session; {stand_in.name} is the same movement, "
+            "so that is the one swapped."
+        )
+        swapped = swapped.model_copy(update={"changes": [note, *swapped.changes]})
     return _store(scope, swapped)
+
+
+def nearest_in_session(session: Session, text: str) -> Exercise | None:
+    """The session's one exercise of the same movement and main muscle as a named other.
+
+    "Swap the barbell squats" when today has goblet squats means the squat of today's
+    session. Only when ``text`` names a catalog exercise for sure that is not in the
+    session, and exactly one exercise there shares its pattern and main muscle; None
+    otherwise (the name is then matched as it is, see :func:`in_session`).
+    """
+    catalog = load_catalog()
+    named_id = catalog.resolve(text).exercise_id
+    ids = [p.id for p in session.exercises]
+    if named_id is None or named_id in ids:
+        return None
+    try:
+        in_session(session, text)
+        return None  # the name itself points at an exercise of the session
+    except ToolRetry:
+        pass
+    named = catalog.get(named_id)
+    alike = [
+        exercise
+        for exercise in (catalog.get(i) for i in ids)
+        if exercise.pattern == named.pattern
+        and exercise.primary_muscles[:1] == named.primary_muscles[:1]
+    ]
+    return alike[0] if len(alike) == 1 else None
 
 
 def adjust_difficulty(

@@ -21,6 +21,7 @@ from agent.models.base import ToolCall
 from agent.models.offline import classifier, remarks
 from agent.models.offline import situation as situation_reader
 from agent.models.offline import slots as slot_parsers
+from agent.models.offline.answers import named_exercise, word_runs
 from agent.models.offline.grammar import (
     arg_aliases,
     classify,
@@ -194,10 +195,7 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         # A question about lifts with no sets in it reads the log; it does not add to it
         # ("did I beat my bench from last month?").
         intents = _record_question(text, intents)
-    if found.focus is not None and _asks_for_focus(intents, found):
-        # "legs instead", "upper body today": a session with that emphasis, whatever
-        # else the words resemble (a swap with no exercise or kit named).
-        intents = ["plan_today", *(i for i in intents if i not in _FOCUS_READINGS)]
+    intents, found = _reread(text, intents, found)
     if "symptom_question" in intents or "medication_diagnosis" in intents:
         # A question about symptoms is not a request for a session.
         intents = [i for i in intents if i not in ("plan_today", "readiness", "body_update")]
@@ -206,6 +204,12 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         intents = ["trainer_invite"]
     elif reading.facts or reading.place_feeling:
         intents, found = _situation_intents(text, intents, found, reading)
+    if found.exercise is None and ("swap_exercise" in intents or "dislike" in intents):
+        # "I don't fancy the burpees today, what else?": no swap wording before the name,
+        # but the message names one exercise of the catalog.
+        exercise = catalog_name_in(text)
+        if exercise is not None:
+            found = replace(found, exercise=exercise)
     named = found.exercise if not (intents and set(intents) <= _NO_EXERCISE_INTENTS) else None
     phrases = [named, *(entry.exercise for entry in found.sets)]
     unclear = {p: c for p in phrases if p for c in [_unclear_exercise(p)] if c}
@@ -234,6 +238,97 @@ def _asks_for_focus(intents: list[str], found: Slots) -> bool:
     if found.exercise or (found.equipment.mentioned and "swap_equipment" in intents):
         return False  # "swap the leg press", "no bench for push day": what else they said
     return set(intents) <= _FOCUS_READINGS | _FOCUS_COMPANIONS
+
+
+def _reread(text: str, intents: list[str], found: Slots) -> tuple[list[str], Slots]:
+    """The intents once readings the classifier's label misses are applied.
+
+    A milestone, a report of work done, a day's emphasis asked for.
+    """
+    if "milestone" in intents and not found.equipment.available:
+        # "finally got my first pull-up": an achievement, not kit bought, a level ("first
+        # time" says beginner), a goal or a request; the profile stays as it is.
+        lowered = text.lower()
+        dropped = set(_NOT_A_MILESTONE)
+        if not _HURTS.search(lowered):
+            dropped.add("body_update")  # "a full push-up on my toes" names no niggle
+        if "?" not in lowered:
+            dropped.update({"training_question", "myth"})
+        if not found.sets:
+            dropped.add("log_sets")  # the answer offers to log it
+        intents = [i for i in intents if i not in dropped]
+        found = replace(found, goal=None, level=None, days_per_week=None)
+    elif "milestone" in intents:
+        intents = [i for i in intents if i != "milestone"]  # "finally got a kettlebell"
+    if _reports_work(text, intents, found):
+        # "did some bench today", "did the row": what they did, to log, not a request.
+        intents = [*(i for i in intents if i not in _NOT_A_REPORT), "log_sets"]
+    if found.focus is not None and _asks_for_focus(intents, found):
+        # "legs instead", "upper body today": a session with that emphasis, whatever
+        # else the words resemble (a swap with no exercise or kit named).
+        intents = ["plan_today", *(i for i in intents if i not in _FOCUS_READINGS)]
+    return intents, found
+
+
+_NOT_A_MILESTONE = frozenset(
+    {
+        "profile_change",
+        "equipment_added",
+        "greeting",
+        "plan_today",
+        "how_to",
+        "swap_equipment",
+        "readiness",
+        "progress",
+        "best_lifts",
+        "history",
+        "motivation",
+    }
+)
+"""What "finally got my first pull-up" resembles and is not."""
+_HURTS = cached_compile(r"\b(?:hurt|pain|ache|aching|sore|twinge|tweak|niggle|stiff|tight|injur)")
+
+_DONE = cached_compile(
+    r"^\W*(?:so\s+|well\s+|ok\s+|just\s+)?(?:i\s+|we\s+)?(?:just\s+|already\s+|finally\s+)?"
+    r"(?:did|done|finished|completed|smashed|nailed|knocked out|got through|hit|banged out)\b"
+)
+"""A message that opens by telling what was done ("did some bench today", "finished the
+rows")."""
+_NOT_A_REPORT = frozenset({"plan_today", "how_to", "swap_equipment", "log_sets"})
+"""What such a report is misread as: a request for a session, a how-to, today's kit."""
+
+
+def _reports_work(text: str, intents: list[str], found: Slots) -> bool:
+    """Whether ``text`` reports an exercise done, with no sets, as a request or question.
+
+    Sets make it a log anyway; a question ("did I do rows last week?") reads the log; a
+    request ("did legs yesterday, what today?") keeps its reading.
+    """
+    lowered = text.lower()
+    misread = not intents or bool(_NOT_A_REPORT.intersection(intents))
+    if found.sets or not _DONE.search(lowered) or not misread:
+        return False
+    if "?" in lowered or _CHANGE_ASKED.search(lowered) or re.search(r"\bwhat\b", lowered):
+        return False
+    return named_exercise(text) is not None
+
+
+def catalog_name_in(text: str) -> str | None:
+    """The catalog exercise a run of the message's words names for sure, if any.
+
+    Longer runs first ("kettlebell swings" before "swings"); only a confident match
+    counts, so "change it" is no "Dead hang".
+    """
+    try:
+        from agent.planning.catalog import load_catalog, resolve_exercise
+    except ImportError:  # the catalog is optional for the model
+        return None
+    for run in word_runs(text):
+        found = resolve_exercise(run).exercise_id
+        if found is not None:
+            exercise = load_catalog().find(found)
+            return exercise.name if exercise is not None else None
+    return None
 
 
 def _situation_intents(
@@ -528,7 +623,9 @@ def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> 
         s = replace(s, minutes=shorter_minutes(state))
     if any(call.name in _SITUATION_PLANS for call in out.calls):
         return  # today's session came with the situation tool
-    avoid = (s.body_parts or None) if u.has("body_update") else None
+    # "My shoulder is fine (now)" names the area it no longer needs protecting.
+    resolved = u.has("constraint_resolved")
+    avoid = (s.body_parts or None) if u.has("body_update") and not resolved else None
     wants_plan = u.has("plan_today") or (u.has("readiness") and not state.plan_exists)
     reading = situation_of(u, state)
     if (reading.save or reading.kit) and state.plan_exists:
@@ -570,16 +667,36 @@ def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> 
         )
 
 
+_CHANGE_ASKED = cached_compile(
+    r"\b(?:can|could|would|will|shall) (?:you|we|i|u|ya)\b|\b(?:please|pls|plz|let'?s)\b|"
+    r"\b(?:make|push|give|step|bump|crank|ramp|turn|kick|dial|tone|ease|take|up) "
+    r"(?:it|me|things|up|down|today|the|this|that|us)\b|"
+    r"\b(?:want|need|like|prefer|fancy|after) (?:something|it|a |an |more|less|harder|tougher|"
+    r"easier|lighter|gentler)|\bmore (?:of a )?challeng|\b(?:next time|this time|from now)\b"
+)
+"""A request for a change, beside a report of how it went: "that was too easy yesterday,
+can you make today harder?" asks for both the note and a harder session."""
+
+
 def _difficulty(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
+    """A request for an easier or harder session, and a report of how one felt.
+
+    A report ("that was too easy") is recorded as feedback; a request ("push me more",
+    "I want something tougher today") adjusts today's session, which is planned first
+    when there is none yet. A message that does both gets both.
+    """
     if not u.has("easier", "harder"):
         return
     harder = u.has("harder") and not u.has("easier")
-    past = bool(_PAST.search(u.text.lower()))
-    if (
-        past
-        or not state.plan_exists
-        or not out.add("adjust_difficulty", direction="harder" if harder else "easier")
-    ):
+    lowered = u.text.lower()
+    past = bool(_PAST.search(lowered))
+    asked = bool(_CHANGE_ASKED.search(lowered))
+    adjusted = (
+        (asked or (not past and state.plan_exists))
+        and not state.plan_locked
+        and out.add("adjust_difficulty", direction="harder" if harder else "easier")
+    )
+    if past or not adjusted:
         out.add(
             "record_feedback",
             difficulty="too_easy" if harder else "too_hard",

@@ -723,8 +723,8 @@ _EXERCISE_PHRASES = (
     ),
     cached_compile(r"\binstead of\s+(?:the\s+|doing\s+)?(.+?)(?:[,.?!]|\s+because\b|$)"),
     cached_compile(
-        r"\b(?:can't|cannot|can not|don't like|do not like|hate)\s+(?:do\s+|doing\s+)?(?:the\s+)?"
-        r"(.+?)(?:[,.?!]|\s+(?:because|since|as|anymore|today)\b|$)"
+        r"\b(?:can't|cant|cannot|can not|don't like|do not like|hate)\s+"
+        r"(?:do\s+|doing\s+)?(?:the\s+)?(.+?)(?:[,.?!]|\s+(?:because|since|as|anymore|today)\b|$)"
     ),
     cached_compile(
         r"\bhow (?:did|does|do|is|are|have) (?:my |the )?([a-z -]{2,30}?) "
@@ -747,10 +747,19 @@ def find_exercise_phrase(text: str) -> str | None:
     for pattern in _EXERCISE_PHRASES:
         match = pattern.search(normal)
         if match:
-            phrase = match.group(1).strip(" '\"")
+            phrase = _PHRASE_TAIL.split(match.group(1), maxsplit=1)[0].strip(" '\"")
             if phrase and not _NO_EXERCISE.match(phrase):
                 return phrase
     return None
+
+
+_PHRASE_TAIL = cached_compile(
+    r"\s+(?=(?:pls|plz|please|today|tonight|now|rn|again|anymore|thanks|thx|can|could|would|"
+    r"will|what|whats|is there|are there|i|i'm|im|i'd|id|it's|its|they|they're|theyre|"
+    r"something|anything|mate|coach|for me|if)\b)"
+)
+"""Where the words after an exercise's name stop naming it: "swap kettlebell swings pls",
+"instead of bench press can I do something else"."""
 
 
 _NO_EXERCISE = cached_compile(
