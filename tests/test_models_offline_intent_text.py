@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agent.models.offline.intent_corpus import load_corpus
-from agent.models.offline.intent_text import folded, prepare, tags
+from agent.models.offline.intent_text import folded, prepare, spelling_steps, tags
 
 DOMAIN_TAGS = {
     "zfit",
@@ -250,3 +250,43 @@ def test_kit_left_behind_is_missing_whatever_it_is() -> None:
 @pytest.mark.parametrize("text", ["need a leg workout rn", "gym now, what have you got for me?"])
 def test_a_request_without_a_polite_wrapper_is_a_request(text: str) -> None:
     assert "zwants" in _tags(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "consequence"),
+    [
+        (
+            "I breezed through the last two sessions, so can we step things up this time?",
+            "can we step things up this time?",
+        ),
+        ("Work ran late and my feet hurt, so I'm going to rest.", "i'm going to rest."),
+    ],
+)
+def test_the_consequence_after_so_is_read_again(text: str, consequence: str) -> None:
+    with spelling_steps(["consequence"]):
+        assert folded(text).count(folded(consequence)) == 2
+    with spelling_steps([]):
+        assert folded(text).count(folded(consequence)) == 1
+
+
+def test_so_as_an_intensifier_opens_no_consequence() -> None:
+    assert folded("my legs are so sore today, so much walking").count("sore") == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I wonder whether one set per exercise is enough.",
+        "not sure if I should train with a cold",
+        "I'd like to know how long to rest between sets.",
+    ],
+)
+def test_an_indirect_question_is_a_question(text: str) -> None:
+    assert "zasks" in tags(text)
+    with spelling_steps([]):
+        assert "zasks" not in tags(text)
+
+
+def test_unknown_spelling_steps_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown spelling steps"), spelling_steps(["nope"]):
+        pass

@@ -262,7 +262,9 @@ def _reread(text: str, intents: list[str], found: Slots) -> tuple[list[str], Slo
         intents = [i for i in intents if i != "milestone"]  # "finally got a kettlebell"
     if _reports_work(text, intents, found):
         # "did some bench today", "did the row": what they did, to log, not a request.
-        intents = [*(i for i in intents if i not in _NOT_A_REPORT), "log_sets"]
+        felt = "feedback" in intents and bool(_FELT.search(text.lower()))
+        kept = [i for i in intents if i not in _NOT_A_REPORT]
+        intents = [*kept, "log_sets", *(["feedback"] if felt else [])]
     if found.focus is not None and _asks_for_focus(intents, found):
         # "legs instead", "upper body today": a session with that emphasis, whatever
         # else the words resemble (a swap with no exercise or kit named).
@@ -288,13 +290,19 @@ _NOT_A_MILESTONE = frozenset(
 """What "finally got my first pull-up" resembles and is not."""
 _HURTS = cached_compile(r"\b(?:hurt|pain|ache|aching|sore|twinge|tweak|niggle|stiff|tight|injur)")
 
+_FELT = cached_compile(
+    r"\b(?:felt|feel|feeling|easy|hard|tough|brutal|killer|great|good|awful|terrible|love|"
+    r"loved|hate|hated|fun|boring|heavy|light|strong|weak|dead|wrecked|solid)\b"
+)
+"""A report of work done that also says how it felt ("finished the squats, brutal")."""
+
 _DONE = cached_compile(
     r"^\W*(?:so\s+|well\s+|ok\s+|just\s+)?(?:i\s+|we\s+)?(?:just\s+|already\s+|finally\s+)?"
     r"(?:did|done|finished|completed|smashed|nailed|knocked out|got through|hit|banged out)\b"
 )
 """A message that opens by telling what was done ("did some bench today", "finished the
 rows")."""
-_NOT_A_REPORT = frozenset({"plan_today", "how_to", "swap_equipment", "log_sets"})
+_NOT_A_REPORT = frozenset({"plan_today", "how_to", "swap_equipment", "log_sets", "feedback"})
 """What such a report is misread as: a request for a session, a how-to, today's kit."""
 
 
@@ -627,6 +635,11 @@ def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> 
     resolved = u.has("constraint_resolved")
     avoid = (s.body_parts or None) if u.has("body_update") and not resolved else None
     wants_plan = u.has("plan_today") or (u.has("readiness") and not state.plan_exists)
+    if wants_plan and state.plan_exists and u.has("shorten"):
+        # "could today's session be a little shorter?" names today's session to shorten,
+        # not a new one; a new one is planned when the message also changes its kit,
+        # emphasis or energy.
+        wants_plan = bool(s.focus or s.equipment.mentioned or s.energy is not None or avoid)
     reading = situation_of(u, state)
     if (reading.save or reading.kit) and state.plan_exists:
         wants_plan = True  # today's session was built before this was known
