@@ -151,6 +151,7 @@ def test_a_swap_of_a_like_exercise_swaps_the_one_of_the_same_movement(chat: Chat
     swapped = chat.call(turn, "swap_exercise")
     assert swapped is not None and "error" not in swapped["result"]
     assert "Swapped Goblet squat for" in turn.reply
+    assert "Today has Goblet squat rather than Barbell back squat" in turn.reply
 
 
 @pytest.mark.parametrize(

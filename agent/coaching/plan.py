@@ -499,7 +499,7 @@ def swap_exercise(scope: PlanScope, exercise: str, reason: str | None) -> tuple[
     if stand_in is not None:
         named = load_catalog().get(load_catalog().resolve(exercise).exercise_id or "")
         note = (
-            f"{named.name} is not in today's session; {stand_in.name} is the same movement, "
+            f"Today has {stand_in.name} rather than {named.name} (the same movement), "
             "so that is the one swapped."
         )
         swapped = swapped.model_copy(update={"changes": [note, *swapped.changes]})
@@ -509,21 +509,20 @@ def swap_exercise(scope: PlanScope, exercise: str, reason: str | None) -> tuple[
 def nearest_in_session(session: Session, text: str) -> Exercise | None:
     """The session's one exercise of the same movement and main muscle as a named other.
 
-    "Swap the barbell squats" when today has goblet squats means the squat of today's
-    session. Only when ``text`` names a catalog exercise for sure that is not in the
-    session, and exactly one exercise there shares its pattern and main muscle; None
-    otherwise (the name is then matched as it is, see :func:`in_session`).
+    "Swap the leg press" when today has goblet squats means the squat of today's session,
+    not the bench press its words are closest to. Only when ``text`` names a catalog
+    exercise for sure that is neither in the session nor close to a name there, and
+    exactly one exercise there shares its pattern and main muscle; None otherwise (the
+    name is then matched as it is, see :func:`in_session`).
     """
     catalog = load_catalog()
-    named_id = catalog.resolve(text).exercise_id
+    resolution = catalog.resolve(text)
+    named_id = resolution.exercise_id
     ids = [p.id for p in session.exercises]
     if named_id is None or named_id in ids:
         return None
-    try:
-        in_session(session, text)
-        return None  # the name itself points at an exercise of the session
-    except ToolRetry:
-        pass
+    if any(m.id in ids and m.score >= 70 for m in resolution.matches):
+        return None  # the name itself is close to one of the session's ("bench press")
     named = catalog.get(named_id)
     alike = [
         exercise
