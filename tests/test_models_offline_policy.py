@@ -58,6 +58,12 @@ def chat(db: sqlite_utils.Database, now: datetime) -> Chat:
         ("pull day pls", "pull", "Today's pull session"),
         ("I'd rather train my legs today if that's ok", "legs", "Today's legs session"),
         ("push day, I have an hour", "push", "Today's push session"),
+        (
+            "Yesterday I did upper body so today I fancy doing legs, what have you got?",
+            "legs",
+            "Today's legs session",
+        ),
+        ("gimme arms 2day", "upper", "upper-body"),
     ],
 )
 def test_a_day_emphasis_asked_for_plans_that_day(
@@ -87,6 +93,7 @@ def test_different_requests_get_replies_that_name_what_was_asked(chat: Chat) -> 
         "Would it be possible to make today's session a little shorter?",
         "can u make it quicker",
         "shorter one pls, boss is on my back",
+        "Not as long today please",
     ],
 )
 def test_a_shorter_session_without_a_time_is_shortened(chat: Chat, text: str) -> None:
@@ -161,6 +168,7 @@ def test_a_swap_of_a_like_exercise_swaps_the_one_of_the_same_movement(chat: Chat
         ("did the row", "One-arm dumbbell row"),
         ("Finished my squats this morning.", "Goblet squat"),
         ("just did pushups", "Push-up"),
+        ("I have done the squats already.", "Goblet squat"),
     ],
 )
 def test_a_report_of_work_done_asks_for_its_sets_instead_of_planning(
@@ -178,6 +186,7 @@ def test_a_report_of_work_done_asks_for_its_sets_instead_of_planning(
         "I ran 5k without stopping for the first time!",
         "At long last I managed a full push-up on my toes.",
         "did my first ever muscle up lol",
+        "After months of trying I can finally do a pistol squat!",
     ],
 )
 def test_a_milestone_is_celebrated_and_changes_nothing(
@@ -228,3 +237,22 @@ def test_a_tool_result_for_a_swap_the_plan_lacks_is_not_shown_raw() -> None:
     understood = Understanding(text="swap the lunges", intents=["swap_exercise"], slots=Slots())
     reply = render_reply(understood, DialogueState(results=[failed]), frozenset({"swap_exercise"}))
     assert reply.startswith("Lunges aren't in today's session")
+
+
+def test_a_dislike_said_mildly_is_noted_not_explained(chat: Chat) -> None:
+    turn = chat.say("I'm not keen on the pullovers")
+    noted = chat.call(turn, "add_note")
+    assert noted is not None and noted["arguments"]["kind"] == "dislike"
+    assert "Lie on the bench" not in turn.reply
+
+
+def test_work_reported_with_a_feeling_records_it_and_asks_for_the_sets(chat: Chat) -> None:
+    turn = chat.say("Did my bench press earlier, felt heavy")
+    assert chat.names(turn) == ["record_feedback"]
+    assert "How many sets and reps of" in turn.reply
+
+
+def test_an_area_the_planner_cannot_protect_is_no_plan_error(chat: Chat) -> None:
+    turn = chat.say("Is there an alternative to the Romanian deadlifts? My hamstrings are tight.")
+    assert chat.call(turn, "swap_exercise") is not None
+    assert "unknown body area" not in turn.reply

@@ -260,6 +260,9 @@ def _reread(text: str, intents: list[str], found: Slots) -> tuple[list[str], Slo
         found = replace(found, goal=None, level=None, days_per_week=None)
     elif "milestone" in intents:
         intents = [i for i in intents if i != "milestone"]  # "finally got a kettlebell"
+    if "dislike" in intents and "how_to" in intents and "?" not in text:
+        # "I'm not keen on the pullovers" names an exercise to note, not to explain.
+        intents = [i for i in intents if i != "how_to"]
     if _reports_work(text, intents, found):
         # "did some bench today", "did the row": what they did, to log, not a request.
         felt = "feedback" in intents and bool(_FELT.search(text.lower()))
@@ -285,6 +288,7 @@ _NOT_A_MILESTONE = frozenset(
         "best_lifts",
         "history",
         "motivation",
+        "swap_exercise",
     }
 )
 """What "finally got my first pull-up" resembles and is not."""
@@ -297,7 +301,8 @@ _FELT = cached_compile(
 """A report of work done that also says how it felt ("finished the squats, brutal")."""
 
 _DONE = cached_compile(
-    r"^\W*(?:so\s+|well\s+|ok\s+|just\s+)?(?:i\s+|we\s+)?(?:just\s+|already\s+|finally\s+)?"
+    r"^\W*(?:so\s+|well\s+|ok\s+|just\s+)?(?:i\s+|we\s+|i've\s+|ive\s+)?(?:have\s+)?"
+    r"(?:just\s+|already\s+|finally\s+)?"
     r"(?:did|done|finished|completed|smashed|nailed|knocked out|got through|hit|banged out)\b"
 )
 """A message that opens by telling what was done ("did some bench today", "finished the
@@ -598,6 +603,16 @@ def _equipment_for_today(u: Understanding) -> bool:
     return u.slots.equipment.mentioned and not u.has("equipment_added")
 
 
+@lru_cache(maxsize=1)
+def _plan_areas() -> frozenset[str]:
+    """Body areas the planner can protect ("hamstring" is named, but not a plan area)."""
+    try:
+        from agent.planning.catalog import load_catalog
+    except ImportError:  # the catalog is optional for the model
+        return frozenset()
+    return frozenset(load_catalog().vocabulary.constraint_tags)
+
+
 SHORT_SESSION_MINUTES = 20
 """A short session asked for with no time named ("something shorter") before any plan."""
 
@@ -633,7 +648,8 @@ def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> 
         return  # today's session came with the situation tool
     # "My shoulder is fine (now)" names the area it no longer needs protecting.
     resolved = u.has("constraint_resolved")
-    avoid = (s.body_parts or None) if u.has("body_update") and not resolved else None
+    protected = [a for a in s.body_parts if a in _plan_areas()]
+    avoid = (protected or None) if u.has("body_update") and not resolved else None
     wants_plan = u.has("plan_today") or (u.has("readiness") and not state.plan_exists)
     if wants_plan and state.plan_exists and u.has("shorten"):
         # "could today's session be a little shorter?" names today's session to shorten,

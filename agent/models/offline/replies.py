@@ -250,6 +250,21 @@ def _asks(u: Understanding, state: DialogueState, offered: frozenset[str] | None
     return found[:1]
 
 
+def _asks_now(u: Understanding, state: DialogueState, offered: frozenset[str] | None) -> list[str]:
+    """The one question this turn still needs.
+
+    With no tool run, what the message's intents lacked. After other tools ran, only the
+    sets of work reported without them ("did my bench earlier, felt heavy": the feeling is
+    recorded, the sets are asked for).
+    """
+    if not state.results:
+        return _asks(u, state, offered)
+    if u.has("log_sets") and not u.slots.sets and not state.called("log_sets"):
+        if not _unavailable("log_sets", offered):
+            return [_log_question(u, state)]
+    return []
+
+
 def _log_question(u: Understanding, state: DialogueState) -> str:
     """What to log, asked about what the message or today's plan names.
 
@@ -402,7 +417,7 @@ def render_reply(
         "unserved": []
         if state.results or u.unclear or locked
         else [i for i in u.intents if i in tool_served() and _unavailable(i, offered)],
-        "asks": [] if state.results or locked else _asks(u, state, offered),
+        "asks": [] if locked else _asks_now(u, state, offered),
         "describe": describe,
         "unclear": u.unclear,
     }

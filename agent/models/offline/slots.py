@@ -594,8 +594,10 @@ def find_goal(text: str) -> str | None:
 
 _FOCUS_REQUEST = (
     r"(?:^\W*(?:do |train |hit |some |just )?{word}\W*$"
-    r"|\b{word}\s+(?:instead|today|tonight|now|rn|then|only|please|pls|plz|for today)\b"
-    r"|\b(?:do|train|hit|focus on|work on|rather do|prefer|switch to|go for|want|fancy)\s+"
+    r"|\b{word}\s+(?:instead|today|2day|tonight|2nite|now|rn|then|only|please|pls|plz|"
+    r"for today)\b"
+    r"|\b(?:do|train|hit|focus on|work on|rather do|prefer|switch to|go for|want|fancy|gimme|"
+    r"give me|let's do|lets do)\s+(?:doing\s+|training\s+)?"
     r"(?:some\s+|the\s+|my\s+|a\s+bit\s+of\s+)?{word}\b(?!\s+(?:is|are|feel|hurt|ache)))"
 )
 """Where a bare focus word ("legs", "arms") is a request: alone, before "instead" or a
@@ -640,8 +642,8 @@ def find_focus(text: str) -> str | None:
 
 
 _FOCUS_RULED_OUT = cached_compile(
-    r"\b(?:no|not|never|skip|skipping|without|instead of|rather than|than|n't)\s+"
-    r"(?:a\s+|the\s+|my\s+|another\s+)?$"
+    r"\b(?:no|not|never|skip|skipping|without|instead of|rather than|than|n't|did|done|"
+    r"had|trained|after|yesterday'?s?)\s+(?:a\s+|the\s+|my\s+|another\s+|some\s+)?$"
 )
 
 
@@ -731,7 +733,8 @@ _EXERCISE_PHRASES = (
         r"(?:go|going|gone|progress|progressing|look|looking)\b"
     ),
     cached_compile(
-        r"\b(?:don't like|do not like|hate|can't stand|dislike|not a fan of|never give me)\s+"
+        r"\b(?:don't like|do not like|hate|can't stand|dislike|not a fan of|never give me|"
+        r"not (?:very |too |so |that |really )?keen on|not fond of|don't enjoy|do not enjoy)\s+"
         r"(?:doing\s+)?(?:the\s+|of\s+)?(.+?)(?:[,.?!;]|\s+(?:because|since|as|anymore|please)\b|$)"
     ),
     cached_compile(
