@@ -16,7 +16,7 @@ import sqlite_utils
 from agent.loop import Coach, TurnResult
 from agent.memory import store
 from agent.models.offline import OfflineModel
-from agent.models.offline.policy import catalog_name_in, shorter_minutes
+from agent.models.offline.policy import catalog_name_in, shorter_minutes, understand
 from agent.models.offline.state import DialogueState, ToolResult
 from tests.factories import make_coach, make_user
 
@@ -256,3 +256,20 @@ def test_an_area_the_planner_cannot_protect_is_no_plan_error(chat: Chat) -> None
     turn = chat.say("Is there an alternative to the Romanian deadlifts? My hamstrings are tight.")
     assert chat.call(turn, "swap_exercise") is not None
     assert "unknown body area" not in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "intents"),
+    [
+        ("trying chin-ups for the first time, how do I start the pull?", {"how_to"}),
+        ("Finally bought myself a kettlebell!", {"equipment_added"}),
+        ("hit 100 kg on hip thrust for the first time, is that my heaviest?", {"best_lifts"}),
+    ],
+)
+def test_a_first_try_kit_or_a_question_beside_a_milestone_keeps_its_reading(
+    text: str, intents: set[str]
+) -> None:
+    understood = understand(text)
+    assert intents <= set(understood.intents)
+    if "best_lifts" not in intents:
+        assert "milestone" not in understood.intents

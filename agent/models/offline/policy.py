@@ -245,21 +245,23 @@ def _reread(text: str, intents: list[str], found: Slots) -> tuple[list[str], Slo
 
     A milestone, a report of work done, a day's emphasis asked for.
     """
-    if "milestone" in intents and not found.equipment.available:
+    lowered = text.lower()
+    if "milestone" in intents and (found.equipment.available or _TRIED.search(lowered)):
+        # "finally got a kettlebell" is kit; "trying chin-ups for the first time" no feat.
+        intents = [i for i in intents if i != "milestone"]
+    if "milestone" in intents:
         # "finally got my first pull-up": an achievement, not kit bought, a level ("first
-        # time" says beginner), a goal or a request; the profile stays as it is.
-        lowered = text.lower()
+        # time" says beginner), a goal or a request; the profile stays as it is. A
+        # question asked beside it ("is that my heaviest?") is still answered.
         dropped = set(_NOT_A_MILESTONE)
         if not _HURTS.search(lowered):
             dropped.add("body_update")  # "a full push-up on my toes" names no niggle
-        if "?" not in lowered:
-            dropped.update({"training_question", "myth"})
+        if "?" not in lowered and not _ASKS_FIRST.search(lowered):
+            dropped.update(_MILESTONE_QUESTIONS)
         if not found.sets:
             dropped.add("log_sets")  # the answer offers to log it
         intents = [i for i in intents if i not in dropped]
         found = replace(found, goal=None, level=None, days_per_week=None)
-    elif "milestone" in intents:
-        intents = [i for i in intents if i != "milestone"]  # "finally got a kettlebell"
     if "dislike" in intents and "how_to" in intents and "?" not in text:
         # "I'm not keen on the pullovers" names an exercise to note, not to explain.
         intents = [i for i in intents if i != "how_to"]
@@ -284,14 +286,22 @@ _NOT_A_MILESTONE = frozenset(
         "how_to",
         "swap_equipment",
         "readiness",
-        "progress",
-        "best_lifts",
-        "history",
         "motivation",
         "swap_exercise",
     }
 )
 """What "finally got my first pull-up" resembles and is not."""
+_MILESTONE_QUESTIONS = frozenset(
+    {"how_to", "progress", "best_lifts", "history", "training_question", "myth"}
+)
+"""Readings of a milestone told without a question ("did my first ever muscle up")."""
+_ASKS_FIRST = cached_compile(r"^\W*(?:what|how|which|when|why|is|are|can|should|does|do)\b")
+"""A question without its mark; "did my first muscle up" tells, it does not ask."""
+_TRIED = cached_compile(
+    r"\b(?:try|tried|trying)\b[^.?!,;]{0,30}\bfirst time\b|\battempt(?:s|ed)?\b"
+)
+"""A first try ("trying chin-ups for the first time", "my first attempts"), no feat yet;
+"after months of trying I can finally do one" is the feat."""
 _HURTS = cached_compile(r"\b(?:hurt|pain|ache|aching|sore|twinge|tweak|niggle|stiff|tight|injur)")
 
 _FELT = cached_compile(
