@@ -273,3 +273,13 @@ def test_a_first_try_kit_or_a_question_beside_a_milestone_keeps_its_reading(
     assert intents <= set(understood.intents)
     if "best_lifts" not in intents:
         assert "milestone" not in understood.intents
+
+
+@pytest.mark.parametrize(
+    "text", ["finished the workout, felt great", "did yoga this morning", "finished my run"]
+)
+def test_a_report_that_names_no_exercise_is_not_asked_for_sets_of_a_guessed_one(
+    chat: Chat, text: str
+) -> None:
+    reply = chat.say(text).reply
+    assert "How many sets and reps of" not in reply

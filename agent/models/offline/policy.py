@@ -21,7 +21,7 @@ from agent.models.base import ToolCall
 from agent.models.offline import classifier, remarks
 from agent.models.offline import situation as situation_reader
 from agent.models.offline import slots as slot_parsers
-from agent.models.offline.answers import named_exercise, word_runs
+from agent.models.offline.answers import word_runs
 from agent.models.offline.grammar import (
     arg_aliases,
     classify,
@@ -333,7 +333,23 @@ def _reports_work(text: str, intents: list[str], found: Slots) -> bool:
         return False
     if "?" in lowered or _CHANGE_ASKED.search(lowered) or re.search(r"\bwhat\b", lowered):
         return False
-    return named_exercise(text) is not None
+    return names_exercise(text)
+
+
+def names_exercise(text: str) -> bool:
+    """Whether ``text`` names an exercise: a catalog name for sure, or a movement word.
+
+    "did the row" names no one catalog exercise (a dozen rows tie), but a row it is; "hit
+    the gym this morning" names none ("good morning" is an exercise, "morning" is not).
+    """
+    return bool(_movement_words().search(text.lower())) or catalog_name_in(text) is not None
+
+
+@lru_cache(maxsize=1)
+def _movement_words() -> re.Pattern[str]:
+    words = sorted({str(w) for w in slot_parsers.lexicon()["movement_words"]}, key=len)
+    alternation = "|".join(re.escape(w) for w in reversed(words))
+    return cached_compile(rf"(?<![a-z-])(?:{alternation})(?:e?s)?(?![a-z-])")
 
 
 def catalog_name_in(text: str) -> str | None:

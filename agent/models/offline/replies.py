@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import prompts
 from agent.models.offline import remarks
 from agent.models.offline import situation as situation_reader
-from agent.models.offline.answers import explain_exercise, find_faq, named_exercise, variant
+from agent.models.offline.answers import explain_exercise, find_faq, variant
 from agent.models.offline.grammar import (
     describe,
     plan_changing,
@@ -260,7 +260,8 @@ def _asks_now(u: Understanding, state: DialogueState, offered: frozenset[str] | 
     if not state.results:
         return _asks(u, state, offered)
     if u.has("log_sets") and not u.slots.sets and not state.called("log_sets"):
-        if not _unavailable("log_sets", offered):
+        named = _planned_named(u.text, planned_exercises(state)) or catalog_name_in(u.text)
+        if named is not None and not _unavailable("log_sets", offered):
             return [_log_question(u, state)]
     return []
 
@@ -273,7 +274,7 @@ def _log_question(u: Understanding, state: DialogueState) -> str:
     resort.
     """
     planned = planned_exercises(state)
-    exercise = _planned_named(u.text, planned) or _name_of(named_exercise(u.text))
+    exercise = _planned_named(u.text, planned) or catalog_name_in(u.text)
     if exercise is not None:
         return (
             f"How many sets and reps of {exercise} did you do, and at what weight? "
