@@ -64,6 +64,7 @@ def chat(db: sqlite_utils.Database, now: datetime) -> Chat:
             "Today's legs session",
         ),
         ("gimme arms 2day", "upper", "upper-body"),
+        ("Please, today I want make only the legs.", "legs", "Today's legs session"),
     ],
 )
 def test_a_day_emphasis_asked_for_plans_that_day(
@@ -94,6 +95,7 @@ def test_different_requests_get_replies_that_name_what_was_asked(chat: Chat) -> 
         "can u make it quicker",
         "shorter one pls, boss is on my back",
         "Not as long today please",
+        "The session is too long for me today, can you make it more short?",
     ],
 )
 def test_a_shorter_session_without_a_time_is_shortened(chat: Chat, text: str) -> None:
@@ -121,6 +123,8 @@ def test_shorter_minutes_cuts_about_a_third_in_whole_five_minutes() -> None:
         "I'd like something more challenging today, please.",
         "push me harder today",
         "last time was a walk in the park, step it up",
+        "This training is too much easy for me, give me more difficult one.",
+        "I found last week's sessions rather undemanding; might today's be a little more taxing?",
     ],
 )
 def test_a_request_for_a_harder_session_makes_it_harder(chat: Chat, text: str) -> None:
@@ -187,6 +191,7 @@ def test_a_report_of_work_done_asks_for_its_sets_instead_of_planning(
         "At long last I managed a full push-up on my toes.",
         "did my first ever muscle up lol",
         "After months of trying I can finally do a pistol squat!",
+        "I'm so proud, I finally can do ten push-ups in a row!",
     ],
 )
 def test_a_milestone_is_celebrated_and_changes_nothing(
@@ -205,6 +210,7 @@ def test_a_milestone_is_celebrated_and_changes_nothing(
         ("my shoulder is fine but I hate burpees", "shoulder", "burpees"),
         ("knee's all good now, I just dislike lunges", "knee", "lunges"),
         ("My back is much better, though I do not like deadlifts.", "lower back", "deadlifts"),
+        ("My knee is completely better now; however I do not enjoy lunges much.", "knee", "lunges"),
     ],
 )
 def test_a_resolved_area_with_a_dislike_notes_the_dislike_and_protects_nothing(

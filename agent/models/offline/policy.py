@@ -311,9 +311,12 @@ _FELT = cached_compile(
 """A report of work done that also says how it felt ("finished the squats, brutal")."""
 
 _DONE = cached_compile(
-    r"^\W*(?:so\s+|well\s+|ok\s+|just\s+)?(?:i\s+|we\s+|i've\s+|ive\s+)?(?:have\s+)?"
+    r"^\W*(?:so\s+|well\s+|ok\s+|just\s+)?(?:(?:this morning|earlier|earlier today|today|"
+    r"tonight|yesterday|after work|before work|at lunch),?\s+)?(?:i\s+|we\s+|i've\s+|ive\s+)?"
+    r"(?:have\s+)?"
     r"(?:just\s+|already\s+|finally\s+)?"
-    r"(?:did|done|finished|completed|smashed|nailed|knocked out|got through|hit|banged out)\b"
+    r"(?:did|done|finished|completed|smashed|nailed|knocked out|got through|went through|hit|"
+    r"banged out)\b"
 )
 """A message that opens by telling what was done ("did some bench today", "finished the
 rows")."""
@@ -363,6 +366,8 @@ def catalog_name_in(text: str) -> str | None:
     except ImportError:  # the catalog is optional for the model
         return None
     for run in word_runs(text):
+        if {"and", "or", "then"} & set(run.split()):
+            continue  # "squats and rows" names two, not "Band squat to row"
         found = resolve_exercise(run).exercise_id
         if found is not None:
             exercise = load_catalog().find(found)
@@ -723,7 +728,8 @@ def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> 
 
 
 _CHANGE_ASKED = cached_compile(
-    r"\b(?:can|could|would|will|shall) (?:you|we|i|u|ya)\b|\b(?:please|pls|plz|let'?s)\b|"
+    r"\b(?:can|could|would|will|shall|might|may) (?:you|we|i|u|ya|it|today'?s?|this|the)\b|"
+    r"\b(?:please|pls|plz|let'?s)\b|"
     r"\b(?:make|push|give|step|bump|crank|ramp|turn|kick|dial|tone|ease|take|up) "
     r"(?:it|me|things|up|down|today|the|this|that|us)\b|"
     r"\b(?:want|need|like|prefer|fancy|after) (?:something|it|a |an |more|less|harder|tougher|"

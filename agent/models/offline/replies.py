@@ -306,7 +306,17 @@ def _planned_named(text: str, planned: list[str]) -> str | None:
         for name in planned
         if words & {w.rstrip("s") for w in re.findall(r"[a-z]+", name.lower()) if len(w) > 2}
     ]
-    return named[0] if len(named) == 1 else None
+    if len(named) == 1:
+        return named[0]
+    # "my squats and rows": one of today's exercises for each word, when each is one.
+    each = [
+        [n for n in named if word in {w.rstrip("s") for w in re.findall(r"[a-z]+", n.lower())}]
+        for word in sorted(words)
+    ]
+    picked = [found[0] for found in each if len(found) == 1]
+    if len(picked) > 1 and all(len(found) <= 1 for found in each):
+        return " and ".join(dict.fromkeys(picked))
+    return None
 
 
 def sets_said(u: Understanding) -> str:

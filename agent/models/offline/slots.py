@@ -596,8 +596,9 @@ _FOCUS_REQUEST = (
     r"(?:^\W*(?:do |train |hit |some |just )?{word}\W*$"
     r"|\b{word}\s+(?:instead|today|2day|tonight|2nite|now|rn|then|only|please|pls|plz|"
     r"for today)\b"
-    r"|\b(?:do|train|hit|focus on|work on|rather do|prefer|switch to|go for|want|fancy|gimme|"
-    r"give me|let's do|lets do)\s+(?:doing\s+|training\s+)?"
+    r"|\b(?:do|train|hit|focus on|concentrate on|work on|rather do|prefer|switch to|go for|"
+    r"want|wanna|would like|'d like|fancy|gimme|give me|let's do|lets do)\s+"
+    r"(?:to\s+)?(?:do\s+|make\s+|train\s+|doing\s+|training\s+)?(?:only\s+|just\s+)?"
     r"(?:some\s+|the\s+|my\s+|a\s+bit\s+of\s+)?{word}\b(?!\s+(?:is|are|feel|hurt|ache)))"
 )
 """Where a bare focus word ("legs", "arms") is a request: alone, before "instead" or a
@@ -759,7 +760,8 @@ def find_exercise_phrase(text: str) -> str | None:
 _PHRASE_TAIL = cached_compile(
     r"\s+(?=(?:pls|plz|please|today|tonight|now|rn|again|anymore|thanks|thx|can|could|would|"
     r"will|what|whats|is there|are there|i|i'm|im|i'd|id|it's|its|they|they're|theyre|"
-    r"something|anything|mate|coach|for me|if)\b)"
+    r"something|anything|mate|coach|for me|if|much|very much|that much|so much|at all|"
+    r"a lot|though|however|anyway)\b)"
 )
 """Where the words after an exercise's name stop naming it: "swap kettlebell swings pls",
 "instead of bench press can I do something else"."""
