@@ -290,3 +290,15 @@ def test_an_indirect_question_is_a_question(text: str) -> None:
 def test_unknown_spelling_steps_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown spelling steps"), spelling_steps(["nope"]):
         pass
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [("way 2 ez", "way too easy"), ("lowkey 2 much 4 me", "too much"), ("ez one", "easy 1")],
+)
+def test_text_speak_too_and_ez_read_as_words(text: str, plain: str) -> None:
+    assert plain in folded(text)
+
+
+def test_two_heavy_sets_stay_two_sets() -> None:
+    assert "too" not in folded("did 2 heavy sets of squats")

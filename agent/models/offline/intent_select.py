@@ -87,9 +87,14 @@ def select(rows: list[Utterance], candidates: Sequence[TrainOptions] = CANDIDATE
     return _study(rows, [(describe(options), options, prepared) for options in candidates])
 
 
-SPELLINGS: tuple[tuple[str, ...], ...] = ((), ("consequence",), SPELLING_STEPS)
-"""Spellings compared by :func:`select_spelling`: none of the optional steps, the
-consequence clause alone, and every step (what ships)."""
+SPELLINGS: tuple[tuple[str, ...], ...] = (
+    (),
+    ("consequence",),
+    ("consequence", "indirect_question"),
+    SPELLING_STEPS,
+)
+"""Spellings compared by :func:`select_spelling`, each adding one step to the last: none
+of the optional steps, ..., every step (what ships)."""
 
 
 def spelling_name(steps: Sequence[str]) -> str:

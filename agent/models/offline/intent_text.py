@@ -34,9 +34,12 @@ taken, a message is folded to a plain spelling, the same way when the corpus is 
   last two sessions, so can we step things up?"): stories and chatty messages put the
   point after the scene, in the same sentence (step ``consequence``);
 - an indirect question ("I wonder if", "not sure whether", "I'd like to know") is a
-  question (``zasks``), as the formal and story voices ask (step ``indirect_question``).
+  question (``zasks``), as the formal and story voices ask (step ``indirect_question``);
+- text-speak "ez" is "easy" and a "2" before an adjective is "too" ("way 2 ez", "2 much
+  4 me"; step ``text_speak_too``). Only the classifier reads it so: for the precise rules
+  "2 heavy sets" stays two sets.
 
-The last two steps were chosen by the nested voice study
+The last three steps were chosen by the nested voice study
 (:mod:`agent.models.offline.intent_select`): each held-out voice's own inner folds prefer
 them; :func:`spelling_steps` switches them for that study.
 
@@ -268,7 +271,7 @@ def respelled(text: str) -> str:
     return _TOKEN.sub(_respell, text.lower().replace("\u2019", "'"))
 
 
-SPELLING_STEPS = ("consequence", "indirect_question")
+SPELLING_STEPS = ("consequence", "indirect_question", "text_speak_too")
 """Spelling steps the nested voice study can switch off (:func:`spelling_steps`)."""
 
 _enabled_steps: set[str] = set(SPELLING_STEPS)
@@ -302,6 +305,21 @@ _CONSEQUENCE = cached_compile(
 )
 """A "so" that opens the consequence a sentence builds up to ("..., so can we step
 things up", "..., so I'm going to rest"), not "so sore" or "so much"."""
+
+_TEXT_SPEAK_TOO = cached_compile(
+    r"\b2 (?=(?:easy|ez|hard|much|heavy|long|short|tired|late|early|sore|many|light|intense|"
+    r"tough|soon|busy|difficult|far|little|lazy)\b(?! (?:sets?|reps?|rounds?|times?)\b))"
+)
+"""Text-speak "2" for "too" before an adjective ("way 2 ez", "2 tired 2day")."""
+_EZ = cached_compile(r"\bezz?y?\b")
+
+
+def _text_speak(spelled: str) -> str:
+    """Step ``text_speak_too``: "way 2 ez" reads as "way too easy"."""
+    if "text_speak_too" not in _enabled_steps:
+        return spelled
+    return _EZ.sub("easy", _TEXT_SPEAK_TOO.sub("too ", spelled))
+
 
 _INDIRECT_QUESTION = cached_compile(
     r"\b(?:wonder(?:ing)? (?:if|whether|what|how|why|when|which)|"
@@ -351,7 +369,8 @@ def folded(text: str) -> str:
     # Number words become digits first ("four sets of twelve", "half an hour"), as the
     # precise rules read them, so the formal and story voices' spelled-out numbers meet
     # the same placeholders as "4x12" and "30 min".
-    folded = _DROPPED_G.sub(_restore_g, respelled(normalize(_focused(_CONTRAST.sub(" ", text)))))
+    spelled = respelled(normalize(_focused(_CONTRAST.sub(" ", text))))
+    folded = _DROPPED_G.sub(_restore_g, _text_speak(spelled))
     for pattern, placeholder in _PLACEHOLDERS:
         folded = pattern.sub(placeholder, folded)
     for pattern, meant in _phrases():
