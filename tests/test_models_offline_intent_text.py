@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from agent import derived
 from agent.models.offline import intent_text
 from agent.models.offline.intent_corpus import load_corpus
-from agent.models.offline.intent_text import folded, prepare, tags
+from agent.models.offline.intent_text import folded, prepare, spelling_steps, tags
 
 DOMAIN_TAGS = {
     "zfit",
@@ -296,3 +296,55 @@ def test_without_a_writable_cache_concepts_are_built(unwritable_cache: Path) -> 
     assert first == _concept_texts()
     assert not unwritable_cache.exists()
     intent_text._concepts.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("text", "consequence"),
+    [
+        (
+            "I breezed through the last two sessions, so can we step things up this time?",
+            "can we step things up this time?",
+        ),
+        ("Work ran late and my feet hurt, so I'm going to rest.", "i'm going to rest."),
+    ],
+)
+def test_the_consequence_after_so_is_read_again(text: str, consequence: str) -> None:
+    with spelling_steps(["consequence"]):
+        assert folded(text).count(folded(consequence)) == 2
+    with spelling_steps([]):
+        assert folded(text).count(folded(consequence)) == 1
+
+
+def test_so_as_an_intensifier_opens_no_consequence() -> None:
+    assert folded("my legs are so sore today, so much walking").count("sore") == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I wonder whether one set per exercise is enough.",
+        "not sure if I should train with a cold",
+        "I'd like to know how long to rest between sets.",
+    ],
+)
+def test_an_indirect_question_is_a_question(text: str) -> None:
+    assert "zasks" in tags(text)
+    with spelling_steps([]):
+        assert "zasks" not in tags(text)
+
+
+def test_unknown_spelling_steps_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown spelling steps"), spelling_steps(["nope"]):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [("way 2 ez", "way too easy"), ("lowkey 2 much 4 me", "too much"), ("ez one", "easy 1")],
+)
+def test_text_speak_too_and_ez_read_as_words(text: str, plain: str) -> None:
+    assert plain in folded(text)
+
+
+def test_two_heavy_sets_stay_two_sets() -> None:
+    assert "too" not in folded("did 2 heavy sets of squats")

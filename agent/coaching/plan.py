@@ -73,6 +73,8 @@ class Overrides(BaseModel):
     energy: int | None = None
     poor_sleep: bool | None = None
     avoid: list[str] | None = None
+    focus: Focus | None = None
+    """The day's emphasis asked for ("legs", "upper"); None follows the week's rotation."""
 
 
 def equipment_words(items: list[str], *, strict: bool) -> list[str]:
@@ -192,6 +194,9 @@ def build_request(
     if overrides.avoid:
         constraints.update(areas(overrides.avoid))
     focus, variation = _focus(days_per_week_on(db, user_id, today), history, today)
+    if overrides.focus is not None and overrides.focus != focus:
+        # Asked for outright ("leg day", "upper body instead"): that day's template.
+        focus, variation = overrides.focus, 0
     minutes = (
         overrides.minutes
         or (base.minutes if base else None)
@@ -485,12 +490,47 @@ def swap_exercise(scope: PlanScope, exercise: str, reason: str | None) -> tuple[
         ToolRetry: The exercise is not in today's session, or nothing can replace it.
     """
     session, history = current(scope)
-    chosen = in_session(session, exercise)
+    stand_in = nearest_in_session(session, exercise)
+    chosen = stand_in or in_session(session, exercise)
     try:
         swapped = adapt.swap_exercise(session, chosen.id, reason, history)
     except LookupError as exc:
         raise ToolRetry(f"{exc}; tell the person and offer to skip it instead") from exc
+    if stand_in is not None:
+        named = load_catalog().get(load_catalog().resolve(exercise).exercise_id or "")
+        note = (
+            f"Today has {stand_in.name} rather than {named.name} (the same movement), "
+            "so that is the one swapped."
+        )
+        swapped = swapped.model_copy(update={"changes": [note, *swapped.changes]})
     return _store(scope, swapped)
+
+
+def nearest_in_session(session: Session, text: str) -> Exercise | None:
+    """The session's one exercise of the same movement and main muscle as a named other.
+
+    "Swap the leg press" when today has goblet squats means the squat of today's session,
+    not the bench press its words are closest to. Only when ``text`` names a catalog
+    exercise for sure that is neither in the session nor close to a name there, and
+    exactly one exercise there shares its pattern and main muscle; None otherwise (the
+    name is then matched as it is, see :func:`in_session`).
+    """
+    catalog = load_catalog()
+    resolution = catalog.resolve(text)
+    named_id = resolution.exercise_id
+    ids = [p.id for p in session.exercises]
+    if named_id is None or named_id in ids:
+        return None
+    if any(m.id in ids and m.score >= 70 for m in resolution.matches):
+        return None  # the name itself is close to one of the session's ("bench press")
+    named = catalog.get(named_id)
+    alike = [
+        exercise
+        for exercise in (catalog.get(i) for i in ids)
+        if exercise.pattern == named.pattern
+        and exercise.primary_muscles[:1] == named.primary_muscles[:1]
+    ]
+    return alike[0] if len(alike) == 1 else None
 
 
 def adjust_difficulty(

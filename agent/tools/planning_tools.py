@@ -63,6 +63,11 @@ class PlanTodayArgs(BaseModel):
         description="Body areas to protect today: knee, shoulder, lower_back, wrist, ankle, "
         "hip, neck, elbow.",
     )
+    focus: Literal["full", "upper", "lower", "push", "pull", "legs"] | None = Field(
+        default=None,
+        description="The emphasis asked for today ('leg day' -> legs, 'upper body' -> upper); "
+        "omitted = the week's rotation.",
+    )
 
 
 def plan_today(ctx: ToolContext, args: PlanTodayArgs) -> PlanResult:
@@ -78,6 +83,7 @@ def plan_today(ctx: ToolContext, args: PlanTodayArgs) -> PlanResult:
         energy=args.energy,
         poor_sleep=args.poor_sleep,
         avoid=args.avoid,
+        focus=args.focus,
     )
     return _result(plan.plan_today(_scope(ctx), overrides))
 

@@ -124,7 +124,7 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
-def _windows(text: str) -> list[str]:
+def word_runs(text: str) -> list[str]:
     """Runs of up to three words, longest first.
 
     A run of function words alone ("it", "do it") names nothing, however close the catalog
@@ -143,7 +143,7 @@ def named_exercise(text: str) -> Exercise | None:
         return None
     phrase = how_to_phrase(text)
     candidates = [phrase] if phrase and not set(phrase.split()) <= _FUNCTION_WORDS else []
-    candidates += _windows(text)
+    candidates += word_runs(text)
     for candidate in candidates:
         resolution = resolve_exercise(candidate)
         if not resolution.matches or resolution.matches[0].score < HOW_TO_MIN_SCORE:

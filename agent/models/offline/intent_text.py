@@ -29,7 +29,19 @@ taken, a message is folded to a plain spelling, the same way when the corpus is 
   reads as "just what I did last time");
 - in a message of several sentences the question (or, with none, the last sentence) is
   read twice: a story ends in what it asks ("...so my legs were dead. Should I not
-  combine those?"), and the story's own words should not outvote the request.
+  combine those?"), and the story's own words should not outvote the request;
+- the consequence after "so" in that sentence is read once more ("I breezed through the
+  last two sessions, so can we step things up?"): stories and chatty messages put the
+  point after the scene, in the same sentence (step ``consequence``);
+- an indirect question ("I wonder if", "not sure whether", "I'd like to know") is a
+  question (``zasks``), as the formal and story voices ask (step ``indirect_question``);
+- text-speak "ez" is "easy" and a "2" before an adjective is "too" ("way 2 ez", "2 much
+  4 me"; step ``text_speak_too``). Only the classifier reads it so: for the precise rules
+  "2 heavy sets" stays two sets.
+
+The last three steps were chosen by the nested voice study
+(:mod:`agent.models.offline.intent_select`): each held-out voice's own inner folds prefer
+them; :func:`spelling_steps` switches them for that study.
 
 The precise slot parsers still read the original message; this only feeds the classifier.
 
@@ -46,6 +58,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -300,13 +314,77 @@ def respelled(text: str) -> str:
     return _TOKEN.sub(_respell, text.lower().replace("\u2019", "'"))
 
 
+SPELLING_STEPS = ("consequence", "indirect_question", "text_speak_too")
+"""Spelling steps the nested voice study can switch off (:func:`spelling_steps`)."""
+
+_enabled_steps: set[str] = set(SPELLING_STEPS)
+
+
+@contextmanager
+def spelling_steps(enabled: Iterable[str]) -> Iterator[None]:
+    """Within the block, apply only the ``enabled`` of :data:`SPELLING_STEPS`.
+
+    For the build's selection study alone (:mod:`agent.models.offline.intent_select`),
+    which compares spellings with and without a step; not thread-safe, never used at run
+    time.
+    """
+    unknown = set(enabled) - set(SPELLING_STEPS)
+    if unknown:
+        raise ValueError(f"unknown spelling steps: {sorted(unknown)}")
+    saved = set(_enabled_steps)
+    _enabled_steps.clear()
+    _enabled_steps.update(enabled)
+    try:
+        yield
+    finally:
+        _enabled_steps.clear()
+        _enabled_steps.update(saved)
+
+
+_CONSEQUENCE = cached_compile(
+    r",?\s+so\s+(?=(?:i|i'?m|i'?d|can|could|would|should|what|do|does|is|please|make|give|"
+    r"maybe|we|let)\b)",
+    re.IGNORECASE,
+)
+"""A "so" that opens the consequence a sentence builds up to ("..., so can we step
+things up", "..., so I'm going to rest"), not "so sore" or "so much"."""
+
+_TEXT_SPEAK_TOO = cached_compile(
+    r"\b2 (?=(?:easy|ez|hard|much|heavy|long|short|tired|late|early|sore|many|light|intense|"
+    r"tough|soon|busy|difficult|far|little|lazy)\b(?! (?:sets?|reps?|rounds?|times?)\b))"
+)
+"""Text-speak "2" for "too" before an adjective ("way 2 ez", "2 tired 2day")."""
+_EZ = cached_compile(r"\bezz?y?\b")
+
+
+def _text_speak(spelled: str) -> str:
+    """Step ``text_speak_too``: "way 2 ez" reads as "way too easy"."""
+    if "text_speak_too" not in _enabled_steps:
+        return spelled
+    return _EZ.sub("easy", _TEXT_SPEAK_TOO.sub("too ", spelled))
+
+
+_INDIRECT_QUESTION = cached_compile(
+    r"\b(?:wonder(?:ing)? (?:if|whether|what|how|why|when|which)|"
+    r"not sure (?:if|whether|what|how)|curious (?:if|whether|what|how|about)|"
+    r"(?:like|want|love) to know|any idea)\b"
+)
+"""A question put as a statement: "I wonder whether", "I'd like to know", "any idea"."""
+
+
 def _focused(text: str) -> str:
-    """``text`` followed by its request sentence again, when it has several sentences."""
+    """``text`` followed by its request sentence again, when it has several sentences.
+
+    And the consequence after "so" in that sentence once more (step ``consequence``).
+    """
     sentences = [part for part in _SENTENCE_END.split(text.strip()) if part]
-    if len(sentences) < 2:
-        return text
     asked = [part for part in sentences if part.rstrip().endswith("?")] or sentences[-1:]
-    return " ".join([text, *asked])
+    parts = [text, *asked] if len(sentences) >= 2 else [text]
+    if "consequence" in _enabled_steps and asked:
+        after = _CONSEQUENCE.split(asked[-1])
+        if len(after) > 1 and len(after[-1].split()) >= 2:
+            parts.append(after[-1])
+    return " ".join(parts)
 
 
 _MOOD_TAGS = ("zasks", "ztells", "zwants", "zdo", "zchoice")
@@ -319,6 +397,8 @@ def _mood(respelled_text: str) -> list[str]:
     """Tags for the kind of sentence: a question or a statement; a request or not."""
     sentences = [part for part in _SENTENCE_END.split(respelled_text.strip()) if part]
     asks = any(part.rstrip().endswith("?") or _QUESTION_FIRST.search(part) for part in sentences)
+    if "indirect_question" in _enabled_steps and _INDIRECT_QUESTION.search(respelled_text):
+        asks = True
     return [
         "zasks" if asks else "ztells",
         *(["zwants"] if _REQUEST.search(respelled_text) else []),
@@ -332,7 +412,8 @@ def folded(text: str) -> str:
     # Number words become digits first ("four sets of twelve", "half an hour"), as the
     # precise rules read them, so the formal and story voices' spelled-out numbers meet
     # the same placeholders as "4x12" and "30 min".
-    folded = _DROPPED_G.sub(_restore_g, respelled(normalize(_focused(_CONTRAST.sub(" ", text)))))
+    spelled = respelled(normalize(_focused(_CONTRAST.sub(" ", text))))
+    folded = _DROPPED_G.sub(_restore_g, _text_speak(spelled))
     for pattern, placeholder in _PLACEHOLDERS:
         folded = pattern.sub(placeholder, folded)
     for pattern, meant in _phrases():

@@ -21,6 +21,7 @@ from agent.models.base import ToolCall
 from agent.models.offline import classifier, remarks
 from agent.models.offline import situation as situation_reader
 from agent.models.offline import slots as slot_parsers
+from agent.models.offline.answers import word_runs
 from agent.models.offline.grammar import (
     arg_aliases,
     classify,
@@ -194,6 +195,7 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         # A question about lifts with no sets in it reads the log; it does not add to it
         # ("did I beat my bench from last month?").
         intents = _record_question(text, intents)
+    intents, found = _reread(text, intents, found)
     if "symptom_question" in intents or "medication_diagnosis" in intents:
         # A question about symptoms is not a request for a session.
         intents = [i for i in intents if i not in ("plan_today", "readiness", "body_update")]
@@ -202,6 +204,12 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         intents = ["trainer_invite"]
     elif reading.facts or reading.place_feeling:
         intents, found = _situation_intents(text, intents, found, reading)
+    if found.exercise is None and ("swap_exercise" in intents or "dislike" in intents):
+        # "I don't fancy the burpees today, what else?": no swap wording before the name,
+        # but the message names one exercise of the catalog.
+        exercise = catalog_name_in(text)
+        if exercise is not None:
+            found = replace(found, exercise=exercise)
     named = found.exercise if not (intents and set(intents) <= _NO_EXERCISE_INTENTS) else None
     phrases = [named, *(entry.exercise for entry in found.sets)]
     unclear = {p: c for p in phrases if p for c in [_unclear_exercise(p)] if c}
@@ -215,6 +223,156 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         unclear=unclear,
         readings=readings if not intents else None,
     )
+
+
+_FOCUS_READINGS = frozenset({"plan_today", "swap_equipment", "swap_exercise"})
+"""What a bare "legs instead" is read as besides a request for that day's session."""
+_FOCUS_COMPANIONS = frozenset(
+    {"shorten", "harder", "easier", "readiness", "greeting", "schedule_change", "profile_change"}
+)
+"""Intents a request for a day's emphasis may come with ("legs, 20 min, feeling good")."""
+
+
+def _asks_for_focus(intents: list[str], found: Slots) -> bool:
+    """Whether a named emphasis ("leg day") asks for today's session with it."""
+    if found.exercise or (found.equipment.mentioned and "swap_equipment" in intents):
+        return False  # "swap the leg press", "no bench for push day": what else they said
+    return set(intents) <= _FOCUS_READINGS | _FOCUS_COMPANIONS
+
+
+def _reread(text: str, intents: list[str], found: Slots) -> tuple[list[str], Slots]:
+    """The intents once readings the classifier's label misses are applied.
+
+    A milestone, a report of work done, a day's emphasis asked for.
+    """
+    lowered = text.lower()
+    if "milestone" in intents and (found.equipment.available or _TRIED.search(lowered)):
+        # "finally got a kettlebell" is kit; "trying chin-ups for the first time" no feat.
+        intents = [i for i in intents if i != "milestone"]
+    if "milestone" in intents:
+        # "finally got my first pull-up": an achievement, not kit bought, a level ("first
+        # time" says beginner), a goal or a request; the profile stays as it is. A
+        # question asked beside it ("is that my heaviest?") is still answered.
+        dropped = set(_NOT_A_MILESTONE)
+        if not _HURTS.search(lowered):
+            dropped.add("body_update")  # "a full push-up on my toes" names no niggle
+        if "?" not in lowered and not _ASKS_FIRST.search(lowered):
+            dropped.update(_MILESTONE_QUESTIONS)
+        if not found.sets:
+            dropped.add("log_sets")  # the answer offers to log it
+        intents = [i for i in intents if i not in dropped]
+        found = replace(found, goal=None, level=None, days_per_week=None)
+    if "dislike" in intents and "how_to" in intents and "?" not in text:
+        # "I'm not keen on the pullovers" names an exercise to note, not to explain.
+        intents = [i for i in intents if i != "how_to"]
+    if _reports_work(text, intents, found):
+        # "did some bench today", "did the row": what they did, to log, not a request.
+        felt = "feedback" in intents and bool(_FELT.search(text.lower()))
+        kept = [i for i in intents if i not in _NOT_A_REPORT]
+        intents = [*kept, "log_sets", *(["feedback"] if felt else [])]
+    if found.focus is not None and _asks_for_focus(intents, found):
+        # "legs instead", "upper body today": a session with that emphasis, whatever
+        # else the words resemble (a swap with no exercise or kit named).
+        intents = ["plan_today", *(i for i in intents if i not in _FOCUS_READINGS)]
+    return intents, found
+
+
+_NOT_A_MILESTONE = frozenset(
+    {
+        "profile_change",
+        "equipment_added",
+        "greeting",
+        "plan_today",
+        "how_to",
+        "swap_equipment",
+        "readiness",
+        "motivation",
+        "swap_exercise",
+    }
+)
+"""What "finally got my first pull-up" resembles and is not."""
+_MILESTONE_QUESTIONS = frozenset(
+    {"how_to", "progress", "best_lifts", "history", "training_question", "myth"}
+)
+"""Readings of a milestone told without a question ("did my first ever muscle up")."""
+_ASKS_FIRST = cached_compile(r"^\W*(?:what|how|which|when|why|is|are|can|should|does|do)\b")
+"""A question without its mark; "did my first muscle up" tells, it does not ask."""
+_TRIED = cached_compile(
+    r"\b(?:try|tried|trying)\b[^.?!,;]{0,30}\bfirst time\b|\battempt(?:s|ed)?\b"
+)
+"""A first try ("trying chin-ups for the first time", "my first attempts"), no feat yet;
+"after months of trying I can finally do one" is the feat."""
+_HURTS = cached_compile(r"\b(?:hurt|pain|ache|aching|sore|twinge|tweak|niggle|stiff|tight|injur)")
+
+_FELT = cached_compile(
+    r"\b(?:felt|feel|feeling|easy|hard|tough|brutal|killer|great|good|awful|terrible|love|"
+    r"loved|hate|hated|fun|boring|heavy|light|strong|weak|dead|wrecked|solid)\b"
+)
+"""A report of work done that also says how it felt ("finished the squats, brutal")."""
+
+_DONE = cached_compile(
+    r"^\W*(?:so\s+|well\s+|ok\s+|just\s+)?(?:(?:this morning|earlier|earlier today|today|"
+    r"tonight|yesterday|after work|before work|at lunch),?\s+)?(?:i\s+|we\s+|i've\s+|ive\s+)?"
+    r"(?:have\s+)?"
+    r"(?:just\s+|already\s+|finally\s+)?"
+    r"(?:did|done|finished|completed|smashed|nailed|knocked out|got through|went through|hit|"
+    r"banged out)\b"
+)
+"""A message that opens by telling what was done ("did some bench today", "finished the
+rows")."""
+_NOT_A_REPORT = frozenset({"plan_today", "how_to", "swap_equipment", "log_sets", "feedback"})
+"""What such a report is misread as: a request for a session, a how-to, today's kit."""
+
+
+def _reports_work(text: str, intents: list[str], found: Slots) -> bool:
+    """Whether ``text`` reports an exercise done, with no sets, as a request or question.
+
+    Sets make it a log anyway; a question ("did I do rows last week?") reads the log; a
+    request ("did legs yesterday, what today?") keeps its reading.
+    """
+    lowered = text.lower()
+    misread = not intents or bool(_NOT_A_REPORT.intersection(intents))
+    if found.sets or not _DONE.search(lowered) or not misread:
+        return False
+    if "?" in lowered or _CHANGE_ASKED.search(lowered) or re.search(r"\bwhat\b", lowered):
+        return False
+    return names_exercise(text)
+
+
+def names_exercise(text: str) -> bool:
+    """Whether ``text`` names an exercise: a catalog name for sure, or a movement word.
+
+    "did the row" names no one catalog exercise (a dozen rows tie), but a row it is; "hit
+    the gym this morning" names none ("good morning" is an exercise, "morning" is not).
+    """
+    return bool(_movement_words().search(text.lower())) or catalog_name_in(text) is not None
+
+
+@lru_cache(maxsize=1)
+def _movement_words() -> re.Pattern[str]:
+    words = sorted({str(w) for w in slot_parsers.lexicon()["movement_words"]}, key=len)
+    alternation = "|".join(re.escape(w) for w in reversed(words))
+    return cached_compile(rf"(?<![a-z-])(?:{alternation})(?:e?s)?(?![a-z-])")
+
+
+def catalog_name_in(text: str) -> str | None:
+    """The catalog exercise a run of the message's words names for sure, if any.
+
+    Longer runs first ("kettlebell swings" before "swings"); only a confident match
+    counts, so "change it" is no "Dead hang".
+    """
+    try:
+        from agent.planning.catalog import load_catalog, resolve_exercise
+    except ImportError:  # the catalog is optional for the model
+        return None
+    for run in word_runs(text):
+        if {"and", "or", "then"} & set(run.split()):
+            continue  # "squats and rows" names two, not "Band squat to row"
+        found = resolve_exercise(run).exercise_id
+        if found is not None:
+            exercise = load_catalog().find(found)
+            return exercise.name if exercise is not None else None
+    return None
 
 
 def _situation_intents(
@@ -476,12 +634,59 @@ def _equipment_for_today(u: Understanding) -> bool:
     return u.slots.equipment.mentioned and not u.has("equipment_added")
 
 
+@lru_cache(maxsize=1)
+def _plan_areas() -> frozenset[str]:
+    """Body areas the planner can protect ("hamstring" is named, but not a plan area)."""
+    try:
+        from agent.planning.catalog import load_catalog
+    except ImportError:  # the catalog is optional for the model
+        return frozenset()
+    return frozenset(load_catalog().vocabulary.constraint_tags)
+
+
+SHORT_SESSION_MINUTES = 20
+"""A short session asked for with no time named ("something shorter") before any plan."""
+
+
+def _planned_minutes(state: DialogueState) -> float | None:
+    """The estimated length of the newest session planned in this conversation."""
+    plans = [*state.earlier_plans, *(r.result for r in state.results if r.ok)]
+    for result in reversed(plans):
+        session = result.get("session") if isinstance(result, dict) else None
+        if isinstance(session, dict) and isinstance(session.get("est_minutes"), int | float):
+            return float(session["est_minutes"])
+    return None
+
+
+def shorter_minutes(state: DialogueState) -> int:
+    """How long "make it shorter" makes today's session when no time is named.
+
+    About two thirds of the planned length, in whole five minutes and at least ten minutes
+    shorter, so the change is felt; with no plan yet, :data:`SHORT_SESSION_MINUTES`.
+    """
+    planned = _planned_minutes(state)
+    if planned is None:
+        return SHORT_SESSION_MINUTES
+    return max(MIN_MINUTES, int(min(planned - 10, planned * 2 / 3)) // 5 * 5)
+
+
 def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
     s = u.slots
+    if u.has("shorten") and s.minutes is None:
+        # "something shorter": answered with a shorter session, not a question.
+        s = replace(s, minutes=shorter_minutes(state))
     if any(call.name in _SITUATION_PLANS for call in out.calls):
         return  # today's session came with the situation tool
-    avoid = (s.body_parts or None) if u.has("body_update") else None
+    # "My shoulder is fine (now)" names the area it no longer needs protecting.
+    resolved = u.has("constraint_resolved")
+    protected = [a for a in s.body_parts if a in _plan_areas()]
+    avoid = (protected or None) if u.has("body_update") and not resolved else None
     wants_plan = u.has("plan_today") or (u.has("readiness") and not state.plan_exists)
+    if wants_plan and state.plan_exists and u.has("shorten"):
+        # "could today's session be a little shorter?" names today's session to shorten,
+        # not a new one; a new one is planned when the message also changes its kit,
+        # emphasis or energy.
+        wants_plan = bool(s.focus or s.equipment.mentioned or s.energy is not None or avoid)
     reading = situation_of(u, state)
     if (reading.save or reading.kit) and state.plan_exists:
         wants_plan = True  # today's session was built before this was known
@@ -518,19 +723,41 @@ def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> 
             energy=s.energy,
             poor_sleep=True if s.poor_sleep else None,
             avoid=avoid,
+            focus=s.focus,
         )
 
 
+_CHANGE_ASKED = cached_compile(
+    r"\b(?:can|could|would|will|shall|might|may) (?:you|we|i|u|ya|it|today'?s?|this|the)\b|"
+    r"\b(?:please|pls|plz|let'?s)\b|"
+    r"\b(?:make|push|give|step|bump|crank|ramp|turn|kick|dial|tone|ease|take|up) "
+    r"(?:it|me|things|up|down|today|the|this|that|us)\b|"
+    r"\b(?:want|need|like|prefer|fancy|after) (?:something|it|a |an |more|less|harder|tougher|"
+    r"easier|lighter|gentler)|\bmore (?:of a )?challeng|\b(?:next time|this time|from now)\b"
+)
+"""A request for a change, beside a report of how it went: "that was too easy yesterday,
+can you make today harder?" asks for both the note and a harder session."""
+
+
 def _difficulty(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
+    """A request for an easier or harder session, and a report of how one felt.
+
+    A report ("that was too easy") is recorded as feedback; a request ("push me more",
+    "I want something tougher today") adjusts today's session, which is planned first
+    when there is none yet. A message that does both gets both.
+    """
     if not u.has("easier", "harder"):
         return
     harder = u.has("harder") and not u.has("easier")
-    past = bool(_PAST.search(u.text.lower()))
-    if (
-        past
-        or not state.plan_exists
-        or not out.add("adjust_difficulty", direction="harder" if harder else "easier")
-    ):
+    lowered = u.text.lower()
+    past = bool(_PAST.search(lowered))
+    asked = bool(_CHANGE_ASKED.search(lowered))
+    adjusted = (
+        (asked or (not past and state.plan_exists))
+        and not state.plan_locked
+        and out.add("adjust_difficulty", direction="harder" if harder else "easier")
+    )
+    if past or not adjusted:
         out.add(
             "record_feedback",
             difficulty="too_easy" if harder else "too_hard",

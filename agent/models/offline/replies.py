@@ -7,14 +7,15 @@ or a clarifying question with examples. Every figure a reply shows comes from a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import prompts
 from agent.models.offline import remarks
 from agent.models.offline import situation as situation_reader
-from agent.models.offline.answers import explain_exercise, find_faq, named_exercise, variant
+from agent.models.offline.answers import explain_exercise, find_faq, variant
 from agent.models.offline.grammar import (
     describe,
     plan_changing,
@@ -25,6 +26,7 @@ from agent.models.offline.grammar import (
 from agent.models.offline.policy import (
     ADHERENCE_INTENTS,
     Understanding,
+    catalog_name_in,
     situation_of,
     unconfirmed_changes,
 )
@@ -33,6 +35,9 @@ from agent.models.offline.situation import confirm_question
 from agent.models.offline.state import DialogueState, ToolResult
 from agent.planning import populations
 from agent.regexes import cached_compile
+
+if TYPE_CHECKING:
+    from agent.planning.catalog import Exercise
 
 _TOOL_TEMPLATES = Path(prompts.TEMPLATE_DIR) / "offline" / "tools"
 
@@ -190,6 +195,10 @@ def _answer_context(
         context["entry"] = find_faq(u.text, wanted)
     elif name == "how_to":
         context["exercise"] = explain_exercise(u.text)
+    elif name == "milestone":
+        # "my first 100 kg squat" is no first bodyweight squat: a load names no variant.
+        loaded = bool(u.slots.sets) or bool(_LOAD.search(u.text.lower()))
+        context["exercise"] = None if loaded else catalog_name_in(u.text)
     elif name == "medication_diagnosis":
         context["medicine"] = bool(_MEDICINE.search(u.text.lower()))
     elif name == "population_education":
@@ -241,6 +250,22 @@ def _asks(u: Understanding, state: DialogueState, offered: frozenset[str] | None
     return found[:1]
 
 
+def _asks_now(u: Understanding, state: DialogueState, offered: frozenset[str] | None) -> list[str]:
+    """The one question this turn still needs.
+
+    With no tool run, what the message's intents lacked. After other tools ran, only the
+    sets of work reported without them ("did my bench earlier, felt heavy": the feeling is
+    recorded, the sets are asked for).
+    """
+    if not state.results:
+        return _asks(u, state, offered)
+    if u.has("log_sets") and not u.slots.sets and not state.called("log_sets"):
+        named = _planned_named(u.text, planned_exercises(state)) or catalog_name_in(u.text)
+        if named is not None and not _unavailable("log_sets", offered):
+            return [_log_question(u, state)]
+    return []
+
+
 def _log_question(u: Understanding, state: DialogueState) -> str:
     """What to log, asked about what the message or today's plan names.
 
@@ -248,13 +273,13 @@ def _log_question(u: Understanding, state: DialogueState) -> str:
     none named, today's planned exercises are offered; the general question is the last
     resort.
     """
-    exercise = named_exercise(u.text)
+    planned = planned_exercises(state)
+    exercise = _planned_named(u.text, planned) or catalog_name_in(u.text)
     if exercise is not None:
         return (
-            f"How many sets and reps of {exercise.name} did you do, and at what weight? "
+            f"How many sets and reps of {exercise} did you do, and at what weight? "
             f'Say it like "3x8 at 20 kg" and I\'ll log it.'
         )
-    planned = planned_exercises(state)
     if planned:
         names = ", ".join(planned[:-1]) + f" or {planned[-1]}" if len(planned) > 1 else planned[0]
         return (
@@ -262,6 +287,36 @@ def _log_question(u: Understanding, state: DialogueState) -> str:
             f'for example "3x8 {planned[0]} at 20 kg", and I\'ll log it.'
         )
     return str(registry()["log_sets"].ask)
+
+
+def _name_of(exercise: Exercise | None) -> str | None:
+    return exercise.name if exercise is not None else None
+
+
+def _planned_named(text: str, planned: list[str]) -> str | None:
+    """Today's planned exercise the message names by one of its words ("did the row").
+
+    A word that names exactly one exercise of today's plan means that one, before the
+    catalog is asked ("row" alone ties a dozen rows there).
+    """
+    words = {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2}
+    words -= {"did", "done", "the", "some", "today", "and", "with", "this", "morning"}
+    named = [
+        name
+        for name in planned
+        if words & {w.rstrip("s") for w in re.findall(r"[a-z]+", name.lower()) if len(w) > 2}
+    ]
+    if len(named) == 1:
+        return named[0]
+    # "my squats and rows": one of today's exercises for each word, when each is one.
+    each = [
+        [n for n in named if word in {w.rstrip("s") for w in re.findall(r"[a-z]+", n.lower())}]
+        for word in sorted(words)
+    ]
+    picked = [found[0] for found in each if len(found) == 1]
+    if len(picked) > 1 and all(len(found) <= 1 for found in each):
+        return " and ".join(dict.fromkeys(picked))
+    return None
 
 
 def sets_said(u: Understanding) -> str:
@@ -286,6 +341,37 @@ def planned_exercises(state: DialogueState) -> list[str]:
     return []
 
 
+_LOAD = cached_compile(r"\d\s*(?:kgs?|kilos?|lbs?|pounds?)\b")
+_NOT_IN_SESSION = cached_compile(r"is not in today's session")
+_NO_CONSTRAINT = cached_compile(r"^no active constraint on")
+
+
+def _plain_refusal(result: ToolResult, state: DialogueState) -> str:
+    """A tool's refusal that is no failure for the person, answered in plain words.
+
+    A swap of an exercise today's session does not have; "my shoulder is fine" when
+    nothing was noted against the shoulder. Empty for any other result.
+    """
+    if result.ok:
+        return ""
+    if result.name == "resolve_constraint" and _NO_CONSTRAINT.search(result.error):
+        area = str(result.arguments.get("area") or "it")
+        return prompts.render("offline/tools/nothing_to_resolve.j2", area=area).strip()
+    if result.name != "swap_exercise" or not _NOT_IN_SESSION.search(result.error):
+        return ""
+    named = str(result.arguments.get("exercise") or "That exercise")
+    noted = any(
+        r.ok and r.name == "add_note" and r.arguments.get("kind") == "dislike"
+        for r in state.results
+    )
+    return prompts.render(
+        "offline/tools/swap_missing.j2",
+        named=named[:1].upper() + named[1:],
+        noted=noted,
+        planned=planned_exercises(state),
+    ).strip()
+
+
 def _situation_question(u: Understanding, state: DialogueState) -> str:
     """The one question about the person's situation: a fact to confirm, or a place's kit."""
     reading = situation_of(u, state)
@@ -306,7 +392,10 @@ def render_reply(
     if not u.has(*ADHERENCE_INTENTS):
         # Read for a motivation answer, which puts the figures in its own words.
         shown = [r for r in shown if r.name != "adherence"]
-    sections = [_section(result, variant(u.text, 12), u.text) for result in shown]
+    sections = [
+        _plain_refusal(result, state) or _section(result, variant(u.text, 12), u.text)
+        for result in shown
+    ]
     sections = [s for s in sections if s]
     planned = any(r.ok and find_session(r.result) for r in state.results)
     locked = any(r.code == "plan_locked" for r in state.results) or (
@@ -339,7 +428,7 @@ def render_reply(
         "unserved": []
         if state.results or u.unclear or locked
         else [i for i in u.intents if i in tool_served() and _unavailable(i, offered)],
-        "asks": [] if state.results or locked else _asks(u, state, offered),
+        "asks": [] if locked else _asks_now(u, state, offered),
         "describe": describe,
         "unclear": u.unclear,
     }

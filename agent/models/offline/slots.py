@@ -592,6 +592,62 @@ def find_goal(text: str) -> str | None:
     return _first("goals", text)
 
 
+_FOCUS_REQUEST = (
+    r"(?:^\W*(?:do |train |hit |some |just )?{word}\W*$"
+    r"|\b{word}\s+(?:instead|today|2day|tonight|2nite|now|rn|then|only|please|pls|plz|"
+    r"for today)\b"
+    r"|\b(?:do|train|hit|focus on|concentrate on|work on|rather do|prefer|switch to|go for|"
+    r"want|wanna|would like|'d like|fancy|gimme|give me|let's do|lets do)\s+"
+    r"(?:to\s+)?(?:do\s+|make\s+|train\s+|doing\s+|training\s+)?(?:only\s+|just\s+)?"
+    r"(?:some\s+|the\s+|my\s+|a\s+bit\s+of\s+)?{word}\b(?!\s+(?:is|are|feel|hurt|ache)))"
+)
+"""Where a bare focus word ("legs", "arms") is a request: alone, before "instead" or a
+time, after a verb of training. "my legs are sore" and "how do I train my legs" ask for
+no leg day (the second is caught by its question, see :func:`find_focus`)."""
+
+
+@cache
+def _focus_alone() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    table: dict[str, list[str]] = lexicon()["focus_alone"]
+    return tuple(
+        (str(focus), cached_compile(_FOCUS_REQUEST.format(word=f"(?:{_alternation(words)})")))
+        for focus, words in table.items()
+    )
+
+
+_HOW_QUESTION = cached_compile(r"^\W*(?:how|why|what muscles|which muscles)\b")
+
+
+def find_focus(text: str) -> str | None:
+    """The session emphasis asked for: "leg day" -> "legs", "upper body instead" -> "upper".
+
+    None when no session emphasis is asked for ("my legs are sore", "how do I train my
+    back?"); the planner then follows the week's rotation.
+    """
+    normal = " ".join(str(text).lower().replace("’", "'").split())
+    if _HOW_QUESTION.search(normal):
+        return None
+    for patterns in (_table("focus"), _focus_alone()):
+        best: tuple[int, str] | None = None
+        for focus, pattern in patterns:
+            for match in pattern.finditer(normal):
+                # "no leg day today", "upper body instead of legs": the one ruled out.
+                if _FOCUS_RULED_OUT.search(normal[max(0, match.start() - 20) : match.start()]):
+                    continue
+                if best is None or match.start() < best[0]:
+                    best = (match.start(), focus)
+                break
+        if best is not None:
+            return best[1]
+    return None
+
+
+_FOCUS_RULED_OUT = cached_compile(
+    r"\b(?:no|not|never|skip|skipping|without|instead of|rather than|than|n't|did|done|"
+    r"had|trained|after|yesterday'?s?)\s+(?:a\s+|the\s+|my\s+|another\s+|some\s+)?$"
+)
+
+
 def find_level(text: str) -> str | None:
     """Training level: beginner, intermediate or advanced."""
     return _first("levels", text)
@@ -670,15 +726,16 @@ _EXERCISE_PHRASES = (
     ),
     cached_compile(r"\binstead of\s+(?:the\s+|doing\s+)?(.+?)(?:[,.?!]|\s+because\b|$)"),
     cached_compile(
-        r"\b(?:can't|cannot|can not|don't like|do not like|hate)\s+(?:do\s+|doing\s+)?(?:the\s+)?"
-        r"(.+?)(?:[,.?!]|\s+(?:because|since|as|anymore|today)\b|$)"
+        r"\b(?:can't|cant|cannot|can not|don't like|do not like|hate)\s+"
+        r"(?:do\s+|doing\s+)?(?:the\s+)?(.+?)(?:[,.?!]|\s+(?:because|since|as|anymore|today)\b|$)"
     ),
     cached_compile(
         r"\bhow (?:did|does|do|is|are|have) (?:my |the )?([a-z -]{2,30}?) "
         r"(?:go|going|gone|progress|progressing|look|looking)\b"
     ),
     cached_compile(
-        r"\b(?:don't like|do not like|hate|can't stand|dislike|not a fan of|never give me)\s+"
+        r"\b(?:don't like|do not like|hate|can't stand|dislike|not a fan of|never give me|"
+        r"not (?:very |too |so |that |really )?keen on|not fond of|don't enjoy|do not enjoy)\s+"
         r"(?:doing\s+)?(?:the\s+|of\s+)?(.+?)(?:[,.?!;]|\s+(?:because|since|as|anymore|please)\b|$)"
     ),
     cached_compile(
@@ -694,10 +751,20 @@ def find_exercise_phrase(text: str) -> str | None:
     for pattern in _EXERCISE_PHRASES:
         match = pattern.search(normal)
         if match:
-            phrase = match.group(1).strip(" '\"")
+            phrase = _PHRASE_TAIL.split(match.group(1), maxsplit=1)[0].strip(" '\"")
             if phrase and not _NO_EXERCISE.match(phrase):
                 return phrase
     return None
+
+
+_PHRASE_TAIL = cached_compile(
+    r"\s+(?=(?:pls|plz|please|today|tonight|now|rn|again|anymore|thanks|thx|can|could|would|"
+    r"will|what|whats|is there|are there|i|i'm|im|i'd|id|it's|its|they|they're|theyre|"
+    r"something|anything|mate|coach|for me|if|much|very much|that much|so much|at all|"
+    r"a lot|though|however|anyway)\b)"
+)
+"""Where the words after an exercise's name stop naming it: "swap kettlebell swings pls",
+"instead of bench press can I do something else"."""
 
 
 _NO_EXERCISE = cached_compile(
@@ -725,6 +792,8 @@ class Slots:
     exercise: str | None = None
     period: str | None = None
     """A time-bound period the message names ("this week", "for two weeks")."""
+    focus: str | None = None
+    """The session emphasis asked for ("leg day" -> "legs"); see :func:`find_focus`."""
 
 
 def extract(text: str) -> Slots:
@@ -744,4 +813,5 @@ def extract(text: str) -> Slots:
         effort=find_effort(text),
         exercise=find_exercise_phrase(text),
         period=find_period(text),
+        focus=find_focus(text),
     )

@@ -1,0 +1,291 @@
+"""The offline coach answers what a message asks, run through the whole turn loop.
+
+Each class of message is tried in several phrasings and voices (terse, chatty, slang,
+formal, story); the phrasings are written for these tests, not taken from any probe set.
+Every test starts from a stored profile and today's plan, as a person mid-conversation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from agent.loop import Coach, TurnResult
+from agent.memory import store
+from agent.models.offline import OfflineModel
+from agent.models.offline.policy import catalog_name_in, shorter_minutes, understand
+from agent.models.offline.state import DialogueState, ToolResult
+from tests.factories import make_coach, make_user
+
+INTAKE = "I want to get stronger, beginner, dumbbells and a bench at home, 3 days a week, 45 min"
+
+
+class Chat:
+    """One person's conversation with the offline coach, after intake and today's plan."""
+
+    def __init__(self, db: sqlite_utils.Database, now: datetime) -> None:
+        self.db = db
+        self.user_id, self.conversation_id = make_user(db, now)
+        self.coach: Coach = make_coach(db, OfflineModel(), now)
+        first = self.say(INTAKE)
+        assert self.names(first) == ["update_profile", "plan_today"]
+
+    def say(self, text: str) -> TurnResult:
+        return self.coach.turn(self.user_id, self.conversation_id, text)
+
+    @staticmethod
+    def names(turn: TurnResult) -> list[str]:
+        return [str(call["name"]) for call in turn.tool_calls]
+
+    @staticmethod
+    def call(turn: TurnResult, name: str) -> dict[str, Any] | None:
+        return next((c for c in turn.tool_calls if c["name"] == name), None)
+
+
+@pytest.fixture
+def chat(db: sqlite_utils.Database, now: datetime) -> Chat:
+    return Chat(db, now)
+
+
+@pytest.mark.parametrize(
+    ("text", "focus", "heading"),
+    [
+        ("legs instead", "legs", "Today's legs session"),
+        ("Could we do an upper-body session today instead, please?", "upper", "upper-body"),
+        ("pull day pls", "pull", "Today's pull session"),
+        ("I'd rather train my legs today if that's ok", "legs", "Today's legs session"),
+        ("push day, I have an hour", "push", "Today's push session"),
+        (
+            "Yesterday I did upper body so today I fancy doing legs, what have you got?",
+            "legs",
+            "Today's legs session",
+        ),
+        ("gimme arms 2day", "upper", "upper-body"),
+        ("Please, today I want make only the legs.", "legs", "Today's legs session"),
+    ],
+)
+def test_a_day_emphasis_asked_for_plans_that_day(
+    chat: Chat, text: str, focus: str, heading: str
+) -> None:
+    turn = chat.say(text)
+    planned = chat.call(turn, "plan_today")
+    assert planned is not None and planned["arguments"]["focus"] == focus
+    assert heading in turn.reply
+
+
+def test_different_requests_get_replies_that_name_what_was_asked(chat: Chat) -> None:
+    replies = [
+        chat.say(text).reply.splitlines()[0]
+        for text in ("legs instead", "no kit today, just bodyweight", "something shorter")
+    ]
+    assert len(set(replies)) == 3
+    assert "legs" in replies[0]
+    assert "no equipment" in replies[1]
+    assert replies[2].startswith("Shortened to fit your time")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "something shorter",
+        "Would it be possible to make today's session a little shorter?",
+        "can u make it quicker",
+        "shorter one pls, boss is on my back",
+        "Not as long today please",
+        "The session is too long for me today, can you make it more short?",
+    ],
+)
+def test_a_shorter_session_without_a_time_is_shortened(chat: Chat, text: str) -> None:
+    turn = chat.say(text)
+    shortened = chat.call(turn, "shorten_session")
+    assert shortened is not None
+    assert shortened["arguments"]["minutes"] < 45
+    assert "I didn't catch" not in turn.reply
+
+
+def test_shorter_minutes_cuts_about_a_third_in_whole_five_minutes() -> None:
+    def planned(minutes: float) -> DialogueState:
+        return DialogueState(earlier_plans=[{"session": {"est_minutes": minutes}}])
+
+    assert shorter_minutes(planned(45)) == 30
+    assert shorter_minutes(planned(22)) == 10
+    assert shorter_minutes(planned(8)) == 5
+    assert shorter_minutes(DialogueState()) == 20
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "that was way too easy yesterday, can you make today harder?",
+        "I'd like something more challenging today, please.",
+        "push me harder today",
+        "last time was a walk in the park, step it up",
+        "This training is too much easy for me, give me more difficult one.",
+        "I found last week's sessions rather undemanding; might today's be a little more taxing?",
+    ],
+)
+def test_a_request_for_a_harder_session_makes_it_harder(chat: Chat, text: str) -> None:
+    turn = chat.say(text)
+    adjusted = chat.call(turn, "adjust_difficulty")
+    assert adjusted is not None and adjusted["arguments"] == {"direction": "harder"}
+    assert "harder" in turn.reply
+
+
+def test_a_report_that_it_was_too_easy_is_feedback_only(chat: Chat) -> None:
+    turn = chat.say("that was too easy")
+    assert chat.names(turn) == ["record_feedback"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I swap out the lunges?",
+        "I'd prefer not to do burpees today; what else could I do?",
+        "swap kettlebell swings pls",
+    ],
+)
+def test_a_swap_of_an_exercise_not_in_the_plan_says_so_and_offers_the_plan(
+    chat: Chat, text: str
+) -> None:
+    reply = chat.say(text).reply
+    assert "in today's session, so there's nothing to swap out" in reply
+    assert "Goblet squat" in reply
+    assert "Which exercise would you like to swap" not in reply
+    assert "couldn't" not in reply
+
+
+def test_a_swap_of_a_like_exercise_swaps_the_one_of_the_same_movement(chat: Chat) -> None:
+    turn = chat.say("could you switch the barbell squat to something else")
+    swapped = chat.call(turn, "swap_exercise")
+    assert swapped is not None and "error" not in swapped["result"]
+    assert "Swapped Goblet squat for" in turn.reply
+    assert "Today has Goblet squat rather than Barbell back squat" in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "exercise"),
+    [
+        ("did some bench today", "Dumbbell bench press"),
+        ("did the row", "One-arm dumbbell row"),
+        ("Finished my squats this morning.", "Goblet squat"),
+        ("just did pushups", "Push-up"),
+        ("I have done the squats already.", "Goblet squat"),
+    ],
+)
+def test_a_report_of_work_done_asks_for_its_sets_instead_of_planning(
+    chat: Chat, text: str, exercise: str
+) -> None:
+    turn = chat.say(text)
+    assert chat.names(turn) == []
+    assert f"How many sets and reps of {exercise} did you do" in turn.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "finally got my first pull-up",
+        "I ran 5k without stopping for the first time!",
+        "At long last I managed a full push-up on my toes.",
+        "did my first ever muscle up lol",
+        "After months of trying I can finally do a pistol squat!",
+        "I'm so proud, I finally can do ten push-ups in a row!",
+    ],
+)
+def test_a_milestone_is_celebrated_and_changes_nothing(
+    chat: Chat, db: sqlite_utils.Database, text: str
+) -> None:
+    before = store.get_profile(db, chat.user_id)
+    turn = chat.say(text)
+    assert chat.names(turn) == []
+    assert "milestone" in turn.reply
+    assert store.get_profile(db, chat.user_id) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "area", "disliked"),
+    [
+        ("my shoulder is fine but I hate burpees", "shoulder", "burpees"),
+        ("knee's all good now, I just dislike lunges", "knee", "lunges"),
+        ("My back is much better, though I do not like deadlifts.", "lower back", "deadlifts"),
+        ("My knee is completely better now; however I do not enjoy lunges much.", "knee", "lunges"),
+    ],
+)
+def test_a_resolved_area_with_a_dislike_notes_the_dislike_and_protects_nothing(
+    chat: Chat, text: str, area: str, disliked: str
+) -> None:
+    turn = chat.say(text)
+    noted = chat.call(turn, "add_note")
+    assert noted is not None and noted["arguments"]["kind"] == "dislike"
+    assert disliked in noted["arguments"]["subject"]
+    assert chat.call(turn, "plan_today") is None
+    assert "couldn't" not in turn.reply and "constraint" not in turn.reply
+    assert f"Good to hear your {area}" in turn.reply or area not in turn.reply
+
+
+def test_catalog_names_count_only_when_sure() -> None:
+    assert catalog_name_in("I don't fancy the burpees today") == "Burpee"
+    assert catalog_name_in("no box jumps for me today, change it") is None
+
+
+def test_a_tool_result_for_a_swap_the_plan_lacks_is_not_shown_raw() -> None:
+    from agent.models.offline.policy import Understanding
+    from agent.models.offline.replies import render_reply
+    from agent.models.offline.slots import Slots
+
+    failed = ToolResult(
+        "swap_exercise",
+        {"exercise": "lunges"},
+        {"error": {"code": "retry", "message": "'lunges' is not in today's session; it has: X"}},
+    )
+    understood = Understanding(text="swap the lunges", intents=["swap_exercise"], slots=Slots())
+    reply = render_reply(understood, DialogueState(results=[failed]), frozenset({"swap_exercise"}))
+    assert reply.startswith("Lunges aren't in today's session")
+
+
+def test_a_dislike_said_mildly_is_noted_not_explained(chat: Chat) -> None:
+    turn = chat.say("I'm not keen on the pullovers")
+    noted = chat.call(turn, "add_note")
+    assert noted is not None and noted["arguments"]["kind"] == "dislike"
+    assert "Lie on the bench" not in turn.reply
+
+
+def test_work_reported_with_a_feeling_records_it_and_asks_for_the_sets(chat: Chat) -> None:
+    turn = chat.say("Did my bench press earlier, felt heavy")
+    assert chat.names(turn) == ["record_feedback"]
+    assert "How many sets and reps of" in turn.reply
+
+
+def test_an_area_the_planner_cannot_protect_is_no_plan_error(chat: Chat) -> None:
+    turn = chat.say("Is there an alternative to the Romanian deadlifts? My hamstrings are tight.")
+    assert chat.call(turn, "swap_exercise") is not None
+    assert "unknown body area" not in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "intents"),
+    [
+        ("trying chin-ups for the first time, how do I start the pull?", {"how_to"}),
+        ("Finally bought myself a kettlebell!", {"equipment_added"}),
+        ("hit 100 kg on hip thrust for the first time, is that my heaviest?", {"best_lifts"}),
+    ],
+)
+def test_a_first_try_kit_or_a_question_beside_a_milestone_keeps_its_reading(
+    text: str, intents: set[str]
+) -> None:
+    understood = understand(text)
+    assert intents <= set(understood.intents)
+    if "best_lifts" not in intents:
+        assert "milestone" not in understood.intents
+
+
+@pytest.mark.parametrize(
+    "text", ["finished the workout, felt great", "did yoga this morning", "finished my run"]
+)
+def test_a_report_that_names_no_exercise_is_not_asked_for_sets_of_a_guessed_one(
+    chat: Chat, text: str
+) -> None:
+    reply = chat.say(text).reply
+    assert "How many sets and reps of" not in reply
