@@ -211,6 +211,8 @@ def test_a_milestone_is_celebrated_and_changes_nothing(
         ("knee's all good now, I just dislike lunges", "knee", "lunges"),
         ("My back is much better, though I do not like deadlifts.", "lower back", "deadlifts"),
         ("My knee is completely better now; however I do not enjoy lunges much.", "knee", "lunges"),
+        ("knee is fine but i really cant stand lunges", "knee", "lunges"),
+        ("shoulder's all sorted, I just can't stand burpees", "shoulder", "burpees"),
     ],
 )
 def test_a_resolved_area_with_a_dislike_notes_the_dislike_and_protects_nothing(
@@ -289,3 +291,10 @@ def test_a_report_that_names_no_exercise_is_not_asked_for_sets_of_a_guessed_one(
 ) -> None:
     reply = chat.say(text).reply
     assert "How many sets and reps of" not in reply
+
+
+def test_a_whole_gym_is_named_not_listed_in_the_heading(chat: Chat) -> None:
+    turn = chat.say("legs today please, 40 min at the gym")
+    assert "Today's legs session, with the gym's full kit" in turn.reply
+    turn = chat.say("only dumbbells and a bench today, 30 min")
+    assert "with dumbbells, bench" in turn.reply

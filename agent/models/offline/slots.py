@@ -726,7 +726,8 @@ _EXERCISE_PHRASES = (
     ),
     cached_compile(r"\binstead of\s+(?:the\s+|doing\s+)?(.+?)(?:[,.?!]|\s+because\b|$)"),
     cached_compile(
-        r"\b(?:can't|cant|cannot|can not|don't like|do not like|hate)\s+"
+        # "can't stand / bear" is a dislike (the pattern below), not an exercise "stand X".
+        r"\b(?:can't|cant|cannot|can not|don't like|do not like|hate)\s+(?!stand\b|bear\b)"
         r"(?:do\s+|doing\s+)?(?:the\s+)?(.+?)(?:[,.?!]|\s+(?:because|since|as|anymore|today)\b|$)"
     ),
     cached_compile(
@@ -734,7 +735,8 @@ _EXERCISE_PHRASES = (
         r"(?:go|going|gone|progress|progressing|look|looking)\b"
     ),
     cached_compile(
-        r"\b(?:don't like|do not like|hate|can't stand|dislike|not a fan of|never give me|"
+        r"\b(?:don't like|do not like|hate|(?:can't|cant|cannot|can not) (?:stand|bear)|dislike|"
+        r"not a fan of|never give me|"
         r"not (?:very |too |so |that |really )?keen on|not fond of|don't enjoy|do not enjoy)\s+"
         r"(?:doing\s+)?(?:the\s+|of\s+)?(.+?)(?:[,.?!;]|\s+(?:because|since|as|anymore|please)\b|$)"
     ),
