@@ -18,14 +18,23 @@ from agent.models.scripted import ScriptedModel, say
 from agent.server.app import create_app
 from agent.server.auth import issue_token
 
-ANSWERED_ROUND_TRIPS = 12
+ANSWERED_ROUND_TRIPS = 8
 """An ordinary message the model answers, with ``--workers`` above 1 (which adds the read of
 the person's earlier turns): 18-19 before the caller and their conversation were one read,
 the gate read the locks with the screen's inputs, the reply travelled with the COMMIT and
-a chat answer's two sessions were one read."""
+a chat answer's two sessions were one read; 12 before the screen's inputs travelled with
+the message's insert (no read before the transaction on PostgreSQL), the turn and its
+message were one insert and the answer's reads followed the COMMIT."""
 
-EMERGENCY_ROUND_TRIPS = 8
-"""A red flag from a person an emergency already holds: 14 before the same changes."""
+EMERGENCY_ROUND_TRIPS = 3
+"""A red flag from a person an emergency already holds: 14 before the same changes, 8
+before the last three and the flag travelling with the COMMIT: the caller's read, the
+message's insert with the screen's inputs, the flag and reply with the COMMIT and the
+answer's reads."""
+
+FIRST_EMERGENCY_ROUND_TRIPS = 4
+"""A red flag as someone's first message: one more, their conversation (one request, no
+COMMIT of its own; 11 before)."""
 
 
 def _count_requests(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -65,7 +74,9 @@ def test_a_chat_message_makes_a_bounded_number_of_round_trips(
             turn = chat(ann, message)
             assert turn["body"]["reply"] == "Noted."
             assert turn["round_trips"] <= ANSWERED_ROUND_TRIPS
-        chat(bob, "I have crushing chest pain")
+        first = chat(bob, "I have crushing chest pain")
+        assert first["body"]["safety"]["tier"] == "emergency"
+        assert first["round_trips"] <= FIRST_EMERGENCY_ROUND_TRIPS
         emergency = chat(bob, "I have crushing chest pain, still")
         assert emergency["body"]["safety"]["tier"] == "emergency"
         assert emergency["round_trips"] <= EMERGENCY_ROUND_TRIPS
