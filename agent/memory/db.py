@@ -292,6 +292,16 @@ def read_after_commit(db: sqlite_utils.Database, reads: list[tuple[str, list[Any
         cast(Any, db).read_after_commit(reads)
 
 
+def forget_reads_ahead(db: sqlite_utils.Database) -> None:
+    """Drop reads sent ahead that nobody asked for, before the handle serves someone else.
+
+    A read sent with a COMMIT (:func:`read_after_commit`) answers its next asking, however
+    late; a pooled handle lent to the next request must not answer from the last one's.
+    """
+    if engine_of(db) == "postgresql":
+        cast(Any, db).forget_reads_ahead()
+
+
 def write_alone(db: sqlite_utils.Database, sql: str, parameters: list[Any]) -> int:
     """One write as a transaction of its own; the new row's id (0 for no INSERT).
 

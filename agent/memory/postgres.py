@@ -479,6 +479,10 @@ class PgDatabase(sqlite_utils.Database):
         # Read after the commit, by this connection: answers for the next reads asked.
         self._read_ahead = answers
 
+    def forget_reads_ahead(self) -> None:
+        """Drop answers read ahead and not asked for (the handle goes back to a pool)."""
+        self._read_ahead = {}
+
     def read_after_commit(self, reads: Sequence[tuple[str, Sequence[Any]]]) -> None:
         """Send ``reads`` right after the open transaction's COMMIT, in the same request.
 
