@@ -31,7 +31,7 @@ browser-deps:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check agent safety evals prompts tests benchmarks
+	$(BIN)/ruff format --check agent coachcache safety evals prompts tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

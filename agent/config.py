@@ -40,6 +40,11 @@ def safety_cache_dir() -> Path:
     return user_cache_dir() / "safety"
 
 
+def regex_cache_dir() -> Path:
+    """Where compiled regular expressions are kept (``coachcache.regexes`` names no folder)."""
+    return user_cache_dir() / "regex"
+
+
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
 """libpq's two URL schemes; ``agent.memory.db.connect`` runs the store on that server."""

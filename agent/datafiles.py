@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from agent.config import user_cache_dir
-from agent.derived import keep_file
+from coachcache.files import keep_file
 
 if TYPE_CHECKING:
     from yaml import YAMLError as YAMLError

@@ -15,17 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import os
 import sys
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from agent.config import user_cache_dir
-
-log = logging.getLogger(__name__)
+from coachcache.files import keep_file
 
 _FORMAT = 1
 """Bumped when the stored layout changes, so older files are never misread."""
@@ -65,23 +61,3 @@ def read(name: str, key: str) -> Any | None:
 def write(name: str, key: str, value: Any) -> None:
     """Store ``value`` (JSON data) as ``name`` under ``key``; a failure only costs time later."""
     keep_file(_path(name), json.dumps({"key": key, "value": value}).encode("utf-8"))
-
-
-def keep_file(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` in the cache; a failure is logged and otherwise ignored.
-
-    Written to a temporary file and renamed, so a concurrent reader sees the old file or
-    the new one, never half of one.
-    """
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        log.debug("could not keep %s: %s", target, exc)

@@ -53,6 +53,7 @@ from agent.models.base import AssistantMessage, ChatModel
 from agent.tools import default_registry
 from agent.tools.context import ToolContext
 from agent.tools.registry import ToolOutcome, ToolRegistry
+from coachcache import regexes
 from safety import flags, gate, kept, second_opinion
 from safety.flags import locks_read
 from safety.output import check_reply
@@ -63,8 +64,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # The screen's parsed rules and the classifiers' exports are kept between runs in the
-# user's cache (the folder is looked up at each use, so COACH_CACHE_DIR is honoured).
+# user's cache (the folder is looked up at each use, so COACH_CACHE_DIR is honoured), and
+# so is the compiled code of its regular expressions.
 kept.use_folder(config.safety_cache_dir)
+regexes.use_folder(config.regex_cache_dir)
 
 MAX_MESSAGE_CHARS = 4000
 """Longer messages are refused with a clear error rather than silently cut."""

@@ -16,18 +16,14 @@ and read back by a later run whose key matches.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import logging
 import marshal
-import os
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger(__name__)
+from coachcache.files import keep_file
 
 _FORMAT = 1
 """Bumped when the stored layout changes, so older files are never misread."""
@@ -73,8 +69,8 @@ def read(name: str, wanted: str) -> Any | None:
 def keep(name: str, stored_key: str, value: Any) -> None:
     """Keep ``value`` as ``name`` under ``stored_key``; any failure only costs time later.
 
-    Written to a temporary file and renamed, so a concurrent reader sees the old file or
-    the new one, never half of one. A value ``marshal`` cannot hold is not kept.
+    Written whole or not at all (:func:`coachcache.files.keep_file`), so a concurrent
+    reader sees the old file or the new one. A value ``marshal`` cannot hold is not kept.
     """
     path = _path(name)
     if path is None:
@@ -83,13 +79,4 @@ def keep(name: str, stored_key: str, value: Any) -> None:
         data = marshal.dumps((stored_key, value))
     except ValueError:
         return
-    # A name of this process and thread: two writers never share a temporary file.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
-        log.debug("could not keep %s: %s", path, exc)
+    keep_file(path, data)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import prompts
+from coachcache.regexes import cached_compile
 from safety import kept
 from safety.datafiles import parse_yaml
 from safety.normalise import fold, for_matching, sentences
@@ -49,12 +50,13 @@ def _rules() -> tuple[re.Pattern[str], tuple[_OutputRule, ...]]:
     if data is None:
         data = parse_yaml(raw.decode("utf-8"))
         kept.keep("output", wanted, data)
-    negation = re.compile(str(data["negations"]))
+    # The rail's expressions are large: their compiled code is kept per machine.
+    negation = cached_compile(str(data["negations"]))
     rules = tuple(
         _OutputRule(
             str(raw["id"]),
             str(raw["label"]),
-            re.compile("|".join(f"(?:{p})" for p in raw["patterns"])),
+            cached_compile("|".join(f"(?:{p})" for p in raw["patterns"])),
         )
         for raw in data["rules"]
     )

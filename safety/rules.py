@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from coachcache.regexes import cached_compile
 from safety import kept
 from safety import normalise as normalise_module
 from safety.datafiles import parse_yaml
@@ -68,7 +69,7 @@ def _regex(source: str) -> re.Pattern[str]:
     pattern = _COMPILED.get(source)
     if pattern is None:
         try:
-            pattern = re.compile(source)
+            pattern = cached_compile(source)
         except re.error as exc:
             raise RuleError(f"bad pattern {source[:200]!r}: {exc}") from exc
         _COMPILED[source] = pattern

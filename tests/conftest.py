@@ -49,6 +49,19 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
 
 
+@pytest.fixture
+def unwritable_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder that cannot be made: its parent is a file (as with a read-only home).
+
+    Root may write where modes forbid it, so a file in the way is what fails for everyone.
+    """
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    folder = blocker / "cache"
+    monkeypatch.setenv("COACH_CACHE_DIR", str(folder))
+    return folder
+
+
 _real_connect = socket.socket.connect
 
 

@@ -28,6 +28,9 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "agent.live": ("agent.memory", *_ABOVE_MEMORY),
     # Safety stands alone: no model, nothing from the agent.
     "safety": ("agent", "evals"),
+    # What agent and safety both keep on disk (atomic files, compiled regular
+    # expressions): it serves both and imports neither; the host names its folders.
+    "coachcache": ("agent", "safety", "evals", "prompts"),
     # Models turn messages into messages; they neither run workouts nor touch the database.
     "agent.models": ("agent.live", "agent.coaching", "agent.memory", "agent.tools", *_ABOVE_TOOLS),
     # Memory owns SQL; it serves the layers above and imports none of them.
@@ -53,7 +56,7 @@ EXEMPT = {
     # else of the agent.
     "agent.derived": ("agent.config",),
     "agent.datafiles": ("agent.config", "agent.derived"),
-    "agent.regexes": ("agent.config", "agent.derived"),
+    "agent.regexes": ("agent.config",),
     # The offline model reads a consultation answer or a reported test result with the
     # same pure parsers the form and the tools use (data and regexes: no SQL, no state),
     # so the chat and the form can never read one answer two ways.
@@ -97,7 +100,8 @@ def _part_of(module: str) -> str | None:
 
 
 def _product_files() -> list[Path]:
-    return sorted(p for top in ("agent", "safety") for p in (ROOT / top).rglob("*.py"))
+    tops = ("agent", "coachcache", "safety")
+    return sorted(p for top in tops for p in (ROOT / top).rglob("*.py"))
 
 
 def is_forbidden(module: str, name: str) -> bool:
@@ -132,6 +136,9 @@ def test_no_module_imports_a_part_it_must_not() -> None:
     [
         ("agent.planning.session", "agent.memory.db", True),
         ("safety.review", "agent.memory.db", True),
+        ("coachcache.regexes", "agent.config", True),
+        ("coachcache.files", "safety.kept", True),
+        ("safety.rules", "coachcache.regexes", False),
         ("agent.models.offline.router", "agent.live.state", True),
         ("agent.live.state", "agent.coaching.session", True),
         ("agent.cli.plan", "evals.runner", True),

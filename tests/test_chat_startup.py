@@ -16,10 +16,13 @@ _SCRIPT = (
     RUN_THE_CLI
     + """\
 import gc
-from agent import regexes
+from coachcache import regexes
 print("IMPORTED", " ".join(sorted(sys.modules)))
 print("COMPILED", len(regexes._STORE._new))
 print("COLLECTING", gc.isenabled(), gc.get_freeze_count() > 0)
+tracked = {id(o) for o in gc.get_objects()}
+turn_loaded = sys.modules["agent.tools.planning_tools"].__dict__
+print("FIRST_TURN_FROZEN", id(turn_loaded) not in tracked)
 """
 )
 
@@ -69,8 +72,14 @@ def test_a_piped_plan_turn_loads_only_what_it_uses(tmp_path: Path) -> None:
         "every regular expression of the offline model came from the kept codes"
     )
     # The collector was paused for start-up only: what start-up built is frozen and
-    # collection runs again for the turn.
+    # collection runs again afterwards.
     assert "COLLECTING True True" in second.stdout
+    # ... and for a chat, start-up ends after the first turn: what that turn loaded (the
+    # plan tool's module here) was frozen with the rest, never scanned by a collection.
+    assert "FIRST_TURN_FROZEN True" in second.stdout
+    # The chat closed its database: the write-ahead log went into the file, none is left.
+    assert (tmp_path / "coach.db").exists()
+    assert not (tmp_path / "coach.db-wal").exists()
     # The screen's and the output rail's rule files and both classifiers' exports were
     # read from what the first run kept (safety.kept): a miss would have written again.
     assert set(kept) == {

@@ -12,6 +12,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from agent.cli.main import COMMANDS, app, load_command
+from tests.fresh_process import RUN_THE_CLI, run_python
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
@@ -85,3 +86,40 @@ def test_the_entry_point_leaves_the_garbage_collector_on(
         run()
     capsys.readouterr()
     assert gc.isenabled()
+
+
+_MODEL_PROBE = """\
+import json
+from agent.tools.planning_tools import ShortenArgs, SwapEquipmentArgs
+print("BUILT", ShortenArgs.__pydantic_complete__)
+for bad in ({"minutes": "soon"}, {}, {"minutes": 20, "extra": 1}):
+    try:
+        print("VALID", ShortenArgs.model_validate(bad).model_dump())
+    except ValueError as exc:
+        print("ERROR", json.dumps(exc.errors(include_url=False), default=str))
+print("DUMP", ShortenArgs(minutes=25).model_dump_json())
+print("SCHEMA", json.dumps(SwapEquipmentArgs.model_json_schema(), sort_keys=True))
+"""
+
+
+def _probe_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.split(" ", 1)[0] in _PROBE_WORDS]
+
+
+_PROBE_WORDS = {"BUILT", "VALID", "ERROR", "DUMP", "SCHEMA"}
+
+
+def test_a_command_started_by_the_entry_point_builds_models_on_first_use(
+    tmp_path: Path,
+) -> None:
+    # `coach chat` through run(): a model its turn did not use is not built yet; once
+    # used it validates, dumps and describes itself exactly as one built at definition.
+    # (The first run fills the user cache, building every tool's schema.)
+    chat = ("chat", "--db", str(tmp_path / "coach.db"))
+    run_python(RUN_THE_CLI, tmp_path, *chat, stdin="hello\n")
+    started = run_python(RUN_THE_CLI + _MODEL_PROBE, tmp_path, *chat, stdin="hello\n")
+    plain = run_python(_MODEL_PROBE, tmp_path)
+    deferred, built = _probe_lines(started.stdout), _probe_lines(plain.stdout)
+    assert deferred[0] == "BUILT False" and built[0] == "BUILT True"
+    assert deferred[1:] == built[1:]
+    assert any(line.startswith("ERROR") for line in built)

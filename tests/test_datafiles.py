@@ -70,12 +70,7 @@ def test_a_malformed_file_still_raises() -> None:
         datafiles.parse_yaml("a: [1, 2\n")
 
 
-def test_an_unwritable_cache_costs_time_only(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    monkeypatch.setenv("COACH_CACHE_DIR", str(blocker / "cache"))
+def test_an_unwritable_cache_costs_time_only(unwritable_cache: Path) -> None:
     assert datafiles.parse_yaml(TEXT) == yaml.safe_load(TEXT)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from agent import derived
+from agent.models.offline import intent_text
 from agent.models.offline.intent_corpus import load_corpus
 from agent.models.offline.intent_text import folded, prepare, tags
 
@@ -250,3 +254,45 @@ def test_kit_left_behind_is_missing_whatever_it_is() -> None:
 @pytest.mark.parametrize("text", ["need a leg workout rn", "gym now, what have you got for me?"])
 def test_a_request_without_a_polite_wrapper_is_a_request(text: str) -> None:
     assert "zwants" in _tags(text)
+
+
+def _concept_texts() -> list[tuple[str, str]]:
+    intent_text._concepts.cache_clear()
+    return [(tag, pattern.pattern) for tag, pattern in intent_text._concepts()]
+
+
+def test_kept_concept_patterns_are_the_ones_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each test has its own cache folder (conftest): the first call builds and keeps the
+    # texts, the second reads them back; both give the same patterns.
+    built = _concept_texts()
+    key = intent_text._concepts_key()
+    assert derived.read("intent_concepts", key) == [list(row) for row in built]
+    monkeypatch.setattr(intent_text, "lexicon", _no_lexicon)  # a hit reads no data
+    assert _concept_texts() == built
+    assert tags("wat r u doin 2day") == ["znow", "zunrelated", "zasks"]
+
+
+def _no_lexicon() -> dict[str, object]:
+    raise AssertionError("the kept concept patterns were built again")
+
+
+def test_stale_or_damaged_kept_concepts_are_built_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built = _concept_texts()
+    key = intent_text._concepts_key()
+    # Damaged: not the shape written.
+    derived.write("intent_concepts", key, [["zfit"]])
+    assert _concept_texts() == built
+    # Stale: the texts of other data (an edited lexicon or catalog) have another key.
+    derived.write("intent_concepts", key, [["zfit", "(?:nothing)"]])
+    monkeypatch.setattr(intent_text, "_concepts_key", lambda: "another key")
+    assert _concept_texts() == built
+    assert derived.read("intent_concepts", "another key") == [list(row) for row in built]
+
+
+def test_without_a_writable_cache_concepts_are_built(unwritable_cache: Path) -> None:
+    first = _concept_texts()
+    assert first == _concept_texts()
+    assert not unwritable_cache.exists()
+    intent_text._concepts.cache_clear()

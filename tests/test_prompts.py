@@ -51,12 +51,7 @@ def test_a_compiled_template_is_kept_and_used_by_the_next_process(
         prompts._environment.cache_clear()
 
 
-def test_an_unwritable_cache_costs_time_only(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    monkeypatch.setenv("COACH_CACHE_DIR", str(blocker / "cache"))
+def test_an_unwritable_cache_costs_time_only(unwritable_cache: Path) -> None:
     prompts._environment.cache_clear()
     try:
         assert "u_1" in prompts.render("system.j2", context="Person: u_1", constraints=[])

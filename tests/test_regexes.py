@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent import regexes
-from agent.regexes import cached_compile
+from agent.config import regex_cache_dir
+from coachcache import regexes
+from coachcache.regexes import cached_compile
 from tests.fresh_process import run_python
 
 _SAMPLES = [
@@ -23,6 +24,7 @@ _SAMPLES = [
 def fresh_store(monkeypatch: pytest.MonkeyPatch) -> None:
     # Each test reads and writes its own cache directory (conftest), with a new store.
     monkeypatch.setattr(regexes, "_STORE", regexes._Store())
+    monkeypatch.setattr(regexes, "_locate", regex_cache_dir)
 
 
 def _same(mine: re.Pattern[str], theirs: re.Pattern[str]) -> None:
@@ -82,7 +84,7 @@ def test_every_offline_model_pattern_read_back_equals_re_compile(tmp_path: Path)
     # the second builds every pattern from them. Each must equal ``re.compile``'s.
     script = (
         "import re, sys\n"
-        "from agent import regexes\n"
+        "from coachcache import regexes\n"
         "made = []\n"
         "real = regexes._STORE.compile\n"
         "regexes._STORE.compile = lambda p, f: made.append((p, f)) or real(p, f)\n"
@@ -123,6 +125,54 @@ def test_without_a_cache_folder_patterns_still_compile(
     def no_home() -> Path:
         raise RuntimeError("Could not determine home directory")
 
-    monkeypatch.setattr(regexes, "user_cache_dir", no_home)
+    monkeypatch.setattr(regexes, "_locate", no_home)
     _same(cached_compile(r"\bplank\b"), re.compile(r"\bplank\b"))
     regexes.save()  # nothing to write to, and no error
+
+
+def test_before_a_folder_is_named_patterns_compile_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(regexes, "_STORE", regexes._Store())
+    monkeypatch.setattr(regexes, "_locate", None)
+    _same(cached_compile(r"\blunge\b"), re.compile(r"\blunge\b"))
+    regexes.save()
+    assert list(tmp_path.rglob("*.marshal")) == []
+    # Naming a folder later still takes effect: the codes compiled so far are kept there.
+    regexes.use_folder(lambda: tmp_path / "later")
+    _same(cached_compile(r"\bplank\b"), re.compile(r"\bplank\b"))
+    regexes.save()
+    (kept,) = (tmp_path / "later").glob("*.marshal")
+    assert set(regexes._read(kept)) == {(r"\blunge\b", 0), (r"\bplank\b", 0)}
+
+
+def test_an_unwritable_folder_costs_time_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file where the folder should be: no directory can be made there (a read-only
+    # home behaves the same for the writer; root may write even where modes forbid it).
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setattr(regexes, "_STORE", regexes._Store())
+    monkeypatch.setattr(regexes, "_locate", lambda: blocker / "regex")
+    _same(cached_compile(r"\bdeadlift\b"), re.compile(r"\bdeadlift\b"))
+    regexes.save()  # logged, not raised
+    monkeypatch.setattr(regexes, "_STORE", regexes._Store())
+    _same(cached_compile(r"\bdeadlift\b"), re.compile(r"\bdeadlift\b"))
+    assert regexes._STORE._new, "nothing was kept, so it was compiled again"
+
+
+def test_codes_kept_by_another_python_are_not_read(
+    fresh_store: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The file is named for the Python build and SRE's version: codes another build kept
+    # (another compiler, other opcodes) are never handed to this one.
+    with monkeypatch.context() as other:
+        other.setattr(regexes, "_ENGINE", "another python")
+        cached_compile(r"\bsquat\b")
+        regexes.save()
+        foreign = regexes._STORE._path
+    regexes._STORE = regexes._Store()
+    _same(cached_compile(r"\bsquat\b"), re.compile(r"\bsquat\b"))
+    assert regexes._STORE._new, "compiled, not read from the other build's file"
+    assert regexes._STORE._path != foreign

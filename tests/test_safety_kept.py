@@ -7,6 +7,7 @@ import pytest
 from safety import kept, rules
 from safety.classifier import MODEL_PATH
 from safety.textclf import TextClassifier
+from tests.fresh_process import run_python
 
 
 @pytest.fixture
@@ -99,3 +100,36 @@ def test_a_kept_classifier_export_scores_as_the_file_does(folder: Path) -> None:
     assert read_back._idf == computed._idf
     for text in ("chest pain when i run", "whats the plan today", "my knee hurts a bit"):
         assert read_back.decision(text) == computed.decision(text)
+
+
+def test_the_screen_s_expressions_read_back_equal_re_compile(tmp_path: Path) -> None:
+    # Two processes screen the same messages with every rule and trigger compiled: the
+    # first compiles and keeps the SRE codes (coachcache.regexes), the second builds every
+    # expression from them. Each must equal ``re.compile``'s, and so must the verdicts.
+    script = (
+        "import re\n"
+        "from coachcache import regexes\n"
+        "regexes.use_folder(lambda: __import__('pathlib').Path(sys.argv[1]))\n"
+        "made = []\n"
+        "real = regexes._STORE.compile\n"
+        "regexes._STORE.compile = lambda p, f: made.append((p, f)) or real(p, f)\n"
+        "from safety import rules\n"
+        "from safety.screen import screen\n"
+        "from safety.output import check_reply\n"
+        "rules.compile_all(rules.load())\n"
+        "verdicts = [screen(t).tier.value for t in ['chest pain when i run',\n"
+        "            'my knee hurts a bit', 'chest day today', 'i feel dizzy and faint']]\n"
+        "check_reply('take ibuprofen and push through the pain')\n"
+        "bad = [p for p, f in set(made) if real(p, f) != re.compile(p, f)]\n"
+        "print(len(set(made)), len(regexes._STORE._new), len(bad), *verdicts)\n"
+    )
+    folder = tmp_path / "regex"
+    runs = [
+        run_python("import sys\n" + script, tmp_path, str(folder)).stdout.split() for _ in range(2)
+    ]
+    (made_1, new_1, bad_1, *verdicts_1), (made_2, new_2, bad_2, *verdicts_2) = runs
+    assert int(made_1) > 20 and made_1 == made_2 and new_1 == made_1
+    assert new_2 == "0", "the second process compiled none of the screen's expressions"
+    assert bad_1 == bad_2 == "0"
+    assert verdicts_1 == verdicts_2
+    assert verdicts_1[0] != "none" and verdicts_1[2] == "none"

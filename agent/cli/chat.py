@@ -10,6 +10,7 @@ from typing import Annotated, TextIO
 import typer
 
 from agent.cli.common import DbOption, JsonOption, UserOption, fail, open_db, user_name
+from agent.cli.main import start_up_done
 from agent.clock import utc_now
 from agent.config import default_model_name
 from agent.errors import CoachError, MessageNotSaved, UserInputError
@@ -36,16 +37,23 @@ def chat(
 ) -> None:
     """Talk to your coach. Piped input: one message per line, one answer each."""
     database = open_db(db)
-    coach = Coach(database, get_model(model or default_model_name()))
-    now = utc_now()
-    user_id = store.ensure_user(database, user_name(user), now)
-    conversation_id = store.start_conversation(database, user_id, now)
-    interactive = sys.stdin.isatty() and not as_json
-    failures = (
-        _interactive(coach, user_id, conversation_id)
-        if interactive
-        else _piped(coach, user_id, conversation_id, sys.stdin, as_json)
-    )
+    try:
+        coach = Coach(database, get_model(model or default_model_name()))
+        now = utc_now()
+        user_id = store.ensure_user(database, user_name(user), now)
+        conversation_id = store.start_conversation(database, user_id, now)
+        interactive = sys.stdin.isatty() and not as_json
+        failures = (
+            _interactive(coach, user_id, conversation_id)
+            if interactive
+            else _piped(coach, user_id, conversation_id, sys.stdin, as_json)
+        )
+    finally:
+        # Closed here, not left to the interpreter's exit: closing copies the write-ahead
+        # log into the database file. The handle is frozen with the first turn's objects
+        # (start_up_done), and a frozen cycle is never collected at exit, so the log
+        # would otherwise stay behind and grow from one chat to the next.
+        database.close()
     if failures:
         raise typer.Exit(code=1)
 
@@ -71,6 +79,8 @@ def _piped(coach: Coach, user_id: int, conversation_id: int, lines: TextIO, as_j
             failures += 1
             typer.echo(f"error: {exc}", err=True)
             continue
+        finally:
+            start_up_done()  # what the first turn loaded is start-up too
         _emit(result, as_json)
     return failures
 
@@ -113,6 +123,8 @@ def _interactive(coach: Coach, user_id: int, conversation_id: int) -> int:
             failures += 1
             console.print(f"[red]error: {exc}[/red] (your message was saved)")
             continue
+        finally:
+            start_up_done()
         console.print(Markdown(result.reply))
 
 

@@ -64,11 +64,27 @@ COMMANDS: dict[str, tuple[str, str]] = {
 """Command name -> (module under ``agent.cli``, its one-line help), in help order."""
 
 
+_MODELS_BUILT_AT_DEFINITION = frozenset({"serve", "safety"})
+"""Command modules for which :func:`_defer_model_builds` is not called: the server (its
+workers would otherwise build models inside the first concurrent requests) and the
+screen, which defines no model and should not import pydantic just to say so."""
+
+
+_START_UP_ENDS_AFTER_FIRST_TURN = frozenset({"chat"})
+"""Commands that call :func:`start_up_done` themselves, after their first turn.
+
+A chat's first turn loads as much again as its command: the offline model's data, the
+classifiers, the tool it calls and that tool's code, templates; with the collector on,
+its passes over all that were about 20 ms of a one-line chat."""
+
+
 def load_command(name: str) -> Command | None:
     """The command ``name``, importing and registering only its own module."""
     entry = COMMANDS.get(name)
     if entry is None:
         return None
+    if _console_start and entry[0] not in _MODELS_BUILT_AT_DEFINITION:
+        _defer_model_builds()
     module = importlib.import_module(f"agent.cli.{entry[0]}")
     holder = typer.Typer()
     module.register(holder)
@@ -116,7 +132,8 @@ class LazyCommands(TyperGroup):
         """Load the command on first use."""
         if cmd_name not in self.commands:
             found = load_command(cmd_name)
-            _start_up_done()
+            if cmd_name not in _START_UP_ENDS_AFTER_FIRST_TURN:
+                start_up_done()
             if found is None:
                 return None
             coerce_plainly(found, ctx)
@@ -154,6 +171,9 @@ def _root() -> None:
 _collection_paused = False
 """Whether :func:`run` turned the cyclic garbage collector off for start-up."""
 
+_console_start = False
+"""Whether this process's command was started by :func:`run` (the console script)."""
+
 
 def _pause_collection() -> None:
     # Start-up builds some 90,000 long-lived objects (modules, classes, pydantic schemas
@@ -166,11 +186,34 @@ def _pause_collection() -> None:
         _collection_paused = True
 
 
-def _start_up_done() -> None:
+def _defer_model_builds() -> None:
+    """Build each pydantic model defined from now on at its first use, not at its definition.
+
+    A command's code defines about 100 models, and pydantic builds each one's validator
+    and serializer as the class is created: about a fifth of ``coach chat``'s start, for
+    some 80 models a one-line chat never uses (the rule files and the catalog come from
+    the kept parse, and one tool of 33 is called). ``defer_build`` builds a model the
+    first time it validates, dumps or gives its schema; what it accepts and returns is
+    the same. Every model's configuration inherits ``BaseModel``'s (pydantic merges the
+    bases' ``model_config``), so setting it there reaches the command's models.
+
+    Only for a command started from :func:`run` (the console script): tests and library
+    users build models as they are defined. Not for :data:`_MODELS_BUILT_AT_DEFINITION`.
+    Threads (``coach eval`` runs scenarios in several) are safe: the pinned pydantic
+    rebuilds a deferred model under a lock and checks again inside it.
+    """
+    from pydantic import BaseModel
+
+    BaseModel.model_config["defer_build"] = True
+
+
+def start_up_done() -> None:
     """The command's code is loaded: freeze what start-up built and collect cycles again.
 
     Frozen objects are never scanned again (:func:`gc.freeze`), so later collections,
-    a server's included, look only at what the command itself allocates.
+    a server's included, look only at what the command itself allocates. Called once a
+    command is loaded, or by a command of :data:`_START_UP_ENDS_AFTER_FIRST_TURN` after
+    its first turn, and at the latest when :func:`run` returns; later calls do nothing.
     """
     global _collection_paused
     if _collection_paused:
@@ -181,6 +224,8 @@ def _start_up_done() -> None:
 
 def run(argv: list[str] | None = None) -> Any:
     """Console-script entry point: errors become one line and exit code 1, usage errors 2."""
+    global _console_start
+    _console_start = True
     _pause_collection()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -195,4 +240,4 @@ def run(argv: list[str] | None = None) -> Any:
         print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         sys.exit(1)
     finally:
-        _start_up_done()  # no command was loaded (help, a usage error): collect as before
+        start_up_done()  # no command was loaded (help, a usage error): collect as before

@@ -27,10 +27,12 @@ import typer
 
 from agent import config
 from agent.cli.common import fail
+from coachcache import regexes
 from safety import kept, screen
 from safety.labelled import CORPUS_DIR, VOICES, CorpusError, append, from_review
 
 kept.use_folder(config.safety_cache_dir)
+regexes.use_folder(config.regex_cache_dir)
 
 safety_app = typer.Typer(
     name="safety",

@@ -43,11 +43,15 @@ The classifier reads the folded text followed by each tag's code (:func:`prepare
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 
-from agent.models.offline.slots import lexicon, normalize
+from agent import derived
+from agent.models.offline.slots import DATA_DIR, lexicon, normalize
 from agent.planning.catalog import load_catalog
 from agent.regexes import cached_compile
 
@@ -62,7 +66,7 @@ _REQUEST = cached_compile(
     r"(?:i )?need (?:a|an|some)|i need|give me|make (?:it|me|the|my)|let'?s|i wish|kindly)\b"
 )
 
-_COMMAND = re.compile(
+_COMMAND = cached_compile(
     r"^\W*(?:please |pls |just |ok |so )?(?:give|make|show|swap|switch|change|cut|add|drop|"
     r"take|put|tell|let|plan|set|update|remove|skip|log|record|note|shorten|lower|raise|"
     r"increase|reduce)\b"
@@ -70,7 +74,7 @@ _COMMAND = re.compile(
 """A sentence that opens with a verb of doing ("swap the burpees", "cut today to 20 min"):
 a request put as a command, which :data:`_REQUEST`'s politer wordings miss."""
 
-_CONTRAST = re.compile(
+_CONTRAST = cached_compile(
     r"\b(?:not (?:asking (?:about|for) )?(?:only )?(?:my|the|about|wat|what)|rather than|"
     r"setting [a-z ]{1,20} aside)\b[^,.;!?]{0,60}?(?=,|\bjust\b|\bi mean\b|\bbut\b)",
     re.IGNORECASE,
@@ -161,9 +165,46 @@ def _phrases() -> list[tuple[re.Pattern[str], str]]:
     return rules
 
 
+_CONCEPT_INPUTS: tuple[Traversable, ...] = (
+    DATA_DIR / "lexicon.yaml",
+    resources.files("agent.planning") / "data" / "exercises.yaml",
+    resources.files("agent.planning") / "data" / "vocabulary.yaml",
+)
+"""The data files the concept patterns are built from (the code is the package's)."""
+
+
+def _concepts_key() -> str:
+    digest = hashlib.sha256(derived.source_key().encode())
+    for path in _CONCEPT_INPUTS:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _kept_concepts(key: str) -> tuple[tuple[str, re.Pattern[str]], ...] | None:
+    """The concept patterns from the texts an earlier run built, if they are current.
+
+    Building the texts (every lexicon phrase and catalog name respelled and inflected)
+    took about 20 ms of each start; their compiled code is kept by text already
+    (:func:`cached_compile`), so a hit compiles nothing either.
+    """
+    kept = derived.read("intent_concepts", key)
+    if not isinstance(kept, list) or not all(
+        isinstance(row, list) and len(row) == 2 and all(isinstance(v, str) for v in row)
+        for row in kept
+    ):
+        return None
+    return tuple((tag, cached_compile(source)) for tag, source in kept)
+
+
 @cache
 def _concepts() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """``intent_concepts`` (with the catalog's names, equipment and body parts added)."""
+    try:
+        key: str | None = _concepts_key()
+    except OSError:  # a data file went missing: the lexicon's own read will say so
+        key = None
+    if key is not None and (kept := _kept_concepts(key)) is not None:
+        return kept
     table: dict[str, list[str]] = {
         k: list(v) for k, v in lexicon().get("intent_concepts", {}).items()
     }
@@ -182,6 +223,8 @@ def _concepts() -> tuple[tuple[str, re.Pattern[str]], ...]:
         words = sorted({prepare_words(str(p)) for p in phrases}, key=_longest_first)
         alternation = "|".join(_inflected(w) for w in words if w)
         compiled.append((tag, cached_compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])")))
+    if key is not None:
+        derived.write("intent_concepts", key, [[tag, p.pattern] for tag, p in compiled])
     return tuple(compiled)
 
 
