@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -500,8 +500,10 @@ def test_start_up_runs_a_turn_of_each_kind_on_a_throwaway_database(
     tiers: list[str] = []
 
     class Recording(Coach):
-        def answer(self, received: Received) -> TurnResult:
-            result = super().answer(received)
+        def answer(
+            self, received: Received, *, read_after: Sequence[tuple[str, list[Any]]] = ()
+        ) -> TurnResult:
+            result = super().answer(received, read_after=read_after)
             tiers.append(str(result.safety["tier"]))
             return result
 
