@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import sys
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ from agent.memory.db import connect
 from agent.models.base import AssistantMessage
 from agent.models.scripted import ScriptedModel, call, calls, say
 from agent.server import api
-from agent.server.app import JsonLogFormatter, create_app
+from agent.server.app import SWITCH_INTERVAL_S, JsonLogFormatter, create_app
 from agent.server.state import RateLimiter
 from tests.factories import make_token_user, query_rows
 
@@ -492,6 +493,19 @@ def test_the_warmed_up_heap_is_frozen_while_serving_and_released_after(
         assert gc.get_freeze_count() > 0
         assert built.client.post("/v1/chat", json={"message": "hello"}).status_code == 200
     assert gc.get_freeze_count() == 0
+
+
+def test_the_gil_changes_hands_sooner_while_serving_and_as_before_after(
+    db_path: str, now: datetime
+) -> None:
+    # A thread woken by a database answer (a red flag's among them) waits less for the GIL
+    # behind other people's model steps; a process starting many apps gets its own back.
+    before = sys.getswitchinterval()
+    built = Server(db_path, now)
+    with built.client:
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL_S)
+        assert built.client.post("/v1/chat", json={"message": "hello"}).status_code == 200
+    assert sys.getswitchinterval() == pytest.approx(before)
 
 
 def test_start_up_runs_a_turn_of_each_kind_on_a_throwaway_database(
