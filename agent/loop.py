@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -41,13 +41,20 @@ from agent.errors import (
 from agent.memory import assessments as assessment_rows
 from agent.memory import notes, store, transcript
 from agent.memory.context import build_context, count_tokens
-from agent.memory.db import read_ahead, reads_once, transaction, writing_for
+from agent.memory.db import (
+    read_after_commit,
+    read_ahead,
+    reads_once,
+    store_wide_writes,
+    transaction,
+    writing_for,
+)
 from agent.models.base import AssistantMessage, ChatModel
 from agent.tools import default_registry
 from agent.tools.context import ToolContext
 from agent.tools.registry import ToolOutcome, ToolRegistry
 from coachcache import regexes
-from safety import gate, kept, second_opinion
+from safety import flags, gate, kept, second_opinion
 from safety.flags import locks_read
 from safety.output import check_reply
 
@@ -306,7 +313,14 @@ class Coach:
         """
         return self.answer(self.receive(user_id, conversation_id, text))
 
-    def receive(self, user_id: int, conversation_id: int, text: str) -> Received:
+    def receive(
+        self,
+        user_id: int,
+        conversation_id: int,
+        text: str,
+        *,
+        read_after: Sequence[tuple[str, list[Any]]] = (),
+    ) -> Received:
         """Store the message, open its turn and screen it: one short transaction, no model.
 
         A message the screen answers with a fixed reply has that reply stored and its turn
@@ -315,6 +329,9 @@ class Coach:
         The server runs this on its fast path, before any model worker is taken; a
         ``Received`` with a fixed reply (emergency, stop, a safety question) is then
         answered at once by :meth:`answer` without a model.
+
+        ``read_after``: reads (SQL and values) the caller makes once a fixed reply is
+        stored (what the answer shows); on a database server they follow the COMMIT.
 
         Raises:
             UserInputError: The message is empty or too long (nothing is stored).
@@ -326,25 +343,32 @@ class Coach:
         # model sees the message.
         try:
             with writing_for(user_id):
-                turn_id, message_id, verdict = self._receive(user_id, conversation_id, text, now)
+                turn_id, message_id, verdict = self._receive(
+                    user_id, conversation_id, text, now, read_after
+                )
         except StorageError as exc:
             raise MessageNotSaved(str(exc), text) from exc
         return Received(user_id, conversation_id, text, now, turn_id, message_id, verdict)
 
-    def answer(self, received: Received) -> TurnResult:
+    def answer(
+        self, received: Received, *, read_after: Sequence[tuple[str, list[Any]]] = ()
+    ) -> TurnResult:
         """Answer a received message: its fixed reply, or the model with tools.
 
         Every write of the turn is the person's own (``writing_for``: on PostgreSQL other
-        people's turns commit beside it).
+        people's turns commit beside it). ``read_after``: reads the caller makes once the
+        model's reply is stored; on a database server they follow its COMMIT.
 
         Raises:
             ModelError: The model failed (see :meth:`turn`).
             StorageError: The reply could not be stored.
         """
         with writing_for(received.user_id):
-            return self._answer(received)
+            return self._answer(received, read_after)
 
-    def _answer(self, received: Received) -> TurnResult:
+    def _answer(
+        self, received: Received, read_after: Sequence[tuple[str, list[Any]]]
+    ) -> TurnResult:
         verdict = received.verdict
         user_id, conversation_id, now = received.user_id, received.conversation_id, received.now
         turn_id = received.turn_id
@@ -415,6 +439,7 @@ class Coach:
                     # model said.
                     reply = f"{reply}\n\n{verdict.guidance}"
                 self._finish(turn_id, user_id, conversation_id, reply, now)
+                read_after_commit(self.db, list(read_after))
         except CoachError as exc:
             kept = [o.name for o in outcomes if o.ok]
             if kept:
@@ -429,29 +454,33 @@ class Coach:
         return result
 
     def _receive(
-        self, user_id: int, conversation_id: int, text: str, now: datetime
+        self,
+        user_id: int,
+        conversation_id: int,
+        text: str,
+        now: datetime,
+        read_after: Sequence[tuple[str, list[Any]]],
     ) -> tuple[int, int, gate.GateResult]:
         """One short transaction: the pending turn, the message, the screen's verdict.
 
-        The message is screened first, outside the transaction (the screen is CPU work,
-        and the write lock would make every other writer wait for it); the transaction
-        re-reads the screen's context and screens again only if it changed meanwhile.
+        On SQLite the message is screened first, outside the transaction (the screen is
+        CPU work, and the file's one write lock would make every other writer wait for
+        it); the transaction re-reads the screen's context and screens again only if it
+        changed meanwhile. On PostgreSQL the transaction locks only this person, so the
+        screen runs inside it, and its inputs travel with the message's insert: the read
+        before the transaction would be a round trip of its own.
         """
-        prescreened = gate.prescreen(
-            self.db, user_id=user_id, conversation_id=conversation_id, text=text, now=now
-        )
-        with transaction(self.db):
-            turn_id = transcript.open_turn(
-                self.db, user_id=user_id, conversation_id=conversation_id, now=now
+        prescreened = None
+        if store_wide_writes(self.db):
+            prescreened = gate.prescreen(
+                self.db, user_id=user_id, conversation_id=conversation_id, text=text, now=now
             )
-            message_id = store.add_message(
-                self.db,
-                user_id=user_id,
-                conversation_id=conversation_id,
-                role="user",
-                content=text,
-                now=now,
-                turn_id=turn_id,
+        with transaction(self.db):
+            # The screen's inputs are read before the message is stored (on a database
+            # server, in the same request as its insert).
+            inputs = flags.inputs_before_message(self.db, user_id, conversation_id, now)
+            turn_id, message_id = transcript.open_turn_with_message(
+                self.db, user_id=user_id, conversation_id=conversation_id, text=text, now=now
             )
             verdict = gate.check_turn(
                 self.db,
@@ -461,6 +490,7 @@ class Coach:
                 text=text,
                 now=now,
                 prescreened=prescreened,
+                inputs=inputs(),
             )
             transcript.set_safety_tier(self.db, turn_id, verdict.assessment.tier.value)
             self._remember_constraints(user_id, verdict.constraints, now)
@@ -469,6 +499,7 @@ class Coach:
                 # the message it answers: one transaction, and an emergency answered at
                 # once, with no second wait for the write lock behind other turns.
                 self._finish(turn_id, user_id, conversation_id, verdict.reply, now)
+                read_after_commit(self.db, list(read_after))
         return turn_id, message_id, verdict
 
     def _remember_constraints(self, user_id: int, areas: list[str], now: datetime) -> None:

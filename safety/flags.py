@@ -12,6 +12,7 @@ caller's transaction; they never open one.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,49 @@ def record(
     Stop and emergency flags enter the review queue (status ``open``). ``check_topic``
     records the safety question asked about this message (its answer comes next turn).
     """
+    cursor = db.execute(
+        _INSERT_FLAG,
+        _flag_row(user_id, conversation_id, message_id, assessment, now, lock, source, check_topic),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def record_unanswered(
+    db: sqlite_utils.Database,
+    *,
+    user_id: int | None,
+    conversation_id: int | None,
+    message_id: int | None,
+    assessment: Assessment,
+    now: datetime,
+    lock: bool,
+    check_topic: str | None = None,
+) -> None:
+    """:func:`record` when nobody needs the new flag's id (the screen's own flags).
+
+    A store that can (PostgreSQL's ``send_later``) sends it with the transaction's next
+    statement, its COMMIT at the latest: one round trip fewer for an emergency reply. It
+    commits or rolls back with the transaction all the same.
+    """
+    row = _flag_row(
+        user_id, conversation_id, message_id, assessment, now, lock, "screen", check_topic
+    )
+    if _sends_ahead(db) and db.conn.in_transaction:
+        db.send_later(_INSERT_FLAG, row)  # type: ignore[attr-defined]
+    else:
+        db.execute(_INSERT_FLAG, row)
+
+
+def _flag_row(
+    user_id: int | None,
+    conversation_id: int | None,
+    message_id: int | None,
+    assessment: Assessment,
+    now: datetime,
+    lock: bool,
+    source: str,
+    check_topic: str | None,
+) -> list[Any]:
     flagged = assessment.flagged
     details = {
         "signals": [s.to_json() for s in assessment.signals],
@@ -69,25 +113,21 @@ def record(
         "check_topic": check_topic,
     }
     stamp = timestamp(now)
-    cursor = db.execute(
-        _INSERT_FLAG,
-        [
-            user_id,
-            conversation_id,
-            message_id,
-            assessment.tier.value,
-            json.dumps(list(dict.fromkeys(s.label for s in flagged))),
-            json.dumps([s.rule_id for s in flagged]),
-            assessment.excerpt,
-            source,
-            int(lock),
-            "open" if assessment.tier >= Tier.STOP else None,
-            json.dumps(details),
-            stamp,
-            stamp,
-        ],
-    )
-    return int(cursor.lastrowid or 0)
+    return [
+        user_id,
+        conversation_id,
+        message_id,
+        assessment.tier.value,
+        json.dumps(list(dict.fromkeys(s.label for s in flagged))),
+        json.dumps([s.rule_id for s in flagged]),
+        assessment.excerpt,
+        source,
+        int(lock),
+        "open" if assessment.tier >= Tier.STOP else None,
+        json.dumps(details),
+        stamp,
+        stamp,
+    ]
 
 
 def record_output(
@@ -123,6 +163,15 @@ def record_output(
     return int(cursor.lastrowid or 0)
 
 
+def _sends_ahead(db: sqlite_utils.Database) -> bool:
+    """Whether the store sends statements ahead, with others (PostgreSQL's, ``PgDatabase``).
+
+    Asked of the class, not with ``getattr`` on the handle: the SQLite handle answers
+    unknown names by loading all of sqlite-utils (``agent.memory.sqlite_handle``).
+    """
+    return getattr(type(db), "coach_engine", "sqlite") == "postgresql"
+
+
 def locks_read(user_id: int) -> tuple[str, list[Any]]:
     """The read behind :func:`locks` and :func:`is_plan_locked` (SQL and values).
 
@@ -138,7 +187,10 @@ def locks_read(user_id: int) -> tuple[str, list[Any]]:
 
 def locks(db: sqlite_utils.Database, user_id: int) -> list[Lock]:
     """The person's standing plan locks, oldest first."""
-    rows = db.execute(*locks_read(user_id)).fetchall()
+    return _locks_from(db.execute(*locks_read(user_id)).fetchall())
+
+
+def _locks_from(rows: list[Any]) -> list[Lock]:
     return [Lock(int(r[0]), Tier(r[1]), datetime.fromisoformat(r[2])) for r in rows]
 
 
@@ -200,7 +252,10 @@ def pending_check(
     """
     if conversation_id is None or message_id is None:
         return None
-    row = db.execute(*_pending_check_read(conversation_id, message_id)).fetchone()
+    return _pending_from(db.execute(*_pending_check_read(conversation_id, message_id)).fetchone())
+
+
+def _pending_from(row: Any) -> PendingCheck | None:
     if row is None:
         return None
     details: dict[str, Any] = json.loads(row[0] or "{}")
@@ -245,9 +300,9 @@ def read_screen_inputs_ahead(
     ``with_locks``: :func:`locks` / :func:`is_plan_locked` too (the gate asks one of them
     next, unless it writes first, which makes the store forget what it read ahead).
     """
-    ahead = getattr(db, "read_ahead", None)
-    if ahead is None or conversation_id is None or message_id is None:
+    if not _sends_ahead(db) or conversation_id is None or message_id is None:
         return
+    ahead = db.read_ahead  # type: ignore[attr-defined]
     reads = [
         _screen_context_read(user_id, conversation_id, now),
         _pending_check_read(conversation_id, message_id),
@@ -264,7 +319,12 @@ def screen_context(
     db: sqlite_utils.Database, user_id: int, conversation_id: int | None, now: datetime
 ) -> ScreenContext:
     """What earlier turns tell the screen: recent flags of this conversation and locks."""
-    rows = db.execute(*_screen_context_read(user_id, conversation_id, now)).fetchall()
+    return _context_from(
+        db.execute(*_screen_context_read(user_id, conversation_id, now)).fetchall()
+    )
+
+
+def _context_from(rows: list[Any]) -> ScreenContext:
     if not rows:
         return ScreenContext()
     tier = max(Tier(r[0]) for r in rows)
@@ -280,3 +340,46 @@ def screen_context(
         previous_areas=tuple(dict.fromkeys(reversed(areas))),
         locked=any(int(r[3]) for r in rows),
     )
+
+
+@dataclass(frozen=True)
+class ScreenInputs:
+    """What the screen and the gate read about a person before their message is stored."""
+
+    context: ScreenContext
+    pending: PendingCheck | None
+    locks: list[Lock]
+
+
+def inputs_before_message(
+    db: sqlite_utils.Database, user_id: int, conversation_id: int, now: datetime
+) -> Callable[[], ScreenInputs]:
+    """Read, inside the turn's transaction and before its message is stored, the screen's inputs.
+
+    The recent flags, the question asked last turn (the one about the latest message so
+    far: the message about to be stored answers it) and the standing locks. A store that
+    can (PostgreSQL's ``read_with_next``) sends the three reads with the transaction's
+    next statement, the message's own insert, so they cost no round trip of their own;
+    the function returned gives them once that statement has run.
+    """
+    reads = [
+        _screen_context_read(user_id, conversation_id, now),
+        _pending_check_read(conversation_id, LATEST_MESSAGE),
+        locks_read(user_id),
+    ]
+    if _sends_ahead(db) and db.conn.in_transaction:
+        answers = db.read_with_next(reads)  # type: ignore[attr-defined]
+        return lambda: _inputs_from(answers.rows())
+    inputs = _inputs_from([db.execute(sql, params).fetchall() for sql, params in reads])
+    return lambda: inputs
+
+
+def _inputs_from(rows: list[list[Any]]) -> ScreenInputs:
+    context = _context_from(rows[0])
+    pending = _pending_from(rows[1][0] if rows[1] else None)
+    return ScreenInputs(context, pending, _locks_from(rows[2]))
+
+
+LATEST_MESSAGE = 2**63 - 1
+"""A message id past every stored one: before a message is stored, the check asked about
+"the message before it" is the check asked about the latest one."""

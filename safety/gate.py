@@ -65,8 +65,6 @@ class GateResult:
     guidance: str | None = None
     """A note to append to the model's reply (caution advice, an answer to a symptom
     question, or why the plan stays on hold)."""
-    flag_id: int | None = None
-    """The flag stored for this message, if any."""
     replay: str | None = None
     """The person said no to the safety question: the message it held, for the model to
     answer now."""
@@ -111,9 +109,7 @@ class Prescreened:
     assessment: Assessment
 
 
-LATEST = 2**63 - 1
-"""A message id past every stored one: before a message is stored, the check asked about
-"the message before it" is the check asked about the latest one."""
+LATEST = flags.LATEST_MESSAGE
 
 
 def prescreen(
@@ -156,6 +152,7 @@ def check_turn(
     text: str,
     now: datetime,
     prescreened: Prescreened | None = None,
+    inputs: flags.ScreenInputs | None = None,
 ) -> GateResult:
     """Screen a person's message, record any flag, and say whether the model may run.
 
@@ -168,14 +165,22 @@ def check_turn(
         now: The turn's clock.
         prescreened: This message screened before the transaction (:func:`prescreen`);
             used when the context read now is the same, otherwise screened again.
+        inputs: What the screen needs, read in this transaction before the message was
+            stored (``flags.inputs_before_message``); read here when not given.
 
     Returns:
         The assessment and what the loop must do (see the module docstring).
     """
     # 1. Screen with what this conversation already flagged.
-    context, pending = _screen_inputs(
-        db, user_id, conversation_id, message_id, now, with_locks=True
-    )
+    standing_locks = None
+    if inputs is None:
+        context, pending = _screen_inputs(
+            db, user_id, conversation_id, message_id, now, with_locks=True
+        )
+    else:
+        context, pending, standing_locks = inputs.context, inputs.pending, inputs.locks
+        if pending is not None:
+            context = replace(context, pending_check=pending.topic)
     if prescreened is not None and (prescreened.context, prescreened.pending) == (
         context,
         pending,
@@ -192,6 +197,7 @@ def check_turn(
         now=now,
         context=context,
         pending=pending,
+        standing_locks=standing_locks,
     )
 
 
@@ -205,23 +211,28 @@ def settle(
     now: datetime,
     context: ScreenContext,
     pending: flags.PendingCheck | None = None,
+    standing_locks: list[flags.Lock] | None = None,
 ) -> GateResult:
     """Record the flag for ``assessment`` and decide what the person sees.
 
     Split from :func:`check_turn` so a raised verdict (the optional second opinion) is
-    settled the same way as the screen's own.
+    settled the same way as the screen's own. ``standing_locks``: the person's locks,
+    read in this transaction (read here when not given).
     """
     tier = assessment.tier
     # The locks standing before this message; read once, for the follow-up below and for
     # whether the plan stays locked when nothing here changes them.
-    standing = flags.locks(db, user_id) if context.locked else None
+    known = standing_locks
+    standing = None
+    if context.locked:
+        standing = known if known is not None else flags.locks(db, user_id)
     held_emergency = standing is not None and any(lock.tier is Tier.EMERGENCY for lock in standing)
 
     # 2. A report that the symptom is over may lift standing locks; a new stop does not.
     resolved = False
     held = 0
     if context.locked and tier < Tier.STOP and (assessment.resolution or assessment.clearance):
-        standing = None  # changed below: read again
+        standing = known = None  # changed below: read again
         lifted, held = flags.lift_locks(
             db,
             user_id,
@@ -235,10 +246,12 @@ def settle(
     ask = tier is Tier.CHECK and pending is None
 
     # 3. Store the flag; a stop or emergency about the person locks their plan.
-    flag_id = None
     locks_now = tier >= Tier.STOP and not assessment.about_other and not assessment.low_mood
-    if tier >= Tier.CAUTION:
-        flag_id = flags.record(
+    flagged = tier >= Tier.CAUTION
+    if flagged:
+        # Nobody reads the new flag's id: on a database server it travels with the
+        # transaction's next statement.
+        flags.record_unanswered(
             db,
             user_id=user_id,
             conversation_id=conversation_id,
@@ -248,12 +261,12 @@ def settle(
             lock=locks_now,
             check_topic=assessment.check_topic if ask else None,
         )
-    if flag_id is not None and locks_now:
+    if flagged and locks_now:
         plan_locked = True  # the flag just stored is a standing lock
-    elif standing is not None:
+    elif standing is not None or known is not None:
         # Only this transaction changes the person's locks (writers for one person queue
         # on the same lock), and nothing above did: the locks read are the locks now.
-        plan_locked = bool(standing)
+        plan_locked = bool(standing if standing is not None else known)
     else:
         plan_locked = is_plan_locked(db, user_id)
 
@@ -273,7 +286,6 @@ def settle(
             reply=reply,
             plan_locked=plan_locked,
             resolved=resolved,
-            flag_id=flag_id,
             context=context,
             pending=pending,
         )
@@ -288,7 +300,6 @@ def settle(
         guidance=_guidance(
             assessment, plan_locked=plan_locked, resolved=resolved, held=held, replay=replay
         ),
-        flag_id=flag_id,
         replay=replay,
         context=context,
         pending=pending,

@@ -26,6 +26,7 @@ def test_the_cpu_bound_counts_the_database_server_when_it_was_measured(
     report: dict[str, Any] = {
         "ideal_turns_per_s": 250.0,
         "throughput_turns_per_s": 150.0,
+        "served_turns_per_s": 165.0,
         "emergency_reply_ms": {"p99": 130.0},
         "emergency_reply_ms_after_first_turns": {"p99": 90.0},
     }
@@ -34,6 +35,27 @@ def test_the_cpu_bound_counts_the_database_server_when_it_was_measured(
     assert verdict["meets_throughput_target"]
     assert verdict["meets_emergency_target"] is False  # every red flag counts here
     assert verdict["meets_emergency_target_after_first_turns"] is True
+    assert verdict["share_of_cpu_bound"] == 0.825  # every answered turn, as the bound counts
+    assert verdict["clients_share_of_cpu_bound"] == 0.75
+
+
+def test_each_bound_is_compared_with_the_turns_it_counts() -> None:
+    """The ideal counts the clients' turns; the CPU bound, every answered turn's CPU."""
+    report: dict[str, Any] = {
+        "ideal_turns_per_s": 250.0,
+        "throughput_turns_per_s": 130.0,  # the clients' turns
+        "served_turns_per_s": 145.0,  # and the red-flag probe's
+        "emergency_reply_ms": {"p99": 50.0},
+        "emergency_reply_ms_after_first_turns": {"p99": 50.0},
+    }
+    by_cpu = serve._verdict(report, {"cpu_bound_turns_per_s": 200.0})
+    assert by_cpu["target_from"] == "cpu_bound" and by_cpu["target_turns_per_s"] == 140.0
+    assert by_cpu["meets_throughput_target"]  # 145 served >= 140 (130 clients' would not)
+    by_ideal = serve._verdict(
+        {**report, "ideal_turns_per_s": 190.0}, {"cpu_bound_turns_per_s": 400.0}
+    )
+    assert by_ideal["target_from"] == "ideal" and by_ideal["target_turns_per_s"] == 133.0
+    assert not by_ideal["meets_throughput_target"]  # 130 clients' turns < 133: probe's not counted
 
 
 def test_no_postgres_url_means_no_database_server_to_read() -> None:

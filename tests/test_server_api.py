@@ -5,7 +5,8 @@ from __future__ import annotations
 import gc
 import json
 import logging
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from agent.memory.db import connect
 from agent.models.base import AssistantMessage
 from agent.models.scripted import ScriptedModel, call, calls, say
 from agent.server import api
-from agent.server.app import JsonLogFormatter, create_app
+from agent.server.app import SWITCH_INTERVAL_S, JsonLogFormatter, create_app
 from agent.server.state import RateLimiter
 from tests.factories import make_token_user, query_rows
 
@@ -494,14 +495,29 @@ def test_the_warmed_up_heap_is_frozen_while_serving_and_released_after(
     assert gc.get_freeze_count() == 0
 
 
+def test_the_gil_changes_hands_sooner_while_serving_and_as_before_after(
+    db_path: str, now: datetime
+) -> None:
+    # A thread woken by a database answer (a red flag's among them) waits less for the GIL
+    # behind other people's model steps; a process starting many apps gets its own back.
+    before = sys.getswitchinterval()
+    built = Server(db_path, now)
+    with built.client:
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL_S)
+        assert built.client.post("/v1/chat", json={"message": "hello"}).status_code == 200
+    assert sys.getswitchinterval() == pytest.approx(before)
+
+
 def test_start_up_runs_a_turn_of_each_kind_on_a_throwaway_database(
     db_path: str, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tiers: list[str] = []
 
     class Recording(Coach):
-        def answer(self, received: Received) -> TurnResult:
-            result = super().answer(received)
+        def answer(
+            self, received: Received, *, read_after: Sequence[tuple[str, list[Any]]] = ()
+        ) -> TurnResult:
+            result = super().answer(received, read_after=read_after)
             tiers.append(str(result.safety["tier"]))
             return result
 

@@ -14,7 +14,7 @@ from agent.clock import iso, utc_now
 from agent.errors import StorageError
 from agent.memory import writer_lock
 from agent.memory.checkpoint import CHECKPOINTS
-from agent.memory.dialect import engine_of, is_postgres_url
+from agent.memory.dialect import current_person, engine_of, is_postgres_url, write_lock_statements
 from agent.memory.dialect import writing_for as writing_for  # the loop declares its person
 from agent.memory.migrations import MIGRATIONS
 from agent.memory.sqlite_handle import SqliteDatabase
@@ -280,6 +280,48 @@ def read_ahead(db: sqlite_utils.Database, reads: list[tuple[str, list[Any]]]) ->
     """
     if engine_of(db) == "postgresql":
         cast(Any, db).read_ahead(reads)
+
+
+def read_after_commit(db: sqlite_utils.Database, reads: list[tuple[str, list[Any]]]) -> None:
+    """Reads (SQL and values) the caller makes once the open transaction has committed.
+
+    On PostgreSQL they follow the COMMIT in its request and answer the next ``execute``
+    of the same read, once (``PgDatabase.read_after_commit``). On SQLite nothing happens.
+    """
+    if engine_of(db) == "postgresql":
+        cast(Any, db).read_after_commit(reads)
+
+
+def forget_reads_ahead(db: sqlite_utils.Database) -> None:
+    """Drop reads sent ahead that nobody asked for, before the handle serves someone else.
+
+    A read sent with a COMMIT (:func:`read_after_commit`) answers its next asking, however
+    late; a pooled handle lent to the next request must not answer from the last one's.
+    """
+    if engine_of(db) == "postgresql":
+        cast(Any, db).forget_reads_ahead()
+
+
+def write_alone(db: sqlite_utils.Database, sql: str, parameters: list[Any]) -> int:
+    """One write as a transaction of its own; the new row's id (0 for no INSERT).
+
+    On PostgreSQL the write locks and the statement go in one request, an implicit
+    transaction: no BEGIN or COMMIT round trip. Elsewhere, :func:`transaction`.
+    """
+    if engine_of(db) == "postgresql" and not db.conn.in_transaction:
+        pg = cast(Any, db)
+        locks = write_lock_statements(pg.lock_space, current_person())
+        return int(pg.write_alone(sql, parameters, locks).lastrowid or 0)
+    with transaction(db):
+        return int(db.execute(sql, parameters).lastrowid or 0)
+
+
+def store_wide_writes(db: sqlite_utils.Database) -> bool:
+    """Whether a write transaction holds every other writer up (SQLite's one write lock).
+
+    On PostgreSQL a turn's transaction locks only its person (``agent.memory.dialect``).
+    """
+    return engine_of(db) != "postgresql"
 
 
 def write_unanswered(db: sqlite_utils.Database, sql: str, parameters: list[Any]) -> None:

@@ -324,6 +324,41 @@ def _remember_phase(url: str, reads: list[_Key]) -> None:
             _PHASES.popitem(last=False)
 
 
+class _QueuedRead(str):
+    """A read waiting in :attr:`PgDatabase._ahead` (its text, values bound) whose answer is kept.
+
+    Sent ahead of the next statement like any statement waiting there
+    (:meth:`PgDatabase.read_with_next`); its rows go to the :class:`Answers` it belongs to.
+    """
+
+    answers: Answers
+    position: int
+
+
+class Answers:
+    """The answers of reads sent with another statement, once that statement has gone out.
+
+    Asking before it has is a mistake in the caller (the reads would be answered from a
+    moment they were never read at), so it raises rather than reading now.
+    """
+
+    def __init__(self, count: int) -> None:
+        self._rows: list[list[Any] | None] = [None] * count
+
+    def _keep(self, index: int, rows: list[Any]) -> None:
+        self._rows[index] = rows
+
+    def rows(self) -> list[list[Any]]:
+        """Each read's rows, in the order the reads were given.
+
+        Raises:
+            StorageError: The statement the reads travel with has not been sent yet.
+        """
+        if any(rows is None for rows in self._rows):
+            raise StorageError("reads sent with the next statement were asked for before it ran")
+        return [rows or [] for rows in self._rows]
+
+
 _HAS_ID: dict[tuple[str, str], bool] = {}
 """(database URL, table) -> whether the table numbers its rows with ``id``: asked once."""
 
@@ -371,6 +406,8 @@ class PgDatabase(sqlite_utils.Database):
         """Answers of reads sent ahead by :meth:`read_ahead`, each given once."""
         self.prefetched = 0
         """Reads answered from a phase's reads sent ahead (tests and benchmarks read it)."""
+        self._after_commit: list[_Key] = []
+        """Reads to send right after the COMMIT, in the same request (:meth:`read_after_commit`)."""
         self._closed = False
         self.round_trips = 0
         """Requests sent to the server by this object (tests and benchmarks read it)."""
@@ -405,6 +442,7 @@ class PgDatabase(sqlite_utils.Database):
         raw, self.pinned = self.pinned, None
         self._ahead = []
         self._read_ahead = {}
+        self._after_commit = []
         self._writes_ahead = False
         self._depth = 0
         if raw is not None:
@@ -424,13 +462,83 @@ class PgDatabase(sqlite_utils.Database):
         """Commit the open transaction, if any; one that never sent a statement costs nothing."""
         if self.pinned is None:
             return
+        answers: dict[_Key, _Answer] = {}
         try:
             if self._ahead[:1] != ["BEGIN"] or self._writes_ahead:
                 # Releases and writes sent later can still be queued: they go out with
-                # the COMMIT.
-                self._send(self.pinned.cursor(), "COMMIT")
+                # the COMMIT, and reads asked for after it follow it in the same request.
+                cursor = self.pinned.cursor()
+                reads, self._after_commit = self._after_commit, []
+                bound = [self._bound(sql, params) for sql, params in reads]
+                self._send(cursor, "; ".join(["COMMIT", *bound]))
+                for key in reads:
+                    cursor.nextset()
+                    answers[key] = self._answer(cursor)
         finally:
             self.unpin()
+        # Read after the commit, by this connection: answers for the next reads asked.
+        self._read_ahead = answers
+
+    def forget_reads_ahead(self) -> None:
+        """Drop answers read ahead and not asked for (the handle goes back to a pool)."""
+        self._read_ahead = {}
+
+    def read_after_commit(self, reads: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """Send ``reads`` right after the open transaction's COMMIT, in the same request.
+
+        For reads a caller makes once the transaction is over (what a reply shows): each
+        answers its next ``execute`` once, as :meth:`read_ahead`'s do. Outside a
+        transaction, or when the transaction sends no COMMIT, nothing is sent ahead and
+        each read is made when asked.
+        """
+        if self.pinned is not None and all(_READ.match(sql) for sql, _ in reads):
+            self._after_commit.extend((sql, tuple(params)) for sql, params in reads)
+
+    def read_with_next(self, reads: Sequence[tuple[str, Sequence[Any]]]) -> Answers:
+        """Send ``reads`` ahead of the transaction's next statement; their rows come back.
+
+        The reads run before that statement (and before any write queued after them),
+        inside the open transaction; :meth:`Answers.rows` gives their rows once that
+        statement has been sent. Outside a transaction they are read now.
+        """
+        answers = Answers(len(reads))
+        if self.pinned is None:
+            for index, (sql, params) in enumerate(reads):
+                answers._keep(index, self.execute(sql, list(params)).fetchall())
+            return answers
+        for index, (sql, params) in enumerate(reads):
+            queued = _QueuedRead(self._bound(sql, params))
+            queued.answers, queued.position = answers, index
+            self._ahead.append(queued)
+        return answers
+
+    def write_alone(self, sql: str, parameters: Sequence[Any], locks: Sequence[str]) -> PgCursor:
+        """One write as a transaction of its own, with ``locks``: one request, no COMMIT.
+
+        Several statements in one simple-protocol request run as one implicit transaction
+        (the advisory locks are held to its end), so a transaction of a single statement
+        needs no ``BEGIN`` and no separate ``COMMIT`` round trip.
+        """
+        if self.pinned is not None:
+            raise StorageError("a write alone cannot run inside an open transaction")
+        self._ahead = list(locks)
+        try:
+            return cast(PgCursor, self.execute(sql, list(parameters)))
+        finally:
+            self._ahead = []
+
+    def _bound(self, sql: str, parameters: Sequence[Any]) -> str:
+        """``sql`` with its values bound into the text (to travel ahead of another statement)."""
+        raw = self.pinned
+        assert raw is not None
+        return ClientCursor(raw).mogrify(cast(Any, placeholders(sql)), _as_params(parameters))
+
+    @staticmethod
+    def _answer(cursor: psycopg.Cursor[Any]) -> _Answer:
+        result = cursor.pgresult
+        rows = cursor.fetchall() if result and result.status == TUPLES_OK else []
+        description = cursor.description
+        return rows, cursor.rowcount, lambda d=description: d
 
     def rollback(self) -> None:
         """Roll back the open transaction, if any (the connection's return does it)."""
@@ -446,6 +554,10 @@ class PgDatabase(sqlite_utils.Database):
         """
         ahead, self._ahead = self._ahead, []
         self._writes_ahead = False
+        queued = [
+            (statement.answers, statement.position) if isinstance(statement, _QueuedRead) else None
+            for statement in ahead
+        ]
         if ahead and parameters is not None:
             # Statements ahead are complete texts (values bound already): a ``%`` in them
             # is a percent sign, not the start of a placeholder of this statement.
@@ -459,7 +571,9 @@ class PgDatabase(sqlite_utils.Database):
                 cursor.execute(cast(Any, text), _as_params(parameters))
         except psycopg.errors.LockNotAvailable as exc:
             raise StorageError(f"the database is busy, try again in a moment ({exc})") from exc
-        for _ in ahead:  # the cursor ends on the (first) answer of ``sql`` itself
+        for read in queued:  # the cursor ends on the (first) answer of ``sql`` itself
+            if read is not None:
+                read[0]._keep(read[1], self._answer(cursor)[0])
             cursor.nextset()
 
     def send_later(self, sql: str, parameters: Sequence[Any]) -> None:
@@ -475,10 +589,7 @@ class PgDatabase(sqlite_utils.Database):
         if self._memo is not None:
             self._memo.clear()
             self._phase = None
-        text = ClientCursor(self.pinned).mogrify(
-            cast(Any, placeholders(sql)), _as_params(parameters)
-        )
-        self._ahead.append(text)
+        self._ahead.append(self._bound(sql, parameters))
         self._writes_ahead = True
 
     @contextmanager
@@ -497,12 +608,19 @@ class PgDatabase(sqlite_utils.Database):
         known = _HAS_ID.get(key)
         if known is None:
             cursor = raw.cursor()
-            self._send(
-                cursor,
-                "SELECT 1 FROM information_schema.columns WHERE table_schema = "
-                "current_schema() AND table_name = %s AND column_name = 'id'",
-                [table],
-            )
+            # Outside a transaction, what waits ahead (a write alone's locks) belongs to
+            # the statement asking, not to this question.
+            waiting, self._ahead = (self._ahead, []) if self.pinned is None else ([], self._ahead)
+            try:
+                self._send(
+                    cursor,
+                    "SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                    "current_schema() AND table_name = %s AND column_name = 'id'",
+                    [table],
+                )
+            finally:
+                if waiting:
+                    self._ahead = waiting
             known = _HAS_ID[key] = cursor.fetchone() is not None
         return known
 
@@ -595,10 +713,7 @@ class PgDatabase(sqlite_utils.Database):
                     raise  # the transaction is aborted: its caller must know
                 return None
             while True:
-                result = cursor.pgresult
-                rows = cursor.fetchall() if result and result.status == TUPLES_OK else []
-                description = cursor.description
-                answers.append((rows, cursor.rowcount, lambda d=description: d))
+                answers.append(self._answer(cursor))
                 if not cursor.nextset():
                     break
         # A statement that held more than one is never sent here, but never misread.
@@ -616,7 +731,7 @@ class PgDatabase(sqlite_utils.Database):
             return
         answers = self._send_reads(keys)
         if answers is not None:
-            self._read_ahead = dict(zip(keys, answers, strict=True))
+            self._read_ahead.update(zip(keys, answers, strict=True))
             self.prefetched += len(keys) - 1
 
     def execute(self, sql: str, parameters: Any = None) -> Any:

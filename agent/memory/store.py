@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from agent.clock import iso as iso  # the schema's timestamp format, kept importable here
-from agent.memory.db import transaction, write_unanswered
+from agent.memory.db import transaction, write_alone, write_unanswered
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -122,13 +122,15 @@ def save_profile(db: sqlite_utils.Database, user_id: int, profile: Profile, now:
 def start_conversation(
     db: sqlite_utils.Database, user_id: int, now: datetime, channel: str = "cli"
 ) -> int:
-    """Open a new conversation for the user and return its id."""
-    with transaction(db):
-        cursor = db.execute(
-            "INSERT INTO conversations (user_id, channel, started_at) VALUES (?, ?, ?)",
-            [user_id, channel, iso(now)],
-        )
-        return int(cursor.lastrowid or 0)
+    """Open a new conversation for the user and return its id.
+
+    A transaction of one statement (``write_alone``: one round trip on a database server).
+    """
+    return write_alone(
+        db,
+        "INSERT INTO conversations (user_id, channel, started_at) VALUES (?, ?, ?)",
+        [user_id, channel, iso(now)],
+    )
 
 
 def set_token_hash(db: sqlite_utils.Database, user_id: int, token_hash: str) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from agent.clock import iso
 from agent.memory import store
 from agent.memory.db import transaction, write_unanswered
+from agent.memory.dialect import engine_of
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -30,6 +31,47 @@ def open_turn(
         [conversation_id, user_id, iso(now)],
     )
     return int(cursor.lastrowid or 0)
+
+
+_OPEN_WITH_MESSAGE = (
+    "WITH turn AS (INSERT INTO turns (conversation_id, user_id, status, started_at) "
+    "VALUES (?, ?, 'pending', ?) RETURNING id) "
+    "INSERT INTO messages (conversation_id, user_id, turn_id, role, content, created_at) "
+    "SELECT ?, ?, turn.id, 'user', ?, ? FROM turn RETURNING turn_id, id"
+)
+"""PostgreSQL: the pending turn's insert feeds the message's, in one statement."""
+
+
+def open_turn_with_message(
+    db: sqlite_utils.Database, *, user_id: int, conversation_id: int, text: str, now: datetime
+) -> tuple[int, int]:
+    """A pending turn and the person's message in it (inside the caller's transaction).
+
+    Returns:
+        The turn's id and the message's.
+
+    On PostgreSQL one statement (a data-modifying ``WITH``): the message needs the turn's
+    id, and asked one after the other they are two round trips. SQLite has no
+    ``INSERT`` inside ``WITH``, and its inserts are function calls: two statements.
+    """
+    if engine_of(db) == "postgresql":
+        stamp = iso(now)
+        row = db.execute(
+            _OPEN_WITH_MESSAGE,
+            [conversation_id, user_id, stamp, conversation_id, user_id, text, stamp],
+        ).fetchone()
+        return int(row[0]), int(row[1])
+    turn_id = open_turn(db, user_id=user_id, conversation_id=conversation_id, now=now)
+    message_id = store.add_message(
+        db,
+        user_id=user_id,
+        conversation_id=conversation_id,
+        role="user",
+        content=text,
+        now=now,
+        turn_id=turn_id,
+    )
+    return turn_id, message_id
 
 
 def earlier_turn_pending(db: sqlite_utils.Database, user_id: int, turn_id: int) -> bool:

@@ -329,6 +329,16 @@ def today_record(db: sqlite_utils.Database, user_id: int, day: date) -> WorkoutR
     return _workout_record(db, user_id, raw) if raw else None
 
 
+def shown_read(user_id: int, day: date) -> tuple[str, list[Any]]:
+    """The read behind :func:`shown_records` (SQL and values), for a store to send ahead."""
+    return (
+        f"SELECT {_RECORD_COLUMNS}, source FROM workout_sessions WHERE user_id = ? "
+        "AND (status = 'in_progress' OR (plan IS NOT NULL AND source != 'log' "
+        "AND status != 'skipped' AND planned_for = ?)) ORDER BY id DESC",
+        [user_id, day.isoformat()],
+    )
+
+
 def shown_records(
     db: sqlite_utils.Database, user_id: int, day: date
 ) -> tuple[WorkoutRecord | None, WorkoutRecord | None]:
@@ -338,12 +348,7 @@ def shown_records(
     The rows of either kind come newest first and each answer is the first row of its
     kind, as the two queries would pick.
     """
-    rows = db.execute(
-        f"SELECT {_RECORD_COLUMNS}, source FROM workout_sessions WHERE user_id = ? "
-        "AND (status = 'in_progress' OR (plan IS NOT NULL AND source != 'log' "
-        "AND status != 'skipped' AND planned_for = ?)) ORDER BY id DESC",
-        [user_id, day.isoformat()],
-    ).fetchall()
+    rows = db.execute(*shown_read(user_id, day)).fetchall()
     live = next((raw for raw in rows if raw[1] == "in_progress"), None)
     today = next(
         (

@@ -43,6 +43,7 @@ from agent.models.scripted import ScriptedModel, say
 from agent.server.auth import bearer_token, chat_holder_for_token, user_for_token
 from agent.server.state import GatedModel, ModelStep, ServerState, UserLine
 from safety import Tier, screen
+from safety.flags import locks_read
 from safety.gate import is_plan_locked
 
 router = APIRouter(prefix="/v1", tags=["coach"])
@@ -297,11 +298,16 @@ def chat_sessions(
     One read for both (``workouts.shown_records``) and the plan lock read at most once:
     each query is a round trip on a database server.
     """
-    live, today = workouts.shown_records(db, user_id, now.date())
+    live, today = workouts.shown_records(db, user_id, now.date())  # chat_session_reads
     if live is None and today is None:
         return None, None
     locked = is_plan_locked(db, user_id)
     return _session_out(live, plan_locked=locked), _session_out(today, plan_locked=locked)
+
+
+def chat_session_reads(user_id: int, now: datetime) -> list[tuple[str, list[Any]]]:
+    """The reads :func:`chat_sessions` makes: a turn sends them with its COMMIT."""
+    return [workouts.shown_read(user_id, now.date()), locks_read(user_id)]
 
 
 def _session_with_lock(
@@ -322,7 +328,8 @@ def _conversation(who: Caller, wanted: int | None, latest: int | None) -> int:
         return wanted
     if latest is not None:
         return latest
-    return store.start_conversation(who.db, who.user_id, who.now(), channel="web")
+    with writing_for(who.user_id):  # the person's write lock, never the whole store's
+        return store.start_conversation(who.db, who.user_id, who.now(), channel="web")
 
 
 def _wants_stream(request: Request, body: ChatRequest, stream: bool) -> bool:
@@ -429,7 +436,12 @@ def _receive(
         coach = Coach(db, state.model, state.registry, clock=state.settings.clock)
         with line.receive.holding(line.receive.take()):
             try:
-                received = coach.receive(who.user_id, conversation_id, body.message)
+                received = coach.receive(
+                    who.user_id,
+                    conversation_id,
+                    body.message,
+                    read_after=chat_session_reads(who.user_id, who.now()),
+                )
             except UserInputError as exc:
                 return JSONResponse(status_code=400, content={"error": str(exc)})
             except StorageError as exc:
@@ -508,7 +520,9 @@ def _answered(
     """Answer a received message and render the response (JSON or SSE)."""
     user_id = received.user_id
     try:
-        result = coach.answer(received)
+        result = coach.answer(
+            received, read_after=chat_session_reads(user_id, state.settings.clock())
+        )
     except CoachError as exc:
         return _unavailable(user_id, exc)
     # What happened, never what was said: tool names and the tier, not text or arguments.

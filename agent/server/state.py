@@ -34,7 +34,7 @@ import sqlite_utils
 
 from agent.clock import utc_now
 from agent.errors import ConfigurationError
-from agent.memory.db import connect, roll_back_open, urgent_writes
+from agent.memory.db import connect, forget_reads_ahead, roll_back_open, urgent_writes
 from agent.models.base import AssistantMessage, ChatModel
 from agent.tools.registry import ToolRegistry
 
@@ -123,6 +123,7 @@ class DatabasePool:
     def _give_back(self, db: sqlite_utils.Database) -> None:
         try:
             roll_back_open(db)
+            forget_reads_ahead(db)  # answers read for this request are not the next one's
         except Exception:
             db.close()
             return
