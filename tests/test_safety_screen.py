@@ -308,6 +308,7 @@ def test_red_flags_in_other_words_and_split_across_fragments(text: str, expected
         "heart racing on the bike but no dizziness at all",
         "did my sets and then on the mat doing stretches for ten minutes",
         "he fell behind in the race and he is not happy about it",
+        "I don't plan to be around for the weekend session, I'm away with work",
     ],
 )
 def test_acted_believed_denied_and_told_of_others_is_no_alarm(text: str) -> None:
@@ -326,6 +327,9 @@ def test_acted_believed_denied_and_told_of_others_is_no_alarm(text: str) -> None
         ("my friend fell off the wall, hit her head and now she's confused", Tier.EMERGENCY),
         ("my son fell in the match and he is not himself now", Tier.EMERGENCY),
         ("there's pain in my chest that's gone into my neck and down my arm", Tier.EMERGENCY),
+        ("my pulse is one hundred and eighty sitting here and I feel faint", Tier.EMERGENCY),
+        ("a man by the lockers is shaking on the floor, looks like a seizure", Tier.EMERGENCY),
+        ("sorted out my things and I don't plan to be here after tonight", Tier.EMERGENCY),
         (
             "the man in the pool isn't breathing and the lifeguard has gone to get help",
             Tier.EMERGENCY,
