@@ -8,7 +8,10 @@ here from the exported files with :mod:`safety.textclf`, without scikit-learn.
 
 Its calibrated probabilities become a tier by the thresholds in :class:`Thresholds`:
 
-- ``P(emergency) >= emergency``: emergency;
+- ``P(emergency) >= emergency``: emergency, unless the message tells a recovery ("came
+  down fast in the rests and i feel great now"), names a cardinal area and the rules
+  found less than a stop: then the check question, which settles what the words of
+  effort leave open (see :meth:`ScreenClassifier.verdict`);
 - else, in a message that names a cardinal area (a topic of ``check.yaml``),
   ``P(emergency) >= check_emergency`` or ``P(check) + P(emergency) >= check``: check (the
   classifier is worried but below its emergency threshold: ask one question). Without a
@@ -175,11 +178,19 @@ class ScreenClassifier:
         """Whether at least one word of four letters or more is a learned word feature."""
         return knows_a_word(readable, self.model.knows)
 
-    def verdict(self, readable: str, rules_tier: Tier = Tier.NONE) -> Verdict:
+    def verdict(
+        self, readable: str, rules_tier: Tier = Tier.NONE, *, recovered: bool = False
+    ) -> Verdict:
         """The classifier's tier for a classifier text (see the module docstring).
 
         ``rules_tier`` is what the rules found in the same message: a rules' stop with
         ``P(emergency) >= confirm`` becomes an emergency.
+
+        ``recovered``: the message tells that what happened is over or settled quickly
+        ("came down fast in the rests and i feel great now"). An emergency only the
+        classifier sees there, in a cardinal area, with the rules below stop, is asked
+        about instead (the check question): the words of effort read like a red flag, the
+        recovery says otherwise, and one question settles it.
 
         It abstains (tier none) on fewer than :data:`MIN_WORDS` words of four letters or
         more: "swimming and cycling" or "an hour and a half" carry too little to read,
@@ -192,9 +203,13 @@ class ScreenClassifier:
         p = tier_probabilities(self.label_probabilities(readable))
         t = self.thresholds
         emergency = p[Tier.EMERGENCY]
-        if emergency >= t.emergency or (
-            rules_tier is Tier.STOP and emergency >= t.confirm and _cardinal(readable)
-        ):
+        confirmed = rules_tier is Tier.STOP and emergency >= t.confirm and _cardinal(readable)
+        if confirmed:
+            return Verdict(Tier.EMERGENCY, emergency)
+        if emergency >= t.emergency:
+            topic = load_checks().topic_of(readable)
+            if recovered and rules_tier < Tier.STOP and topic.name != GENERAL:
+                return Verdict(Tier.CHECK, p[Tier.CHECK] + emergency, topic.name)
             return Verdict(Tier.EMERGENCY, emergency)
         worried = p[Tier.CHECK] + emergency
         if emergency >= min(t.check_emergency, t.check_general) or worried >= t.check:

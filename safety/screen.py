@@ -240,11 +240,14 @@ def screen(
     normalised = found.normalised
     whole = " . ".join(normalised)
     model = classifier if classifier is not None else default_classifier()
+    markers = _markers(whole, rules)
     if model is not None:
         # Low mood is a stop of its own kind (a warm reply, not an ambulance): only a
         # physical stop can be confirmed as an emergency by the classifier.
         rules_tier = max((s.tier for s in signals if s.kind != "mood"), default=Tier.NONE)
-        learned = model.verdict(" . ".join(found.readable), rules_tier)
+        learned = model.verdict(
+            " . ".join(found.readable), rules_tier, recovered=_tells_recovery(whole, markers, rules)
+        )
         if learned.tier > Tier.NONE:
             signals.append(
                 Signal(
@@ -257,7 +260,7 @@ def screen(
                     topic=learned.topic,
                 )
             )
-    signals.extend(_markers(whole, rules))
+    signals.extend(markers)
     signals.extend(_across_turns(normalised, rules, context))
     signals = _worsening_refers_back(signals)
     if context.pending_check is not None:
@@ -365,6 +368,23 @@ def _readable(
     if injected is not None:
         norm = norm[: injected.start()]
     return _screen_sentence(norm, rules, others_settled, recovered)[1]
+
+
+def _tells_recovery(whole: str, markers: list[Signal], rules: RuleSet) -> bool:
+    """Whether the message tells that something is over or settled quickly.
+
+    For example "came down fast in the rests and i feel great now", "normal in a minute".
+    """
+    return any(s.rule_id == RESOLVED_ID for s in markers) or bool(
+        rules.triggers.recovery_next.search(whole)
+    )
+
+
+def tells_recovery(text: str) -> bool:
+    """Whether ``text`` tells a recovery or a symptom over (see ``ScreenClassifier.verdict``)."""
+    rules = load()
+    whole = " . ".join(_rules_pass(text, rules).normalised)
+    return _tells_recovery(whole, _markers(whole, rules), rules)
 
 
 def screen_rules(text: str) -> tuple[list[Signal], str]:
@@ -478,11 +498,12 @@ def _screen_sentence(
     sentence = _Sentence(masked, triggers.pseudo.sub(_blank, unprompted))
     best: dict[str, Signal] = {}
     settled: list[tuple[int, int]] = []
+    live_spans: list[tuple[int, int]] = []
     for index in rules.candidates(masked):
         rule = rules.rules[index]
         if rule.unless is not None and rule.unless.search(masked):
             continue
-        if rule.requires is not None and not rule.requires.search(masked):
+        if rule.requires is not None and not _required(rule.requires, sentence, rules):
             continue
         for match in rule.regex.finditer(masked):
             signal = _read_target(rule, match, sentence, rules)
@@ -497,15 +518,42 @@ def _screen_sentence(
                 # Context settled this mention (denied, someone else's, past, a question):
                 # the classifier must not read it afresh and undo that.
                 settled.append(match.span())
+            elif rule.tier >= Tier.CHECK:
+                live_spans.append(match.span())
             if signal is not None and (rule.id not in best or signal.tier > best[rule.id].tier):
                 best[rule.id] = signal
     found = list(best.values())
     score = _severity(masked, found, rules)
     if score is not None:
         found.append(score)
-    settled.extend(m.span(1) for m in triggers.negation_scope.finditer(sentence.triggers))
+    # A negation's scope never settles what the rules read as a live red flag ("hes not
+    # breathing"): the classifier reads that mention as it is.
+    for scope in triggers.negation_scope.finditer(sentence.triggers):
+        span = scope.span(1)
+        if not any(_overlaps(span, live) for live in live_spans):
+            settled.append(span)
     settled.extend(m.span() for m in triggers.settled_subject.finditer(sentence.triggers))
     return found, _for_classifier(unprompted, settled)
+
+
+def _required(requires: re.Pattern[str], sentence: _Sentence, rules: RuleSet) -> bool:
+    """Whether the sentence has a mention of a rule's required companion that is not denied.
+
+    "heart racing but no dizziness" does not make the racing-heart-with-faintness
+    emergency: the companion must be asserted, as a target must.
+    """
+    t = rules.triggers
+    for match in requires.finditer(sentence.text):
+        start = match.start()
+        left, _ = sentence.clause(start, match.end(), rules)
+        pre = sentence.triggers[left:start]
+        if not _window_negated(pre, t) and not _list_negated(pre, t):
+            return True
+    return False
+
+
+def _overlaps(first: tuple[int, int], second: tuple[int, int]) -> bool:
+    return first[0] < second[1] and second[0] < first[1]
 
 
 _SETTLING = frozenset({"resolved", "passed", "hypothetical", "other"})
@@ -672,6 +720,9 @@ def _other(text: str, start: int, end: int, masked: str, t: Triggers) -> bool:
         last = match
     if last is None:
         return False
+    if _RELATIVE.match(text, last.end()) and not t.first_person.search(text, last.end(), start):
+        # "divers who sometimes black out": the relative clause's subject is them.
+        return True
     if _WITH_ME.search(text, 0, last.start()):
         # "me and my friend both feel dizzy"
         return False
@@ -730,6 +781,7 @@ _DETERMINED = re.compile(
     r"former|someone|somebody|people|everyone|anyone|he|she|they|hes|shes|theyre|him|them)\b"
 )
 _ARTICLE_BEFORE = re.compile(r"\b(?:a|an|the|one|this|that|some|his|her|their)(?: \w+){0,2} $")
+_RELATIVE = re.compile(r" (?:who|that|which)\b")
 _WITH_ME = re.compile(r"\b(?:me|i|myself|both|we) (?:and|&) $")
 
 _WORD_NUMBERS = {

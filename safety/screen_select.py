@@ -30,7 +30,7 @@ import numpy.typing as npt
 from safety.check import GENERAL, load_checks
 from safety.classifier import ORDINARY_CATEGORIES, Thresholds, enough_words
 from safety.labelled import Row
-from safety.screen import screen_rules
+from safety.screen import screen_rules, tells_recovery
 from safety.tiers import Tier
 
 GRID: dict[str, tuple[float, ...]] = {
@@ -78,6 +78,8 @@ class RuleView:
     """The classifier text names a cardinal area (a check topic other than general)."""
     readable: bool
     """The classifier text has enough words for the classifier to speak."""
+    recovered: bool
+    """The message tells a recovery (``ScreenClassifier.verdict``'s ``recovered``)."""
 
 
 @lru_cache(maxsize=16_384)
@@ -89,6 +91,7 @@ def rule_view(text: str) -> RuleView:
         physical=max((s.tier for s in signals if s.kind != "mood"), default=Tier.NONE),
         cardinal=load_checks().topic_of(readable).name != GENERAL,
         readable=enough_words(readable),
+        recovered=tells_recovery(text),
     )
 
 
@@ -102,6 +105,9 @@ class _Evidence:
     rules: npt.NDArray[np.int64]
     physical_stop: npt.NDArray[np.bool_]
     cardinal: npt.NDArray[np.bool_]
+    asks_after_recovery: npt.NDArray[np.bool_]
+    """A classifier emergency is asked about instead: recovery told, cardinal area, the
+    rules' physical tier below stop."""
     readable: npt.NDArray[np.bool_]
     """The classifier speaks: enough words, one of them known (as ``verdict``)."""
     acceptable: npt.NDArray[np.bool_]
@@ -133,6 +139,9 @@ def _evidence(
         rules=np.array([v.tier.rank for v in views], dtype=np.int64),
         physical_stop=np.array([v.physical is Tier.STOP for v in views], dtype=bool),
         cardinal=np.array([v.cardinal for v in views], dtype=bool),
+        asks_after_recovery=np.array(
+            [v.recovered and v.cardinal and v.physical < Tier.STOP for v in views], dtype=bool
+        ),
         readable=readable,
         acceptable=acceptable,
         emergency=np.array([row.label is Tier.EMERGENCY for row in rows], dtype=bool),
@@ -148,13 +157,15 @@ def _evidence(
 def _tiers(e: _Evidence, t: Thresholds) -> npt.NDArray[np.int64]:
     """The whole screen's tier rank per message under ``t`` (as ``ScreenClassifier``)."""
     confirmed = e.physical_stop & e.cardinal & (e.p_emergency >= t.confirm)
-    emergency = (e.p_emergency >= t.emergency) | confirmed
+    alarmed = e.p_emergency >= t.emergency
+    emergency = (alarmed & ~e.asks_after_recovery) | confirmed
     asked = np.where(
         e.cardinal,
         (e.p_emergency >= t.check_emergency) | (e.worried >= t.check),
         e.p_emergency >= t.check_general,
     )
     stop = e.severe >= t.stop
+    asked |= alarmed & e.asks_after_recovery
     learned = np.where(emergency, 4, np.where(asked, 2, np.where(stop, 3, 0)))
     return np.maximum(e.rules, np.where(e.readable, learned, 0))
 

@@ -149,6 +149,32 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("feeling giddy after the box jumps", STOP_OR_WORSE),
         ("can't put any weight on my ankle after that landing", STOP_OR_WORSE),
     ],
+    "acted, exaggerated or only believed by someone else": [
+        ("my little boy pretended to faint when I said it was homework time", CALM),
+        ("in the sketch the waiter fakes a heart attack to get out of paying", CALM),
+        ("my flatmate thought I had passed out on the couch, I was only napping", CALM),
+        ("that hill session, honestly thought I was going to die halfway up, loved it", CALM),
+        ("I thought I was going to pass out on the last set of thrusters", STOP_OR_WORSE),
+        ("everyone thinks I'm fine but I blacked out on the rower an hour ago", EMERGENCY),
+        ("I want to die, I can't keep doing this", EMERGENCY),
+    ],
+    "a denial reaches across 'because'": [
+        ("I pulled over on the bike not because I felt dizzy, only to check the map", CALM),
+        ("I pulled over on the bike because I felt dizzy", STOP_OR_WORSE),
+    ],
+    "people named in a relative clause": [
+        ("there's a book about mountaineers who black out near the summit, fascinating", CALM),
+        ("my mate who collapsed at the gym just now isn't answering me", EMERGENCY),
+    ],
+    "a companion sign that is denied": [
+        # The benign side ("heart racing on the bike but no dizziness") is pinned for the
+        # rules in test_safety_screen: the classifier still alarms on it (issue 14 note).
+        ("heart racing sitting on the sofa and I feel dizzy", EMERGENCY),
+    ],
+    "a negated problem that goes on is still read by the classifier": [
+        ("the lad by the bench press went down and he's not moving", EMERGENCY),
+        ("my right hand suddenly won't work, I can't grip the bar", EMERGENCY),
+    ],
     "vague cardinal mentions get the check question": [
         ("my chest feels kinda odd today", ASK_OR_WORSE),
         ("head feels off since the last set", ASK_OR_WORSE),

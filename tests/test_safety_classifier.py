@@ -157,6 +157,20 @@ def test_the_classifier_confirms_a_rules_stop_as_an_emergency() -> None:
     assert model.verdict(text, Tier.CAUTION).tier is Tier.CHECK
 
 
+def test_a_told_recovery_turns_a_classifier_only_emergency_into_the_question() -> None:
+    model = _fixed(_p(emergency=0.9, none=0.1))
+    text = "heart was going mad after the sprints but it came down fast"
+    asked = model.verdict(text, Tier.CAUTION, recovered=True)
+    assert asked.tier is Tier.CHECK
+    assert asked.topic == "heart"
+    # Without the recovery, or when the rules found a stop, the alarm stands.
+    assert model.verdict(text, Tier.CAUTION).tier is Tier.EMERGENCY
+    assert model.verdict(text, Tier.STOP, recovered=True).tier is Tier.EMERGENCY
+    # Nothing cardinal to ask about (a crisis told calmly): the alarm stands.
+    calm = "decided tonight is the night and i feel calm now"
+    assert model.verdict(calm, Tier.NONE, recovered=True).tier is Tier.EMERGENCY
+
+
 def test_thresholds_round_trip_through_their_file(tmp_path: Path) -> None:
     chosen = Thresholds(emergency=0.6, check_emergency=0.1, check=0.35, stop=0.7, confirm=0.15)
     save_thresholds(tmp_path / "screen", chosen)

@@ -32,13 +32,13 @@ from safety.screen_build import (
 )
 
 FLOORS = {
-    "emergency_recall": 0.995,
-    "emergency_or_check_recall": 0.995,
-    "stop_or_worse_recall": 0.977,
+    "emergency_recall": 0.996,
+    "emergency_or_check_recall": 0.996,
+    "stop_or_worse_recall": 0.975,
 }
 """Recall floors per the measured figures (see the closing note of issue 14)."""
 
-CEILINGS = {"benign_fp_stop_or_worse": 0.037, "benign_fp_check_or_worse": 0.05}
+CEILINGS = {"benign_fp_stop_or_worse": 0.027, "benign_fp_check_or_worse": 0.045}
 """False-positive ceilings per the measured figures."""
 
 

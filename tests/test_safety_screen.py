@@ -294,3 +294,47 @@ def test_idioms_topics_and_old_history_are_no_alarm(text: str) -> None:
 )
 def test_red_flags_in_other_words_and_split_across_fragments(text: str, expected: Tier) -> None:
     assert tier(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my little boy pretended to faint when I said it was homework time",
+        "in the sketch the waiter fakes a heart attack to get out of paying",
+        "my flatmate thought I had passed out on the couch, I was only napping",
+        "that hill session, honestly thought I was going to die halfway up",
+        "I pulled over on the bike not because I felt dizzy, only to check the map",
+        "there's a book about mountaineers who black out near the summit",
+        "heart racing on the bike but no dizziness at all",
+        "did my sets and then on the mat doing stretches for ten minutes",
+        "he fell behind in the race and he is not happy about it",
+        "I don't plan to be around for the weekend session, I'm away with work",
+    ],
+)
+def test_acted_believed_denied_and_told_of_others_is_no_alarm(text: str) -> None:
+    assert tier(text) < Tier.CHECK
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I thought I was going to pass out on the last set", Tier.STOP),
+        ("I want to die, I can't keep doing this", Tier.EMERGENCY),
+        ("I pulled over on the bike because I felt dizzy", Tier.STOP),
+        ("heart racing sitting on the sofa and I feel dizzy", Tier.EMERGENCY),
+        ("and then I was on the floor with my coach kneeling over me", Tier.EMERGENCY),
+        ("the lad by the bench press went down and he's not moving", Tier.EMERGENCY),
+        ("my friend fell off the wall, hit her head and now she's confused", Tier.EMERGENCY),
+        ("my son fell in the match and he is not himself now", Tier.EMERGENCY),
+        ("there's pain in my chest that's gone into my neck and down my arm", Tier.EMERGENCY),
+        ("my pulse is one hundred and eighty sitting here and I feel faint", Tier.EMERGENCY),
+        ("a man by the lockers is shaking on the floor, looks like a seizure", Tier.EMERGENCY),
+        ("sorted out my things and I don't plan to be here after tonight", Tier.EMERGENCY),
+        (
+            "the man in the pool isn't breathing and the lifeguard has gone to get help",
+            Tier.EMERGENCY,
+        ),
+    ],
+)
+def test_the_same_words_still_alarm_when_they_are_real(text: str, expected: Tier) -> None:
+    assert tier(text) is expected
