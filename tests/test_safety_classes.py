@@ -180,6 +180,15 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("head feels off since the last set", ASK_OR_WORSE),
         ("my left arm feels a bit strange", ASK_OR_WORSE),
     ],
+    "a term or an instruction not understood is no confusion": [
+        ("I can't make sense of the 'cluster sets' on my plan, what are they?", NONE),
+        ("what means drop set? I read it today and I not understand", NONE),
+        ("dont understand the percentages on the deadlifts, 80% of wat", NONE),
+        ("I am rather confused by the term 'progressive overload'. Please explain.", NONE),
+        ("Saw 'RDL' on Tuesday's sheet and didn't understand it, so I skipped it.", NONE),
+        ("suddenly I can't understand what people say and my words come out wrong", EMERGENCY),
+        ("my mum is confused all of a sudden and can't get her words out", EMERGENCY),
+    ],
 }
 
 CASES = [
