@@ -213,6 +213,7 @@ def test_a_milestone_is_celebrated_and_changes_nothing(
         ("My knee is completely better now; however I do not enjoy lunges much.", "knee", "lunges"),
         ("knee is fine but i really cant stand lunges", "knee", "lunges"),
         ("shoulder's all sorted, I just can't stand burpees", "shoulder", "burpees"),
+        ("knee's fine now, honestly I can't bear burpees", "knee", "burpees"),
     ],
 )
 def test_a_resolved_area_with_a_dislike_notes_the_dislike_and_protects_nothing(

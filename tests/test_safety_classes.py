@@ -35,6 +35,9 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("my training partner just collapsed and isn't responding", EMERGENCY),
     ],
     "hyperbole and idioms": [
+        ("i cant stand lunges", CALM),
+        ("Honestly I can't bear burpees, anything else?", CALM),
+        ("can't stand on my left leg since I landed the box jump", STOP_OR_WORSE),
         ("I'd rather pass out than do more burpees lol", CALM),
         ("dying to try the new kettlebell class", CALM),
         ("my heart is pounding with excitement for race day", CALM),
