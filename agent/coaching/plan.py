@@ -15,7 +15,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
-from rapidfuzz import fuzz
 
 from agent.coaching import adjustments, assessments
 from agent.coaching.compliance import days_per_week_on
@@ -330,6 +329,8 @@ def in_session(session: Session, text: str) -> Exercise:
     for match in result.matches:
         if match.id in ids and match.score >= 70:
             return catalog.get(match.id)
+    from rapidfuzz import fuzz  # imported when a name needs it, not by every start
+
     key = catalog.normalize_name(text)
     best: tuple[float, str] | None = None
     for exercise_id in ids:

@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
-
 from agent.planning.catalog import Resolution, load_catalog, normalize_area, normalize_equipment
 
 MATCH_THRESHOLD = 86.0
@@ -126,6 +124,8 @@ class ExerciseIndex:
             return self._keys[bare]
         if not self._keys or not key:
             return None
+        from rapidfuzz import fuzz, process  # imported when a name needs it, not by every start
+
         best = process.extractOne(key, list(self._keys), scorer=fuzz.token_sort_ratio)
         if best is None or best[1] < MATCH_THRESHOLD:
             return None
@@ -140,6 +140,8 @@ class ExerciseIndex:
         key = normalise(name)
         if not key or not self._keys:
             return []
+        from rapidfuzz import fuzz, process
+
         found = process.extract(key, list(self._keys), scorer=fuzz.WRatio, limit=limit * 3)
         names: list[str] = []
         for label, score, _ in found:

@@ -15,7 +15,6 @@ from importlib import resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from rapidfuzz import fuzz, process
 
 from agent.datafiles import parse_yaml
 
@@ -56,11 +55,13 @@ SUGGEST_THRESHOLD = 60.0
 """Matches scoring at least this are offered as suggestions."""
 
 
-_SCORERS: tuple[tuple[Any, float], ...] = (
-    (fuzz.ratio, 1.0),
-    (fuzz.token_sort_ratio, 1.0),
-    (fuzz.partial_ratio, 0.8),
+_SCORERS: tuple[tuple[str, float], ...] = (
+    ("ratio", 1.0),
+    ("token_sort_ratio", 1.0),
+    ("partial_ratio", 0.8),
 )
+"""rapidfuzz's scorers (by name: the library is imported when a name is first ranked,
+not by every command that reads the catalog) and their weights."""
 
 
 class Exercise(BaseModel):
@@ -314,12 +315,14 @@ class Catalog:
         # Several scorers, each weighted: whole-string similarity catches typos, the token
         # set catches extra words ("plank hold"), and a damped partial score catches a name
         # typed inside a longer one, without letting "squat" match every squat at 90.
+        from rapidfuzz import fuzz, process
+
         best: dict[str, float] = {}
         for scorer, weight in _SCORERS:
             found = process.extract(
                 key,
                 self._choices,
-                scorer=scorer,
+                scorer=getattr(fuzz, scorer),
                 limit=None,
                 score_cutoff=SUGGEST_THRESHOLD / weight,
             )

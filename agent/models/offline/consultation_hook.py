@@ -26,7 +26,6 @@ import re
 from datetime import date
 from typing import Any
 
-import agent.coaching.consultation_answers as consultation_answers
 import prompts
 from agent.coaching.assessment_reports import parse_report
 from agent.models.base import AssistantMessage, ToolCall
@@ -113,6 +112,9 @@ def _first_round(messages: list[dict[str, Any]], offered: set[str]) -> list[Tool
     if pending is not None:
         if _PAUSE.search(text) and "pause_consultation" in offered:
             return [_call("pause_consultation", {})]
+        # Imported here: only a turn inside the consultation parses an answer.
+        import agent.coaching.consultation_answers as consultation_answers
+
         parsed = consultation_answers.parse_answer(pending, text, _date_free_today())
         if text.endswith("?") and not _answers(pending, parsed.ok):
             return []  # a question of their own: the offline model answers it first
@@ -127,6 +129,8 @@ def _first_round(messages: list[dict[str, Any]], offered: set[str]) -> list[Tool
 
 def _answers(question_id: str, parsed_ok: bool) -> bool:
     """A question mark still answers a structured question it fits ("3 days?")."""
+    import agent.coaching.consultation_answers as consultation_answers
+
     kind = consultation_answers.question(question_id).kind
     return parsed_ok and kind in _STRUCTURED
 

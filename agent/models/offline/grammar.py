@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from agent.datafiles import parse_yaml
 from agent.models.offline.intent_text import respelled
 from agent.models.offline.slots import DATA_DIR, Slots, normalize
@@ -165,6 +163,8 @@ def classify(text: str, slots: Slots) -> list[str]:
     ]
     if found:
         return found
+    from rapidfuzz import fuzz, process  # only here: most messages match a rule above
+
     texts, owners = _examples()
     best = process.extractOne(normal, texts, scorer=fuzz.ratio)
     if best is not None and best[1] >= FUZZY_THRESHOLD:
