@@ -200,7 +200,7 @@ def test_a_message_that_cannot_be_stored_is_echoed_back_and_the_next_line_runs(
     import io
     import sqlite3
 
-    from agent.cli.chat import _piped
+    from agent.cli.chat_session import _piped
     from agent.memory import db as memory_db
     from agent.memory.db import connect
 

@@ -1,23 +1,20 @@
 """Options and helpers every command shares: database, user, clean one-line errors.
 
-The database modules are imported when a command opens the database, not here: commands
-that never open one (``coach safety check``) would otherwise pay for sqlite-utils, which
-imports numpy and scans the installed packages for plugins, on every start.
+Choosing the database and the person is :mod:`agent.cli.defaults` (without typer),
+re-exported here for the commands.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
+from agent.cli.defaults import open_db as open_db
+from agent.cli.defaults import user_name as user_name
 from agent.errors import UserInputError
-
-if TYPE_CHECKING:
-    import sqlite_utils
 
 DbOption = Annotated[
     str | None,
@@ -28,19 +25,6 @@ UserOption = Annotated[
     typer.Option("--user", help="Whose coach this is (default: $COACH_USER, else 'me')."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
-
-
-def user_name(explicit: str | None) -> str:
-    """The user to act for: ``--user``, else ``COACH_USER``, else ``me``."""
-    return explicit or os.environ.get("COACH_USER") or "me"
-
-
-def open_db(explicit: str | None) -> sqlite_utils.Database:
-    """Open and migrate the database chosen by ``--db`` / ``COACH_DB`` / the data dir."""
-    from agent.config import resolve_db_path
-    from agent.memory.db import connect
-
-    return connect(resolve_db_path(explicit))
 
 
 def fail(message: str) -> typer.Exit:

@@ -10,11 +10,7 @@ module. A test checks the help lines here against the commands' own.
 
 from __future__ import annotations
 
-import gc
 import importlib
-import logging
-import sys
-from typing import Any
 
 import typer
 import typer.main
@@ -23,7 +19,8 @@ from typer._click.formatting import HelpFormatter
 from typer._coercion import PassThroughRuntimeParam
 from typer.core import TyperGroup, _TyperParameter
 
-from agent.errors import CoachError
+from agent.cli.entry import console_start, defer_model_builds, start_up_done
+from agent.cli.entry import run as run
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "chat": ("chat", "Talk to your coach. Piped input: one message per line, one answer each."),
@@ -65,13 +62,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 _MODELS_BUILT_AT_DEFINITION = frozenset({"serve", "safety"})
-"""Command modules for which :func:`_defer_model_builds` is not called: the server (its
-workers would otherwise build models inside the first concurrent requests) and the
-screen, which defines no model and should not import pydantic just to say so."""
+"""Command modules for which :func:`agent.cli.entry.defer_model_builds` is not called:
+the server (its workers would otherwise build models inside the first concurrent
+requests) and the screen, which defines no model and should not import pydantic just to
+say so."""
 
 
 _START_UP_ENDS_AFTER_FIRST_TURN = frozenset({"chat"})
-"""Commands that call :func:`start_up_done` themselves, after their first turn.
+"""Commands that call :func:`agent.cli.entry.start_up_done` themselves, after their first turn.
 
 A chat's first turn loads as much again as its command: the offline model's data, the
 classifiers, the tool it calls and that tool's code, templates; with the collector on,
@@ -83,8 +81,8 @@ def load_command(name: str) -> Command | None:
     entry = COMMANDS.get(name)
     if entry is None:
         return None
-    if _console_start and entry[0] not in _MODELS_BUILT_AT_DEFINITION:
-        _defer_model_builds()
+    if console_start() and entry[0] not in _MODELS_BUILT_AT_DEFINITION:
+        defer_model_builds()
     module = importlib.import_module(f"agent.cli.{entry[0]}")
     holder = typer.Typer()
     module.register(holder)
@@ -166,78 +164,3 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """coachloop: an AI personal trainer that plans, coaches, adapts and remembers."""
-
-
-_collection_paused = False
-"""Whether :func:`run` turned the cyclic garbage collector off for start-up."""
-
-_console_start = False
-"""Whether this process's command was started by :func:`run` (the console script)."""
-
-
-def _pause_collection() -> None:
-    # Start-up builds some 90,000 long-lived objects (modules, classes, pydantic schemas
-    # and validators) and frees almost none: the collector's passes over them, a full one
-    # included, were about a tenth of `coach chat`'s start. Reference counting still
-    # frees everything else at once.
-    global _collection_paused
-    if gc.isenabled():
-        gc.disable()
-        _collection_paused = True
-
-
-def _defer_model_builds() -> None:
-    """Build each pydantic model defined from now on at its first use, not at its definition.
-
-    A command's code defines about 100 models, and pydantic builds each one's validator
-    and serializer as the class is created: about a fifth of ``coach chat``'s start, for
-    some 80 models a one-line chat never uses (the rule files and the catalog come from
-    the kept parse, and one tool of 33 is called). ``defer_build`` builds a model the
-    first time it validates, dumps or gives its schema; what it accepts and returns is
-    the same. Every model's configuration inherits ``BaseModel``'s (pydantic merges the
-    bases' ``model_config``), so setting it there reaches the command's models.
-
-    Only for a command started from :func:`run` (the console script): tests and library
-    users build models as they are defined. Not for :data:`_MODELS_BUILT_AT_DEFINITION`.
-    Threads (``coach eval`` runs scenarios in several) are safe: the pinned pydantic
-    rebuilds a deferred model under a lock and checks again inside it.
-    """
-    from pydantic import BaseModel
-
-    BaseModel.model_config["defer_build"] = True
-
-
-def start_up_done() -> None:
-    """The command's code is loaded: freeze what start-up built and collect cycles again.
-
-    Frozen objects are never scanned again (:func:`gc.freeze`), so later collections,
-    a server's included, look only at what the command itself allocates. Called once a
-    command is loaded, or by a command of :data:`_START_UP_ENDS_AFTER_FIRST_TURN` after
-    its first turn, and at the latest when :func:`run` returns; later calls do nothing.
-    """
-    global _collection_paused
-    if _collection_paused:
-        _collection_paused = False
-        gc.freeze()
-        gc.enable()
-
-
-def run(argv: list[str] | None = None) -> Any:
-    """Console-script entry point: errors become one line and exit code 1, usage errors 2."""
-    global _console_start
-    _console_start = True
-    _pause_collection()
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return app(args=argv)
-    except CoachError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as exc:  # the last line of defence against tracebacks
-        logging.getLogger("coach").debug("unexpected error", exc_info=True)
-        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
-        sys.exit(1)
-    finally:
-        start_up_done()  # no command was loaded (help, a usage error): collect as before
