@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.coaching import consultation
 from agent.coaching.assessment_reports import LB_PER_KG
 from agent.datafiles import parse_yaml
 from agent.memory import assessments as rows_
@@ -278,6 +277,10 @@ def facts_for(
     ``for_rating`` reads only what a rating needs (age and sex), skipping the flags and
     the logged-sets scan, which the planner's request should not pay for on every plan.
     """
+    # Imported here: the consultation's code (its answer parser, the PAR-Q+) is needed only
+    # once a person has results to rate, not by every plan that asks for the facts.
+    from agent.coaching import consultation
+
     profile = store.get_profile(db, user_id)
     record = consultation.record_of(db, user_id, now)
     said = record.values() if record else {}

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -178,6 +178,19 @@ def _singular(word: str) -> str:
     return word
 
 
+class _NameIndex(NamedTuple):
+    """Every name and alias of the catalog, normalised, with the exercise each names."""
+
+    choices: list[str]
+    """Normalised names and aliases, in catalog order (what fuzzy matching scores)."""
+    choice_ids: list[str]
+    """The exercise id of each of :attr:`choices`."""
+    exact: dict[str, str]
+    """Normalised name -> the first exercise it names."""
+    tokens: list[tuple[frozenset[str], str, int]]
+    """Each choice's words, exercise id and length (for names typed with extra words)."""
+
+
 class Catalog:
     """Every exercise, indexed by id and pattern, plus the vocabulary that describes them."""
 
@@ -195,21 +208,31 @@ class Catalog:
         for exercise in self.exercises:
             by_pattern[exercise.pattern].append(exercise)
         self._by_pattern = {p: tuple(items) for p, items in by_pattern.items()}
-        self._choices: list[str] = []
-        self._choice_ids: list[str] = []
-        self._exact: dict[str, str] = {}
-        self._name_keys = {e.id: self.normalize_name(e.name) for e in self.exercises}
         self._ranked_by_key: dict[str, tuple[Match, ...]] = {}
+
+    # The name indexes are built on first use: normalising every name and alias (about a
+    # thousand) was a few milliseconds of every start, and a plan chosen by movement
+    # pattern never looks a name up. Two threads may both build one; they build the same.
+    @cached_property
+    def _name_keys(self) -> dict[str, str]:
+        return {e.id: self.normalize_name(e.name) for e in self.exercises}
+
+    @cached_property
+    def _names(self) -> _NameIndex:
+        choices: list[str] = []
+        choice_ids: list[str] = []
+        exact: dict[str, str] = {}
         for exercise in self.exercises:
             for label in (exercise.name, *exercise.aliases):
                 key = self.normalize_name(label)
-                self._choices.append(key)
-                self._choice_ids.append(exercise.id)
-                self._exact.setdefault(key, exercise.id)
-        self._choice_tokens = [
+                choices.append(key)
+                choice_ids.append(exercise.id)
+                exact.setdefault(key, exercise.id)
+        tokens = [
             (frozenset(choice.split()), eid, len(choice))
-            for choice, eid in zip(self._choices, self._choice_ids, strict=True)
+            for choice, eid in zip(choices, choice_ids, strict=True)
         ]
+        return _NameIndex(choices, choice_ids, exact, tokens)
 
     # -- lookup -------------------------------------------------------------------------
     def __contains__(self, exercise_id: object) -> bool:
@@ -275,7 +298,7 @@ class Catalog:
             )
         key = self.normalize_name(text)
         matches = list(self._ranked_once(key))
-        exact = self._exact.get(key)
+        exact = self._names.exact.get(key)
         if exact is not None:
             exercise = self._by_id[exact]
             rest = [m for m in matches if m.id != exact]
@@ -321,20 +344,20 @@ class Catalog:
         for scorer, weight in _SCORERS:
             found = process.extract(
                 key,
-                self._choices,
+                self._names.choices,
                 scorer=getattr(fuzz, scorer),
                 limit=None,
                 score_cutoff=SUGGEST_THRESHOLD / weight,
             )
             for _choice, score, index in found:
-                exercise_id = self._choice_ids[index]
+                exercise_id = self._names.choice_ids[index]
                 weighted = float(score) * weight
                 if weighted > best.get(exercise_id, -1.0):
                     best[exercise_id] = weighted
         # Every word of a name typed plus extra words ("plank hold") is a strong hint; the
         # reverse (a short query inside a long name) is left to the damped partial score.
         words = set(key.split())
-        for tokens, exercise_id, length in self._choice_tokens:
+        for tokens, exercise_id, length in self._names.tokens:
             if tokens <= words:
                 score = SUBSET_BASE + SUBSET_SPAN * length / len(key)
                 if score > best.get(exercise_id, -1.0):
