@@ -46,7 +46,8 @@ def _modules_after(args: list[str], stdin: str = "") -> set[str]:
 
 def test_help_imports_no_command_and_a_command_only_its_own() -> None:
     loaded = _modules_after(["--help"])
-    assert {m for m in loaded if m.startswith("agent.cli.")} == {"agent.cli.main", "agent.cli.entry"}
+    commands = {m for m in loaded if m.startswith("agent.cli.")}
+    assert commands == {"agent.cli.main", "agent.cli.entry"}
     loaded = _modules_after(["safety", "check"], "my knee hurts\n")
     assert "agent.cli.safety" in loaded
     heavy = {"fastapi", "agent.server.operator_auth", "evals", "agent.cli.eval", "openai", "numpy"}
