@@ -25,4 +25,7 @@ def test_commits_never_checkpoint_and_the_checkpointer_does(db_path: str) -> Non
     busy, log, copied = checkpoints.run_once()[0]
     assert busy == 0 and log == copied and log > 1_000
     db.close()
+    # The checkpointer held no connection of its own, so the app's close was the last:
+    # SQLite copied the log back and removed it.
+    assert not os.path.exists(db_path + "-wal")
     assert checkpoints.run_once() == []  # a closed connection's file is dropped

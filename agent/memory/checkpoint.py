@@ -7,8 +7,10 @@ here instead: one daemon thread per process wakes every :data:`INTERVAL_S` secon
 runs a ``PASSIVE`` checkpoint on its own connection, which copies what it can without
 waiting for (or blocking) readers and writers. SQLite releases the GIL while it works.
 
-When the last connection to a file closes, SQLite checkpoints the log itself, so a
-short-lived command that exits before the thread wakes leaves nothing behind.
+When the last connection to a file closes, SQLite checkpoints the log itself and removes
+it, so a short-lived command leaves nothing behind. The thread's own connection is open
+only while it checkpoints: one kept open would make the command's close not the last, and
+a chat that outlived the thread's first wake (a slow or busy machine) left its log behind.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ INTERVAL_S = 1.0
 class _Watched:
     path: str
     owner: weakref.ref[sqlite_utils.Database]
-    conn: sqlite3.Connection | None = None
 
 
 class Checkpointer:
@@ -70,9 +71,11 @@ class Checkpointer:
                 continue
             done.add(item.path)
             try:
-                if item.conn is None:
-                    item.conn = sqlite3.connect(item.path, timeout=0, check_same_thread=False)
-                row = item.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                conn = sqlite3.connect(item.path, timeout=0)
+                try:
+                    row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                finally:
+                    conn.close()
             except sqlite3.Error:
                 continue  # busy or gone: the next round tries again
             results.append((int(row[0]), int(row[1]), int(row[2])))
@@ -82,8 +85,6 @@ class Checkpointer:
         with self._lock:
             if item in self._watched:
                 self._watched.remove(item)
-        if item.conn is not None:
-            item.conn.close()
 
     def _run(self) -> None:
         while True:
