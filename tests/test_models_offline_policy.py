@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
+from agent.errors import tool_error_result
 from agent.loop import Coach, TurnResult
 from agent.memory import store
 from agent.models.offline import OfflineModel
@@ -241,11 +242,38 @@ def test_a_tool_result_for_a_swap_the_plan_lacks_is_not_shown_raw() -> None:
     failed = ToolResult(
         "swap_exercise",
         {"exercise": "lunges"},
-        {"error": {"code": "retry", "message": "'lunges' is not in today's session; it has: X"}},
+        tool_error_result("retry", "'lunges' is not in today's session", "not_in_session"),
     )
     understood = Understanding(text="swap the lunges", intents=["swap_exercise"], slots=Slots())
     reply = render_reply(understood, DialogueState(results=[failed]), frozenset({"swap_exercise"}))
     assert reply.startswith("Lunges aren't in today's session")
+
+
+def test_a_refusal_is_read_from_its_reason_never_from_its_wording() -> None:
+    """The model's message may be reworded or translated; the reply keys on the reason."""
+    from agent.models.offline.policy import Understanding
+    from agent.models.offline.replies import render_reply
+    from agent.models.offline.slots import Slots
+
+    understood = Understanding(text="swap the lunges", intents=["swap_exercise"], slots=Slots())
+    offered = frozenset({"swap_exercise"})
+    reworded = ToolResult(
+        "swap_exercise",
+        {"exercise": "lunges"},
+        tool_error_result("retry", "no such exercise today", "not_in_session"),
+    )
+    assert render_reply(understood, DialogueState(results=[reworded]), offered).startswith(
+        "Lunges aren't in today's session"
+    )
+    # The old wording without the reason is another retry, not this refusal.
+    unreasoned = ToolResult(
+        "swap_exercise",
+        {"exercise": "lunges"},
+        tool_error_result("retry", "'lunges' is not in today's session; it has: X"),
+    )
+    assert not render_reply(understood, DialogueState(results=[unreasoned]), offered).startswith(
+        "Lunges aren't in today's session"
+    )
 
 
 def test_a_dislike_said_mildly_is_noted_not_explained(chat: Chat) -> None:
@@ -299,3 +327,76 @@ def test_a_whole_gym_is_named_not_listed_in_the_heading(chat: Chat) -> None:
     assert "Today's legs session, with the gym's full kit" in turn.reply
     turn = chat.say("only dumbbells and a bench today, 30 min")
     assert "with dumbbells, bench" in turn.reply
+
+
+# Written for this test, apart from the NLU data; six voices each way.
+RECOVERED = [
+    "shoulder ok now",
+    "hip sorted",
+    "elbow's fine these days",
+    "Oh and by the way, my shoulder feels brilliant again, the rest really helped!",
+    "That wrist issue from before has completely cleared up, so push-ups are back on!",
+    "knee is mint now",
+    "back feelin good as new lol",
+    "hip aint hurtin no more",
+    "My knee it is okay now, you can put again the squats.",
+    "Shoulder problem is finish, all is good.",
+    "The soreness in my elbow has now subsided.",
+    "My knee gives me no further trouble.",
+    "I twisted my ankle at the beach a fortnight ago; I went for a jog yesterday and it felt "
+    "completely normal.",
+    "The shoulder I hurt moving the sofa gave me grief for a while, but it's been pain-free "
+    "since Monday.",
+]
+NOT_YET = [
+    "knee a bit better, still sore",
+    "shoulder not great",
+    "My knee's getting better but it still twinges on the stairs, so keep it gentle please",
+    "knee kinda better but still dodgy tbh",
+    "is my back ok to deadlift?",
+    "My shoulder is more good but not 100 percent yet.",
+    "My ankle is improving, though it remains somewhat tender.",
+    "Would my knee be fine for running, do you think?",
+    "My knee felt fine during the walk, but this morning it was sore again after the stairs.",
+    "I thought my back had healed, but it flared up again when I lifted the shopping yesterday.",
+]
+
+
+@pytest.mark.parametrize("text", RECOVERED)
+def test_good_news_about_an_area_is_read_as_recovery_in_any_voice(text: str) -> None:
+    assert understand(text).has("constraint_resolved")
+
+
+@pytest.mark.parametrize("text", NOT_YET)
+def test_an_area_not_yet_well_is_no_recovery(text: str) -> None:
+    assert not understand(text).has("constraint_resolved")
+
+
+@pytest.mark.parametrize("area", ["knee", "shoulder"])
+def test_an_area_said_to_be_grand_stops_being_protected(chat: Chat, area: str) -> None:
+    chat.say(f"my {area} has been a bit sore")
+    turn = chat.say(f"{area}'s grand now thanks")
+    assert [c["arguments"] for c in turn.tool_calls if c["name"] == "resolve_constraint"] == [
+        {"area": area}
+    ]
+    assert chat.call(turn, "plan_today") is None
+    assert f"stopped protecting your {area}" in turn.reply
+
+
+def test_good_news_about_two_areas_leaves_the_one_still_sore(chat: Chat) -> None:
+    chat.say("my knee has been a bit sore")
+    turn = chat.say("knee's good, back's good, just a slightly stiff neck")
+    resolved = {
+        c["arguments"]["area"] for c in turn.tool_calls if c["name"] == "resolve_constraint"
+    }
+    assert resolved == {"knee", "lower_back"}
+
+
+def test_back_to_normal_is_not_news_about_the_back(chat: Chat) -> None:
+    chat.say("my knee has been a bit sore")
+    turn = chat.say("knee's back to normal")
+    resolved = [
+        c["arguments"]["area"] for c in turn.tool_calls if c["name"] == "resolve_constraint"
+    ]
+    assert resolved == ["knee"]
+    assert "lower back" not in turn.reply

@@ -206,3 +206,24 @@ def test_pointing_at_an_exercise_is_not_naming_one() -> None:
     assert slots.find_exercise_phrase("can I swap an exercise?") is None
     assert slots.find_exercise_phrase("swap one of those") is None
     assert slots.find_exercise_phrase("can you swap the lunges for something?") == "lunges"
+
+
+@pytest.mark.parametrize(
+    ("text", "areas"),
+    [
+        ("knee's back to normal", ["knee"]),
+        ("I'm back in the gym after a month off", []),
+        ("the pain came back", []),
+        ("feeling back to myself", []),
+        ("the back of my knee is tight", ["knee"]),
+        ("back on track now, ankle fine", ["ankle"]),
+        ("my back is sore", ["lower_back"]),
+        ("back pain is back", ["lower_back"]),
+        ("back to training after my back op", ["lower_back"]),
+        ("lower back to the floor", ["lower_back"]),
+        ("back's killing me", ["lower_back"]),
+        ("i went back to squats and my back hurt", ["lower_back"]),
+    ],
+)
+def test_back_as_an_adverb_names_no_body_part(text: str, areas: list[str]) -> None:
+    assert slots.find_body_parts(text) == areas

@@ -92,7 +92,8 @@ def resolve_constraint(ctx: ToolContext, args: ResolveConstraintArgs) -> NoteRes
             n["subject"] for n in notes.notes(ctx.db, ctx.user_id) if n["kind"] == "constraint"
         ]
         raise ToolRetry(
-            f"no active constraint on {args.area!r}; active ones: {', '.join(areas) or 'none'}"
+            f"no active constraint on {args.area!r}; active ones: {', '.join(areas) or 'none'}",
+            "no_such_constraint",
         )
     return _note_result(ctx, ids)
 

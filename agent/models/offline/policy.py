@@ -911,10 +911,30 @@ def forget_target(text: str) -> str:
     return words or text.strip(" .!?")
 
 
+_CLAUSE = cached_compile(r"[,.;:!?]|\b(?:but|and|though|although|while|just)\b")
+_STILL_SORE = cached_compile(
+    r"(?<!\bnot )(?<!n't )(?<!longer )\b(?:sore|stiff|tight|achy|tender|niggly|cranky|twingy|"
+    r"swollen|bruised|grumbly|grumpy|dodgy)\b"
+)
+
+
+def still_sore_areas(text: str) -> set[str]:
+    """Areas a clause of ``text`` still calls sore ("knee's good, just a stiff neck": neck)."""
+    return {
+        area
+        for clause in _CLAUSE.split(text.lower().replace("’", "'"))
+        if _STILL_SORE.search(clause)
+        for area in slot_parsers.find_body_parts(clause)
+    }
+
+
 def _notes(u: Understanding, out: CallBuilder) -> None:
     if u.has("constraint_resolved"):
+        # Good news about one area is no news about another the same message calls sore.
+        sore = still_sore_areas(u.text)
         for area in u.slots.body_parts:
-            out.add("resolve_constraint", area=area)
+            if area not in sore:
+                out.add("resolve_constraint", area=area)
     if u.has("forget_note"):
         out.add("forget_note", target=forget_target(u.text))
     if u.has("add_note") and not u.has("forget_note"):

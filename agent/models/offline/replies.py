@@ -342,8 +342,6 @@ def planned_exercises(state: DialogueState) -> list[str]:
 
 
 _LOAD = cached_compile(r"\d\s*(?:kgs?|kilos?|lbs?|pounds?)\b")
-_NOT_IN_SESSION = cached_compile(r"is not in today's session")
-_NO_CONSTRAINT = cached_compile(r"^no active constraint on")
 
 
 def _plain_refusal(result: ToolResult, state: DialogueState) -> str:
@@ -354,10 +352,10 @@ def _plain_refusal(result: ToolResult, state: DialogueState) -> str:
     """
     if result.ok:
         return ""
-    if result.name == "resolve_constraint" and _NO_CONSTRAINT.search(result.error):
+    if result.reason == "no_such_constraint":
         area = str(result.arguments.get("area") or "it")
         return prompts.render("offline/tools/nothing_to_resolve.j2", area=area).strip()
-    if result.name != "swap_exercise" or not _NOT_IN_SESSION.search(result.error):
+    if result.name != "swap_exercise" or result.reason != "not_in_session":
         return ""
     named = str(result.arguments.get("exercise") or "That exercise")
     noted = any(

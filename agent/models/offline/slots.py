@@ -564,8 +564,28 @@ def find_body_parts(text: str) -> list[str]:
 
     Figures of speech ("a pain in the neck") are not body parts.
     """
-    normal = _list_regex("idioms").sub(" ", str(text).lower())
+    normal = _list_regex("idioms").sub(" ", str(text).lower().replace("’", "'"))
+    normal = _BACK_BEFORE_PLACE.sub(" ", _BACK_AFTER_VERB.sub(r"\1 ", normal))
     return [name for name, pattern in _table("body_parts") if pattern.search(normal)]
+
+
+_BACK_AFTER_VERB = cached_compile(
+    r"(\b(?:am|is|are|was|were|be|been|being|get|gets|got|getting|go|goes|went|gone|going|"
+    r"come|comes|came|coming|feel|feels|felt|feeling|ease|eased|easing|bounce|bounced|"
+    r"scaled|dialed|dialled|stepped|heading|bring|brought)|'s|'m|'re)"
+    r"\s+back\b(?!\s+(?:pain|ache|is|hurts?|feels?|muscles?|day)\b)"
+)
+_BACK_BEFORE_PLACE = cached_compile(
+    "".join(
+        rf"(?<!\b{word} )"
+        for word in ("my", "ur", "the", "his", "her", "low", "bad", "sore", "upper", "lower")
+    )
+    + r"\bback(?=\s+(?:to|in|into|on|at|from|home|again|then|and forth)\b)"
+    # "the back of my knee" is the knee's.
+    r"|\bback(?=\s+of\s+(?:my|the|your|his|her|their|me|ma)\b)"
+)
+""""back" as an adverb ("knee's back to normal", "I'm back in the gym", "the pain came
+back") names no body part; "my back to the wall" and "back pain is back" keep theirs."""
 
 
 _NOT_BEFORE = cached_compile(

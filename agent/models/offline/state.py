@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.errors import read_tool_error
+from agent.errors import read_tool_error, read_tool_error_reason
 from agent.regexes import cached_compile
 
 PLAN_TOOLS = frozenset(
@@ -48,6 +48,11 @@ class ToolResult:
         """The failure's code (``agent.errors.ToolErrorCode``); empty when the call succeeded."""
         failure = read_tool_error(self.result)
         return failure[0] if failure else ""
+
+    @property
+    def reason(self) -> str:
+        """The failure's ``agent.errors.ToolRetryReason``; empty when there is none."""
+        return read_tool_error_reason(self.result)
 
     @property
     def error(self) -> str:
