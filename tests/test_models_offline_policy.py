@@ -400,3 +400,24 @@ def test_back_to_normal_is_not_news_about_the_back(chat: Chat) -> None:
     ]
     assert resolved == ["knee"]
     assert "lower back" not in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("bench is busted, what now?", "bench"),
+        ("snapped my resistance band this morning", "bands"),
+        ("my wife took the dumbbells to her office", "dumbbells"),
+        ("The pull-up bar has come away from the wall, I'm afraid.", "pullup_bar"),
+        ("lent my kettlebell to a mate for the week lol", "kettlebell"),
+    ],
+)
+def test_an_item_broken_or_lent_is_left_out_not_made_the_whole_kit(
+    chat: Chat, text: str, item: str
+) -> None:
+    turn = chat.say(text)
+    out = chat.call(turn, "equipment_unavailable")
+    assert out is not None and out["arguments"]["items"] == [item]
+    assert not any(
+        c["name"] in ("plan_today", "swap_equipment", "update_profile") for c in turn.tool_calls
+    )
