@@ -43,10 +43,11 @@ class MessageNotSaved(StorageError):
         self.text = text
 
 
-ToolRetryReason = Literal["not_in_session", "no_such_constraint"]
+ToolRetryReason = Literal["not_in_session", "no_such_constraint", "no_such_note"]
 """What kind of retry, for a reader that answers it in words rather than retrying: the
-named exercise is not in today's session; nothing is noted against the named area. The
-message is for the model; the reason is for code, which never parses the message."""
+named exercise is not in today's session; nothing is noted against the named area; no
+note matches what the person asked to forget. The message is for the model; the reason
+is for code, which never parses the message."""
 
 
 class ToolRetry(CoachError):

@@ -421,3 +421,76 @@ def test_an_item_broken_or_lent_is_left_out_not_made_the_whole_kit(
     assert not any(
         c["name"] in ("plan_today", "swap_equipment", "update_profile") for c in turn.tool_calls
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("the gym at work has a cable machine now", "cables"),
+        ("my garage now has a squat rack", "rack"),
+        ("We've got a rowing machine as well now!", "rower"),
+    ],
+)
+def test_an_item_a_place_has_gained_is_added_to_the_kit_never_replaces_it(
+    chat: Chat, text: str, item: str
+) -> None:
+    turn = chat.say(text)
+    saved = [c["arguments"] for c in turn.tool_calls if c["name"] == "update_profile"]
+    assert saved and set(saved[-1]["equipment"]) >= {"dumbbells", "bench", item}
+    assert chat.call(turn, "swap_equipment") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "goal"),
+    [
+        ("I'd rather focus on losing weight than building muscle now", "fat_loss"),
+        ("forget getting big, I want to get lean", "fat_loss"),
+        ("more into getting fit than getting big these days", "general_fitness"),
+        ("I want to build muscle, not lose weight", "hypertrophy"),
+        ("Going forward my aim is strength rather than size.", "strength"),
+    ],
+)
+def test_a_goal_said_against_another_is_the_goal_kept(text: str, goal: str) -> None:
+    assert understand(text).slots.goal == goal
+
+
+def test_forgetting_what_was_never_noted_is_said_plainly_not_as_a_tool_error(chat: Chat) -> None:
+    turn = chat.say("forget that I said I hate floor press")
+    assert chat.call(turn, "forget_note") is not None
+    assert turn.reply.startswith("I had nothing noted about floor press")
+    assert "couldn't" not in turn.reply and "note id" not in turn.reply
+
+
+def test_a_note_said_then_forgotten_is_forgotten(chat: Chat) -> None:
+    chat.say("I really can't stand burpees")
+    turn = chat.say("actually forget that I hate burpees")
+    assert chat.call(turn, "forget_note") is not None
+    assert "nothing noted" not in turn.reply and "couldn't" not in turn.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Feeling fantastic this morning, let's go all out!",
+        "slept like a log, ready to push it",
+        "I feel ready for anything today, don't hold back.",
+        "energy 5/5 lets smash it",
+    ],
+)
+def test_energy_to_spare_with_a_push_asks_for_a_harder_session(chat: Chat, text: str) -> None:
+    adjusted = chat.call(chat.say(text), "adjust_difficulty")
+    assert adjusted is not None and adjusted["arguments"]["direction"] == "harder"
+
+
+@pytest.mark.parametrize(
+    "text", ["could we push it back to Thursday?", "I won't push it today", "don't push it, ok?"]
+)
+def test_push_it_back_or_not_pushing_is_no_harder_session(chat: Chat, text: str) -> None:
+    adjusted = chat.call(chat.say(text), "adjust_difficulty")
+    assert adjusted is None or adjusted["arguments"]["direction"] != "harder"
+
+
+def test_good_energy_alone_is_not_offered_a_lighter_session(chat: Chat) -> None:
+    turn = chat.say("slept great, feeling strong today")
+    assert "make it easier" not in turn.reply
+    assert chat.call(turn, "adjust_difficulty") is None

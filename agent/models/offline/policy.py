@@ -66,8 +66,11 @@ class Understanding:
 
         After a "yes" to the coach's question, what the question named is stated.
         """
-        return situation_reader.read(
-            self.situation_text or self.text, units, today, confirmed=self.answered == "confirm"
+        return _kit_added_is_no_place(
+            self.text,
+            situation_reader.read(
+                self.situation_text or self.text, units, today, confirmed=self.answered == "confirm"
+            ),
         )
 
     def has(self, *names: str) -> bool:
@@ -199,7 +202,17 @@ def _understand(text: str, last_question: str | None) -> Understanding:
     if "symptom_question" in intents or "medication_diagnosis" in intents:
         # A question about symptoms is not a request for a session.
         intents = [i for i in intents if i not in ("plan_today", "readiness", "body_update")]
-    reading = situation_reader.read(text)
+    reading = _kit_added_is_no_place(text, situation_reader.read(text))
+    if "equipment_added" in explicit_intents(text):
+        # "my gym has a cable machine now": the item is news about what they have, not a
+        # session with that place's whole kit.
+        intents = [i for i in intents if i != "swap_equipment"]
+        found = replace(
+            found,
+            equipment=slot_parsers.EquipmentMention(
+                available=situation_reader.said_equipment(text)
+            ),
+        )
     if reading.invite is not None:
         intents = ["trainer_invite"]
     elif reading.facts or reading.place_feeling:
@@ -238,6 +251,15 @@ def _asks_for_focus(intents: list[str], found: Slots) -> bool:
     if found.exercise or (found.equipment.mentioned and "swap_equipment" in intents):
         return False  # "swap the leg press", "no bench for push day": what else they said
     return set(intents) <= _FOCUS_READINGS | _FOCUS_COMPANIONS
+
+
+def _kit_added_is_no_place(
+    text: str, reading: situation_reader.Reading
+) -> situation_reader.Reading:
+    """The item in "my gym has a cable machine now" is added; the place's kit is not restated."""
+    if reading.kit is None or "equipment_added" not in explicit_intents(text):
+        return reading
+    return replace(reading, kit=None)
 
 
 def _reread(text: str, intents: list[str], found: Slots) -> tuple[list[str], Slots]:

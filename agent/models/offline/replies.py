@@ -204,6 +204,8 @@ def _answer_context(
     elif name == "population_education":
         key = situation_reader.education_key(u.text, situation_reader.read(u.text))
         context["education"] = populations.education(key) if key else ""
+    elif name == "readiness":
+        context["energy"] = u.slots.energy
     elif name == "body_update":
         context["resolved"] = bool(_SETTLED.search(u.text.lower()))
         context["areas"] = [a.replace("_", " ") for a in u.slots.body_parts]
@@ -348,10 +350,14 @@ def _plain_refusal(result: ToolResult, state: DialogueState) -> str:
     """A tool's refusal that is no failure for the person, answered in plain words.
 
     A swap of an exercise today's session does not have; "my shoulder is fine" when
-    nothing was noted against the shoulder. Empty for any other result.
+    nothing was noted against the shoulder; "forget that I hate lunges" with no such note.
+    Empty for any other result.
     """
     if result.ok:
         return ""
+    if result.reason == "no_such_note":
+        target = str(result.arguments.get("target") or "that")
+        return prompts.render("offline/tools/nothing_to_forget.j2", target=target).strip()
     if result.reason == "no_such_constraint":
         area = str(result.arguments.get("area") or "it")
         return prompts.render("offline/tools/nothing_to_resolve.j2", area=area).strip()

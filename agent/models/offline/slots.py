@@ -589,8 +589,12 @@ back") names no body part; "my back to the wall" and "back pain is back" keep th
 
 
 _NOT_BEFORE = cached_compile(
-    r"\b(?:not|never|no longer|isn't|aren't|n't)\s+(?:a\s+|an\s+|very\s+|really\s+)?$"
+    r"(?:\b(?:not|never|no longer|isn't|aren't|instead of|rather than|than|forget|forget about|"
+    r"no more|less|stop|quit)|n't)\s+(?:(?:a|an|very|really|so much|about|on|to|the|get|getting|"
+    r"build|building|gain|gaining|make|making|put on|putting on|being|trying to)\s+)*$"
 )
+"""Words that rule out what follows: "I'm not a beginner", "fat loss instead of muscle",
+"more into getting fit than getting big", "forget muscle"."""
 
 
 def _first(table: str, text: str) -> str | None:
@@ -599,7 +603,7 @@ def _first(table: str, text: str) -> str | None:
     for name, pattern in _table(table):
         for match in pattern.finditer(normal):
             # "I'm not a beginner" names the level it rules out.
-            if _NOT_BEFORE.search(normal[max(0, match.start() - 20) : match.start()]):
+            if _NOT_BEFORE.search(normal[max(0, match.start() - 30) : match.start()]):
                 continue
             if best is None or match.start() < best[0]:
                 best = (match.start(), name)
