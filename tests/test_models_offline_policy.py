@@ -494,3 +494,18 @@ def test_good_energy_alone_is_not_offered_a_lighter_session(chat: Chat) -> None:
     turn = chat.say("slept great, feeling strong today")
     assert "make it easier" not in turn.reply
     assert chat.call(turn, "adjust_difficulty") is None
+
+
+def test_a_movement_word_naming_one_planned_exercise_logs_it(chat: Chat) -> None:
+    turn = chat.say("did 3x10 rows at 14kg")
+    logged = chat.call(turn, "log_sets")
+    assert logged is not None and "row" in logged["arguments"]["exercise"].lower()
+    assert "not sure which exercise" not in turn.reply
+
+
+def test_a_movement_word_naming_two_planned_exercises_asks_one_question(chat: Chat) -> None:
+    turn = chat.say("3x8 presses at 12kg")
+    assert chat.call(turn, "log_sets") is None
+    assert turn.reply.count("?") == 1
+    assert "Dumbbell bench press or Dumbbell shoulder press" in turn.reply
+    assert "3x8 at 12 kg" in turn.reply

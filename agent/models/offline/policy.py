@@ -32,7 +32,12 @@ from agent.models.offline.grammar import (
     slot_intents,
 )
 from agent.models.offline.slots import Slots, extract
-from agent.models.offline.state import PLAN_TOOLS, DialogueState
+from agent.models.offline.state import (
+    PLAN_TOOLS,
+    DialogueState,
+    planned_exercises,
+    planned_named,
+)
 from agent.planning.minutes import MIN_MINUTES
 from agent.regexes import cached_compile
 
@@ -515,6 +520,30 @@ def combine(
 
 MIN_SUGGESTION_SCORE = 55.0
 """Below this similarity a catalog name is no useful suggestion; the phrase passes through."""
+
+
+def with_todays_plan(u: Understanding, state: DialogueState) -> Understanding:
+    """Exercise words the catalog finds ambiguous, read as the one planned exercise they name.
+
+    "did 3x10 rows at 14 kg" with one row in today's session logs that row; asking
+    "which rows?" is for when the session has none or several.
+    """
+    if not u.unclear:
+        return u
+    planned = planned_exercises(state)
+    found = {phrase: planned_named(phrase, planned) for phrase in u.unclear}
+    named = {phrase: name for phrase, name in found.items() if name in planned}
+    if not named:
+        return u
+    sets = [
+        replace(e, exercise=named[e.exercise]) if e.exercise in named else e for e in u.slots.sets
+    ]
+    exercise = named.get(u.slots.exercise or "", u.slots.exercise)
+    return replace(
+        u,
+        slots=replace(u.slots, sets=sets, exercise=exercise),
+        unclear={p: c for p, c in u.unclear.items() if p not in named},
+    )
 
 
 @lru_cache(maxsize=512)

@@ -7,8 +7,6 @@ or a clarifying question with examples. Every figure a reply shows comes from a 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +30,14 @@ from agent.models.offline.policy import (
 )
 from agent.models.offline.router import SESSION_TOOLS
 from agent.models.offline.situation import confirm_question
-from agent.models.offline.state import DialogueState, ToolResult
+from agent.models.offline.state import (
+    DialogueState,
+    ToolResult,
+    find_session,
+    planned_exercises,
+    planned_matching,
+    planned_named,
+)
 from agent.planning import populations
 from agent.regexes import cached_compile
 
@@ -56,26 +61,6 @@ _SHARED_TEMPLATES = {
     "last_performance": "progress",
     "exercise_progress": "progress",
 }
-
-
-def _walk(value: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(value, dict):
-        yield value
-        for child in value.values():
-            yield from _walk(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _walk(child)
-
-
-def find_session(result: Any) -> dict[str, Any] | None:
-    """The planned session inside a tool result: the first object with an exercise list."""
-    for item in _walk(result):
-        exercises = item.get("exercises")
-        if isinstance(exercises, list) and all(isinstance(e, dict) for e in exercises):
-            if exercises and any("sets" in e for e in exercises):
-                return item
-    return None
 
 
 def session_blocks(session: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -262,7 +247,7 @@ def _asks_now(u: Understanding, state: DialogueState, offered: frozenset[str] | 
     if not state.results:
         return _asks(u, state, offered)
     if u.has("log_sets") and not u.slots.sets and not state.called("log_sets"):
-        named = _planned_named(u.text, planned_exercises(state)) or catalog_name_in(u.text)
+        named = planned_named(u.text, planned_exercises(state)) or catalog_name_in(u.text)
         if named is not None and not _unavailable("log_sets", offered):
             return [_log_question(u, state)]
     return []
@@ -276,49 +261,28 @@ def _log_question(u: Understanding, state: DialogueState) -> str:
     resort.
     """
     planned = planned_exercises(state)
-    exercise = _planned_named(u.text, planned) or catalog_name_in(u.text)
+    exercise = planned_named(u.text, planned) or catalog_name_in(u.text)
     if exercise is not None:
         return (
             f"How many sets and reps of {exercise} did you do, and at what weight? "
             f'Say it like "3x8 at 20 kg" and I\'ll log it.'
         )
     if planned:
-        names = ", ".join(planned[:-1]) + f" or {planned[-1]}" if len(planned) > 1 else planned[0]
+        # "3x8 presses" with two presses planned offers those two, not the whole session.
+        matching = planned_matching(" ".join(u.unclear) or u.text, planned)
+        offered = matching if len(matching) > 1 else planned
+        names = ", ".join(offered[:-1]) + f" or {offered[-1]}" if len(offered) > 1 else offered[0]
+        if u.slots.sets:
+            return f"Which exercise was that: {names}? Say which and I'll log {sets_said(u)} to it."
         return (
             f"Which exercise was that: {names}? Tell me the sets and reps with it, "
-            f'for example "3x8 {planned[0]} at 20 kg", and I\'ll log it.'
+            f'for example "3x8 {offered[0]} at 20 kg", and I\'ll log it.'
         )
     return str(registry()["log_sets"].ask)
 
 
 def _name_of(exercise: Exercise | None) -> str | None:
     return exercise.name if exercise is not None else None
-
-
-def _planned_named(text: str, planned: list[str]) -> str | None:
-    """Today's planned exercise the message names by one of its words ("did the row").
-
-    A word that names exactly one exercise of today's plan means that one, before the
-    catalog is asked ("row" alone ties a dozen rows there).
-    """
-    words = {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2}
-    words -= {"did", "done", "the", "some", "today", "and", "with", "this", "morning"}
-    named = [
-        name
-        for name in planned
-        if words & {w.rstrip("s") for w in re.findall(r"[a-z]+", name.lower()) if len(w) > 2}
-    ]
-    if len(named) == 1:
-        return named[0]
-    # "my squats and rows": one of today's exercises for each word, when each is one.
-    each = [
-        [n for n in named if word in {w.rstrip("s") for w in re.findall(r"[a-z]+", n.lower())}]
-        for word in sorted(words)
-    ]
-    picked = [found[0] for found in each if len(found) == 1]
-    if len(picked) > 1 and all(len(found) <= 1 for found in each):
-        return " and ".join(dict.fromkeys(picked))
-    return None
 
 
 def sets_said(u: Understanding) -> str:
@@ -331,16 +295,6 @@ def sets_said(u: Understanding) -> str:
             work += f" at {entry.load.value:g}{unit}"
         said.append(work)
     return ", ".join(said)
-
-
-def planned_exercises(state: DialogueState) -> list[str]:
-    """Names of the exercises in the newest session planned in this conversation."""
-    plans = [*state.earlier_plans, *(r.result for r in state.results if r.ok)]
-    for result in reversed(plans):
-        session = find_session(result)
-        if session is not None:
-            return [str(e["name"]) for e in session["exercises"] if e.get("name")]
-    return []
 
 
 _LOAD = cached_compile(r"\d\s*(?:kgs?|kilos?|lbs?|pounds?)\b")
@@ -434,7 +388,8 @@ def render_reply(
         else [i for i in u.intents if i in tool_served() and _unavailable(i, offered)],
         "asks": [] if locked else _asks_now(u, state, offered),
         "describe": describe,
-        "unclear": u.unclear,
+        # One question: with today's plan to choose from, the log question names it.
+        "unclear": {} if planned_exercises(state) and _asks_now(u, state, offered) else u.unclear,
     }
     if any(r.name in SESSION_TOOLS for r in state.results):
         # The live session served this message; it is not read a second time as a

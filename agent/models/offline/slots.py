@@ -405,7 +405,53 @@ def find_sets(text: str) -> list[SetEntry]:
             entries[-1] = replace(entries[-1], effort=effort)
         elif effort is None:
             named = _named_exercise(clause)
-    return entries
+    loose = _loose_rep_list(normalize(text))
+    return loose if len(loose) > len(entries) else entries
+
+
+_LOOSE_REPS = cached_compile(
+    r"(?<![\d.x@])(?<!at )(?<!@ )(\d{1,2})(?!\d)"
+    r"((?:\s*(?:,|/|&|\band\b|\bthen\b)\s*|\s+)\d{1,2}(?!\d)){1,9}"
+    r"(\s*reps?\b)?(?!\s*(?:kg|kgs|kilos?|lbs?|pounds?|mins?|minutes|hours?|hrs?|h\b|x\b|%|:|"
+    r"\.\d|/\d|sets?\b|days?\b|weeks?\b|times\b|am\b|pm\b|secs?\b|seconds\b|s\b))"
+)
+_NAMED_NEAR = cached_compile(
+    r"\b(?:on|for|of|with) (?:the |my |those |them |some )?([a-z][a-z -]*)"
+)
+_SPLIT_WORDS = cached_compile(
+    r"\b(?:with|at|and|but|then|felt|feeling|using|today|yesterday|went|were|was|is|are|did|done)\b"
+    r"|[,.;:!?@]"
+)
+
+
+def _loose_rep_list(normal: str) -> list[SetEntry]:
+    """Sets told as a bare list of reps anywhere.
+
+    "did 10, 10, 8 on the rows with 14s", "12, 10 and 8 reps on bench", "rows 14 kg x
+    10/10/8". Three reps or more, or two followed by "reps", and only with an exercise the catalog
+    knows for sure named before or after, so "slept 7 8 hours" or "score 10 8 7" is no log.
+    """
+    match = _LOOSE_REPS.search(normal)
+    if match is None:
+        return []
+    reps = [int(n) for n in re.findall(r"\d+", match.group(0))]
+    if (len(reps) < 3 and not match.group(3)) or not all(0 < r <= 50 for r in reps):
+        return []
+    before, after = normal[: match.start()], normal[match.end() :]
+    near = _NAMED_NEAR.search(after)
+    candidates = [
+        _SPLIT_WORDS.split(near.group(1))[0] if near else "",
+        *reversed(_SPLIT_WORDS.split(before)),
+        _SPLIT_WORDS.split(after)[0],
+    ]
+    for candidate in candidates:
+        words = _exercise_words(re.sub(r"[\d.]+\s*(?:kg|kgs|lbs?|x)?", " ", candidate))
+        if words is None or len(words.split()) > 4 or not _names_a_lift(words):
+            continue
+        load = find_load(after) or find_load(before)
+        effort = find_effort(normal) or _felt(normal)
+        return [SetEntry(sets=1, reps=r, exercise=words, load=load, effort=effort) for r in reps]
+    return []
 
 
 _REP_LIST = cached_compile(
@@ -430,6 +476,17 @@ def _rep_list(normal: str) -> list[SetEntry]:
     load = find_load(normal[match.end() :])
     effort = find_effort(normal) or _felt(normal)
     return [SetEntry(sets=1, reps=r, exercise=name, load=load, effort=effort) for r in reps]
+
+
+def _names_a_lift(words: str) -> bool:
+    """The catalog knows ``words`` for sure, or they name a movement ("the rows", "curls").
+
+    The log resolves a movement word against today's session.
+    """
+    if resolve_exercise(words).confident:
+        return True
+    movements = {str(w) for w in lexicon()["movement_words"]}
+    return any(w in movements or w.rstrip("s") in movements for w in words.split())
 
 
 def _named_exercise(clause: str) -> str | None:
