@@ -509,3 +509,22 @@ def test_a_movement_word_naming_two_planned_exercises_asks_one_question(chat: Ch
     assert turn.reply.count("?") == 1
     assert "Dumbbell bench press or Dumbbell shoulder press" in turn.reply
     assert "3x8 at 12 kg" in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("um why do you have me doing supersets", "A superset is"),
+        ("Could you explain what the point of a superset is?", "A superset is"),
+        ("wat does amrap stand 4?", "AMRAP means"),
+        ("What is meant by EMOM in the plan?", "EMOM means"),
+        ("How heavy should I go on the dumbbell press? I'm new to this", "Pick a weight"),
+        ("no idea what weight to start with on the rows tbh", "Pick a weight"),
+    ],
+)
+def test_a_question_about_a_plan_word_or_starting_weight_gets_its_answer(
+    chat: Chat, text: str, start: str
+) -> None:
+    turn = chat.say(text)
+    assert turn.reply.startswith(start), turn.reply[:120]
+    assert "outside what I know" not in turn.reply

@@ -510,7 +510,13 @@ def combine(
         and not (asking and registry()[name].guarded and name not in sure)
     ]
     answered = {question for name in kept for question in registry()[name].answers}
+    # A question said outright ("why are we doing supersets?") is answered by its own
+    # entry; the classifier's guess adds nothing to it (what else the message says outright
+    # or by a slot, "I'm tired", is in ``sure`` and kept).
+    knowing = any(registry()[name].answer in _KNOWLEDGE for name in sure)
     for primary in reversed(list(dict.fromkeys(primaries))):
+        if knowing:
+            break
         if primary not in kept and primary not in answered:
             kept.insert(0, primary)
     if kept:
