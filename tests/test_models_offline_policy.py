@@ -528,3 +528,13 @@ def test_a_question_about_a_plan_word_or_starting_weight_gets_its_answer(
     turn = chat.say(text)
     assert turn.reply.startswith(start), turn.reply[:120]
     assert "outside what I know" not in turn.reply
+
+
+def test_a_bar_beside_pull_ups_is_a_pull_up_bar_and_never_the_whole_kit(chat: Chat) -> None:
+    assert understand(
+        "swap the rows for chin-ups, I've got a bar now"
+    ).slots.equipment.available == ["pullup_bar"]
+    turn = chat.say("Can I replace the rows with pull-ups? I have a bar now")
+    for call in turn.tool_calls:
+        if call["name"] == "update_profile":
+            assert {"dumbbells", "bench"} <= set(call["arguments"]["equipment"])

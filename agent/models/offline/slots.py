@@ -567,6 +567,9 @@ def _add(target: list[str], items: tuple[str, ...]) -> None:
             target.append(item)
 
 
+_HANGING = cached_compile(r"\b(?:pull|chin)[- ]?ups?\b|\bhang(?:s|ing)?\b|\bdoor ?(?:way|frame)\b")
+
+
 def find_equipment(text: str, *, answering: bool = False) -> EquipmentMention:
     """Equipment: "DBs", "a pair of dumbbells and a bench", "no equipment", "bands", "no bench".
 
@@ -582,8 +585,12 @@ def find_equipment(text: str, *, answering: bool = False) -> EquipmentMention:
         answering or bool(_NOTHING_CONTEXT.search(normal))
     )
     phrases = _equipment_phrases()
+    hanging = bool(_HANGING.search(normal))
     for match in _equipment_regex().finditer(normal):
         items = phrases[match.group(0)]
+        if hanging and match.group(0) in ("bar", "a bar", "the bar"):
+            # "replace the rows with pull-ups? I have a bar now": the bar hung from.
+            items = ["pullup_bar"]
         before = normal[max(0, match.start() - 40) : match.start()]
         if len(items) > 2:
             # A whole set-up ("the gym") counts unless said to be unavailable.
