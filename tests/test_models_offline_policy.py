@@ -538,3 +538,21 @@ def test_a_bar_beside_pull_ups_is_a_pull_up_bar_and_never_the_whole_kit(chat: Ch
     for call in turn.tool_calls:
         if call["name"] == "update_profile":
             assert {"dumbbells", "bench"} <= set(call["arguments"]["equipment"])
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("Is it safe to do weights every single day?", "Beginners do well on 2-3"),
+        ("im 71 is it ok to lift heavy stuff", "There is no age to stop"),
+        ("Would it be dangerous to start deadlifting at 64?", "There is no age to stop"),
+    ],
+)
+def test_whether_some_training_is_wise_is_answered_and_changes_no_profile(
+    chat: Chat, text: str, start: str
+) -> None:
+    turn = chat.say(text)
+    saved = chat.call(turn, "update_profile")
+    # An age said outright is kept (the plan follows it); nothing else is read from a question.
+    assert saved is None or set(saved["arguments"]) == {"age"}
+    assert start in turn.reply, turn.reply[:100]

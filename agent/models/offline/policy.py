@@ -193,12 +193,7 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         intents, readings = combine(classify(text, found), sure, text)
     if answered and "profile_change" not in intents:
         intents.append("profile_change")
-    if answered == "equipment":
-        # "just bands, I train at home" answers the question; it changes no plan.
-        intents = [i for i in intents if i not in ("swap_equipment", "equipment_added")]
-    if "equipment_added" in intents and "plan_today" not in explicit_intents(text):
-        # "I bought a kettlebell" is news about what they own, not a request for a session.
-        intents = [i for i in intents if i != "plan_today"]
+    intents = _ruled_out(text, intents, answered)
     if "log_sets" in intents and not found.sets and _QUESTION.search(text.lower()):
         # A question about lifts with no sets in it reads the log; it does not add to it
         # ("did I beat my bench from last month?").
@@ -256,6 +251,22 @@ def _asks_for_focus(intents: list[str], found: Slots) -> bool:
     if found.exercise or (found.equipment.mentioned and "swap_equipment" in intents):
         return False  # "swap the leg press", "no bench for push day": what else they said
     return set(intents) <= _FOCUS_READINGS | _FOCUS_COMPANIONS
+
+
+def _ruled_out(text: str, intents: list[str], answered: str | None) -> list[str]:
+    """``intents`` without those another reading of the message rules out."""
+    explicit = explicit_intents(text)
+    drop: set[str] = set()
+    if answered == "equipment":
+        # "just bands, I train at home" answers the question; it changes no plan.
+        drop |= {"swap_equipment", "equipment_added"}
+    if "equipment_added" in intents and "plan_today" not in explicit:
+        # "I bought a kettlebell" is news about what they own, not a request for a session.
+        drop.add("plan_today")
+    if not answered and "training_question" in explicit:
+        # "is it safe to squat every day?" asks; "every day" changes no profile.
+        drop.add("profile_change")
+    return [i for i in intents if i not in drop]
 
 
 def _kit_added_is_no_place(
