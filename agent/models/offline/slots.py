@@ -590,7 +590,7 @@ def find_equipment(text: str, *, answering: bool = False) -> EquipmentMention:
         items = phrases[match.group(0)]
         if hanging and match.group(0) in ("bar", "a bar", "the bar"):
             # "replace the rows with pull-ups? I have a bar now": the bar hung from.
-            items = ["pullup_bar"]
+            items = ("pullup_bar",)
         before = normal[max(0, match.start() - 40) : match.start()]
         if len(items) > 2:
             # A whole set-up ("the gym") counts unless said to be unavailable.
