@@ -43,12 +43,23 @@ class MessageNotSaved(StorageError):
         self.text = text
 
 
+ToolRetryReason = Literal["not_in_session", "no_such_constraint", "no_such_note"]
+"""What kind of retry, for a reader that answers it in words rather than retrying: the
+named exercise is not in today's session; nothing is noted against the named area; no
+note matches what the person asked to forget. The message is for the model; the reason
+is for code, which never parses the message."""
+
+
 class ToolRetry(CoachError):
     """A tool call the model can fix: bad id, impossible value, unknown exercise.
 
     The message goes back to the model as the tool result so it can try again; it never
-    reaches the person and never ends the turn.
+    reaches the person and never ends the turn. ``reason`` travels with it as data.
     """
+
+    def __init__(self, message: str, reason: ToolRetryReason | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class SessionError(CoachError):
@@ -68,9 +79,14 @@ in the tool; past the calls one model answer may make (``agent.loop``)."""
 TOOL_ERROR_CODES: tuple[str, ...] = get_args(ToolErrorCode)
 
 
-def tool_error_result(code: ToolErrorCode, message: str) -> dict[str, Any]:
+def tool_error_result(
+    code: ToolErrorCode, message: str, reason: ToolRetryReason | None = None
+) -> dict[str, Any]:
     """A failed tool call's result as the model receives it: data, never a text prefix."""
-    return {"error": {"code": code, "message": message}}
+    error: dict[str, Any] = {"code": code, "message": message}
+    if reason is not None:
+        error["reason"] = reason
+    return {"error": error}
 
 
 def read_tool_error(result: Any) -> tuple[str, str] | None:
@@ -78,6 +94,23 @@ def read_tool_error(result: Any) -> tuple[str, str] | None:
 
     Accepts the result as the registry returns it or as its JSON text (a tool message).
     """
+    error = _error_of(result)
+    if error is None:
+        return None
+    return str(error["code"]), str(error.get("message") or "")
+
+
+def read_tool_error_reason(result: Any) -> str:
+    """The ``ToolRetryReason`` a failed call carries; empty for a success or no reason."""
+    error = _error_of(result)
+    reason = error.get("reason") if error is not None else None
+    return reason if reason in TOOL_RETRY_REASONS else ""
+
+
+TOOL_RETRY_REASONS: tuple[str, ...] = get_args(ToolRetryReason)
+
+
+def _error_of(result: Any) -> dict[str, Any] | None:
     if isinstance(result, str):
         try:
             result = json.loads(result)
@@ -85,5 +118,5 @@ def read_tool_error(result: Any) -> tuple[str, str] | None:
             return None
     error = result.get("error") if isinstance(result, dict) and len(result) == 1 else None
     if isinstance(error, dict) and error.get("code") in TOOL_ERROR_CODES:
-        return str(error["code"]), str(error.get("message") or "")
+        return error
     return None

@@ -41,7 +41,7 @@ def _lines(output: str) -> list[dict[str, Any]]:
 
 
 def _session(turn: dict[str, Any]) -> dict[str, Any] | None:
-    from agent.models.offline.replies import find_session
+    from agent.models.offline.state import find_session
 
     for call in turn["tool_calls"]:
         found = find_session(call["result"])

@@ -47,7 +47,7 @@ def calls(turn: dict[str, Any], name: str) -> list[dict[str, Any]]:
 
 def session_of(turn: dict[str, Any]) -> dict[str, Any]:
     """The session the turn's last planning tool returned."""
-    from agent.models.offline.replies import find_session
+    from agent.models.offline.state import find_session
 
     for call in reversed(turn["tool_calls"]):
         found = find_session(call["result"])

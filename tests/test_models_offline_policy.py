@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
+from agent.errors import tool_error_result
 from agent.loop import Coach, TurnResult
 from agent.memory import store
 from agent.models.offline import OfflineModel
@@ -241,11 +242,38 @@ def test_a_tool_result_for_a_swap_the_plan_lacks_is_not_shown_raw() -> None:
     failed = ToolResult(
         "swap_exercise",
         {"exercise": "lunges"},
-        {"error": {"code": "retry", "message": "'lunges' is not in today's session; it has: X"}},
+        tool_error_result("retry", "'lunges' is not in today's session", "not_in_session"),
     )
     understood = Understanding(text="swap the lunges", intents=["swap_exercise"], slots=Slots())
     reply = render_reply(understood, DialogueState(results=[failed]), frozenset({"swap_exercise"}))
     assert reply.startswith("Lunges aren't in today's session")
+
+
+def test_a_refusal_is_read_from_its_reason_never_from_its_wording() -> None:
+    """The model's message may be reworded or translated; the reply keys on the reason."""
+    from agent.models.offline.policy import Understanding
+    from agent.models.offline.replies import render_reply
+    from agent.models.offline.slots import Slots
+
+    understood = Understanding(text="swap the lunges", intents=["swap_exercise"], slots=Slots())
+    offered = frozenset({"swap_exercise"})
+    reworded = ToolResult(
+        "swap_exercise",
+        {"exercise": "lunges"},
+        tool_error_result("retry", "no such exercise today", "not_in_session"),
+    )
+    assert render_reply(understood, DialogueState(results=[reworded]), offered).startswith(
+        "Lunges aren't in today's session"
+    )
+    # The old wording without the reason is another retry, not this refusal.
+    unreasoned = ToolResult(
+        "swap_exercise",
+        {"exercise": "lunges"},
+        tool_error_result("retry", "'lunges' is not in today's session; it has: X"),
+    )
+    assert not render_reply(understood, DialogueState(results=[unreasoned]), offered).startswith(
+        "Lunges aren't in today's session"
+    )
 
 
 def test_a_dislike_said_mildly_is_noted_not_explained(chat: Chat) -> None:
@@ -299,3 +327,232 @@ def test_a_whole_gym_is_named_not_listed_in_the_heading(chat: Chat) -> None:
     assert "Today's legs session, with the gym's full kit" in turn.reply
     turn = chat.say("only dumbbells and a bench today, 30 min")
     assert "with dumbbells, bench" in turn.reply
+
+
+# Written for this test, apart from the NLU data; six voices each way.
+RECOVERED = [
+    "shoulder ok now",
+    "hip sorted",
+    "elbow's fine these days",
+    "Oh and by the way, my shoulder feels brilliant again, the rest really helped!",
+    "That wrist issue from before has completely cleared up, so push-ups are back on!",
+    "knee is mint now",
+    "back feelin good as new lol",
+    "hip aint hurtin no more",
+    "My knee it is okay now, you can put again the squats.",
+    "Shoulder problem is finish, all is good.",
+    "The soreness in my elbow has now subsided.",
+    "My knee gives me no further trouble.",
+    "I twisted my ankle at the beach a fortnight ago; I went for a jog yesterday and it felt "
+    "completely normal.",
+    "The shoulder I hurt moving the sofa gave me grief for a while, but it's been pain-free "
+    "since Monday.",
+]
+NOT_YET = [
+    "knee a bit better, still sore",
+    "shoulder not great",
+    "My knee's getting better but it still twinges on the stairs, so keep it gentle please",
+    "knee kinda better but still dodgy tbh",
+    "is my back ok to deadlift?",
+    "My shoulder is more good but not 100 percent yet.",
+    "My ankle is improving, though it remains somewhat tender.",
+    "Would my knee be fine for running, do you think?",
+    "My knee felt fine during the walk, but this morning it was sore again after the stairs.",
+    "I thought my back had healed, but it flared up again when I lifted the shopping yesterday.",
+]
+
+
+@pytest.mark.parametrize("text", RECOVERED)
+def test_good_news_about_an_area_is_read_as_recovery_in_any_voice(text: str) -> None:
+    assert understand(text).has("constraint_resolved")
+
+
+@pytest.mark.parametrize("text", NOT_YET)
+def test_an_area_not_yet_well_is_no_recovery(text: str) -> None:
+    assert not understand(text).has("constraint_resolved")
+
+
+@pytest.mark.parametrize("area", ["knee", "shoulder"])
+def test_an_area_said_to_be_grand_stops_being_protected(chat: Chat, area: str) -> None:
+    chat.say(f"my {area} has been a bit sore")
+    turn = chat.say(f"{area}'s grand now thanks")
+    assert [c["arguments"] for c in turn.tool_calls if c["name"] == "resolve_constraint"] == [
+        {"area": area}
+    ]
+    assert chat.call(turn, "plan_today") is None
+    assert f"stopped protecting your {area}" in turn.reply
+
+
+def test_good_news_about_two_areas_leaves_the_one_still_sore(chat: Chat) -> None:
+    chat.say("my knee has been a bit sore")
+    turn = chat.say("knee's good, back's good, just a slightly stiff neck")
+    resolved = {
+        c["arguments"]["area"] for c in turn.tool_calls if c["name"] == "resolve_constraint"
+    }
+    assert resolved == {"knee", "lower_back"}
+
+
+def test_back_to_normal_is_not_news_about_the_back(chat: Chat) -> None:
+    chat.say("my knee has been a bit sore")
+    turn = chat.say("knee's back to normal")
+    resolved = [
+        c["arguments"]["area"] for c in turn.tool_calls if c["name"] == "resolve_constraint"
+    ]
+    assert resolved == ["knee"]
+    assert "lower back" not in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("bench is busted, what now?", "bench"),
+        ("snapped my resistance band this morning", "bands"),
+        ("my wife took the dumbbells to her office", "dumbbells"),
+        ("The pull-up bar has come away from the wall, I'm afraid.", "pullup_bar"),
+        ("lent my kettlebell to a mate for the week lol", "kettlebell"),
+    ],
+)
+def test_an_item_broken_or_lent_is_left_out_not_made_the_whole_kit(
+    chat: Chat, text: str, item: str
+) -> None:
+    turn = chat.say(text)
+    out = chat.call(turn, "equipment_unavailable")
+    assert out is not None and out["arguments"]["items"] == [item]
+    assert not any(
+        c["name"] in ("plan_today", "swap_equipment", "update_profile") for c in turn.tool_calls
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("the gym at work has a cable machine now", "cables"),
+        ("my garage now has a squat rack", "rack"),
+        ("We've got a rowing machine as well now!", "rower"),
+    ],
+)
+def test_an_item_a_place_has_gained_is_added_to_the_kit_never_replaces_it(
+    chat: Chat, text: str, item: str
+) -> None:
+    turn = chat.say(text)
+    saved = [c["arguments"] for c in turn.tool_calls if c["name"] == "update_profile"]
+    assert saved and set(saved[-1]["equipment"]) >= {"dumbbells", "bench", item}
+    assert chat.call(turn, "swap_equipment") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "goal"),
+    [
+        ("I'd rather focus on losing weight than building muscle now", "fat_loss"),
+        ("forget getting big, I want to get lean", "fat_loss"),
+        ("more into getting fit than getting big these days", "general_fitness"),
+        ("I want to build muscle, not lose weight", "hypertrophy"),
+        ("Going forward my aim is strength rather than size.", "strength"),
+    ],
+)
+def test_a_goal_said_against_another_is_the_goal_kept(text: str, goal: str) -> None:
+    assert understand(text).slots.goal == goal
+
+
+def test_forgetting_what_was_never_noted_is_said_plainly_not_as_a_tool_error(chat: Chat) -> None:
+    turn = chat.say("forget that I said I hate floor press")
+    assert chat.call(turn, "forget_note") is not None
+    assert turn.reply.startswith("I had nothing noted about floor press")
+    assert "couldn't" not in turn.reply and "note id" not in turn.reply
+
+
+def test_a_note_said_then_forgotten_is_forgotten(chat: Chat) -> None:
+    chat.say("I really can't stand burpees")
+    turn = chat.say("actually forget that I hate burpees")
+    assert chat.call(turn, "forget_note") is not None
+    assert "nothing noted" not in turn.reply and "couldn't" not in turn.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Feeling fantastic this morning, let's go all out!",
+        "slept like a log, ready to push it",
+        "I feel ready for anything today, don't hold back.",
+        "energy 5/5 lets smash it",
+    ],
+)
+def test_energy_to_spare_with_a_push_asks_for_a_harder_session(chat: Chat, text: str) -> None:
+    adjusted = chat.call(chat.say(text), "adjust_difficulty")
+    assert adjusted is not None and adjusted["arguments"]["direction"] == "harder"
+
+
+@pytest.mark.parametrize(
+    "text", ["could we push it back to Thursday?", "I won't push it today", "don't push it, ok?"]
+)
+def test_push_it_back_or_not_pushing_is_no_harder_session(chat: Chat, text: str) -> None:
+    adjusted = chat.call(chat.say(text), "adjust_difficulty")
+    assert adjusted is None or adjusted["arguments"]["direction"] != "harder"
+
+
+def test_good_energy_alone_is_not_offered_a_lighter_session(chat: Chat) -> None:
+    turn = chat.say("slept great, feeling strong today")
+    assert "make it easier" not in turn.reply
+    assert chat.call(turn, "adjust_difficulty") is None
+
+
+def test_a_movement_word_naming_one_planned_exercise_logs_it(chat: Chat) -> None:
+    turn = chat.say("did 3x10 rows at 14kg")
+    logged = chat.call(turn, "log_sets")
+    assert logged is not None and "row" in logged["arguments"]["exercise"].lower()
+    assert "not sure which exercise" not in turn.reply
+
+
+def test_a_movement_word_naming_two_planned_exercises_asks_one_question(chat: Chat) -> None:
+    turn = chat.say("3x8 presses at 12kg")
+    assert chat.call(turn, "log_sets") is None
+    assert turn.reply.count("?") == 1
+    assert "Dumbbell bench press or Dumbbell shoulder press" in turn.reply
+    assert "3x8 at 12 kg" in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("um why do you have me doing supersets", "A superset is"),
+        ("Could you explain what the point of a superset is?", "A superset is"),
+        ("wat does amrap stand 4?", "AMRAP means"),
+        ("What is meant by EMOM in the plan?", "EMOM means"),
+        ("How heavy should I go on the dumbbell press? I'm new to this", "Pick a weight"),
+        ("no idea what weight to start with on the rows tbh", "Pick a weight"),
+    ],
+)
+def test_a_question_about_a_plan_word_or_starting_weight_gets_its_answer(
+    chat: Chat, text: str, start: str
+) -> None:
+    turn = chat.say(text)
+    assert turn.reply.startswith(start), turn.reply[:120]
+    assert "outside what I know" not in turn.reply
+
+
+def test_a_bar_beside_pull_ups_is_a_pull_up_bar_and_never_the_whole_kit(chat: Chat) -> None:
+    assert understand(
+        "swap the rows for chin-ups, I've got a bar now"
+    ).slots.equipment.available == ["pullup_bar"]
+    turn = chat.say("Can I replace the rows with pull-ups? I have a bar now")
+    for call in turn.tool_calls:
+        if call["name"] == "update_profile":
+            assert {"dumbbells", "bench"} <= set(call["arguments"]["equipment"])
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("Is it safe to do weights every single day?", "Beginners do well on 2-3"),
+        ("im 71 is it ok to lift heavy stuff", "There is no age to stop"),
+        ("Would it be dangerous to start deadlifting at 64?", "There is no age to stop"),
+    ],
+)
+def test_whether_some_training_is_wise_is_answered_and_changes_no_profile(
+    chat: Chat, text: str, start: str
+) -> None:
+    turn = chat.say(text)
+    saved = chat.call(turn, "update_profile")
+    # An age said outright is kept (the plan follows it); nothing else is read from a question.
+    assert saved is None or set(saved["arguments"]) == {"age"}
+    assert start in turn.reply, turn.reply[:100]

@@ -206,3 +206,57 @@ def test_pointing_at_an_exercise_is_not_naming_one() -> None:
     assert slots.find_exercise_phrase("can I swap an exercise?") is None
     assert slots.find_exercise_phrase("swap one of those") is None
     assert slots.find_exercise_phrase("can you swap the lunges for something?") == "lunges"
+
+
+@pytest.mark.parametrize(
+    ("text", "areas"),
+    [
+        ("knee's back to normal", ["knee"]),
+        ("I'm back in the gym after a month off", []),
+        ("the pain came back", []),
+        ("feeling back to myself", []),
+        ("the back of my knee is tight", ["knee"]),
+        ("back on track now, ankle fine", ["ankle"]),
+        ("my back is sore", ["lower_back"]),
+        ("back pain is back", ["lower_back"]),
+        ("back to training after my back op", ["lower_back"]),
+        ("lower back to the floor", ["lower_back"]),
+        ("back's killing me", ["lower_back"]),
+        ("i went back to squats and my back hurt", ["lower_back"]),
+    ],
+)
+def test_back_as_an_adverb_names_no_body_part(text: str, areas: list[str]) -> None:
+    assert slots.find_body_parts(text) == areas
+
+
+@pytest.mark.parametrize(
+    ("text", "reps", "exercise", "load"),
+    [
+        ("did 12, 10 and 8 reps on the goblet squat with 16kg", [12, 10, 8], "goblet squat", 16.0),
+        ("rows 14kg x 10/10/8", [10, 10, 8], "rows", 14.0),
+        ("Curls went alright: 12 10 9, using the 8s", [12, 10, 9], "curls", 8.0),
+        ("push ups 20, 15, 12 then done", [20, 15, 12], "push ups", None),
+    ],
+)
+def test_a_bare_list_of_reps_is_one_set_each(
+    text: str, reps: list[int], exercise: str, load: float | None
+) -> None:
+    found = slots.find_sets(text)
+    assert [e.reps for e in found] == reps
+    assert {e.exercise for e in found} == {exercise}
+    assert {e.load.value if e.load else None for e in found} == {load}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "slept 7 8 hours most nights",
+        "my kids are 10, 8 and 5",
+        "squats at 60, 65, 70",
+        "train 3 4 times a week",
+        "scores were 10, 9, 7 in the quiz",
+        "bus at 7 45",
+    ],
+)
+def test_numbers_that_are_no_reps_log_nothing(text: str) -> None:
+    assert slots.find_sets(text) == []

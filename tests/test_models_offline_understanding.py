@@ -14,8 +14,8 @@ from agent.memory import intake, notes, store
 from agent.models.offline import OfflineModel
 from agent.models.offline.answers import explain_exercise, find_faq, how_to_phrase
 from agent.models.offline.policy import forget_target, schedule_end, understand
-from agent.models.offline.replies import find_session
 from agent.models.offline.slots import Load, find_minutes, find_period, find_poor_sleep, find_sets
+from agent.models.offline.state import find_session
 from tests.factories import make_coach, make_user
 from tests.test_models_offline import TOOLS, _calls, _planned, answered, ask, schema
 

@@ -157,6 +157,28 @@ ROWS: list[tuple[str, str, dict[str, Any], tuple[str, ...], str | None]] = [
         ("bench", "rack"),
         None,
     ),
+    # broken, lent, somewhere else; and what only looks like it
+    ("terse", "kettlebell's busted", {}, ("kettlebell",), None),
+    ("chatty", "argh my band just snapped, what can I do instead?", {}, ("bands",), None),
+    ("slang", "bro nicked my dumbbells for the wkend", {}, ("dumbbells",), None),
+    (
+        "non-native",
+        "My sister has borrowed my kettlebell for her holiday.",
+        {},
+        ("kettlebell",),
+        None,
+    ),
+    ("non-native", "The bench is gone, my husband sell it.", {}, ("bench",), None),
+    ("formal", "I regret that the rowing machine has stopped working.", {}, ("rower",), None),
+    (
+        "story",
+        "Last night the pull-up bar came loose from the door frame, so that's out.",
+        {},
+        ("pullup_bar",),
+        None,
+    ),
+    ("chatty", "finally broke my bench PR today!!", {}, (), None),
+    ("terse", "dumbbells are at 22.5 now", {}, (), None),
     # load caps
     ("terse", "dbs only go to 20kg", {"max_dumbbell_kg": 20.0}, (), None),
     (

@@ -9,7 +9,7 @@ import pytest
 import sqlite_utils
 from pydantic import BaseModel, Field
 
-from agent.errors import ToolRetry, read_tool_error
+from agent.errors import ToolRetry, read_tool_error, read_tool_error_reason
 from agent.tools.context import ToolContext
 from agent.tools.registry import Tool, ToolRegistry, ToolSpec
 from tests.factories import make_user
@@ -33,6 +33,8 @@ def add(ctx: ToolContext, args: AddArgs) -> dict[str, int]:
         raise ToolRetry("13 is unlucky, pick another")
     if args.a == 99:
         raise RuntimeError("boom")
+    if args.a == 7:
+        raise ToolRetry("seven is not in today's session", "not_in_session")
     return {"sum": args.a + args.b}
 
 
@@ -89,6 +91,19 @@ def test_model_mistakes_come_back_as_coded_data(
     found = read_tool_error(outcome.content())
     assert found is not None and found[0] == code
     assert expected in found[1]
+
+
+def test_a_retry_reason_travels_as_data_beside_the_message(
+    registry: ToolRegistry, ctx: ToolContext
+) -> None:
+    reasoned = registry.run(ctx, "add", '{"a": 7, "b": 1}').content()
+    assert read_tool_error(reasoned) == ("retry", "seven is not in today's session")
+    assert read_tool_error_reason(reasoned) == "not_in_session"
+    # A retry without one, a success and a reason no code knows all read as no reason.
+    assert read_tool_error_reason(registry.run(ctx, "add", '{"a": 13, "b": 1}').content()) == ""
+    assert read_tool_error_reason(registry.run(ctx, "add", '{"a": 2, "b": 1}').content()) == ""
+    forged = '{"error": {"code": "retry", "message": "x", "reason": "made_up"}}'
+    assert read_tool_error_reason(forged) == ""
 
 
 def test_plan_changing_tools_refuse_while_locked(registry: ToolRegistry, ctx: ToolContext) -> None:

@@ -342,7 +342,7 @@ def in_session(session: Session, text: str) -> Exercise:
     if best is not None and best[0] >= 70:
         return catalog.get(best[1])
     names = ", ".join(p.name for p in session.exercises)
-    raise ToolRetry(f"{text!r} is not in today's session; it has: {names}")
+    raise ToolRetry(f"{text!r} is not in today's session; it has: {names}", "not_in_session")
 
 
 # -- services ----------------------------------------------------------------------------

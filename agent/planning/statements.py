@@ -269,16 +269,38 @@ def _listed(text: str, table: dict[str, list[str]]) -> list[str]:
     return out
 
 
+def _names_item_out(text: str, said: str) -> bool:
+    """``said`` is in ``text`` and not followed by what makes it about a lift or a load."""
+    start = text.find(said)
+    while start >= 0:
+        following = text[start + len(said) :].split()[:1]
+        if not following or (
+            following[0] not in _data()["unavailable_not_before"] and not following[0][0].isdigit()
+        ):
+            return True
+        start = text.find(said, start + 1)
+    return False
+
+
+_FILLER = re.compile(
+    r" (?:just|finally|completely|totally|literally|suddenly|actually|also|now)(?= )"
+)
+
+
 def _unavailable(text: str) -> list[str]:
     data = _data()
+    # "the kettlebell's just snapped" reads as "the kettlebell snapped".
+    text = _FILLER.sub("", re.sub(r"(?<=[a-z])'s ", " is ", text))
     found: list[str] = []
     phrases = _equipment_phrases()
     for phrase in sorted(phrases, key=len, reverse=True):
         word = phrases[phrase]
         if word in found or f" {phrase} " not in text:
             continue
-        said = any(f" {phrase} {after} " in text for after in data["unavailable_after"]) or any(
-            f" {before} {phrase} " in text for before in data["unavailable_before"]
+        said = any(
+            _names_item_out(text, f" {phrase} {after} ") for after in data["unavailable_after"]
+        ) or any(
+            _names_item_out(text, f" {before} {phrase} ") for before in data["unavailable_before"]
         )
         if said:
             found.append(word)

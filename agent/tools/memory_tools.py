@@ -92,7 +92,8 @@ def resolve_constraint(ctx: ToolContext, args: ResolveConstraintArgs) -> NoteRes
             n["subject"] for n in notes.notes(ctx.db, ctx.user_id) if n["kind"] == "constraint"
         ]
         raise ToolRetry(
-            f"no active constraint on {args.area!r}; active ones: {', '.join(areas) or 'none'}"
+            f"no active constraint on {args.area!r}; active ones: {', '.join(areas) or 'none'}",
+            "no_such_constraint",
         )
     return _note_result(ctx, ids)
 
@@ -109,7 +110,9 @@ def forget_note(ctx: ToolContext, args: ForgetNoteArgs) -> NoteResult:
     """Forget a note at the person's request, e.g. "forget that I hate lunges"."""
     ids = notes.forget_note(ctx.db, ctx.user_id, args.target, ctx.now)
     if not ids:
-        raise ToolRetry(f"no active note matches {args.target!r}; call it with a note id")
+        raise ToolRetry(
+            f"no active note matches {args.target!r}; call it with a note id", "no_such_note"
+        )
     return _note_result(ctx, ids)
 
 

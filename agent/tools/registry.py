@@ -25,7 +25,7 @@ from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ValidationError
 
-from agent.errors import ToolErrorCode, ToolRetry, tool_error_result
+from agent.errors import ToolErrorCode, ToolRetry, ToolRetryReason, tool_error_result
 from agent.tools.context import ToolContext
 
 log = logging.getLogger(__name__)
@@ -239,7 +239,7 @@ class ToolRegistry:
         try:
             result = item.fn(ctx, args)
         except ToolRetry as exc:
-            return _error(name, parsed, "retry", str(exc))
+            return _error(name, parsed, "retry", str(exc), exc.reason)
         except Exception as exc:
             # A bug in a tool must not end the person's turn; the model is told the call
             # failed and the traceback goes to the log for us.
@@ -262,7 +262,13 @@ _LOCKED = (
 )
 
 
-def _error(name: str, arguments: dict[str, Any], code: ToolErrorCode, message: str) -> ToolOutcome:
+def _error(
+    name: str,
+    arguments: dict[str, Any],
+    code: ToolErrorCode,
+    message: str,
+    reason: ToolRetryReason | None = None,
+) -> ToolOutcome:
     text = message[:MAX_ERROR_CHARS]
     log.info("tool %s rejected (%s): %s", name, code, text)
-    return ToolOutcome(name, arguments, tool_error_result(code, text), ok=False)
+    return ToolOutcome(name, arguments, tool_error_result(code, text, reason), ok=False)

@@ -26,7 +26,13 @@ from typing import Any
 from agent.models.base import AssistantMessage, ToolCall
 from agent.models.offline import consultation_hook
 from agent.models.offline import router as live_router
-from agent.models.offline.policy import Understanding, first_round, follow_up, understand
+from agent.models.offline.policy import (
+    Understanding,
+    first_round,
+    follow_up,
+    understand,
+    with_todays_plan,
+)
 from agent.models.offline.replies import render_reply
 from agent.models.offline.state import offered_names, read_state
 
@@ -48,7 +54,7 @@ class OfflineModel:
         if hooked is not None:
             return hooked
         state = read_state(messages, tools)
-        understood = understand(state.user_text, state.last_question)
+        understood = with_todays_plan(understand(state.user_text, state.last_question), state)
         if state.rounds == 0:
             calls = _live_calls(messages, tools) or first_round(understood, state, tools)
         else:

@@ -85,10 +85,19 @@ def _vector(text: str, idf: dict[str, float]) -> dict[str, float]:
     return {f: w / norm for f, w in weights.items()}
 
 
+_AGE_SAID = cached_compile(
+    r"\b(?:i'?m|i am|im|at|aged?|turning|turned|now|in my|over|past|after) ([4-9]\d)"
+    r"(?:s| years?(?: old)?| yo)?\b"
+    r"|\b([4-9]\d) (?:years? old|yo|yrs? old)\b"
+)
+"""An age from forty up said in the question ("I'm 67, ...", "at 60"): the FAQ's questions
+say "at my age", so the figure is read as those words."""
+
+
 def find_faq(text: str, intent: str | None = None) -> FaqEntry | None:
     """The FAQ entry closest to ``text`` (preferring ``intent``'s entries), if close enough."""
     idf, vectors = _index()
-    query = _vector(text, idf)
+    query = _vector(_AGE_SAID.sub(" at my age older ", text.lower()), idf)
     entries = faq()
     best: tuple[float, int] | None = None
     for index, vector in vectors:

@@ -32,7 +32,12 @@ from agent.models.offline.grammar import (
     slot_intents,
 )
 from agent.models.offline.slots import Slots, extract
-from agent.models.offline.state import PLAN_TOOLS, DialogueState
+from agent.models.offline.state import (
+    PLAN_TOOLS,
+    DialogueState,
+    planned_exercises,
+    planned_named,
+)
 from agent.planning.minutes import MIN_MINUTES
 from agent.regexes import cached_compile
 
@@ -66,8 +71,11 @@ class Understanding:
 
         After a "yes" to the coach's question, what the question named is stated.
         """
-        return situation_reader.read(
-            self.situation_text or self.text, units, today, confirmed=self.answered == "confirm"
+        return _kit_added_is_no_place(
+            self.text,
+            situation_reader.read(
+                self.situation_text or self.text, units, today, confirmed=self.answered == "confirm"
+            ),
         )
 
     def has(self, *names: str) -> bool:
@@ -185,12 +193,7 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         intents, readings = combine(classify(text, found), sure, text)
     if answered and "profile_change" not in intents:
         intents.append("profile_change")
-    if answered == "equipment":
-        # "just bands, I train at home" answers the question; it changes no plan.
-        intents = [i for i in intents if i not in ("swap_equipment", "equipment_added")]
-    if "equipment_added" in intents and "plan_today" not in explicit_intents(text):
-        # "I bought a kettlebell" is news about what they own, not a request for a session.
-        intents = [i for i in intents if i != "plan_today"]
+    intents = _ruled_out(text, intents, answered)
     if "log_sets" in intents and not found.sets and _QUESTION.search(text.lower()):
         # A question about lifts with no sets in it reads the log; it does not add to it
         # ("did I beat my bench from last month?").
@@ -199,7 +202,17 @@ def _understand(text: str, last_question: str | None) -> Understanding:
     if "symptom_question" in intents or "medication_diagnosis" in intents:
         # A question about symptoms is not a request for a session.
         intents = [i for i in intents if i not in ("plan_today", "readiness", "body_update")]
-    reading = situation_reader.read(text)
+    reading = _kit_added_is_no_place(text, situation_reader.read(text))
+    if "equipment_added" in explicit_intents(text):
+        # "my gym has a cable machine now": the item is news about what they have, not a
+        # session with that place's whole kit.
+        intents = [i for i in intents if i != "swap_equipment"]
+        found = replace(
+            found,
+            equipment=slot_parsers.EquipmentMention(
+                available=situation_reader.said_equipment(text)
+            ),
+        )
     if reading.invite is not None:
         intents = ["trainer_invite"]
     elif reading.facts or reading.place_feeling:
@@ -238,6 +251,31 @@ def _asks_for_focus(intents: list[str], found: Slots) -> bool:
     if found.exercise or (found.equipment.mentioned and "swap_equipment" in intents):
         return False  # "swap the leg press", "no bench for push day": what else they said
     return set(intents) <= _FOCUS_READINGS | _FOCUS_COMPANIONS
+
+
+def _ruled_out(text: str, intents: list[str], answered: str | None) -> list[str]:
+    """``intents`` without those another reading of the message rules out."""
+    explicit = explicit_intents(text)
+    drop: set[str] = set()
+    if answered == "equipment":
+        # "just bands, I train at home" answers the question; it changes no plan.
+        drop |= {"swap_equipment", "equipment_added"}
+    if "equipment_added" in intents and "plan_today" not in explicit:
+        # "I bought a kettlebell" is news about what they own, not a request for a session.
+        drop.add("plan_today")
+    if not answered and "training_question" in explicit:
+        # "is it safe to squat every day?" asks; "every day" changes no profile.
+        drop.add("profile_change")
+    return [i for i in intents if i not in drop]
+
+
+def _kit_added_is_no_place(
+    text: str, reading: situation_reader.Reading
+) -> situation_reader.Reading:
+    """The item in "my gym has a cable machine now" is added; the place's kit is not restated."""
+    if reading.kit is None or "equipment_added" not in explicit_intents(text):
+        return reading
+    return replace(reading, kit=None)
 
 
 def _reread(text: str, intents: list[str], found: Slots) -> tuple[list[str], Slots]:
@@ -483,7 +521,13 @@ def combine(
         and not (asking and registry()[name].guarded and name not in sure)
     ]
     answered = {question for name in kept for question in registry()[name].answers}
+    # A question said outright ("why are we doing supersets?") is answered by its own
+    # entry; the classifier's guess adds nothing to it (what else the message says outright
+    # or by a slot, "I'm tired", is in ``sure`` and kept).
+    knowing = any(registry()[name].answer in _KNOWLEDGE for name in sure)
     for primary in reversed(list(dict.fromkeys(primaries))):
+        if knowing:
+            break
         if primary not in kept and primary not in answered:
             kept.insert(0, primary)
     if kept:
@@ -493,6 +537,30 @@ def combine(
 
 MIN_SUGGESTION_SCORE = 55.0
 """Below this similarity a catalog name is no useful suggestion; the phrase passes through."""
+
+
+def with_todays_plan(u: Understanding, state: DialogueState) -> Understanding:
+    """Exercise words the catalog finds ambiguous, read as the one planned exercise they name.
+
+    "did 3x10 rows at 14 kg" with one row in today's session logs that row; asking
+    "which rows?" is for when the session has none or several.
+    """
+    if not u.unclear:
+        return u
+    planned = planned_exercises(state)
+    found = {phrase: planned_named(phrase, planned) for phrase in u.unclear}
+    named = {phrase: name for phrase, name in found.items() if name in planned}
+    if not named:
+        return u
+    sets = [
+        replace(e, exercise=named[e.exercise]) if e.exercise in named else e for e in u.slots.sets
+    ]
+    exercise = named.get(u.slots.exercise or "", u.slots.exercise)
+    return replace(
+        u,
+        slots=replace(u.slots, sets=sets, exercise=exercise),
+        unclear={p: c for p, c in u.unclear.items() if p not in named},
+    )
 
 
 @lru_cache(maxsize=512)
@@ -911,10 +979,30 @@ def forget_target(text: str) -> str:
     return words or text.strip(" .!?")
 
 
+_CLAUSE = cached_compile(r"[,.;:!?]|\b(?:but|and|though|although|while|just)\b")
+_STILL_SORE = cached_compile(
+    r"(?<!\bnot )(?<!n't )(?<!longer )\b(?:sore|stiff|tight|achy|tender|niggly|cranky|twingy|"
+    r"swollen|bruised|grumbly|grumpy|dodgy)\b"
+)
+
+
+def still_sore_areas(text: str) -> set[str]:
+    """Areas a clause of ``text`` still calls sore ("knee's good, just a stiff neck": neck)."""
+    return {
+        area
+        for clause in _CLAUSE.split(text.lower().replace("’", "'"))
+        if _STILL_SORE.search(clause)
+        for area in slot_parsers.find_body_parts(clause)
+    }
+
+
 def _notes(u: Understanding, out: CallBuilder) -> None:
     if u.has("constraint_resolved"):
+        # Good news about one area is no news about another the same message calls sore.
+        sore = still_sore_areas(u.text)
         for area in u.slots.body_parts:
-            out.add("resolve_constraint", area=area)
+            if area not in sore:
+                out.add("resolve_constraint", area=area)
     if u.has("forget_note"):
         out.add("forget_note", target=forget_target(u.text))
     if u.has("add_note") and not u.has("forget_note"):

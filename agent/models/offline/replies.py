@@ -7,8 +7,6 @@ or a clarifying question with examples. Every figure a reply shows comes from a 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +30,14 @@ from agent.models.offline.policy import (
 )
 from agent.models.offline.router import SESSION_TOOLS
 from agent.models.offline.situation import confirm_question
-from agent.models.offline.state import DialogueState, ToolResult
+from agent.models.offline.state import (
+    DialogueState,
+    ToolResult,
+    find_session,
+    planned_exercises,
+    planned_matching,
+    planned_named,
+)
 from agent.planning import populations
 from agent.regexes import cached_compile
 
@@ -56,26 +61,6 @@ _SHARED_TEMPLATES = {
     "last_performance": "progress",
     "exercise_progress": "progress",
 }
-
-
-def _walk(value: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(value, dict):
-        yield value
-        for child in value.values():
-            yield from _walk(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _walk(child)
-
-
-def find_session(result: Any) -> dict[str, Any] | None:
-    """The planned session inside a tool result: the first object with an exercise list."""
-    for item in _walk(result):
-        exercises = item.get("exercises")
-        if isinstance(exercises, list) and all(isinstance(e, dict) for e in exercises):
-            if exercises and any("sets" in e for e in exercises):
-                return item
-    return None
 
 
 def session_blocks(session: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -204,6 +189,8 @@ def _answer_context(
     elif name == "population_education":
         key = situation_reader.education_key(u.text, situation_reader.read(u.text))
         context["education"] = populations.education(key) if key else ""
+    elif name == "readiness":
+        context["energy"] = u.slots.energy
     elif name == "body_update":
         context["resolved"] = bool(_SETTLED.search(u.text.lower()))
         context["areas"] = [a.replace("_", " ") for a in u.slots.body_parts]
@@ -260,7 +247,7 @@ def _asks_now(u: Understanding, state: DialogueState, offered: frozenset[str] | 
     if not state.results:
         return _asks(u, state, offered)
     if u.has("log_sets") and not u.slots.sets and not state.called("log_sets"):
-        named = _planned_named(u.text, planned_exercises(state)) or catalog_name_in(u.text)
+        named = planned_named(u.text, planned_exercises(state)) or catalog_name_in(u.text)
         if named is not None and not _unavailable("log_sets", offered):
             return [_log_question(u, state)]
     return []
@@ -274,49 +261,28 @@ def _log_question(u: Understanding, state: DialogueState) -> str:
     resort.
     """
     planned = planned_exercises(state)
-    exercise = _planned_named(u.text, planned) or catalog_name_in(u.text)
+    exercise = planned_named(u.text, planned) or catalog_name_in(u.text)
     if exercise is not None:
         return (
             f"How many sets and reps of {exercise} did you do, and at what weight? "
             f'Say it like "3x8 at 20 kg" and I\'ll log it.'
         )
     if planned:
-        names = ", ".join(planned[:-1]) + f" or {planned[-1]}" if len(planned) > 1 else planned[0]
+        # "3x8 presses" with two presses planned offers those two, not the whole session.
+        matching = planned_matching(" ".join(u.unclear) or u.text, planned)
+        offered = matching if len(matching) > 1 else planned
+        names = ", ".join(offered[:-1]) + f" or {offered[-1]}" if len(offered) > 1 else offered[0]
+        if u.slots.sets:
+            return f"Which exercise was that: {names}? Say which and I'll log {sets_said(u)} to it."
         return (
             f"Which exercise was that: {names}? Tell me the sets and reps with it, "
-            f'for example "3x8 {planned[0]} at 20 kg", and I\'ll log it.'
+            f'for example "3x8 {offered[0]} at 20 kg", and I\'ll log it.'
         )
     return str(registry()["log_sets"].ask)
 
 
 def _name_of(exercise: Exercise | None) -> str | None:
     return exercise.name if exercise is not None else None
-
-
-def _planned_named(text: str, planned: list[str]) -> str | None:
-    """Today's planned exercise the message names by one of its words ("did the row").
-
-    A word that names exactly one exercise of today's plan means that one, before the
-    catalog is asked ("row" alone ties a dozen rows there).
-    """
-    words = {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2}
-    words -= {"did", "done", "the", "some", "today", "and", "with", "this", "morning"}
-    named = [
-        name
-        for name in planned
-        if words & {w.rstrip("s") for w in re.findall(r"[a-z]+", name.lower()) if len(w) > 2}
-    ]
-    if len(named) == 1:
-        return named[0]
-    # "my squats and rows": one of today's exercises for each word, when each is one.
-    each = [
-        [n for n in named if word in {w.rstrip("s") for w in re.findall(r"[a-z]+", n.lower())}]
-        for word in sorted(words)
-    ]
-    picked = [found[0] for found in each if len(found) == 1]
-    if len(picked) > 1 and all(len(found) <= 1 for found in each):
-        return " and ".join(dict.fromkeys(picked))
-    return None
 
 
 def sets_said(u: Understanding) -> str:
@@ -331,33 +297,25 @@ def sets_said(u: Understanding) -> str:
     return ", ".join(said)
 
 
-def planned_exercises(state: DialogueState) -> list[str]:
-    """Names of the exercises in the newest session planned in this conversation."""
-    plans = [*state.earlier_plans, *(r.result for r in state.results if r.ok)]
-    for result in reversed(plans):
-        session = find_session(result)
-        if session is not None:
-            return [str(e["name"]) for e in session["exercises"] if e.get("name")]
-    return []
-
-
 _LOAD = cached_compile(r"\d\s*(?:kgs?|kilos?|lbs?|pounds?)\b")
-_NOT_IN_SESSION = cached_compile(r"is not in today's session")
-_NO_CONSTRAINT = cached_compile(r"^no active constraint on")
 
 
 def _plain_refusal(result: ToolResult, state: DialogueState) -> str:
     """A tool's refusal that is no failure for the person, answered in plain words.
 
     A swap of an exercise today's session does not have; "my shoulder is fine" when
-    nothing was noted against the shoulder. Empty for any other result.
+    nothing was noted against the shoulder; "forget that I hate lunges" with no such note.
+    Empty for any other result.
     """
     if result.ok:
         return ""
-    if result.name == "resolve_constraint" and _NO_CONSTRAINT.search(result.error):
+    if result.reason == "no_such_note":
+        target = str(result.arguments.get("target") or "that")
+        return prompts.render("offline/tools/nothing_to_forget.j2", target=target).strip()
+    if result.reason == "no_such_constraint":
         area = str(result.arguments.get("area") or "it")
         return prompts.render("offline/tools/nothing_to_resolve.j2", area=area).strip()
-    if result.name != "swap_exercise" or not _NOT_IN_SESSION.search(result.error):
+    if result.name != "swap_exercise" or result.reason != "not_in_session":
         return ""
     named = str(result.arguments.get("exercise") or "That exercise")
     noted = any(
@@ -430,7 +388,8 @@ def render_reply(
         else [i for i in u.intents if i in tool_served() and _unavailable(i, offered)],
         "asks": [] if locked else _asks_now(u, state, offered),
         "describe": describe,
-        "unclear": u.unclear,
+        # One question: with today's plan to choose from, the log question names it.
+        "unclear": {} if planned_exercises(state) and _asks_now(u, state, offered) else u.unclear,
     }
     if any(r.name in SESSION_TOOLS for r in state.results):
         # The live session served this message; it is not read a second time as a

@@ -405,7 +405,53 @@ def find_sets(text: str) -> list[SetEntry]:
             entries[-1] = replace(entries[-1], effort=effort)
         elif effort is None:
             named = _named_exercise(clause)
-    return entries
+    loose = _loose_rep_list(normalize(text))
+    return loose if len(loose) > len(entries) else entries
+
+
+_LOOSE_REPS = cached_compile(
+    r"(?<![\d.x@])(?<!at )(?<!@ )(\d{1,2})(?!\d)"
+    r"((?:\s*(?:,|/|&|\band\b|\bthen\b)\s*|\s+)\d{1,2}(?!\d)){1,9}"
+    r"(\s*reps?\b)?(?!\s*(?:kg|kgs|kilos?|lbs?|pounds?|mins?|minutes|hours?|hrs?|h\b|x\b|%|:|"
+    r"\.\d|/\d|sets?\b|days?\b|weeks?\b|times\b|am\b|pm\b|secs?\b|seconds\b|s\b))"
+)
+_NAMED_NEAR = cached_compile(
+    r"\b(?:on|for|of|with) (?:the |my |those |them |some )?([a-z][a-z -]*)"
+)
+_SPLIT_WORDS = cached_compile(
+    r"\b(?:with|at|and|but|then|felt|feeling|using|today|yesterday|went|were|was|is|are|did|done)\b"
+    r"|[,.;:!?@]"
+)
+
+
+def _loose_rep_list(normal: str) -> list[SetEntry]:
+    """Sets told as a bare list of reps anywhere.
+
+    "did 10, 10, 8 on the rows with 14s", "12, 10 and 8 reps on bench", "rows 14 kg x
+    10/10/8". Three reps or more, or two followed by "reps", and only with an exercise the catalog
+    knows for sure named before or after, so "slept 7 8 hours" or "score 10 8 7" is no log.
+    """
+    match = _LOOSE_REPS.search(normal)
+    if match is None:
+        return []
+    reps = [int(n) for n in re.findall(r"\d+", match.group(0))]
+    if (len(reps) < 3 and not match.group(3)) or not all(0 < r <= 50 for r in reps):
+        return []
+    before, after = normal[: match.start()], normal[match.end() :]
+    near = _NAMED_NEAR.search(after)
+    candidates = [
+        _SPLIT_WORDS.split(near.group(1))[0] if near else "",
+        *reversed(_SPLIT_WORDS.split(before)),
+        _SPLIT_WORDS.split(after)[0],
+    ]
+    for candidate in candidates:
+        words = _exercise_words(re.sub(r"[\d.]+\s*(?:kg|kgs|lbs?|x)?", " ", candidate))
+        if words is None or len(words.split()) > 4 or not _names_a_lift(words):
+            continue
+        load = find_load(after) or find_load(before)
+        effort = find_effort(normal) or _felt(normal)
+        return [SetEntry(sets=1, reps=r, exercise=words, load=load, effort=effort) for r in reps]
+    return []
 
 
 _REP_LIST = cached_compile(
@@ -430,6 +476,17 @@ def _rep_list(normal: str) -> list[SetEntry]:
     load = find_load(normal[match.end() :])
     effort = find_effort(normal) or _felt(normal)
     return [SetEntry(sets=1, reps=r, exercise=name, load=load, effort=effort) for r in reps]
+
+
+def _names_a_lift(words: str) -> bool:
+    """The catalog knows ``words`` for sure, or they name a movement ("the rows", "curls").
+
+    The log resolves a movement word against today's session.
+    """
+    if resolve_exercise(words).confident:
+        return True
+    movements = {str(w) for w in lexicon()["movement_words"]}
+    return any(w in movements or w.rstrip("s") in movements for w in words.split())
 
 
 def _named_exercise(clause: str) -> str | None:
@@ -510,6 +567,9 @@ def _add(target: list[str], items: tuple[str, ...]) -> None:
             target.append(item)
 
 
+_HANGING = cached_compile(r"\b(?:pull|chin)[- ]?ups?\b|\bhang(?:s|ing)?\b|\bdoor ?(?:way|frame)\b")
+
+
 def find_equipment(text: str, *, answering: bool = False) -> EquipmentMention:
     """Equipment: "DBs", "a pair of dumbbells and a bench", "no equipment", "bands", "no bench".
 
@@ -525,8 +585,12 @@ def find_equipment(text: str, *, answering: bool = False) -> EquipmentMention:
         answering or bool(_NOTHING_CONTEXT.search(normal))
     )
     phrases = _equipment_phrases()
+    hanging = bool(_HANGING.search(normal))
     for match in _equipment_regex().finditer(normal):
         items = phrases[match.group(0)]
+        if hanging and match.group(0) in ("bar", "a bar", "the bar"):
+            # "replace the rows with pull-ups? I have a bar now": the bar hung from.
+            items = ("pullup_bar",)
         before = normal[max(0, match.start() - 40) : match.start()]
         if len(items) > 2:
             # A whole set-up ("the gym") counts unless said to be unavailable.
@@ -564,13 +628,37 @@ def find_body_parts(text: str) -> list[str]:
 
     Figures of speech ("a pain in the neck") are not body parts.
     """
-    normal = _list_regex("idioms").sub(" ", str(text).lower())
+    normal = _list_regex("idioms").sub(" ", str(text).lower().replace("’", "'"))
+    normal = _BACK_BEFORE_PLACE.sub(" ", _BACK_AFTER_VERB.sub(r"\1 ", normal))
     return [name for name, pattern in _table("body_parts") if pattern.search(normal)]
 
 
-_NOT_BEFORE = cached_compile(
-    r"\b(?:not|never|no longer|isn't|aren't|n't)\s+(?:a\s+|an\s+|very\s+|really\s+)?$"
+_BACK_AFTER_VERB = cached_compile(
+    r"(\b(?:am|is|are|was|were|be|been|being|get|gets|got|getting|go|goes|went|gone|going|"
+    r"come|comes|came|coming|feel|feels|felt|feeling|ease|eased|easing|bounce|bounced|"
+    r"scaled|dialed|dialled|stepped|heading|bring|brought)|'s|'m|'re)"
+    r"\s+back\b(?!\s+(?:pain|ache|is|hurts?|feels?|muscles?|day)\b)"
 )
+_BACK_BEFORE_PLACE = cached_compile(
+    "".join(
+        rf"(?<!\b{word} )"
+        for word in ("my", "ur", "the", "his", "her", "low", "bad", "sore", "upper", "lower")
+    )
+    + r"\bback(?=\s+(?:to|in|into|on|at|from|home|again|then|and forth)\b)"
+    # "the back of my knee" is the knee's.
+    r"|\bback(?=\s+of\s+(?:my|the|your|his|her|their|me|ma)\b)"
+)
+""""back" as an adverb ("knee's back to normal", "I'm back in the gym", "the pain came
+back") names no body part; "my back to the wall" and "back pain is back" keep theirs."""
+
+
+_NOT_BEFORE = cached_compile(
+    r"(?:\b(?:not|never|no longer|isn't|aren't|instead of|rather than|than|forget|forget about|"
+    r"no more|less|stop|quit)|n't)\s+(?:(?:a|an|very|really|so much|about|on|to|the|get|getting|"
+    r"build|building|gain|gaining|make|making|put on|putting on|being|trying to)\s+)*$"
+)
+"""Words that rule out what follows: "I'm not a beginner", "fat loss instead of muscle",
+"more into getting fit than getting big", "forget muscle"."""
 
 
 def _first(table: str, text: str) -> str | None:
@@ -579,7 +667,7 @@ def _first(table: str, text: str) -> str | None:
     for name, pattern in _table(table):
         for match in pattern.finditer(normal):
             # "I'm not a beginner" names the level it rules out.
-            if _NOT_BEFORE.search(normal[max(0, match.start() - 20) : match.start()]):
+            if _NOT_BEFORE.search(normal[max(0, match.start() - 30) : match.start()]):
                 continue
             if best is None or match.start() < best[0]:
                 best = (match.start(), name)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.errors import read_tool_error
+from agent.errors import read_tool_error, read_tool_error_reason
 from agent.regexes import cached_compile
 
 PLAN_TOOLS = frozenset(
@@ -48,6 +49,11 @@ class ToolResult:
         """The failure's code (``agent.errors.ToolErrorCode``); empty when the call succeeded."""
         failure = read_tool_error(self.result)
         return failure[0] if failure else ""
+
+    @property
+    def reason(self) -> str:
+        """The failure's ``agent.errors.ToolRetryReason``; empty when there is none."""
+        return read_tool_error_reason(self.result)
 
     @property
     def error(self) -> str:
@@ -172,3 +178,75 @@ def read_state(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> D
         plan_locked=bool(offered) and PLAN_TOOL not in offered,
         units=units,
     )
+
+
+def _walk(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        yield value
+        for child in value.values():
+            yield from _walk(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _walk(child)
+
+
+def find_session(result: Any) -> dict[str, Any] | None:
+    """The planned session inside a tool result: the first object with an exercise list."""
+    for item in _walk(result):
+        exercises = item.get("exercises")
+        if isinstance(exercises, list) and all(isinstance(e, dict) for e in exercises):
+            if exercises and any("sets" in e for e in exercises):
+                return item
+    return None
+
+
+def planned_exercises(state: DialogueState) -> list[str]:
+    """Names of the exercises in the newest session planned in this conversation."""
+    plans = [*state.earlier_plans, *(r.result for r in state.results if r.ok)]
+    for result in reversed(plans):
+        session = find_session(result)
+        if session is not None:
+            return [str(e["name"]) for e in session["exercises"] if e.get("name")]
+    return []
+
+
+def _stem(word: str) -> str:
+    """A word without its plural ending: presses -> press, rows -> row, press -> press."""
+    if word.endswith(("sses", "ches", "shes", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+_NOT_NAME_WORDS = frozenset(
+    {"did", "done", "the", "some", "today", "and", "with", "this", "morning"}
+)
+
+
+def _name_words(text: str) -> set[str]:
+    return {_stem(w) for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2} - _NOT_NAME_WORDS
+
+
+def planned_matching(text: str, planned: list[str]) -> list[str]:
+    """Today's planned exercises that share a word with ``text`` ("presses": both presses)."""
+    words = _name_words(text)
+    return [name for name in planned if words & _name_words(name)]
+
+
+def planned_named(text: str, planned: list[str]) -> str | None:
+    """Today's planned exercise the message names by one of its words ("did the row").
+
+    A word that names exactly one exercise of today's plan means that one, before the
+    catalog is asked ("row" alone ties a dozen rows there).
+    """
+    words = _name_words(text)
+    named = planned_matching(text, planned)
+    if len(named) == 1:
+        return named[0]
+    # "my squats and rows": one of today's exercises for each word, when each is one.
+    each = [[n for n in named if word in _name_words(n)] for word in sorted(words)]
+    picked = [found[0] for found in each if len(found) == 1]
+    if len(picked) > 1 and all(len(found) <= 1 for found in each):
+        return " and ".join(dict.fromkeys(picked))
+    return None
