@@ -179,7 +179,11 @@ class ScreenClassifier:
         return knows_a_word(readable, self.model.knows)
 
     def verdict(
-        self, readable: str, rules_tier: Tier = Tier.NONE, *, recovered: bool = False
+        self,
+        readable: str,
+        rules_tier: Tier = Tier.NONE,
+        *,
+        recovered: bool | Callable[[], bool] = False,
     ) -> Verdict:
         """The classifier's tier for a classifier text (see the module docstring).
 
@@ -190,7 +194,9 @@ class ScreenClassifier:
         ("came down fast in the rests and i feel great now"). An emergency only the
         classifier sees there, in a cardinal area, with the rules below stop, is asked
         about instead (the check question): the words of effort read like a red flag, the
-        recovery says otherwise, and one question settles it.
+        recovery says otherwise, and one question settles it. It may be given as a
+        function, asked only when that case arises (the screen's search for a recovery
+        is then skipped for nearly every message).
 
         It abstains (tier none) on fewer than :data:`MIN_WORDS` words of four letters or
         more: "swimming and cycling" or "an hour and a half" carry too little to read,
@@ -208,7 +214,11 @@ class ScreenClassifier:
             return Verdict(Tier.EMERGENCY, emergency)
         if emergency >= t.emergency:
             topic = load_checks().topic_of(readable)
-            if recovered and rules_tier < Tier.STOP and topic.name != GENERAL:
+            if (
+                rules_tier < Tier.STOP
+                and topic.name != GENERAL
+                and (recovered() if callable(recovered) else recovered)
+            ):
                 return Verdict(Tier.CHECK, p[Tier.CHECK] + emergency, topic.name)
             return Verdict(Tier.EMERGENCY, emergency)
         worried = p[Tier.CHECK] + emergency

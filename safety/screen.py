@@ -246,7 +246,9 @@ def screen(
         # physical stop can be confirmed as an emergency by the classifier.
         rules_tier = max((s.tier for s in signals if s.kind != "mood"), default=Tier.NONE)
         learned = model.verdict(
-            " . ".join(found.readable), rules_tier, recovered=_tells_recovery(whole, markers, rules)
+            " . ".join(found.readable),
+            rules_tier,
+            recovered=lambda: _tells_recovery(whole, markers, rules),
         )
         if learned.tier > Tier.NONE:
             signals.append(
@@ -283,16 +285,16 @@ class _RulesPass:
 def _rules_pass(text: str, rules: RuleSet) -> _RulesPass:
     signals: list[Signal] = []
     top_sentences: list[tuple[Tier, str]] = []
-    first_readable: list[str] = []
+    first_readable: list[_SentenceRead] = []
     split = sentences(fold(text))
     normalised = [for_matching(sentence, rules.typos) for sentence in split]
     recovered = _recovered_later(normalised, rules)
     for sentence, norm, later in zip(split, normalised, recovered, strict=True):
-        found, readable_here = _screen_sentence(norm, rules, recovered=later)
-        first_readable.append(readable_here)
-        if found:
-            signals.extend(found)
-            top_sentences.append((max(s.tier for s in found), sentence))
+        read = _screen_sentence(norm, rules, recovered=later)
+        first_readable.append(read)
+        if read.signals:
+            signals.extend(read.signals)
+            top_sentences.append((max(s.tier for s in read.signals), sentence))
     whole = " . ".join(normalised)
     # Someone else's past or on-screen event is settled for the classifier too, though
     # the words that settle it ("eight years ago", "documentary") may sit in another
@@ -352,22 +354,20 @@ def _recovered_later(normalised: list[str], rules: RuleSet) -> list[bool]:
 
 
 def _readable(
-    norm: str, rules: RuleSet, others_settled: bool, screened: str, recovered: bool
+    norm: str, rules: RuleSet, others_settled: bool, screened: _SentenceRead, recovered: bool
 ) -> str:
     """The text the classifier reads for one normalised sentence.
 
     Words that ask to switch the screen off are not symptoms: the classifier reads the
     sentence up to them, so an appended injection can never lower its verdict.
-    ``screened`` is what the rules' own pass over ``norm`` gave the classifier: the
-    answer whenever neither an injection nor someone else's settled past changes the
-    input (most sentences), so the rules run once instead of twice.
+    ``screened`` is the rules' own pass over ``norm``: it holds the classifier's text
+    both as it is and with someone else's settled mentions marked, so the rules run once
+    per sentence unless an injection changes the input.
     """
     injected = rules.triggers.injection.search(norm)
-    if injected is None and not others_settled:
-        return screened
-    if injected is not None:
-        norm = norm[: injected.start()]
-    return _screen_sentence(norm, rules, others_settled, recovered)[1]
+    if injected is None:
+        return screened.readable_others if others_settled else screened.readable
+    return _screen_sentence(norm[: injected.start()], rules, others_settled, recovered).readable
 
 
 def _tells_recovery(whole: str, markers: list[Signal], rules: RuleSet) -> bool:
@@ -480,17 +480,29 @@ class _Sentence:
         return left, right
 
 
+@dataclass(frozen=True)
+class _SentenceRead:
+    """What the rules found in one normalised sentence, and what the classifier reads."""
+
+    signals: list[Signal]
+    readable: str
+    """The classifier's text: idioms out, every mention its context settled marked."""
+    readable_others: str
+    """The same when the message settles someone else's events too (see ``_rules_pass``)."""
+
+
 def _screen_sentence(
     norm: str, rules: RuleSet, others_settled: bool = False, recovered: bool = False
-) -> tuple[list[Signal], str]:
+) -> _SentenceRead:
     """The rules' signals in one normalised sentence, and the text the classifier reads.
 
     For the classifier, idioms are removed and every target that context settled
     (negated, someone else's past, a question) is replaced by a marker word, so context
     applies to both detectors. ``others_settled``: the message says someone else's
-    events are past or on screen, so their mentions are settled too. ``recovered``: a
-    following sentence tells a quick recovery, so symptoms of effort (rules at stop or
-    below) are passed.
+    events are past or on screen, so their mentions are settled too; whether it does is
+    known only once every sentence is read, so both texts are made in the one pass.
+    ``recovered``: a following sentence tells a quick recovery, so symptoms of effort
+    (rules at stop or below) are passed.
     """
     triggers = rules.triggers
     masked = triggers.idioms.sub(_blank, norm)
@@ -499,6 +511,9 @@ def _screen_sentence(
     best: dict[str, Signal] = {}
     settled: list[tuple[int, int]] = []
     live_spans: list[tuple[int, int]] = []
+    # Mentions of someone else's event: settled only when the message says it is past.
+    others: list[tuple[int, int]] = []
+    others_live: list[tuple[int, int]] = []
     for index in rules.candidates(masked):
         rule = rules.rules[index]
         if rule.unless is not None and rule.unless.search(masked):
@@ -512,12 +527,15 @@ def _screen_sentence(
             if (
                 signal is None
                 or signal.tier < rule.tier
-                or (others_settled and _settles_as_other(signal))
                 or (rule.tier is Tier.NONE and _SETTLING.intersection(signal.modifiers))
             ):
                 # Context settled this mention (denied, someone else's, past, a question):
                 # the classifier must not read it afresh and undo that.
                 settled.append(match.span())
+            elif _settles_as_other(signal):
+                others.append(match.span())
+                if rule.tier >= Tier.CHECK:
+                    others_live.append(match.span())
             elif rule.tier >= Tier.CHECK:
                 live_spans.append(match.span())
             if signal is not None and (rule.id not in best or signal.tier > best[rule.id].tier):
@@ -526,14 +544,26 @@ def _screen_sentence(
     score = _severity(masked, found, rules)
     if score is not None:
         found.append(score)
-    # A negation's scope never settles what the rules read as a live red flag ("hes not
-    # breathing"): the classifier reads that mention as it is.
-    for scope in triggers.negation_scope.finditer(sentence.triggers):
-        span = scope.span(1)
-        if not any(_overlaps(span, live) for live in live_spans):
-            settled.append(span)
+    scopes = [scope.span(1) for scope in triggers.negation_scope.finditer(sentence.triggers)]
     settled.extend(m.span() for m in triggers.settled_subject.finditer(sentence.triggers))
-    return found, _for_classifier(unprompted, settled)
+    readable = _for_classifier(unprompted, settled + _unless_live(scopes, live_spans + others_live))
+    if not others:
+        return _SentenceRead(found, readable, readable)
+    readable_others = _for_classifier(
+        unprompted, settled + others + _unless_live(scopes, live_spans)
+    )
+    return _SentenceRead(found, readable_others if others_settled else readable, readable_others)
+
+
+def _unless_live(
+    scopes: list[tuple[int, int]], live: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The negation scopes that settle their words for the classifier.
+
+    A negation's scope never settles what the rules read as a live red flag ("hes not
+    breathing"): the classifier reads that mention as it is.
+    """
+    return [span for span in scopes if not any(_overlaps(span, other) for other in live)]
 
 
 def _required(requires: re.Pattern[str], sentence: _Sentence, rules: RuleSet) -> bool:

@@ -102,9 +102,21 @@ WORD_CACHE_SIZE = 8192
 """Words whose feature columns and partial scores a loaded classifier keeps, least
 recently used dropped first: everyday chat repeats a few thousand words."""
 
-ROW_CACHE_SIZE = 8192
-"""Features whose idf-weighted coefficient rows a loaded classifier keeps (the n-grams
-many words share, word pairs): with :data:`WORD_CACHE_SIZE`, a few megabytes at most."""
+ROW_CACHE_VALUES = 229_376
+"""Coefficients (rows times their width) whose idf-weighted rows a loaded classifier keeps
+for the features that repeat in a message (the n-grams many words share, word pairs):
+32,768 rows of the screen's seven labels, a few megabytes; fewer rows of a model with
+more labels, so the memory stays the same.
+
+The screen's corpus repeats about 19,000 distinct such features. With room for 8,192
+rows, a pass over it evicted each row before it came round again (an LRU cache read
+in a cycle longer than itself hits nothing), and the screen's p99 carried a recomputed
+row for nearly every repeated feature."""
+
+
+def row_cache_size(width: int) -> int:
+    """Rows the row cache keeps for a model with ``width`` score columns."""
+    return max(1024, ROW_CACHE_VALUES // max(1, width))
 
 
 class _WordPart(NamedTuple):
@@ -165,7 +177,7 @@ class TextClassifier:
         )
         if len(self._coef) != len(self._idf) * len(self._intercept):
             raise ValueError("the coefficients do not match the vocabulary")
-        self._row = lru_cache(maxsize=ROW_CACHE_SIZE)(self._row_of)
+        self._row = lru_cache(maxsize=row_cache_size(len(self._intercept)))(self._row_of)
         self._word_part = lru_cache(maxsize=WORD_CACHE_SIZE)(self._part_of)
 
     @classmethod

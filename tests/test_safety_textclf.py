@@ -22,12 +22,14 @@ from hypothesis import strategies as st
 from safety.classifier import MODEL_PATH
 from safety.textclf import (
     ANALYZER_VERSION,
+    ROW_CACHE_VALUES,
     WORD_CACHE_SIZE,
     TextClassifier,
     export_paths,
     features,
     normalise,
     read_npy,
+    row_cache_size,
 )
 from safety.textclf_train import TrainOptions, export, fit, sklearn_probabilities
 
@@ -234,3 +236,13 @@ def test_read_npy_refuses_a_truncated_or_foreign_file(tmp_path: Path) -> None:
     (tmp_path / "text.npy").write_text("not numpy", encoding="utf-8")
     with pytest.raises(ValueError, match=r"not a \.npy file"):
         read_npy(tmp_path / "text.npy")
+
+
+def test_the_row_cache_holds_the_same_values_whatever_the_width() -> None:
+    # Room for every feature the corpus repeats (about 19,000): a pass over it in a cycle
+    # must not evict each row before it comes round again.
+    assert row_cache_size(7) >= 20_000
+    assert row_cache_size(7) * 7 <= ROW_CACHE_VALUES
+    assert row_cache_size(40) * 40 <= ROW_CACHE_VALUES < row_cache_size(7) * 40
+    model = _screen_model()
+    assert model._row.cache_info().maxsize == row_cache_size(len(model.labels))
