@@ -202,6 +202,10 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("did my bench press then collapsed and can't get up", EMERGENCY),
         ("the treadmill stopped and the man next to me collapsed, he's not breathing", EMERGENCY),
     ],
+    "back from a break is no back that is off": [
+        ("Back from two weeks off with a cold, go gentle please", ("none", "caution")),
+        ("back from a week off, my back feels a bit off though", CAUTION),
+    ],
     "a newcomer asking how heavy or how hard is no symptom": [
         ("How heavy should I go on the floor press, I'm new to this", CALM),
         ("never lifted before, how hard should the last reps feel?", CALM),
