@@ -178,6 +178,7 @@ class Triggers:
     other_over = _Expression()
     denied_after = _Expression()
     dated_after = _Expression()
+    hypothetical_post = _Expression()
 
     def __init__(self, sources: Mapping[str, str]) -> None:
         missing = sorted(set(TRIGGER_NAMES) - set(sources))
@@ -341,6 +342,7 @@ def _triggers(context: Mapping[str, Any], macros: Mapping[str, str]) -> Triggers
             "other_over": raw(context["other_over"]),
             "denied_after": _source(context["denied_after"], macros),
             "dated_after": _source(context["dated_after"], macros),
+            "hypothetical_post": raw(context["hypothetical_post"]),
         }
     )
 

@@ -625,7 +625,7 @@ def _modifiers(
         return True, ()
     clause = text[left:right]
     found: list[str] = []
-    if _hypothetical(text, start, pre, clause, t):
+    if _hypothetical(text, start, pre, clause, t) or t.hypothetical_post.search(post):
         found.append("hypothetical")
     if _other(text, start, end, sentence.text, t):
         found.append("other")

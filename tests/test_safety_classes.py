@@ -222,6 +222,20 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("went to a talk on cardiac arrest at the running club, very useful", CALM),
         ("quick one, what's the difference between a stroke and a mini stroke?", CALM),
     ],
+    "a rule of a game or of anyone, told as a condition": [
+        ("in that racing game your rider faints if you sprint too long, kind of realistic", CALM),
+        ("I pass out if I stand up too fast after squats, happened twice today", STOP_OR_WORSE),
+    ],
+    "effort told as over in the past tense": [
+        (
+            "the stairs left my heart pounding, but we chatted at the top and I was totally fine",
+            CALM,
+        ),
+        (
+            "my heart was pounding and I was fine until I felt dizzy and had to sit on the floor",
+            STOP_OR_WORSE,
+        ),
+    ],
     "a denial at no point in the session": [
         ("At no point did I feel faint during today's class.", CALM),
     ],
