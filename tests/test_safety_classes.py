@@ -248,6 +248,25 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("suddenly I can't understand what people say and my words come out wrong", EMERGENCY),
         ("my mum is confused all of a sudden and can't get her words out", EMERGENCY),
     ],
+    "kit that breaks down is no collapse or arrest": [
+        ("the spin bike died halfway through, what now?", NONE),
+        ("Our garage rack collapsed when I racked the bar. I'm fine, the rack isn't.", NONE),
+        ("the stepper at the gym just seized up on me lol", NONE),
+        ("my garmin flatlined mid run, battery I guess", NONE),
+        ("The cable machine has stopped working; could you suggest an alternative?", NONE),
+        ("I collapsed on the treadmill and I'm still on the floor", EMERGENCY),
+        ("did my bench press then collapsed and can't get up", EMERGENCY),
+        ("the treadmill stopped and the man next to me collapsed, he's not breathing", EMERGENCY),
+    ],
+    "back from a break is no back that is off": [
+        ("Back from two weeks off with a cold, go gentle please", ("none", "caution")),
+        ("back from a week off, my back feels a bit off though", CAUTION),
+    ],
+    "a newcomer asking how heavy or how hard is no symptom": [
+        ("How heavy should I go on the floor press, I'm new to this", CALM),
+        ("never lifted before, how hard should the last reps feel?", CALM),
+        ("First day ever in a gym and I have no idea what weights to pick, help", CALM),
+    ],
 }
 
 CASES = [
