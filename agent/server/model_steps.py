@@ -35,6 +35,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import Future
@@ -331,6 +332,9 @@ class ModelStepProcesses:
 def child_main(conn: Connection, settings: ServerSettings, nice: int, log_json: bool) -> None:
     """A child's life: lower its priority, build its own state, answer steps until told."""
     os.nice(nice)
+    # Ctrl-C in a terminal reaches the whole process group: the server process decides
+    # when its children stop (after the turns in flight), so the child ignores it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from concurrent.futures import ThreadPoolExecutor
 
     from agent.server import api

@@ -11,7 +11,8 @@ authenticates, stores and screens the message and answers the screen's fixed rep
 (emergency, stop, a safety question); only a message that needs the model goes on to the
 *model* pool. A full model pool therefore never delays a red-flag answer, and other
 routes (reads, set logging, erasure) run on the framework's own pool, which model calls
-never occupy.
+never occupy. Under ``coach serve`` a model-pool thread only holds the person's place in
+line while the step runs in a child process (``agent.server.model_steps``).
 
 ``app`` builds these and the routes (``api``, ``review``) read them from
 ``app.state.coach``; keeping them here lets both import one module and neither the other.
