@@ -140,15 +140,6 @@ class ModelStepProcesses:
         self._context = multiprocessing.get_context("spawn")
         self._log_json = bool(log.handlers)
 
-    def start(self) -> None:
-        """Start every child and wait until each has warmed up.
-
-        Raises:
-            ConfigurationError: A child failed to start.
-        """
-        self.launch()
-        self.wait_ready()
-
     def launch(self) -> None:
         """Start every child (they import and warm up while the caller goes on)."""
         for child in self._children:
