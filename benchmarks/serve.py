@@ -49,7 +49,8 @@ fresh schema, dropped afterwards) and ``coach serve`` runs ``--workers`` process
 default), so the two engines can be compared on the same load.
 
 Run from the repository root: ``.venv/bin/python benchmarks/serve.py [--clients N[,N...]]
-[--turns N] [--model-delay-ms MS] [--model-workers N] [--workers N] [--postgres URL]``.
+[--turns N] [--model-delay-ms MS] [--model-workers N] [--workers N] [--model-processes N]
+[--postgres URL]``.
 Several client counts (``--clients 1,10,50,200``) run one after another, each on a fresh
 server and database, and print ``{"runs": [...]}``.
 """
@@ -187,7 +188,13 @@ def _stub_model(delay_ms: int) -> Iterator[tuple[str, int]]:
 
 
 def _start_server(
-    db: str, port: int, model_url: str | None, model_workers: int | None, workers: int, log: Path
+    db: str,
+    port: int,
+    model_url: str | None,
+    model_workers: int | None,
+    workers: int,
+    log: Path,
+    model_processes: int | None = None,
 ) -> subprocess.Popen[str]:
     """``coach serve`` on ``port``, returned once every one of its ``workers`` serves.
 
@@ -201,6 +208,8 @@ def _start_server(
         env.update({"OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": model_url})
     if model_workers:
         env["COACH_MODEL_WORKERS"] = str(model_workers)
+    if model_processes is not None:
+        env["COACH_MODEL_PROCESSES"] = str(model_processes)
     env["COACH_WORKERS"] = str(workers)
     with log.open("w") as sink:  # the server writes to its own copy of the descriptor
         process = subprocess.Popen(
@@ -417,6 +426,12 @@ def main() -> None:
         "--workers", type=int, help="coach serve --workers (server processes; 4 on PostgreSQL)"
     )
     parser.add_argument(
+        "--model-processes",
+        type=int,
+        default=None,
+        help="coach serve --model-processes (model-step processes per server process; 1)",
+    )
+    parser.add_argument(
         "--postgres", metavar="URL", help="store on this PostgreSQL server (a fresh schema)"
     )
     parser.add_argument("--no-probe", action="store_true", help="skip the red-flag probe")
@@ -449,7 +464,13 @@ def _run(
         probe_tokens = [t for _, t in _sign_up(db, [f"probe-{i}" for i in range(PROBE_USERS)])]
         port = _free_port()
         process = _start_server(
-            db, port, model_url, args.model_workers, workers, Path(tmp) / "serve.log"
+            db,
+            port,
+            model_url,
+            args.model_workers,
+            workers,
+            Path(tmp) / "serve.log",
+            args.model_processes,
         )
         run = _Run()
         stop = multiprocessing.get_context("fork").Event()
@@ -630,6 +651,7 @@ def _report(
         "model_delay_ms": args.model_delay_ms,
         "model_workers": args.model_workers or 64,
         "server_processes": workers,
+        "model_processes": args.model_processes,
         "clients": clients,
         "turns_per_client": turns,
         "turns_sent": total,

@@ -58,8 +58,25 @@ def fold(text: str) -> str:
 
 
 def sentences(folded: str) -> list[str]:
-    """Split folded text into sentences, keeping decimals ("22.5") whole."""
-    return [part.strip() for part in _SENTENCE.findall(folded) if part.strip()]
+    """Split folded text into sentences, keeping decimals ("22.5") whole.
+
+    A bare "No." right after a question is its answer and stays with it ("Tight chest?
+    No."), so the question's symptom is read as denied (``negation_post``) instead of
+    standing alone.
+    """
+    parts: list[str] = []
+    for part in _SENTENCE.findall(folded):
+        part = part.strip()
+        if not part:
+            continue
+        if parts and parts[-1].endswith("?") and _BARE_ANSWER.fullmatch(part):
+            parts[-1] = f"{parts[-1]} {part}"
+        else:
+            parts.append(part)
+    return parts
+
+
+_BARE_ANSWER = re.compile(r"(?i)(?:no|nope|nah|none|not at all|no way)[.!]*")
 
 
 def for_matching(sentence: str, typos: dict[str, str]) -> str:

@@ -176,6 +176,9 @@ class Triggers:
     settled_subject = _Expression()
     media = _Expression()
     other_over = _Expression()
+    denied_after = _Expression()
+    dated_after = _Expression()
+    hypothetical_post = _Expression()
 
     def __init__(self, sources: Mapping[str, str]) -> None:
         missing = sorted(set(TRIGGER_NAMES) - set(sources))
@@ -337,6 +340,9 @@ def _triggers(context: Mapping[str, Any], macros: Mapping[str, str]) -> Triggers
             "settled_subject": _source(context["settled_subject"], macros),
             "media": raw(context["media"]),
             "other_over": raw(context["other_over"]),
+            "denied_after": _source(context["denied_after"], macros),
+            "dated_after": _source(context["dated_after"], macros),
+            "hypothetical_post": raw(context["hypothetical_post"]),
         }
     )
 

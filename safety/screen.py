@@ -645,12 +645,17 @@ def _modifiers(
     if (
         not resolved
         and not passed
-        and (window or t.negation_post.search(post) or _list_negated(pre, t))
+        and (
+            window
+            or t.negation_post.search(post)
+            or _list_negated(pre, t)
+            or t.denied_after.search(text, end)
+        )
     ):
         return True, ()
     clause = text[left:right]
     found: list[str] = []
-    if _hypothetical(text, start, pre, clause, t):
+    if _hypothetical(text, start, pre, clause, t) or t.hypothetical_post.search(post):
         found.append("hypothetical")
     if _other(text, start, end, sentence.text, t):
         found.append("other")
@@ -662,7 +667,11 @@ def _modifiers(
     # whatever date the clause also names.
     # "cant get air in ... sat down ages ago": an inability told in the present tense is
     # now, whatever else in the clause is dated.
-    if not back and not _PRESENT_INABILITY.match(text, start) and t.history.search(clause):
+    if (
+        not back
+        and not _PRESENT_INABILITY.match(text, start)
+        and (t.history.search(clause) or t.dated_after.search(text, end))
+    ):
         found.append("history")
     if not back and t.recent.search(clause):
         found.append("recent")

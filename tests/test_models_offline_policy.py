@@ -556,3 +556,22 @@ def test_whether_some_training_is_wise_is_answered_and_changes_no_profile(
     # An age said outright is kept (the plan follows it); nothing else is read from a question.
     assert saved is None or set(saved["arguments"]) == {"age"}
     assert start in turn.reply, turn.reply[:100]
+
+
+def test_a_streak_asked_before_any_training_is_answered(chat: Chat) -> None:
+    turn = chat.say("how long is my streak now?")
+    assert "no streak to count" in turn.reply
+
+
+@pytest.mark.parametrize("text", ["switch me to 4 days a week please", "change me to mornings"])
+def test_the_person_is_no_exercise(chat: Chat, text: str) -> None:
+    assert "which exercise" not in chat.say(text).reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["got through all of it, took me 52 minutes", "Completed the session in 40 minutes flat!"],
+)
+def test_how_long_a_session_took_is_no_request_to_shorten(chat: Chat, text: str) -> None:
+    turn = chat.say(text)
+    assert chat.call(turn, "shorten_session") is None

@@ -183,6 +183,62 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("head feels off since the last set", ASK_OR_WORSE),
         ("my left arm feels a bit strange", ASK_OR_WORSE),
     ],
+    "a life stage or an age names the past": [
+        ("when I was small my uncle collapsed at a wedding, he lived to ninety", CALM),
+        ("I broke my wrist at 16 skateboarding, it healed fine", CALM),
+        ("in my old job a colleague had a fit at his desk, so I did a first aid course", CALM),
+        ("I collapsed at 19 minutes into the run and I'm still on the ground", EMERGENCY),
+        ("my old man just collapsed on the treadmill next to me", EMERGENCY),
+    ],
+    "a weakness that was always there is no stroke sign": [
+        ("my right side has always been weaker on single-leg work", CALM),
+        ("my right side suddenly feels weak and heavy and my face is numb", EMERGENCY),
+    ],
+    "someone else's warning or prediction is no event": [
+        ("my mum says I'll collapse if I keep running in this heat, she worries too much", CALM),
+        ("my coach warned me I might feel sick on the first long row", CALM),
+        ("my wife says I look grey and I feel like I'm going to pass out", STOP_OR_WORSE),
+    ],
+    "a feared list that never happened, or a cause denied": [
+        (
+            "I expected cramp, a stitch or a dizzy spell on the long run, but none of it happened",
+            CALM,
+        ),
+        ("the hill repeats didn't cause any pain, dizziness or sickness, just heavy legs", CALM),
+        ("the hill repeats made me dizzy and I threw up twice", STOP_OR_WORSE),
+    ],
+    "a question answered no": [
+        ("Dizzy? No. Just bored of the treadmill.", CALM),
+        ("Chest pain? Yes, and it's going down my left arm.", EMERGENCY),
+    ],
+    "an event dated later in the sentence": [
+        ("I had pneumonia and couldn't breathe properly for weeks, but that was years ago", CALM),
+        (
+            "I couldn't breathe properly on the bike, that was ten minutes ago and it's no better",
+            STOP_OR_WORSE,
+        ),
+    ],
+    "a symptom named as a topic or told apart from another": [
+        ("went to a talk on cardiac arrest at the running club, very useful", CALM),
+        ("quick one, what's the difference between a stroke and a mini stroke?", CALM),
+    ],
+    "a rule of a game or of anyone, told as a condition": [
+        ("in that racing game your rider faints if you sprint too long, kind of realistic", CALM),
+        ("I pass out if I stand up too fast after squats, happened twice today", STOP_OR_WORSE),
+    ],
+    "effort told as over in the past tense": [
+        (
+            "the stairs left my heart pounding, but we chatted at the top and I was totally fine",
+            CALM,
+        ),
+        (
+            "my heart was pounding and I was fine until I felt dizzy and had to sit on the floor",
+            STOP_OR_WORSE,
+        ),
+    ],
+    "a denial at no point in the session": [
+        ("At no point did I feel faint during today's class.", CALM),
+    ],
     "a term or an instruction not understood is no confusion": [
         ("I can't make sense of the 'cluster sets' on my plan, what are they?", NONE),
         ("what means drop set? I read it today and I not understand", NONE),

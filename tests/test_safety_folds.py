@@ -38,11 +38,18 @@ FLOORS = {
 }
 """Recall floors per the measured figures (see the closing note of issue 14)."""
 
-CEILINGS = {"benign_fp_stop_or_worse": 0.029, "benign_fp_check_or_worse": 0.047}
-"""False-positive ceilings per the measured figures. Raised in round 6 from 0.027 / 0.045
+CEILINGS = {"benign_fp_stop_or_worse": 0.023, "benign_fp_check_or_worse": 0.046}
+"""False-positive ceilings per the measured figures. Round 7: check-or-worse 0.043 -> 0.046
+when 36 benign rows of two new classes (kit that breaks down, a newcomer asking how heavy)
+were added: held out by voice a few of them draw the check question (4.24% -> 4.51%),
+while stop-or-worse fell (37/1649 -> 37/1685). Before that: Raised in round 6 from 0.027 / 0.045
 when 18 benign rows of a new class (a term or instruction not understood) were added:
 held out by voice, some of them still draw an alarm, so the rate over the grown benign set
-rose (44/1631 -> 47/1649) while the class itself stopped drawing emergency replies."""
+rose (44/1631 -> 47/1649) while the class itself stopped drawing emergency replies.
+Lowered in round 7 from 0.029 / 0.047 after context classes of the rules (a life stage
+or age as history, a question answered "No.", a feared list that never happened, a cause
+denied over a list, someone else's prediction, a condition about anyone, effort told
+as over in the past tense): 37/1649 benign at stop or worse."""
 
 
 @pytest.fixture(scope="module")

@@ -106,7 +106,8 @@ def test_two_processes_answer_one_person_in_order(db_path: str, now: datetime) -
 
 
 def _wait_until_up(process: subprocess.Popen[str], port: int) -> None:
-    deadline = time.monotonic() + 60  # two processes start on a loaded machine
+    # Two server processes and their two model-step processes start on a loaded machine.
+    deadline = time.monotonic() + 120
     while True:
         assert process.poll() is None, process.communicate()[1]
         assert time.monotonic() < deadline, "coach serve --workers 2 did not come up"

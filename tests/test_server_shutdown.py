@@ -119,7 +119,7 @@ def test_coach_serve_runs_on_a_fresh_machine(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # the server and its model-step process, loaded
         page = None
         while page is None:
             assert process.poll() is None, process.communicate()[1]

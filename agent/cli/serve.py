@@ -80,6 +80,17 @@ def serve(
             max=64,
         ),
     ] = None,
+    model_processes: Annotated[
+        int | None,
+        typer.Option(
+            "--model-processes",
+            help="Child processes per server process that run model steps, at a lower OS "
+            "priority, so safety replies never share a process with them "
+            "($COACH_MODEL_PROCESSES, 1); 0 runs them in the server's process.",
+            min=0,
+            max=16,
+        ),
+    ] = None,
     graceful_seconds: Annotated[
         int, typer.Option("--graceful-seconds", help="Wait this long for turns on shutdown.")
     ] = 30,
@@ -88,7 +99,7 @@ def serve(
     import uvicorn
 
     from agent.server.app import APP_FACTORY, SETTINGS_VARIABLE, configure_logging, create_app
-    from agent.server.state import DEFAULT_MODEL_WORKERS
+    from agent.server.state import DEFAULT_MODEL_PROCESSES, DEFAULT_MODEL_WORKERS
 
     configure_logging()
     per_minute = rate_per_minute or _env_int("COACH_RATE", 30)
@@ -106,6 +117,11 @@ def serve(
         "operator_auth": operators,
         "model_workers": model_workers or _env_int("COACH_MODEL_WORKERS", DEFAULT_MODEL_WORKERS),
         "processes": processes,
+        "model_processes": (
+            model_processes
+            if model_processes is not None
+            else _env_int("COACH_MODEL_PROCESSES", DEFAULT_MODEL_PROCESSES)
+        ),
     }
     listen: dict[str, Any] = {
         "host": host or os.environ.get("COACH_HOST") or "127.0.0.1",

@@ -101,11 +101,24 @@ def complete_turn(db: sqlite_utils.Database, turn_id: int, now: datetime) -> Non
     )
 
 
-def fail_turn(db: sqlite_utils.Database, turn_id: int, error: str, now: datetime) -> None:
-    """Mark the turn failed, keeping the start of the error for operators."""
+def fail_turn(
+    db: sqlite_utils.Database,
+    turn_id: int,
+    error: str,
+    now: datetime,
+    *,
+    only_pending: bool = False,
+) -> None:
+    """Mark the turn failed, keeping the start of the error for operators.
+
+    ``only_pending``: leave a turn that finished meanwhile as it is (the server marks a
+    turn whose model-step process died, which may have completed it first).
+    """
+    condition = " AND status = 'pending'" if only_pending else ""
     with transaction(db):
         db.execute(
-            "UPDATE turns SET status = 'failed', error = ?, finished_at = ? WHERE id = ?",
+            "UPDATE turns SET status = 'failed', error = ?, finished_at = ? WHERE id = ?"
+            + condition,
             [error[:500], iso(now), turn_id],
         )
 

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 import sqlite_utils
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi import Path as FastApiPath
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from agent.coaching import session as live
@@ -41,6 +41,7 @@ from agent.memory.db import connect, transaction, writing_for
 from agent.memory.exercises import default_index
 from agent.models.scripted import ScriptedModel, say
 from agent.server.auth import bearer_token, chat_holder_for_token, user_for_token
+from agent.server.model_steps import ModelStepLost, Rendered, StepJob
 from agent.server.state import GatedModel, ModelStep, ServerState, UserLine
 from safety import Tier, screen
 from safety.flags import locks_read
@@ -445,13 +446,13 @@ def _receive(
             except UserInputError as exc:
                 return JSONResponse(status_code=400, content={"error": str(exc)})
             except StorageError as exc:
-                return _unavailable(who.user_id, exc)
+                return _unavailable(who.user_id, exc).response()
             if received.needs_model:
                 waiting = _Waiting(
                     received, line.answer.take(), line, tracking.pop_all(), asked_stream, started
                 )
         if not received.needs_model:
-            return _answered(db, state, coach, received, asked_stream, started)
+            return _answered(db, state, coach, received, asked_stream, started).response()
     return waiting
 
 
@@ -462,17 +463,55 @@ the person's next turns after this."""
 
 
 def _model_step(state: ServerState, step: _Waiting) -> Response:
-    """The model part of a turn, after the person's earlier model turns have finished."""
+    """The model part of a turn, after the person's earlier model turns have finished.
+
+    With model-step processes (``coach serve``) the step runs in one of them and this
+    thread only holds the person's place in line until the answer comes back.
+    """
     try:
-        with step.line.answer.holding(step.ticket), state.pool.connection() as db:
-            if state.settings.processes > 1:
-                _wait_for_earlier_turns(db, step.received)
-            with state.workers.computing:
-                model = GatedModel(state.model, state.workers.computing)
-                coach = Coach(db, model, state.registry, clock=state.settings.clock)
-                return _answered(db, state, coach, step.received, step.asked_stream, step.started)
+        with step.line.answer.holding(step.ticket):
+            children = state.model_steps
+            if children is None:
+                return run_model_step(
+                    state, step.received, step.asked_stream, step.started
+                ).response()
+            try:
+                return children.run(
+                    StepJob(step.received, step.asked_stream, step.started)
+                ).response()
+            except ModelStepLost as exc:
+                _fail_if_pending(state, step.received, exc)
+                return _unavailable(step.received.user_id, exc).response()
     finally:
         step.tracking.close()
+
+
+def run_model_step(
+    state: ServerState, received: Received, asked_stream: bool, started: float
+) -> Rendered:
+    """Answer a received message with the model, on a connection of ``state``'s pool.
+
+    Run in the server's process, or in a model-step process (``agent.server.model_steps``)
+    with a state of its own; the caller holds the person's place in line.
+    """
+    with state.pool.connection() as db:
+        if state.settings.processes > 1:
+            _wait_for_earlier_turns(db, received)
+        with state.workers.computing:
+            model = GatedModel(state.model, state.workers.computing)
+            coach = Coach(db, model, state.registry, clock=state.settings.clock)
+            return _answered(db, state, coach, received, asked_stream, started)
+
+
+def _fail_if_pending(state: ServerState, received: Received, exc: Exception) -> None:
+    """Mark the turn failed unless its lost model step finished it first (best effort)."""
+    try:
+        with state.pool.connection() as db, writing_for(received.user_id):
+            transcript.fail_turn(
+                db, received.turn_id, str(exc), state.settings.clock(), only_pending=True
+            )
+    except CoachError:
+        log.exception("could not mark turn %s failed", received.turn_id)
 
 
 def _wait_for_earlier_turns(db: sqlite_utils.Database, received: Received) -> None:
@@ -493,20 +532,25 @@ def _wait_for_earlier_turns(db: sqlite_utils.Database, received: Received) -> No
         pause = min(pause * 2, 0.1)
 
 
-def _unavailable(user_id: int, exc: CoachError) -> JSONResponse:
+def _unavailable(user_id: int, exc: CoachError) -> Rendered:
     log.warning(
         "turn failed",
         extra={"event": "turn_failed", "user_id": user_id, "error": type(exc).__name__},
     )
     if isinstance(exc, MessageNotSaved):
-        return JSONResponse(status_code=503, content={"error": str(exc), "message_saved": False})
+        return _json(503, {"error": str(exc), "message_saved": False})
     if isinstance(exc, ModelError | StorageError):
         text = (
             f"the coach is unavailable right now ({exc}); your message was saved, "
             "try again in a moment"
         )
-        return JSONResponse(status_code=503, content={"error": text, "message_saved": True})
-    return JSONResponse(status_code=503, content={"error": str(exc), "message_saved": True})
+        return _json(503, {"error": text, "message_saved": True})
+    return _json(503, {"error": str(exc), "message_saved": True})
+
+
+def _json(status: int, content: Any) -> Rendered:
+    """A JSON answer as :class:`JSONResponse` would encode it."""
+    return Rendered(status, bytes(JSONResponse(content, status_code=status).body))
 
 
 def _answered(
@@ -516,7 +560,7 @@ def _answered(
     received: Received,
     asked_stream: bool,
     started: float,
-) -> Response:
+) -> Rendered:
     """Answer a received message and render the response (JSON or SSE)."""
     user_id = received.user_id
     try:
@@ -546,7 +590,7 @@ def _render(
     received: Received,
     result: TurnResult,
     asked_stream: bool,
-) -> Response:
+) -> Rendered:
     """The answered turn as the response: JSON, or SSE when asked for."""
     live, today = chat_sessions(db, received.user_id, now)
     answer = ChatResponse(
@@ -559,12 +603,8 @@ def _render(
         turn_id=result.turn_id,
     )
     if asked_stream:
-        return StreamingResponse(
-            _stream(answer),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
-    return JSONResponse(answer.model_dump(mode="json"))
+        return Rendered(200, events=tuple(_stream(answer)))
+    return _json(200, answer.model_dump(mode="json"))
 
 
 WARM_UP_MESSAGES = ("I have crushing chest pain", "what should I do today")

@@ -221,6 +221,7 @@ def create_app(
     operator_auth: bool = True,
     model_workers: int = DEFAULT_MODEL_WORKERS,
     processes: int = 1,
+    model_processes: int = 0,
 ) -> FastAPI:
     """Build the coach's web application over the database at ``db_path``.
 
@@ -237,6 +238,9 @@ def create_app(
         processes: Server processes sharing the database (``coach serve --workers``); with
             more than one, a person's model turns also wait for their earlier turns
             in the other processes (read from the database).
+        model_processes: Child processes (per server process) that run the model steps,
+            at a lower OS priority (``agent.server.model_steps``); 0 runs them on threads
+            of the server's process. ``model`` and ``clock`` must then pickle.
 
     Raises:
         ConfigurationError: Unknown backend, or an in-memory database.
@@ -251,29 +255,27 @@ def create_app(
         operator_auth=operator_auth,
         model_workers=model_workers,
         processes=processes,
+        model_processes=model_processes,
         clock=clock,
         model=model,
     )
-    workers = TurnWorkers(model_workers)
-    # Every turn waiting on a model keeps its connection; keeping as many idle spares
-    # means a busy server does not open (and migrate-check) connections over and over.
-    pool = DatabasePool(db_path, max_idle=model_workers + DEFAULT_FAST_WORKERS + 8)
-    with pool.connection():
-        pass  # open and migrate now, so a bad path fails at start, not on first request
-    state = ServerState(
-        settings=settings,
-        model=model if model is not None else get_model(model_name),
-        pool=pool,
-        limiter=RateLimiter(rate_capacity, rate_per_second),
-        registry=default_registry(),
-        workers=workers,
-    )
+    state = server_state(settings)
+    workers, pool = state.workers, state.pool
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         started = time.perf_counter()
+        if settings.model_processes:
+            from agent.server.model_steps import ModelStepProcesses
+
+            # Started first, so their start-up overlaps this process's warm-up; they are
+            # ready before serving begins: a turn never waits for one to start.
+            state.model_steps = ModelStepProcesses(settings, settings.model_processes)
+            state.model_steps.launch()
         _warm_up()
         api.warm_up_turns(state)
+        if state.model_steps is not None:
+            state.model_steps.wait_ready()
         # Everything loaded so far (modules, the catalog, the safety model) lives as long as
         # the server: out of the collector's sight, a full collection under load took
         # 25 ms instead of 130 ms, a pause every request in flight waited out (issue 16).
@@ -295,6 +297,9 @@ def create_app(
         # timeout expired), so closing the pool here never cuts a turn short.
         log.info("stopping", extra={"event": "stopping", "turns_in_flight": state.in_flight})
         workers.close()
+        if state.model_steps is not None:
+            state.model_steps.close()
+            state.model_steps = None
         pool.close()
         gc.unfreeze()  # a process starting several apps (the tests) can collect them again
         sys.setswitchinterval(switch_interval)
@@ -328,6 +333,31 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     return app
+
+
+def server_state(settings: ServerSettings) -> ServerState:
+    """What the routes share, built from ``settings`` (also in each model-step process).
+
+    Raises:
+        ConfigurationError: Unknown backend, or an in-memory database.
+        StorageError: The database cannot be opened or migrated.
+    """
+    workers = TurnWorkers(settings.model_workers)
+    # Every turn waiting on a model keeps its connection; keeping as many idle spares
+    # means a busy server does not open (and migrate-check) connections over and over.
+    pool = DatabasePool(
+        settings.db_path, max_idle=settings.model_workers + DEFAULT_FAST_WORKERS + 8
+    )
+    with pool.connection():
+        pass  # open and migrate now, so a bad path fails at start, not on first request
+    return ServerState(
+        settings=settings,
+        model=settings.model if settings.model is not None else get_model(settings.model_name),
+        pool=pool,
+        limiter=RateLimiter(settings.rate_capacity, settings.rate_per_second),
+        registry=default_registry(),
+        workers=workers,
+    )
 
 
 def app_from_environment() -> FastAPI:

@@ -11,7 +11,8 @@ authenticates, stores and screens the message and answers the screen's fixed rep
 (emergency, stop, a safety question); only a message that needs the model goes on to the
 *model* pool. A full model pool therefore never delays a red-flag answer, and other
 routes (reads, set logging, erasure) run on the framework's own pool, which model calls
-never occupy.
+never occupy. Under ``coach serve`` a model-pool thread only holds the person's place in
+line while the step runs in a child process (``agent.server.model_steps``).
 
 ``app`` builds these and the routes (``api``, ``review``) read them from
 ``app.state.coach``; keeping them here lets both import one module and neither the other.
@@ -28,7 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import sqlite_utils
 
@@ -37,6 +38,9 @@ from agent.errors import ConfigurationError
 from agent.memory.db import connect, forget_reads_ahead, roll_back_open, urgent_writes
 from agent.models.base import AssistantMessage, ChatModel
 from agent.tools.registry import ToolRegistry
+
+if TYPE_CHECKING:
+    from agent.server.model_steps import ModelStepProcesses
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 """A chat message is at most 4,000 characters; 64 KiB leaves room for JSON and sets."""
@@ -51,6 +55,11 @@ DEFAULT_MODEL_WORKERS = 64
 lock, one idle connection), and 64 calls of 200 ms each give 320 turns/s, past what the
 rest of a turn's CPU allows on a small machine; more turns queue for a worker, with their
 message already stored and screened."""
+
+DEFAULT_MODEL_PROCESSES = 1
+"""Model-step processes per server process under ``coach serve``
+(``agent.server.model_steps``): one answers dozens of turns at once (a thread per turn
+waiting on the model), on its own GIL."""
 
 DEFAULT_FAST_WORKERS = 4
 """Threads that store and screen messages and send fixed replies: milliseconds each."""
@@ -84,6 +93,10 @@ class ServerSettings:
     """Turns that may wait on the model at once (``coach serve --model-workers``)."""
     processes: int = 1
     """Server processes sharing the database (``coach serve --workers``)."""
+    model_processes: int = 0
+    """Child processes per server process that run the model steps
+    (``agent.server.model_steps``; ``coach serve --model-processes``); 0 runs them on
+    threads of the server's own process."""
     operator_auth: bool = True
     """Serve the operator review pages (they carry their own sign-in)."""
     clock: Callable[[], datetime] = utc_now
@@ -389,6 +402,8 @@ class ServerState:
     limiter: RateLimiter
     registry: ToolRegistry
     workers: TurnWorkers
+    model_steps: ModelStepProcesses | None = None
+    """The model-step processes, while serving with ``settings.model_processes``."""
     in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _lines: dict[int, UserLine] = field(default_factory=dict)

@@ -266,7 +266,21 @@ def _ruled_out(text: str, intents: list[str], answered: str | None) -> list[str]
     if not answered and "training_question" in explicit:
         # "is it safe to squat every day?" asks; "every day" changes no profile.
         drop.add("profile_change")
-    return [i for i in intents if i not in drop]
+    lowered = text.lower()
+    if "shorten" in intents and _TOOK.search(lowered) and not _TIME_LEFT.search(lowered):
+        # "did the whole thing, 45 min on the dot" tells how long it took: feedback.
+        intents = [i if i != "shorten" else "feedback" for i in intents]
+    return list(dict.fromkeys(i for i in intents if i not in drop))
+
+
+_TOOK = cached_compile(
+    r"\b(?:took(?: me)?|taking me|finished(?: it)? in|done in|did (?:it|the whole \w+|all of it|"
+    r"everything) in|completed(?: it)? in|on the dot|flat)\b|\bdid the whole\b|\bfinished the\b"
+)
+_TIME_LEFT = cached_compile(
+    r"\b(?:only (?:have|got)|i (?:have|got|'ve got|ve got)|have only|got only|tops|max|"
+    r"make it|shorter|can (?:we|you)|could (?:we|you)|next time|from now on)\b"
+)
 
 
 def _kit_added_is_no_place(

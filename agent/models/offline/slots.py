@@ -284,8 +284,10 @@ _FILLER = cached_compile(
 
 _NOT_A_NAME = frozenset(
     {"dumbbell", "dumbbells", "kettlebell", "barbell", "bar", "db", "dbs", "kb"}
+    | {"me", "us", "it", "that", "this", "them", "those", "these", "him", "her", "one"}
 )
-"""Equipment alone ("with the 20 kg dumbbell") names no exercise."""
+"""Equipment alone ("with the 20 kg dumbbell") or a pronoun ("switch me to 4 days")
+names no exercise."""
 
 
 def _exercise_words(clause: str) -> str | None:
@@ -858,11 +860,13 @@ _PHRASE_TAIL = cached_compile(
 
 
 _NO_EXERCISE = cached_compile(
-    r"^(?:it|that|this|them|those|these|one|(?:an?|one|some|the|any) (?:exercise|move|movement|"
-    r"thing)s?|(?:one|some|any) of (?:them|those|these|the exercises)|something|anything|"
+    r"^(?:it|that|this|them|those|these|one|me|us|"
+    r"(?:an?|one|some|the|any) (?:exercise|move|movement|thing)s?|"
+    r"(?:one|some|any) of (?:them|those|these|the exercises)|something|anything|"
     r"stuff|that one|this one|(?:an?|the) exercise)$"
 )
-"""Phrases that point at an exercise without naming it ("can I swap an exercise?")."""
+"""Phrases that point at an exercise without naming it ("can I swap an exercise?"), or at
+the person ("switch me to 4 days a week")."""
 
 
 @dataclass(frozen=True)
