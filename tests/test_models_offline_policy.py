@@ -519,6 +519,7 @@ def test_a_movement_word_naming_two_planned_exercises_asks_one_question(chat: Ch
         ("wat does amrap stand 4?", "AMRAP means"),
         ("What is meant by EMOM in the plan?", "EMOM means"),
         ("How heavy should I go on the dumbbell press? I'm new to this", "Pick a weight"),
+        ("How heavy should I go on the floor press, I'm new to this", "Pick a weight"),
         ("no idea what weight to start with on the rows tbh", "Pick a weight"),
     ],
 )
