@@ -38,16 +38,11 @@ FLOORS = {
 }
 """Recall floors per the measured figures (see the closing note of issue 14)."""
 
-CEILINGS = {"benign_fp_stop_or_worse": 0.024, "benign_fp_check_or_worse": 0.046}
+CEILINGS = {"benign_fp_stop_or_worse": 0.023, "benign_fp_check_or_worse": 0.046}
 """False-positive ceilings per the measured figures. Round 7: check-or-worse 0.043 -> 0.046
 when 36 benign rows of two new classes (kit that breaks down, a newcomer asking how heavy)
 were added: held out by voice a few of them draw the check question (4.24% -> 4.51%),
-while stop-or-worse held (37/1649 -> 37/1685). Stop-or-worse 0.023 -> 0.024 for the rule
-fixes after them (muscle soreness told as hyperbole, sickness taken back, tingling as a good
-feeling): they removed three held-out rule alarms, but blanking the idioms changes the
-classifier's training texts and the retrained classifier drew five others (39/1685,
-check-or-worse 4.27%); both fresh sets kept apart from the corpus scored the same or
-better. Before that: Raised in round 6 from 0.027 / 0.045
+while stop-or-worse fell (37/1649 -> 37/1685). Before that: Raised in round 6 from 0.027 / 0.045
 when 18 benign rows of a new class (a term or instruction not understood) were added:
 held out by voice, some of them still draw an alarm, so the rate over the grown benign set
 rose (44/1631 -> 47/1649) while the class itself stopped drawing emergency replies.
