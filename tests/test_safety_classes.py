@@ -264,14 +264,6 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("my ankle is sore and swollen and I can barely walk on it", STOP_OR_WORSE),
         ("heard a pop in my calf, it's sore and I can hardly walk", STOP_OR_WORSE),
     ],
-    "sickness said and taken back in one breath": [
-        ("saw the plan and nearly puked, not literally, I'm just being dramatic", CALM),
-        ("I nearly threw up after the last sprint and still feel queasy", STOP_OR_WORSE),
-    ],
-    "tingling told as a good feeling": [
-        ("my whole body felt tingly and calm after the breathing drill, is that normal?", CALM),
-        ("my hands went tingly and numb during the set and it hasn't stopped", STOP_OR_WORSE),
-    ],
     "back from a break is no back that is off": [
         ("Back from two weeks off with a cold, go gentle please", ("none", "caution")),
         ("back from a week off, my back feels a bit off though", CAUTION),
@@ -314,12 +306,3 @@ def test_a_check_reports_its_tier_and_topic(screened: dict[str, dict[str, object
     signals = row["signals"]
     assert isinstance(signals, list)
     assert any(s["topic"] == "head" for s in signals if s["tier"] == "check")
-
-
-def test_saying_it_is_no_joke_takes_nothing_back() -> None:
-    result = CliRunner().invoke(
-        app, ["safety", "check", "--json"], input="I feel sick and dizzy, not joking\n"
-    )
-    row = json.loads(result.output)
-    assert row["tier"] in STOP_OR_WORSE
-    assert "CTX-RETRACTION" not in [s["id"] for s in row["signals"]]
