@@ -258,12 +258,6 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("did my bench press then collapsed and can't get up", EMERGENCY),
         ("the treadmill stopped and the man next to me collapsed, he's not breathing", EMERGENCY),
     ],
-    "muscle soreness told as hyperbole is no injury": [
-        ("my glutes are so sore I can hardly sit down haha", CALM),
-        ("DOMS from Monday, so achy I could barely get up off the sofa", CALM),
-        ("my ankle is sore and swollen and I can barely walk on it", STOP_OR_WORSE),
-        ("heard a pop in my calf, it's sore and I can hardly walk", STOP_OR_WORSE),
-    ],
     "back from a break is no back that is off": [
         ("Back from two weeks off with a cold, go gentle please", ("none", "caution")),
         ("back from a week off, my back feels a bit off though", CAUTION),
