@@ -576,3 +576,22 @@ def test_the_person_is_no_exercise(chat: Chat, text: str) -> None:
 def test_how_long_a_session_took_is_no_request_to_shorten(chat: Chat, text: str) -> None:
     turn = chat.say(text)
     assert chat.call(turn, "shorten_session") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "been off sick for 10 days, is that a problem for my progress?",
+        "Took a fortnight off for the holidays. Should I ease back in or start where I was?",
+        "had a month away from the gym, will I lose my gains??",
+    ],
+)
+def test_a_question_about_a_break_gets_the_return_answer(chat: Chat, text: str) -> None:
+    turn = chat.say(text)
+    assert "Strength holds for about four weeks off" in turn.reply, turn.reply[:120]
+    assert chat.call(turn, "update_profile") is None
+
+
+def test_a_schedule_request_after_missed_sessions_is_still_a_schedule_request(chat: Chat) -> None:
+    turn = chat.say("skipped 2 sessions this week, can we do 2 days next week?")
+    assert "Strength holds" not in turn.reply

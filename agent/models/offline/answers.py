@@ -96,9 +96,13 @@ say "at my age", so the figure is read as those words."""
 
 def find_faq(text: str, intent: str | None = None) -> FaqEntry | None:
     """The FAQ entry closest to ``text`` (preferring ``intent``'s entries), if close enough."""
+    entries = faq()
+    own = [entry for entry in entries if intent is not None and entry.intent == intent]
+    if len(own) == 1:
+        # An intent with one entry of its own ("missed 2 wks, is that bad?") is that answer.
+        return own[0]
     idf, vectors = _index()
     query = _vector(_AGE_SAID.sub(" at my age older ", text.lower()), idf)
-    entries = faq()
     best: tuple[float, int] | None = None
     for index, vector in vectors:
         score = sum(w * vector.get(f, 0.0) for f, w in query.items())
