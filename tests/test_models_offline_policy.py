@@ -595,3 +595,20 @@ def test_a_question_about_a_break_gets_the_return_answer(chat: Chat, text: str) 
 def test_a_schedule_request_after_missed_sessions_is_still_a_schedule_request(chat: Chat) -> None:
     turn = chat.say("skipped 2 sessions this week, can we do 2 days next week?")
     assert "Strength holds" not in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "exercise"),
+    [
+        ("still can't manage even one push-up, what can I do about it?", "Push-up"),
+        ("I'm unable to do a single chin-up. Any advice?", "Chin-up"),
+    ],
+)
+def test_not_yet_able_to_do_one_gets_the_exercise_and_its_easier_step(
+    chat: Chat, text: str, exercise: str
+) -> None:
+    turn = chat.say(text)
+    assert turn.reply.startswith(f"{exercise}:"), turn.reply[:100]
+    assert "Easier:" in turn.reply
+    assert not turn.tool_calls
+    assert "not sure which exercise" not in turn.reply

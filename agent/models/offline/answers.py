@@ -125,9 +125,18 @@ _HOW_TO = cached_compile(
 )
 
 
+_NOT_YET_ONE = cached_compile(
+    r"\b(?:can'?t|cannot|can not|unable to|never managed to) (?:do|manage|get) "
+    r"(?:a single|one single|even one|one|my first|a full) ([a-z][a-z -]{1,30}?)"
+    r"(?:\s+(?:yet|still|ever|at all|rep))*(?=[,.?!]|\s+(?:what|how|any|and|so|but|help)\b|$)"
+)
+"""The exercise someone cannot do one of yet: "I can't do a single pull-up, what now?"."""
+
+
 def how_to_phrase(text: str) -> str | None:
     """The exercise a "how do I do X" question names, as written."""
-    found = _HOW_TO.search(" ".join(text.lower().replace("’", "'").split()))
+    normal = " ".join(text.lower().replace("’", "'").split())
+    found = _HOW_TO.search(normal) or _NOT_YET_ONE.search(normal)
     return found.group(1).strip(" '\"") if found else None
 
 

@@ -223,7 +223,9 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         exercise = catalog_name_in(text)
         if exercise is not None:
             found = replace(found, exercise=exercise)
-    named = found.exercise if not (intents and set(intents) <= _NO_EXERCISE_INTENTS) else None
+    about_person = bool(intents) and set(intents) <= _NO_EXERCISE_INTENTS
+    # "I can't do a single pull-up, what now?": the how-to answer names the exercise itself.
+    named = None if about_person or "how_to" in explicit_intents(text) else found.exercise
     phrases = [named, *(entry.exercise for entry in found.sets)]
     unclear = {p: c for p in phrases if p for c in [_unclear_exercise(p)] if c}
     if reading.invite is not None or "situation" in intents:
@@ -266,6 +268,10 @@ def _ruled_out(text: str, intents: list[str], answered: str | None) -> list[str]
     if not answered and "training_question" in explicit:
         # "is it safe to squat every day?" asks; "every day" changes no profile.
         drop.add("profile_change")
+    if "how_to" in explicit:
+        # "I can't do a single pull-up, what should I do?" asks how to get there; it asks
+        # for no swap and no session.
+        drop |= {"swap_exercise", "plan_today", "profile_change"}
     lowered = text.lower()
     if "shorten" in intents and _TOOK.search(lowered) and not _TIME_LEFT.search(lowered):
         # "did the whole thing, 45 min on the dot" tells how long it took: feedback.
