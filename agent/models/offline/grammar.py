@@ -148,8 +148,15 @@ def _normal(text: str) -> str:
 
 def explicit_intents(text: str) -> list[str]:
     """Intents said outright (their ``explicit`` patterns), which the classifier cannot drop."""
+    return list(_explicit(text))
+
+
+@lru_cache(maxsize=256)
+def _explicit(text: str) -> tuple[str, ...]:
+    # Understanding one message asks this several times (what is sure, what is ruled
+    # out, whether kit was added); the patterns run once per text.
     normal = _normal(text)
-    return [i.name for i in intents() if any(p.search(normal) for p in i.explicit)]
+    return tuple(i.name for i in intents() if any(p.search(normal) for p in i.explicit))
 
 
 def classify(text: str, slots: Slots) -> list[str]:

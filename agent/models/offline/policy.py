@@ -403,14 +403,7 @@ def names_exercise(text: str) -> bool:
     "did the row" names no one catalog exercise (a dozen rows tie), but a row it is; "hit
     the gym this morning" names none ("good morning" is an exercise, "morning" is not).
     """
-    return bool(_movement_words().search(text.lower())) or catalog_name_in(text) is not None
-
-
-@lru_cache(maxsize=1)
-def _movement_words() -> re.Pattern[str]:
-    words = sorted({str(w) for w in slot_parsers.lexicon()["movement_words"]}, key=len)
-    alternation = "|".join(re.escape(w) for w in reversed(words))
-    return cached_compile(rf"(?<![a-z-])(?:{alternation})(?:e?s)?(?![a-z-])")
+    return slot_parsers.names_movement(text) or catalog_name_in(text) is not None
 
 
 def catalog_name_in(text: str) -> str | None:

@@ -485,10 +485,19 @@ def _names_a_lift(words: str) -> bool:
 
     The log resolves a movement word against today's session.
     """
-    if resolve_exercise(words).confident:
-        return True
-    movements = {str(w) for w in lexicon()["movement_words"]}
-    return any(w in movements or w.rstrip("s") in movements for w in words.split())
+    return resolve_exercise(words).confident or names_movement(words)
+
+
+def names_movement(text: str) -> bool:
+    """Whether ``text`` has a movement word, singular or plural ("row", "presses")."""
+    return bool(_movement_words().search(text.lower()))
+
+
+@cache
+def _movement_words() -> re.Pattern[str]:
+    words = sorted({str(w) for w in lexicon()["movement_words"]}, key=len)
+    alternation = "|".join(re.escape(w) for w in reversed(words))
+    return cached_compile(rf"(?<![a-z-])(?:{alternation})(?:e?s)?(?![a-z-])")
 
 
 def _named_exercise(clause: str) -> str | None:
