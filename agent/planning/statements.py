@@ -282,15 +282,16 @@ def _names_item_out(text: str, said: str) -> bool:
     return False
 
 
-_FILLER = re.compile(
+_FILLER = cached_compile(
     r" (?:just|finally|completely|totally|literally|suddenly|actually|also|now)(?= )"
 )
+_IS_CONTRACTED = cached_compile(r"(?<=[a-z])'s ")
 
 
 def _unavailable(text: str) -> list[str]:
     data = _data()
     # "the kettlebell's just snapped" reads as "the kettlebell snapped".
-    text = _FILLER.sub("", re.sub(r"(?<=[a-z])'s ", " is ", text))
+    text = _FILLER.sub("", _IS_CONTRACTED.sub(" is ", text))
     found: list[str] = []
     phrases = _equipment_phrases()
     for phrase in sorted(phrases, key=len, reverse=True):

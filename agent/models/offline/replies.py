@@ -8,7 +8,7 @@ or a clarifying question with examples. Every figure a reply shows comes from a 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import prompts
 from agent.models.offline import remarks
@@ -40,9 +40,6 @@ from agent.models.offline.state import (
 )
 from agent.planning import populations
 from agent.regexes import cached_compile
-
-if TYPE_CHECKING:
-    from agent.planning.catalog import Exercise
 
 _TOOL_TEMPLATES = Path(prompts.TEMPLATE_DIR) / "offline" / "tools"
 
@@ -279,10 +276,6 @@ def _log_question(u: Understanding, state: DialogueState) -> str:
             f'for example "3x8 {offered[0]} at 20 kg", and I\'ll log it.'
         )
     return str(registry()["log_sets"].ask)
-
-
-def _name_of(exercise: Exercise | None) -> str | None:
-    return exercise.name if exercise is not None else None
 
 
 def sets_said(u: Understanding) -> str:
