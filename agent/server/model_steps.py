@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi.responses import Response, StreamingResponse
 
 from agent.errors import ConfigurationError, ModelError
+from agent.server.processes import restart_pause
 
 if TYPE_CHECKING:
     from agent.loop import Received
@@ -67,10 +68,6 @@ throughput too (share of the CPU bound 0.48/0.49 at 10 against 0.58/0.62 on thre
 START_TIMEOUT_S = 120.0
 """How long a child may take to start (imports, warm-up turns) on a loaded machine."""
 
-QUICK_DEATH_S = 10.0
-RESTART_PAUSE_S = (0.5, 30.0)
-"""A child dying sooner than ``QUICK_DEATH_S`` after its start is restarted after a pause,
-doubled on each such death in a row up to the second figure (no busy loop of spawning)."""
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -278,9 +275,8 @@ class ModelStepProcesses:
                 "turns_lost": len(lost),
             },
         )
-        first, longest = RESTART_PAUSE_S
-        quick = time.monotonic() - child.started < QUICK_DEATH_S
-        child.pause = min(child.pause * 2 or first, longest) if quick else 0.0
+        # A child dying soon after its start waits longer each time (no busy loop of spawning).
+        child.pause = restart_pause(child.pause, child.started, time.monotonic())
         time.sleep(child.pause)
         conn = None
         with self._lock:

@@ -122,11 +122,20 @@ class _Worker:
         """Whether the dead worker may be restarted now (after its pause, if it died quickly)."""
         now = time.monotonic()
         if self.restart_at is None:
-            first, longest = RESTART_PAUSE_S
-            quick = now - self.started < QUICK_DEATH_S
-            self.pause = min(self.pause * 2 or first, longest) if quick else 0.0
+            self.pause = restart_pause(self.pause, self.started, now)
             self.restart_at = now + self.pause
         return now >= self.restart_at
+
+
+def restart_pause(previous: float, started: float, died: float) -> float:
+    """The pause before restarting a process started at ``started`` that died at ``died``.
+
+    A quick death (sooner than :data:`QUICK_DEATH_S`) doubles ``previous`` (the first one
+    pauses ``RESTART_PAUSE_S[0]``) up to ``RESTART_PAUSE_S[1]``; a longer life restarts at
+    once. Shared by the server's workers and their model-step children.
+    """
+    first, longest = RESTART_PAUSE_S
+    return min(previous * 2 or first, longest) if died - started < QUICK_DEATH_S else 0.0
 
 
 def _tend(worker: _Worker, hang_s: float, start: Callable[[_Worker], None]) -> bool:
