@@ -14,6 +14,7 @@ Load(value=20.0, unit='kg')
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
@@ -673,12 +674,25 @@ _NOT_BEFORE = cached_compile(
 
 
 def _first(table: str, text: str) -> str | None:
-    normal = str(text).lower().replace("’", "'")
+    # "I'm not a beginner" names the level it rules out.
+    return _earliest(_table(table), str(text).lower().replace("’", "'"), _NOT_BEFORE, 30)
+
+
+def _earliest(
+    patterns: Iterable[tuple[str, re.Pattern[str]]],
+    normal: str,
+    ruled_out: re.Pattern[str],
+    window: int,
+) -> str | None:
+    """The name whose pattern matches first in ``normal``, past mentions ``ruled_out``.
+
+    A match counts unless the ``window`` characters before it rule it out ("not a
+    beginner", "instead of legs").
+    """
     best: tuple[int, str] | None = None
-    for name, pattern in _table(table):
+    for name, pattern in patterns:
         for match in pattern.finditer(normal):
-            # "I'm not a beginner" names the level it rules out.
-            if _NOT_BEFORE.search(normal[max(0, match.start() - 30) : match.start()]):
+            if ruled_out.search(normal[max(0, match.start() - window) : match.start()]):
                 continue
             if best is None or match.start() < best[0]:
                 best = (match.start(), name)
@@ -727,17 +741,10 @@ def find_focus(text: str) -> str | None:
     if _HOW_QUESTION.search(normal):
         return None
     for patterns in (_table("focus"), _focus_alone()):
-        best: tuple[int, str] | None = None
-        for focus, pattern in patterns:
-            for match in pattern.finditer(normal):
-                # "no leg day today", "upper body instead of legs": the one ruled out.
-                if _FOCUS_RULED_OUT.search(normal[max(0, match.start() - 20) : match.start()]):
-                    continue
-                if best is None or match.start() < best[0]:
-                    best = (match.start(), focus)
-                break
-        if best is not None:
-            return best[1]
+        # "no leg day today", "upper body instead of legs": the one ruled out.
+        found = _earliest(patterns, normal, _FOCUS_RULED_OUT, 20)
+        if found is not None:
+            return found
     return None
 
 
