@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.models.offline import slots
-from agent.models.offline.slots import Effort, Load, SetEntry
+from agent.models.offline.slots import Effort, Load, SetEntry, find_period, find_sets
 
 
 @pytest.mark.parametrize(
@@ -260,3 +262,49 @@ def test_a_bare_list_of_reps_is_one_set_each(
 )
 def test_numbers_that_are_no_reps_log_nothing(text: str) -> None:
     assert slots.find_sets(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "end"),
+    [
+        ("away at my parents, back on the 20th", date(2026, 11, 19)),
+        ("no gym until the 3rd", date(2026, 12, 3)),
+        ("off work for 10 days", date(2026, 11, 25)),
+        ("visiting family for a month", date(2026, 12, 15)),
+        ("travelling til april", date(2027, 3, 31)),
+        ("I shall be abroad until the end of December.", date(2026, 12, 31)),
+        ("busy with exams up to jan 12th", date(2027, 1, 12)),
+        ("no lifting till after my op in february", date(2027, 2, 28)),
+        ("won't be about over the new year", date(2026, 12, 31)),
+        ("for a few weeks", date(2026, 12, 6)),
+    ],
+)
+def test_a_calendar_end_is_read_as_the_last_day_it_applies(text: str, end: date) -> None:
+    from agent.models.offline.policy import schedule_end
+
+    today = date(2026, 11, 16)
+    assert schedule_end(find_period(text), today) == end
+
+
+@pytest.mark.parametrize(
+    ("text", "logged"),
+    [
+        ("did pushups and rows, 3x12 each", [("pushups", 3, 12), ("rows", 3, 12)]),
+        ("curls 3x10 @ 12 plus presses 3x8 @ 14", [("curls", 3, 10), ("presses", 3, 8)]),
+        (
+            "Yesterday I did four sets of eight on the deadlift and on the row, both at 40 kg.",
+            [("deadlift", 4, 8), ("row", 4, 8)],
+        ),
+        ("3x8 clean and press at 24 kg", [("clean press", 3, 8)]),
+        ("lunges and squats 2x15", [("lunges", 2, 15), ("squats", 2, 15)]),
+    ],
+)
+def test_work_said_once_for_several_exercises_is_logged_for_each(
+    text: str, logged: list[tuple[str, int, int]]
+) -> None:
+    assert [(e.exercise, e.sets, e.reps) for e in find_sets(text)] == logged
+
+
+def test_a_load_said_for_both_applies_to_each() -> None:
+    entries = find_sets("3 sets of 10 on squats and rows, both at 20 kilos")
+    assert [e.load.value if e.load else None for e in entries] == [20.0, 20.0]

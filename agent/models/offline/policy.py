@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from agent.models.base import ToolCall
+from agent.models.offline import advice as advice_reader
 from agent.models.offline import classifier, remarks
 from agent.models.offline import situation as situation_reader
 from agent.models.offline import slots as slot_parsers
@@ -65,6 +66,8 @@ class Understanding:
     situation_text: str | None = None
     """Where the person's situation is read from: the message, or the question a "yes"
     confirmed ("Shall I save that you have high blood pressure ...?")."""
+    advice: advice_reader.Advice | None = None
+    """A professional's advice the message reports ("physio said no squats for a month")."""
 
     def situation(self, units: str = "kg", today: date | None = None) -> situation_reader.Reading:
         """What this message says about the person's situation (see situation.py).
@@ -223,6 +226,19 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         exercise = catalog_name_in(text)
         if exercise is not None:
             found = replace(found, exercise=exercise)
+    advice = advice_reader.read(text) if reading.invite is None else None
+    if advice is not None:
+        # The person is following advice, not asking a clinician's question or changing
+        # their profile: what else the message asks for stays beside it.
+        medicine = "medication_diagnosis" in explicit_intents(text)
+        intents = [
+            i
+            for i in intents
+            if i in _ADVICE_COMPANIONS or (i == "medication_diagnosis" and medicine)
+        ]
+        intents.append("advice")
+        # "no running til march" names no goal for today's session or the profile.
+        found = replace(found, goal=None, level=None)
     about_person = bool(intents) and set(intents) <= _NO_EXERCISE_INTENTS
     # "I can't do a single pull-up, what now?": the how-to answer names the exercise itself.
     named = None if about_person or "how_to" in explicit_intents(text) else found.exercise
@@ -237,7 +253,16 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         answered=answered,
         unclear=unclear,
         readings=readings if not intents else None,
+        advice=advice,
     )
+
+
+_ADVICE_COMPANIONS = frozenset(
+    {"plan_today", "greeting", "thanks", "goodbye", "readiness", "skip_today"}
+)
+"""What a message reporting advice may also ask for ("physio said no squats; what can I do
+today?"). Other readings are the advice's own words read as a request: "avoid heavy
+lifting" is no request for an easier session, "hip mobility" no new goal."""
 
 
 _FOCUS_READINGS = frozenset({"plan_today", "swap_equipment", "swap_exercise"})
@@ -762,6 +787,10 @@ def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> 
     resolved = u.has("constraint_resolved")
     protected = [a for a in s.body_parts if a in _plan_areas()]
     avoid = (protected or None) if u.has("body_update") and not resolved else None
+    if u.advice is not None and u.advice.kind == "restriction":
+        # Advice just given holds for today's session too, one planned before it included.
+        advised = [a for a in u.advice.areas if a in _plan_areas()]
+        avoid = sorted({*(avoid or []), *advised}) or None
     wants_plan = u.has("plan_today") or (u.has("readiness") and not state.plan_exists)
     if wants_plan and state.plan_exists and u.has("shorten"):
         # "could today's session be a little shorter?" names today's session to shorten,
@@ -958,7 +987,32 @@ def schedule_end(period: str | None, today: date) -> date:
     if period.startswith("until_"):
         ahead = (_WEEKDAYS.index(period.removeprefix("until_")) - today.weekday()) % 7
         return today + timedelta(days=ahead or 7)
+    if period.startswith("month_"):
+        return _next_date(today, int(period.removeprefix("month_")), 1) - timedelta(days=1)
+    if period.startswith("date_"):
+        month, day, back = (int(part) for part in period.removeprefix("date_").split("_"))
+        return _next_date(today, month, day) - timedelta(days=back)
     return today + timedelta(days=int(period) - 1)
+
+
+def _next_date(today: date, month: int, day: int) -> date:
+    """The first ``month``/``day`` after today (month 0: the next month with that day).
+
+    A day a month lacks ("the 31st" in a 30-day month) is that month's last day.
+    """
+    for ahead in range(0, 25):
+        year, index = divmod(today.month - 1 + ahead, 12)
+        candidate_month = index + 1
+        if month and candidate_month != month:
+            continue
+        last = (
+            date(today.year + year + (candidate_month == 12), candidate_month % 12 + 1, 1)
+            - timedelta(days=1)
+        ).day
+        candidate = date(today.year + year, candidate_month, min(day, last))
+        if candidate > today:
+            return candidate
+    return today + timedelta(days=1)
 
 
 def _schedule(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
@@ -1026,6 +1080,34 @@ def _notes(u: Understanding, out: CallBuilder) -> None:
         out.add("add_note", kind="barrier", text=u.text[:500])
 
 
+def _advice(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
+    """Advice from a professional, kept as said (see advice.py).
+
+    A restriction becomes a constraint note per area it names (the planner leaves their
+    exercises out), ending on the day said; with no area named ("keep my heart rate under
+    140") it is one note without a subject. A go-ahead lifts the areas it names. Other
+    advice is kept as a note.
+    """
+    if u.advice is None:
+        return
+    text = u.text[:500]
+    if u.advice.kind == "clearance":
+        for area in u.advice.areas:
+            out.add("resolve_constraint", area=area)
+        return
+    if u.advice.kind == "advice":
+        out.add("add_note", kind="preference", text=text)
+        return
+    until = (
+        {"until": schedule_end(u.slots.period, _today(state)).isoformat()}
+        if u.slots.period is not None
+        else {}
+    )
+    subjects: tuple[str | None, ...] = u.advice.areas or (None,)
+    for subject in subjects:
+        out.add("add_note", kind="constraint", subject=subject, text=text, **until)
+
+
 def _soreness_note(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
     """A sore area with no session to adapt is remembered as a constraint."""
     if (
@@ -1074,6 +1156,7 @@ _SITUATION_PLANS = ("equipment_unavailable", "temporary_place")
 
 _STEPS: tuple[Callable[[Understanding, DialogueState, CallBuilder], None], ...] = (
     lambda u, st, out: _notes(u, out),
+    _advice,
     _situation,
     _soreness_note,
     _log,

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import prompts
+from agent.models.offline import advice as advice_reader
 from agent.models.offline import remarks
 from agent.models.offline import situation as situation_reader
+from agent.models.offline import slots as slot_parsers
 from agent.models.offline.answers import explain_exercise, find_faq, variant
 from agent.models.offline.grammar import (
     describe,
@@ -39,6 +41,7 @@ from agent.models.offline.state import (
     planned_named,
 )
 from agent.planning import populations
+from agent.planning.catalog import constraint_tags, describe_tags
 from agent.regexes import cached_compile
 
 _TOOL_TEMPLATES = Path(prompts.TEMPLATE_DIR) / "offline" / "tools"
@@ -117,8 +120,11 @@ def _section(result: ToolResult, v: int = 0, text: str = "") -> str:
             locked=result.code == "plan_locked",
         )
     data = result.result if isinstance(result.result, dict) else {"value": result.result}
+    advised = advice_reader.read(text) if result.name == "add_note" else None
     return prompts.render(
         _template_for(result.name),
+        advisor=advised.advisor if advised else None,
+        avoiding=_avoiding(result.arguments.get("subject")),
         name=result.name,
         arguments=result.arguments,
         result=data,
@@ -128,6 +134,16 @@ def _section(result: ToolResult, v: int = 0, text: str = "") -> str:
         reason=remarks.skip_reason(text),
         verdict=remarks.session_verdict(text),
     )
+
+
+def _avoiding(subject: Any) -> str:
+    """What a constraint area leaves out, in plain words ("overhead work"); "" if unknown."""
+    if not isinstance(subject, str) or not subject:
+        return ""
+    try:
+        return describe_tags(constraint_tags([subject]))
+    except ValueError:
+        return ""
 
 
 _MODEL_HINT = cached_compile(
@@ -146,6 +162,7 @@ def _missing(state: DialogueState) -> list[str]:
 _SETTLED = cached_compile(
     r"\b(fine|better|gone|recover\w*|healed|settled|ok now|okay now|sorted)\b"
 )
+_HEART_RATE = cached_compile(r"\b(heart ?rate|hr|bpm|pulse|beats)\b")
 _MEDICINE = cached_compile(
     r"\b(pills?|tablets?|meds|medication|medicine|dose|prescri|inhaler|insulin)"
 )
@@ -188,6 +205,12 @@ def _answer_context(
         context["education"] = populations.education(key) if key else ""
     elif name == "readiness":
         context["energy"] = u.slots.energy
+    elif name == "advice" and u.advice is not None:
+        context["advisor"] = u.advice.advisor
+        context["kind"] = u.advice.kind
+        context["heart_rate"] = bool(_HEART_RATE.search(u.text.lower()))
+        goal = slot_parsers.find_goal(u.text)
+        context["goal"] = goal.replace("_", " ") if goal else None
     elif name == "body_update":
         context["resolved"] = bool(_SETTLED.search(u.text.lower()))
         context["areas"] = [a.replace("_", " ") for a in u.slots.body_parts]

@@ -13,6 +13,7 @@ Load(value=20.0, unit='kg')
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -388,7 +389,15 @@ def find_sets(text: str) -> list[SetEntry]:
         return listed
     entries: list[SetEntry] = []
     named: str | None = None
-    for clause in _CLAUSE.split(normalize(text)):
+    names: list[str] = []
+    for clause in _clauses(normalize(text)):
+        shared = _SHARED_LOAD.search(clause)
+        if shared and not _NOTATION.search(clause):
+            # "..., both at 20 kilos": one load for the entries said just before.
+            load = find_load(clause)
+            if load is not None and entries and all(e.load is None for e in entries):
+                entries = [replace(e, load=load) for e in entries]
+                continue
         more = _MORE_REPS.match(clause)
         if more and entries and int(more.group(1)) > 0:
             last = entries[-1]
@@ -400,16 +409,82 @@ def find_sets(text: str) -> list[SetEntry]:
                 entry = replace(entry, exercise=named)
             if entry.effort is None:
                 entry = replace(entry, effort=_felt(clause))
-            entries.append(entry)
-            named = None
+            # "squats and rows, 3x10 each": the same work for every exercise listed.
+            listed_names = _listed_names(clause) or (
+                names if named and entry.exercise == named else []
+            )
+            if len(listed_names) > 1:
+                entries.extend(replace(entry, exercise=name) for name in listed_names)
+            else:
+                entries.append(entry)
+            named, names = None, []
             continue
         effort = find_effort(clause) or _felt(clause)
         if effort is not None and entries and entries[-1].effort is None:
             entries[-1] = replace(entries[-1], effort=effort)
         elif effort is None:
             named = _named_exercise(clause)
+            names = _listed_names(clause)
     loose = _loose_rep_list(normalize(text))
     return loose if len(loose) > len(entries) else entries
+
+
+_NOTATION = cached_compile(
+    r"\b\d{1,2}\s*(?:x|×|\*)\s*\d{1,3}\b|\b\d{1,2}\s*sets?\s*(?:of|x)\s*\d{1,3}\b"
+)
+_AND = cached_compile(r"\s+(?:and|&|plus|\+)\s+")
+_SHARED_LOAD = cached_compile(r"\b(?:both|each|all|every one|apiece|for all|across)\b")
+_LIST_SPLIT = cached_compile(r"\s*(?:\band\b|&|\bplus\b|\+|/|\bas well as\b)\s*")
+
+
+def _clauses(normal: str) -> list[str]:
+    """The message in clauses, each with at most one set notation.
+
+    "bench 3x8 @ 40 and rows 3x10 @ 30" is two clauses: an "and" between two notations
+    parts them whatever follows it (the clause split alone parts only "and 3x10 ...").
+    """
+    parts: list[str] = []
+    for clause in _CLAUSE.split(normal):
+        notations = list(_NOTATION.finditer(clause))
+        start = 0
+        for before, after in itertools.pairwise(notations):
+            joins = list(_AND.finditer(clause, before.end(), after.start()))
+            if joins:
+                parts.append(clause[start : joins[-1].start()])
+                start = joins[-1].end()
+        parts.append(clause[start:])
+    return parts
+
+
+def _listed_names(clause: str) -> list[str]:
+    """Two or more exercises listed in one clause ("my squats and rows"), else [].
+
+    Each part must name a lift on its own, and the whole must not be one exercise of the
+    catalog ("clean and press" is one).
+    """
+    if not _LIST_SPLIT.search(clause):
+        return []
+    pattern, _ = _unit_regex()
+    bare = _NOTATION.sub(" ", _RPE.sub(" ", pattern.sub(" ", clause)))
+    bare = _SHARED_LOAD.sub(" ", bare)
+    names = [
+        words for part in _LIST_SPLIT.split(bare) for words in [_exercise_words(part)] if words
+    ]
+    if len(names) < 2 or " ".join(names) in _joined_names():
+        return []
+    return names if all(_names_a_lift(name) for name in names) else []
+
+
+@cache
+def _joined_names() -> str:
+    """The catalog's names that join words by "and", without it ("clean press"), joined."""
+    from agent.planning.catalog import load_catalog
+
+    return " | ".join(
+        " ".join(e.name.lower().replace(",", " ").replace(" and ", " ").split())
+        for e in load_catalog().exercises
+        if " and " in e.name
+    )
 
 
 _LOOSE_REPS = cached_compile(
@@ -800,17 +875,87 @@ _UNTIL_DAY = cached_compile(
 )
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_UNTIL = r"(?:till|til|until|untill|till the end of|until the end of|through|thru|up to)"
+_SPAN = cached_compile(
+    r"\bfor\s+(?:the\s+)?(?:next\s+|another\s+|a\s+further\s+|at\s+least\s+|about\s+)?"
+    r"(\d{1,2}|a|an|one|a\s+few|few|a\s+couple\s+(?:of\s+)?|couple\s+(?:of\s+)?|several)\s*"
+    r"(days?|weeks?|wks?|months?|mths?)\b"
+)
+"""A span counted from today: "for a month", "for 6 weeks", "for a few days"."""
+_SPAN_COUNTS = {"a": 1, "an": 1, "one": 1, "few": 3, "several": 3}
+_SPAN_UNITS = {"d": 1, "w": 7, "m": 30}
+_DAY_OF_MONTH = cached_compile(
+    rf"\b(?:(back)\s+(?:on\s+|by\s+)?|{_UNTIL}\s+)(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)\b"
+    rf"(?:\s+(?:of\s+)?{_MONTH})?"
+)
+"""A day of the month said as the end: "back on the 28th", "until the 3rd of jan"."""
+_UNTIL_MONTH = cached_compile(
+    rf"\b(?:(back)\s+(?:in|on)\s+|({_UNTIL}|before)\s+(?:the\s+)?(?:(end)\s+of\s+)?)"
+    rf"(?:early\s+|mid\s+|late\s+)?{_MONTH}(?:\s+(\d{{1,2}})(?:st|nd|rd|th)?\b)?"
+)
+"""A month said as the end: "no running til march" (to the end of February), "until
+the end of january", "back in april", "until jan 10"."""
+_UNTIL_EVENT = cached_compile(
+    rf"\b{_UNTIL}\s+(?:after\s+)?(?:my|the|his|her|our|a)\s+[a-z' -]{{1,40}}?\s+(?:in|on)\s+"
+    rf"(?:early\s+|mid\s+|late\s+)?{_MONTH}"
+)
+"""An event in a month said as the end ("until my check in january"): all of that month,
+since the day is not said."""
+_NEW_YEAR = cached_compile(
+    rf"\b(?:{_UNTIL}|after|over|back (?:in|for|after))\s+(?:the\s+)?new\s+year\b"
+)
+"""The new year said as the end ("not running till the new year"): to 31 December."""
+
+
+def _calendar_period(normal: str) -> tuple[int, str] | None:
+    """A span or calendar end (see :func:`schedule_end` for the period strings)."""
+    found: list[tuple[int, str]] = []
+    span = _SPAN.search(normal)
+    if span:
+        count_word = " ".join(span.group(1).split()).removeprefix("a ").split(" ")[0]
+        count = int(count_word) if count_word.isdigit() else _SPAN_COUNTS.get(count_word, 2)
+        if count > 0:
+            found.append((span.start(), str(count * _SPAN_UNITS[span.group(2)[0]])))
+    dom = _DAY_OF_MONTH.search(normal)
+    if dom and 1 <= int(dom.group(2)) <= 31:
+        month = _MONTHS.index(dom.group(3)) + 1 if dom.group(3) else 0
+        # Back on the 28th: away until the day before.
+        found.append((dom.start(), f"date_{month}_{int(dom.group(2))}_{1 if dom.group(1) else 0}"))
+    month_end = _UNTIL_MONTH.search(normal)
+    if month_end and not (dom and dom.start() <= month_end.start() < dom.end()):
+        month = _MONTHS.index(month_end.group(4)) + 1
+        day = month_end.group(5)
+        if day is not None and 1 <= int(day) <= 31:
+            back = month_end.group(1) is not None
+            found.append((month_end.start(), f"date_{month}_{int(day)}_{1 if back else 0}"))
+        elif month_end.group(3):  # "until the end of january": all of january
+            found.append((month_end.start(), f"month_{month % 12 + 1}"))
+        else:  # "til march", "back in april": to the end of the month before
+            found.append((month_end.start(), f"month_{month}"))
+    event = _UNTIL_EVENT.search(normal)
+    if event:
+        found.append((event.start(), f"month_{(_MONTHS.index(event.group(1)) + 1) % 12 + 1}"))
+    new_year = _NEW_YEAR.search(normal)
+    if new_year:
+        found.append((new_year.start(), "month_1"))
+    return min(found) if found else None
+
+
 def find_period(text: str) -> str | None:
     """The time-bound period a change is said for: "today", "week", "next_week" or days.
 
     "this week only 2 days" -> "week"; "holiday for two weeks" -> "14"; "travelling till
-    Sunday" -> "until_sun". ``None`` when the
-    message names no period (a standing change, or no change at all).
+    Sunday" -> "until_sun"; "for a month" -> "30"; "back on the 28th" ->
+    "date_0_28_1" (month 0: the next 28th; 1: the day before); "til march" ->
+    "month_3" (the day before the coming 1 March). ``None`` when the message names no
+    period (a standing change, or no change at all).
     """
     normal = normalize(text)
-    best: tuple[int, str] | None = None
+    best: tuple[int, str] | None = _calendar_period(normal)
     weekday = _UNTIL_DAY.search(normal)
-    if weekday:
+    if weekday and (best is None or weekday.start() < best[0]):
         best = (weekday.start(), f"until_{weekday.group(1)}")
     for name, pattern in _table("periods"):
         match = pattern.search(normal)
