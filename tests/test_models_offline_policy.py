@@ -612,3 +612,57 @@ def test_not_yet_able_to_do_one_gets_the_exercise_and_its_easier_step(
     assert "Easier:" in turn.reply
     assert not turn.tool_calls
     assert "not sure which exercise" not in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("do i have to bother with the warmup today?", "ramp-up set"),
+        ("Would it be alright to leave out the cool-down this once?", None),
+    ],
+)
+def test_leaving_out_a_part_of_the_session_is_not_a_rest_day(
+    chat: Chat, text: str, answer: str | None
+) -> None:
+    turn = chat.say(text)
+    assert "skip_today" not in chat.names(turn)
+    assert "not sure which exercise" not in turn.reply
+    if answer:
+        assert answer in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "focus"),
+    [
+        ("did a long bike ride this morning, my quads are fried", "upper"),
+        ("Went bouldering last night and my arms are absolutely wrecked", "lower"),
+        ("two hours of tennis earlier, legs are shot", "upper"),
+    ],
+)
+def test_a_spent_half_of_the_body_trains_the_other_half(chat: Chat, text: str, focus: str) -> None:
+    turn = chat.say(text)
+    plan = chat.call(turn, "plan_today")
+    assert plan is not None
+    assert plan["arguments"]["focus"] == focus
+    # The length of what was done earlier is no time limit for today.
+    assert "minutes" not in plan["arguments"]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("is it normal to want to throw up after burpees", "queasy"),
+        ("how long till i actually notice a difference", "Strength usually comes first"),
+        ("Is thirty minutes a session enough, do you think?", "hard sets"),
+        ("what's a decent deadlift for a woman my size", "no one number"),
+        ("my knee pops when i squat, should i worry", "Clicks and pops"),
+        ("Scale says I'm up a kilo since starting, fat or muscle?", "water"),
+    ],
+)
+def test_common_questions_get_their_own_answer(chat: Chat, text: str, words: str) -> None:
+    assert words in chat.say(text).reply
+
+
+def test_feeling_sick_after_a_session_is_no_question_about_a_break(chat: Chat) -> None:
+    reply = chat.say("felt sick after yesterday's session, is that normal?").reply
+    assert "Strength holds for about four weeks" not in reply

@@ -19,7 +19,7 @@ from typing import Any
 
 from agent.models.base import ToolCall
 from agent.models.offline import advice as advice_reader
-from agent.models.offline import classifier, remarks
+from agent.models.offline import classifier, events, remarks
 from agent.models.offline import situation as situation_reader
 from agent.models.offline import slots as slot_parsers
 from agent.models.offline.answers import word_runs
@@ -197,6 +197,8 @@ def _understand(text: str, last_question: str | None) -> Understanding:
     if answered and "profile_change" not in intents:
         intents.append("profile_change")
     intents = _ruled_out(text, intents, answered)
+    if not {"skip_today", "swap_exercise"} & set(intents) and _SKIP_PART.search(text.lower()):
+        found = replace(found, exercise=None)  # "skip the warm-up" names no exercise
     if "log_sets" in intents and not found.sets and _QUESTION.search(text.lower()):
         # A question about lifts with no sets in it reads the log; it does not add to it
         # ("did I beat my bench from last month?").
@@ -227,18 +229,7 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         if exercise is not None:
             found = replace(found, exercise=exercise)
     advice = advice_reader.read(text) if reading.invite is None else None
-    if advice is not None:
-        # The person is following advice, not asking a clinician's question or changing
-        # their profile: what else the message asks for stays beside it.
-        medicine = "medication_diagnosis" in explicit_intents(text)
-        intents = [
-            i
-            for i in intents
-            if i in _ADVICE_COMPANIONS or (i == "medication_diagnosis" and medicine)
-        ]
-        intents.append("advice")
-        # "no running til march" names no goal for today's session or the profile.
-        found = replace(found, goal=None, level=None)
+    intents, found = _news(text, intents, found, advice)
     about_person = bool(intents) and set(intents) <= _NO_EXERCISE_INTENTS
     # "I can't do a single pull-up, what now?": the how-to answer names the exercise itself.
     named = None if about_person or "how_to" in explicit_intents(text) else found.exercise
@@ -256,6 +247,35 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         advice=advice,
     )
 
+
+def _news(
+    text: str, intents: list[str], found: Slots, advice: advice_reader.Advice | None
+) -> tuple[list[str], Slots]:
+    """``intents`` and slots after news about the person: advice given, an event ahead."""
+    if advice is not None:
+        # The person is following advice, not asking a clinician's question or changing
+        # their profile: what else the message asks for stays beside it.
+        medicine = "medication_diagnosis" in explicit_intents(text)
+        intents = [
+            i
+            for i in intents
+            if i in _ADVICE_COMPANIONS or (i == "medication_diagnosis" and medicine)
+        ]
+        # "no running til march" names no goal for today's session or the profile.
+        return [*intents, "advice"], replace(found, goal=None, level=None)
+    if events.mentions(text) and slot_parsers.find_period(text) is None:
+        # "wedding in 8 weeks, want to drop a few kilos": a date ahead, not this week's
+        # schedule; a goal it names is asked about, not saved (unconfirmed_changes).
+        intents = [i for i in intents if i not in _EVENT_REPLACES]
+        return [*intents, "event"], found
+    return intents, found
+
+
+_EVENT_REPLACES = frozenset(
+    {"schedule_change", "profile_change", "off_topic", "motivation", "goodbye", "weekly_program"}
+)
+"""Readings of a message about an event ahead that are its own words misread: "holiday
+in march" is no travel this week, "want to look good for it" no low mood."""
 
 _ADVICE_COMPANIONS = frozenset(
     {"plan_today", "greeting", "thanks", "goodbye", "readiness", "skip_today"}
@@ -291,19 +311,62 @@ def _ruled_out(text: str, intents: list[str], answered: str | None) -> list[str]
         # "I bought a kettlebell" is news about what they own, not a request for a session.
         drop.add("plan_today")
     if not answered and "training_question" in explicit:
-        # "is it safe to squat every day?" asks; "every day" changes no profile.
+        # "is it safe to squat every day?" asks; "every day" changes no profile, and "is 4
+        # days too much?" asks for no easier session.
         drop.add("profile_change")
+        if _ENOUGH.search(text.lower()):
+            drop |= {"easier", "harder"}
     if "how_to" in explicit:
         # "I can't do a single pull-up, what should I do?" asks how to get there; it asks
         # for no swap and no session.
         drop |= {"swap_exercise", "plan_today", "profile_change"}
     lowered = text.lower()
+    part = _SKIP_PART.search(lowered)
+    if part is not None and not set(intents) - _PART_MISREAD:
+        # "can we skip the warm-up today?" drops a part of the session, not the day: the
+        # warm-up question, or a swap of the exercise named.
+        drop |= _PART_MISREAD
+        named = slot_parsers.names_movement(part.group(1)) or catalog_name_in(part.group(1))
+        intents = [*intents, "swap_exercise" if named else "training_question"]
+    if "how_to" in intents and _HOW_MUCH.search(lowered):
+        # "how much should I be able to squat?" asks about a load, not the technique.
+        drop.add("how_to")
+        intents = [*intents, "training_question"]
+    if "body_update" in intents and _WORRY.search(lowered):
+        # "my wrist clicks on curls, should I worry?" asks as well as tells: answered too.
+        intents = [*intents, "training_question"]
     if "shorten" in intents and _TOOK.search(lowered) and not _TIME_LEFT.search(lowered):
         # "did the whole thing, 45 min on the dot" tells how long it took: feedback.
         intents = [i if i != "shorten" else "feedback" for i in intents]
     return list(dict.fromkeys(i for i in intents if i not in drop))
 
 
+_ENOUGH = cached_compile(
+    r"\b(?:enough|too (?:much|many|little|few|long|short)|sufficient|overkill)\b[^.!]*\?\s*$"
+)
+"""A question whether an amount is enough ("is 4 days too much?"): no request to change."""
+_PART_MISREAD = frozenset({"skip_today", "off_topic", "feedback", "shorten", "motivation"})
+"""What leaving out a part of the session is read as when its wording is unknown."""
+_SKIP_PART = cached_compile(
+    r"\b(?:skip|skipping|ditch|drop|leave out|miss out|cut out|bin off|bin)\s+"
+    r"(?:the\s+|my\s+|on\s+)?"
+    r"((?:warm[- ]?ups?|cool[- ]?downs?|stretch\w*|finisher|cardio|core|abs|ramp[- ]?up sets|"
+    r"last (?:one|exercise|set|block)|first (?:one|exercise)|"
+    r"(?!(?:the |my |a |this )?(?:today|tonight|session|workout|gym|day|class|training|"
+    r"lesson|run|week|it|this|that|everything|all)\b)"
+    r"[a-z][a-z -]{2,25}?))(?:\s+(?:bit|part|section|stuff|thing|work|block|exercises?))?"
+    r"(?:\s+(?:at|in) the (?:end|start|beginning|middle))?"
+    r"(?=\s+(?:today|tonight|this time|for once|pls|please|if)|\s*[?.!,]|$)"
+)
+"""A part of the session to leave out: "skip the warm-up", "can we drop the lunges?"."""
+_HOW_MUCH = cached_compile(
+    r"\bhow (?:much|heavy|many (?:kg|kilos|pounds|lbs|plates))\b.{0,30}\b(?:should|be able|"
+    r"can|could|is (?:good|normal|decent|average)|do most)"
+)
+_WORRY = cached_compile(
+    r"\b(?:should i (?:be )?worr|do i need to worry|anything to worry|is (?:that|this|it) "
+    r"(?:normal|bad|ok|okay|a problem|a bad sign|something to worry)|what does (?:that|it) mean)"
+)
 _TOOK = cached_compile(
     r"\b(?:took(?: me)?|taking me|finished(?: it)? in|done in|did (?:it|the whole \w+|all of it|"
     r"everything) in|completed(?: it)? in|on the dot|flat)\b|\bdid the whole\b|\bfinished the\b"
@@ -626,7 +689,7 @@ def unconfirmed_changes(u: Understanding) -> dict[str, Any]:
     """
     if u.has("profile_change") or u.answered or u.slots.period is not None:
         return {}
-    if not u.has("weekly_program", "schedule_change"):
+    if not u.has("weekly_program", "schedule_change", "event"):
         return {}
     s = u.slots
     found = {"days_per_week": s.days_per_week, "goal": s.goal, "level": s.level}
@@ -792,6 +855,11 @@ def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> 
         advised = [a for a in u.advice.areas if a in _plan_areas()]
         avoid = sorted({*(avoid or []), *advised}) or None
     wants_plan = u.has("plan_today") or (u.has("readiness") and not state.plan_exists)
+    spent = _spent_half(u.text) if s.focus is None else None
+    if spent is not None and u.has("plan_today", "readiness", "body_update"):
+        # "legs are dead after football": today trains the other half.
+        s = replace(s, focus=spent)
+        wants_plan = True
     if wants_plan and state.plan_exists and u.has("shorten"):
         # "could today's session be a little shorter?" names today's session to shorten,
         # not a new one; a new one is planned when the message also changes its kit,
@@ -835,6 +903,30 @@ def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> 
             avoid=avoid,
             focus=s.focus,
         )
+
+
+_SPENT = (
+    r"[^.?!]{0,25}\b(?:dead|toast|shot|wrecked|destroyed|fried|jelly|smashed|killing me|"
+    r"battered|sore|tired|heavy|knackered|cooked|spent|done in|gone|ruined|aching|achy|"
+    r"stiff|fatigued|exhausted)\b"
+)
+_SPENT_LEGS = cached_compile(
+    rf"\b(?:legs?|quads?|hamstrings?|hammies|calves|glutes|lower body|thighs){_SPENT}"
+)
+_SPENT_ARMS = cached_compile(
+    rf"\b(?:arms?|upper body|biceps|triceps|pecs|chest|delts|shoulders){_SPENT}"
+)
+
+
+def _spent_half(text: str) -> str | None:
+    """The half of the body to train when the other is spent ("legs are toast"), or None."""
+    lowered = text.lower()
+    legs, arms = _SPENT_LEGS.search(lowered), _SPENT_ARMS.search(lowered)
+    if legs and not arms:
+        return "upper"
+    if arms and not legs:
+        return "lower"
+    return None
 
 
 _CHANGE_ASKED = cached_compile(
@@ -1108,6 +1200,21 @@ def _advice(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
         out.add("add_note", kind="constraint", subject=subject, text=text, **until)
 
 
+def _event(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
+    """A date ahead is noted until its day (see events.py)."""
+    if not u.has("event"):
+        return
+    event = events.read(u.text, _today(state))
+    if event is not None:
+        out.add(
+            "add_note",
+            kind="preference",
+            subject=event.name,
+            text=u.text[:500],
+            until=event.day.isoformat(),
+        )
+
+
 def _soreness_note(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
     """A sore area with no session to adapt is remembered as a constraint."""
     if (
@@ -1157,6 +1264,7 @@ _SITUATION_PLANS = ("equipment_unavailable", "temporary_place")
 _STEPS: tuple[Callable[[Understanding, DialogueState, CallBuilder], None], ...] = (
     lambda u, st, out: _notes(u, out),
     _advice,
+    _event,
     _situation,
     _soreness_note,
     _log,

@@ -12,7 +12,7 @@ from typing import Any
 
 import prompts
 from agent.models.offline import advice as advice_reader
-from agent.models.offline import remarks
+from agent.models.offline import events, remarks
 from agent.models.offline import situation as situation_reader
 from agent.models.offline import slots as slot_parsers
 from agent.models.offline.answers import explain_exercise, find_faq, variant
@@ -125,6 +125,7 @@ def _section(result: ToolResult, v: int = 0, text: str = "") -> str:
         _template_for(result.name),
         advisor=advised.advisor if advised else None,
         avoiding=_avoiding(result.arguments.get("subject")),
+        event=result.name == "add_note" and events.mentions(text),
         name=result.name,
         arguments=result.arguments,
         result=data,
@@ -209,6 +210,7 @@ def _answer_context(
         context["advisor"] = u.advice.advisor
         context["kind"] = u.advice.kind
         context["heart_rate"] = bool(_HEART_RATE.search(u.text.lower()))
+        context["replanned"] = any(r.ok and find_session(r.result) for r in results)
         goal = slot_parsers.find_goal(u.text)
         context["goal"] = goal.replace("_", " ") if goal else None
     elif name == "body_update":

@@ -121,6 +121,36 @@ def _in_sleep_frame(normal: str, match: re.Match[str]) -> bool:
     return bool(_SLEEP_BEFORE.search(before) or _SLEEP_AFTER.search(normal[match.end() :]))
 
 
+def _not_session_time(normal: str, match: re.Match[str]) -> bool:
+    """Whether a duration is sleep, or the length of something already done.
+
+    "played 90 mins of football this morning", "after a 40 minute run": news about the
+    day, not time for today's session.
+    """
+    before = normal[max(0, match.start() - 30) : match.start()]
+    if _DONE_BEFORE.search(before) and not _TIME_NOW.search(before):
+        return True
+    if _DONE_AFTER.search(normal[match.end() : match.end() + 40]):
+        return True
+    return _in_sleep_frame(normal, match)
+
+
+_DONE_BEFORE = cached_compile(
+    r"\b(?:played|ran|jogged|cycled|biked|rode|swam|walked|hiked|rowed|danced|climbed|"
+    r"skated|skied|surfed|spent|after|finished|went for|got back from|back from|just did|"
+    r"already did|did|done|had)\b(?:\s+[a-z']+){0,3}?(?:\s+(?:a|an|my|the|about|around|like|"
+    r"over|nearly|almost|for|of|just|in))*\s*$"
+)
+"""Words right before a duration that make it the length of something already done."""
+_DONE_AFTER = cached_compile(
+    r"^\s*(?:of|playing|walking|running|on the|at the|in the)\b[^,.;!?]{0,25}?"
+    r"\b(?:earlier|this morning|this afternoon|last night|yesterday|already|before work|"
+    r"at lunch|before this)\b"
+)
+"""Words right after a duration that date it before now ("two hours of tennis earlier")."""
+_TIME_NOW = cached_compile(r"\b(?:only|have|got|left|give|need|want|can|could|would|spare)\b")
+
+
 def find_minutes(text: str) -> int | None:
     """Minutes named in ``text``: "12 min", "twelve minutes", "an hour", "only got 20".
 
@@ -130,7 +160,7 @@ def find_minutes(text: str) -> int | None:
         Whole minutes (rounded), or ``None`` when no duration is named.
     """
     normal = normalize(text)
-    match = next((m for m in _MINUTES.finditer(normal) if not _in_sleep_frame(normal, m)), None)
+    match = next((m for m in _MINUTES.finditer(normal) if not _not_session_time(normal, m)), None)
     if match:
         hours, extra, minutes = match.groups()
         if hours is not None:
@@ -139,7 +169,7 @@ def find_minutes(text: str) -> int | None:
             value = _number(minutes or "") or 0.0
         return round(value)
     bare = _BARE_MINUTES.search(normal)
-    if bare and not _in_sleep_frame(normal, bare):
+    if bare and not _not_session_time(normal, bare):
         value = int(bare.group(1))
         # "got 3" is rarely minutes; a session is at least a few minutes long.
         return value if MIN_MINUTES <= value <= MAX_MINUTES else None
