@@ -666,3 +666,53 @@ def test_common_questions_get_their_own_answer(chat: Chat, text: str, words: str
 def test_feeling_sick_after_a_session_is_no_question_about_a_break(chat: Chat) -> None:
     reply = chat.say("felt sick after yesterday's session, is that normal?").reply
     assert "Strength holds for about four weeks" not in reply
+
+
+def _logged_chat(db: sqlite_utils.Database, now: datetime) -> Chat:
+    chat = Chat(db, now)
+    chat.say("3x10 dumbbell bench press at 18 kg")
+    chat.say("4x6 barbell back squat at 70 kg")
+    return chat
+
+
+@pytest.mark.parametrize(
+    ("text", "tool", "exercise"),
+    [
+        ("how much did i bench last time?", "last_performance", "Dumbbell bench press"),
+        ("What did I manage on squats the last time", "last_performance", "Barbell back squat"),
+        ("whats my best squat", "exercise_progress", "Barbell back squat"),
+        ("Am I improving on the bench at all?", "exercise_progress", "Dumbbell bench press"),
+    ],
+)
+def test_a_question_about_one_lift_reads_that_lift_as_logged(
+    db: sqlite_utils.Database, now: datetime, text: str, tool: str, exercise: str
+) -> None:
+    chat = _logged_chat(db, now)
+    turn = chat.say(text)
+    call = chat.call(turn, tool)
+    assert call is not None, chat.names(turn)
+    assert exercise in turn.reply
+
+
+def test_a_question_about_the_month_reads_the_month(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    chat = _logged_chat(db, now)
+    call = chat.call(chat.say("what have i done so far this month?"), "workout_history")
+    assert call is not None
+    assert call["arguments"]["start"] == now.date().replace(day=1).isoformat()
+
+
+def test_a_question_about_volume_counts_sets_per_muscle(
+    db: sqlite_utils.Database, now: datetime
+) -> None:
+    chat = _logged_chat(db, now)
+    turn = chat.say("have i done more sets this week than last?")
+    assert chat.call(turn, "weekly_muscle_sets") is not None
+    assert "Week of" in turn.reply and "\n- Week of" in turn.reply
+    assert "Done:" not in turn.reply
+
+
+def test_how_am_i_doing_is_no_exercise_explanation(chat: Chat) -> None:
+    turn = chat.say("so how am I doing, honestly?")
+    assert "It works the" not in turn.reply

@@ -682,6 +682,16 @@ def mark_missed(db: sqlite_utils.Database, user_id: int, today: date) -> None:
     )
 
 
+def logged_exercise_counts(db: sqlite_utils.Database, user_id: int) -> list[tuple[str, str, int]]:
+    """Every (exercise id, name, sets logged) of the user, the most logged first."""
+    rows = db.execute(
+        "SELECT exercise_id, exercise_name, COUNT(*) AS n FROM set_logs WHERE user_id = ? "
+        "GROUP BY exercise_id, exercise_name ORDER BY n DESC, exercise_id",
+        [user_id],
+    ).fetchall()
+    return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+
 def logged_exercises(db: sqlite_utils.Database, user_id: int) -> list[tuple[str, str]]:
     """Every (exercise id, name) the user has logged a set of."""
     rows = db.execute(

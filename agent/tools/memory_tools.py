@@ -141,6 +141,29 @@ def resolve_exercise(ctx: ToolContext, name: str) -> ExerciseRef:
     raise ToolRetry(f"unknown exercise {name!r}{hint}")
 
 
+def resolve_logged(ctx: ToolContext, name: str) -> ExerciseRef:
+    """The exercise the person logged that ``name`` means, else as :func:`resolve_exercise`.
+
+    Reading their own log, "bench" is the bench press they did (a dumbbell one, say), not
+    the catalog's first bench press: a logged name with every word of ``name`` (singular)
+    wins, the one logged most often first.
+
+    Raises:
+        ToolRetry: Nothing matches; the message lists close matches.
+    """
+    words = [
+        w.removesuffix("es") if w.endswith("ses") else w.removesuffix("s")
+        for w in normalise(name).replace("-", " ").split()
+    ]
+    if words:
+        counts = workouts.logged_exercise_counts(ctx.db, ctx.user_id)
+        for exercise_id, exercise_name, _ in counts:
+            have = normalise(exercise_name).replace("-", " ").split()
+            if all(any(h.startswith(w) for h in have) for w in words):
+                return ExerciseRef(exercise_id, exercise_name)
+    return resolve_exercise(ctx, name)
+
+
 class LogSetsArgs(BaseModel):
     """Sets of one exercise done outside a live session."""
 
@@ -301,7 +324,7 @@ class ExerciseArgs(BaseModel):
 
 def last_performance(ctx: ToolContext, args: ExerciseArgs) -> dict[str, Any]:
     """The sets the person did the last time they did this exercise."""
-    exercise = resolve_exercise(ctx, args.exercise)
+    exercise = resolve_logged(ctx, args.exercise)
     found = history.last_performance(ctx.db, ctx.user_id, exercise.id)
     if found is None:
         return {"exercise": exercise.name, "last_time": None, "note": "never logged"}
@@ -317,7 +340,7 @@ class ProgressArgs(BaseModel):
 
 def exercise_progress(ctx: ToolContext, args: ProgressArgs) -> dict[str, Any]:
     """Best sets, heaviest load and the weekly estimated-1RM trend of one exercise."""
-    exercise = resolve_exercise(ctx, args.exercise)
+    exercise = resolve_logged(ctx, args.exercise)
     found = history.exercise_progress(ctx.db, ctx.user_id, exercise.id, ctx.now, args.weeks)
     if found is None:
         return {"exercise": exercise.name, "progress": None, "note": "never logged"}

@@ -230,6 +230,7 @@ def _understand(text: str, last_question: str | None) -> Understanding:
             found = replace(found, exercise=exercise)
     advice = advice_reader.read(text) if reading.invite is None else None
     intents, found = _news(text, intents, found, advice)
+    intents, found = _exercise_read(text, intents, found)
     about_person = bool(intents) and set(intents) <= _NO_EXERCISE_INTENTS
     # "I can't do a single pull-up, what now?": the how-to answer names the exercise itself.
     named = None if about_person or "how_to" in explicit_intents(text) else found.exercise
@@ -270,6 +271,36 @@ def _news(
         return [*intents, "event"], found
     return intents, found
 
+
+def _exercise_read(text: str, intents: list[str], found: Slots) -> tuple[list[str], Slots]:
+    """The exercise a question about the log names, and no how-to without an exercise."""
+    if found.exercise is None and not found.sets and set(intents) & _RECORD_INTENTS:
+        # "what did I lift on bench last time?": the lift their own log is asked about.
+        found = replace(found, exercise=_said_exercise(text))
+    if "how_to" in intents and not names_exercise(text):
+        # "how am I doing overall?" names no exercise to explain: the next reading.
+        intents = [i for i in intents if i != "how_to"]
+        second = classifier.predict(text).second
+        if not intents and second:
+            intents = [second]
+    return intents, found
+
+
+def _said_exercise(text: str) -> str | None:
+    """The exercise as said: a catalog name given in full, else the movement word.
+
+    "bench" is whichever bench press their log holds, so it is passed on as said; a
+    catalog name is used only when the message gives all of it ("goblet squat").
+    """
+    lowered = text.lower()
+    name = catalog_name_in(text)
+    if name is not None and all(w in lowered for w in name.lower().split() if len(w) > 2):
+        return name
+    return slot_parsers.movement_in(text) or name
+
+
+_RECORD_INTENTS = frozenset({"history", "progress", "best_lifts", "progression"})
+"""Intents that read the person's own log of one exercise when the message names one."""
 
 _EVENT_REPLACES = frozenset(
     {"schedule_change", "profile_change", "off_topic", "motivation", "goodbye", "weekly_program"}
@@ -332,6 +363,10 @@ def _ruled_out(text: str, intents: list[str], answered: str | None) -> list[str]
         # "how much should I be able to squat?" asks about a load, not the technique.
         drop.add("how_to")
         intents = [*intents, "training_question"]
+    if _VOLUME.search(lowered) and _OWN_LOG.search(lowered) and "log_sets" not in intents:
+        # "how many sets did I do per muscle this week?" reads their log, not the FAQ.
+        asked = {"training_question", "harder", "easier", "progress"}
+        intents = [*(i for i in intents if i not in asked), "history"]
     if "body_update" in intents and _WORRY.search(lowered):
         # "my wrist clicks on curls, should I worry?" asks as well as tells: answered too.
         intents = [*intents, "training_question"]
@@ -1030,10 +1065,49 @@ def _questions(u: Understanding, state: DialogueState, out: CallBuilder) -> None
     if u.has("history") and s.exercise and s.exercise not in u.unclear:
         if not out.add("last_performance", exercise=s.exercise):
             out.add("workout_history")
+    elif u.has("history") and _VOLUME.search(u.text.lower()):
+        # "did I do more volume this week than last?": hard sets per muscle, week by week.
+        out.add("weekly_muscle_sets", weeks=2 if _LAST_WEEK.search(u.text.lower()) else 4)
     elif u.has("history"):
-        out.add("workout_history")
+        start = history_start(u.text, _today(state))
+        out.add("workout_history", start=start.isoformat() if start else None)
         if _PROGRESS_CHECK.search(u.text.lower()) and not u.has("consistency"):
             out.add("adherence")
+
+
+_VOLUME = cached_compile(
+    r"\b(?:volume|how many (?:hard )?sets|(?:more|fewer|less) (?:hard )?sets|sets per muscle|"
+    r"tonnage)\b"
+)
+_OWN_LOG = cached_compile(r"\b(?:did i|have i|i did|i'?ve done|i have done|was i|am i|my)\b")
+_LAST_WEEK = cached_compile(r"\b(?:than|vs|versus|compared to|compared with) last\b")
+_SPAN_BACK = cached_compile(
+    r"\b(?:this|the) (?P<unit>month|year)\b|\blast (?P<n>\d{1,2}) (?P<units>weeks|months|days)\b"
+    r"|\bpast (?P<pn>\d{1,2}) (?P<punits>weeks|months|days)\b|\b(?P<ever>when was|when did|"
+    r"last time i|ever)\b"
+)
+
+
+def history_start(text: str, today: date) -> date | None:
+    """The first day a question about the log looks back to, when it says (else the tool's).
+
+    "this month" from the 1st, "the last 3 weeks", "past 10 days"; "when was my last leg
+    day?" looks back a quarter, since the answer may be weeks old.
+    """
+    found = _SPAN_BACK.search(slot_parsers.normalize(text))
+    if found is None:
+        return None
+    if found.group("unit") == "month":
+        return today.replace(day=1)
+    if found.group("unit") == "year":
+        return today.replace(month=1, day=1)
+    count, units = (
+        found.group("n") or found.group("pn"),
+        found.group("units") or found.group("punits"),
+    )
+    if count and units:
+        return today - timedelta(days=int(count) * {"d": 1, "w": 7, "m": 30}[units[0]] - 1)
+    return today - timedelta(days=90)
 
 
 ADHERENCE_INTENTS = ("progress", "consistency", "history")
@@ -1054,7 +1128,11 @@ def _records(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
             out.add("adherence")
             out.add("best_lifts")
     if u.has("best_lifts") and not u.has("progress"):
-        out.add("best_lifts")
+        if s.exercise and s.exercise not in u.unclear:
+            # "what's my best deadlift?": that lift's best sets, not the top six.
+            out.add("exercise_progress", exercise=s.exercise)
+        else:
+            out.add("best_lifts")
     if u.has("skip_today") and not u.has("plan_today"):
         out.add("skip_today", reason=u.text[:300])
 

@@ -599,6 +599,12 @@ def names_movement(text: str) -> bool:
     return bool(_movement_words().search(text.lower()))
 
 
+def movement_in(text: str) -> str | None:
+    """The first movement word of ``text`` as said ("bench", "rows"), if any."""
+    found = _movement_words().search(text.lower())
+    return found.group(0) if found else None
+
+
 @cache
 def _movement_words() -> re.Pattern[str]:
     words = sorted({str(w) for w in lexicon()["movement_words"]}, key=len)
