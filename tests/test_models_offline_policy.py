@@ -716,3 +716,33 @@ def test_a_question_about_volume_counts_sets_per_muscle(
 def test_how_am_i_doing_is_no_exercise_explanation(chat: Chat) -> None:
     turn = chat.say("so how am I doing, honestly?")
     assert "It works the" not in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "back"),
+    [
+        ("Yesterday: goblet squats 3x10 at 16 kg", 1),
+        ("did rows 3x12 @ 14 the day before yesterday", 2),
+        ("4x6 bench at 40kg 2 days ago", 2),
+        ("3 x 15 lunges this morning", 0),
+    ],
+)
+def test_sets_done_on_an_earlier_day_are_logged_on_that_day(
+    chat: Chat, text: str, back: int
+) -> None:
+    turn = chat.say(text)
+    call = chat.call(turn, "log_sets")
+    assert call is not None
+    assert call["arguments"].get("days_ago", 0) == back
+    assert ("yesterday" in turn.reply) == (back == 1)
+
+
+def test_a_weekday_is_the_latest_one_before_today() -> None:
+    from datetime import date
+
+    from agent.models.offline.policy import days_ago
+
+    wednesday = date(2026, 12, 2)
+    assert days_ago("on monday I did 3x8 squats", wednesday) == 2
+    assert days_ago("last wednesday: 3x8 rows", wednesday) == 7
+    assert days_ago("3x8 rows", wednesday) == 0

@@ -1044,8 +1044,33 @@ def _log(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
             grouped[-1][1].extend(sets)
         else:
             grouped.append((exercise, list(sets)))
+    back = days_ago(u.text, _today(state))
     for exercise, sets in grouped:
-        out.add("log_sets", exercise=exercise, sets=sets)
+        out.add("log_sets", exercise=exercise, sets=sets, days_ago=back or None)
+
+
+_DAYS_AGO = cached_compile(
+    r"\b(?P<before>day before yesterday)\b|\b(?P<yesterday>yesterday|yday|yest|last night)\b"
+    r"|\b(?P<n>\d{1,2}) days? ago\b|\b(?:on|last) (?P<day>mon|tue|wed|thu|fri|sat|sun)[a-z]*\b"
+)
+
+
+def days_ago(text: str, today: date) -> int:
+    """How many days back sets were done, as said ("yesterday", "on monday", "3 days ago").
+
+    0 when the message names no earlier day; a weekday is the latest one before today.
+    """
+    found = _DAYS_AGO.search(slot_parsers.normalize(text))
+    if found is None:
+        return 0
+    if found.group("before"):
+        return 2
+    if found.group("yesterday"):
+        return 1
+    if found.group("n"):
+        return min(int(found.group("n")), 60)
+    back = (today.weekday() - _WEEKDAYS.index(found.group("day"))) % 7
+    return back or 7
 
 
 def _questions(u: Understanding, state: DialogueState, out: CallBuilder) -> None:

@@ -309,7 +309,8 @@ _FILLER = cached_compile(
     r"using|for|the|a|some|today|and|each|per|side|got|made|was|were|it|felt|rpe|rir|x|kg|kgs|"
     r"kilos?|kilograms?|lbs?|pounds?|about|around|on|then|next|after|that|first|also|please|record|"
     r"repetitions?|times|them|went|go|goes|okay|ok|well|good|fine|great|like|an|say|d|made|"
-    r"performed|pulled|hit|managed|smashed|knocked out|had|ve|m|s|yesterday|this morning)\b"
+    r"performed|pulled|hit|managed|smashed|knocked out|had|ve|m|s|yesterday|this morning|ago|"
+    r"days?|last night|last|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
     r"|@|\d+(?:\.\d+)?(?:s\b)?"
 )
 
