@@ -746,3 +746,60 @@ def test_a_weekday_is_the_latest_one_before_today() -> None:
     assert days_ago("on monday I did 3x8 squats", wednesday) == 2
     assert days_ago("last wednesday: 3x8 rows", wednesday) == 7
     assert days_ago("3x8 rows", wednesday) == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is it alright to go to the gym with a bit of a cold?",
+        "shud i train when im sick",
+    ],
+)
+def test_a_question_the_faq_answers_closely_gets_the_answer_not_a_menu(
+    chat: Chat, text: str
+) -> None:
+    reply = chat.say(text).reply
+    assert "Just to be sure" not in reply
+    assert "fever" in reply
+
+
+def test_an_faq_entry_far_from_the_question_is_not_given(chat: Chat) -> None:
+    reply = chat.say("why does my left calf twitch after spin class?").reply
+    assert "It depends on the goal" not in reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "garmin says my HRV is low this morning",
+        "Oura readiness is low today, 58",
+        "whoop has me in the red",
+    ],
+)
+def test_a_low_recovery_reading_from_a_wearable_makes_today_easier(chat: Chat, text: str) -> None:
+    turn = chat.say(text)
+    call = chat.call(turn, "adjust_difficulty")
+    assert call is not None and call["arguments"]["direction"] == "easier"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "from now on I'd like legs on Tuesdays",
+        "Push on Mondays, pull on Thursdays please",
+        "we always do upper body on wednesdays",
+    ],
+)
+def test_emphases_pinned_to_weekdays_are_one_standing_note(chat: Chat, text: str) -> None:
+    turn = chat.say(text)
+    assert chat.names(turn) == ["add_note"]
+    note = chat.call(turn, "add_note")
+    assert note is not None and note["arguments"]["subject"] == "training days"
+    assert "Noted for good" in turn.reply
+
+
+def test_a_dislike_said_with_feeling_names_only_the_exercise(chat: Chat) -> None:
+    turn = chat.say("i hate lunges so much")
+    note = chat.call(turn, "add_note")
+    assert note is not None and note["arguments"]["subject"] == "lunges"
+    assert "not sure which exercise" not in turn.reply

@@ -29,7 +29,7 @@ from safety.textclf import features
 if TYPE_CHECKING:
     from agent.planning.catalog import Exercise
 
-FAQ_MIN_SIMILARITY = 0.12
+FAQ_MIN_SIMILARITY = 0.33
 """Below this cosine similarity no FAQ entry is a fair answer to the question."""
 
 HOW_TO_MIN_SCORE = 80.0
@@ -92,6 +92,25 @@ _AGE_SAID = cached_compile(
 )
 """An age from forty up said in the question ("I'm 67, ...", "at 60"): the FAQ's questions
 say "at my age", so the figure is read as those words."""
+
+
+FAQ_SURE_SIMILARITY = 0.45
+"""From this similarity a question no intent was found for is answered from the FAQ
+rather than with a menu of two readings: it asks what an entry answers."""
+
+
+def closest_faq(text: str) -> tuple[FaqEntry, float] | None:
+    """The FAQ entry closest to ``text`` and its similarity, whatever its family."""
+    entries = faq()
+    idf, vectors = _index()
+    query = _vector(_AGE_SAID.sub(" at my age older ", text.lower()), idf)
+    scored = [
+        (sum(w * vector.get(f, 0.0) for f, w in query.items()), index) for index, vector in vectors
+    ]
+    if not scored:
+        return None
+    score, index = max(scored)
+    return entries[index], score
 
 
 def find_faq(text: str, intent: str | None = None) -> FaqEntry | None:

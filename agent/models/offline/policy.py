@@ -22,7 +22,7 @@ from agent.models.offline import advice as advice_reader
 from agent.models.offline import classifier, events, remarks
 from agent.models.offline import situation as situation_reader
 from agent.models.offline import slots as slot_parsers
-from agent.models.offline.answers import word_runs
+from agent.models.offline.answers import FAQ_SURE_SIMILARITY, closest_faq, word_runs
 from agent.models.offline.grammar import (
     arg_aliases,
     classify,
@@ -153,6 +153,24 @@ def clear_understanding_cache() -> None:
 _QUESTION = cached_compile(
     r"\?\s*$|^\W*(?:what|whats|how|which|when|did|do|does|have|has|am|is|are|was|were)\b"
 )
+_ASKS = cached_compile(
+    r"\?\s*$|^\W*(?:what|whats|how|which|when|why|where|can|could|should|would|will|shall|do|"
+    r"does|did|is|are|am)\b"
+)
+"""A message that asks something (for the FAQ's answer when no intent was found)."""
+
+
+def _faq_family(text: str) -> str | None:
+    """The intent of the FAQ entry a question no intent was found for asks, if close.
+
+    "can I train if I have a cold?": the answer, not a menu of two unsure readings.
+    """
+    if not _ASKS.search(text.lower()):
+        return None
+    close = closest_faq(text)
+    return close[0].intent if close is not None and close[1] >= FAQ_SURE_SIMILARITY else None
+
+
 _RECORD_READINGS = ("progress", "best_lifts", "history")
 """The intents that read the log, for a question about lifts that logs nothing."""
 
@@ -194,6 +212,8 @@ def _understand(text: str, last_question: str | None) -> Understanding:
     else:
         sure = [*slot_intents(found), *explicit_intents(text)]
         intents, readings = combine(classify(text, found), sure, text)
+    if not intents and readings is not None and (asked_faq := _faq_family(text)) is not None:
+        intents, readings = [asked_faq], None
     if answered and "profile_change" not in intents:
         intents.append("profile_change")
     intents = _ruled_out(text, intents, answered)
@@ -347,6 +367,10 @@ def _ruled_out(text: str, intents: list[str], answered: str | None) -> list[str]
         drop.add("profile_change")
         if _ENOUGH.search(text.lower()):
             drop |= {"easier", "harder"}
+    if "day_plan" in explicit:
+        # "legs on Monday, upper on Thursday from now on" pins days; it asks for no session
+        # today and changes no setting the profile holds.
+        drop |= {"plan_today", "profile_change", "schedule_change", "weekly_program"}
     if "how_to" in explicit:
         # "I can't do a single pull-up, what should I do?" asks how to get there; it asks
         # for no swap and no session.
@@ -380,6 +404,8 @@ _ENOUGH = cached_compile(
     r"\b(?:enough|too (?:much|many|little|few|long|short)|sufficient|overkill)\b[^.!]*\?\s*$"
 )
 """A question whether an amount is enough ("is 4 days too much?"): no request to change."""
+DAY_PLAN_SUBJECT = "training days"
+"""The subject of a note that pins emphases to weekdays."""
 _PART_MISREAD = frozenset({"skip_today", "off_topic", "feedback", "shorten", "motivation"})
 """What leaving out a part of the session is read as when its wording is unknown."""
 _SKIP_PART = cached_compile(
@@ -1267,12 +1293,14 @@ def _notes(u: Understanding, out: CallBuilder) -> None:
                 out.add("resolve_constraint", area=area)
     if u.has("forget_note"):
         out.add("forget_note", target=forget_target(u.text))
-    if u.has("add_note") and not u.has("forget_note"):
+    if u.has("add_note") and not u.has("forget_note", "day_plan"):
         out.add("add_note", kind="preference", text=u.text[:500])
     if u.has("dislike") and not u.has("forget_note") and u.slots.exercise:
         out.add("add_note", kind="dislike", subject=u.slots.exercise, text=u.text[:500])
     if u.has("barrier"):
         out.add("add_note", kind="barrier", text=u.text[:500])
+    if u.has("day_plan"):
+        out.add("add_note", kind="preference", subject=DAY_PLAN_SUBJECT, text=u.text[:500])
 
 
 def _advice(u: Understanding, state: DialogueState, out: CallBuilder) -> None:

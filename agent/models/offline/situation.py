@@ -167,6 +167,12 @@ def _negated_place(text: str, phrases: tuple[str, ...]) -> bool:
     return False
 
 
+_ASKED = cached_compile(
+    r"^\W*(?:can|could|should|shall|may|might|would|will|is|are|am|do|does|did|what|how|why|"
+    r"when|where|which)\b"
+)
+
+
 def _place(
     text: str, stated: Stated, today: date
 ) -> tuple[Stay | None, list[str] | None, str | None]:
@@ -179,7 +185,8 @@ def _place(
     period = slot_parsers.find_period(text)
     items = said_equipment(text)
     away = place.id in _data()["away_places"] or _has_any(text, "away_words")
-    standing = _has_any(text, "standing_place")
+    # "can I go to the gym with a cold?" asks; only a statement says where they train.
+    standing = _has_any(text, "standing_place") and not _ASKED.match(text.lower())
     # A stay starts now ("this week", "for 3 days", "till Friday"); "next week" is a plan.
     days = period is not None and period not in ("today", "next_week")
     if days and (away or not standing):

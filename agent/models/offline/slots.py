@@ -1051,7 +1051,8 @@ _PHRASE_TAIL = cached_compile(
     r"\s+(?=(?:pls|plz|please|today|tonight|now|rn|again|anymore|thanks|thx|can|could|would|"
     r"will|what|whats|is there|are there|i|i'm|im|i'd|id|it's|its|they|they're|theyre|"
     r"something|anything|mate|coach|for me|if|much|very much|that much|so much|at all|"
-    r"a lot|though|however|anyway|tbh|honestly|lol|tho)\b)"
+    r"a lot|though|however|anyway|tbh|honestly|lol|tho|with a passion|so much|because|cos|coz|"
+    r"cause|since|like crazy|to death|forever|they're|they are|they make|they kill)\b)"
 )
 """Where the words after an exercise's name stop naming it: "swap kettlebell swings pls",
 "instead of bench press can I do something else"."""
