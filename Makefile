@@ -45,8 +45,9 @@ unit: $(STAMP)
 # Trained text classifiers, rebuilt from their corpora (deterministic: the exports are
 # committed and a test rebuilds each one byte for byte). One command per classifier:
 # the offline model's intents, then the red-flag screen's classifier
-# (safety/data/model/screen.{json,npy}, its thresholds screen.thresholds.json, chosen
-# without the voice they are measured on, and the voice-held-out figures folds.json).
+# (safety/data/model/screen.{json,npy,words.npy,wordcols.npy}, its thresholds
+# screen.thresholds.json, chosen without the voice they are measured on, and the
+# voice-held-out figures folds.json).
 models: $(STAMP)
 	$(BIN)/python -m agent.models.offline.intent_build
 	$(BIN)/python -m safety.screen_build

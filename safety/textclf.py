@@ -2,20 +2,25 @@
 
 Both learned readers of a message use it: the red-flag screen's classifier (safety/) and
 the offline model's intent classifier (agent/models/offline/). They are trained by a build
-step (``safety/textclf_train.py``, which imports scikit-learn) and exported to two files
-that are committed with the code:
+step (``safety/textclf_train.py``, which imports scikit-learn) and exported to four files
+that are committed with the code (see :func:`export_paths`):
 
 - ``NAME.json``: the labels, the vocabulary in column order, the idf weights, the
-  intercepts, the calibration (an inverse temperature) and the analyzer version;
-- ``NAME.npy``: the coefficient matrix, one row per feature and one column per label
-  (``numpy.save`` output: no pickle; read here by :func:`read_npy`, which accepts only a
-  plain float64 array).
+  intercepts, the calibration (an inverse temperature), the analyzer version and the
+  export format;
+- ``NAME.npy``: the coefficient matrix, each row already multiplied by its feature's idf
+  weight, one row per feature and one column per label (``numpy.save`` output: no
+  pickle; read here by :func:`read_npy`, which accepts only a plain float64 or int32
+  array);
+- ``NAME.words.npy`` and ``NAME.wordcols.npy``: the word table (see :class:`WordTable`),
+  what each word of the vocabulary adds to a message, worked out by the build with this
+  module's own code.
 
 Run time needs only the standard library and this module, so start-up stays fast
 (importing scikit-learn costs over a second, numpy about 60 ms of a 250 ms command). The
 feature analyzer below is the one the build step hands to scikit-learn, so training and
 run time can never tokenise differently; the rest (sublinear tf, idf, l2 norm, the
-linear model, temperature scaling) is re-applied here, per word with a cache (see
+linear model, temperature scaling) is re-applied here, per word (see
 :class:`TextClassifier`), and checked against scikit-learn's own predictions by the tests.
 """
 
@@ -35,12 +40,17 @@ from functools import lru_cache
 from itertools import chain, compress, pairwise, repeat
 from operator import mul
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from safety import kept
 
 ANALYZER_VERSION = 1
 """Bumped whenever :func:`features` changes, so a stale export is refused at load."""
+
+EXPORT_FORMAT = 2
+"""Bumped whenever the exported files change layout, so an export of another one is refused
+at load. Format 2: idf-weighted coefficients and the word table (format 1 stored the plain
+coefficients and no table, and every word was worked out by the process that read it)."""
 
 CHAR_NGRAMS = (3, 5)
 """Character n-gram lengths, taken inside word boundaries: they carry typos and
@@ -103,10 +113,10 @@ WORD_CACHE_SIZE = 8192
 recently used dropped first: everyday chat repeats a few thousand words."""
 
 ROW_CACHE_VALUES = 229_376
-"""Coefficients (rows times their width) whose idf-weighted rows a loaded classifier keeps
-for the features that repeat in a message (the n-grams many words share, word pairs):
-32,768 rows of the screen's seven labels, a few megabytes; fewer rows of a model with
-more labels, so the memory stays the same.
+"""Coefficients (rows times their width) a loaded classifier keeps as rows of floats for
+the features that repeat in a message (the n-grams many words share, word pairs): 32,768
+rows of the screen's seven labels, a few megabytes; fewer rows of a model with more
+labels, so the memory stays the same.
 
 The screen's corpus repeats about 19,000 distinct such features. With room for 8,192
 rows, a pass over it evicted each row before it came round again (an LRU cache read
@@ -131,9 +141,36 @@ class _WordPart(NamedTuple):
     columns: tuple[int, ...]
     """Vocabulary columns of the word's features, with repeats."""
     scores: tuple[float, ...]
-    """Sum of the idf-weighted coefficient rows of ``columns``, one per score column."""
+    """Sum of the (idf-weighted) coefficient rows of ``columns``, one per score column."""
     squares: float
     """Sum of the squared idf of ``columns``."""
+
+
+class WordTable(NamedTuple):
+    """What each word of the vocabulary adds to a message, worked out by the build.
+
+    Row ``r`` is the word whose ``w:`` feature is vocabulary column ``first + r``: its
+    :class:`_WordPart` as :meth:`TextClassifier.word_table` computed it, with the very code
+    a process uses for a word outside the table, so a stored part equals a computed one to
+    the last bit. A word the model knows then costs one lookup the first time a process
+    reads it too (the only message of ``coach safety check``, the first turns of a chat),
+    where working it out took about 10 µs: a dictionary lookup per character n-gram and a
+    sum per label over the n-grams' rows.
+    """
+
+    first: int
+    """Vocabulary column of the first row's word."""
+    scores: Sequence[float]
+    """Row by row, ``width + 1`` values: the part's ``scores``, then its ``squares``."""
+    offsets: Sequence[int]
+    """Where each row's columns start in ``columns``, and where the last one ends."""
+    columns: Sequence[int]
+    """Every row's ``columns``, one after another."""
+
+    @property
+    def rows(self) -> int:
+        """How many words the table holds (a column range; a row of no word is empty)."""
+        return len(self.offsets) - 1
 
 
 class TextClassifier:
@@ -141,10 +178,11 @@ class TextClassifier:
 
     A message's tf-idf vector is never built: its raw scores are the sums of its
     features' idf-weighted coefficient rows, each times its sublinear tf, divided by the
-    vector's length, plus the intercepts. What a word adds is computed once and kept
-    (:data:`WORD_CACHE_SIZE`), so a message costs a lookup per word and per word pair and
-    a count of its features. Thread-safe: prediction only reads the weights, and both
-    caches are :func:`functools.lru_cache`.
+    vector's length, plus the intercepts. What a word adds is read from the word table
+    (:class:`WordTable`) or, for a word outside the vocabulary, worked out from its
+    n-grams, and kept (:data:`WORD_CACHE_SIZE`), so a message costs a lookup per word and
+    per word pair and a count of its features. Thread-safe: prediction only reads the
+    weights, and both caches are :func:`functools.lru_cache`.
     """
 
     def __init__(
@@ -155,17 +193,25 @@ class TextClassifier:
         coef: Sequence[float],
         intercept: Sequence[float],
         beta: float,
+        words: WordTable | None = None,
     ) -> None:
         """A classifier from its exported parts.
 
-        ``coef`` is the coefficient matrix flattened row by row: one row per feature, one
-        column per label (a single column when binary).
+        ``coef`` is the coefficient matrix with each row multiplied by its feature's idf
+        weight (what scikit-learn's linear model applies to a tf-idf value, taken apart
+        as ``tf * (idf * coef)``), flattened row by row: one row per feature, one column
+        per label (a single column when binary). ``words``: the word table of these
+        weights, or None to work out every word when it is first read.
+
+        Raises:
+            ValueError: the parts do not fit together.
         """
         self.labels: tuple[str, ...] = tuple(labels)
         # Built in C (dict over zip): the comprehension was a few milliseconds per start.
         self._index = dict(zip(vocabulary, range(len(vocabulary)), strict=True))
         self._idf = array("d", idf)
         self._intercept = tuple(float(x) for x in intercept)
+        self._width = len(self._intercept)
         self._beta = beta
         # An exported matrix is taken as it is: copying the intent model's 9 MB again was
         # a few milliseconds of every start.
@@ -175,43 +221,89 @@ class TextClassifier:
             or (isinstance(coef, memoryview) and coef.format == "d")
             else array("d", coef)
         )
-        if len(self._coef) != len(self._idf) * len(self._intercept):
+        if len(self._coef) != len(self._idf) * self._width:
             raise ValueError("the coefficients do not match the vocabulary")
-        self._row = lru_cache(maxsize=row_cache_size(len(self._intercept)))(self._row_of)
+        if words is not None and (
+            words.first < 0
+            or words.first + words.rows > len(self._idf)
+            or len(words.scores) != words.rows * (self._width + 1)
+            or words.offsets[0] != 0
+            or words.offsets[-1] != len(words.columns)
+        ):
+            raise ValueError("the word table does not match the vocabulary")
+        self._words = words
+        self._table_rows = 0 if words is None else words.rows
+        self._row = lru_cache(maxsize=row_cache_size(self._width))(self._row_of)
         self._word_part = lru_cache(maxsize=WORD_CACHE_SIZE)(self._part_of)
 
     @classmethod
     def load(cls, path: Path) -> TextClassifier:
-        """Load ``path.json`` and ``path.npy`` (``path`` without a suffix).
+        """Load an export (``path`` without a suffix; the files of :func:`export_paths`).
 
         Raises:
-            ValueError: the files are missing, malformed or from another analyzer.
+            ValueError: the files are missing, malformed, or from another analyzer or
+                export format.
         """
-        meta_path, weights_path = export_paths(path)
+        meta_path, weights_path, words_path, columns_path = export_paths(path)
         try:
             meta = _read_meta(meta_path)
-            shape, coef = read_npy(weights_path)
         except (OSError, ValueError) as exc:
             raise ValueError(f"cannot load classifier {path.name}: {exc}") from exc
-        if meta.get("analyzer_version") != ANALYZER_VERSION:
+        built = (meta.get("analyzer_version"), meta.get("export_format"))
+        if built != (ANALYZER_VERSION, EXPORT_FORMAT):
             raise ValueError(
-                f"classifier {path.name} was built by analyzer "
-                f"{meta.get('analyzer_version')}, this code reads {ANALYZER_VERSION}: "
-                "rebuild it with `make models`"
+                f"classifier {path.name} was built by analyzer {built[0]}, export format "
+                f"{built[1]}; this code reads analyzer {ANALYZER_VERSION}, format "
+                f"{EXPORT_FORMAT}: rebuild it with `make models`"
             )
+        try:
+            shape, coef = read_npy(weights_path)
+            table_shape, scores = read_npy(words_path)
+            _, table_columns = read_npy(columns_path, "i")
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"cannot load classifier {path.name}: {exc}") from exc
         labels = list(meta["labels"])
         vocabulary = list(meta["vocabulary"])
         columns = 1 if len(labels) == 2 else len(labels)
         if shape != (len(vocabulary), columns) or len(meta["intercept"]) != columns:
             raise ValueError(f"classifier {path.name}: weights do not match the vocabulary")
-        return cls(labels, vocabulary, meta["idf"], coef, meta["intercept"], float(meta["beta"]))
+        rows = table_shape[0]
+        if table_shape != (rows, columns + 1) or len(table_columns) <= rows:
+            raise ValueError(f"classifier {path.name}: the word table has the wrong shape")
+        words = WordTable(
+            int(meta["word_table_first"]),
+            scores,
+            table_columns[: rows + 1],
+            table_columns[rows + 1 :],
+        )
+        return cls(
+            labels, vocabulary, meta["idf"], coef, meta["intercept"], float(meta["beta"]), words
+        )
+
+    def without_word_table(self) -> TextClassifier:
+        """The same weights with no word table: every word worked out when first read.
+
+        What a word outside the vocabulary costs, for every word (a benchmark's worst
+        case), and the reference the word table is checked against.
+        """
+        return TextClassifier(
+            self.labels,
+            list(self._index),
+            self._idf,
+            self._coef,
+            self._intercept,
+            self._beta,
+        )
 
     def knows(self, feature: str) -> bool:
         """Whether ``feature`` (a :func:`features` string) is in the learned vocabulary."""
         return feature in self._index
 
     def clear_caches(self) -> None:
-        """Forget every word's part and feature's row (a benchmark's unseen words)."""
+        """Forget every word's part and feature's row (a benchmark's unseen words).
+
+        The word table is no cache: it is part of the export.
+        """
         self._word_part.cache_clear()
         self._row.cache_clear()
 
@@ -219,11 +311,12 @@ class TextClassifier:
         """The linear model's raw scores (one per label; one column when binary).
 
         scikit-learn's ``decision_function`` on the tf-idf vector of :func:`features`
-        (sublinear tf, idf, l2 norm), up to rounding: with ``v_f = tf_f * idf_f``, score
-        ``k`` is ``sum(v_f * coef[f, k]) / |v| + intercept[k]``. A feature seen ``n``
-        times has ``tf = 1 + log n``; the word parts and word pairs count it ``n`` times
-        at tf 1, so each repeated feature adds ``tf - n`` times its row (and
-        ``tf**2 - n`` times its squared idf to ``|v|**2``).
+        (sublinear tf, idf, l2 norm), up to rounding: with ``v_f = tf_f * idf_f`` and the
+        idf-weighted rows ``w[f, k] = idf_f * coef[f, k]``, score ``k`` is
+        ``sum(tf_f * w[f, k]) / |v| + intercept[k]``. A feature seen ``n`` times has
+        ``tf = 1 + log n``; the word parts and word pairs count it ``n`` times at tf 1, so
+        each repeated feature adds ``tf - n`` times its row (and ``tf**2 - n`` times its
+        squared idf to ``|v|**2``).
         """
         words = _WORD.findall(normalise(text))
         parts = list(map(self._word_part, words))
@@ -273,14 +366,47 @@ class TextClassifier:
         (first, p1), (second, p2) = ranked[0], ranked[1]
         return Prediction(first, p1, second, p2)
 
+    def word_table(self) -> WordTable:
+        """Every vocabulary word's part, worked out here: what the build stores.
+
+        The table spans the columns from the first word feature to the last (scikit-learn
+        orders the vocabulary alphabetically, so they are one run after the ``b:`` and
+        ``c:`` features); a column in that span that is no word gets an empty row.
+        """
+        words = {c: f[2:] for f, c in self._index.items() if f.startswith("w:")}
+        first = min(words, default=0)
+        stop = max(words, default=-1) + 1
+        scores = array("d")
+        offsets = array("i", [0])
+        columns = array("i")
+        for column in range(first, stop):
+            word = words.get(column)
+            part = self._computed_part(word, column) if word is not None else self._empty_part()
+            scores.extend(part.scores)
+            scores.append(part.squares)
+            columns.extend(part.columns)
+            offsets.append(len(columns))
+        return WordTable(first, scores, offsets, columns)
+
     def _row_of(self, column: int) -> tuple[float, ...]:
-        width = len(self._intercept)
-        start = column * width
-        return tuple(map(mul, self._coef[start : start + width], repeat(self._idf[column])))
+        start = column * self._width
+        return tuple(self._coef[start : start + self._width])
 
     def _part_of(self, word: str) -> _WordPart:
+        found = self._index.get(f"w:{word}")
+        table = self._words
+        if found is not None and table is not None:
+            row = found - table.first
+            if 0 <= row < self._table_rows:
+                width = self._width + 1
+                stored = table.scores[row * width : (row + 1) * width]
+                columns = table.columns[table.offsets[row] : table.offsets[row + 1]]
+                return _WordPart(tuple(columns), tuple(stored[:-1]), stored[-1])
+        return self._computed_part(word, found)
+
+    def _computed_part(self, word: str, found: int | None) -> _WordPart:
+        """The part of ``word``, whose word feature is column ``found`` (None: unknown)."""
         index = self._index
-        found = index.get(f"w:{word}")
         columns = [] if found is None else [found]
         padded = f" {word} "
         low, high = CHAR_NGRAMS
@@ -290,14 +416,21 @@ class TextClassifier:
                 if column is not None:
                     columns.append(column)
         if not columns:
-            return _WordPart((), (0.0,) * len(self._intercept), 0.0)
+            return self._empty_part()
         # Straight from the weights, not through the row cache: a word is computed once,
         # and most of its n-grams are seen nowhere else in a message.
-        width = len(self._intercept)
+        width = self._width
+        coef = self._coef
+        rows = [coef[c * width : (c + 1) * width] for c in columns]
         weights = [self._idf[c] for c in columns]
-        rows = [self._coef[c * width : (c + 1) * width] for c in columns]
-        scores = tuple(sum(map(mul, weights, score)) for score in zip(*rows, strict=True))
-        return _WordPart(tuple(columns), scores, sum(w * w for w in weights))
+        return _WordPart(
+            tuple(columns),
+            tuple(map(sum, zip(*rows, strict=True))),
+            sum(map(mul, weights, weights)),
+        )
+
+    def _empty_part(self) -> _WordPart:
+        return _WordPart((), (0.0,) * self._width, 0.0)
 
 
 def _read_meta(path: Path) -> dict[str, Any]:
@@ -328,15 +461,17 @@ def _read_meta(path: Path) -> dict[str, Any]:
     return meta
 
 
-def read_npy(path: Path) -> tuple[tuple[int, ...], Sequence[float]]:
-    """The shape and the values (row by row) of a float64 ``.npy`` file, without numpy.
+def read_npy(path: Path, kind: Literal["d", "i"] = "d") -> tuple[tuple[int, ...], Sequence[Any]]:
+    """The shape and the values (row by row) of a ``.npy`` file, without numpy.
 
-    Reads what ``numpy.save`` writes for a C-ordered little-endian float64 array (format
-    versions 1 to 3); anything else, pickled objects included, is refused.
+    Reads what ``numpy.save`` writes for a C-ordered little-endian array of float64
+    (``kind`` "d") or int32 (``kind`` "i") values (format versions 1 to 3); anything else,
+    pickled objects included, is refused.
 
     Raises:
         ValueError: not such a file.
     """
+    descr, name = _NPY_KINDS[kind]
     raw = path.read_bytes()
     if raw[:6] != _NPY_MAGIC or len(raw) < 10:
         raise ValueError(f"{path.name} is not a .npy file")
@@ -353,22 +488,23 @@ def read_npy(path: Path) -> tuple[tuple[int, ...], Sequence[float]]:
         raise ValueError(f"{path.name}: malformed .npy header") from exc
     if (
         not isinstance(header, dict)
-        or header.get("descr") != "<f8"
+        or header.get("descr") != descr
         or header.get("fortran_order") is not False
         or not isinstance(header.get("shape"), tuple)
     ):
-        raise ValueError(f"{path.name}: expected a C-ordered little-endian float64 array")
+        raise ValueError(f"{path.name}: expected a C-ordered little-endian {name} array")
     shape: tuple[int, ...] = header["shape"]
     data = memoryview(raw)[start + size :]
-    if len(data) % 8:
-        raise ValueError(f"{path.name}: {len(data)} bytes of float64 values")
-    values: Sequence[float]
+    itemsize = array(kind).itemsize
+    if len(data) % itemsize:
+        raise ValueError(f"{path.name}: {len(data)} bytes of {name} values")
+    values: Sequence[Any]
     if sys.byteorder == "little":
-        # The file's bytes, read as doubles where they lie: copying the intent model's
+        # The file's bytes, read as numbers where they lie: copying the intent model's
         # 9 MB into an array was about 4 ms of every start.
-        values = data.cast("d")
+        values = data.cast("d") if kind == "d" else data.cast("i")
     else:
-        swapped = array("d")
+        swapped = array(kind)
         swapped.frombytes(data)
         swapped.byteswap()
         values = swapped
@@ -378,11 +514,19 @@ def read_npy(path: Path) -> tuple[tuple[int, ...], Sequence[float]]:
 
 
 _NPY_MAGIC = b"\x93NUMPY"
+_NPY_KINDS = {"d": ("<f8", "float64"), "i": ("<i4", "int32")}
+"""What :func:`read_npy` reads: an array typecode, the ``.npy`` type and its name (a C
+``int`` is the four bytes of an int32 on every platform Python runs on)."""
 
 
-def export_paths(path: Path) -> tuple[Path, Path]:
-    """The metadata and weights files of an export named ``path``."""
-    return path.with_suffix(".json"), path.with_suffix(".npy")
+def export_paths(path: Path) -> tuple[Path, Path, Path, Path]:
+    """The files of an export named ``path``: metadata, weights and the word table's two."""
+    return (
+        path.with_suffix(".json"),
+        path.with_suffix(".npy"),
+        path.with_name(f"{path.name}.words.npy"),
+        path.with_name(f"{path.name}.wordcols.npy"),
+    )
 
 
 def iter_jsonl(paths: Iterable[Path]) -> Iterable[dict[str, Any]]:

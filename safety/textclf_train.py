@@ -33,7 +33,13 @@ from sklearn.model_selection import (
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
-from safety.textclf import ANALYZER_VERSION, TextClassifier, export_paths, features
+from safety.textclf import (
+    ANALYZER_VERSION,
+    EXPORT_FORMAT,
+    TextClassifier,
+    export_paths,
+    features,
+)
 
 
 @dataclass(frozen=True)
@@ -130,10 +136,14 @@ def fit_uncalibrated(
 
 
 def export(pipeline: Pipeline, path: Path) -> None:
-    """Write ``path.json`` and ``path.npy`` for :meth:`TextClassifier.load`.
+    """Write the files of :func:`safety.textclf.export_paths` for :meth:`TextClassifier.load`.
 
-    The JSON is written with sorted keys and floats in ``repr`` form, so the same
-    training data gives byte-identical files.
+    The coefficients are written multiplied by their feature's idf weight (one multiply
+    fewer per label and feature when a word is worked out at run time; the products are
+    the ones the run time made itself before, IEEE multiplication being exact to the last
+    bit whoever does it), and the word table is worked out by :meth:`TextClassifier.word_table`,
+    the run time's own code. The JSON is written with sorted keys and floats in ``repr``
+    form, so the same training data gives byte-identical files.
     """
     vectoriser: TfidfVectorizer = pipeline.named_steps["tfidf"]
     calibrated: CalibratedClassifierCV = pipeline.named_steps["model"]
@@ -141,20 +151,34 @@ def export(pipeline: Pipeline, path: Path) -> None:
     linear: LogisticRegression | LinearSVC = member.estimator
     (temperature,) = member.calibrators
     vocabulary = sorted(vectoriser.vocabulary_, key=vectoriser.vocabulary_.__getitem__)
+    labels = [str(label) for label in calibrated.classes_]
+    idf = [float(x) for x in vectoriser.idf_]
+    intercept = [float(x) for x in linear.intercept_]
+    beta = float(np.asarray(temperature.beta_).reshape(()))
+    weighted: npt.NDArray[np.float64] = np.ascontiguousarray(
+        linear.coef_.T * vectoriser.idf_[:, np.newaxis], dtype=np.float64
+    )
+    model = TextClassifier(labels, vocabulary, idf, weighted.ravel().tolist(), intercept, beta)
+    table = model.word_table()
     meta: dict[str, Any] = {
         "analyzer_version": ANALYZER_VERSION,
-        "labels": [str(label) for label in calibrated.classes_],
+        "export_format": EXPORT_FORMAT,
+        "labels": labels,
         "vocabulary": vocabulary,
-        "idf": [float(x) for x in vectoriser.idf_],
-        "intercept": [float(x) for x in linear.intercept_],
-        "beta": float(np.asarray(temperature.beta_).reshape(())),
+        "idf": idf,
+        "intercept": intercept,
+        "beta": beta,
+        "word_table_first": table.first,
     }
-    meta_path, weights_path = export_paths(path)
+    meta_path, weights_path, words_path, columns_path = export_paths(path)
     meta_path.parent.mkdir(parents=True, exist_ok=True)
     meta_path.write_text(json.dumps(meta, sort_keys=True, indent=0) + "\n", encoding="utf-8")
-    coef: npt.NDArray[np.float64] = np.ascontiguousarray(linear.coef_.T, dtype=np.float64)
-    with weights_path.open("wb") as handle:
-        np.save(handle, coef, allow_pickle=False)
+    width = len(intercept) + 1
+    parts = np.array(table.scores, dtype=np.float64).reshape(table.rows, width)
+    columns = np.array([*table.offsets, *table.columns], dtype="<i4")
+    for target, values in ((weights_path, weighted), (words_path, parts), (columns_path, columns)):
+        with target.open("wb") as handle:
+            np.save(handle, values, allow_pickle=False)
 
 
 def sklearn_probabilities(pipeline: Pipeline, texts: Sequence[str]) -> npt.NDArray[np.float64]:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from safety import kept, rules
+from safety import check, kept, rules
 from safety.classifier import MODEL_PATH
 from safety.textclf import TextClassifier
 from tests.fresh_process import run_python
@@ -100,6 +100,22 @@ def test_a_kept_classifier_export_scores_as_the_file_does(folder: Path) -> None:
     assert read_back._idf == computed._idf
     for text in ("chest pain when i run", "whats the plan today", "my knee hurts a bit"):
         assert read_back.decision(text) == computed.decision(text)
+
+
+def test_the_check_topics_read_back_as_parsed(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed = check.load_checks.__wrapped__()
+    assert (folder / "check.marshal").exists()
+
+    def no_parse(name: str) -> object:
+        raise AssertionError(f"{name} was parsed again")
+
+    # A later run reads the kept parse: PyYAML is neither imported nor asked.
+    monkeypatch.setattr(check, "read_yaml", no_parse)
+    read_back = check.load_checks.__wrapped__()
+    assert read_back == computed
+    assert read_back.topic_of("my chest feels tight").name == "chest"
 
 
 def test_the_screen_s_expressions_read_back_equal_re_compile(tmp_path: Path) -> None:

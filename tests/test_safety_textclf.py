@@ -1,9 +1,10 @@
 """The shared linear text classifier: run-time predictions equal scikit-learn's.
 
-The run time never builds a tf-idf vector: it adds up cached per-word parts and corrects
-repeated features (see ``TextClassifier.decision``). :func:`_reference_decision` is the
-plain formula over :func:`features`, and the run time must agree with it on any text,
-with its caches cold or warm.
+The run time never builds a tf-idf vector: it adds up per-word parts (stored in the
+export's word table, or worked out and cached) and corrects repeated features (see
+``TextClassifier.decision``). :func:`_reference_decision` is the plain formula over
+:func:`features`, and the run time must agree with it on any text, with its caches cold
+or warm; the word table must hold exactly what the run time works out without it.
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agent.models.offline.intent_corpus import MODEL_PATH as INTENT_MODEL_PATH
 from safety.classifier import MODEL_PATH
 from safety.textclf import (
     ANALYZER_VERSION,
+    EXPORT_FORMAT,
     ROW_CACHE_VALUES,
     WORD_CACHE_SIZE,
     TextClassifier,
+    WordTable,
     export_paths,
     features,
     normalise,
@@ -72,6 +76,11 @@ def test_exported_model_predicts_exactly_what_sklearn_predicts(tmp_path: Path) -
     got = np.array([[model.probabilities(t)[label] for label in model.labels] for t in texts])
     assert np.abs(expected - got).max() < 1e-9
     assert list(pipeline.predict(texts)) == [model.predict(t).label for t in texts]
+    # The stored rows are the model's coefficients times their idf weight, to the bit.
+    vectoriser, linear = pipeline.named_steps["tfidf"], pipeline.named_steps["model"]
+    (member,) = linear.calibrated_classifiers_
+    weighted = np.load(export_paths(tmp_path / "model")[1], allow_pickle=False)
+    assert np.array_equal(weighted, member.estimator.coef_.T * vectoriser.idf_[:, np.newaxis])
 
 
 def test_binary_export_matches_sklearn(tmp_path: Path) -> None:
@@ -108,11 +117,21 @@ def test_load_refuses_missing_and_stale_exports(tmp_path: Path) -> None:
         TextClassifier.load(tmp_path / "absent")
     texts, labels = _rows()
     export(fit(texts, labels, TrainOptions()), tmp_path / "model")
-    meta_path, _ = export_paths(tmp_path / "model")
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    meta["analyzer_version"] = ANALYZER_VERSION + 1
-    meta_path.write_text(json.dumps(meta), encoding="utf-8")
-    with pytest.raises(ValueError, match="make models"):
+    meta_path = export_paths(tmp_path / "model")[0]
+    built = json.loads(meta_path.read_text(encoding="utf-8"))
+    stale: list[dict[str, object]] = [
+        {**built, "analyzer_version": ANALYZER_VERSION + 1},
+        {**built, "export_format": EXPORT_FORMAT - 1},
+        {k: v for k, v in built.items() if k not in ("export_format", "word_table_first")},
+    ]
+    for meta in stale:
+        meta_path.write_text(json.dumps(meta), encoding="utf-8")
+        with pytest.raises(ValueError, match="make models"):
+            TextClassifier.load(tmp_path / "model")
+    meta_path.write_text(json.dumps(built), encoding="utf-8")
+    TextClassifier.load(tmp_path / "model")
+    export_paths(tmp_path / "model")[3].unlink()
+    with pytest.raises(ValueError, match="cannot load classifier"):
         TextClassifier.load(tmp_path / "model")
 
 
@@ -122,11 +141,23 @@ def _screen_model() -> TextClassifier:
 
 
 @cache
+def _untabled_screen_model() -> TextClassifier:
+    return _screen_model().without_word_table()
+
+
+def _screen_model_words() -> set[str]:
+    meta = json.loads(export_paths(MODEL_PATH)[0].read_text(encoding="utf-8"))
+    return {feature[2:] for feature in meta["vocabulary"] if feature.startswith("w:")}
+
+
+@cache
 def _reference_weights() -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
     meta = json.loads(export_paths(MODEL_PATH)[0].read_text(encoding="utf-8"))
     index = {feature: i for i, feature in enumerate(meta["vocabulary"])}
-    coef = np.load(export_paths(MODEL_PATH)[1], allow_pickle=False)
-    return index, np.array(meta["idf"]), coef, np.array(meta["intercept"])
+    idf = np.array(meta["idf"])
+    # The export stores each row times its idf weight; the plain coefficients back.
+    coef = np.load(export_paths(MODEL_PATH)[1], allow_pickle=False) / idf[:, np.newaxis]
+    return index, idf, coef, np.array(meta["intercept"])
 
 
 def _reference_decision(text: str) -> np.ndarray:
@@ -140,6 +171,52 @@ def _reference_decision(text: str) -> np.ndarray:
     values /= np.linalg.norm(values)
     result: np.ndarray = values @ coef[columns] + intercept
     return result
+
+
+@pytest.mark.parametrize("path", [MODEL_PATH, INTENT_MODEL_PATH], ids=["screen", "intent"])
+def test_the_word_table_holds_what_the_run_time_works_out(path: Path) -> None:
+    model = TextClassifier.load(path)
+    table = model._words
+    assert table is not None
+    computed = model.without_word_table()
+    words = [feature[2:] for feature in model._index if feature.startswith("w:")]
+    assert len(words) == table.rows  # one run of word features, no gaps
+    for word in words:
+        assert model._part_of(word) == computed._part_of(word), word
+    # A word outside the vocabulary is worked out, the same way with or without a table.
+    for word in ("chestt", "dizzyyy", "qqq", "wobblyness"):
+        assert model.knows(f"w:{word}") is False
+        assert model._part_of(word) == computed._part_of(word)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(sorted(_screen_model_words())), st.text(max_size=10))))
+def test_the_word_table_changes_no_score(pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    model = _screen_model()
+    model.clear_caches()
+    assert model.decision(text) == _untabled_screen_model().decision(text)
+
+
+def test_a_word_table_that_does_not_fit_is_refused() -> None:
+    model = _screen_model()
+    table = model._words
+    assert table is not None
+    for wrong in (
+        table._replace(first=len(model._idf)),
+        table._replace(scores=table.scores[:-1]),
+        table._replace(columns=table.columns[:-1]),
+    ):
+        with pytest.raises(ValueError, match="word table"):
+            TextClassifier(
+                model.labels,
+                list(model._index),
+                model._idf,
+                model._coef,
+                model._intercept,
+                model._beta,
+                WordTable(*wrong),
+            )
 
 
 SCREEN_WORDS = st.sampled_from(
@@ -207,6 +284,15 @@ def test_read_npy_reads_what_numpy_saves(tmp_path: Path) -> None:
     shape, values = read_npy(tmp_path / "m.npy")
     assert shape == (4, 3)
     assert list(values) == list(matrix.ravel())
+    columns = np.array([0, 3, -2, 2**31 - 1], dtype="<i4")
+    np.save(tmp_path / "c.npy", columns, allow_pickle=False)
+    shape, values = read_npy(tmp_path / "c.npy", "i")
+    assert shape == (4,)
+    assert list(values) == columns.tolist()
+    with pytest.raises(ValueError, match="int32"):
+        read_npy(tmp_path / "m.npy", "i")
+    with pytest.raises(ValueError, match="float64"):
+        read_npy(tmp_path / "c.npy")
 
 
 @pytest.mark.parametrize(
