@@ -160,3 +160,30 @@ def test_under_a_safety_lock_the_session_only_logs_finishes_or_says_it_is_paused
     assert router.route(messages, locked) == [("finish_workout", {})]
     fresh = _conversation(None, None, "let's go")
     assert router.route(fresh, locked) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [
+        ("right, done", "next_step"),
+        ("ok finished", "next_step"),
+        ("gotta go, sorry", "finish_workout"),
+        ("have to leave, the kids are up", "finish_workout"),
+        ("calling it a day", "finish_workout"),
+        ("that's me finished, cheers", "finish_workout"),
+        ("how many exercises left", "current_step"),
+        ("what's left?", "current_step"),
+    ],
+)
+def test_live_phrases_said_in_other_words(text: str, tool: str) -> None:
+    calls = router.route(_conversation("log_set", _LIVE, text), _OFFERED)
+    assert calls is not None and calls[0][0] == tool
+
+
+@pytest.mark.parametrize(
+    "text", ["i need to go lighter on this", "have to stop the set early, too heavy"]
+)
+def test_going_lighter_or_stopping_a_set_is_no_end_of_session(text: str) -> None:
+    calls = router.route(_conversation("log_set", _LIVE, text), _OFFERED) or []
+    assert ("finish_workout", {}) not in calls
+    assert calls and calls[0][0] == "adjust_load"
