@@ -803,3 +803,34 @@ def test_a_dislike_said_with_feeling_names_only_the_exercise(chat: Chat) -> None
     note = chat.call(turn, "add_note")
     assert note is not None and note["arguments"]["subject"] == "lunges"
     assert "not sure which exercise" not in turn.reply
+
+
+def test_a_story_of_a_short_day_before_is_no_request_for_a_short_one_now(chat: Chat) -> None:
+    turn = chat.say("Last night I was exhausted so I only did fifteen minutes of rowing.")
+    assert "shorten_session" not in chat.names(turn)
+    plan = chat.call(turn, "plan_today")
+    assert plan is None or "minutes" not in plan["arguments"]
+
+
+def test_a_standing_session_length_said_formally_is_saved(chat: Chat) -> None:
+    turn = chat.say("Kindly shorten my workouts to forty minutes going forward.")
+    saved = chat.call(turn, "update_profile")
+    assert saved is not None and saved["arguments"]["session_minutes"] == 40
+
+
+def test_kit_someone_gave_them_is_added_not_looked_up(chat: Chat) -> None:
+    turn = chat.say("my dad gave me his old exercise bike, can i use that?")
+    assert "exercise_progress" not in chat.names(turn)
+    saved = chat.call(turn, "update_profile")
+    assert saved is not None and "bike" in saved["arguments"]["equipment"]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("bit hungover today, is training a bad idea?", "water"),
+        ("my fitbit reckons I burnt 900 kcal on that walk, believable?", "rough guide"),
+    ],
+)
+def test_more_common_questions_get_their_own_answer(chat: Chat, text: str, words: str) -> None:
+    assert words in chat.say(text).reply

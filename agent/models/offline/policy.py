@@ -44,6 +44,8 @@ from agent.regexes import cached_compile
 
 _EACH_TIME = cached_compile(
     r"\b(each|every|per|a) (time|session|workout)\b|\b(sessions?|workouts?) of\b"
+    r"|\b(from now on|henceforth|hereafter|going forward|for good|permanently|in future)\b"
+    r"|\b(my|all my|our) (sessions|workouts)\b"
 )
 """Minutes said of every session ("half an hour each time") are the standing length."""
 _PAST = cached_compile(r"\b(was|were|felt|did|had|found|yesterday|last (session|time|workout))\b")
@@ -383,6 +385,17 @@ def _ruled_out(text: str, intents: list[str], answered: str | None) -> list[str]
         drop |= _PART_MISREAD
         named = slot_parsers.names_movement(part.group(1)) or catalog_name_in(part.group(1))
         intents = [*intents, "swap_exercise" if named else "training_question"]
+    if (
+        "shorten" in intents
+        and slot_parsers.find_minutes(text) is None
+        and slot_parsers.told_of_an_earlier_day(text)
+    ):
+        # "Yesterday I was tired so I only did 20 minutes on the bike": a story, no request.
+        intents = [i if i != "shorten" else "feedback" for i in intents]
+        drop.add("readiness")  # how they felt then, not today
+    if "equipment_added" in intents and "progress" not in explicit:
+        # "my sister gave me her old rowing machine": kit, not a lift to look up.
+        drop |= {"progress", "history", "best_lifts"}
     if "how_to" in intents and _HOW_MUCH.search(lowered):
         # "how much should I be able to squat?" asks about a load, not the technique.
         drop.add("how_to")
@@ -391,6 +404,9 @@ def _ruled_out(text: str, intents: list[str], answered: str | None) -> list[str]
         # "how many sets did I do per muscle this week?" reads their log, not the FAQ.
         asked = {"training_question", "harder", "easier", "progress"}
         intents = [*(i for i in intents if i not in asked), "history"]
+    if "readiness" in intents and _STILL_TRAIN.search(lowered):
+        # "bit hungover, is training a bad idea?" asks as well as tells: answered too.
+        intents = [*intents, "training_question"]
     if "body_update" in intents and _WORRY.search(lowered):
         # "my wrist clicks on curls, should I worry?" asks as well as tells: answered too.
         intents = [*intents, "training_question"]
@@ -423,6 +439,12 @@ _SKIP_PART = cached_compile(
 _HOW_MUCH = cached_compile(
     r"\bhow (?:much|heavy|many (?:kg|kilos|pounds|lbs|plates))\b.{0,30}\b(?:should|be able|"
     r"can|could|is (?:good|normal|decent|average)|do most)"
+)
+_STILL_TRAIN = cached_compile(
+    r"\b(?:should|can|could|shall|do) i (?:still |even |really )?"
+    r"(?:train|go|lift|work ?out|exercise|bother)\b"
+    r"|\bis (?:it|training|lifting|working out|that) (?:a )?"
+    r"(?:bad|good|smart|wise|ok|okay|safe)(?: idea)?\b"
 )
 _WORRY = cached_compile(
     r"\b(?:should i (?:be )?worr|do i need to worry|anything to worry|is (?:that|this|it) "

@@ -130,6 +130,9 @@ def _not_session_time(normal: str, match: re.Match[str]) -> bool:
     before = normal[max(0, match.start() - 30) : match.start()]
     if _DONE_BEFORE.search(before) and not _TIME_NOW.search(before):
         return True
+    sentence = _SENTENCE_START.split(normal[: match.start()])[-1]
+    if _PAST_DAY.search(sentence) and not _NOW_DAY.search(normal):
+        return True  # "Yesterday ... I make only 20 minutes on the bike": a story
     if _DONE_AFTER.search(normal[match.end() : match.end() + 40]):
         return True
     return _in_sleep_frame(normal, match)
@@ -148,6 +151,20 @@ _DONE_AFTER = cached_compile(
     r"at lunch|before this)\b"
 )
 """Words right after a duration that date it before now ("two hours of tennis earlier")."""
+
+
+def told_of_an_earlier_day(text: str) -> bool:
+    """Whether ``text`` tells of an earlier day and asks nothing of today."""
+    normal = normalize(text)
+    return bool(_PAST_DAY.search(normal)) and not _NOW_DAY.search(normal)
+
+
+_SENTENCE_START = cached_compile(r"[.!?;]\s+")
+_PAST_DAY = cached_compile(
+    r"\b(?:yesterday|last (?:night|week|time|weekend)|the other day|this morning|earlier today|"
+    r"on (?:mon|tues|wednes|thurs|fri|satur|sun)day)\b"
+)
+_NOW_DAY = cached_compile(r"\b(?:today|tonight|now|this (?:time|session|evening)|next)\b")
 _TIME_NOW = cached_compile(r"\b(?:only|have|got|left|give|need|want|can|could|would|spare)\b")
 
 
