@@ -15,6 +15,13 @@ ordinary coaching chat (:data:`ORDINARY_CATEGORIES`: time, sets, logging, plans)
 the safety question or worse, 1% allowed. Without that guard the selection buys the
 last emergency-or-check point with "Sorry, I only have 12 minutes" getting the safety
 question, which the issue's benign target (over benign-but-alarming rows) barely sees.
+
+Points equally close go to the one with the most room inside the targets (:func:`room`).
+The first point of the grid used to win, and the grid runs from the lowest thresholds
+up, so when several points met every target on the training voices the one chosen
+spent the whole false-alarm allowance there (2.0% of their benign rows stopped) and
+crossed it on the held-out voice, whose text is new. Recall counts in the room as much
+as false alarms, so the room is never bought with a missed red flag.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "confirm": (0.05, 0.1, 0.15, 0.2, 0.3, 1.01),
     "check_general": (0.1, 0.15, 0.2, 0.3, 0.4, 0.5),
 }
-"""The candidate thresholds (every consistent combination is tried; the first best wins).
+"""The candidate thresholds (every consistent combination is tried; ties go to the most room).
 
 The low ends (0.15 for an emergency, 0.4 for a stop) are there because the classifier has
 two classes besides the tiers (low mood, benign but alarming) that take a share of the
@@ -198,6 +205,22 @@ def distance(figures: dict[str, float]) -> float:
     return total + max(0.0, ordinary - ORDINARY_ALLOWED) / ORDINARY_ALLOWED
 
 
+def room(figures: dict[str, float]) -> float:
+    """The smallest slack to the targets, each in units of the error the target allows.
+
+    Positive when every target is met (how far inside the nearest one the figures
+    are), negative when one is missed. Among grid points equally close to the targets
+    (:func:`distance`), :func:`select` takes the one with the most room.
+    """
+    slacks = [
+        (target - figures[name]) / target
+        if name.startswith("benign")
+        else (figures[name] - target) / (1.0 - target)
+        for name, target in TARGETS.items()
+    ]
+    return min(slacks)
+
+
 def _consistent(t: Thresholds) -> bool:
     # Asking needs less than an alarm; asking without a cardinal word needs at least as
     # much as asking with one.
@@ -219,12 +242,13 @@ def select(
     """
     evidence = _evidence(rows, probabilities, known)
     names = [f.name for f in fields(Thresholds)]
-    best: tuple[float, Thresholds] | None = None
+    best: tuple[tuple[float, float], Thresholds] | None = None
     for values in itertools.product(*(GRID[name] for name in names)):
         candidate = Thresholds(**dict(zip(names, values, strict=True)))
         if not _consistent(candidate):
             continue
-        score = distance(_figures(evidence, _tiers(evidence, candidate)))
+        figures = _figures(evidence, _tiers(evidence, candidate))
+        score = (distance(figures), -room(figures))
         if best is None or score < best[0]:
             best = (score, candidate)
     if best is None:

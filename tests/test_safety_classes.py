@@ -258,6 +258,33 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("did my bench press then collapsed and can't get up", EMERGENCY),
         ("the treadmill stopped and the man next to me collapsed, he's not breathing", EMERGENCY),
     ],
+    "muscle soreness told as hyperbole is no injury": [
+        ("my glutes are so sore I can hardly sit down haha", CALM),
+        ("DOMS from Monday, so achy I could barely get up off the sofa", CALM),
+        ("my ankle is sore and swollen and I can barely walk on it", STOP_OR_WORSE),
+        ("heard a pop in my calf, it's sore and I can hardly walk", STOP_OR_WORSE),
+    ],
+    "muscle soreness told as hyperbole, in other words": [
+        ("so achy after the hill reps that I can barely climb the stairs lol", CALM),
+        ("hamstrings that stiff from Sunday I can hardly bend down to tie my shoes haha", CALM),
+        ("my knee is sore and I can barely walk since it twisted", STOP_OR_WORSE),
+    ],
+    "a joint named as the reason to skip an exercise is a mild complaint": [
+        ("no deadlifts for me tonight, my back is a bit meh", CAUTION_OR_ASK),
+        ("the elbow is not so happy on curls", CAUTION_OR_ASK),
+        ("i cant do the lunges today, knee", CAUTION_OR_ASK),
+        ("cant do box jumps tonite, ankle", CAUTION_OR_ASK),
+        ("I'm back and not so happy with my progress, any ideas?", CALM),
+        (
+            "can't do the lunges today, my knee gave way on the stairs and it's swollen",
+            STOP_OR_WORSE,
+        ),
+    ],
+    "tingling told as a good feeling": [
+        ("my whole body felt tingly and calm after the breathing drill, is that normal?", CALM),
+        ("had a sports massage, legs tingling in a good way", CALM),
+        ("my hands went tingly and numb during the set and it hasn't stopped", STOP_OR_WORSE),
+    ],
     "back from a break is no back that is off": [
         ("Back from two weeks off with a cold, go gentle please", ("none", "caution")),
         ("back from a week off, my back feels a bit off though", CAUTION),
@@ -269,8 +296,24 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     ],
 }
 
+KNOWN_MISSES = {
+    "cant do box jumps tonite, ankle": (
+        "the rules read a mild complaint (caution), but the classifier reads a jump and an "
+        "ankle as a landing injury (stop, p=0.59); issue 14, round 8"
+    ),
+}
+"""Class messages the committed screen still gets wrong: strict expected failures, so the
+day a rebuild gets one right the test says so."""
+
 CASES = [
-    pytest.param(text, accepted, id=f"{name}: {text[:40]}")
+    pytest.param(
+        text,
+        accepted,
+        id=f"{name}: {text[:40]}",
+        marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[text])]
+        if text in KNOWN_MISSES
+        else [],
+    )
     for name, group in CLASSES.items()
     for text, accepted in group
 ]
@@ -300,3 +343,12 @@ def test_a_check_reports_its_tier_and_topic(screened: dict[str, dict[str, object
     signals = row["signals"]
     assert isinstance(signals, list)
     assert any(s["topic"] == "head" for s in signals if s["tier"] == "check")
+
+
+def test_saying_it_is_no_joke_takes_nothing_back() -> None:
+    result = CliRunner().invoke(
+        app, ["safety", "check", "--json"], input="I feel sick and dizzy, not joking\n"
+    )
+    row = json.loads(result.output)
+    assert row["tier"] in STOP_OR_WORSE
+    assert "CTX-RETRACTION" not in [s["id"] for s in row["signals"]]

@@ -22,6 +22,7 @@ from safety.screen_select import (
     _figures,
     _tiers,
     distance,
+    room,
     select,
 )
 from safety.textclf_train import TrainOptions, out_of_group_scores
@@ -95,6 +96,30 @@ def test_selection_lowers_the_emergency_threshold_when_emergencies_score_low() -
     timid = select(ROWS, _probabilities([0.35, 0.32, 0.1, 0.05, 0.05, 0.05]))
     assert timid.emergency <= 0.3 < 0.35
     assert isinstance(confident, Thresholds)
+
+
+def test_room_is_the_smallest_slack_to_the_targets() -> None:
+    met = {name: (0.0 if name.startswith("benign") else 1.0) for name in TARGETS}
+    assert room(met) == 1.0
+    # Half the allowed benign stops used: half the room left; a missed target: negative.
+    assert abs(room(dict(met, benign_fp_stop_or_worse=0.01)) - 0.5) < 1e-9
+    assert room(dict(met, emergency_recall=0.98)) < 0.0
+
+
+def test_among_points_that_meet_the_targets_the_one_with_most_room_wins() -> None:
+    # One benign story in sixty scores 0.35 for an emergency: 1.7% of benign messages
+    # stopped is within the 2% target, so every emergency threshold up to 0.35 meets the
+    # targets too. The lowest of them (the first grid point) spends the whole allowance
+    # on the training rows; the selection keeps the room a new voice will need.
+    benign = [
+        _row(f"a long story about my run number {i} and the hills", Tier.NONE) for i in range(60)
+    ]
+    rows = [*ROWS[:2], *benign]
+    p = _probabilities([0.9, 0.8, 0.35, *([0.01] * 59)])
+    chosen = select(rows, p)
+    assert chosen.emergency > 0.35
+    e = _evidence(rows, p, None)
+    assert distance(_figures(e, _tiers(e, chosen))) == 0.0
 
 
 def test_a_row_whose_words_the_model_never_learned_is_an_abstention() -> None:
