@@ -834,3 +834,17 @@ def test_kit_someone_gave_them_is_added_not_looked_up(chat: Chat) -> None:
 )
 def test_more_common_questions_get_their_own_answer(chat: Chat, text: str, words: str) -> None:
     assert words in chat.say(text).reply
+
+
+@pytest.mark.parametrize(
+    "text", ["mind if we move today's workout to tomorrow?", "swap todays session for tmrw pls"]
+)
+def test_moving_today_to_tomorrow_rests_today(chat: Chat, text: str) -> None:
+    turn = chat.say(text)
+    assert "skip_today" in chat.names(turn)
+    assert "swap_exercise" not in chat.names(turn)
+
+
+def test_a_muscle_to_build_is_a_muscle_goal(chat: Chat) -> None:
+    saved = chat.call(chat.say("I want to grow my glutes"), "update_profile")
+    assert saved is not None and saved["arguments"]["goal"] == "hypertrophy"

@@ -385,17 +385,8 @@ def _ruled_out(text: str, intents: list[str], answered: str | None) -> list[str]
         drop |= _PART_MISREAD
         named = slot_parsers.names_movement(part.group(1)) or catalog_name_in(part.group(1))
         intents = [*intents, "swap_exercise" if named else "training_question"]
-    if (
-        "shorten" in intents
-        and slot_parsers.find_minutes(text) is None
-        and slot_parsers.told_of_an_earlier_day(text)
-    ):
-        # "Yesterday I was tired so I only did 20 minutes on the bike": a story, no request.
-        intents = [i if i != "shorten" else "feedback" for i in intents]
-        drop.add("readiness")  # how they felt then, not today
-    if "equipment_added" in intents and "progress" not in explicit:
-        # "my sister gave me her old rowing machine": kit, not a lift to look up.
-        drop |= {"progress", "history", "best_lifts"}
+    intents, dropped = _days_and_kit(text, intents, explicit)
+    drop |= dropped
     if "how_to" in intents and _HOW_MUCH.search(lowered):
         # "how much should I be able to squat?" asks about a load, not the technique.
         drop.add("how_to")
@@ -439,6 +430,32 @@ _SKIP_PART = cached_compile(
 _HOW_MUCH = cached_compile(
     r"\bhow (?:much|heavy|many (?:kg|kilos|pounds|lbs|plates))\b.{0,30}\b(?:should|be able|"
     r"can|could|is (?:good|normal|decent|average)|do most)"
+)
+
+
+def _days_and_kit(text: str, intents: list[str], explicit: list[str]) -> tuple[list[str], set[str]]:
+    """Readings another day or new kit rules out; the intents and what to drop."""
+    drop: set[str] = set()
+    if (
+        "shorten" in intents
+        and slot_parsers.find_minutes(text) is None
+        and slot_parsers.told_of_an_earlier_day(text)
+    ):
+        # "Yesterday I was tired so I only did 20 minutes on the bike": a story, no request.
+        intents = [i if i != "shorten" else "feedback" for i in intents]
+        drop.add("readiness")  # how they felt then, not today
+    if _SWAP_DAYS.search(text.lower()):
+        # "can I swap today's session with tomorrow's?": today rests, the session moves on.
+        intents = [*(i for i in intents if i not in ("swap_exercise", "plan_today")), "skip_today"]
+    if "equipment_added" in intents and "progress" not in explicit:
+        # "my sister gave me her old rowing machine": kit, not a lift to look up.
+        drop |= {"progress", "history", "best_lifts"}
+    return intents, drop
+
+
+_SWAP_DAYS = cached_compile(
+    r"\b(?:swap|switch|move|push|shift|trade)\b[^.?!]{0,25}\b(?:today'?s?|session|workout)\b"
+    r"[^.?!]{0,25}\b(?:tomorrow|tmrw|tmr|tomoz|the day after|later in the week)\b"
 )
 _STILL_TRAIN = cached_compile(
     r"\b(?:should|can|could|shall|do) i (?:still |even |really )?"

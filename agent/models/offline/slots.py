@@ -1079,7 +1079,8 @@ _NO_EXERCISE = cached_compile(
     r"^(?:it|that|this|them|those|these|one|me|us|"
     r"(?:an?|one|some|the|any) (?:exercise|move|movement|thing)s?|"
     r"(?:one|some|any) of (?:them|those|these|the exercises)|something|anything|"
-    r"stuff|that one|this one|(?:an?|the) exercise)$"
+    r"stuff|that one|this one|(?:an?|the) exercise|"
+    r"(?:today'?s?|tomorrow'?s?|the|my|this|that) (?:session|workout|training|day|plan)s?)$"
 )
 """Phrases that point at an exercise without naming it ("can I swap an exercise?"), or at
 the person ("switch me to 4 days a week")."""
