@@ -42,7 +42,10 @@ What it compares (issue 16):
   without the start-up burst, like ``latency_ms_later_turns`` for the clients' turns).
 
 A turn counts as answered only when it is a 200 with a reply: 429 (rate limit) and 503
-are errors, never latencies. Prints one JSON object.
+are errors, never latencies. ``tcp_listen_overflows``
+(connections the kernel dropped from a full listen queue during the run, machine-wide)
+should be 0: each costs its client a second of TCP retransmission, a delay neither the
+server nor a 200 ms model makes. Prints one JSON object.
 
 With ``--postgres URL`` the store is that PostgreSQL server instead of a SQLite file (a
 fresh schema, dropped afterwards) and ``coach serve`` runs ``--workers`` processes (4 by
@@ -137,6 +140,26 @@ def _tree_cpu_seconds(pid: int) -> float | None:
     except OSError:
         return total
     return total + sum(_tree_cpu_seconds(int(child)) or 0.0 for child in children)
+
+
+def _listen_overflows() -> int | None:
+    """Connections this machine's kernel dropped from full listen queues so far (Linux).
+
+    ``TcpExtListenOverflows`` counts every listening socket in the network namespace. A
+    dropped connection costs its client a SYN retransmission, a second at least: a turn
+    that met one waited on TCP, not on the server or the model (the stub's backlog was 5
+    until round 8, and fifty first model calls overflowed it).
+    """
+    try:
+        lines = Path("/proc/net/netstat").read_text().splitlines()
+    except OSError:
+        return None
+    for names, values in zip(lines[::2], lines[1::2], strict=False):
+        if names.startswith("TcpExt:"):
+            counters = dict(zip(names.split()[1:], values.split()[1:], strict=False))
+            found = counters.get("ListenOverflows")
+            return int(found) if found is not None else None
+    return None
 
 
 def _postgres_pid(url: str | None) -> int | None:
@@ -493,6 +516,7 @@ def _run(
             probe_cpu = _cpu_seconds(probe.pid) if probe.pid else None
             stub_cpu = _cpu_seconds(stub_pid) if stub_pid else None
             own_cpu = time.process_time()
+            overflows = _listen_overflows()
             started = time.perf_counter()
             for thread in threads:
                 thread.start()
@@ -500,6 +524,7 @@ def _run(
             for thread in threads:
                 thread.join(timeout=max(0.0, deadline - time.monotonic()))
             wall = time.perf_counter() - started
+            overflowed = _listen_overflows()
             server_cpu_used = _used(_tree_cpu_seconds(process.pid), server_cpu)
             pg_cpu_used = _used(_postgres_cpu(pg_pid), pg_cpu)
             stub_cpu_used = _used(_cpu_seconds(stub_pid) if stub_pid else None, stub_cpu)
@@ -536,6 +561,11 @@ def _run(
             "cpu_s_stub_model": _round(stub_cpu_used),
             "cpu_s_clients": round(own_cpu_used, 2),
             "cpu_s_probe": _round(probe_cpu_used),
+            # Should be 0: anything else is connections dropped by a full listen queue
+            # (see ``_listen_overflows``), the machine's figure, other programs' included.
+            "tcp_listen_overflows": (
+                None if overflows is None or overflowed is None else overflowed - overflows
+            ),
         }
         | _verdict(report, cpu)
     )

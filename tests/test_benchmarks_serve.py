@@ -62,3 +62,34 @@ def test_no_postgres_url_means_no_database_server_to_read() -> None:
     assert serve._postgres_pid(None) is None
     assert serve._postgres_cpu(None) is None
     assert isinstance(serve._used(2.0, 1.5), float)
+
+
+def test_the_stub_model_takes_a_burst_of_connections_without_dropping_any() -> None:
+    """Fifty model calls opening connections at once all get one, none waits on TCP.
+
+    The stub is not serving (nothing accepts), so every connection waits in its listen
+    queue: with ``socketserver``'s backlog of 5 the kernel dropped the rest, and their
+    clients retried a second later (a 200 ms stub answered in 1.2-2.4 s).
+    """
+    import socket
+
+    from tests.openai_stub import StubServer
+
+    stub = StubServer()
+    host, port = stub._server.server_address[:2]
+    opened: list[socket.socket] = []
+    try:
+        for _ in range(50):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            opened.append(sock)
+            sock.settimeout(0.5)
+            sock.connect((str(host), int(port)))  # times out when the queue dropped it
+    finally:
+        for sock in opened:
+            sock.close()
+        stub._server.server_close()  # never started, so nothing to shut down
+
+
+def test_listen_overflows_are_read_from_the_kernel_counters() -> None:
+    found = serve._listen_overflows()
+    assert found is None or found >= 0
