@@ -296,12 +296,7 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     ],
 }
 
-KNOWN_MISSES = {
-    "cant do box jumps tonite, ankle": (
-        "the rules read a mild complaint (caution), but the classifier reads a jump and an "
-        "ankle as a landing injury (stop, p=0.59); issue 14, round 8"
-    ),
-}
+KNOWN_MISSES: dict[str, str] = {}
 """Class messages the committed screen still gets wrong: strict expected failures, so the
 day a rebuild gets one right the test says so."""
 

@@ -250,7 +250,9 @@ def _understand(text: str, last_question: str | None) -> Understanding:
         exercise = catalog_name_in(text)
         if exercise is not None:
             found = replace(found, exercise=exercise)
-    advice = advice_reader.read(text) if reading.invite is None else None
+    # A condition or medicine the person states ("my GP put me on metoprolol") is their
+    # situation, read and confirmed as such; advice is what is left to follow.
+    advice = advice_reader.read(text) if reading.invite is None and not reading.facts else None
     intents, found = _news(text, intents, found, advice)
     intents, found = _exercise_read(text, intents, found)
     about_person = bool(intents) and set(intents) <= _NO_EXERCISE_INTENTS

@@ -625,7 +625,9 @@ def movement_in(text: str) -> str | None:
 
 @cache
 def _movement_words() -> re.Pattern[str]:
-    words = sorted({str(w) for w in lexicon()["movement_words"]}, key=len)
+    # Longest first, ties in a fixed order: the same pattern text in every process (the
+    # compiled-pattern store keys on it).
+    words = sorted({str(w) for w in lexicon()["movement_words"]}, key=lambda w: (len(w), w))
     alternation = "|".join(re.escape(w) for w in reversed(words))
     return cached_compile(rf"(?<![a-z-])(?:{alternation})(?:e?s)?(?![a-z-])")
 
