@@ -129,3 +129,24 @@ def test_a_go_ahead_lifts_the_constraint_it_names(chat: Chat) -> None:
     assert chat.call(turn, "resolve_constraint") is not None
     assert "knee" not in [n["subject"] for n in _notes(chat)]
     assert "go-ahead" in turn.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my GP has told me no exercise of any kind until the cardiologist has seen me",
+        "doc says I have to stop training completely for now",
+    ],
+)
+def test_advice_to_stop_all_training_is_never_answered_with_a_session(
+    chat: Chat, text: str
+) -> None:
+    turn = chat.say(text)
+    assert "plan_today" not in chat.names(turn)
+    assert "carries on as planned" not in turn.reply
+    assert "no training until they clear you" in turn.reply
+
+
+def test_a_finding_is_not_offered_as_a_goal(chat: Chat) -> None:
+    reply = chat.say("the physio reckons it was just a pulled muscle in my calf").reply
+    assert "my goal" not in reply

@@ -29,7 +29,7 @@ from agent.regexes import cached_compile
 
 _DATA = Path(__file__).parent / "data" / "advice.yaml"
 
-Kind = Literal["restriction", "clearance", "advice"]
+Kind = Literal["restriction", "clearance", "advice", "no_training"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,9 @@ def read(text: str) -> Advice | None:
     # "ok to lift again but nothing heavy": a limit said after the go-ahead still holds.
     if cleared and not (restricted and restricted.start() > cleared.end()):
         return Advice(advisor, "clearance", _areas(said, clearance=True))
+    if restricted and cached_compile(data["all_training"]).search(said):
+        # "not to exercise at all until my scan": no session of any kind, whatever area.
+        return Advice(advisor, "no_training")
     if restricted:
         return Advice(advisor, "restriction", _areas(said, clearance=False))
     return Advice(advisor, "advice")

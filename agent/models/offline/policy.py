@@ -941,21 +941,35 @@ def shorter_minutes(state: DialogueState) -> int:
     return max(MIN_MINUTES, int(min(planned - 10, planned * 2 / 3)) // 5 * 5)
 
 
+def _no_session_now(u: Understanding, out: CallBuilder) -> bool:
+    """Whether this turn plans no session: one came with the situation tool, or a clinician
+    said to stop all training until cleared.
+    """
+    if u.advice is not None and u.advice.kind == "no_training":
+        return True
+    return any(call.name in _SITUATION_PLANS for call in out.calls)
+
+
+def _with_advice(u: Understanding, avoid: list[str] | None) -> list[str] | None:
+    """``avoid`` with the areas advice just given restricts: it holds for today too."""
+    if u.advice is None or u.advice.kind != "restriction":
+        return avoid
+    advised = [a for a in u.advice.areas if a in _plan_areas()]
+    return sorted({*(avoid or []), *advised}) or None
+
+
 def _plan_or_adapt(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
     s = u.slots
     if u.has("shorten") and s.minutes is None:
         # "something shorter": answered with a shorter session, not a question.
         s = replace(s, minutes=shorter_minutes(state))
-    if any(call.name in _SITUATION_PLANS for call in out.calls):
-        return  # today's session came with the situation tool
+    if _no_session_now(u, out):
+        return
     # "My shoulder is fine (now)" names the area it no longer needs protecting.
     resolved = u.has("constraint_resolved")
     protected = [a for a in s.body_parts if a in _plan_areas()]
     avoid = (protected or None) if u.has("body_update") and not resolved else None
-    if u.advice is not None and u.advice.kind == "restriction":
-        # Advice just given holds for today's session too, one planned before it included.
-        advised = [a for a in u.advice.areas if a in _plan_areas()]
-        avoid = sorted({*(avoid or []), *advised}) or None
+    avoid = _with_advice(u, avoid)
     wants_plan = u.has("plan_today") or (u.has("readiness") and not state.plan_exists)
     spent = _spent_half(u.text) if s.focus is None else None
     if spent is not None and u.has("plan_today", "readiness", "body_update"):
@@ -1361,6 +1375,10 @@ def _advice(u: Understanding, state: DialogueState, out: CallBuilder) -> None:
         return
     if u.advice.kind == "advice":
         out.add("add_note", kind="preference", text=text)
+        return
+    if u.advice.kind == "no_training":
+        # No training at all until they are cleared: kept as said; no session is offered.
+        out.add("add_note", kind="constraint", text=text)
         return
     until = (
         {"until": schedule_end(u.slots.period, _today(state)).isoformat()}

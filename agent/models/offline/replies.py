@@ -163,6 +163,10 @@ def _missing(state: DialogueState) -> list[str]:
 _SETTLED = cached_compile(
     r"\b(fine|better|gone|recover\w*|healed|settled|ok now|okay now|sorted)\b"
 )
+_WORK_ON = cached_compile(
+    r"\b(?:work on|working on|focus on|focus more on|improve|build|do more|get more|increase|"
+    r"prioriti[sz]e)\b"
+)
 _HEART_RATE = cached_compile(r"\b(heart ?rate|hr|bpm|pulse|beats)\b")
 _MEDICINE = cached_compile(
     r"\b(pills?|tablets?|meds|medication|medicine|dose|prescri|inhaler|insulin)"
@@ -213,6 +217,9 @@ def _answer_context(
         context["replanned"] = any(r.ok and find_session(r.result) for r in results)
         goal = slot_parsers.find_goal(u.text)
         context["goal"] = goal.replace("_", " ") if goal else None
+        # Offered as an aim only when the advice is to work on it ("work on my mobility"),
+        # not when the word is part of a finding ("just a pulled muscle").
+        context["aim"] = bool(_WORK_ON.search(u.text.lower()))
     elif name == "body_update":
         context["resolved"] = bool(_SETTLED.search(u.text.lower()))
         context["areas"] = [a.replace("_", " ") for a in u.slots.body_parts]
