@@ -942,8 +942,10 @@ def shorter_minutes(state: DialogueState) -> int:
 
 
 def _no_session_now(u: Understanding, out: CallBuilder) -> bool:
-    """Whether this turn plans no session: one came with the situation tool, or a clinician
-    said to stop all training until cleared.
+    """Whether this turn plans no session.
+
+    One came with the situation tool, or a clinician said to stop all training until
+    cleared.
     """
     if u.advice is not None and u.advice.kind == "no_training":
         return True
