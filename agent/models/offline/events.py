@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.datafiles import parse_yaml
+from agent.models.offline.slots import DAYS_PER_UNIT, next_date
 from agent.regexes import cached_compile
 
 _DATA = Path(__file__).parent / "data" / "events.yaml"
@@ -106,7 +107,7 @@ def _day(found: re.Match[str], today: date) -> date | None:
         raw = parts["count"]
         count = int(raw) if raw.isdigit() else _COUNTS.get(raw, 1)
         unit = parts["unit"][0]
-        days = count * {"d": 1, "w": 7, "m": 30}[unit]
+        days = count * DAYS_PER_UNIT[unit]
         return today + timedelta(days=days)
     if parts["month"]:
         return _month_end(today, _data()["months"].index(parts["month"][:3]) + 1)
@@ -133,6 +134,4 @@ def _day(found: re.Match[str], today: date) -> date | None:
 
 def _month_end(today: date, month: int) -> date:
     """The last day of the next ``month`` that has not ended."""
-    year = today.year if month >= today.month else today.year + 1
-    following = date(year + (month == 12), month % 12 + 1, 1)
-    return following - timedelta(days=1)
+    return next_date(today, month % 12 + 1, 1) - timedelta(days=1)

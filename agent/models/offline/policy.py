@@ -1214,7 +1214,7 @@ def history_start(text: str, today: date) -> date | None:
         found.group("units") or found.group("punits"),
     )
     if count and units:
-        return today - timedelta(days=int(count) * {"d": 1, "w": 7, "m": 30}[units[0]] - 1)
+        return today - timedelta(days=int(count) * slot_parsers.DAYS_PER_UNIT[units[0]] - 1)
     return today - timedelta(days=90)
 
 
@@ -1266,31 +1266,13 @@ def schedule_end(period: str | None, today: date) -> date:
         ahead = (_WEEKDAYS.index(period.removeprefix("until_")) - today.weekday()) % 7
         return today + timedelta(days=ahead or 7)
     if period.startswith("month_"):
-        return _next_date(today, int(period.removeprefix("month_")), 1) - timedelta(days=1)
+        return slot_parsers.next_date(today, int(period.removeprefix("month_")), 1) - timedelta(
+            days=1
+        )
     if period.startswith("date_"):
         month, day, back = (int(part) for part in period.removeprefix("date_").split("_"))
-        return _next_date(today, month, day) - timedelta(days=back)
+        return slot_parsers.next_date(today, month, day) - timedelta(days=back)
     return today + timedelta(days=int(period) - 1)
-
-
-def _next_date(today: date, month: int, day: int) -> date:
-    """The first ``month``/``day`` after today (month 0: the next month with that day).
-
-    A day a month lacks ("the 31st" in a 30-day month) is that month's last day.
-    """
-    for ahead in range(0, 25):
-        year, index = divmod(today.month - 1 + ahead, 12)
-        candidate_month = index + 1
-        if month and candidate_month != month:
-            continue
-        last = (
-            date(today.year + year + (candidate_month == 12), candidate_month % 12 + 1, 1)
-            - timedelta(days=1)
-        ).day
-        candidate = date(today.year + year, candidate_month, min(day, last))
-        if candidate > today:
-            return candidate
-    return today + timedelta(days=1)
 
 
 def _schedule(u: Understanding, state: DialogueState, out: CallBuilder) -> None:

@@ -17,6 +17,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -941,7 +942,8 @@ _SPAN = cached_compile(
 )
 """A span counted from today: "for a month", "for 6 weeks", "for a few days"."""
 _SPAN_COUNTS = {"a": 1, "an": 1, "one": 1, "few": 3, "several": 3}
-_SPAN_UNITS = {"d": 1, "w": 7, "m": 30}
+DAYS_PER_UNIT = {"d": 1, "w": 7, "m": 30}
+"""Days in a span's unit, by its first letter (a month is taken as 30 days)."""
 _DAY_OF_MONTH = cached_compile(
     rf"\b(?:(back)\s+(?:on\s+|by\s+)?|{_UNTIL}\s+)(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)\b"
     rf"(?:\s+(?:of\s+)?{_MONTH})?"
@@ -973,7 +975,7 @@ def _calendar_period(normal: str) -> tuple[int, str] | None:
         count_word = " ".join(span.group(1).split()).removeprefix("a ").split(" ")[0]
         count = int(count_word) if count_word.isdigit() else _SPAN_COUNTS.get(count_word, 2)
         if count > 0:
-            found.append((span.start(), str(count * _SPAN_UNITS[span.group(2)[0]])))
+            found.append((span.start(), str(count * DAYS_PER_UNIT[span.group(2)[0]])))
     dom = _DAY_OF_MONTH.search(normal)
     if dom and 1 <= int(dom.group(2)) <= 31:
         month = _MONTHS.index(dom.group(3)) + 1 if dom.group(3) else 0
@@ -997,6 +999,26 @@ def _calendar_period(normal: str) -> tuple[int, str] | None:
     if new_year:
         found.append((new_year.start(), "month_1"))
     return min(found) if found else None
+
+
+def next_date(today: date, month: int, day: int) -> date:
+    """The first ``month``/``day`` after today (month 0: the next month with that day).
+
+    A day a month lacks ("the 31st" in a 30-day month) is that month's last day.
+    """
+    for ahead in range(0, 25):
+        year, index = divmod(today.month - 1 + ahead, 12)
+        candidate_month = index + 1
+        if month and candidate_month != month:
+            continue
+        last = (
+            date(today.year + year + (candidate_month == 12), candidate_month % 12 + 1, 1)
+            - timedelta(days=1)
+        ).day
+        candidate = date(today.year + year, candidate_month, min(day, last))
+        if candidate > today:
+            return candidate
+    return today + timedelta(days=1)
 
 
 def find_period(text: str) -> str | None:
