@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agent.datafiles import parse_yaml
+from agent.models.offline.slots import find_body_parts
 from agent.regexes import cached_compile
 
 _DATA = Path(__file__).parent / "data" / "advice.yaml"
@@ -93,8 +94,6 @@ def read(text: str) -> Advice | None:
 
 def _areas(said: str, *, clearance: bool) -> tuple[str, ...]:
     """The constraint areas named: movements by their area, body parts as said."""
-    from agent.models.offline.slots import find_body_parts
-
     areas = [
         str(area)
         for area, words in _data()["movements"].items()
