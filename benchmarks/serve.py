@@ -10,7 +10,10 @@ What it compares (issue 16):
 
 - **throughput against the ideal.** With ``--model-delay-ms 200`` the server talks to a
   stub OpenAI-compatible model (``tests/openai_stub.py``, in its own process) that takes
-  200 ms per call, so C clients can at best answer ``C / 0.2 s`` turns per second.
+  200 ms per call, so C clients can at best answer ``C / 0.2 s`` turns per second. The
+  stub keeps no requests and so does not decode their bodies (``keep_requests=False``):
+  it answers every call with the same real chat completion, and its CPU (on the cores the
+  server shares) stays small.
 - **throughput against the CPU bound.** The server's CPU seconds per answered turn are
   read from ``/proc`` over the timed run (the model's 200 ms are spent in the stub's
   process, so they are excluded); ``cpu_count / cpu_s_per_turn`` is what the machine's

@@ -333,7 +333,8 @@ def _conversation(who: Caller, wanted: int | None, latest: int | None) -> int:
         return store.start_conversation(who.db, who.user_id, who.now(), channel="web")
 
 
-def _wants_stream(request: Request, body: ChatRequest, stream: bool) -> bool:
+def wants_stream(request: Request, body: ChatRequest, stream: bool) -> bool:
+    """Whether the answer goes out as Server-Sent Events (body, query or Accept header)."""
     accept = request.headers.get("accept", "")
     return body.stream or stream or "text/event-stream" in accept
 
@@ -380,9 +381,21 @@ async def chat(
     stream: Annotated[bool, Query(description="Answer as Server-Sent Events.")] = False,
 ) -> Any:
     """Send a message to the coach; get the reply, the tools it ran and the session state."""
+    return await answer_chat(request, body, wants_stream(request, body, stream))
+
+
+async def answer_chat(request: Request, body: ChatRequest, asked_stream: bool) -> Response:
+    """A validated chat message's turn, as the response to send.
+
+    Shared by the route and by ``agent.server.chat_lane``, which calls it for a plain
+    ``POST /v1/chat`` without the router's per-request work.
+
+    Raises:
+        HTTPException: 401 / 429 (token, rate limit), 404 (someone else's conversation).
+    """
     state = _state(request)
     started = time.perf_counter()
-    asked = _wants_stream(request, body, stream)
+    asked = asked_stream
 
     def fast() -> Response | ModelStep[Response]:
         # The fast step authenticates, stores and screens the message and sends a fixed

@@ -29,6 +29,7 @@ from agent.clock import utc_now
 from agent.models import get_model
 from agent.models.base import ChatModel
 from agent.server import api, client_trainer, review, trainer
+from agent.server.chat_lane import ChatLane
 from agent.server.state import (
     DEFAULT_FAST_WORKERS,
     DEFAULT_MAX_BODY_BYTES,
@@ -317,6 +318,9 @@ def create_app(
     )
     app.state.coach = state
     app.add_exception_handler(RequestValidationError, _validation_error)
+    # Innermost: a plain chat message is answered before the router (agent.server.chat_lane),
+    # inside the access log and the body limit like every other request.
+    app.add_middleware(ChatLane, fastapi_app=app)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.include_router(api.router)
