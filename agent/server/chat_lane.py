@@ -18,6 +18,7 @@ lane never has to copy an error format.
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -43,7 +44,9 @@ class ChatLane:
         self.route = next(
             route
             for route in api.router.routes
-            if isinstance(route, APIRoute) and route.path == CHAT_PATH and "POST" in route.methods
+            if isinstance(route, APIRoute)
+            and route.path == CHAT_PATH
+            and "POST" in (route.methods or ())
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -69,8 +72,9 @@ class ChatLane:
         try:
             response = await api.answer_chat(request, body, api.wants_stream(request, body, False))
         except HTTPException as exc:
-            handler = self.fastapi_app.exception_handlers[HTTPException]
-            response = await handler(request, exc)
+            # The app's own handler for it (FastAPI's, unless the app set another).
+            handled = self.fastapi_app.exception_handlers[HTTPException](request, exc)
+            response = await handled if inspect.isawaitable(handled) else handled
         await response(scope, receive, send)
 
 
@@ -83,7 +87,7 @@ def _plain_chat(scope: Scope) -> bool:
     for name, value in scope["headers"]:
         if name == b"content-type":
             kind = value.split(b";", 1)[0].strip().lower()
-            return kind == b"application/json"
+            return bool(kind == b"application/json")
     return False
 
 
