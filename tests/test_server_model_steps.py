@@ -9,6 +9,7 @@ kept, never lost.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -16,10 +17,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from agent.memory.db import connect
 from agent.models.base import AssistantMessage
+from agent.server import model_steps
 from agent.server.app import create_app
 from agent.server.model_steps import MODEL_STEP_NICE, Rendered
 from tests.factories import make_token_user
@@ -192,3 +195,82 @@ def test_an_answer_crosses_the_pipe_as_data_and_renders_the_same() -> None:
     assert as_json.response().media_type == "application/json"
     streamed = Rendered(200, events=("event: delta\ndata: {}\n\n",))
     assert streamed.response().media_type == "text/event-stream"
+
+
+def test_a_hung_model_step_process_is_killed_its_turn_failed_with_the_message_kept(
+    db_path: str, now: datetime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A child stopped (SIGSTOP) while it holds a turn neither dies nor answers: the
+    # watchdog's pings go unanswered, and after the hang limit it is killed and replaced.
+    monkeypatch.setattr(model_steps, "HANG_S", 1.5)
+    monkeypatch.setattr(model_steps, "PING_EVERY_S", 0.1)
+    tokens = _users(db_path, now, "ann", "bob")
+    answers: dict[str, Any] = {}
+
+    def ask() -> None:
+        answers["ann"] = _post(client, tokens["ann"], HANG)
+
+    with TestClient(_app(db_path, now, tmp_path)) as client:
+        steps = client.app.state.coach.model_steps  # type: ignore[attr-defined]
+        before = steps.pids()
+        asking = threading.Thread(target=ask)
+        asking.start()
+        deadline = time.monotonic() + WAIT_S
+        while not list(tmp_path.glob("hanging-*")):
+            assert time.monotonic() < deadline, "the model step never started"
+            time.sleep(0.01)
+        stopped = time.monotonic()
+        os.kill(before[0], signal.SIGSTOP)
+        asking.join(timeout=WAIT_S)
+        waited = time.monotonic() - stopped
+        # The replacement answers the next turns, another person's and ann's own.
+        deadline = time.monotonic() + WAIT_S
+        while steps.pids() == before or not steps.pids():
+            assert time.monotonic() < deadline, "the hung child was never replaced"
+            time.sleep(0.05)
+        other = _post(client, tokens["bob"], "how was my week?")
+        again = _post(client, tokens["ann"], "how was my week?")
+        after = steps.pids()
+    (tmp_path / "release").touch()
+    hung = answers["ann"]
+    assert hung.status_code == 503, hung.text
+    assert hung.json()["message_saved"] is True
+    assert 1.5 <= waited < 1.5 + 10, waited
+    assert other.status_code == 200 and again.status_code == 200, (other.text, again.text)
+    assert set(before).isdisjoint(after)
+    with pytest.raises(ProcessLookupError):
+        os.kill(before[0], 0)  # killed and reaped, not left stopped
+    db = connect(db_path)
+    try:
+        rows = db.execute(
+            "SELECT m.content, t.status FROM messages m JOIN turns t ON t.id = m.turn_id "
+            "WHERE m.role = 'user' AND m.user_id = (SELECT id FROM users WHERE name = 'ann') "
+            "ORDER BY m.id"
+        ).fetchall()
+    finally:
+        db.close()
+    assert [tuple(row) for row in rows] == [(HANG, "failed"), ("how was my week?", "complete")]
+
+
+def test_a_child_waiting_on_a_slow_model_answers_pings_and_is_left_alone(
+    db_path: str, now: datetime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A model call that takes longer than the hang limit is not a hung child.
+    monkeypatch.setattr(model_steps, "HANG_S", 0.5)
+    monkeypatch.setattr(model_steps, "PING_EVERY_S", 0.05)
+    tokens = _users(db_path, now, "ann")
+    answers: dict[str, Any] = {}
+
+    def ask() -> None:
+        answers["ann"] = _post(client, tokens["ann"], HANG)
+
+    with TestClient(_app(db_path, now, tmp_path)) as client:
+        before = client.app.state.coach.model_steps.pids()  # type: ignore[attr-defined]
+        asking = threading.Thread(target=ask)
+        asking.start()
+        time.sleep(2.0)  # four times the hang limit
+        (tmp_path / "release").touch()
+        asking.join(timeout=WAIT_S)
+        after = client.app.state.coach.model_steps.pids()  # type: ignore[attr-defined]
+    assert answers["ann"].status_code == 200, answers["ann"].text
+    assert after == before

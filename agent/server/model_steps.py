@@ -26,6 +26,13 @@ A child that dies (killed, crashed) is replaced; the turns it held are answered 
 with ``message_saved`` (their messages were stored before they were sent) and marked
 failed unless the child finished them first. A child that dies soon after it started
 is restarted after a pause that doubles, like a server process.
+
+A child that hangs (stopped, or its process stuck in a call that never gives the GIL
+back) would hold its turns for ever without dying: the server pings each child every
+``PING_EVERY_S``, the child's main thread answers at once (it only reads the pipe), and
+a child that has said nothing for ``HANG_S`` is killed, so it is replaced and its turns
+answered 503 with ``message_saved`` like a crashed one's. A model call that hangs is
+not a hung child: the child still answers pings, and the model's own timeout ends it.
 """
 
 from __future__ import annotations
@@ -64,6 +71,17 @@ PostgreSQL, 4 workers, 50 clients at load 10-15 (issue 16, round 7): emergency p
 156/189 ms at 10, 223/327 at 5, 281/537 at 0 and 349/393 ms on threads in the server's
 process; on a machine shared with other work the children's lower share lowers
 throughput too (share of the CPU bound 0.48/0.49 at 10 against 0.58/0.62 on threads)."""
+
+PING_EVERY_S = 1.0
+"""How often the server asks each child whether it is still there."""
+
+HANG_S = 30.0
+"""A child that has answered neither a ping nor a turn for this long is killed and
+replaced. Its main thread answers a ping within milliseconds even under load (it waits
+on the pipe, holding nothing); seconds late at worst on a loaded machine, never 30."""
+
+PING = "ping"
+PONG = "pong"
 
 START_TIMEOUT_S = 120.0
 """How long a child may take to start (imports, warm-up turns) on a loaded machine."""
@@ -117,18 +135,29 @@ class _Child:
     pending: dict[int, Future[Rendered]] = field(default_factory=dict)
     started: float = 0.0
     pause: float = 0.0
+    heard: float = 0.0
+    """``time.monotonic()`` when the child last answered a ping or a turn."""
+    ready: bool = False
+    """Started and warmed up: watched from then on (starting may take longer than a hang)."""
 
 
 class ModelStepProcesses:
     """``count`` child processes answering model steps (see the module docstring)."""
 
     def __init__(
-        self, settings: ServerSettings, count: int, *, nice: int = MODEL_STEP_NICE
+        self,
+        settings: ServerSettings,
+        count: int,
+        *,
+        nice: int = MODEL_STEP_NICE,
+        hang_s: float | None = None,
     ) -> None:
         if count < 1:
             raise ConfigurationError("model processes must be at least 1")
         self.settings = settings
         self.nice = nice
+        self.hang_s = HANG_S if hang_s is None else hang_s
+        self._stop_watching = threading.Event()
         self._children = [_Child(index) for index in range(count)]
         self._lock = threading.Lock()
         self._available = threading.Condition(self._lock)
@@ -161,12 +190,36 @@ class ModelStepProcesses:
                 self.close()
                 raise ConfigurationError("a model-step process failed to start (see its error)")
         for child in self._children:
+            child.heard, child.ready = time.monotonic(), True
             threading.Thread(
                 target=self._read,
                 args=(child,),
                 name=f"coach-step-reader-{child.index}",
                 daemon=True,
             ).start()
+        threading.Thread(target=self._watch, name="coach-step-watchdog", daemon=True).start()
+
+    def _watch(self) -> None:
+        """Ping every child; kill one silent for ``hang_s`` (its reader then replaces it)."""
+        while not self._stop_watching.wait(PING_EVERY_S):
+            for child in self._children:
+                with self._lock:
+                    conn, process, heard = child.conn, child.process, child.heard
+                if conn is None or process is None or not child.ready:
+                    continue  # being replaced or starting
+                if time.monotonic() - heard > self.hang_s:
+                    log.warning(
+                        "model-step process hung",
+                        extra={"event": "model_steps_hung", "pid": process.pid},
+                    )
+                    child.heard = time.monotonic()  # killed once, not at every round
+                    process.kill()  # SIGKILL: a stopped or stuck process acts on nothing else
+                    continue
+                try:
+                    with child.send_lock:
+                        conn.send(PING)
+                except (OSError, ValueError):
+                    pass  # dying: its reader replaces it
 
     def _launch(self, child: _Child) -> None:
         ours, theirs = self._context.Pipe()
@@ -178,6 +231,7 @@ class ModelStepProcesses:
         )
         process.start()
         theirs.close()
+        child.ready = False  # before its pipe is set: the watchdog leaves a starting child be
         child.process, child.conn, child.started = process, ours, time.monotonic()
 
     def pids(self) -> list[int]:
@@ -242,7 +296,11 @@ class ModelStepProcesses:
             assert conn is not None
             try:
                 while True:
-                    job_id, rendered, problem = conn.recv()
+                    message = conn.recv()
+                    child.heard = time.monotonic()
+                    if message == PONG:
+                        continue
+                    job_id, rendered, problem = message
                     self._settle(
                         child,
                         job_id,
@@ -291,12 +349,14 @@ class ModelStepProcesses:
             ready = None
         if ready != "ready":
             return self._replace(child)  # it died while starting: pause longer, try again
+        child.heard, child.ready = time.monotonic(), True
         with self._available:
             self._available.notify_all()
         return True
 
     def close(self) -> None:
         """Stop every child once it has answered the turns it holds."""
+        self._stop_watching.set()
         with self._available:
             self._closing = True
             self._available.notify_all()
@@ -357,6 +417,10 @@ def child_main(conn: Connection, settings: ServerSettings, nice: int, log_json: 
                 break
             if message is None:
                 break
+            if message == PING:
+                with send_lock:
+                    conn.send(PONG)
+                continue
             pool.submit(step, *message)
     finally:
         pool.shutdown(wait=True)
