@@ -2,9 +2,9 @@
 
 Every chat message went through FastAPI's routing: path matching over every route,
 dependency solving, reading and validating the body field by field, serialising the
-answer's model. Profiled with py-spy under 50 clients (issue 16), that machinery cost
-about a third of the server process's own CPU per turn, more than storing and screening
-the message. :class:`ChatLane` sits just inside the access log and answers the common
+answer's model. Profiled with py-spy under 50 clients (issue 16, GIL holder only), 17%
+of the server process's samples were in that machinery (the model steps run in child
+processes). :class:`ChatLane` sits just inside the access log and answers the common
 request itself: ``POST /v1/chat`` with no query string, a JSON content type and a body
 that is a valid :class:`~agent.server.api.ChatRequest`. It calls the route's own code
 (``api.answer_chat``) with the same request object, so authentication, the rate limit,
