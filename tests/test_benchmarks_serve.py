@@ -93,3 +93,27 @@ def test_the_stub_model_takes_a_burst_of_connections_without_dropping_any() -> N
 def test_listen_overflows_are_read_from_the_kernel_counters() -> None:
     found = serve._listen_overflows()
     assert found is None or found >= 0
+
+
+def test_the_benchmarks_stub_answers_a_real_completion_without_keeping_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The benchmark's stub still answers the backend's real request with a completion.
+
+    As the benchmark runs it, the stub neither keeps nor decodes requests.
+    """
+    from agent.models.openai_backend import OpenAIModel
+    from tests.openai_stub import Reply, StubServer, ok
+
+    stub = StubServer(Reply(body=ok("Noted.").body), keep_requests=False)
+    stub.start()
+    try:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-bench")
+        monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
+        model = OpenAIModel.from_env()
+        tools = [{"type": "function", "function": {"name": "noop", "parameters": {}}}]
+        answer = model.complete([{"role": "user", "content": "hi coach"}], tools)
+    finally:
+        stub.stop()
+    assert answer.content == "Noted." and answer.tool_calls == []
+    assert stub.requests == []
