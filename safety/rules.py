@@ -388,10 +388,19 @@ class AnchorIndex:
     """Which rules' anchors occur in a text: a literal anchor at a word start.
 
     An anchor counts where it starts a word (no letter or digit just before it), even
-    inside a longer anchor's span or a longer word. This is a dictionary lookup of the
-    text's slices at each word start, one per distinct anchor length: building it is
-    instant, where one expression of every anchor took tens of milliseconds to compile
-    on every start, and reading a message costs about the same.
+    inside a longer anchor's span or a longer word. The text is read word by word (a run
+    of letters and digits; every such start is a word start):
+
+    - an anchor of letters and digits only occurs at a word start exactly when it begins
+      that word, so the rules a word opens depend on the word alone and are worked out
+      once per distinct word (:data:`WORD_CACHE_SIZE`) from a dictionary of anchors by
+      length, not for every word start of every message (that was a tenth of a screen
+      call);
+    - an anchor with a space or another character ("blew up") occurs only where the word
+      at that start is the anchor's own first word, so only those words look further.
+
+    Building it is instant, where one expression of every anchor took tens of
+    milliseconds to compile on every start.
     """
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
@@ -400,38 +409,75 @@ class AnchorIndex:
             for anchor in rule.anchors:
                 owners.setdefault(anchor, set()).add(index)
         self._rules = {anchor: frozenset(indices) for anchor, indices in owners.items()}
-        # Anchors grouped by their first two characters (a one-letter anchor by its one),
-        # each group's lengths longest first: most word starts open no anchor at all and
-        # cost one lookup, the others a few.
-        lengths: dict[str, set[int]] = {}
-        for anchor in owners:
-            lengths.setdefault(anchor[:_PREFIX], set()).add(len(anchor))
-        self._lengths = {key: sorted(sizes, reverse=True) for key, sizes in lengths.items()}
-        self._short = {key for key in lengths if len(key) < _PREFIX}
-        # The word starts that may open an anchor, found by the regex engine rather than a
-        # Python loop over every character (a quarter of a screen call was that loop).
-        firsts = "".join(sorted({re.escape(key[0]) for key in lengths}))
-        self._starts = re.compile(f"(?<![a-z0-9])[{firsts}]") if firsts else None
+        self._lengths = sorted({len(a) for a in owners if _WORD_RUN.fullmatch(a)})
+        self._phrases: dict[str, list[tuple[str, frozenset[int]]]] = {}
+        self._elsewhere: list[tuple[str, frozenset[int]]] = []
+        for anchor, indices in self._rules.items():
+            if _WORD_RUN.fullmatch(anchor):
+                continue
+            head = _WORD_RUN.match(anchor)
+            if head is None:
+                # Starts with no letter or digit: no word tells where it may be.
+                self._elsewhere.append((anchor, indices))
+            else:
+                self._phrases.setdefault(head.group(), []).append((anchor, indices))
+        self._words: dict[str, frozenset[int]] = {}
 
     def rules_in(self, text: str) -> list[int]:
         """Indices of the rules with an anchor at a word start of ``text``, in order."""
-        if self._starts is None:
-            return []
+        words = _WORD_RUN.findall(text)
         found: set[int] = set()
-        lengths, rules = self._lengths, self._rules
-        for match in self._starts.finditer(text):
-            start = match.start()
-            if self._short and match.group() in self._short:
-                found.update(rules[match.group()])
-            for size in lengths.get(text[start : start + _PREFIX], ()):
-                indices = rules.get(text[start : start + size])
-                if indices is not None:
-                    found.update(indices)
+        cached = self._words.get
+        for word in words:
+            indices = cached(word)
+            if indices is None:
+                indices = self._opened_by(word)
+            found.update(indices)
+        if not self._phrases.keys().isdisjoint(words):
+            for match in _WORD_RUN.finditer(text):
+                for anchor, indices in self._phrases.get(match.group(), ()):
+                    if text.startswith(anchor, match.start()):
+                        found.update(indices)
+        for anchor, indices in self._elsewhere:
+            if _at_word_start(text, anchor):
+                found.update(indices)
         return sorted(found)
 
+    def _opened_by(self, word: str) -> frozenset[int]:
+        """The rules whose letters-and-digits anchors begin ``word``; kept while room lasts."""
+        found: set[int] = set()
+        rules = self._rules
+        for size in self._lengths:
+            if size > len(word):
+                break
+            indices = rules.get(word[:size])
+            if indices is not None:
+                found.update(indices)
+        opened = frozenset(found)
+        if len(self._words) < WORD_CACHE_SIZE:
+            self._words[word] = opened
+        return opened
 
-_PREFIX = 2
-"""Characters of an anchor the index groups by."""
+    def clear_cache(self) -> None:
+        """Forget every word's rules (a benchmark's words new to the process)."""
+        self._words.clear()
+
+
+WORD_CACHE_SIZE = 16_384
+"""Distinct words whose rules an anchor index keeps: the first ones read stay (everyday
+chat repeats a few thousand words), so a stream of new words cannot grow it without end."""
+
+_WORD_RUN = re.compile(r"[a-z0-9]+")
+"""A word for the anchors: the anchors' own word boundary is a letter or digit."""
+
+
+def _at_word_start(text: str, anchor: str) -> bool:
+    start = text.find(anchor)
+    while start != -1:
+        if start == 0 or not _WORD_RUN.match(text, start - 1, start):
+            return True
+        start = text.find(anchor, start + 1)
+    return False
 
 
 def _spelling_map(lexicon: Mapping[str, Any]) -> dict[str, str]:
