@@ -348,8 +348,11 @@ def _recovered_later(normalised: list[str], rules: RuleSet) -> list[bool]:
     symptoms of effort in the first sentence are read as passed (see ``_screen_sentence``),
     as when the recovery is told in the same sentence.
     """
+    if len(normalised) < 2:
+        return [False] * len(normalised)
     recovery = rules.triggers.recovery_next
-    told = [bool(recovery.search(norm)) for norm in normalised]
+    # The first sentence follows none: it is never searched.
+    told = [False] + [bool(recovery.search(norm)) for norm in normalised[1:]]
     return [any(told[i + 1 : i + 1 + _RECOVERY_SENTENCES]) for i in range(len(normalised))]
 
 
@@ -516,11 +519,17 @@ def _screen_sentence(
     others_live: list[tuple[int, int]] = []
     for index in rules.candidates(masked):
         rule = rules.rules[index]
+        # The rule's own targets first: most candidates have none, and then its ``unless``
+        # and ``requires`` (some scan the sentence several times over) are neither
+        # searched nor, on a first use, compiled.
+        targets = list(rule.regex.finditer(masked))
+        if not targets:
+            continue
         if rule.unless is not None and rule.unless.search(masked):
             continue
         if rule.requires is not None and not _required(rule.requires, sentence, rules):
             continue
-        for match in rule.regex.finditer(masked):
+        for match in targets:
             signal = _read_target(rule, match, sentence, rules)
             if recovered and signal is not None:
                 signal = _passed_later(rule, signal)
