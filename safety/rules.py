@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from coachcache.regexes import cached_compile
 from safety import kept
@@ -410,6 +410,7 @@ class AnchorIndex:
                 owners.setdefault(anchor, set()).add(index)
         self._rules = {anchor: frozenset(indices) for anchor, indices in owners.items()}
         self._lengths = sorted({len(a) for a in owners if _WORD_RUN.fullmatch(a)})
+        # A phrase anchor by its first word: what must follow that word, and its rules.
         self._phrases: dict[str, list[tuple[str, frozenset[int]]]] = {}
         self._elsewhere: list[tuple[str, frozenset[int]]] = []
         for anchor, indices in self._rules.items():
@@ -420,31 +421,32 @@ class AnchorIndex:
                 # Starts with no letter or digit: no word tells where it may be.
                 self._elsewhere.append((anchor, indices))
             else:
-                self._phrases.setdefault(head.group(), []).append((anchor, indices))
-        self._words: dict[str, frozenset[int]] = {}
+                tail = anchor[head.end() :]
+                self._phrases.setdefault(head.group(), []).append((tail, indices))
+        self._words: dict[str, _Opened] = {}
 
     def rules_in(self, text: str) -> list[int]:
         """Indices of the rules with an anchor at a word start of ``text``, in order."""
-        words = _WORD_RUN.findall(text)
         found: set[int] = set()
         cached = self._words.get
-        for word in words:
-            indices = cached(word)
-            if indices is None:
-                indices = self._opened_by(word)
-            found.update(indices)
-        if not self._phrases.keys().isdisjoint(words):
-            for match in _WORD_RUN.finditer(text):
-                for anchor, indices in self._phrases.get(match.group(), ()):
-                    if text.startswith(anchor, match.start()):
+        for match in _WORD_RUN.finditer(text):
+            word = match.group()
+            opened = cached(word)
+            if opened is None:
+                opened = self._opened_by(word)
+            found.update(opened.rules)
+            if opened.phrases:
+                end = match.end()
+                for tail, indices in opened.phrases:
+                    if text.startswith(tail, end):
                         found.update(indices)
         for anchor, indices in self._elsewhere:
             if _at_word_start(text, anchor):
                 found.update(indices)
         return sorted(found)
 
-    def _opened_by(self, word: str) -> frozenset[int]:
-        """The rules whose letters-and-digits anchors begin ``word``; kept while room lasts."""
+    def _opened_by(self, word: str) -> _Opened:
+        """What a word at a word start opens; kept while there is room."""
         found: set[int] = set()
         rules = self._rules
         for size in self._lengths:
@@ -453,7 +455,7 @@ class AnchorIndex:
             indices = rules.get(word[:size])
             if indices is not None:
                 found.update(indices)
-        opened = frozenset(found)
+        opened = _Opened(frozenset(found), tuple(self._phrases.get(word, ())))
         if len(self._words) < WORD_CACHE_SIZE:
             self._words[word] = opened
         return opened
@@ -461,6 +463,15 @@ class AnchorIndex:
     def clear_cache(self) -> None:
         """Forget every word's rules (a benchmark's words new to the process)."""
         self._words.clear()
+
+
+class _Opened(NamedTuple):
+    """What one word opens at a word start."""
+
+    rules: frozenset[int]
+    """Rules with an anchor of letters and digits that begins the word."""
+    phrases: tuple[tuple[str, frozenset[int]], ...]
+    """Phrase anchors that begin with the whole word: what must follow it, and their rules."""
 
 
 WORD_CACHE_SIZE = 16_384
