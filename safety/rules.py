@@ -96,8 +96,17 @@ class Rule:
 
     @property
     def regex(self) -> re.Pattern[str]:
-        """What the rule matches (a target)."""
-        return _regex(self.source)
+        """What the rule matches (a target).
+
+        Its first use compiles the rule's ``requires`` and ``unless`` too: the screen
+        reads those only once the rule has a target, and on a first run one message then
+        pays for all of a rule's compiling, not two or three messages for parts of it.
+        """
+        pattern = _COMPILED.get(self.source)
+        if pattern is None:
+            self.compile()
+            pattern = _COMPILED[self.source]
+        return pattern
 
     @property
     def requires(self) -> re.Pattern[str] | None:

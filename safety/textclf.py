@@ -56,7 +56,9 @@ CHAR_NGRAMS = (3, 5)
 """Character n-gram lengths, taken inside word boundaries: they carry typos and
 slang ("dizy", "chst", "2day") to the same features as the spelled-out words."""
 
-_APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "'": "", "`": "", "\u02bc": ""})
+_APOSTROPHE = re.compile("[\u2019\u2018'`\u02bc]")
+"""The apostrophes the classifier drops (a search of one character class skips ahead in C,
+where ``str.translate`` with a table looks up every character)."""
 _REPEATS = re.compile(r"(.)\1{2,}")
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
 _WORD = re.compile(r"[a-z0]+")
@@ -74,7 +76,7 @@ def normalise(text: str) -> str:
     if not folded.isascii():  # ASCII has no accents to fold: most messages skip this
         folded = unicodedata.normalize("NFKD", folded)
         folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    folded = folded.translate(_APOSTROPHES)
+    folded = _APOSTROPHE.sub("", folded)
     folded = _REPEATS.sub(r"\1\1", folded)
     return _DIGITS.sub("0", folded)
 
