@@ -367,7 +367,7 @@ def _readable(
     both as it is and with someone else's settled mentions marked, so the rules run once
     per sentence unless an injection changes the input.
     """
-    injected = rules.triggers.injection.search(norm)
+    injected = None if screened.injection_free else rules.triggers.injection.search(norm)
     if injected is None:
         return screened.readable_others if others_settled else screened.readable
     return _screen_sentence(norm[: injected.start()], rules, others_settled, recovered).readable
@@ -492,6 +492,9 @@ class _SentenceRead:
     """The classifier's text: idioms out, every mention its context settled marked."""
     readable_others: str
     """The same when the message settles someone else's events too (see ``_rules_pass``)."""
+    injection_free: bool = False
+    """The sentence as normalised has no injection (known from the rules' pass: no idiom
+    was blanked and the blanked text has none), so the classifier's text needs no search."""
 
 
 def _screen_sentence(
@@ -509,7 +512,9 @@ def _screen_sentence(
     """
     triggers = rules.triggers
     masked = triggers.idioms.sub(_blank, norm)
-    unprompted = triggers.injection.sub(_blank, masked)
+    injection = triggers.injection.search(masked)
+    unprompted = masked if injection is None else triggers.injection.sub(_blank, masked)
+    injection_free = injection is None and masked == norm
     sentence = _Sentence(masked, triggers.pseudo.sub(_blank, unprompted))
     best: dict[str, Signal] = {}
     settled: list[tuple[int, int]] = []
@@ -557,11 +562,13 @@ def _screen_sentence(
     settled.extend(m.span() for m in triggers.settled_subject.finditer(sentence.triggers))
     readable = _for_classifier(unprompted, settled + _unless_live(scopes, live_spans + others_live))
     if not others:
-        return _SentenceRead(found, readable, readable)
+        return _SentenceRead(found, readable, readable, injection_free)
     readable_others = _for_classifier(
         unprompted, settled + others + _unless_live(scopes, live_spans)
     )
-    return _SentenceRead(found, readable_others if others_settled else readable, readable_others)
+    return _SentenceRead(
+        found, readable_others if others_settled else readable, readable_others, injection_free
+    )
 
 
 def _unless_live(
