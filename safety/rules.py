@@ -418,7 +418,14 @@ class AnchorIndex:
             for anchor in rule.anchors:
                 owners.setdefault(anchor, set()).add(index)
         self._rules = {anchor: frozenset(indices) for anchor, indices in owners.items()}
-        self._lengths = sorted({len(a) for a in owners if _WORD_RUN.fullmatch(a)})
+        # The lengths of the letters-and-digits anchors, by their first two characters (a
+        # one-character anchor by its one): a word looks up only the lengths its own start
+        # may open.
+        lengths: dict[str, set[int]] = {}
+        for anchor in owners:
+            if _WORD_RUN.fullmatch(anchor):
+                lengths.setdefault(anchor[:_PREFIX], set()).add(len(anchor))
+        self._lengths = {key: sorted(sizes) for key, sizes in lengths.items()}
         # A phrase anchor by its first word: what must follow that word, and its rules.
         self._phrases: dict[str, list[tuple[str, frozenset[int]]]] = {}
         self._elsewhere: list[tuple[str, frozenset[int]]] = []
@@ -458,12 +465,13 @@ class AnchorIndex:
         """What a word at a word start opens; kept while there is room."""
         found: set[int] = set()
         rules = self._rules
-        for size in self._lengths:
-            if size > len(word):
-                break
-            indices = rules.get(word[:size])
-            if indices is not None:
-                found.update(indices)
+        for key in (word[:1], word[:_PREFIX]) if len(word) > 1 else (word,):
+            for size in self._lengths.get(key, ()):
+                if size > len(word):
+                    break
+                indices = rules.get(word[:size])
+                if indices is not None:
+                    found.update(indices)
         opened = _Opened(frozenset(found), tuple(self._phrases.get(word, ())))
         if len(self._words) < WORD_CACHE_SIZE:
             self._words[word] = opened
@@ -482,6 +490,9 @@ class _Opened(NamedTuple):
     phrases: tuple[tuple[str, frozenset[int]], ...]
     """Phrase anchors that begin with the whole word: what must follow it, and their rules."""
 
+
+_PREFIX = 2
+"""Characters of an anchor its length is grouped by."""
 
 WORD_CACHE_SIZE = 16_384
 """Distinct words whose rules an anchor index keeps: the first ones read stay (everyday

@@ -400,10 +400,17 @@ class TextClassifier:
         if found is not None and table is not None:
             row = found - table.first
             if 0 <= row < self._table_rows:
-                width = self._width + 1
-                stored = table.scores[row * width : (row + 1) * width]
-                columns = table.columns[table.offsets[row] : table.offsets[row + 1]]
-                return _WordPart(tuple(columns), tuple(stored[:-1]), stored[-1])
+                width = self._width
+                start = row * (width + 1)
+                scores, offsets = table.scores, table.offsets
+                # One slice of each, turned into numbers by ``tolist`` in C (a tuple of
+                # the slice read it element by element): this is every word's cost when it
+                # is new to the process.
+                return _WordPart(
+                    tuple(_values(table.columns[offsets[row] : offsets[row + 1]])),
+                    tuple(_values(scores[start : start + width])),
+                    scores[start + width],
+                )
         return self._computed_part(word, found)
 
     def _computed_part(self, word: str, found: int | None) -> _WordPart:
@@ -433,6 +440,13 @@ class TextClassifier:
 
     def _empty_part(self) -> _WordPart:
         return _WordPart((), (0.0,) * self._width, 0.0)
+
+
+def _values(part: Sequence[Any]) -> list[Any]:
+    """The numbers of a slice of an array or memoryview (any other sequence as a list)."""
+    if isinstance(part, (array, memoryview)):
+        return part.tolist()
+    return list(part)
 
 
 def _read_meta(path: Path) -> dict[str, Any]:
