@@ -304,7 +304,7 @@ def _rules_pass(text: str, rules: RuleSet) -> _RulesPass:
         _readable(norm, rules, others_settled, first, later)
         for norm, first, later in zip(normalised, first_readable, recovered, strict=True)
     ]
-    signals = _others_not_now(signals, whole, rules.triggers)
+    signals = _others_not_now(signals, others_settled)
     signals.extend(_told_apart(signals, rules))
     return _RulesPass(signals, top_sentences, normalised, readable)
 
@@ -426,13 +426,15 @@ def _others_not_now_applies(signals: list[Signal], whole: str, t: Triggers) -> b
     )
 
 
-def _others_not_now(signals: list[Signal], whole: str, t: Triggers) -> list[Signal]:
+def _others_not_now(signals: list[Signal], applies: bool) -> list[Signal]:
     """Someone else's event told as past, over, or from a film or the news is no alarm.
 
     The time often sits in another sentence ("Wife fainted at our wedding. Eight years
-    ago."), so this reads the whole message. Crisis signals are never lowered.
+    ago."), so whether the message says so (``applies``, from
+    :func:`_others_not_now_applies`) reads the whole message. Crisis signals are never
+    lowered.
     """
-    if not _others_not_now_applies(signals, whole, t):
+    if not applies:
         return signals
     return [replace(s, tier=Tier.NONE) if _settles_as_other(s) else s for s in signals]
 
