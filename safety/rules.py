@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from coachcache.regexes import cached_compile
-from safety import kept
+from safety import kept, literals
 from safety import normalise as normalise_module
 from safety.datafiles import parse_yaml
 from safety.normalise import typo_map
@@ -194,6 +194,29 @@ class Triggers:
         if missing:
             raise RuleError(f"context.yaml: no expression for {', '.join(missing)}")
         self.sources: dict[str, str] = dict(sources)
+        self._screens: dict[str, re.Pattern[str] | None] = {}
+
+    def may_match(self, name: str, text: str) -> bool:
+        """False only when the expression ``name`` cannot match anywhere in ``text``.
+
+        A search for the strings every match needs (:mod:`safety.literals`), made the
+        first time it is asked; an expression without such strings is always searched.
+        """
+        if name not in self._screens:
+            self._screens[name] = self._screen_of(name)
+        screen = self._screens[name]
+        return screen is None or screen.search(text) is not None
+
+    def _screen_of(self, name: str) -> re.Pattern[str] | None:
+        """The first look of :meth:`may_match`, its parse kept between runs (:mod:`safety.kept`)."""
+        source = self.sources[name]
+        wanted = kept.key(source.encode(), Path(literals.__file__).read_bytes())
+        stored = kept.read(f"literals-{name}", wanted)
+        if not isinstance(stored, str):
+            strings = literals.necessary(source)
+            stored = "" if strings is None else literals.trie_source(strings)
+            kept.keep(f"literals-{name}", wanted, stored)
+        return _regex(stored) if stored else None
 
     def compile(self) -> None:
         """Compile every expression now (raises :class:`RuleError` for a bad one)."""

@@ -352,7 +352,10 @@ def _recovered_later(normalised: list[str], rules: RuleSet) -> list[bool]:
         return [False] * len(normalised)
     recovery = rules.triggers.recovery_next
     # The first sentence follows none: it is never searched.
-    told = [False] + [bool(recovery.search(norm)) for norm in normalised[1:]]
+    may_match = rules.triggers.may_match
+    told = [False] + [
+        may_match("recovery_next", norm) and bool(recovery.search(norm)) for norm in normalised[1:]
+    ]
     return [any(told[i + 1 : i + 1 + _RECOVERY_SENTENCES]) for i in range(len(normalised))]
 
 
@@ -513,11 +516,15 @@ def _screen_sentence(
     (rules at stop or below) are passed.
     """
     triggers = rules.triggers
-    masked = triggers.idioms.sub(_blank, norm)
-    injection = triggers.injection.search(masked)
+    # Each expression only where the words it needs occur (``Triggers.may_match``).
+    masked = triggers.idioms.sub(_blank, norm) if triggers.may_match("idioms", norm) else norm
+    injection = (
+        triggers.injection.search(masked) if triggers.may_match("injection", masked) else None
+    )
     unprompted = masked if injection is None else triggers.injection.sub(_blank, masked)
     injection_free = injection is None and masked == norm
-    sentence = _Sentence(masked, triggers.pseudo.sub(_blank, unprompted))
+    pseudo = triggers.may_match("pseudo", unprompted)
+    sentence = _Sentence(masked, triggers.pseudo.sub(_blank, unprompted) if pseudo else unprompted)
     best: dict[str, Signal] = {}
     settled: list[tuple[int, int]] = []
     live_spans: list[tuple[int, int]] = []
@@ -914,14 +921,16 @@ def _markers(whole: str, rules: RuleSet) -> list[Signal]:
     t = rules.triggers
     found: list[Signal] = []
     checks = (
-        (RESOLVED_ID, "says a symptom is over", t.resolution_statement),
-        (CLEARED_ID, "says a professional checked or cleared them", t.clearance),
-        (RETRACTION_ID, "takes something back", t.retraction),
-        (INJECTION_ID, "asks to switch the safety rules off", t.injection),
-        (FOLLOWUP_ID, "wants to carry on", t.followup),
+        (RESOLVED_ID, "says a symptom is over", "resolution_statement"),
+        (CLEARED_ID, "says a professional checked or cleared them", "clearance"),
+        (RETRACTION_ID, "takes something back", "retraction"),
+        (INJECTION_ID, "asks to switch the safety rules off", "injection"),
+        (FOLLOWUP_ID, "wants to carry on", "followup"),
     )
-    for rule_id, label, regex in checks:
-        match = regex.search(whole)
+    for rule_id, label, name in checks:
+        if not t.may_match(name, whole):
+            continue
+        match = getattr(t, name).search(whole)
         if match is None:
             continue
         if rule_id in (RESOLVED_ID, CLEARED_ID) and _negated_at(whole, match, rules):
