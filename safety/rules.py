@@ -449,6 +449,8 @@ class AnchorIndex:
             if _WORD_RUN.fullmatch(anchor):
                 lengths.setdefault(anchor[:_PREFIX], set()).add(len(anchor))
         self._lengths = {key: sorted(sizes) for key, sizes in lengths.items()}
+        # Some anchor is one character long: then a word looks up its first one too.
+        self._single = any(len(key) < _PREFIX for key in lengths)
         # A phrase anchor by its first word: what must follow that word, and its rules.
         self._phrases: dict[str, list[tuple[str, frozenset[int]]]] = {}
         self._elsewhere: list[tuple[str, frozenset[int]]] = []
@@ -488,7 +490,8 @@ class AnchorIndex:
         """What a word at a word start opens; kept while there is room."""
         found: set[int] = set()
         rules = self._rules
-        for key in (word[:1], word[:_PREFIX]) if len(word) > 1 else (word,):
+        keys = (word[:1], word[:_PREFIX]) if self._single and len(word) > 1 else (word[:_PREFIX],)
+        for key in keys:
             for size in self._lengths.get(key, ()):
                 if size > len(word):
                     break

@@ -392,7 +392,7 @@ class TextClassifier:
 
     def _row_of(self, column: int) -> tuple[float, ...]:
         start = column * self._width
-        return tuple(self._coef[start : start + self._width])
+        return tuple(_values(self._coef[start : start + self._width]))
 
     def _part_of(self, word: str) -> _WordPart:
         found = self._index.get(f"w:{word}")
