@@ -35,9 +35,10 @@ in a bounded cache, so four states are timed over the corpus messages:
   use (compiled afresh: the benchmark names no cache folder, as on a machine's first run;
   ``coach chat`` and ``coach safety check`` build them from the kept codes after that):
   a new process reading its first few thousand messages;
-- ``unseen_words``: the word and feature caches emptied before every message (the
-  emptying is not timed): every word new to the process, as for the only message of
-  ``coach safety check``. The word table is part of the export, not a cache: it stays;
+- ``unseen_words``: the word and feature caches (the classifier's, and the rules'
+  anchor words) emptied before every message (the emptying is not timed): every word
+  new to the process, as for the only message of ``coach safety check``. The word
+  table is part of the export, not a cache: it stays;
 - ``unseen_words_no_table``: the same with the word table left out (the classifier
   works out every word as it does a word outside its vocabulary): the worst case, a
   message none of whose words the model knows. About 2% of the words of the corpus, and
@@ -144,20 +145,28 @@ def _bucket_order(name: str) -> int:
 def latency(texts: list[str], ordinary: list[str], repeat: int) -> dict[str, object]:
     """The three timed states (see the module doc) and the load average around them."""
     model = default_classifier()
-    clear = model.model.clear_caches if model is not None else None
-    load_before = os.getloadavg()[0]
-    if clear is not None:
-        clear()
-    stream = _time(texts)
-    unseen = _time(texts, clear)
+    anchors = load().anchors
     untabled = (
         ScreenClassifier(model.model.without_word_table(), model.thresholds)
         if model is not None
         else None
     )
-    unseen_untabled = _time(
-        texts, untabled.model.clear_caches if untabled is not None else None, untabled
-    )
+
+    def clear() -> None:
+        anchors.clear_cache()
+        if model is not None:
+            model.model.clear_caches()
+
+    def clear_untabled() -> None:
+        anchors.clear_cache()
+        if untabled is not None:
+            untabled.model.clear_caches()
+
+    load_before = os.getloadavg()[0]
+    clear()
+    stream = _time(texts)
+    unseen = _time(texts, clear)
+    unseen_untabled = _time(texts, clear_untabled, untabled)
     for text in texts + ordinary:  # warm-up pass
         screen(text)
     steady: _Samples = ([], [])

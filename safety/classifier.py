@@ -204,7 +204,8 @@ class ScreenClassifier:
         It also abstains when none of those words is in its vocabulary: on gibberish
         ("HAVB0AAAA0SHAV") only character fragments speak, and they once said emergency.
         """
-        if not enough_words(readable) or not self.knows_a_word(readable):
+        words = _words(readable)
+        if len(words) < MIN_WORDS or not any(self.model.knows(f"w:{word}") for word in words):
             return Verdict(Tier.NONE, 1.0)
         p = tier_probabilities(self.label_probabilities(readable))
         t = self.thresholds
@@ -242,10 +243,13 @@ def _cardinal(readable: str) -> bool:
 
 def tier_probabilities(probabilities: dict[str, float]) -> dict[Tier, float]:
     """The tiers' share of a classifier's probabilities (low mood and benign alarming out)."""
-    return {Tier(k): v for k, v in probabilities.items() if k not in _NOT_TIERS}
+    return {_TIERS[k]: v for k, v in probabilities.items() if k not in _NOT_TIERS}
 
 
 _NOT_TIERS = frozenset({MOOD_LABEL, ALARMING_LABEL})
+_TIERS = {tier.value: tier for tier in Tier}
+"""Each tier by its value: a dictionary read, where ``Tier(value)`` is a call through the
+enum machinery (five per message)."""
 
 
 def knows_a_word(readable: str, knows: Callable[[str], bool]) -> bool:
@@ -255,12 +259,17 @@ def knows_a_word(readable: str, knows: Callable[[str], bool]) -> bool:
     build time the out-of-voice model's, so threshold selection abstains where run time
     does.
     """
-    return any(knows(f"w:{word}") for word in _WORDS.findall(readable) if word != SETTLED_WORD)
+    return any(knows(f"w:{word}") for word in _words(readable))
 
 
 def enough_words(readable: str) -> bool:
     """Whether a classifier text has the :data:`MIN_WORDS` words the classifier needs."""
-    return len([w for w in _WORDS.findall(readable) if w != SETTLED_WORD]) >= MIN_WORDS
+    return len(_words(readable)) >= MIN_WORDS
+
+
+def _words(readable: str) -> list[str]:
+    """The words of four letters or more of a classifier text, the settled marker apart."""
+    return [w for w in _WORDS.findall(readable) if w != SETTLED_WORD]
 
 
 @lru_cache(maxsize=1)

@@ -83,8 +83,12 @@ def for_matching(sentence: str, typos: dict[str, str]) -> str:
     """The form rules match against (see the module docstring)."""
     text = sentence.lower()
     text = _APOSTROPHES.sub("", text)
-    text = _HYPHEN.sub(" ", text)
-    text = _CANNOT.sub("cant", text)
+    # Each substitution only where its character or word can occur: a search that finds
+    # nothing still tries every position of the sentence.
+    if "-" in text:
+        text = _HYPHEN.sub(" ", text)
+    if "not" in text:
+        text = _CANNOT.sub("cant", text)
     text = " ".join(text.split())
     if typos:
         # Cheap path first: most messages have no mistyped symptom word at all.

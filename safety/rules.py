@@ -25,10 +25,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from coachcache.regexes import cached_compile
-from safety import kept
+from safety import kept, literals
 from safety import normalise as normalise_module
 from safety.datafiles import parse_yaml
 from safety.normalise import typo_map
@@ -96,8 +96,17 @@ class Rule:
 
     @property
     def regex(self) -> re.Pattern[str]:
-        """What the rule matches (a target)."""
-        return _regex(self.source)
+        """What the rule matches (a target).
+
+        Its first use compiles the rule's ``requires`` and ``unless`` too: the screen
+        reads those only once the rule has a target, and on a first run one message then
+        pays for all of a rule's compiling, not two or three messages for parts of it.
+        """
+        pattern = _COMPILED.get(self.source)
+        if pattern is None:
+            self.compile()
+            pattern = _COMPILED[self.source]
+        return pattern
 
     @property
     def requires(self) -> re.Pattern[str] | None:
@@ -185,6 +194,29 @@ class Triggers:
         if missing:
             raise RuleError(f"context.yaml: no expression for {', '.join(missing)}")
         self.sources: dict[str, str] = dict(sources)
+        self._screens: dict[str, re.Pattern[str] | None] = {}
+
+    def may_match(self, name: str, text: str) -> bool:
+        """False only when the expression ``name`` cannot match anywhere in ``text``.
+
+        A search for the strings every match needs (:mod:`safety.literals`), made the
+        first time it is asked; an expression without such strings is always searched.
+        """
+        if name not in self._screens:
+            self._screens[name] = self._screen_of(name)
+        screen = self._screens[name]
+        return screen is None or screen.search(text) is not None
+
+    def _screen_of(self, name: str) -> re.Pattern[str] | None:
+        """The first look of :meth:`may_match`, its parse kept between runs (:mod:`safety.kept`)."""
+        source = self.sources[name]
+        wanted = kept.key(source.encode(), Path(literals.__file__).read_bytes())
+        stored = kept.read(f"literals-{name}", wanted)
+        if not isinstance(stored, str):
+            strings = literals.necessary(source)
+            stored = "" if strings is None else literals.trie_source(strings)
+            kept.keep(f"literals-{name}", wanted, stored)
+        return _regex(stored) if stored else None
 
     def compile(self) -> None:
         """Compile every expression now (raises :class:`RuleError` for a bad one)."""
@@ -388,10 +420,19 @@ class AnchorIndex:
     """Which rules' anchors occur in a text: a literal anchor at a word start.
 
     An anchor counts where it starts a word (no letter or digit just before it), even
-    inside a longer anchor's span or a longer word. This is a dictionary lookup of the
-    text's slices at each word start, one per distinct anchor length: building it is
-    instant, where one expression of every anchor took tens of milliseconds to compile
-    on every start, and reading a message costs about the same.
+    inside a longer anchor's span or a longer word. The text is read word by word (a run
+    of letters and digits; every such start is a word start):
+
+    - an anchor of letters and digits only occurs at a word start exactly when it begins
+      that word, so the rules a word opens depend on the word alone and are worked out
+      once per distinct word (:data:`WORD_CACHE_SIZE`) from a dictionary of anchors by
+      length, not for every word start of every message (that was a tenth of a screen
+      call);
+    - an anchor with a space or another character ("blew up") occurs only where the word
+      at that start is the anchor's own first word, so only those words look further.
+
+    Building it is instant, where one expression of every anchor took tens of
+    milliseconds to compile on every start.
     """
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
@@ -400,38 +441,100 @@ class AnchorIndex:
             for anchor in rule.anchors:
                 owners.setdefault(anchor, set()).add(index)
         self._rules = {anchor: frozenset(indices) for anchor, indices in owners.items()}
-        # Anchors grouped by their first two characters (a one-letter anchor by its one),
-        # each group's lengths longest first: most word starts open no anchor at all and
-        # cost one lookup, the others a few.
+        # The lengths of the letters-and-digits anchors, by their first two characters (a
+        # one-character anchor by its one): a word looks up only the lengths its own start
+        # may open.
         lengths: dict[str, set[int]] = {}
         for anchor in owners:
-            lengths.setdefault(anchor[:_PREFIX], set()).add(len(anchor))
-        self._lengths = {key: sorted(sizes, reverse=True) for key, sizes in lengths.items()}
-        self._short = {key for key in lengths if len(key) < _PREFIX}
-        # The word starts that may open an anchor, found by the regex engine rather than a
-        # Python loop over every character (a quarter of a screen call was that loop).
-        firsts = "".join(sorted({re.escape(key[0]) for key in lengths}))
-        self._starts = re.compile(f"(?<![a-z0-9])[{firsts}]") if firsts else None
+            if _WORD_RUN.fullmatch(anchor):
+                lengths.setdefault(anchor[:_PREFIX], set()).add(len(anchor))
+        self._lengths = {key: sorted(sizes) for key, sizes in lengths.items()}
+        # Some anchor is one character long: then a word looks up its first one too.
+        self._single = any(len(key) < _PREFIX for key in lengths)
+        # A phrase anchor by its first word: what must follow that word, and its rules.
+        self._phrases: dict[str, list[tuple[str, frozenset[int]]]] = {}
+        self._elsewhere: list[tuple[str, frozenset[int]]] = []
+        for anchor, indices in self._rules.items():
+            if _WORD_RUN.fullmatch(anchor):
+                continue
+            head = _WORD_RUN.match(anchor)
+            if head is None:
+                # Starts with no letter or digit: no word tells where it may be.
+                self._elsewhere.append((anchor, indices))
+            else:
+                tail = anchor[head.end() :]
+                self._phrases.setdefault(head.group(), []).append((tail, indices))
+        self._words: dict[str, _Opened] = {}
 
     def rules_in(self, text: str) -> list[int]:
         """Indices of the rules with an anchor at a word start of ``text``, in order."""
-        if self._starts is None:
-            return []
         found: set[int] = set()
-        lengths, rules = self._lengths, self._rules
-        for match in self._starts.finditer(text):
-            start = match.start()
-            if self._short and match.group() in self._short:
-                found.update(rules[match.group()])
-            for size in lengths.get(text[start : start + _PREFIX], ()):
-                indices = rules.get(text[start : start + size])
+        cached = self._words.get
+        for match in _WORD_RUN.finditer(text):
+            word = match.group()
+            opened = cached(word)
+            if opened is None:
+                opened = self._opened_by(word)
+            found.update(opened.rules)
+            if opened.phrases:
+                end = match.end()
+                for tail, indices in opened.phrases:
+                    if text.startswith(tail, end):
+                        found.update(indices)
+        for anchor, indices in self._elsewhere:
+            if _at_word_start(text, anchor):
+                found.update(indices)
+        return sorted(found)
+
+    def _opened_by(self, word: str) -> _Opened:
+        """What a word at a word start opens; kept while there is room."""
+        found: set[int] = set()
+        rules = self._rules
+        keys = (word[:1], word[:_PREFIX]) if self._single and len(word) > 1 else (word[:_PREFIX],)
+        for key in keys:
+            for size in self._lengths.get(key, ()):
+                if size > len(word):
+                    break
+                indices = rules.get(word[:size])
                 if indices is not None:
                     found.update(indices)
-        return sorted(found)
+        opened = _Opened(frozenset(found), tuple(self._phrases.get(word, ())))
+        if len(self._words) < WORD_CACHE_SIZE:
+            self._words[word] = opened
+        return opened
+
+    def clear_cache(self) -> None:
+        """Forget every word's rules (a benchmark's words new to the process)."""
+        self._words.clear()
+
+
+class _Opened(NamedTuple):
+    """What one word opens at a word start."""
+
+    rules: frozenset[int]
+    """Rules with an anchor of letters and digits that begins the word."""
+    phrases: tuple[tuple[str, frozenset[int]], ...]
+    """Phrase anchors that begin with the whole word: what must follow it, and their rules."""
 
 
 _PREFIX = 2
-"""Characters of an anchor the index groups by."""
+"""Characters of an anchor its length is grouped by."""
+
+WORD_CACHE_SIZE = 16_384
+"""Distinct words whose rules an anchor index keeps: the first ones read stay (everyday
+chat repeats a few thousand words), so a stream of new words cannot grow it without end."""
+
+_WORD_RUN = re.compile(r"[a-z0-9]+")
+"""A word for the anchors: the anchors' own word boundary is a letter or digit."""
+
+
+def _at_word_start(text: str, anchor: str) -> bool:
+    start = text.find(anchor)
+    while start != -1:
+        if start == 0 or not _WORD_RUN.match(text, start - 1, start):
+            return True
+        start = text.find(anchor, start + 1)
+    return False
 
 
 def _spelling_map(lexicon: Mapping[str, Any]) -> dict[str, str]:

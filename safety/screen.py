@@ -304,7 +304,7 @@ def _rules_pass(text: str, rules: RuleSet) -> _RulesPass:
         _readable(norm, rules, others_settled, first, later)
         for norm, first, later in zip(normalised, first_readable, recovered, strict=True)
     ]
-    signals = _others_not_now(signals, whole, rules.triggers)
+    signals = _others_not_now(signals, others_settled)
     signals.extend(_told_apart(signals, rules))
     return _RulesPass(signals, top_sentences, normalised, readable)
 
@@ -348,8 +348,14 @@ def _recovered_later(normalised: list[str], rules: RuleSet) -> list[bool]:
     symptoms of effort in the first sentence are read as passed (see ``_screen_sentence``),
     as when the recovery is told in the same sentence.
     """
+    if len(normalised) < 2:
+        return [False] * len(normalised)
     recovery = rules.triggers.recovery_next
-    told = [bool(recovery.search(norm)) for norm in normalised]
+    # The first sentence follows none: it is never searched.
+    may_match = rules.triggers.may_match
+    told = [False] + [
+        may_match("recovery_next", norm) and bool(recovery.search(norm)) for norm in normalised[1:]
+    ]
     return [any(told[i + 1 : i + 1 + _RECOVERY_SENTENCES]) for i in range(len(normalised))]
 
 
@@ -364,7 +370,7 @@ def _readable(
     both as it is and with someone else's settled mentions marked, so the rules run once
     per sentence unless an injection changes the input.
     """
-    injected = rules.triggers.injection.search(norm)
+    injected = None if screened.injection_free else rules.triggers.injection.search(norm)
     if injected is None:
         return screened.readable_others if others_settled else screened.readable
     return _screen_sentence(norm[: injected.start()], rules, others_settled, recovered).readable
@@ -423,13 +429,15 @@ def _others_not_now_applies(signals: list[Signal], whole: str, t: Triggers) -> b
     )
 
 
-def _others_not_now(signals: list[Signal], whole: str, t: Triggers) -> list[Signal]:
+def _others_not_now(signals: list[Signal], applies: bool) -> list[Signal]:
     """Someone else's event told as past, over, or from a film or the news is no alarm.
 
     The time often sits in another sentence ("Wife fainted at our wedding. Eight years
-    ago."), so this reads the whole message. Crisis signals are never lowered.
+    ago."), so whether the message says so (``applies``, from
+    :func:`_others_not_now_applies`) reads the whole message. Crisis signals are never
+    lowered.
     """
-    if not _others_not_now_applies(signals, whole, t):
+    if not applies:
         return signals
     return [replace(s, tier=Tier.NONE) if _settles_as_other(s) else s for s in signals]
 
@@ -489,6 +497,9 @@ class _SentenceRead:
     """The classifier's text: idioms out, every mention its context settled marked."""
     readable_others: str
     """The same when the message settles someone else's events too (see ``_rules_pass``)."""
+    injection_free: bool = False
+    """The sentence as normalised has no injection (known from the rules' pass: no idiom
+    was blanked and the blanked text has none), so the classifier's text needs no search."""
 
 
 def _screen_sentence(
@@ -505,9 +516,15 @@ def _screen_sentence(
     (rules at stop or below) are passed.
     """
     triggers = rules.triggers
-    masked = triggers.idioms.sub(_blank, norm)
-    unprompted = triggers.injection.sub(_blank, masked)
-    sentence = _Sentence(masked, triggers.pseudo.sub(_blank, unprompted))
+    # Each expression only where the words it needs occur (``Triggers.may_match``).
+    masked = triggers.idioms.sub(_blank, norm) if triggers.may_match("idioms", norm) else norm
+    injection = (
+        triggers.injection.search(masked) if triggers.may_match("injection", masked) else None
+    )
+    unprompted = masked if injection is None else triggers.injection.sub(_blank, masked)
+    injection_free = injection is None and masked == norm
+    pseudo = triggers.may_match("pseudo", unprompted)
+    sentence = _Sentence(masked, triggers.pseudo.sub(_blank, unprompted) if pseudo else unprompted)
     best: dict[str, Signal] = {}
     settled: list[tuple[int, int]] = []
     live_spans: list[tuple[int, int]] = []
@@ -516,11 +533,17 @@ def _screen_sentence(
     others_live: list[tuple[int, int]] = []
     for index in rules.candidates(masked):
         rule = rules.rules[index]
+        # The rule's own targets first: most candidates have none, and then its ``unless``
+        # and ``requires`` (some scan the sentence several times over) are neither
+        # searched nor, on a first use, compiled.
+        targets = list(rule.regex.finditer(masked))
+        if not targets:
+            continue
         if rule.unless is not None and rule.unless.search(masked):
             continue
         if rule.requires is not None and not _required(rule.requires, sentence, rules):
             continue
-        for match in rule.regex.finditer(masked):
+        for match in targets:
             signal = _read_target(rule, match, sentence, rules)
             if recovered and signal is not None:
                 signal = _passed_later(rule, signal)
@@ -548,11 +571,13 @@ def _screen_sentence(
     settled.extend(m.span() for m in triggers.settled_subject.finditer(sentence.triggers))
     readable = _for_classifier(unprompted, settled + _unless_live(scopes, live_spans + others_live))
     if not others:
-        return _SentenceRead(found, readable, readable)
+        return _SentenceRead(found, readable, readable, injection_free)
     readable_others = _for_classifier(
         unprompted, settled + others + _unless_live(scopes, live_spans)
     )
-    return _SentenceRead(found, readable_others if others_settled else readable, readable_others)
+    return _SentenceRead(
+        found, readable_others if others_settled else readable, readable_others, injection_free
+    )
 
 
 def _unless_live(
@@ -896,14 +921,16 @@ def _markers(whole: str, rules: RuleSet) -> list[Signal]:
     t = rules.triggers
     found: list[Signal] = []
     checks = (
-        (RESOLVED_ID, "says a symptom is over", t.resolution_statement),
-        (CLEARED_ID, "says a professional checked or cleared them", t.clearance),
-        (RETRACTION_ID, "takes something back", t.retraction),
-        (INJECTION_ID, "asks to switch the safety rules off", t.injection),
-        (FOLLOWUP_ID, "wants to carry on", t.followup),
+        (RESOLVED_ID, "says a symptom is over", "resolution_statement"),
+        (CLEARED_ID, "says a professional checked or cleared them", "clearance"),
+        (RETRACTION_ID, "takes something back", "retraction"),
+        (INJECTION_ID, "asks to switch the safety rules off", "injection"),
+        (FOLLOWUP_ID, "wants to carry on", "followup"),
     )
-    for rule_id, label, regex in checks:
-        match = regex.search(whole)
+    for rule_id, label, name in checks:
+        if not t.may_match(name, whole):
+            continue
+        match = getattr(t, name).search(whole)
         if match is None:
             continue
         if rule_id in (RESOLVED_ID, CLEARED_ID) and _negated_at(whole, match, rules):

@@ -287,6 +287,7 @@ _INPUT_CODE = (
     "check.py",
     "classifier.py",
     "labelled.py",
+    "literals.py",
     "normalise.py",
     "rules.py",
     "screen.py",

@@ -25,30 +25,33 @@ class Tier(StrEnum):
     @property
     def rank(self) -> int:
         """Severity as a number: 0 for none up to 4 for emergency."""
-        return _RANK[self.value]
+        return _RANK[self]
 
     def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Tier):
-            return NotImplemented
-        return self.rank < other.rank
+        if isinstance(other, Tier):
+            return _RANK[self] < _RANK[other]
+        return NotImplemented
 
     def __le__(self, other: object) -> bool:
-        if not isinstance(other, Tier):
-            return NotImplemented
-        return self.rank <= other.rank
+        if isinstance(other, Tier):
+            return _RANK[self] <= _RANK[other]
+        return NotImplemented
 
     def __gt__(self, other: object) -> bool:
-        if not isinstance(other, Tier):
-            return NotImplemented
-        return self.rank > other.rank
+        if isinstance(other, Tier):
+            return _RANK[self] > _RANK[other]
+        return NotImplemented
 
     def __ge__(self, other: object) -> bool:
-        if not isinstance(other, Tier):
-            return NotImplemented
-        return self.rank >= other.rank
+        if isinstance(other, Tier):
+            return _RANK[self] >= _RANK[other]
+        return NotImplemented
 
     # Equality and hashing stay those of str so ``Tier.STOP == "stop"`` still holds.
     __hash__ = str.__hash__
 
 
 _RANK = {"none": 0, "caution": 1, "check": 2, "stop": 3, "emergency": 4}
+"""Severity by value. A member is its own key (it hashes and compares as its string), so a
+comparison is two dictionary reads: the screen compares tiers a few dozen times per
+message, and reading ``.value`` through the enum's descriptor was a tenth of that."""
