@@ -115,6 +115,9 @@ class _Evidence:
     asks_after_recovery: npt.NDArray[np.bool_]
     """A classifier emergency is asked about instead: recovery told, cardinal area, the
     rules' physical tier below stop."""
+    stop_after_recovery: npt.NDArray[np.bool_]
+    """A classifier stop is asked about instead: recovery told, the rules' physical tier
+    below stop (any area)."""
     readable: npt.NDArray[np.bool_]
     """The classifier speaks: enough words, one of them known (as ``verdict``)."""
     acceptable: npt.NDArray[np.bool_]
@@ -149,6 +152,9 @@ def _evidence(
         asks_after_recovery=np.array(
             [v.recovered and v.cardinal and v.physical < Tier.STOP for v in views], dtype=bool
         ),
+        stop_after_recovery=np.array(
+            [v.recovered and v.physical < Tier.STOP for v in views], dtype=bool
+        ),
         readable=readable,
         acceptable=acceptable,
         emergency=np.array([row.label is Tier.EMERGENCY for row in rows], dtype=bool),
@@ -173,6 +179,7 @@ def _tiers(e: _Evidence, t: Thresholds) -> npt.NDArray[np.int64]:
     )
     stop = e.severe >= t.stop
     asked |= alarmed & e.asks_after_recovery
+    asked |= stop & e.stop_after_recovery
     learned = np.where(emergency, 4, np.where(asked, 2, np.where(stop, 3, 0)))
     return np.maximum(e.rules, np.where(e.readable, learned, 0))
 
@@ -240,9 +247,26 @@ def select(
         known: Per row, whether the model that scored it knows one of its words (the
             classifier abstains otherwise, as at run time); all known when omitted.
     """
+    return select_scored(rows, probabilities, known)[0]
+
+
+Score = tuple[float, float]
+"""A grid point's (distance, -room): lower is better (:func:`select_scored`)."""
+
+
+def select_scored(
+    rows: Sequence[Row],
+    probabilities: dict[Tier, npt.NDArray[np.float64]],
+    known: npt.NDArray[np.bool_] | None = None,
+) -> tuple[Thresholds, Score]:
+    """:func:`select`'s choice and its score, (distance, -room) on ``rows``.
+
+    The score lets models trained with different settings be compared on the same
+    out-of-voice footing (``screen_build`` chooses the regularisation with it).
+    """
     evidence = _evidence(rows, probabilities, known)
     names = [f.name for f in fields(Thresholds)]
-    best: tuple[tuple[float, float], Thresholds] | None = None
+    best: tuple[Score, Thresholds] | None = None
     for values in itertools.product(*(GRID[name] for name in names)):
         candidate = Thresholds(**dict(zip(names, values, strict=True)))
         if not _consistent(candidate):
@@ -253,4 +277,4 @@ def select(
             best = (score, candidate)
     if best is None:
         raise ValueError("no consistent point in the threshold grid")
-    return best[1]
+    return best[1], best[0]
