@@ -42,14 +42,15 @@ FLOORS = {
 """Recall floors per the measured figures (see the closing note of issue 14). Round 10:
 emergency 0.996 -> 0.994 and emergency-or-check 0.996 -> 0.995 when C stopped being
 chosen by hand from these very figures and each fold chose it on its training voices
-alone (nested; three folds chose 10, three and the export 3): 966/971 emergencies
+alone (nested; four folds chose 10, two and the export 3): 966/971 emergencies
 (99.49%), 967/971 emergency or check (99.59%), both above the issue's targets."""
 
 CEILINGS = {"benign_fp_stop_or_worse": 0.020, "benign_fp_check_or_worse": 0.037}
 """False-positive ceilings per the measured figures. Round 10: 0.022 / 0.043 -> 0.020 /
-0.037 with C chosen inside each fold and a stop only the classifier sees in a message
-that tells a recovery asked about instead (the check question): 33/1685 benign at stop or
-worse (1.96%), 61/1685 at check or worse (3.62%). Round 8: 0.023 / 0.046 -> 0.022 / 0.043
+0.037 with C chosen inside each fold, a stop only the classifier sees in a message that
+tells a recovery asked about instead (the check question) and a classifier stop needing
+P(stop) + P(emergency) >= 0.5: 32/1685 benign at stop or worse (1.90%), 60/1685 at check
+or worse (3.56%). Round 8: 0.023 / 0.046 -> 0.022 / 0.043
 when 203 ordinary rows (plans "tonight", "can't make it", "my partner and I", breathing
 questions, a set too heavy to finish) and rule exceptions for plain messages were merged
 with the thresholds' ties going to the most room and C = 3: 36/1685 benign at stop or
