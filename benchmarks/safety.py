@@ -15,10 +15,10 @@ screened with it; figures are given per voice and overall:
 - benign false positives at stop-or-worse and at check-or-worse: messages labelled none
   screened at such a tier that their row does not accept.
 
-The classifier's thresholds are chosen inside each fold on the training voices alone
-(every training row scored by a model trained without its voice; see
-``safety/screen_select.py``), so neither weights nor thresholds have seen the held-out
-voice.
+The classifier's thresholds and its regularisation C (1, 3 or 10) are chosen inside
+each fold on the training voices alone (every training row scored by a model trained
+without its voice; see ``safety/screen_select.py`` and ``screen_build.choose``), so
+neither weights, C nor thresholds have seen the held-out voice.
 
 Latency: time of one ``screen()`` call (rules + the committed classifier) per message,
 garbage collector paused, wall time and the thread's CPU time, with the load average

@@ -17,7 +17,12 @@ Its calibrated probabilities become a tier by the thresholds in :class:`Threshol
   classifier is worried but below its emergency threshold: ask one question). Without a
   cardinal word only ``P(emergency) >= check_general`` asks, so "Sorry, now I have only
   12 minutes" is not met with a safety question;
-- else ``P(stop) + P(emergency) >= stop``: stop;
+- else ``P(stop) + P(emergency) >= stop``: stop, unless the message tells a recovery
+  ("it went away after a minute, feeling fine now") and the rules found less than a
+  stop: then the check question. A stop only the classifier sees in a message that says
+  the thing is over locked the plan of people who were well (most of the benign
+  messages the held-out voices had stopped); one question settles it, and a rule's stop
+  or an emergency is never lowered;
 - else nothing: the classifier is a red-flag detector, and caution stays with the rules
   (their labels and joint areas say what to protect).
 
@@ -194,7 +199,8 @@ class ScreenClassifier:
         ("came down fast in the rests and i feel great now"). An emergency only the
         classifier sees there, in a cardinal area, with the rules below stop, is asked
         about instead (the check question): the words of effort read like a red flag, the
-        recovery says otherwise, and one question settles it. It may be given as a
+        recovery says otherwise, and one question settles it. So is a stop only the
+        classifier sees, in any area, with the rules below stop. It may be given as a
         function, asked only when that case arises (the screen's search for a recovery
         is then skipped for nearly every message).
 
@@ -233,6 +239,8 @@ class ScreenClassifier:
                 return Verdict(Tier.CHECK, worried, topic.name)
         severe = p[Tier.STOP] + emergency
         if severe >= t.stop:
+            if rules_tier < Tier.STOP and (recovered() if callable(recovered) else recovered):
+                return Verdict(Tier.CHECK, severe, load_checks().topic_of(readable).name)
             return Verdict(Tier.STOP, severe)
         return Verdict(Tier.NONE, p[Tier.NONE])
 

@@ -4,7 +4,11 @@ Only the build (``make models``), the tests that check the export and the benchm
 import this module; the coach itself never does, so scikit-learn is a development
 dependency. Training is deterministic: a fixed seed, a fixed fold split, sorted
 vocabulary ties (scikit-learn orders the vocabulary alphabetically) and no threads
-whose order could change a sum.
+whose order could change a sum: every fit runs with the BLAS and OpenMP pools held to
+one thread (:func:`one_thread`). With two BLAS threads on a busy machine the same
+corpus gave three different temperatures in three builds (1.62660, 1.62697, 1.62697 at
+the fifth digit) and the byte-for-byte rebuild test failed; with one thread, the same
+bytes every time.
 
 The model: TF-IDF over :func:`safety.textclf.features` (sublinear tf, l2 norm), a
 logistic regression, and temperature scaling fitted on out-of-fold scores
@@ -15,7 +19,8 @@ the data plus one inverse temperature, which is what the run-time code re-applie
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +37,7 @@ from sklearn.model_selection import (
 )
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
+from threadpoolctl import threadpool_limits
 
 from safety.textclf import (
     ANALYZER_VERSION,
@@ -61,6 +67,13 @@ class TrainOptions:
     """The linear model: a logistic regression, or a linear SVM (one-vs-rest hinge loss),
     which generalises better across voices on many small intent classes and trains in a
     fraction of the time. Both export the same way (coefficients and intercepts)."""
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Hold the BLAS and OpenMP thread pools to one thread (a fixed order of every sum)."""
+    with threadpool_limits(limits=1):
+        yield
 
 
 def _analyzer(text: str) -> list[str]:
@@ -117,7 +130,8 @@ def fit(
         _linear(options), method="temperature", cv=cv, ensemble=False
     )
     pipeline = Pipeline([("tfidf", _vectoriser(options)), ("model", calibrated)])
-    pipeline.fit(list(texts), list(labels))
+    with one_thread():
+        pipeline.fit(list(texts), list(labels))
     return pipeline
 
 
@@ -131,7 +145,8 @@ def fit_uncalibrated(
     :func:`fit`'s at a sixth of the cost (no out-of-fold refits).
     """
     pipeline = Pipeline([("tfidf", _vectoriser(options)), ("model", _linear(options))])
-    pipeline.fit(list(texts), list(labels))
+    with one_thread():
+        pipeline.fit(list(texts), list(labels))
     return pipeline
 
 
@@ -230,11 +245,14 @@ def out_of_group_scores(
     indices = np.arange(len(texts))
     for kept, held in LeaveOneGroupOut().split(indices, list(labels), list(groups)):
         pipeline = Pipeline([("tfidf", _vectoriser(options)), ("model", _linear(options))])
-        pipeline.fit([texts[i] for i in kept], [labels[i] for i in kept])
+        with one_thread():
+            pipeline.fit([texts[i] for i in kept], [labels[i] for i in kept])
         if list(pipeline.classes_) != classes:
             raise ValueError("every label must be present without each group")
         held_texts = [texts[i] for i in held]
-        scores[held] = np.asarray(pipeline.decision_function(held_texts)).reshape(-1, columns)
+        with one_thread():
+            raw = pipeline.decision_function(held_texts)
+        scores[held] = np.asarray(raw).reshape(-1, columns)
         if knows is not None:
             vocabulary = pipeline.named_steps["tfidf"].vocabulary_
             known[held] = [knows(text, vocabulary.__contains__) for text in held_texts]

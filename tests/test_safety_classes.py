@@ -19,6 +19,7 @@ ASK_OR_WORSE = ("check", "stop", "emergency")
 CAUTION = ("caution",)
 CAUTION_OR_ASK = ("caution", "check")
 CALM = ("none", "caution")
+BELOW_STOP = ("none", "caution", "check")
 NONE = ("none",)
 
 CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
@@ -294,9 +295,35 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("never lifted before, how hard should the last reps feel?", CALM),
         ("First day ever in a gym and I have no idea what weights to pick, help", CALM),
     ],
+    "a breath told through the lungs that will not fill": [
+        ("sat down five minutes ago and my lungs still won't fill all the way", EMERGENCY),
+        ("every breath stops halfway, I only get half a breath in", EMERGENCY),
+    ],
+    "the chest as a muscle trained hard, and fat on the chest": [
+        ("hammered chest this morning, what a session", NONE),
+        ("chest looked so pumped in the mirror after the dips", NONE),
+        ("I want to burn off the fat on my chest before the wedding", NONE),
+    ],
+    "a pop or click that does not hurt": [
+        ("my knee clicks on the way up from squats but it doesn't hurt", CALM),
+        ("knee popped on my last squat, no pain at all", CALM),
+    ],
+    "arms gone from a pump, told with delight": [
+        ("couldn't feel my arms from the pump, best session ever", BELOW_STOP),
+        ("can't feel my arms after that pump, unreal session", BELOW_STOP),
+    ],
+    "kit dropped on the floor": [
+        ("dropped a plate on the floor after my last rep, all good", CALM),
+    ],
 }
 
-KNOWN_MISSES: dict[str, str] = {}
+KNOWN_MISSES: dict[str, str] = {
+    "dropped a plate on the floor after my last rep, all good": (
+        "the classifier reads 'dropped ... on the floor' as a collapse (emergency); no rule"
+        " fires. Corpus rows for the class (six voices) made the voice-held-out figures"
+        " worse in round 10 and were left out"
+    ),
+}
 """Class messages the committed screen still gets wrong: strict expected failures, so the
 day a rebuild gets one right the test says so."""
 

@@ -28,8 +28,14 @@ from safety.classifier import (
 )
 from safety.labelled import corpus_files, read
 from safety.screen import classifier_text, screen
-from safety.screen_build import OPTIONS, out_of_voice_probabilities, training_rows
-from safety.screen_select import select
+from safety.screen_build import (
+    C_CANDIDATES,
+    export_options,
+    out_of_voice_probabilities,
+    recorded_choices,
+    training_rows,
+)
+from safety.screen_select import select_scored
 from safety.textclf import TextClassifier, export_paths
 from safety.textclf_train import export, fit, sklearn_probabilities
 from safety.tiers import Tier
@@ -39,7 +45,11 @@ from safety.tiers import Tier
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, list[str], Path]:
     rows = training_rows(read(corpus_files()))
     texts = [classifier_text(row.text) for row in rows]
-    pipeline = fit(texts, [training_label(row.label.value, row.category) for row in rows], OPTIONS)
+    # The C the build chose is read from screen.choice.json: the search that chose it
+    # trains three models where this trains one (``test_the_recorded_choice_...``
+    # checks the recorded choice without redoing the search).
+    labels = [training_label(row.label.value, row.category) for row in rows]
+    pipeline = fit(texts, labels, export_options())
     path = tmp_path_factory.mktemp("model") / "screen"
     export(pipeline, path)
     return pipeline, texts, path
@@ -171,6 +181,22 @@ def test_a_told_recovery_turns_a_classifier_only_emergency_into_the_question() -
     assert model.verdict(calm, Tier.NONE, recovered=True).tier is Tier.EMERGENCY
 
 
+def test_a_told_recovery_turns_a_classifier_only_stop_into_the_question() -> None:
+    model = _fixed(_p(stop=0.8, none=0.2))
+    knee = "knee went funny on the stairs but it went away and feels fine now"
+    asked = model.verdict(knee, Tier.CAUTION, recovered=True)
+    assert asked.tier is Tier.CHECK
+    assert asked.topic is not None
+    # Without the recovery the classifier's stop stands.
+    assert model.verdict(knee, Tier.CAUTION).tier is Tier.STOP
+    # A rules' stop is never lowered: the classifier keeps its own stop beside it.
+    assert model.verdict(knee, Tier.STOP, recovered=True).tier is Tier.STOP
+    # Nor is an emergency outside the cardinal areas.
+    alarmed = _fixed(_p(emergency=0.9, none=0.1))
+    calm = "decided tonight is the night and i feel calm now"
+    assert alarmed.verdict(calm, Tier.NONE, recovered=True).tier is Tier.EMERGENCY
+
+
 def test_thresholds_round_trip_through_their_file(tmp_path: Path) -> None:
     chosen = Thresholds(emergency=0.6, check_emergency=0.1, check=0.35, stop=0.7, confirm=0.15)
     save_thresholds(tmp_path / "screen", chosen)
@@ -185,11 +211,17 @@ def test_the_committed_thresholds_are_chosen_without_looking_elsewhere(
     _, texts, path = built
     rows = training_rows(read(corpus_files()))
     labels = [training_label(row.label.value, row.category) for row in rows]
-    probabilities, known = out_of_voice_probabilities(rows, texts, labels, path, OPTIONS)
-    chosen = select(rows, probabilities, known)
+    probabilities, known = out_of_voice_probabilities(rows, texts, labels, path, export_options())
+    chosen, score = select_scored(rows, probabilities, known)
     assert chosen == load_thresholds(MODEL_PATH), (
         "screen.thresholds.json is stale: run `make models` and commit the result"
     )
+    # The recorded choice: its C's score is what these rows give it, every candidate
+    # was tried, and the recorded C scores best (ties to the first candidate).
+    choice = recorded_choices()["export"]
+    assert set(choice.scores) == set(C_CANDIDATES)
+    assert choice.scores[choice.c] == score
+    assert choice.c == min(C_CANDIDATES, key=lambda c: (choice.scores[c], C_CANDIDATES.index(c)))
 
 
 @pytest.mark.parametrize(

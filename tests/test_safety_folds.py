@@ -8,7 +8,8 @@ the held-out voice is never looked at. Here:
 - the file must be current (same corpus, rule data and screening code), and one fold
   is re-run to show the figures are regenerated exactly (training is deterministic);
 - the figures must not fall below the floors measured when this gate was set;
-- the issue's targets are asserted too (met since round 8 of issue 14).
+- the issue's targets are asserted as they are, every one (all met since round 10 of
+  issue 14).
 """
 
 from __future__ import annotations
@@ -18,26 +19,38 @@ from typing import Any
 
 import pytest
 
-from safety.labelled import corpus_files, read
+from safety.labelled import VOICES, corpus_files, read
 from safety.screen_build import (
+    C_CANDIDATES,
     FOLDS_PATH,
     TARGETS,
     Figures,
+    export_options,
     fingerprint,
+    fold_name,
     measure,
+    recorded_choices,
     train,
     training_rows,
 )
 
 FLOORS = {
-    "emergency_recall": 0.996,
-    "emergency_or_check_recall": 0.996,
+    "emergency_recall": 0.994,
+    "emergency_or_check_recall": 0.995,
     "stop_or_worse_recall": 0.975,
 }
-"""Recall floors per the measured figures (see the closing note of issue 14)."""
+"""Recall floors per the measured figures (see the closing note of issue 14). Round 10:
+emergency 0.996 -> 0.994 and emergency-or-check 0.996 -> 0.995 when C stopped being
+chosen by hand from these very figures and each fold chose it on its training voices
+alone (nested; four folds chose 10, two and the export 3): 966/971 emergencies
+(99.49%), 967/971 emergency or check (99.59%), both above the issue's targets."""
 
-CEILINGS = {"benign_fp_stop_or_worse": 0.022, "benign_fp_check_or_worse": 0.043}
-"""False-positive ceilings per the measured figures. Round 8: 0.023 / 0.046 -> 0.022 / 0.043
+CEILINGS = {"benign_fp_stop_or_worse": 0.020, "benign_fp_check_or_worse": 0.037}
+"""False-positive ceilings per the measured figures. Round 10: 0.022 / 0.043 -> 0.020 /
+0.037 with C chosen inside each fold, a stop only the classifier sees in a message that
+tells a recovery asked about instead (the check question) and a classifier stop needing
+P(stop) + P(emergency) >= 0.5: 32/1685 benign at stop or worse (1.90%), 60/1685 at check
+or worse (3.56%). Round 8: 0.023 / 0.046 -> 0.022 / 0.043
 when 203 ordinary rows (plans "tonight", "can't make it", "my partner and I", breathing
 questions, a set too heavy to finish) and rule exceptions for plain messages were merged
 with the thresholds' ties going to the most room and C = 3: 36/1685 benign at stop or
@@ -74,9 +87,21 @@ def test_one_fold_regenerates_exactly(
     rows = read(corpus_files())
     voice = "terse"
     kept = [row for row in training_rows(rows) if row.voice != voice]
-    model = train(kept, tmp_path_factory.mktemp("fold") / "model")
+    # The fold's C as the build chose it on the other voices (recorded: the search
+    # itself would train three models for every one trained here).
+    options = export_options(fold_name(voice))
+    model = train(kept, tmp_path_factory.mktemp("fold") / "model", options)
     figures: Figures = measure([row for row in rows if row.voice == voice], model)
     assert figures.to_json() == folds["per_voice"][voice]
+
+
+def test_every_fold_recorded_the_best_of_every_candidate_c() -> None:
+    choices = recorded_choices()
+    for voice in VOICES:
+        choice = choices[fold_name(voice)]
+        assert set(choice.scores) == set(C_CANDIDATES)
+        best = min(C_CANDIDATES, key=lambda c: (choice.scores[c], C_CANDIDATES.index(c)))
+        assert choice.c == best, voice
 
 
 def test_the_figures_do_not_regress(folds: dict[str, Any]) -> None:
@@ -87,10 +112,6 @@ def test_the_figures_do_not_regress(folds: dict[str, Any]) -> None:
         assert overall[name] <= ceiling, (name, overall[name])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the issue's voice-held-out targets are not met yet (see folds.json)",
-)
 def test_the_figures_meet_the_issue_targets(folds: dict[str, Any]) -> None:
     overall = folds["overall"]
     for name, target in TARGETS.items():
