@@ -90,7 +90,12 @@ def reply_for(assessment: Assessment) -> str | None:
         name = "emergency_other" if assessment.about_other else "emergency"
     else:
         name = "stop"
-    return prompts.render(f"safety/{name}.j2", labels=labels, areas=assessment.areas)
+    return prompts.render(
+        f"safety/{name}.j2",
+        labels=labels,
+        areas=assessment.areas,
+        heat=assessment.heat_illness,
+    )
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,10 @@ class Signal:
         }
 
 
+HEAT_RULES = frozenset({"EMG-HEATSTROKE", "STP-HEAT"})
+"""Rules whose reply must say how to cool down (rest in the heat does not help)."""
+
+
 @dataclass(frozen=True)
 class Assessment:
     """The screen's verdict on one message."""
@@ -122,6 +126,11 @@ class Assessment:
     def labels(self) -> list[str]:
         """Labels of the signals that set the tier, without repeats."""
         return list(dict.fromkeys(s.label for s in self.signals if s.tier is self.tier))
+
+    @property
+    def heat_illness(self) -> bool:
+        """A heat-illness signal sets the tier: the reply adds how to cool down."""
+        return any(s.rule_id in HEAT_RULES and s.tier is self.tier for s in self.signals)
 
     @property
     def crisis(self) -> bool:

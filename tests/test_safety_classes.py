@@ -12,6 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli.main import app
+from safety.gate import reply_for
+from safety.screen import screen
 
 EMERGENCY = ("emergency",)
 STOP_OR_WORSE = ("stop", "emergency")
@@ -315,6 +317,21 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "kit dropped on the floor": [
         ("dropped a plate on the floor after my last rep, all good", CALM),
     ],
+    "confusion in the heat is heat stroke, an emergency": [
+        (
+            "ran in the midday sun, now I'm boiling and muddled, can't think which way is home",
+            EMERGENCY,
+        ),
+        ("it's roasting out, I've stopped sweating and I'm all confused", EMERGENCY),
+        ("overheated and disorientated after the 10k in the heatwave", EMERGENCY),
+        ("it was hot but I felt fine, drank plenty", CALM),
+        ("hot in the studio today and confused about which superset is next lol", CALM),
+    ],
+    "someone who stops breathing or answering": [
+        ("my mate just stopped breathing on the bench", EMERGENCY),
+        ("she just stopped responding to me, eyes open", EMERGENCY),
+        ("I quit breathing so hard once I slowed the pace", CALM),
+    ],
 }
 
 KNOWN_MISSES: dict[str, str] = {
@@ -374,3 +391,14 @@ def test_saying_it_is_no_joke_takes_nothing_back() -> None:
     row = json.loads(result.output)
     assert row["tier"] in STOP_OR_WORSE
     assert "CTX-RETRACTION" not in [s["id"] for s in row["signals"]]
+
+
+def test_heat_replies_say_how_to_cool_down() -> None:
+    """Rest alone does not bring a core temperature down: both fixed replies say how."""
+    emergency = reply_for(screen("it's roasting out, I've stopped sweating and I'm all confused"))
+    stop = reply_for(screen("so hot on the run and I've stopped sweating"))
+    other = reply_for(screen("chest pain and my left arm is numb"))
+    assert emergency is not None and "emergency number now" in emergency
+    assert "cold water" in emergency
+    assert stop is not None and "cold water" in stop and "emergency number" in stop
+    assert other is not None and "cold water" not in other
