@@ -327,6 +327,16 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("it was hot but I felt fine, drank plenty", CALM),
         ("hot in the studio today and confused about which superset is next lol", CALM),
     ],
+    "gains talk and a price that shocks are no alarm": [
+        ("the flab round my chest is what I'd love to shed by June", NONE),
+        ("two more months of this and my chest is going to be massive", NONE),
+        (
+            "honestly I get a heart attack whenever I check my card statement after the gym shop",
+            NONE,
+        ),
+        ("there's a weight on my chest that won't shift and my arm aches", EMERGENCY),
+        ("the weight on my chest won't go and I can't lose it by resting", EMERGENCY),
+    ],
     "someone who stops breathing or answering": [
         ("my mate just stopped breathing on the bench", EMERGENCY),
         ("she just stopped responding to me, eyes open", EMERGENCY),
