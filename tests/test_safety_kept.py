@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from safety import check, kept, rules
+from safety import check, kept, literals, rules
 from safety.classifier import MODEL_PATH
 from safety.textclf import TextClassifier
 from tests.fresh_process import run_python
@@ -111,8 +111,10 @@ def test_the_check_topics_read_back_as_parsed(
     def no_parse(name: str) -> object:
         raise AssertionError(f"{name} was parsed again")
 
-    # A later run reads the kept parse: PyYAML is neither imported nor asked.
+    # A later run reads the kept parse: PyYAML is neither imported nor asked, and the
+    # topics' first looks are not worked out again either.
     monkeypatch.setattr(check, "read_yaml", no_parse)
+    monkeypatch.setattr(literals, "necessary", no_parse)
     read_back = check.load_checks.__wrapped__()
     assert read_back == computed
     assert read_back.topic_of("my chest feels tight").name == "chest"
