@@ -210,8 +210,8 @@ class ScreenClassifier:
         It also abstains when none of those words is in its vocabulary: on gibberish
         ("HAVB0AAAA0SHAV") only character fragments speak, and they once said emergency.
         """
-        words = _words(readable)
-        if len(words) < MIN_WORDS or not any(self.model.knows(f"w:{word}") for word in words):
+        words = _words(readable)  # one read of the words serves both tests
+        if len(words) < MIN_WORDS or not _knows_any(words, self.model.knows):
             return Verdict(Tier.NONE, 1.0)
         p = tier_probabilities(self.label_probabilities(readable))
         t = self.thresholds
@@ -267,7 +267,12 @@ def knows_a_word(readable: str, knows: Callable[[str], bool]) -> bool:
     build time the out-of-voice model's, so threshold selection abstains where run time
     does.
     """
-    return any(knows(f"w:{word}") for word in _words(readable))
+    return _knows_any(_words(readable), knows)
+
+
+def _knows_any(words: list[str], knows: Callable[[str], bool]) -> bool:
+    """Whether ``knows`` has any of ``words`` as a whole-word feature."""
+    return any(knows(f"w:{word}") for word in words)
 
 
 def enough_words(readable: str) -> bool:

@@ -40,6 +40,9 @@ SOURCE_FILES = ("lexicon.yaml", "context.yaml", "rules.yaml")
 CHECKED_PATH = DATA_DIR / "model" / "rules_checked.json"
 """The SHA-256 of :data:`SOURCE_FILES` whose every pattern a build compiled (see
 :func:`write_checked`)."""
+ADVICE = ("cooling",)
+"""What a rule's ``advice`` may name: ``cooling`` (heat illness: how to cool down, since
+rest in the heat does not help)."""
 MODIFIERS = ("hypothetical", "other", "resolved", "history", "passed", "recent", "today")
 """Context modifiers, in the order they take precedence when several apply."""
 
@@ -93,6 +96,8 @@ class Rule:
     counter_examples: tuple[str, ...] = ()
     topic: str | None = None
     """For ``check`` rules: the cardinal area whose question is asked (``check.yaml``)."""
+    advice: str | None = None
+    """Advice the reply must add when this rule sets the tier (one of :data:`ADVICE`)."""
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -398,6 +403,9 @@ def _rule(
         anchors.extend(area_words if anchor == "{area}" else [str(anchor)])
     if not anchors:
         raise RuleError(f"{rule_id}: needs at least one anchor")
+    advice = raw.get("advice")
+    if advice is not None and advice not in ADVICE:
+        raise RuleError(f"{rule_id}: unknown advice {advice!r}")
     return Rule(
         id=rule_id,
         tier=tier,
@@ -413,6 +421,7 @@ def _rule(
         examples=tuple(str(e) for e in raw.get("examples") or ()),
         counter_examples=tuple(str(e) for e in raw.get("not") or ()),
         topic=str(raw["topic"]) if raw.get("topic") else None,
+        advice=str(advice) if advice is not None else None,
     )
 
 

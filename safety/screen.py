@@ -94,10 +94,6 @@ class Signal:
         }
 
 
-HEAT_RULES = frozenset({"EMG-HEATSTROKE", "STP-HEAT"})
-"""Rules whose reply must say how to cool down (rest in the heat does not help)."""
-
-
 @dataclass(frozen=True)
 class Assessment:
     """The screen's verdict on one message."""
@@ -129,8 +125,17 @@ class Assessment:
 
     @property
     def heat_illness(self) -> bool:
-        """A heat-illness signal sets the tier: the reply adds how to cool down."""
-        return any(s.rule_id in HEAT_RULES and s.tier is self.tier for s in self.signals)
+        """A heat-illness signal sets the tier: the reply adds how to cool down.
+
+        Which rules those are is the rule file's to say (``advice: cooling``).
+        """
+        by_id = load().by_id
+        return any(
+            s.tier is self.tier
+            and (rule := by_id.get(s.rule_id)) is not None
+            and rule.advice == "cooling"
+            for s in self.signals
+        )
 
     @property
     def crisis(self) -> bool:

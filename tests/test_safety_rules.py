@@ -10,7 +10,7 @@ import yaml
 
 from safety import screen
 from safety.normalise import fold, for_matching, typo_map
-from safety.rules import DATA_DIR, Rule, RuleError, _compile, load
+from safety.rules import DATA_DIR, Rule, RuleError, _compile, _rule, load
 from safety.tiers import Tier
 
 RULES = load().rules
@@ -55,6 +55,28 @@ def test_bad_patterns_fail_at_load_time_not_while_screening() -> None:
         _compile("chest (pain", {})
     with pytest.raises(RuleError):
         _compile("{nosuchmacro}", {})
+
+
+def test_a_rule_s_advice_must_be_one_the_replies_know() -> None:
+    raw = {
+        "id": "STP-X",
+        "tier": "stop",
+        "kind": "symptom",
+        "label": "x",
+        "anchors": ["x"],
+        "patterns": ["x"],
+    }
+    defaults: dict[str, dict[str, Tier]] = {t.value: {} for t in Tier}
+    assert _rule({**raw, "advice": "cooling"}, {}, defaults, []).advice == "cooling"
+    assert _rule(raw, {}, defaults, []).advice is None
+    with pytest.raises(RuleError, match="unknown advice"):
+        _rule({**raw, "advice": "ice bath"}, {}, defaults, [])
+
+
+def test_the_heat_illness_rules_and_only_they_ask_for_cooling_advice() -> None:
+    cooling = {r.id for r in RULES if r.advice == "cooling"}
+    assert cooling == {r.id for r in RULES if "heat" in r.label}
+    assert {"EMG-HEATSTROKE", "STP-HEAT"} <= cooling
 
 
 def test_typo_map_corrects_symptom_words_but_never_real_words() -> None:
