@@ -581,8 +581,14 @@ def _screen_sentence(
     score = _severity(masked, found, rules)
     if score is not None:
         found.append(score)
-    scopes = [scope.span(1) for scope in triggers.negation_scope.finditer(sentence.triggers)]
-    settled.extend(m.span() for m in triggers.settled_subject.finditer(sentence.triggers))
+    told = sentence.triggers
+    scopes = (
+        [scope.span(1) for scope in triggers.negation_scope.finditer(told)]
+        if triggers.may_match("negation_scope", told)
+        else []
+    )
+    if triggers.may_match("settled_subject", told):
+        settled.extend(m.span() for m in triggers.settled_subject.finditer(told))
     readable = _for_classifier(unprompted, settled + _unless_live(scopes, live_spans + others_live))
     if not others:
         return _SentenceRead(found, readable, readable, injection_free)
