@@ -342,6 +342,34 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("she just stopped responding to me, eyes open", EMERGENCY),
         ("I quit breathing so hard once I slowed the pace", CALM),
     ],
+    "a racing or uneven heart at rest in everyday verbs": [
+        ("my heart races for a good few minutes when I'm just lying in bed", STOP_OR_WORSE),
+        ("sat at my desk and my heart beats really quick and not steady", STOP_OR_WORSE),
+        ("my heart rate is 175 and I'm only sitting on the couch", STOP_OR_WORSE),
+        ("heart rate shot up to 210 on a jog and stayed there after I stopped", STOP_OR_WORSE),
+        ("my heart rate reached 186 on the final hill then dropped right back", CALM),
+        ("my heart raced when they called my name at the awards", CALM),
+    ],
+    "heat stroke whose confusion is told in other words": [
+        ("very hot in sun, I no sweat any more and my head is confuse", EMERGENCY),
+        ("overheating on the long ride, stopped sweating, cant think straight", EMERGENCY),
+    ],
+    "a medicine named by what it does": [
+        ("the GP has me on tablets to thin the blood, can I still do kettlebells?", CAUTION),
+        ("my doctor give me medicine for control the heart rhythm", CAUTION),
+        ("I'm on pills for my blood pressure now", CAUTION),
+    ],
+    "a dated operation in a terse message": [
+        ("5 wks post c-section. Walking only?", CAUTION_OR_ASK),
+        ("2 months post op on my knee, squats ok?", CAUTION_OR_ASK),
+        ("read a post about heart surgery recovery, interesting stuff", CALM),
+    ],
+    "kit that collapsed, where it stands told in between": [
+        ("the cheap bench in my garage literally collapsed under the bar", NONE),
+        ("our old exercise bike at my parents house finally collapsed", NONE),
+        ("I came off the bike on the trail and collapsed", EMERGENCY),
+        ("I was on the rower at the gym and collapsed", EMERGENCY),
+    ],
 }
 
 KNOWN_MISSES: dict[str, str] = {
