@@ -370,6 +370,12 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("I came off the bike on the trail and collapsed", EMERGENCY),
         ("I was on the rower at the gym and collapsed", EMERGENCY),
     ],
+    "a collapse told by being roused by someone": [
+        ("near the end of the 10k I went down and a marshal was shaking me", EMERGENCY),
+        ("I was on the floor by the rack and somebody kept slapping my face", EMERGENCY),
+        ("my partner was shaking me awake because I slept through the alarm", CALM),
+        ("my friend was shaking me and screaming when I hit the deadlift PR", CALM),
+    ],
 }
 
 KNOWN_MISSES: dict[str, str] = {
