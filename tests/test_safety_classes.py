@@ -376,6 +376,12 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("my partner was shaking me awake because I slept through the alarm", CALM),
         ("my friend was shaking me and screaming when I hit the deadlift PR", CALM),
     ],
+    "final arrangements told calmly are a crisis": [
+        ("I have quietly put my affairs in order, so you can close my account", EMERGENCY),
+        ("wrote farewell letters to my parents tonight, this was my last session", EMERGENCY),
+        ("sorting my affairs in order before the move abroad, hotel gym plan?", CALM),
+        ("my tax affairs are in order for once, let's celebrate with sprints", CALM),
+    ],
 }
 
 KNOWN_MISSES: dict[str, str] = {
