@@ -316,6 +316,57 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     ],
     "kit dropped on the floor": [
         ("dropped a plate on the floor after my last rep, all good", CALM),
+        ("Bar rolled off the bench, hit the floor. No harm.", CALM),
+        ("so I let go of the dumbbells at the end of the set and one bounced onto the mat", CALM),
+        ("my kb slipped n hit the floor lol floor ok", CALM),
+        ("The kettlebell fall on the floor from my hand, is ok, nobody there.", CALM),
+        ("I regret that I dropped the barbell onto the platform after my final repetition.", CALM),
+        ("I was packing away and the plate stack toppled over onto the gym floor with a crash.", CALM),
+        ("I dropped the dumbbell and then I went down on the floor, my friend says I was out", EMERGENCY),
+        ("dropped the bar mid set and collapsed next to it", EMERGENCY),
+    ],
+    "a chest or heart symptom on exertion told by a comparison": [
+        ("Heart attack feeling on every incline. Eases at the top.", STOP_OR_WORSE),
+        (
+            "weird one, every time I run for the train it feels like a heart attack, then it goes",
+            STOP_OR_WORSE,
+        ),
+        ("bruh every time i sprint it feels like im bout to have a heart attack fr", STOP_OR_WORSE),
+        ("When I climb the hill on bicycle I feel like heart attack, then I stop.", STOP_OR_WORSE),
+        (
+            "On exertion I experience a sensation much like a heart attack; it subsides with rest.",
+            STOP_OR_WORSE,
+        ),
+        (
+            "every climb on Sunday's ride felt like my heart was being squeezed, then it let go",
+            STOP_OR_WORSE,
+        ),
+        ("my chest goes tight like a clamp whenever I take the stairs two at a time", STOP_OR_WORSE),
+        ("the electricity bill gave me a heart attack lol", CALM),
+        ("that spin class gave me a heart attack haha, what's next", CALM),
+        ("heart attack when I opened the gym invoice, cheaper plan?", CALM),
+    ],
+    "a head spinning with new things to learn, or heads turning, is no dizziness": [
+        ("Head spinning with all the new acronyms. What is AMRAP?", NONE),
+        ("My head is spinning from all the new lifts you gave me", NONE),
+        ("my brains spinning trying to remember the order of the circuit lol", NONE),
+        ("My head is spinning with so much information about the diet, what is first?", NONE),
+        ("I confess my head is rather spinning with all the new terminology.", NONE),
+        ("the whole class turned round to stare at me when my phone went off", NONE),
+        ("the whole gym is spinning after the box jumps", STOP_OR_WORSE),
+        ("my head is spinning after the burpees and I had to sit", STOP_OR_WORSE),
+        ("the floor keeps tilting when I stand up from the bench", STOP_OR_WORSE),
+        ("After the rower the room appeared to revolve around me.", STOP_OR_WORSE),
+    ],
+    "sleep told as blacking out on the sofa or in bed": [
+        ("Blacked out on the couch at 9. Slept 10 hours.", NONE),
+        ("passed out on the sofa after tea and slept till morning, legs feel great", NONE),
+        ("so wiped after legs i conked out on the settee, slept like a log", NONE),
+        ("After the match I black out in my bed and sleep all the night.", NONE),
+        ("I passed out in front of the television and slept soundly until morning.", NONE),
+        ("blacked out halfway through my set", EMERGENCY),
+        ("I passed out on the sofa after my run and woke up on the floor", EMERGENCY),
+        ("blacked out on the couch after the session and my wife couldn't wake me", EMERGENCY),
     ],
     "confusion in the heat is heat stroke, an emergency": [
         (
@@ -384,13 +435,7 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     ],
 }
 
-KNOWN_MISSES: dict[str, str] = {
-    "dropped a plate on the floor after my last rep, all good": (
-        "the classifier reads 'dropped ... on the floor' as a collapse (emergency); no rule"
-        " fires. Corpus rows for the class (six voices) made the voice-held-out figures"
-        " worse in round 10 and were left out"
-    ),
-}
+KNOWN_MISSES: dict[str, str] = {}
 """Class messages the committed screen still gets wrong: strict expected failures, so the
 day a rebuild gets one right the test says so."""
 
