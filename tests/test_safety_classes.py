@@ -321,8 +321,14 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("my kb slipped n hit the floor lol floor ok", CALM),
         ("The kettlebell fall on the floor from my hand, is ok, nobody there.", CALM),
         ("I regret that I dropped the barbell onto the platform after my final repetition.", CALM),
-        ("I was packing away and the plate stack toppled over onto the gym floor with a crash.", CALM),
-        ("I dropped the dumbbell and then I went down on the floor, my friend says I was out", EMERGENCY),
+        (
+            "I was packing away and the plate stack toppled over onto the gym floor with a crash.",
+            CALM,
+        ),
+        (
+            "I dropped the dumbbell and then I went down on the floor, my friend says I was out",
+            EMERGENCY,
+        ),
         ("dropped the bar mid set and collapsed next to it", EMERGENCY),
     ],
     "a chest or heart symptom on exertion told by a comparison": [
@@ -341,7 +347,10 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
             "every climb on Sunday's ride felt like my heart was being squeezed, then it let go",
             STOP_OR_WORSE,
         ),
-        ("my chest goes tight like a clamp whenever I take the stairs two at a time", STOP_OR_WORSE),
+        (
+            "my chest goes tight like a clamp whenever I take the stairs two at a time",
+            STOP_OR_WORSE,
+        ),
         ("the electricity bill gave me a heart attack lol", CALM),
         ("that spin class gave me a heart attack haha, what's next", CALM),
         ("heart attack when I opened the gym invoice, cheaper plan?", CALM),
