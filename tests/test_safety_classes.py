@@ -447,8 +447,12 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
 KNOWN_MISSES: dict[str, str] = {
     "my friend was shaking me and screaming when I hit the deadlift PR": (
         "the rule leaves a celebration alone, but the classifier reads 'was shaking me' as"
-        " being roused after a collapse (emergency, p=0.4); six benign rows of people shaken"
-        " awake or in celebration did not outweigh the six emergency rows of the class"
+        " being roused after a collapse (emergency)"
+    ),
+    "my partner was shaking me awake because I slept through the alarm": (
+        "the rule leaves being shaken awake alone, but the classifier reads 'was shaking me'"
+        " as being roused after a collapse (emergency). Six-voice corpus rows of the class,"
+        " both sides, moved the voice-held-out benign figure past 2% and were withdrawn"
     ),
 }
 """Class messages the committed screen still gets wrong: strict expected failures, so the

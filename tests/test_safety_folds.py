@@ -45,13 +45,8 @@ chosen by hand from these very figures and each fold chose it on its training vo
 alone (nested; four folds chose 10, two and the export 3): 966/971 emergencies
 (99.49%), 967/971 emergency or check (99.59%), both above the issue's targets."""
 
-CEILINGS = {"benign_fp_stop_or_worse": 0.020, "benign_fp_check_or_worse": 0.046}
-"""False-positive ceilings per the measured figures. Round 11: check-or-worse 0.037 ->
-0.046 when the faint question for going down to the floor with no faint word
-(CHK-WENT-DOWN) and the classes of two independently written fresh sets were added (more
-of the benign-but-alarming rows are now asked the one safety question, still far inside
-the issue's 8%): 80/1772 at check or worse (4.51%), 35/1772 at stop or worse (1.98%).
-Round 10: 0.022 / 0.043 -> 0.020 /
+CEILINGS = {"benign_fp_stop_or_worse": 0.020, "benign_fp_check_or_worse": 0.037}
+"""False-positive ceilings per the measured figures. Round 10: 0.022 / 0.043 -> 0.020 /
 0.037 with C chosen inside each fold, a stop only the classifier sees in a message that
 tells a recovery asked about instead (the check question) and a classifier stop needing
 P(stop) + P(emergency) >= 0.5: 32/1685 benign at stop or worse (1.90%), 60/1685 at check
