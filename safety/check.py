@@ -13,12 +13,10 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
 from coachcache.regexes import cached_compile
-from safety import kept, literals
-from safety.rules import DATA_DIR, RuleError, read_yaml
+from safety import kept
+from safety.rules import DATA_DIR, RuleError, first_look_source, read_yaml
 from safety.tiers import Tier
 
 GENERAL = "general"
@@ -88,7 +86,6 @@ def load_checks() -> CheckData:
     if not isinstance(data, dict):
         data = read_yaml("check.yaml")
         kept.keep("check", wanted, data)
-    looks = _first_looks(source, data)
     topics: dict[str, Topic] = {}
     for name, raw in data["topics"].items():
         try:
@@ -102,7 +99,7 @@ def load_checks() -> CheckData:
             label=str(raw["label"]),
             yes_tier=tier,
             words=cached_compile(_words_source(words)) if words else None,
-            first_look=cached_compile(looks[name]) if looks.get(name) else None,
+            first_look=_first_look(str(name), words),
         )
     if GENERAL not in topics:
         raise RuleError("check.yaml: needs a 'general' topic")
@@ -116,23 +113,12 @@ def _words_source(words: str) -> str:
     return rf"\b(?:{words})\b"
 
 
-def _first_looks(source: bytes, data: dict[str, Any]) -> dict[str, str]:
-    """Each topic's first look (a trie of strings, or "" when none is known), kept between runs.
-
-    Reading the strings parses each expression (``re``'s parser, in Python): kept like the
-    file's parse, under a key of the file and of :mod:`safety.literals`' code.
-    """
-    wanted = kept.key(source, Path(literals.__file__).read_bytes())
-    stored = kept.read("check-first-looks", wanted)
-    if isinstance(stored, dict):
-        return stored
-    looks: dict[str, str] = {}
-    for name, raw in data["topics"].items():
-        words = raw.get("words")
-        strings = literals.necessary(_words_source(str(words))) if words else None
-        looks[str(name)] = "" if strings is None else literals.trie_source(strings)
-    kept.keep("check-first-looks", wanted, looks)
-    return looks
+def _first_look(name: str, words: object) -> re.Pattern[str] | None:
+    """The first look of a topic's words (the rules' triggers read theirs the same way)."""
+    if not words:
+        return None
+    look = first_look_source(f"check-first-look-{name}", _words_source(str(words)))
+    return cached_compile(look) if look else None
 
 
 def read_answer(normalised: str) -> Answer:

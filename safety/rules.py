@@ -40,9 +40,11 @@ SOURCE_FILES = ("lexicon.yaml", "context.yaml", "rules.yaml")
 CHECKED_PATH = DATA_DIR / "model" / "rules_checked.json"
 """The SHA-256 of :data:`SOURCE_FILES` whose every pattern a build compiled (see
 :func:`write_checked`)."""
-ADVICE = ("cooling",)
-"""What a rule's ``advice`` may name: ``cooling`` (heat illness: how to cool down, since
-rest in the heat does not help)."""
+COOLING = "cooling"
+"""The advice of heat-illness rules: the reply says how to cool down (rest in the heat
+does not help)."""
+ADVICE = (COOLING,)
+"""What a rule's ``advice`` may name."""
 MODIFIERS = ("hypothetical", "other", "resolved", "history", "passed", "recent", "today")
 """Context modifiers, in the order they take precedence when several apply."""
 
@@ -213,20 +215,30 @@ class Triggers:
         return screen is None or screen.search(text) is not None
 
     def _screen_of(self, name: str) -> re.Pattern[str] | None:
-        """The first look of :meth:`may_match`, its parse kept between runs (:mod:`safety.kept`)."""
-        source = self.sources[name]
-        wanted = kept.key(source.encode(), Path(literals.__file__).read_bytes())
-        stored = kept.read(f"literals-{name}", wanted)
-        if not isinstance(stored, str):
-            strings = literals.necessary(source)
-            stored = "" if strings is None else literals.trie_source(strings)
-            kept.keep(f"literals-{name}", wanted, stored)
+        """The first look of :meth:`may_match` (see :func:`first_look_source`)."""
+        stored = first_look_source(f"literals-{name}", self.sources[name])
         return _regex(stored) if stored else None
 
     def compile(self) -> None:
         """Compile every expression now (raises :class:`RuleError` for a bad one)."""
         for name in TRIGGER_NAMES:
             _regex(self.sources[name])
+
+
+def first_look_source(name: str, source: str) -> str:
+    """A trie of the strings every match of ``source`` contains, or "" when none is known.
+
+    Reading the strings parses the expression (``re``'s parser, in Python), so the result
+    is kept between runs as ``name`` (:mod:`safety.kept`), under a key of the expression
+    and of :mod:`safety.literals`' code.
+    """
+    wanted = kept.key(source.encode(), Path(literals.__file__).read_bytes())
+    stored = kept.read(name, wanted)
+    if not isinstance(stored, str):
+        strings = literals.necessary(source)
+        stored = "" if strings is None else literals.trie_source(strings)
+        kept.keep(name, wanted, stored)
+    return stored
 
 
 TRIGGER_NAMES = tuple(n for n, v in vars(Triggers).items() if isinstance(v, _Expression))

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from safety.check import GENERAL, Answer, load_checks, read_answer
 from safety.classifier import SETTLED_WORD, ScreenClassifier, default_classifier
 from safety.normalise import fold, for_matching, sentences
-from safety.rules import MODIFIERS, Rule, RuleSet, Triggers, load
+from safety.rules import COOLING, MODIFIERS, Rule, RuleSet, Triggers, load
 from safety.tiers import Tier
 
 __all__ = ["Assessment", "ScreenContext", "Signal", "Tier", "screen"]
@@ -133,7 +133,7 @@ class Assessment:
         return any(
             s.tier is self.tier
             and (rule := by_id.get(s.rule_id)) is not None
-            and rule.advice == "cooling"
+            and rule.advice == COOLING
             for s in self.signals
         )
 
