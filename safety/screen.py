@@ -530,15 +530,11 @@ def _screen_sentence(
     (rules at stop or below) are passed.
     """
     triggers = rules.triggers
-    # Each expression only where the words it needs occur (``Triggers.may_match``).
-    masked = triggers.idioms.sub(_blank, norm) if triggers.may_match("idioms", norm) else norm
-    injection = (
-        triggers.injection.search(masked) if triggers.may_match("injection", masked) else None
-    )
+    masked = triggers.idioms.sub(_blank, norm)
+    injection = triggers.injection.search(masked)
     unprompted = masked if injection is None else triggers.injection.sub(_blank, masked)
     injection_free = injection is None and masked == norm
-    pseudo = triggers.may_match("pseudo", unprompted)
-    sentence = _Sentence(masked, triggers.pseudo.sub(_blank, unprompted) if pseudo else unprompted)
+    sentence = _Sentence(masked, triggers.pseudo.sub(_blank, unprompted))
     best: dict[str, Signal] = {}
     settled: list[tuple[int, int]] = []
     live_spans: list[tuple[int, int]] = []
@@ -582,13 +578,8 @@ def _screen_sentence(
     if score is not None:
         found.append(score)
     told = sentence.triggers
-    scopes = (
-        [scope.span(1) for scope in triggers.negation_scope.finditer(told)]
-        if triggers.may_match("negation_scope", told)
-        else []
-    )
-    if triggers.may_match("settled_subject", told):
-        settled.extend(m.span() for m in triggers.settled_subject.finditer(told))
+    scopes = [scope.span(1) for scope in triggers.negation_scope.finditer(told)]
+    settled.extend(m.span() for m in triggers.settled_subject.finditer(told))
     readable = _for_classifier(unprompted, settled + _unless_live(scopes, live_spans + others_live))
     if not others:
         return _SentenceRead(found, readable, readable, injection_free)
