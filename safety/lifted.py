@@ -1,4 +1,4 @@
-"""Bounded alternations rewritten so that ``re`` turns an alternative away by its first character.
+r"""Bounded alternations rewritten so that ``re`` turns an alternative away by its first character.
 
 Every rule and most context triggers are one expression ``(?<![a-z0-9])(?:A|B|...)
 (?![a-z0-9])`` of dozens of alternatives (the idioms: about a hundred). ``re`` tries the
@@ -19,7 +19,7 @@ Exactness:
   order of trying them (a greedy optional or repeat takes one more turn first), so at a
   position the first alternative that matches, and how far, are the same;
 - a lookbehind met before the first character moves after it with ``c`` appended
-  (``(?<!almost )`` before ``c`` is ``(?<!almost c)`` after it), and ``\\b`` becomes the
+  (``(?<!almost )`` before ``c`` is ``(?<!almost c)`` after it), and ``\b`` becomes the
   lookbehind it means there;
 - which ASCII characters a class holds is asked of ``re`` itself, and an alternative that
   may begin with a non-ASCII character keeps a copy of itself for those, guarded;
@@ -50,7 +50,7 @@ DEPTH = 2
 sentence; a third added compile time and no speed."""
 
 WIDEST = 12
-"""Below the first level, what can begin with more characters than this (``\\w*ty``) is
+r"""Below the first level, what can begin with more characters than this (``\w*ty``) is
 not grouped again: copied once per character pair, with its continuation, it made the
 code so large that the search was slower, not faster."""
 
@@ -174,7 +174,7 @@ def _derivative(seq: list[tuple[Any, Any]], c: str) -> list[list[tuple[Any, Any]
         direction, pattern = av
         if direction != -1:
             raise _Kept  # a lookahead before the first character
-        moved = _parser.SubPattern(pattern.state, list(pattern.data) + [(LITERAL, ord(c))])
+        moved = _parser.SubPattern(pattern.state, [*pattern.data, (LITERAL, ord(c))])
         return [[(op, (-1, moved)), *after] for after in _derivative(rest, c)]
     if op is _constants.AT and av in (_constants.AT_BOUNDARY, _constants.AT_NON_BOUNDARY):
         return [[_boundary(av, c), *after] for after in _derivative(rest, c)]
@@ -199,7 +199,7 @@ def _repeat_derivative(av: Any, rest: list[tuple[Any, Any]], c: str) -> list[lis
 
 
 def _boundary(at: Any, c: str) -> tuple[Any, Any]:
-    """``\\b`` (or ``\\B``) before ``c``, said as a lookbehind after it."""
+    r"""``\b`` (or ``\B``) before ``c``, said as a lookbehind after it."""
     state = _parser.State()
     word_before = _parser.SubPattern(
         state,
@@ -261,9 +261,11 @@ def _lift(sequences: list[list[tuple[Any, Any]]], state: Any, depth: int) -> lis
 
 
 def lift(parsed: Any) -> Any:
-    """``parsed`` (``re``'s parse of an expression) with each alternation of its top level
-    rewritten (see the module doc); an alternation is the same wherever it stands, so
-    what comes before or after it is left as it is."""
+    """``parsed`` (``re``'s parse of an expression), each top-level alternation rewritten.
+
+    An alternation matches the same wherever it stands (see the module doc), so what
+    comes before or after it is left as it is.
+    """
     parsed.data = [
         (op, (None, _lift([list(b.data) for b in av[1]], parsed.state, DEPTH)))
         if op is _constants.BRANCH

@@ -395,6 +395,7 @@ _INPUT_CODE = (
     "check.py",
     "classifier.py",
     "labelled.py",
+    "lifted.py",
     "literals.py",
     "normalise.py",
     "rules.py",

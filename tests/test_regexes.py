@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from agent.config import regex_cache_dir
 from coachcache import regexes
 from coachcache.regexes import cached_compile
+from safety import lifted
 from tests.fresh_process import run_python
 
 _SAMPLES = [
@@ -61,6 +62,21 @@ def test_any_pattern_compiles_or_fails_as_re_does(pattern: str, flags: int) -> N
     _same(cached_compile(pattern, flags), expected)
 
 
+def test_a_rewritten_pattern_is_kept_apart_and_read_back_the_same(fresh_store: None) -> None:
+    source = r"(?<![a-z0-9])(?:(?:chest|heart) pain|chill)(?![a-z0-9])"
+    rewrite = (f"lifted-{lifted.version()}", lifted.lift)
+    plain, rewritten = cached_compile(source), cached_compile(source, rewrite=rewrite)
+    assert rewritten.pattern == source and rewritten != plain, "the code differs, the text not"
+    assert len(regexes._STORE._new) == 2
+    regexes.save()
+    regexes._STORE = regexes._Store()
+    assert cached_compile(source, rewrite=rewrite) == rewritten
+    assert cached_compile(source) == plain == re.compile(source)
+    assert regexes._STORE._new == {}, "both read back, neither compiled again"
+    text = "my chest pain, a chill, heart pains"
+    assert [m.span() for m in rewritten.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
 def test_a_damaged_file_is_compiled_around(fresh_store: None) -> None:
     pattern = r"\b(?:squat|lunge)s?\b"
     cached_compile(pattern)
@@ -81,19 +97,24 @@ def test_a_damaged_file_is_compiled_around(fresh_store: None) -> None:
 
 def test_every_offline_model_pattern_read_back_equals_re_compile(tmp_path: Path) -> None:
     # Two processes understand the same messages: the first compiles and keeps the codes,
-    # the second builds every pattern from them. Each must equal ``re.compile``'s.
+    # the second builds every pattern from them. Each must equal ``re.compile``'s (a
+    # rewritten one, the rewriting's own fresh compile).
     script = (
         "import re, sys\n"
         "from coachcache import regexes\n"
         "made = []\n"
         "real = regexes._STORE.compile\n"
-        "regexes._STORE.compile = lambda p, f: made.append((p, f)) or real(p, f)\n"
+        "regexes._STORE.compile = lambda p, f, r=None: made.append((p, f, r)) or real(p, f, r)\n"
         "from agent.models.offline.policy import understand\n"
         "from agent.coaching import consultation_answers, assessment_reports\n"
         "for text in ['whats the plan today', 'did 3x8 squats at 60kg, knee a bit sore',\n"
         "             'only dumbbells and 20 min', 'how do I do a goblet squat?']:\n"
         "    understand(text)\n"
-        "bad = [p for p, f in set(made) if real(p, f) != re.compile(p, f)]\n"
+        "def fresh(p, f, r):\n"
+        "    if r is None:\n"
+        "        return re.compile(p, f)\n"
+        "    return regexes._from_entry(p, regexes._entry(p, f, r[1]))\n"
+        "bad = [p for p, f, r in set(made) if real(p, f, r) != fresh(p, f, r)]\n"
         "print(len(set(made)), len(regexes._STORE._new), len(bad))\n"
     )
     runs = [run_python(script, tmp_path).stdout.split() for _ in range(2)]
