@@ -15,6 +15,21 @@ RUN_THE_CLI = (
 )
 """The start of a script that runs ``coach`` with the process's arguments."""
 
+RECORD_COMPILES = (
+    "import re\n"
+    "from coachcache import regexes\n"
+    "made = []\n"
+    "real = regexes._STORE.compile\n"
+    "regexes._STORE.compile = lambda p, f, r=None: made.append((p, f, r)) or real(p, f, r)\n"
+    "def fresh(p, f, r):\n"
+    "    if r is None:\n"
+    "        return re.compile(p, f)\n"
+    "    return regexes._from_entry(p, regexes._entry(p, f, r[1]))\n"
+)
+"""The start of a script that records every pattern the kept-code store compiles (in
+``made``) and can compile any of them afresh (``fresh``: ``re.compile``, or the
+rewriting's own compile for a rewritten one), to hold kept codes equal to fresh ones."""
+
 
 def run_python(
     code: str, tmp_path: Path, *args: str, stdin: str = ""

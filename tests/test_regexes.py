@@ -10,7 +10,7 @@ from agent.config import regex_cache_dir
 from coachcache import regexes
 from coachcache.regexes import cached_compile
 from safety import lifted
-from tests.fresh_process import run_python
+from tests.fresh_process import RECORD_COMPILES, run_python
 
 _SAMPLES = [
     (r"(?P<sets>\d{1,2})\s*(?:x|×|\*)\s*(?P<reps>\d{1,3})\b", 0),
@@ -99,21 +99,13 @@ def test_every_offline_model_pattern_read_back_equals_re_compile(tmp_path: Path)
     # Two processes understand the same messages: the first compiles and keeps the codes,
     # the second builds every pattern from them. Each must equal ``re.compile``'s (a
     # rewritten one, the rewriting's own fresh compile).
-    script = (
-        "import re, sys\n"
-        "from coachcache import regexes\n"
-        "made = []\n"
-        "real = regexes._STORE.compile\n"
-        "regexes._STORE.compile = lambda p, f, r=None: made.append((p, f, r)) or real(p, f, r)\n"
+    script = RECORD_COMPILES + (
+        "import sys\n"
         "from agent.models.offline.policy import understand\n"
         "from agent.coaching import consultation_answers, assessment_reports\n"
         "for text in ['whats the plan today', 'did 3x8 squats at 60kg, knee a bit sore',\n"
         "             'only dumbbells and 20 min', 'how do I do a goblet squat?']:\n"
         "    understand(text)\n"
-        "def fresh(p, f, r):\n"
-        "    if r is None:\n"
-        "        return re.compile(p, f)\n"
-        "    return regexes._from_entry(p, regexes._entry(p, f, r[1]))\n"
         "bad = [p for p, f, r in set(made) if real(p, f, r) != fresh(p, f, r)]\n"
         "print(len(set(made)), len(regexes._STORE._new), len(bad))\n"
     )

@@ -7,7 +7,7 @@ import pytest
 from safety import check, kept, literals, rules
 from safety.classifier import MODEL_PATH
 from safety.textclf import TextClassifier
-from tests.fresh_process import run_python
+from tests.fresh_process import RECORD_COMPILES, run_python
 
 
 @pytest.fixture
@@ -123,14 +123,10 @@ def test_the_check_topics_read_back_as_parsed(
 def test_the_screen_s_expressions_read_back_equal_re_compile(tmp_path: Path) -> None:
     # Two processes screen the same messages with every rule and trigger compiled: the
     # first compiles and keeps the SRE codes (coachcache.regexes), the second builds every
-    # expression from them. Each must equal ``re.compile``'s, and so must the verdicts.
-    script = (
-        "import re\n"
-        "from coachcache import regexes\n"
+    # expression from them. Each must equal ``re.compile``'s (a rewritten one, the
+    # rewriting's own fresh compile: safety.lifted), and so must the verdicts.
+    script = RECORD_COMPILES + (
         "regexes.use_folder(lambda: __import__('pathlib').Path(sys.argv[1]))\n"
-        "made = []\n"
-        "real = regexes._STORE.compile\n"
-        "regexes._STORE.compile = lambda p, f: made.append((p, f)) or real(p, f)\n"
         "from safety import rules\n"
         "from safety.screen import screen\n"
         "from safety.output import check_reply\n"
@@ -138,7 +134,7 @@ def test_the_screen_s_expressions_read_back_equal_re_compile(tmp_path: Path) -> 
         "verdicts = [screen(t).tier.value for t in ['chest pain when i run',\n"
         "            'my knee hurts a bit', 'chest day today', 'i feel dizzy and faint']]\n"
         "check_reply('take ibuprofen and push through the pain')\n"
-        "bad = [p for p, f in set(made) if real(p, f) != re.compile(p, f)]\n"
+        "bad = [p for p, f, r in set(made) if real(p, f, r) != fresh(p, f, r)]\n"
         "print(len(set(made)), len(regexes._STORE._new), len(bad), *verdicts)\n"
     )
     folder = tmp_path / "regex"
