@@ -170,21 +170,7 @@ def _derivative(seq: list[tuple[Any, Any]], c: str) -> list[list[tuple[Any, Any]
             raise _Kept
         return _derivative(list(pattern.data) + rest, c)
     if op is _constants.BRANCH:
-        branches = [list(branch.data) for branch in av[1]]
-        if rest and not any(_first(branch)[2] for branch in branches):
-            # Every branch consumes ``c`` itself, so what follows the alternation is
-            # shared, not copied into each branch: the same order of trying (each branch
-            # with the rest, then the next), a fraction of the code.
-            inner = [after for branch in branches for after in _derivative(branch, c)]
-            if len(inner) <= 1:
-                return [[*after, *rest] for after in inner]
-            state = av[1][0].state
-            split = [_parser.SubPattern(state, after) for after in inner]
-            return [[(_constants.BRANCH, (None, split)), *rest]]
-        found: list[list[tuple[Any, Any]]] = []
-        for branch in branches:
-            found.extend(_derivative(branch + rest, c))
-        return found
+        return _branch_derivative(av, rest, c)
     if op is _constants.MAX_REPEAT:
         return _repeat_derivative(av, rest, c)
     if op in (_constants.ASSERT, _constants.ASSERT_NOT):
@@ -196,6 +182,25 @@ def _derivative(seq: list[tuple[Any, Any]], c: str) -> list[list[tuple[Any, Any]
     if op is _constants.AT and av in (_constants.AT_BOUNDARY, _constants.AT_NON_BOUNDARY):
         return [[_boundary(av, c), *after] for after in _derivative(rest, c)]
     raise _Kept
+
+
+def _branch_derivative(av: Any, rest: list[tuple[Any, Any]], c: str) -> list[list[tuple[Any, Any]]]:
+    """An alternation: each branch in turn, with what follows it."""
+    branches = [list(branch.data) for branch in av[1]]
+    if rest and not any(_first(branch)[2] for branch in branches):
+        # Every branch consumes ``c`` itself, so what follows the alternation is
+        # shared, not copied into each branch: the same order of trying (each branch
+        # with the rest, then the next), a fraction of the code.
+        inner = [after for branch in branches for after in _derivative(branch, c)]
+        if len(inner) <= 1:
+            return [[*after, *rest] for after in inner]
+        state = av[1][0].state
+        split = [_parser.SubPattern(state, after) for after in inner]
+        return [[(_constants.BRANCH, (None, split)), *rest]]
+    found: list[list[tuple[Any, Any]]] = []
+    for branch in branches:
+        found.extend(_derivative(branch + rest, c))
+    return found
 
 
 def _repeat_derivative(av: Any, rest: list[tuple[Any, Any]], c: str) -> list[list[tuple[Any, Any]]]:
