@@ -298,13 +298,17 @@ def _lift(sequences: list[list[tuple[Any, Any]]], state: Any, depth: int) -> lis
     return branches
 
 
+def _lifted_branch(av: Any, state: Any) -> tuple[Any, Any]:
+    """An alternation (``BRANCH``'s operand) rewritten where it stands."""
+    return (_constants.BRANCH, (None, _lift([list(b.data) for b in av[1]], state, DEPTH)))
+
+
 def _within(sequence: list[tuple[Any, Any]], state: Any) -> list[tuple[Any, Any]]:
     """``sequence`` with each alternation in it rewritten in place (none copied)."""
     found: list[tuple[Any, Any]] = []
     for op, av in sequence:
         if op is _constants.BRANCH:
-            branches = _lift([list(b.data) for b in av[1]], state, DEPTH)
-            found.append((op, (None, branches)))
+            found.append(_lifted_branch(av, state))
         elif op is _constants.SUBPATTERN and av[0] is None and not av[1] and not av[2]:
             inner = _parser.SubPattern(state, _within(list(av[3].data), state))
             found.append((op, (None, 0, 0, inner)))
@@ -324,9 +328,7 @@ def lift(parsed: Any) -> Any:
     comes before or after it is left as it is.
     """
     parsed.data = [
-        (op, (None, _lift([list(b.data) for b in av[1]], parsed.state, DEPTH)))
-        if op is _constants.BRANCH
-        else (op, av)
+        _lifted_branch(av, parsed.state) if op is _constants.BRANCH else (op, av)
         for op, av in parsed.data
     ]
     return parsed
