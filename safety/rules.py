@@ -244,13 +244,22 @@ def first_look_source(name: str, source: str) -> str:
     is kept between runs as ``name`` (:mod:`safety.kept`), under a key of the expression
     and of :mod:`safety.literals`' code.
     """
-    wanted = kept.key(source.encode(), Path(literals.__file__).read_bytes())
+    wanted = kept.key(source.encode(), _literals_code())
     stored = kept.read(name, wanted)
     if not isinstance(stored, str):
         strings = literals.necessary(source)
         stored = "" if strings is None else literals.trie_source(strings)
         kept.keep(name, wanted, stored)
     return stored
+
+
+@lru_cache(maxsize=1)
+def _literals_code() -> bytes:
+    """:mod:`safety.literals`' code, part of every first look's key, read once a process.
+
+    Not once for each trigger and check topic that reads its first look.
+    """
+    return Path(literals.__file__).read_bytes()
 
 
 TRIGGER_NAMES = tuple(n for n, v in vars(Triggers).items() if isinstance(v, _Expression))
