@@ -376,8 +376,10 @@ def _triggers(context: Mapping[str, Any], macros: Mapping[str, str]) -> Triggers
             ),
             "negation_post": raw(rf"{post_gap}(?:{alternation('negation_post')})"),
             "resolution_pre": raw(rf"{_LEFT}(?:{alternation('resolution_pre')}){_RIGHT}{gap}"),
+            # Matched from the target's end in the whole sentence (``match(text, end)``), not
+            # searched in a slice: its lookbehinds must see the target ("dont sweat anymore").
             "resolution_post": raw(
-                rf"{post_gap}{_LEFT}(?:{alternation('resolution_post')}){_RIGHT}"
+                rf"{post_gap[1:]}{_LEFT}(?:{alternation('resolution_post')}){_RIGHT}"
             ),
             "resolution_followup": _source(context["resolution_followup"], macros),
             "recovery_next": _source(context["recovery_next"], macros),

@@ -672,7 +672,11 @@ def _modifiers(
     left, right = sentence.clause(start, end, rules)
     pre, post = text[left:start], text[end:right]
     back = bool(t.recurrence.search(text, end))
-    resolved = not back and bool(t.resolution_pre.search(pre) or t.resolution_post.search(post))
+    # Matched in the sentence at the target's end, not in ``post`` alone: its lookbehinds
+    # must see the target ("dont sweat anymore" is the sign itself, not a symptom passed).
+    resolved = not back and bool(
+        t.resolution_pre.search(pre) or t.resolution_post.match(text, end, right)
+    )
     passed = not back and not resolved and bool(t.resolution_followup.search(text, end))
     # A mention that is itself a negative ("cant breathe", "wont be here") is not denied
     # by a negation a few words before that belongs to another verb ("inhaler not
@@ -792,6 +796,9 @@ def _other(text: str, start: int, end: int, masked: str, t: Triggers) -> bool:
         return False
     last = None
     for match in t.experiencer_other.finditer(text, 0, start):
+        if match.group(0) == "them" and _THEM_AS_THOSE.match(text, match.end()):
+            # Slang's "them" before a noun is "those": "on them statin things".
+            continue
         last = match
     if last is None:
         return False
@@ -856,6 +863,10 @@ _DETERMINED = re.compile(
     r"former|someone|somebody|people|everyone|anyone|he|she|they|hes|shes|theyre|him|them)\b"
 )
 _ARTICLE_BEFORE = re.compile(r"\b(?:a|an|the|one|this|that|some|his|her|their)(?: \w+){0,2} $")
+_THEM_AS_THOSE = re.compile(
+    r" (?:\w+ )?(?:things|pills|tablets|tabs|meds|ones|jabs|injections|shots|drugs|statins?|"
+    r"blockers?|inhalers?|puffers?|weights|exercises|sets|reps)\b"
+)
 _RELATIVE = re.compile(r" (?:who|that|which)\b")
 _WITH_ME = re.compile(r"\b(?:me|i|myself|both|we) (?:and|&) $")
 

@@ -441,6 +441,42 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("wrote farewell letters to my parents tonight, this was my last session", EMERGENCY),
         ("sorting my affairs in order before the move abroad, hotel gym plan?", CALM),
         ("my tax affairs are in order for once, let's celebrate with sprints", CALM),
+        ("I've written out my goodbyes, so this is the last time I'll message", EMERGENCY),
+        ("went to the gym one last time today and left goodbye messages for everyone", EMERGENCY),
+        ("said bye to everyone at the old gym, the new one opens monday", CALM),
+    ],
+    "a severe allergic reaction": [
+        ("my throat's getting tight and my lips are swelling after that wasp sting", EMERGENCY),
+        ("ate a cookie with peanuts, face swelling up, swallowing feels wrong", EMERGENCY),
+        ("eyes are a bit puffy from crying last night, still up for a light session", CALM),
+        ("those big vitamin tablets are hard to swallow, any tips?", CALM),
+    ],
+    "blood coughed or vomited up": [
+        ("started coughing after the sprint and it's blood, proper red", EMERGENCY),
+        ("threw up twice and the second time it was mostly blood", EMERGENCY),
+        ("been coughing with this cold, my blood pressure is fine though", CALM),
+    ],
+    "blood from the gut or the bladder": [
+        ("my stools have gone black since I started the naproxen", STOP_OR_WORSE),
+        ("peeing blood after the half marathon", STOP_OR_WORSE),
+        ("the beetroot shot before the run turned my wee pink lol", CALM),
+    ],
+    "a knock to the head as contact sports tell it": [
+        ("caught an elbow to the head at basketball, been dizzy and sick since", STOP_OR_WORSE),
+        ("took a ball to the head at cricket and I've felt foggy all evening", STOP_OR_WORSE),
+    ],
+    "conditions and pregnancy in slang and lay words": [
+        ("type 1 diabetic, what should I eat before squats", CAUTION_OR_ASK),
+        ("preggers with my first, can I still run", CAUTION_OR_ASK),
+        ("on them water tablets now, is hiit ok", CAUTION_OR_ASK),
+        ("I take pills for high pressure every morning, can I lift heavy", CAUTION_OR_ASK),
+        ("type 2 fun today, that hike was brutal", CALM),
+    ],
+    "a sign that is an absence lasts ('anymore' is not 'passed')": [
+        ("so hot at the track, i feel confused and i dont sweat anymore", EMERGENCY),
+    ],
+    "a racing heart with no cause": [
+        ("my pulse races out of the blue while I'm sat still at my desk", STOP_OR_WORSE),
     ],
 }
 
