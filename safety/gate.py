@@ -95,6 +95,7 @@ def reply_for(assessment: Assessment) -> str | None:
         labels=labels,
         areas=assessment.areas,
         heat=assessment.heat_illness,
+        allergy=assessment.allergy,
     )
 
 

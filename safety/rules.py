@@ -43,7 +43,10 @@ CHECKED_PATH = DATA_DIR / "model" / "rules_checked.json"
 COOLING = "cooling"
 """The advice of heat-illness rules: the reply says how to cool down (rest in the heat
 does not help)."""
-ADVICE = (COOLING,)
+ALLERGY = "allergy"
+"""The advice of severe-allergy rules: the reply says to use an adrenaline auto-injector if
+there is one, and to take nothing by mouth while swallowing is hard."""
+ADVICE = (COOLING, ALLERGY)
 """What a rule's ``advice`` may name."""
 MODIFIERS = ("hypothetical", "other", "resolved", "history", "passed", "recent", "today")
 """Context modifiers, in the order they take precedence when several apply."""

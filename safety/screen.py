@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from safety.check import GENERAL, Answer, load_checks, read_answer
 from safety.classifier import SETTLED_WORD, ScreenClassifier, default_classifier
 from safety.normalise import fold, for_matching, sentences
-from safety.rules import COOLING, MODIFIERS, Rule, RuleSet, Triggers, load
+from safety.rules import ALLERGY, COOLING, MODIFIERS, Rule, RuleSet, Triggers, load
 from safety.tiers import Tier
 
 __all__ = ["Assessment", "ScreenContext", "Signal", "Tier", "screen"]
@@ -124,18 +124,29 @@ class Assessment:
         return list(dict.fromkeys(s.label for s in self.signals if s.tier is self.tier))
 
     @property
-    def heat_illness(self) -> bool:
-        """A heat-illness signal sets the tier: the reply adds how to cool down.
+    def advice(self) -> frozenset[str]:
+        """The advice (:data:`safety.rules.ADVICE`) of the rules whose signals set the tier.
 
-        Which rules those are is the rule file's to say (``advice: cooling``).
+        Which rules give which advice is the rule file's to say (``advice: cooling``).
         """
         by_id = load().by_id
-        return any(
-            s.tier is self.tier
-            and (rule := by_id.get(s.rule_id)) is not None
-            and rule.advice == COOLING
+        return frozenset(
+            rule.advice
             for s in self.signals
+            if s.tier is self.tier
+            and (rule := by_id.get(s.rule_id)) is not None
+            and rule.advice is not None
         )
+
+    @property
+    def heat_illness(self) -> bool:
+        """A heat-illness signal sets the tier: the reply adds how to cool down."""
+        return COOLING in self.advice
+
+    @property
+    def allergy(self) -> bool:
+        """A severe-allergy signal sets the tier: the reply adds the adrenaline pen."""
+        return ALLERGY in self.advice
 
     @property
     def crisis(self) -> bool:

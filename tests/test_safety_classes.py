@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from agent.cli.main import app
 from safety.gate import reply_for
 from safety.screen import screen
+from safety.tiers import Tier
 
 EMERGENCY = ("emergency",)
 STOP_OR_WORSE = ("stop", "emergency")
@@ -552,3 +553,16 @@ def test_heat_replies_say_how_to_cool_down() -> None:
     assert "cold water" in emergency
     assert stop is not None and "cold water" in stop and "emergency number" in stop
     assert other is not None and "cold water" not in other
+
+
+def test_allergy_replies_say_to_use_the_adrenaline_pen() -> None:
+    """A swelling airway can close within minutes: the pen goes in before help arrives."""
+    own = reply_for(screen("wasp sting on my arm and now my tongue is swelling up"))
+    theirs = reply_for(
+        screen("my mate ate a peanut bar and his lips are swelling, he cant swallow")
+    )
+    other = reply_for(screen("chest pain and my left arm is numb"))
+    assert own is not None and "emergency number now" in own and "auto-injector" in own
+    assert theirs is not None and "help them use it" in theirs
+    assert other is not None and "auto-injector" not in other
+    assert screen("eyes puffy from crying last night, light session today?").tier < Tier.STOP
