@@ -105,6 +105,9 @@ class Rule:
     """For ``check`` rules: the cardinal area whose question is asked (``check.yaml``)."""
     advice: str | None = None
     """Advice the reply must add when this rule sets the tier (one of :data:`ADVICE`)."""
+    requires_next: bool = False
+    """``requires`` may also be met in the next sentence ("Clocked my head on the bar.
+    Headache since."): a knock and what it caused are often told apart."""
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -460,6 +463,7 @@ def _rule(
         counter_examples=tuple(str(e) for e in raw.get("not") or ()),
         topic=str(raw["topic"]) if raw.get("topic") else None,
         advice=str(advice) if advice is not None else None,
+        requires_next=bool(raw.get("requires_next", False)),
     )
 
 

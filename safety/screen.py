@@ -314,8 +314,9 @@ def _rules_pass(text: str, rules: RuleSet) -> _RulesPass:
     split = sentences(fold(text))
     normalised = [for_matching(sentence, rules.typos) for sentence in split]
     recovered = _recovered_later(normalised, rules)
-    for sentence, norm, later in zip(split, normalised, recovered, strict=True):
-        read = _screen_sentence(norm, rules, recovered=later)
+    following: list[str | None] = [*normalised[1:], None] if normalised else []
+    for sentence, norm, later, after in zip(split, normalised, recovered, following, strict=True):
+        read = _screen_sentence(norm, rules, recovered=later, following=after)
         first_readable.append(read)
         if read.signals:
             signals.extend(read.signals)
@@ -528,7 +529,11 @@ class _SentenceRead:
 
 
 def _screen_sentence(
-    norm: str, rules: RuleSet, others_settled: bool = False, recovered: bool = False
+    norm: str,
+    rules: RuleSet,
+    others_settled: bool = False,
+    recovered: bool = False,
+    following: str | None = None,
 ) -> _SentenceRead:
     """The rules' signals in one normalised sentence, and the text the classifier reads.
 
@@ -538,14 +543,12 @@ def _screen_sentence(
     events are past or on screen, so their mentions are settled too; whether it does is
     known only once every sentence is read, so both texts are made in the one pass.
     ``recovered``: a following sentence tells a quick recovery, so symptoms of effort
-    (rules at stop or below) are passed.
+    (rules at stop or below) are passed. ``following``: the next normalised sentence, where
+    the ``requires`` of a rule with ``requires_next`` may also be met.
     """
     triggers = rules.triggers
-    masked = triggers.idioms.sub(_blank, norm)
-    injection = triggers.injection.search(masked)
-    unprompted = masked if injection is None else triggers.injection.sub(_blank, masked)
-    injection_free = injection is None and masked == norm
-    sentence = _Sentence(masked, triggers.pseudo.sub(_blank, unprompted))
+    masked, unprompted, sentence, injected = _prepared(norm, rules)
+    injection_free = not injected and masked == norm
     best: dict[str, Signal] = {}
     settled: list[tuple[int, int]] = []
     live_spans: list[tuple[int, int]] = []
@@ -562,7 +565,7 @@ def _screen_sentence(
             continue
         if rule.unless is not None and rule.unless.search(masked):
             continue
-        if rule.requires is not None and not _required(rule.requires, sentence, rules):
+        if not _requirement_met(rule, sentence, following, rules):
             continue
         for match in targets:
             signal = _read_target(rule, match, sentence, rules)
@@ -602,6 +605,21 @@ def _screen_sentence(
     )
 
 
+def _prepared(norm: str, rules: RuleSet) -> tuple[str, str, _Sentence, bool]:
+    """One normalised sentence made ready for the rules.
+
+    Returns the sentence with idioms blanked (rules match there), the same with any
+    injection blanked too (the classifier's text), the sentence prepared for trigger
+    search (pseudo-negations blanked as well), and whether an injection was found.
+    """
+    triggers = rules.triggers
+    masked = triggers.idioms.sub(_blank, norm)
+    injection = triggers.injection.search(masked)
+    unprompted = masked if injection is None else triggers.injection.sub(_blank, masked)
+    sentence = _Sentence(masked, triggers.pseudo.sub(_blank, unprompted))
+    return masked, unprompted, sentence, injection is not None
+
+
 def _unless_live(
     scopes: list[tuple[int, int]], live: list[tuple[int, int]]
 ) -> list[tuple[int, int]]:
@@ -611,6 +629,21 @@ def _unless_live(
     breathing"): the classifier reads that mention as it is.
     """
     return [span for span in scopes if not any(_overlaps(span, other) for other in live)]
+
+
+def _requirement_met(
+    rule: Rule, sentence: _Sentence, following: str | None, rules: RuleSet
+) -> bool:
+    """Whether the rule's ``requires`` is met in the sentence.
+
+    For a rule with ``requires_next``, the ``following`` sentence may meet it instead.
+    """
+    requires = rule.requires
+    if requires is None or _required(requires, sentence, rules):
+        return True
+    if not rule.requires_next or following is None:
+        return False
+    return _required(requires, _prepared(following, rules)[2], rules)
 
 
 def _required(requires: re.Pattern[str], sentence: _Sentence, rules: RuleSet) -> bool:

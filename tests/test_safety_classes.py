@@ -465,6 +465,8 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "a knock to the head as contact sports tell it": [
         ("caught an elbow to the head at basketball, been dizzy and sick since", STOP_OR_WORSE),
         ("took a ball to the head at cricket and I've felt foggy all evening", STOP_OR_WORSE),
+        ("Smacked my head on the squat rack. Headache and a bit dizzy ever since.", STOP_OR_WORSE),
+        ("Banged my head on the rack lol. Anyway, legs today?", CALM),
     ],
     "conditions and pregnancy in slang and lay words": [
         ("type 1 diabetic, what should I eat before squats", CAUTION_OR_ASK),
