@@ -456,11 +456,16 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("started coughing after the sprint and it's blood, proper red", EMERGENCY),
         ("threw up twice and the second time it was mostly blood", EMERGENCY),
         ("been coughing with this cold, my blood pressure is fine though", CALM),
+        ("been coughing and my blood pressure is up a bit", CALM),
+        ("coughing my bloody lungs out on the hill lol", CALM),
+        ("coughing up bloody phlegm since the cold-air intervals", EMERGENCY),
     ],
     "blood from the gut or the bladder": [
         ("my stools have gone black since I started the naproxen", STOP_OR_WORSE),
         ("peeing blood after the half marathon", STOP_OR_WORSE),
         ("the beetroot shot before the run turned my wee pink lol", CALM),
+        ("my face goes a wee bit red on the bike", BELOW_STOP),
+        ("had a wee red wine last night, legs today?", BELOW_STOP),
     ],
     "a knock to the head as contact sports tell it": [
         ("caught an elbow to the head at basketball, been dizzy and sick since", STOP_OR_WORSE),
