@@ -363,7 +363,10 @@ def _triggers(context: Mapping[str, Any], macros: Mapping[str, str]) -> Triggers
     window = int(context["negation_window"])
     res_window = int(context["resolution_window"])
     gap = rf"(?:[\s,]+[\w#]+){{0,{window}}}[\s,]*$"
-    post_gap = rf"^(?:[\s,]+[\w#]+){{0,{res_window}}}?[\s,]*"
+    # The few words after a target: anchored (``^``) for a slice searched on its own,
+    # bare for an expression matched at the target's end in the whole sentence.
+    after_target = rf"(?:[\s,]+[\w#]+){{0,{res_window}}}?[\s,]*"
+    post_gap = f"^{after_target}"
 
     def alternation(key: str) -> str:
         value = context[key]
@@ -385,7 +388,7 @@ def _triggers(context: Mapping[str, Any], macros: Mapping[str, str]) -> Triggers
             # Matched from the target's end in the whole sentence (``match(text, end)``), not
             # searched in a slice: its lookbehinds must see the target ("dont sweat anymore").
             "resolution_post": raw(
-                rf"{post_gap[1:]}{_LEFT}(?:{alternation('resolution_post')}){_RIGHT}"
+                rf"{after_target}{_LEFT}(?:{alternation('resolution_post')}){_RIGHT}"
             ),
             "resolution_followup": _source(context["resolution_followup"], macros),
             "recovery_next": _source(context["recovery_next"], macros),
