@@ -108,6 +108,9 @@ class Rule:
     requires_next: bool = False
     """``requires`` may also be met in the next sentence ("Clocked my head on the bar.
     Headache since."): a knock and what it caused are often told apart."""
+    requires_anywhere: bool = False
+    """``requires`` may be met in any sentence of the message ("Flew back from Sydney on
+    Monday. Since then my calf is swollen."): a cause told first and the sign after it."""
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -467,6 +470,7 @@ def _rule(
         topic=str(raw["topic"]) if raw.get("topic") else None,
         advice=str(advice) if advice is not None else None,
         requires_next=bool(raw.get("requires_next", False)),
+        requires_anywhere=bool(raw.get("requires_anywhere", False)),
     )
 
 

@@ -21,6 +21,7 @@ The highest tier of any signal in any sentence is the message's tier.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from safety.check import GENERAL, Answer, load_checks, read_answer
@@ -314,9 +315,20 @@ def _rules_pass(text: str, rules: RuleSet) -> _RulesPass:
     split = sentences(fold(text))
     normalised = [for_matching(sentence, rules.typos) for sentence in split]
     recovered = _recovered_later(normalised, rules)
+    recurs = _recurs_later(normalised, rules)
     following: list[str | None] = [*normalised[1:], None] if normalised else []
-    for sentence, norm, later, after in zip(split, normalised, recovered, following, strict=True):
-        read = _screen_sentence(norm, rules, recovered=later, following=after)
+    for position, (sentence, norm, later, again, after) in enumerate(
+        zip(split, normalised, recovered, recurs, following, strict=True)
+    ):
+        read = _screen_sentence(
+            norm,
+            rules,
+            recovered=later,
+            following=after,
+            message=normalised,
+            position=position,
+            recurs=again,
+        )
         first_readable.append(read)
         if read.signals:
             signals.extend(read.signals)
@@ -335,25 +347,39 @@ def _rules_pass(text: str, rules: RuleSet) -> _RulesPass:
     return _RulesPass(signals, top_sentences, normalised, readable)
 
 
-_TOLD_APART = (
+_TOLD_APART: tuple[tuple[frozenset[str], frozenset[str], str, frozenset[str]], ...] = (
     (
         frozenset({"STP-HEART-RACING-REST", "STP-PALPITATIONS"}),
         frozenset({"STP-DIZZY", "STP-PRESYNCOPE"}),
         "EMG-HEART-FAINT",
+        frozenset(),
+    ),
+    (
+        frozenset({"CAU-CRISIS-PREPARATION"}),
+        frozenset({"CAU-LOW-MOOD"}),
+        "EMG-CRISIS-PLAN",
+        frozenset({"recent", "today"}),
     ),
 )
-"""Two stop signs that together make an emergency rule's red flag, and that rule's id.
+"""Two signs that together make an emergency rule's red flag, that rule's id, and the
+modifiers the two may carry (any other settles a sign: denied, past, someone else's).
 
 The emergency rule reads one sentence; terse messages split it into fragments ("HR at
 190 sitting down. Dizzy."). A racing or irregular heart at rest and dizziness or
-faintness are, together, an emergency wherever in the message each is told."""
+faintness are, together, an emergency wherever in the message each is told. So are low
+mood and ordinary words of preparation ("Been low for months. Wrote a note last night."),
+told last night or this morning as much as now."""
 
 
 def _told_apart(signals: list[Signal], rules: RuleSet) -> list[Signal]:
-    """The emergency signals that two stop signs in different sentences make together."""
-    active = {s.rule_id: s.text for s in signals if s.tier is s.rule_tier and not s.modifiers}
+    """The emergency signals that two signs in different sentences make together."""
     found: list[Signal] = []
-    for first, second, rule_id in _TOLD_APART:
+    for first, second, rule_id, allowed in _TOLD_APART:
+        active = {
+            s.rule_id: s.text
+            for s in signals
+            if s.tier is s.rule_tier and allowed.issuperset(s.modifiers)
+        }
         if active.keys() & first and active.keys() & second and rule_id not in active:
             rule = rules.by_id[rule_id]
             text = " + ".join(active[i] for i in sorted(active.keys() & (first | second)))
@@ -382,6 +408,20 @@ def _recovered_later(normalised: list[str], rules: RuleSet) -> list[bool]:
     told = [False] + [
         may_match("recovery_next", norm) and bool(recovery.search(norm)) for norm in normalised[1:]
     ]
+    return [any(told[i + 1 : i + 1 + _RECOVERY_SENTENCES]) for i in range(len(normalised))]
+
+
+def _recurs_later(normalised: list[str], rules: RuleSet) -> list[bool]:
+    """Per sentence, whether one of the next sentences tells that it keeps happening.
+
+    "Dizzy on the bike, passed once I sat. Third time this month." is no symptom over:
+    what passed in the first sentence stays at its rule's tier (see ``_screen_sentence``),
+    as when the recurrence is told in the same sentence.
+    """
+    if len(normalised) < 2:
+        return [False] * len(normalised)
+    recurrence = rules.triggers.recurrence
+    told = [False] + [bool(recurrence.search(norm)) for norm in normalised[1:]]
     return [any(told[i + 1 : i + 1 + _RECOVERY_SENTENCES]) for i in range(len(normalised))]
 
 
@@ -534,6 +574,9 @@ def _screen_sentence(
     others_settled: bool = False,
     recovered: bool = False,
     following: str | None = None,
+    message: Sequence[str] = (),
+    position: int = 0,
+    recurs: bool = False,
 ) -> _SentenceRead:
     """The rules' signals in one normalised sentence, and the text the classifier reads.
 
@@ -544,7 +587,10 @@ def _screen_sentence(
     known only once every sentence is read, so both texts are made in the one pass.
     ``recovered``: a following sentence tells a quick recovery, so symptoms of effort
     (rules at stop or below) are passed. ``following``: the next normalised sentence, where
-    the ``requires`` of a rule with ``requires_next`` may also be met.
+    the ``requires`` of a rule with ``requires_next`` may also be met. ``message``: every
+    normalised sentence of the message, this one at ``position``, where the ``requires`` of
+    a rule with ``requires_anywhere`` may be met. ``recurs``: a following sentence tells
+    that it keeps happening, so what this one says resolved or passed is not over.
     """
     triggers = rules.triggers
     masked, unprompted, sentence, injected = _prepared(norm, rules)
@@ -565,11 +611,15 @@ def _screen_sentence(
             continue
         if rule.unless is not None and rule.unless.search(masked):
             continue
-        if not _requirement_met(rule, sentence, following, rules):
+        if not _requirement_met(rule, sentence, following, rules) and not _met_elsewhere(
+            rule, message, position, rules
+        ):
             continue
         for match in targets:
             signal = _read_target(rule, match, sentence, rules)
-            if recovered and signal is not None:
+            if recurs and signal is not None and _OVER.intersection(signal.modifiers):
+                signal = _not_over(rule, signal)
+            elif recovered and signal is not None:
                 signal = _passed_later(rule, signal)
             if (
                 signal is None
@@ -646,6 +696,18 @@ def _requirement_met(
     return _required(requires, _prepared(following, rules)[2], rules)
 
 
+def _met_elsewhere(rule: Rule, message: Sequence[str], position: int, rules: RuleSet) -> bool:
+    """Whether another sentence of the message meets the ``requires`` of a rule that allows it."""
+    requires = rule.requires
+    if not rule.requires_anywhere or requires is None:
+        return False
+    return any(
+        _required(requires, _prepared(norm, rules)[2], rules)
+        for index, norm in enumerate(message)
+        if index != position
+    )
+
+
 def _required(requires: re.Pattern[str], sentence: _Sentence, rules: RuleSet) -> bool:
     """Whether the sentence has a mention of a rule's required companion that is not denied.
 
@@ -666,10 +728,25 @@ def _overlaps(first: tuple[int, int], second: tuple[int, int]) -> bool:
     return first[0] < second[1] and second[0] < first[1]
 
 
+_OVER = frozenset({"resolved", "passed"})
+"""Modifiers that say a symptom is over: undone when the message says it keeps coming back."""
+
 _SETTLING = frozenset({"resolved", "passed", "hypothetical", "other"})
 """Modifiers that settle a mention of a rule at tier none for the classifier too: a
 pounding heart that faded, or someone else's, is normal exertion or no one's alarm,
 though the rule had no tier to lower."""
+
+
+def _not_over(rule: Rule, signal: Signal) -> Signal:
+    """A symptom told as resolved or passed, in a message that says it keeps coming back.
+
+    Its other modifiers stand ("this morning"); someone else's is left as it was.
+    """
+    if "other" in signal.modifiers:
+        return signal
+    modifiers = tuple(m for m in signal.modifiers if m not in _OVER)
+    tier = next((rule.modifier_tiers[m] for m in MODIFIERS if m in modifiers), rule.tier)
+    return replace(signal, tier=tier, modifiers=modifiers)
 
 
 def _passed_later(rule: Rule, signal: Signal) -> Signal:

@@ -486,9 +486,59 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "a racing heart with no cause": [
         ("my pulse races out of the blue while I'm sat still at my desk", STOP_OR_WORSE),
     ],
+    "a resting heart rate far above normal": [
+        ("resting hr sitting at 118 every morning this week, usually 52", STOP_OR_WORSE),
+        ("my heart rate at rest has been 126 since saturday", STOP_OR_WORSE),
+        ("resting hr 55, max hr 186 on the hill reps, all good", CALM),
+    ],
+    "a swollen calf after a long journey": [
+        ("calf puffed up and hot since the 9 hour drive to my mums", STOP_OR_WORSE),
+        (
+            "Got back from Tokyo on Friday. My right calf is now noticeably bigger and sore.",
+            STOP_OR_WORSE,
+        ),
+        ("my ankles always swell a bit on long flights", BELOW_STOP),
+    ],
+    "a symptom that passed but keeps coming back": [
+        (
+            "went lightheaded on the rower, fine after a sit down. Fourth time this month.",
+            STOP_OR_WORSE,
+        ),
+        (
+            "got dizzy on the stairs again, passed in a minute, the same thing happened last week",
+            STOP_OR_WORSE,
+        ),
+    ],
+    "a head injury with unconsciousness, someone else's too": [
+        ("my brother banged his head on the rig and was out for about 10 seconds", EMERGENCY),
+        ("clashed heads at hockey and she wasnt conscious for a bit, now shes sleepy", EMERGENCY),
+    ],
+    "an overdose or a plan in ordinary words": [
+        ("i swallowed a full strip of sleeping tablets on purpose", EMERGENCY),
+        ("Been so low for ages. Gave away my dog yesterday and picked Friday.", EMERGENCY),
+        ("wrote a note for my coach about my knee and picked Friday for the long run", CALM),
+    ],
+    "being told you're going to die on a hill": [
+        ("coach yelled we were all going to die on the last climb, loved it", BELOW_STOP),
+        ("the trainer said you are going to die in this class haha", BELOW_STOP),
+    ],
+    "conditions in more lay words": [
+        ("had my left knee replaced a while ago, ok to do lunges?", CAUTION_OR_ASK),
+        ("got a mechanical valve and I'm on warfarin, is rowing fine", CAUTION_OR_ASK),
+        ("we've got a baby on the way, can my wife keep doing pilates", CAUTION_OR_ASK),
+        ("my bp's a bit high but the tablets keep it in check", CAUTION_OR_ASK),
+    ],
 }
 
 KNOWN_MISSES: dict[str, str] = {
+    "resting hr 55, max hr 186 on the hill reps, all good": (
+        "STP-HEART-RACING-REST reads any rate of 150 or more in a sentence that says"
+        " 'resting' anywhere, so the maximum beside a resting rate is read as the resting one"
+    ),
+    "Got back from Tokyo on Friday. My right calf is now noticeably bigger and sore.": (
+        "STP-DVT needs the journey named (a flight, a long drive); a trip told only by where"
+        " it came back from is not read as one"
+    ),
     "my friend was shaking me and screaming when I hit the deadlift PR": (
         "the rule leaves a celebration alone, but the classifier reads 'was shaking me' as"
         " being roused after a collapse (emergency)"

@@ -45,8 +45,16 @@ chosen by hand from these very figures and each fold chose it on its training vo
 alone (nested; four folds chose 10, two and the export 3): 966/971 emergencies
 (99.49%), 967/971 emergency or check (99.59%), both above the issue's targets."""
 
-CEILINGS = {"benign_fp_stop_or_worse": 0.020, "benign_fp_check_or_worse": 0.039}
-"""False-positive ceilings per the measured figures. Round 13: check or worse 0.037 ->
+CEILINGS = {"benign_fp_stop_or_worse": 0.020, "benign_fp_check_or_worse": 0.044}
+"""False-positive ceilings per the measured figures. Round 14: check or worse 0.039 ->
+0.044 when 108 rows of the classes fresh set 4 was missing joined the corpus (an overdose
+or a suicide plan in ordinary words, someone else's head injury with unconsciousness, a
+swollen calf after a long journey, a resting heart rate far above normal, dizziness that
+passed but keeps coming back, conditions in lay words), 24 of them benign and alarming
+(breathlessness that settled, "my heart stopped" at news, an instructor's "you're all
+going to die", collapsing laughing after a plank): 76/1766 benign at check or worse
+(4.30%; the issue allows 8%), stop or worse 35/1766 (1.98%), for 1016 of 1020
+emergencies (99.61%) and stop or worse 97.61%. Round 13: check or worse 0.037 ->
 0.039 when 43 rows of the classes a new held-out set was missing (allergic reactions,
 blood coughed or vomited up, blood in stools or urine, goodbyes written, knocks to the
 head in contact sport, conditions in slang) joined the corpus: 66/1742 benign at check or
