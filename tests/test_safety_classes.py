@@ -531,14 +531,6 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
 }
 
 KNOWN_MISSES: dict[str, str] = {
-    "resting hr 55, max hr 186 on the hill reps, all good": (
-        "STP-HEART-RACING-REST reads any rate of 150 or more in a sentence that says"
-        " 'resting' anywhere, so the maximum beside a resting rate is read as the resting one"
-    ),
-    "Got back from Tokyo on Friday. My right calf is now noticeably bigger and sore.": (
-        "STP-DVT needs the journey named (a flight, a long drive); a trip told only by where"
-        " it came back from is not read as one"
-    ),
     "my friend was shaking me and screaming when I hit the deadlift PR": (
         "the rule leaves a celebration alone, but the classifier reads 'was shaking me' as"
         " being roused after a collapse (emergency)"
