@@ -21,7 +21,7 @@ The highest tier of any signal in any sentence is the message's tier.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from safety.check import GENERAL, Answer, load_checks, read_answer
@@ -316,18 +316,11 @@ def _rules_pass(text: str, rules: RuleSet) -> _RulesPass:
     normalised = [for_matching(sentence, rules.typos) for sentence in split]
     recovered = _recovered_later(normalised, rules)
     recurs = _recurs_later(normalised, rules)
-    following: list[str | None] = [*normalised[1:], None] if normalised else []
-    for position, (sentence, norm, later, again, after) in enumerate(
-        zip(split, normalised, recovered, recurs, following, strict=True)
+    for position, (sentence, norm, later, again) in enumerate(
+        zip(split, normalised, recovered, recurs, strict=True)
     ):
         read = _screen_sentence(
-            norm,
-            rules,
-            recovered=later,
-            following=after,
-            message=normalised,
-            position=position,
-            recurs=again,
+            norm, rules, recovered=later, message=normalised, position=position, recurs=again
         )
         first_readable.append(read)
         if read.signals:
@@ -400,15 +393,11 @@ def _recovered_later(normalised: list[str], rules: RuleSet) -> list[bool]:
     symptoms of effort in the first sentence are read as passed (see ``_screen_sentence``),
     as when the recovery is told in the same sentence.
     """
-    if len(normalised) < 2:
-        return [False] * len(normalised)
     recovery = rules.triggers.recovery_next
-    # The first sentence follows none: it is never searched.
     may_match = rules.triggers.may_match
-    told = [False] + [
-        may_match("recovery_next", norm) and bool(recovery.search(norm)) for norm in normalised[1:]
-    ]
-    return [any(told[i + 1 : i + 1 + _RECOVERY_SENTENCES]) for i in range(len(normalised))]
+    return _told_later(
+        normalised, lambda norm: may_match("recovery_next", norm) and bool(recovery.search(norm))
+    )
 
 
 def _recurs_later(normalised: list[str], rules: RuleSet) -> list[bool]:
@@ -418,10 +407,16 @@ def _recurs_later(normalised: list[str], rules: RuleSet) -> list[bool]:
     what passed in the first sentence stays at its rule's tier (see ``_screen_sentence``),
     as when the recurrence is told in the same sentence.
     """
+    recurrence = rules.triggers.recurrence
+    return _told_later(normalised, lambda norm: bool(recurrence.search(norm)))
+
+
+def _told_later(normalised: list[str], tells: Callable[[str], bool]) -> list[bool]:
+    """Per sentence, whether ``tells`` holds for one of the :data:`_RECOVERY_SENTENCES` after it."""
     if len(normalised) < 2:
         return [False] * len(normalised)
-    recurrence = rules.triggers.recurrence
-    told = [False] + [bool(recurrence.search(norm)) for norm in normalised[1:]]
+    # The first sentence follows none: it is never searched.
+    told = [False] + [tells(norm) for norm in normalised[1:]]
     return [any(told[i + 1 : i + 1 + _RECOVERY_SENTENCES]) for i in range(len(normalised))]
 
 
@@ -573,7 +568,6 @@ def _screen_sentence(
     rules: RuleSet,
     others_settled: bool = False,
     recovered: bool = False,
-    following: str | None = None,
     message: Sequence[str] = (),
     position: int = 0,
     recurs: bool = False,
@@ -586,10 +580,10 @@ def _screen_sentence(
     events are past or on screen, so their mentions are settled too; whether it does is
     known only once every sentence is read, so both texts are made in the one pass.
     ``recovered``: a following sentence tells a quick recovery, so symptoms of effort
-    (rules at stop or below) are passed. ``following``: the next normalised sentence, where
-    the ``requires`` of a rule with ``requires_next`` may also be met. ``message``: every
-    normalised sentence of the message, this one at ``position``, where the ``requires`` of
-    a rule with ``requires_anywhere`` may be met. ``recurs``: a following sentence tells
+    (rules at stop or below) are passed. ``message``: every normalised sentence of the
+    message, this one at ``position``: the ``requires`` of a rule with ``requires_next`` may
+    also be met in the next one, of a rule with ``requires_anywhere`` in any other (none
+    given: this sentence alone). ``recurs``: a following sentence tells
     that it keeps happening, so what this one says resolved or passed is not over.
     """
     triggers = rules.triggers
@@ -611,9 +605,7 @@ def _screen_sentence(
             continue
         if rule.unless is not None and rule.unless.search(masked):
             continue
-        if not _requirement_met(rule, sentence, following, rules) and not _met_elsewhere(
-            rule, message, position, rules
-        ):
+        if not _requirement_met(rule, sentence, message, position, rules):
             continue
         for match in targets:
             signal = _read_target(rule, match, sentence, rules)
@@ -682,30 +674,23 @@ def _unless_live(
 
 
 def _requirement_met(
-    rule: Rule, sentence: _Sentence, following: str | None, rules: RuleSet
+    rule: Rule, sentence: _Sentence, message: Sequence[str], position: int, rules: RuleSet
 ) -> bool:
-    """Whether the rule's ``requires`` is met in the sentence.
+    """Whether the rule's ``requires`` is met in the sentence at ``position`` of ``message``.
 
-    For a rule with ``requires_next``, the ``following`` sentence may meet it instead.
+    Where the rule allows it, another sentence may meet it instead: the next one
+    (``requires_next``) or any other (``requires_anywhere``).
     """
     requires = rule.requires
     if requires is None or _required(requires, sentence, rules):
         return True
-    if not rule.requires_next or following is None:
+    if rule.requires_anywhere:
+        others = [norm for index, norm in enumerate(message) if index != position]
+    elif rule.requires_next:
+        others = list(message[position + 1 : position + 2])
+    else:
         return False
-    return _required(requires, _prepared(following, rules)[2], rules)
-
-
-def _met_elsewhere(rule: Rule, message: Sequence[str], position: int, rules: RuleSet) -> bool:
-    """Whether another sentence of the message meets the ``requires`` of a rule that allows it."""
-    requires = rule.requires
-    if not rule.requires_anywhere or requires is None:
-        return False
-    return any(
-        _required(requires, _prepared(norm, rules)[2], rules)
-        for index, norm in enumerate(message)
-        if index != position
-    )
+    return any(_required(requires, _prepared(norm, rules)[2], rules) for norm in others)
 
 
 def _required(requires: re.Pattern[str], sentence: _Sentence, rules: RuleSet) -> bool:
@@ -745,8 +730,12 @@ def _not_over(rule: Rule, signal: Signal) -> Signal:
     if "other" in signal.modifiers:
         return signal
     modifiers = tuple(m for m in signal.modifiers if m not in _OVER)
-    tier = next((rule.modifier_tiers[m] for m in MODIFIERS if m in modifiers), rule.tier)
-    return replace(signal, tier=tier, modifiers=modifiers)
+    return replace(signal, tier=_modified_tier(rule, modifiers), modifiers=modifiers)
+
+
+def _modified_tier(rule: Rule, modifiers: tuple[str, ...]) -> Tier:
+    """The rule's tier under the first of ``modifiers`` in :data:`MODIFIERS` order."""
+    return next((rule.modifier_tiers[m] for m in MODIFIERS if m in modifiers), rule.tier)
 
 
 def _passed_later(rule: Rule, signal: Signal) -> Signal:
@@ -948,11 +937,7 @@ def _read_target(
     negated, modifiers = _modifiers(rule, start, end, sentence, rules)
     if negated:
         return None
-    tier = rule.tier
-    for name in MODIFIERS:
-        if name in modifiers:
-            tier = rule.modifier_tiers[name]
-            break
+    tier = _modified_tier(rule, modifiers)
     if "other" in modifiers and _NOT_NOW & set(modifiers) and rule.kind != "crisis":
         # Someone else's event that is over or long past ("my dad had a heart attack in
         # 2015", "my friend fainted at a concert last year") calls for nothing now.
