@@ -82,7 +82,8 @@ _BARE_ANSWER = re.compile(r"(?i)(?:no|nope|nah|none|not at all|no way)[.!]*")
 def for_matching(sentence: str, typos: dict[str, str]) -> str:
     """The form rules match against (see the module docstring)."""
     text = sentence.lower()
-    text = _APOSTROPHES.sub("", text)
+    if "'" in text or '"' in text:
+        text = _APOSTROPHES.sub("", text)
     # Each substitution only where its character or word can occur: a search that finds
     # nothing still tries every position of the sentence.
     if "-" in text:

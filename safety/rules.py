@@ -526,19 +526,21 @@ class AnchorIndex:
 
     def rules_in(self, text: str) -> list[int]:
         """Indices of the rules with an anchor at a word start of ``text``, in order."""
-        found: set[int] = set()
-        cached = self._words.get
-        for match in _WORD_RUN.finditer(text):
-            word = match.group()
-            opened = cached(word)
-            if opened is None:
-                opened = self._opened_by(word)
-            found.update(opened.rules)
-            if opened.phrases:
-                end = match.end()
-                for tail, indices in opened.phrases:
-                    if text.startswith(tail, end):
-                        found.update(indices)
+        opened_by = self._opened_by
+        # Each distinct word once, its rules read from the cache or worked out (a word
+        # repeated in a sentence opens the same rules wherever it stands).
+        opened = [opened_by(word) for word in set(_WORD_RUN.findall(text))]
+        found: set[int] = set().union(*[o.rules for o in opened])
+        if any(o.phrases for o in opened):
+            # Only a phrase anchor needs to know where its first word stands.
+            phrases = self._phrases
+            for match in _WORD_RUN.finditer(text):
+                tails = phrases.get(match.group())
+                if tails:
+                    end = match.end()
+                    for tail, indices in tails:
+                        if text.startswith(tail, end):
+                            found.update(indices)
         for anchor, indices in self._elsewhere:
             if _at_word_start(text, anchor):
                 found.update(indices)
@@ -546,6 +548,9 @@ class AnchorIndex:
 
     def _opened_by(self, word: str) -> _Opened:
         """What a word at a word start opens; kept while there is room."""
+        opened = self._words.get(word)
+        if opened is not None:
+            return opened
         found: set[int] = set()
         rules = self._rules
         keys = (word[:1], word[:_PREFIX]) if self._single and len(word) > 1 else (word[:_PREFIX],)

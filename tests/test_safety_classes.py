@@ -528,6 +528,46 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("we've got a baby on the way, can my wife keep doing pilates", CAUTION_OR_ASK),
         ("my bp's a bit high but the tablets keep it in check", CAUTION_OR_ASK),
     ],
+    # Fresh set 5's classes (round 15); the messages are written here, not the set's.
+    "a rigid belly after a blow (internal bleeding)": [
+        ("my lad took a knee to the gut at football, now his stomach is rigid and he's grey", EMERGENCY),
+        ("abdomen went hard as a board after I came off the bike, hurts to breathe", EMERGENCY),
+        ("abs are rock hard after all those planks haha", CALM),
+    ],
+    "heat stroke told as not knowing where you are": [
+        ("stopped sweating on the hot run and now I don't know which road this is", EMERGENCY),
+        ("so hot, stopped sweating, can't work out where I left the car", EMERGENCY),
+    ],
+    "an overdose with a hedge or a medicine's name": [
+        ("took basically a whole box of ibuprofen earlier because I'm done with it all", EMERGENCY),
+        ("necked about half a packet of paracetamol on purpose an hour ago", EMERGENCY),
+    ],
+    "a severely high blood pressure reading": [
+        ("chemist took my blood pressure: 186 over 104. Still fine to deadlift?", STOP_OR_WORSE),
+        ("bp machine said 150/118 twice this morning", STOP_OR_WORSE),
+        ("blood pressure was 124 over 78 at the check-up", CALM),
+    ],
+    "signs of a retinal tear": [
+        ("loads of new floaters since yesterday and flashes of light at the edge", STOP_OR_WORSE),
+        ("a grey curtain is coming across the vision in my left eye", STOP_OR_WORSE),
+    ],
+    "a resting heart rate far above the person's usual": [
+        ("resting hr 92 for five mornings, usually 51", STOP_OR_WORSE),
+        ("my watch says my resting heart rate is thirty beats above my normal this week", STOP_OR_WORSE),
+    ],
+    "a bone that hurts at one spot, or a new lump on it": [
+        ("a tiny spot on my shin bone is agony when I press it, 3 weeks into marathon block", STOP_OR_WORSE),
+        ("fell on my hand yesterday, now there's a bump on the bone above my wrist", STOP_OR_WORSE),
+    ],
+    "benign: a supplement's tingle, a diet that kills, not literally": [
+        ("beta alanine in the preworkout makes my face tingly every time, normal?", CALM),
+        ("I'm going to die on this diet, I miss bread so much lol", CALM),
+        ("that finisher had me seeing stars, not literally, but close", CALM),
+    ],
+    "pregnancy and joint wear in lay words": [
+        ("I'm 30 weeks along now, what should I change in my squats?", CAUTION_OR_ASK),
+        ("the physio says I've got some wear in my hips, otherwise fine", CAUTION_OR_ASK),
+    ],
 }
 
 KNOWN_MISSES: dict[str, str] = {
