@@ -584,7 +584,7 @@ def _screen_sentence(
     message, this one at ``position``: the ``requires`` of a rule with ``requires_next`` may
     also be met in the next one, of a rule with ``requires_anywhere`` in any other (none
     given: this sentence alone). ``recurs``: a following sentence tells
-    that it keeps happening, so what this one says resolved or passed is not over.
+    that it keeps happening, so what this one says resolved, passed or long past is not over.
     """
     triggers = rules.triggers
     masked, unprompted, sentence, injected = _prepared(norm, rules)
@@ -713,8 +713,10 @@ def _overlaps(first: tuple[int, int], second: tuple[int, int]) -> bool:
     return first[0] < second[1] and second[0] < first[1]
 
 
-_OVER = frozenset({"resolved", "passed"})
-"""Modifiers that say a symptom is over: undone when the message says it keeps coming back."""
+_OVER = frozenset({"resolved", "passed", "history"})
+"""Modifiers that say a symptom is over or long past: undone when the message says it
+keeps coming back ("It first happened a month ago on a long run ... Since then it has
+happened on almost every long run")."""
 
 _SETTLING = frozenset({"resolved", "passed", "hypothetical", "other"})
 """Modifiers that settle a mention of a rule at tier none for the classifier too: a
@@ -723,7 +725,7 @@ though the rule had no tier to lower."""
 
 
 def _not_over(rule: Rule, signal: Signal) -> Signal:
-    """A symptom told as resolved or passed, in a message that says it keeps coming back.
+    """A symptom told as resolved, passed or long past, in a message that says it keeps coming back.
 
     Its other modifiers stand ("this morning"); someone else's is left as it was.
     """

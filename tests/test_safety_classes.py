@@ -530,7 +530,10 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     ],
     # Fresh set 5's classes (round 15); the messages are written here, not the set's.
     "a rigid belly after a blow (internal bleeding)": [
-        ("my lad took a knee to the gut at football, now his stomach is rigid and he's grey", EMERGENCY),
+        (
+            "my lad took a knee to the gut at football, now his stomach is rigid and he's grey",
+            EMERGENCY,
+        ),
         ("abdomen went hard as a board after I came off the bike, hurts to breathe", EMERGENCY),
         ("abs are rock hard after all those planks haha", CALM),
     ],
@@ -553,10 +556,16 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     ],
     "a resting heart rate far above the person's usual": [
         ("resting hr 92 for five mornings, usually 51", STOP_OR_WORSE),
-        ("my watch says my resting heart rate is thirty beats above my normal this week", STOP_OR_WORSE),
+        (
+            "my watch says my resting heart rate is thirty beats above my normal this week",
+            STOP_OR_WORSE,
+        ),
     ],
     "a bone that hurts at one spot, or a new lump on it": [
-        ("a tiny spot on my shin bone is agony when I press it, 3 weeks into marathon block", STOP_OR_WORSE),
+        (
+            "a tiny spot on my shin bone is agony when I press it, 3 weeks into marathon block",
+            STOP_OR_WORSE,
+        ),
         ("fell on my hand yesterday, now there's a bump on the bone above my wrist", STOP_OR_WORSE),
     ],
     "benign: a supplement's tingle, a diet that kills, not literally": [
