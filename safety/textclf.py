@@ -176,13 +176,13 @@ _FOLLOWS = itemgetter(2)
 class WordTable(NamedTuple):
     """What each word of the vocabulary adds to a message, worked out by the build.
 
-    Row ``r`` is the word whose ``w:`` feature is vocabulary column ``first + r``: its
-    :class:`_WordPart` as :meth:`TextClassifier.word_table` computed it, with the very code
-    a process uses for a word outside the table, so a stored part equals a computed one to
-    the last bit. A word the model knows then costs one lookup the first time a process
-    reads it too (the only message of ``coach safety check``, the first turns of a chat),
-    where working it out took about 10 µs: a dictionary lookup per character n-gram and a
-    sum per label over the n-grams' rows.
+    Row ``r`` is the word whose ``w:`` feature is vocabulary column ``first + r``: the row
+    and columns of its :class:`_WordPart` as :meth:`TextClassifier.word_table` computed
+    them, with the very code a process uses for a word outside the table, so a stored part
+    equals a computed one to the last bit. A word the model knows then costs one lookup the
+    first time a process reads it too (the only message of ``coach safety check``, the first
+    turns of a chat), where working it out took about 10 µs: a dictionary lookup per
+    character n-gram and a sum per label over the n-grams' rows.
     """
 
     first: int
