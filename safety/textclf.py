@@ -33,12 +33,13 @@ import re
 import sys
 import unicodedata
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain, pairwise, repeat
-from operator import mul
+from itertools import chain, compress, islice, pairwise, repeat
+from operator import gt, itemgetter, mul
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -147,30 +148,47 @@ class _WordPart(NamedTuple):
     the message needs its sublinear tf applied on top (see :meth:`TextClassifier.decision`).
     """
 
+    row: tuple[float, ...]
+    """The sum of the (idf-weighted) coefficient rows of ``columns``, one per score column,
+    then the sum of their squared idf: one row of the word table. Kept as one tuple, so a
+    message sums its words' scores and squares in one pass."""
     columns: tuple[int, ...]
     """Vocabulary columns of the word's features, with repeats."""
-    scores: tuple[float, ...]
-    """Sum of the (idf-weighted) coefficient rows of ``columns``, one per score column."""
-    squares: float
-    """Sum of the squared idf of ``columns``."""
+    follows: dict[str, int]
+    """The vocabulary column of each word pair this word begins, keyed by the second word:
+    a message finds its pairs with one small lookup each, keyed by a word whose hash is
+    already known, instead of building ``"b:first second"`` and looking it up among every
+    feature."""
+
+
+_NO_PAIRS: dict[str, int] = {}
+"""The ``follows`` of a word that begins no learned pair (shared, never written to)."""
+
+_ABOVE_ONE = bytes([0, 0, *repeat(1, 254)])
+"""A ``bytes.translate`` table: a count of 0 or 1 to 0, a larger one to 1."""
+
+_ROW = itemgetter(0)
+_COLUMNS = itemgetter(1)
+_FOLLOWS = itemgetter(2)
+"""The fields of a :class:`_WordPart`, read in C by ``map``."""
 
 
 class WordTable(NamedTuple):
     """What each word of the vocabulary adds to a message, worked out by the build.
 
-    Row ``r`` is the word whose ``w:`` feature is vocabulary column ``first + r``: its
-    :class:`_WordPart` as :meth:`TextClassifier.word_table` computed it, with the very code
-    a process uses for a word outside the table, so a stored part equals a computed one to
-    the last bit. A word the model knows then costs one lookup the first time a process
-    reads it too (the only message of ``coach safety check``, the first turns of a chat),
-    where working it out took about 10 µs: a dictionary lookup per character n-gram and a
-    sum per label over the n-grams' rows.
+    Row ``r`` is the word whose ``w:`` feature is vocabulary column ``first + r``: the row
+    and columns of its :class:`_WordPart` as :meth:`TextClassifier.word_table` computed
+    them, with the very code a process uses for a word outside the table, so a stored part
+    equals a computed one to the last bit. A word the model knows then costs one lookup the
+    first time a process reads it too (the only message of ``coach safety check``, the first
+    turns of a chat), where working it out took about 10 µs: a dictionary lookup per
+    character n-gram and a sum per label over the n-grams' rows.
     """
 
     first: int
     """Vocabulary column of the first row's word."""
     scores: Sequence[float]
-    """Row by row, ``width + 1`` values: the part's ``scores``, then its ``squares``."""
+    """Row by row, ``width + 1`` values: the part's ``row`` (its scores, then its squares)."""
     offsets: Sequence[int]
     """Where each row's columns start in ``columns``, and where the last one ends."""
     columns: Sequence[int]
@@ -243,6 +261,7 @@ class TextClassifier:
             raise ValueError("the word table does not match the vocabulary")
         self._words = words
         self._table_rows = 0 if words is None else words.rows
+        self._features: list[str] | None = None
         self._row = lru_cache(maxsize=row_cache_size(self._width))(self._row_of)
         self._word_part = lru_cache(maxsize=WORD_CACHE_SIZE)(self._part_of)
 
@@ -327,38 +346,50 @@ class TextClassifier:
         ``tf = 1 + log n``; the word parts and word pairs count it ``n`` times at tf 1, so
         each repeated feature adds ``tf - n`` times its row (and ``tf**2 - n`` times its
         squared idf to ``|v|**2``).
+
+        Every sum is taken in one fixed order, the same on every run: the words' rows in
+        message order, then the pairs', then one row per group of repeated features (the
+        features in order of first appearance, the groups in order of their first
+        feature), each score a plain running sum from zero.
         """
         words = _WORD.findall(normalise(text))
         parts = list(map(self._word_part, words))
-        index = self._index
-        pairs = [index.get(f"b:{first} {second}") for first, second in pairwise(words)]
+        pairs = map(dict.get, map(_FOLLOWS, parts), islice(words, 1, None))
         paired = [c for c in pairs if c is not None]
-        columns = list(chain.from_iterable([part.columns for part in parts]))
-        columns.extend(paired)
-        if not columns:
+        columns = list(map(_COLUMNS, parts))
+        columns.append(paired)
+        size = sum(map(len, columns))
+        if not size:
             return list(self._intercept)
         squared = self._idf_squared().__getitem__
-        rows = [part.scores for part in parts]
-        rows.extend(map(self._row, paired))
-        squares = sum(part.squares for part in parts) + sum(map(squared, paired))
-        counts = Counter(columns)
-        if len(counts) < len(columns):
+        # One pass over the words' rows sums their scores and, last, their squares; the
+        # other rows continue those running sums (``sum`` from a float start adds on in
+        # the same order as one sum over all the rows).
+        totals = list(map(sum, zip(*map(_ROW, parts), strict=True)))
+        squares = totals.pop() + sum(map(squared, paired))
+        rows = list(map(self._row, paired))
+        counts = Counter(chain.from_iterable(columns))
+        if len(counts) < size:
             # Repeated features, grouped by how often they occur: one tf per group.
             repeated: dict[int, list[int]] = {}
-            # Most features of a message occur once: the comprehension picks the others
-            # (Python 3.11 runs it faster than compress() over (1).__lt__).
-            for column, n in [item for item in counts.items() if item[1] > 1]:
-                repeated.setdefault(n, []).append(column)
+            # Most features of a message occur once: compress() picks the others in C, in
+            # order of first appearance, as ``counts`` holds them. The counts are read as
+            # bytes and translated to 1 where above 1, which costs no call per feature.
+            try:
+                picked = compress(counts, bytes(counts.values()).translate(_ABOVE_ONE))
+            except ValueError:  # a feature seen 256 times or more: no byte holds its count
+                picked = compress(counts, map(gt, counts.values(), repeat(1)))
+            for column in picked:
+                repeated.setdefault(counts[column], []).append(column)
             for n, group in repeated.items():
                 tf = 1.0 + math.log(n)  # scikit-learn's sublinear_tf
                 summed = map(sum, zip(*map(self._row, group), strict=True))
                 rows.append(tuple(map(mul, summed, repeat(tf - n))))
                 squares += (tf * tf - n) * sum(map(squared, group))
+        if rows:
+            totals = list(map(sum, zip(*rows, strict=True), totals))
         length = math.sqrt(squares)
-        return [
-            total / length + b
-            for total, b in zip(map(sum, zip(*rows, strict=True)), self._intercept, strict=True)
-        ]
+        return [total / length + b for total, b in zip(totals, self._intercept, strict=True)]
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Calibrated probability of every label, summing to 1."""
@@ -391,10 +422,9 @@ class TextClassifier:
         columns = array("i")
         for column in range(first, stop):
             word = words.get(column)
-            part = self._computed_part(word, column) if word is not None else self._empty_part()
-            scores.extend(part.scores)
-            scores.append(part.squares)
-            columns.extend(part.columns)
+            row, found = self._computed(word, column) if word is not None else self._empty()
+            scores.extend(row)
+            columns.extend(found)
             offsets.append(len(columns))
         return WordTable(first, scores, offsets, columns)
 
@@ -414,25 +444,28 @@ class TextClassifier:
 
     def _part_of(self, word: str) -> _WordPart:
         found = self._index.get(f"w:{word}")
+        follows = self._follows(word)
         table = self._words
         if found is not None and table is not None:
             row = found - table.first
             if 0 <= row < self._table_rows:
-                width = self._width
-                start = row * (width + 1)
-                scores, offsets = table.scores, table.offsets
+                start = row * (self._width + 1)
+                offsets = table.offsets
                 # One slice of each, turned into numbers by ``tolist`` in C (a tuple of
                 # the slice read it element by element): this is every word's cost when it
                 # is new to the process.
                 return _WordPart(
+                    tuple(_values(table.scores[start : start + self._width + 1])),
                     tuple(_values(table.columns[offsets[row] : offsets[row + 1]])),
-                    tuple(_values(scores[start : start + width])),
-                    scores[start + width],
+                    follows,
                 )
-        return self._computed_part(word, found)
+        return _WordPart(*self._computed(word, found), follows)
 
-    def _computed_part(self, word: str, found: int | None) -> _WordPart:
-        """The part of ``word``, whose word feature is column ``found`` (None: unknown)."""
+    def _computed(self, word: str, found: int | None) -> tuple[tuple[float, ...], tuple[int, ...]]:
+        """The ``row`` and ``columns`` of ``word``, whose word feature is column ``found``.
+
+        ``found`` is None for a word outside the vocabulary.
+        """
         index = self._index
         columns = [] if found is None else [found]
         padded = f" {word} "
@@ -443,21 +476,40 @@ class TextClassifier:
                 if column is not None:
                     columns.append(column)
         if not columns:
-            return self._empty_part()
+            return self._empty()
         # Straight from the weights, not through the row cache: a word is computed once,
         # and most of its n-grams are seen nowhere else in a message.
         width = self._width
         coef = self._coef
         rows = [coef[c * width : (c + 1) * width] for c in columns]
         weights = [self._idf[c] for c in columns]
-        return _WordPart(
+        return (
+            (*map(sum, zip(*rows, strict=True)), sum(map(mul, weights, weights))),
             tuple(columns),
-            tuple(map(sum, zip(*rows, strict=True))),
-            sum(map(mul, weights, weights)),
         )
 
-    def _empty_part(self) -> _WordPart:
-        return _WordPart((), (0.0,) * self._width, 0.0)
+    def _empty(self) -> tuple[tuple[float, ...], tuple[int, ...]]:
+        return (0.0,) * (self._width + 1), ()
+
+    def _follows(self, word: str) -> dict[str, int]:
+        """The column of each learned pair ``"b:word second"``, keyed by ``second``.
+
+        Found by bisection in the sorted features, where the pairs a word begins are one
+        run (``"b:word "`` up to ``"b:word!"``, the next character after the space).
+        """
+        features = self._features
+        if features is None:
+            # Sorted once, when the first word is read: the vocabulary is exported in
+            # sorted order, which ``sorted`` checks in one pass (under a millisecond).
+            features = self._features = sorted(self._index)
+        prefix = f"b:{word} "
+        start = bisect_left(features, prefix)
+        stop = bisect_left(features, f"b:{word}!", start)
+        if start == stop:
+            return _NO_PAIRS
+        index = self._index
+        skip = len(prefix)
+        return {feature[skip:]: index[feature] for feature in features[start:stop]}
 
 
 def _values(part: Sequence[Any]) -> list[Any]:
