@@ -573,6 +573,47 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("I'm going to die on this diet, I miss bread so much lol", CALM),
         ("that finisher had me seeing stars, not literally, but close", CALM),
     ],
+    "an overdose told calmly, by count or quantity": [
+        (
+            "swallowed about 25 of my sleeping tablets an hour ago, anyway what's on Friday?",
+            EMERGENCY,
+        ),
+        (
+            "I took most of a box of co-codamol after the argument, I just wanted to sleep",
+            EMERGENCY,
+        ),
+        ("took 2 ibuprofen for my knee before the run", BELOW_STOP),
+    ],
+    "heat stroke told by someone else, the skin's signs in another sentence": [
+        (
+            "Finished the desert trail run. My husband says I'm talking gibberish."
+            " Skin is bone dry and burning.",
+            EMERGENCY,
+        ),
+    ],
+    "one-sided numbness with weakness that came and went": [
+        (
+            "for about five minutes my left hand went numb and clumsy and I dropped my keys,"
+            " then it came right",
+            STOP_OR_WORSE,
+        ),
+        (
+            "my left leg went numb and weak sitting on the bike saddle, fine after standing",
+            BELOW_STOP,
+        ),
+    ],
+    "a recurrence told later undoes 'long past'": [
+        (
+            "Years ago I went dizzy at the end of a marathon. Since then it has happened on"
+            " nearly every long run.",
+            STOP_OR_WORSE,
+        ),
+    ],
+    "benign: cold fingers, dying of boredom, 'dizzy and seeing spots' is no idiom": [
+        ("ran in the frost without gloves, fingers went white and tingly, fine indoors", CALM),
+        ("I'm going to die of boredom on this treadmill, give me intervals", CALM),
+        ("got dizzy and seeing spots in the middle of my squat set today", STOP_OR_WORSE),
+    ],
     "pregnancy and joint wear in lay words": [
         ("I'm 30 weeks along now, what should I change in my squats?", CAUTION_OR_ASK),
         ("the physio says I've got some wear in my hips, otherwise fine", CAUTION_OR_ASK),
