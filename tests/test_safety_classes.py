@@ -614,6 +614,14 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("I'm going to die of boredom on this treadmill, give me intervals", CALM),
         ("got dizzy and seeing spots in the middle of my squat set today", STOP_OR_WORSE),
     ],
+    "severe signs in slang and plain words": [
+        ("ankle keeps buckling on the stairs since the fall", STOP_OR_WORSE),
+        ("skull throbbin since the heavy deadlift single, can barely think", STOP_OR_WORSE),
+        ("knee swole up mad quick after I landed the box jump wrong", STOP_OR_WORSE),
+        ("whole studio doing loop the loops since the last burpee set", STOP_OR_WORSE),
+        ("my outer thigh has no feeling since the leg press", STOP_OR_WORSE),
+        ("head banging to metal between sets, best session ever", CALM),
+    ],
     "pregnancy and joint wear in lay words": [
         ("I'm 30 weeks along now, what should I change in my squats?", CAUTION_OR_ASK),
         ("the physio says I've got some wear in my hips, otherwise fine", CAUTION_OR_ASK),
