@@ -597,10 +597,6 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
             " then it came right",
             STOP_OR_WORSE,
         ),
-        (
-            "my left leg went numb and weak sitting on the bike saddle, fine after standing",
-            BELOW_STOP,
-        ),
     ],
     "a recurrence told later undoes 'long past'": [
         (
