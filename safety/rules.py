@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from coachcache.regexes import cached_compile
 from safety import kept, lifted, literals
@@ -478,19 +478,17 @@ class AnchorIndex:
     """Which rules' anchors occur in a text: a literal anchor at a word start.
 
     An anchor counts where it starts a word (no letter or digit just before it), even
-    inside a longer anchor's span or a longer word. The text is read word by word (a run
-    of letters and digits; every such start is a word start):
+    inside a longer anchor's span or a longer word. One expression finds them: at every
+    word start, a lookahead over a trie of every anchor captures the longest anchor that
+    begins there. Any shorter anchor that begins there is a prefix of that one, so each
+    anchor stands for its own rules and those of every anchor it begins with.
 
-    - an anchor of letters and digits only occurs at a word start exactly when it begins
-      that word, so the rules a word opens depend on the word alone and are worked out
-      once per distinct word (:data:`WORD_CACHE_SIZE`) from a dictionary of anchors by
-      length, not for every word start of every message (that was a tenth of a screen
-      call);
-    - an anchor with a space or another character ("blew up") occurs only where the word
-      at that start is the anchor's own first word, so only those words look further.
-
-    Building it is instant, where one expression of every anchor took tens of
-    milliseconds to compile on every start.
+    The engine walks the trie one character at a time in C, so a sentence costs a few
+    microseconds; the index it replaced looked each distinct word up in a dictionary of
+    words and anchors, in Python, and the per-word entries it kept (a few thousand
+    frozen sets) were spread over memory the rules and the classifier also need. The
+    expression is compiled when first searched, from kept code after the first time on
+    a machine (:func:`coachcache.regexes.cached_compile`).
     """
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
@@ -498,106 +496,55 @@ class AnchorIndex:
         for index, rule in enumerate(rules):
             for anchor in rule.anchors:
                 owners.setdefault(anchor, set()).add(index)
-        self._rules = {anchor: frozenset(indices) for anchor, indices in owners.items()}
-        # The lengths of the letters-and-digits anchors, by their first two characters (a
-        # one-character anchor by its one): a word looks up only the lengths its own start
-        # may open.
-        lengths: dict[str, set[int]] = {}
-        for anchor in owners:
-            if _WORD_RUN.fullmatch(anchor):
-                lengths.setdefault(anchor[:_PREFIX], set()).add(len(anchor))
-        self._lengths = {key: sorted(sizes) for key, sizes in lengths.items()}
-        # Some anchor is one character long: then a word looks up its first one too.
-        self._single = any(len(key) < _PREFIX for key in lengths)
-        # A phrase anchor by its first word: what must follow that word, and its rules.
-        self._phrases: dict[str, list[tuple[str, frozenset[int]]]] = {}
-        self._elsewhere: list[tuple[str, frozenset[int]]] = []
-        for anchor, indices in self._rules.items():
-            if _WORD_RUN.fullmatch(anchor):
-                continue
-            head = _WORD_RUN.match(anchor)
-            if head is None:
-                # Starts with no letter or digit: no word tells where it may be.
-                self._elsewhere.append((anchor, indices))
-            else:
-                tail = anchor[head.end() :]
-                self._phrases.setdefault(head.group(), []).append((tail, indices))
-        self._words: dict[str, _Opened] = {}
+        # Each anchor's rules with those of the anchors it begins with: found by reading
+        # its prefixes, not by comparing every pair of anchors.
+        self._rules: dict[str, frozenset[int]] = {
+            anchor: frozenset().union(
+                *(
+                    owners[anchor[:size]]
+                    for size in range(1, len(anchor) + 1)
+                    if anchor[:size] in owners
+                )
+            )
+            for anchor in owners
+        }
+        self._source = f"{_LEFT}(?=({_longest_first(sorted(owners))}))" if owners else ""
+        self._regex: re.Pattern[str] | None = None
 
     def rules_in(self, text: str) -> list[int]:
         """Indices of the rules with an anchor at a word start of ``text``, in order."""
-        opened_by = self._opened_by
-        # Each distinct word once, its rules read from the cache or worked out (a word
-        # repeated in a sentence opens the same rules wherever it stands).
-        opened = [opened_by(word) for word in set(_WORD_RUN.findall(text))]
-        found: set[int] = set().union(*[o.rules for o in opened])
-        if any(o.phrases for o in opened):
-            # Only a phrase anchor needs to know where its first word stands.
-            phrases = self._phrases
-            for match in _WORD_RUN.finditer(text):
-                tails = phrases.get(match.group())
-                if tails:
-                    end = match.end()
-                    for tail, indices in tails:
-                        if text.startswith(tail, end):
-                            found.update(indices)
-        for anchor, indices in self._elsewhere:
-            if _at_word_start(text, anchor):
-                found.update(indices)
-        return sorted(found)
-
-    def _opened_by(self, word: str) -> _Opened:
-        """What a word at a word start opens; kept while there is room."""
-        opened = self._words.get(word)
-        if opened is not None:
-            return opened
-        found: set[int] = set()
-        rules = self._rules
-        keys = (word[:1], word[:_PREFIX]) if self._single and len(word) > 1 else (word[:_PREFIX],)
-        for key in keys:
-            for size in self._lengths.get(key, ()):
-                if size > len(word):
-                    break
-                indices = rules.get(word[:size])
-                if indices is not None:
-                    found.update(indices)
-        opened = _Opened(frozenset(found), tuple(self._phrases.get(word, ())))
-        if len(self._words) < WORD_CACHE_SIZE:
-            self._words[word] = opened
-        return opened
-
-    def clear_cache(self) -> None:
-        """Forget every word's rules (a benchmark's words new to the process)."""
-        self._words.clear()
+        regex = self._regex
+        if regex is None:
+            if not self._source:
+                return []
+            regex = self._regex = cached_compile(self._source)
+        found = regex.findall(text)
+        if not found:
+            return []
+        return sorted(frozenset().union(*map(self._rules.__getitem__, found)))
 
 
-class _Opened(NamedTuple):
-    """What one word opens at a word start."""
+def _longest_first(strings: list[str]) -> str:
+    """An expression of ``strings`` as a trie that takes the longest one it can.
 
-    rules: frozenset[int]
-    """Rules with an anchor of letters and digits that begins the word."""
-    phrases: tuple[tuple[str, frozenset[int]], ...]
-    """Phrase anchors that begin with the whole word: what must follow it, and their rules."""
-
-
-_PREFIX = 2
-"""Characters of an anchor its length is grouped by."""
-
-WORD_CACHE_SIZE = 16_384
-"""Distinct words whose rules an anchor index keeps: the first ones read stay (everyday
-chat repeats a few thousand words), so a stream of new words cannot grow it without end."""
-
-_WORD_RUN = re.compile(r"[a-z0-9]+")
-"""A word for the anchors: the anchors' own word boundary is a letter or digit."""
+    Where a string ends and a longer one goes on, the longer is tried first (an optional
+    group), so a match is the longest string that begins at its position.
+    """
+    trie: dict[str, Any] = {}
+    for string in strings:
+        node = trie
+        for char in string:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_branches(trie)
 
 
-def _at_word_start(text: str, anchor: str) -> bool:
-    start = text.find(anchor)
-    while start != -1:
-        if start == 0 or not _WORD_RUN.match(text, start - 1, start):
-            return True
-        start = text.find(anchor, start + 1)
-    return False
+def _trie_branches(node: dict[str, Any]) -> str:
+    alternatives = [re.escape(char) + _trie_branches(node[char]) for char in sorted(node) if char]
+    if not alternatives:
+        return ""
+    body = alternatives[0] if len(alternatives) == 1 else f"(?:{'|'.join(alternatives)})"
+    return f"(?:{body})?" if "" in node else body
 
 
 def _spelling_map(lexicon: Mapping[str, Any]) -> dict[str, str]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from safety.check import GENERAL, Answer, load_checks, read_answer
 from safety.classifier import SETTLED_WORD, ScreenClassifier, default_classifier
@@ -316,11 +317,14 @@ def _rules_pass(text: str, rules: RuleSet) -> _RulesPass:
     normalised = [for_matching(sentence, rules.typos) for sentence in split]
     recovered = _recovered_later(normalised, rules)
     recurs = _recurs_later(normalised, rules)
-    for position, (sentence, norm, later, again) in enumerate(
-        zip(split, normalised, recovered, recurs, strict=True)
-    ):
+    for position, (sentence, norm) in enumerate(zip(split, normalised, strict=True)):
         read = _screen_sentence(
-            norm, rules, recovered=later, message=normalised, position=position, recurs=again
+            norm,
+            rules,
+            recovered=partial(recovered, position),
+            message=normalised,
+            position=position,
+            recurs=partial(recurs, position),
         )
         first_readable.append(read)
         if read.signals:
@@ -332,8 +336,8 @@ def _rules_pass(text: str, rules: RuleSet) -> _RulesPass:
     # sentence than the event.
     others_settled = _others_not_now_applies(signals, whole, rules.triggers)
     readable = [
-        _readable(norm, rules, others_settled, first, later)
-        for norm, first, later in zip(normalised, first_readable, recovered, strict=True)
+        _readable(norm, rules, others_settled, first, partial(recovered, position))
+        for position, (norm, first) in enumerate(zip(normalised, first_readable, strict=True))
     ]
     signals = _others_not_now(signals, others_settled)
     signals.extend(_told_apart(signals, rules))
@@ -386,7 +390,7 @@ _RECOVERY_SENTENCES = 2
 """How many sentences after a symptom a quick recovery may be told in."""
 
 
-def _recovered_later(normalised: list[str], rules: RuleSet) -> list[bool]:
+def _recovered_later(normalised: list[str], rules: RuleSet) -> _ToldLater:
     """Per sentence, whether one of the next sentences tells a quick recovery.
 
     "Gasping after the 400s. Chatting again in ninety seconds." is normal exertion: the
@@ -395,12 +399,12 @@ def _recovered_later(normalised: list[str], rules: RuleSet) -> list[bool]:
     """
     recovery = rules.triggers.recovery_next
     may_match = rules.triggers.may_match
-    return _told_later(
+    return _ToldLater(
         normalised, lambda norm: may_match("recovery_next", norm) and bool(recovery.search(norm))
     )
 
 
-def _recurs_later(normalised: list[str], rules: RuleSet) -> list[bool]:
+def _recurs_later(normalised: list[str], rules: RuleSet) -> _ToldLater:
     """Per sentence, whether one of the next sentences tells that it keeps happening.
 
     "Dizzy on the bike, passed once I sat. Third time this month." is no symptom over:
@@ -408,20 +412,40 @@ def _recurs_later(normalised: list[str], rules: RuleSet) -> list[bool]:
     as when the recurrence is told in the same sentence.
     """
     recurrence = rules.triggers.recurrence
-    return _told_later(normalised, lambda norm: bool(recurrence.search(norm)))
+    return _ToldLater(normalised, lambda norm: bool(recurrence.search(norm)))
 
 
-def _told_later(normalised: list[str], tells: Callable[[str], bool]) -> list[bool]:
-    """Per sentence, whether ``tells`` holds for one of the :data:`_RECOVERY_SENTENCES` after it."""
-    if len(normalised) < 2:
-        return [False] * len(normalised)
-    # The first sentence follows none: it is never searched.
-    told = [False] + [tells(norm) for norm in normalised[1:]]
-    return [any(told[i + 1 : i + 1 + _RECOVERY_SENTENCES]) for i in range(len(normalised))]
+class _ToldLater:
+    """Whether ``tells`` holds for one of the :data:`_RECOVERY_SENTENCES` after a sentence.
+
+    Asked only where a sentence has a mention it would change, and each sentence searched
+    at most once: most sentences have none, and searching every later sentence of every
+    message up front was a search per sentence for nothing.
+    """
+
+    def __init__(self, normalised: list[str], tells: Callable[[str], bool]) -> None:
+        self._normalised = normalised
+        self._tells = tells
+        self._told: dict[int, bool] = {}
+
+    def __call__(self, position: int) -> bool:
+        """Whether a sentence after the one at ``position`` (within reach) tells it."""
+        stop = min(position + 1 + _RECOVERY_SENTENCES, len(self._normalised))
+        for later in range(position + 1, stop):
+            told = self._told.get(later)
+            if told is None:
+                told = self._told[later] = self._tells(self._normalised[later])
+            if told:
+                return True
+        return False
 
 
 def _readable(
-    norm: str, rules: RuleSet, others_settled: bool, screened: _SentenceRead, recovered: bool
+    norm: str,
+    rules: RuleSet,
+    others_settled: bool,
+    screened: _SentenceRead,
+    recovered: Callable[[], bool],
 ) -> str:
     """The text the classifier reads for one normalised sentence.
 
@@ -563,14 +587,18 @@ class _SentenceRead:
     was blanked and the blanked text has none), so the classifier's text needs no search."""
 
 
+def _never() -> bool:
+    return False
+
+
 def _screen_sentence(
     norm: str,
     rules: RuleSet,
     others_settled: bool = False,
-    recovered: bool = False,
+    recovered: Callable[[], bool] = _never,
     message: Sequence[str] = (),
     position: int = 0,
-    recurs: bool = False,
+    recurs: Callable[[], bool] = _never,
 ) -> _SentenceRead:
     """The rules' signals in one normalised sentence, and the text the classifier reads.
 
@@ -579,12 +607,13 @@ def _screen_sentence(
     applies to both detectors. ``others_settled``: the message says someone else's
     events are past or on screen, so their mentions are settled too; whether it does is
     known only once every sentence is read, so both texts are made in the one pass.
-    ``recovered``: a following sentence tells a quick recovery, so symptoms of effort
-    (rules at stop or below) are passed. ``message``: every normalised sentence of the
+    ``recovered``: asked whether a following sentence tells a quick recovery (then symptoms
+    of effort, rules at stop or below, are passed); asked only for a mention it would
+    change, as is ``recurs``. ``message``: every normalised sentence of the
     message, this one at ``position``: the ``requires`` of a rule with ``requires_next`` may
     also be met in the next one, of a rule with ``requires_anywhere`` in any other (none
-    given: this sentence alone). ``recurs``: a following sentence tells
-    that it keeps happening, so what this one says resolved, passed or long past is not over.
+    given: this sentence alone). ``recurs``: asked whether a following sentence tells that
+    it keeps happening (then what this one says resolved, passed or long past is not over).
     """
     triggers = rules.triggers
     masked, unprompted, sentence, injected = _prepared(norm, rules)
@@ -609,9 +638,9 @@ def _screen_sentence(
             continue
         for match in targets:
             signal = _read_target(rule, match, sentence, rules)
-            if recurs and signal is not None and _OVER.intersection(signal.modifiers):
+            if signal is not None and _OVER.intersection(signal.modifiers) and recurs():
                 signal = _not_over(rule, signal)
-            elif recovered and signal is not None:
+            elif signal is not None and recovered():
                 signal = _passed_later(rule, signal)
             if (
                 signal is None
