@@ -310,6 +310,10 @@ def read_yaml(name: str) -> dict[str, Any]:
     return data
 
 
+_MACRO_DEPTH = 4
+"""How deep macros may name other macros ("{knock}" names "{w}")."""
+
+
 def _expand(pattern: str, macros: Mapping[str, str]) -> str:
     def substitute(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -317,7 +321,14 @@ def _expand(pattern: str, macros: Mapping[str, str]) -> str:
             raise RuleError(f"unknown macro {{{name}}} in {pattern!r}")
         return macros[name]
 
-    return _MACRO.sub(substitute, pattern)
+    expanded = pattern
+    for _ in range(_MACRO_DEPTH):
+        previous, expanded = expanded, _MACRO.sub(substitute, expanded)
+        if expanded == previous:
+            return expanded
+    if _MACRO.search(expanded):
+        raise RuleError(f"macros nested deeper than {_MACRO_DEPTH} in {pattern!r}")
+    return expanded
 
 
 def _source(patterns: str | list[str], macros: Mapping[str, str], *, bounded: bool = True) -> str:
