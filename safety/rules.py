@@ -111,6 +111,10 @@ class Rule:
     requires_anywhere: bool = False
     """``requires`` may be met in any sentence of the message ("Flew back from Sydney on
     Monday. Since then my calf is swollen."): a cause told first and the sign after it."""
+    ongoing: bool = False
+    """What the rule reads is a state that lasts (confusion after a knock): a date in the
+    clause dates its cause, not the state, so someone else's knock "this afternoon" or
+    "yesterday" is not settled as their event long over (see ``screen._read_target``)."""
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -482,6 +486,7 @@ def _rule(
         advice=str(advice) if advice is not None else None,
         requires_next=bool(raw.get("requires_next", False)),
         requires_anywhere=bool(raw.get("requires_anywhere", False)),
+        ongoing=bool(raw.get("ongoing", False)),
     )
 
 

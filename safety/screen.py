@@ -969,9 +969,15 @@ def _read_target(
     if negated:
         return None
     tier = _modified_tier(rule, modifiers)
-    if "other" in modifiers and _NOT_NOW & set(modifiers) and rule.kind != "crisis":
+    if (
+        "other" in modifiers
+        and _NOT_NOW & set(modifiers)
+        and rule.kind != "crisis"
+        and not rule.ongoing
+    ):
         # Someone else's event that is over or long past ("my dad had a heart attack in
-        # 2015", "my friend fainted at a concert last year") calls for nothing now.
+        # 2015", "my friend fainted at a concert last year") calls for nothing now; a
+        # state that lasts (a knock's confusion) is theirs now, whenever the knock was.
         tier = Tier.NONE
     area = rules.area_of(match.group(0)) or _clause_area(start, end, sentence, rules)
     return Signal(
