@@ -663,6 +663,17 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("pharmacy machine said 188 systolic this morning", STOP_OR_WORSE),
         ("fell off the step and my finger is at a funny angle", STOP_OR_WORSE),
     ],
+    "someone collapsing at a game, a play or on a video call is here, not on screen": [
+        ("my teammate just collapsed during the game, he is on the floor", EMERGENCY),
+        ("my dad had another episode and collapsed, he's not responding", EMERGENCY),
+        ("at the scene now, my friend collapsed and is unresponsive", EMERGENCY),
+        ("my mate just collapsed on stage at the gig, not breathing", EMERGENCY),
+        ("in the rugby game I hit my head and was out cold for a minute", EMERGENCY),
+        ("watching the game and my dad says his chest hurts", EMERGENCY),
+        ("doing her exercises with me on a video call, mum says her chest is crushing", EMERGENCY),
+        ("soap opera last night: a character faints at the altar, again", CALM),
+        ("saw a video of a guy passing out on the leg press lol", CALM),
+    ],
     "benign: a collapse on screen, effort that settled, medicines and a mood that passed": [
         ("watched a film about a boxer who collapsed in the ring, how do they train cardio?", CALM),
         ("wheezing after the hill repeats but after two minutes walking I was fine", BELOW_STOP),
