@@ -703,6 +703,27 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("my left arm went numb on the run and it faded by the time I got home", STOP_OR_WORSE),
         ("took 40 of my sleeping pills but now im fine", EMERGENCY),
     ],
+    "stage 2 blood pressure, breathlessness on everyday effort over weeks, named medicines": [
+        ("pharmacy cuff said 168/102 twice, fine to deadlift heavy tonight?", STOP_OR_WORSE),
+        ("my bp readings this fortnight sit around 162 over 98", STOP_OR_WORSE),
+        ("bp 128/84 at the check up, all good", CALM),
+        (
+            "these last few weeks I'm puffing on one flight of stairs and I never used to, and"
+            " I run three times a week",
+            STOP_OR_WORSE,
+        ),
+        (
+            "getting breathless walking up to the shops lately, worse than in the summer",
+            STOP_OR_WORSE,
+        ),
+        ("after two months off I'm out of breath on the stairs, time to get back at it", CALM),
+        ("just started on escitalopram, anything to know for training?", CAUTION_OR_ASK),
+        ("my doctor put me on venlafaxine in the autumn", CAUTION_OR_ASK),
+        ("first run back after a chest infection, legs like jelly", CAUTION_OR_ASK),
+        ("cold shower after the run, then stretches", CALM),
+        ("push day wrecked me, cant feel my triceps haha", CALM),
+        ("fell off the box and cant feel my legs lol", STOP_OR_WORSE),
+    ],
 }
 
 KNOWN_MISSES: dict[str, str] = {
