@@ -723,6 +723,7 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("cold shower after the run, then stretches", CALM),
         ("push day wrecked me, cant feel my triceps haha", CALM),
         ("fell off the box and cant feel my legs lol", STOP_OR_WORSE),
+        ("lying in bed my pulse was racing and it only settled after forty minutes", STOP_OR_WORSE),
     ],
 }
 
