@@ -725,9 +725,21 @@ CLASSES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("fell off the box and cant feel my legs lol", STOP_OR_WORSE),
         ("lying in bed my pulse was racing and it only settled after forty minutes", STOP_OR_WORSE),
     ],
+    "a thunderclap told without sudden; an inhaler that helped": [
+        ("a pain burst inside my head at the top of the deadlift", EMERGENCY),
+        ("headache after the session like nothing I've ever had", EMERGENCY),
+        ("my inhaler helped within a minute and I finished the intervals", CALM),
+        ("the new inhaler isn't working as well as the old one, tips for cold runs?", BELOW_STOP),
+    ],
 }
 
 KNOWN_MISSES: dict[str, str] = {
+    "my inhaler helped within a minute and I finished the intervals": (
+        "the rules read an inhaler (caution), but the classifier reads an inhaler during"
+        " intervals as an asthma attack (emergency, P 0.31); the recovery words do not read"
+        " 'helped within a minute', and a rule change of the recovery words moves the"
+        " voice-held-out thresholds, so it waits for a round with a rebuild to spare"
+    ),
     "gallstones last year were the worst pain of my life but gone now": (
         "the rules read it as over (caution), but the classifier reads 'the worst pain of my"
         " life' as a thunderclap headache (emergency); the told recovery turns a classifier"

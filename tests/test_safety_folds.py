@@ -40,11 +40,12 @@ FLOORS = {
     "stop_or_worse_recall": 0.972,
 }
 """Recall floors per the measured figures (see the closing note of issue 14). Round 17:
-emergency 0.994 -> 0.993 (1049/1056, 99.34%; the issue's target is 99%) when recoveries
-told as "cooled off in a couple of minutes", "quietened by the time" or "faded by the end
-of the warm-up" joined the rules and the folds' thresholds moved with them: one more
-emergency row (a blow to the side with faintness, told at length) went from emergency to
-stop, while benign at stop or worse fell from 39 to 35 of 1862. Round 15:
+emergency 0.994 -> 0.993 when recoveries told as "cooled off in a couple of minutes",
+"quietened by the time" or "faded by the end of the warm-up" joined the rules and the
+folds' thresholds moved with them (1049/1056, 99.34%, while benign at stop or worse fell
+from 39 to 35 of 1862); with the round's later rules (a thunderclap told without
+"sudden", fresh set 7's classes) it is 1050/1056, 99.43%; the issue's target is 99%.
+Round 15:
 stop or worse 0.975 -> 0.972 when the corpus grew by 120 stop-or-worse rows told calmly
 or in slang (a held-out look at them first got 72/180 wrong) and 84 benign rows, 24 of
 them everyday cancellations ("can't make tonight's class") that a held-out plain message
@@ -59,8 +60,8 @@ CEILINGS = {"benign_fp_stop_or_worse": 0.020, "benign_fp_check_or_worse": 0.044}
 0.020, the issue's target, which round 16 had raised to 0.022 for its rules and rows
 (40/1862): a death in the family told as "passed" is no faint (an idiom), and recoveries
 told as "gone now", "in a better place now", "faded by the end of the warm-up" or
-"cooled off in a couple of minutes" are read, so the benign figure is 35/1862 (1.88%) and
-check or worse 73/1862 (3.92%).
+"cooled off in a couple of minutes" are read: 35/1862 (1.88%), and with the round's later
+rules 37/1862 (1.99%); check or worse 73/1862 (3.92%).
 Round 15 left them as they were:
 180 six-voice rows joined the corpus (written for the classes fresh set 5 found; a
 held-out look at them first got 72/180 wrong), 60 of them benign look-alikes, and 24
