@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Iterable
 from typing import Any
 
 _parser: Any = importlib.import_module("re._parser")
@@ -99,19 +100,28 @@ def _class(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
     return frozenset(chars) if 0 < len(chars) <= _SMALL_CLASS else None
 
 
+def char_trie(strings: Iterable[str]) -> dict[str, Any]:
+    """The characters of ``strings`` as nested dictionaries; ``""`` marks where one ends.
+
+    Its expressions (:func:`trie_source` here, the anchor index's in ``safety.rules``)
+    read children in sorted order, so the order of ``strings`` does not matter.
+    """
+    trie: dict[str, Any] = {}
+    for string in strings:
+        node = trie
+        for char in string:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return trie
+
+
 def trie_source(strings: frozenset[str]) -> str:
     """An expression that finds any of ``strings``, shaped as a trie of their characters.
 
     A string that another one starts with is enough on its own: the longer ones are left
     out.
     """
-    trie: dict[str, Any] = {}
-    for string in sorted(strings):
-        node = trie
-        for char in string:
-            node = node.setdefault(char, {})
-        node[""] = {}
-    return _branches(trie)
+    return _branches(char_trie(strings))
 
 
 def _branches(node: dict[str, Any]) -> str:

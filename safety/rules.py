@@ -546,13 +546,7 @@ def _longest_first(strings: list[str]) -> str:
     Where a string ends and a longer one goes on, the longer is tried first (an optional
     group), so a match is the longest string that begins at its position.
     """
-    trie: dict[str, Any] = {}
-    for string in strings:
-        node = trie
-        for char in string:
-            node = node.setdefault(char, {})
-        node[""] = {}
-    return _trie_branches(trie)
+    return _trie_branches(literals.char_trie(strings))
 
 
 def _trie_branches(node: dict[str, Any]) -> str:
